@@ -1,0 +1,480 @@
+#!/usr/bin/env bash
+# Local test infrastructure without Docker, bound to 127.0.0.1 only:
+#   PostgreSQL (Debian packages, throw-away cluster), Apache Kafka (KRaft, jars from Maven Central),
+#   S3Proxy (jars from Maven Central, in-memory backend).
+#
+# Usage: deploy/local/infra.sh up|down|status|env
+#   up      start whatever is not running, wait until ready, write <infra dir>/env, print the exports
+#   down    stop everything and delete <infra dir> (the jar cache is kept)
+#   status  print each component's state; exit 0 only if all are running
+#   env     print the exports
+#
+# Environment (defaults):
+#   LOGBOOK_INFRA_DIR (<repo>/.logbook/infra)   data, configs, logs, pid files
+#   LOGBOOK_CACHE_DIR (~/.cache/logbook)         downloaded jars (survives `down`)
+#   PG_PORT (55432)  PG_BIN (newest /usr/lib/postgresql/*/bin)  PG_DATABASE (logbook)
+#   KAFKA_VERSION (4.1.2; 3.9.2 is the fallback)  KAFKA_PORT (9092)  KAFKA_CONTROLLER_PORT (9093)
+#   KAFKA_HEAP_OPTS (-Xms256m -Xmx768m)  KAFKA_CLUSTER_ID (MkU3OEVBNTcwNTJENDM2Qk)
+#   S3PROXY_VERSION (3.3.0)  S3_PORT (18080)  S3_BACKEND (transient-nio2 | filesystem-nio2)
+#   S3_ACCESS_KEY (test)  S3_SECRET_KEY (testtest)  S3_REGION (us-east-1)  S3_BUCKET (logbook)
+#   S3PROXY_HEAP_OPTS (-Xms64m -Xmx512m)  INFRA_START_TIMEOUT (120 seconds per component)
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
+
+INFRA_DIR=${LOGBOOK_INFRA_DIR:-$REPO_DIR/.logbook/infra}
+[[ $INFRA_DIR = /* ]] || INFRA_DIR=$PWD/$INFRA_DIR
+INFRA_DIR=${INFRA_DIR%/}
+CACHE_DIR=${LOGBOOK_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/logbook}
+[[ $CACHE_DIR = /* ]] || CACHE_DIR=$PWD/$CACHE_DIR
+
+PG_PORT=${PG_PORT:-55432}
+PG_DATABASE=${PG_DATABASE:-logbook}
+KAFKA_VERSION=${KAFKA_VERSION:-4.1.2}
+KAFKA_PORT=${KAFKA_PORT:-9092}
+KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
+KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}
+KAFKA_CLUSTER_ID=${KAFKA_CLUSTER_ID:-MkU3OEVBNTcwNTJENDM2Qk}
+S3PROXY_VERSION=${S3PROXY_VERSION:-3.3.0}
+S3_PORT=${S3_PORT:-18080}
+S3_BACKEND=${S3_BACKEND:-transient-nio2}
+S3_ACCESS_KEY=${S3_ACCESS_KEY:-test}
+S3_SECRET_KEY=${S3_SECRET_KEY:-testtest}
+S3_REGION=${S3_REGION:-us-east-1}
+S3_BUCKET=${S3_BUCKET:-logbook}
+S3PROXY_HEAP_OPTS=${S3PROXY_HEAP_OPTS:--Xms64m -Xmx512m}
+START_TIMEOUT=${INFRA_START_TIMEOUT:-120}
+
+PG_DIR=$INFRA_DIR/postgres
+KAFKA_DIR=$INFRA_DIR/kafka
+S3_DIR=$INFRA_DIR/s3proxy
+KAFKA_LIB=$CACHE_DIR/kafka-$KAFKA_VERSION
+S3_LIB=$CACHE_DIR/s3proxy-$S3PROXY_VERSION
+
+# The jar cache is valid while the pom that produced it is unchanged.
+jars_current() { # <lib dir> <pom>
+  [[ -f $1/.complete && $(cat "$1/.complete") == "$(sha256sum <"$2")" ]]
+}
+
+log() { printf '[infra] %s\n' "$*" >&2; }
+die() { printf '[infra] ERROR: %s\n' "$*" >&2; exit 1; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# pid_alive <pid> <substring of its command line>: guards against recycled pids.
+pid_alive() {
+  [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+
+read_pid() { [[ -f $1 ]] && head -n1 "$1" || true; }
+
+# stop_pid <pid> <seconds>: TERM, wait, then KILL.
+stop_pid() {
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < $2 * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  log "pid $pid did not stop within $2 s; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+fail_start() { # <name> <log file>
+  log "$1 failed to start; last lines of $2:"
+  tail -n 60 "$2" >&2 || true
+  exit 1
+}
+
+# Runs a command as the postgres OS user when we are root (PostgreSQL refuses to run as root).
+as_pg() {
+  if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# ---------------------------------------------------------------- PostgreSQL
+
+pg_bin() {
+  if [[ -n ${PG_BIN:-} ]]; then echo "$PG_BIN"; return; fi
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)
+  [[ -n $d && -x $d/initdb ]] && echo "$d"
+}
+
+pg_pid() { [[ -f $PG_DIR/data/postmaster.pid ]] && head -n1 "$PG_DIR/data/postmaster.pid" || true; }
+pg_running() { pid_alive "$(pg_pid)" postgres && port_open "$PG_PORT"; }
+
+pg_up() {
+  if pg_running; then log "postgres already running (pid $(pg_pid), port $PG_PORT)"; return; fi
+  local bin t0
+  bin=$(pg_bin || true)
+  if [[ -z $bin ]]; then
+    [[ $EUID -eq 0 ]] || die "PostgreSQL server binaries not found under /usr/lib/postgresql; install Debian's postgresql package"
+    log "installing Debian's postgresql package"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    bin=$(pg_bin) || die "postgresql installed but no /usr/lib/postgresql/*/bin/initdb"
+  fi
+  port_open "$PG_PORT" && die "port $PG_PORT is in use by another process (set PG_PORT)"
+  t0=$(now)
+  mkdir -p "$PG_DIR"
+  if [[ $EUID -eq 0 ]]; then
+    chown postgres:postgres "$PG_DIR"
+    runuser -u postgres -- test -w "$PG_DIR" ||
+      die "the postgres user cannot reach $PG_DIR (a parent folder is not traversable); set LOGBOOK_INFRA_DIR"
+  fi
+  if [[ ! -f $PG_DIR/data/PG_VERSION ]]; then
+    rm -rf "$PG_DIR/data"
+    as_pg "$bin/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --no-locale --no-sync >"$PG_DIR/initdb.log" 2>&1 ||
+      fail_start postgres "$PG_DIR/initdb.log"
+  fi
+  # Unix socket paths are limited to 107 bytes; fall back to /tmp for deep folders.
+  local sockdir=$PG_DIR
+  ((${#sockdir} < 90)) || sockdir=/tmp
+  as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t "$START_TIMEOUT" -s \
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $sockdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >/dev/null 2>&1 || fail_start postgres "$PG_DIR/postgres.log"
+  local psql=("$bin/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1)
+  if [[ -z $("${psql[@]}" -tAc "select 1 from pg_database where datname = '$PG_DATABASE'") ]]; then
+    "${psql[@]}" -c "create database \"$PG_DATABASE\""
+  fi
+  log "postgres $("$bin/postgres" --version | awk '{print $NF}') ready on 127.0.0.1:$PG_PORT ($(elapsed "$t0") s)"
+}
+
+pg_down() {
+  local pid bin
+  pid=$(pg_pid)
+  if pid_alive "$pid" postgres; then
+    bin=$(pg_bin || true)
+    if [[ -n $bin ]]; then
+      as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -m immediate -w -s stop >/dev/null 2>&1 || stop_pid "$pid" 10
+    else
+      stop_pid "$pid" 10
+    fi
+    log "postgres stopped"
+  fi
+}
+
+# ---------------------------------------------------------------- Kafka
+
+kafka_fetch() {
+  local pom=$REPO_DIR/deploy/kafka/pom.xml
+  jars_current "$KAFKA_LIB" "$pom" && return
+  command -v mvn >/dev/null || die "mvn not found (needed once to fetch the Kafka jars)"
+  local profile=kafka4 t0
+  [[ ${KAFKA_VERSION%%.*} -ge 4 ]] || profile=kafka3
+  t0=$(now)
+  log "fetching Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_LIB"
+  rm -rf "$KAFKA_LIB"
+  mvn -B -q -Dstyle.color=never -f "$pom" -P"$profile" -Dkafka.version="$KAFKA_VERSION" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIB" >&2
+  [[ -f $KAFKA_LIB/kafka_2.13-$KAFKA_VERSION.jar ]] || die "kafka_2.13-$KAFKA_VERSION.jar missing after mvn"
+  sha256sum <"$pom" >"$KAFKA_LIB/.complete"
+  log "Kafka jars fetched ($(elapsed "$t0") s)"
+}
+
+kafka_config() {
+  mkdir -p "$KAFKA_DIR/data" "$KAFKA_DIR/logs"
+  cat >"$KAFKA_DIR/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$KAFKA_DIR/data
+num.partitions=1
+default.replication.factor=1
+min.insync.replicas=1
+auto.create.topics.enable=true
+delete.topic.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+group.initial.rebalance.delay.ms=0
+num.network.threads=2
+num.io.threads=4
+num.recovery.threads.per.data.dir=1
+EOF
+  if [[ ${KAFKA_VERSION%%.*} -ge 4 ]]; then
+    cat >>"$KAFKA_DIR/server.properties" <<EOF
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+EOF
+    cat >"$KAFKA_DIR/log4j2.properties" <<'EOF'
+status=warn
+name=logbook-kafka
+appender.console.type=Console
+appender.console.name=STDOUT
+appender.console.layout.type=PatternLayout
+appender.console.layout.pattern=[%d] %p %m (%c)%n
+rootLogger.level=INFO
+rootLogger.appenderRef.stdout.ref=STDOUT
+logger.statechange.name=state.change.logger
+logger.statechange.level=WARN
+logger.request.name=kafka.request.logger
+logger.request.level=WARN
+EOF
+  else
+    cat >"$KAFKA_DIR/log4j.properties" <<'EOF'
+log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.state.change.logger=WARN
+log4j.logger.kafka.request.logger=WARN
+EOF
+  fi
+}
+
+kafka_java_opts() {
+  local -a opts
+  read -r -a opts <<<"$KAFKA_HEAP_OPTS"
+  opts+=(-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
+    -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true
+    "-Dkafka.logs.dir=$KAFKA_DIR/logs")
+  if [[ ${KAFKA_VERSION%%.*} -ge 4 ]]; then
+    opts+=("-Dlog4j2.configurationFile=$KAFKA_DIR/log4j2.properties")
+  else
+    opts+=("-Dlog4j.configuration=file:$KAFKA_DIR/log4j.properties")
+  fi
+  printf '%s\n' "${opts[@]}"
+}
+
+kafka_running() { pid_alive "$(read_pid "$KAFKA_DIR/kafka.pid")" kafka.Kafka && port_open "$KAFKA_PORT"; }
+
+kafka_up() {
+  if kafka_running; then log "kafka already running (pid $(read_pid "$KAFKA_DIR/kafka.pid"), port $KAFKA_PORT)"; return; fi
+  kafka_fetch
+  local p
+  for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
+    port_open "$p" && die "port $p is in use by another process (set KAFKA_PORT / KAFKA_CONTROLLER_PORT)"
+  done
+  local t0 pid i
+  local -a opts
+  t0=$(now)
+  kafka_config
+  mapfile -t opts < <(kafka_java_opts)
+  java "${opts[@]}" -cp "$KAFKA_LIB/*" kafka.tools.StorageTool format \
+    -t "$KAFKA_CLUSTER_ID" -c "$KAFKA_DIR/server.properties" --ignore-formatted >"$KAFKA_DIR/format.log" 2>&1 ||
+    fail_start kafka "$KAFKA_DIR/format.log"
+  : >"$KAFKA_DIR/kafka.log"
+  # setsid: the broker must outlive the shell (and process group) that ran `up`.
+  setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$KAFKA_DIR/kafka.pid" \
+    java "${opts[@]}" -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_DIR/server.properties" \
+    >>"$KAFKA_DIR/kafka.log" 2>&1 </dev/null &
+  for ((i = 0; i < START_TIMEOUT * 4; i++)); do
+    sleep 0.25
+    pid=$(read_pid "$KAFKA_DIR/kafka.pid")
+    if grep -q 'Kafka Server started' "$KAFKA_DIR/kafka.log" && port_open "$KAFKA_PORT"; then
+      log "kafka $KAFKA_VERSION ready on 127.0.0.1:$KAFKA_PORT (pid $pid, $(elapsed "$t0") s)"
+      return
+    fi
+    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then fail_start kafka "$KAFKA_DIR/kafka.log"; fi
+  done
+  log "kafka not ready after $START_TIMEOUT s"
+  fail_start kafka "$KAFKA_DIR/kafka.log"
+}
+
+kafka_down() {
+  local pid
+  pid=$(read_pid "$KAFKA_DIR/kafka.pid")
+  if pid_alive "$pid" kafka.Kafka; then
+    stop_pid "$pid" 30
+    log "kafka stopped"
+  fi
+  rm -f "$KAFKA_DIR/kafka.pid"
+}
+
+# ---------------------------------------------------------------- S3Proxy
+
+s3_fetch() {
+  local pom=$REPO_DIR/deploy/s3proxy/pom.xml
+  jars_current "$S3_LIB" "$pom" && return
+  command -v mvn >/dev/null || die "mvn not found (needed once to fetch the S3Proxy jars)"
+  local t0
+  t0=$(now)
+  log "fetching S3Proxy $S3PROXY_VERSION jars from Maven Central into $S3_LIB"
+  rm -rf "$S3_LIB"
+  mvn -B -q -Dstyle.color=never -f "$pom" -Ds3proxy.version="$S3PROXY_VERSION" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$S3_LIB" >&2
+  [[ -f $S3_LIB/s3proxy-$S3PROXY_VERSION.jar ]] || die "s3proxy-$S3PROXY_VERSION.jar missing after mvn"
+  sha256sum <"$pom" >"$S3_LIB/.complete"
+  log "S3Proxy jars fetched ($(elapsed "$t0") s)"
+}
+
+s3_config() {
+  mkdir -p "$S3_DIR/blobs"
+  cat >"$S3_DIR/s3proxy.conf" <<EOF
+s3proxy.endpoint=http://127.0.0.1:$S3_PORT
+s3proxy.authorization=aws-v2-or-v4
+s3proxy.identity=$S3_ACCESS_KEY
+s3proxy.credential=$S3_SECRET_KEY
+jclouds.provider=$S3_BACKEND
+jclouds.identity=local-identity
+jclouds.credential=local-credential
+jclouds.filesystem.basedir=$S3_DIR/blobs
+EOF
+  cat >"$S3_DIR/logback.xml" <<'EOF'
+<configuration>
+  <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder>
+      <pattern>[s3proxy] %-5level %d{HH:mm:ss.SSS} %logger{30} - %msg%n</pattern>
+    </encoder>
+  </appender>
+  <logger name="org.eclipse.jetty" level="WARN"/>
+  <logger name="org.gaul.shaded.org.eclipse.jetty" level="WARN"/>
+  <logger name="org.jclouds" level="WARN"/>
+  <root level="INFO">
+    <appender-ref ref="STDOUT"/>
+  </root>
+</configuration>
+EOF
+}
+
+s3_running() { pid_alive "$(read_pid "$S3_DIR/s3proxy.pid")" org.gaul.s3proxy.Main && port_open "$S3_PORT"; }
+
+# Creates the bucket with curl's built-in SigV4 signer (no Node dependencies needed).
+s3_create_bucket() {
+  local code
+  code=$(curl -s -o "$S3_DIR/create-bucket.out" -w '%{http_code}' -X PUT \
+    --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
+    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "http://127.0.0.1:$S3_PORT/$S3_BUCKET")
+  case $code in
+    200 | 409) ;;
+    *) cat "$S3_DIR/create-bucket.out" >&2; die "creating bucket $S3_BUCKET failed with HTTP $code" ;;
+  esac
+}
+
+s3_up() {
+  if s3_running; then
+    log "s3proxy already running (pid $(read_pid "$S3_DIR/s3proxy.pid"), port $S3_PORT)"
+    s3_create_bucket
+    return
+  fi
+  s3_fetch
+  port_open "$S3_PORT" && die "port $S3_PORT is in use by another process (set S3_PORT)"
+  local t0 pid i code
+  t0=$(now)
+  s3_config
+  local -a heap
+  read -r -a heap <<<"$S3PROXY_HEAP_OPTS"
+  : >"$S3_DIR/s3proxy.log"
+  setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$S3_DIR/s3proxy.pid" \
+    java "${heap[@]}" -XX:+UseSerialGC -Djava.awt.headless=true "-Dlogback.configurationFile=$S3_DIR/logback.xml" \
+    -cp "$S3_LIB/*" org.gaul.s3proxy.Main --properties "$S3_DIR/s3proxy.conf" \
+    >>"$S3_DIR/s3proxy.log" 2>&1 </dev/null &
+  for ((i = 0; i < START_TIMEOUT * 4; i++)); do
+    sleep 0.25
+    pid=$(read_pid "$S3_DIR/s3proxy.pid")
+    code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$S3_PORT/" || true)
+    if [[ $code != 000 ]]; then
+      s3_create_bucket
+      log "s3proxy $S3PROXY_VERSION ($S3_BACKEND) ready on 127.0.0.1:$S3_PORT (pid $pid, $(elapsed "$t0") s)"
+      return
+    fi
+    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then fail_start s3proxy "$S3_DIR/s3proxy.log"; fi
+  done
+  log "s3proxy not ready after $START_TIMEOUT s"
+  fail_start s3proxy "$S3_DIR/s3proxy.log"
+}
+
+s3_down() {
+  local pid
+  pid=$(read_pid "$S3_DIR/s3proxy.pid")
+  if pid_alive "$pid" org.gaul.s3proxy.Main; then
+    stop_pid "$pid" 10
+    log "s3proxy stopped"
+  fi
+  rm -f "$S3_DIR/s3proxy.pid"
+}
+
+# ---------------------------------------------------------------- commands
+
+env_exports() {
+  cat <<EOF
+export DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/$PG_DATABASE
+export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+export S3_ENDPOINT=http://127.0.0.1:$S3_PORT
+export S3_ACCESS_KEY=$S3_ACCESS_KEY
+export S3_SECRET_KEY=$S3_SECRET_KEY
+export S3_REGION=$S3_REGION
+export S3_BUCKET=$S3_BUCKET
+EOF
+}
+
+# Serialises concurrent up/down calls. The lock file sits next to the infra dir so `down` can delete the dir.
+take_lock() {
+  mkdir -p "$(dirname "$INFRA_DIR")"
+  exec 9>"$INFRA_DIR.lock"
+  flock -w 300 9 || die "timed out waiting for $INFRA_DIR.lock"
+}
+
+cmd_up() {
+  command -v java >/dev/null || die "java not found (Java 17+ is required)"
+  command -v curl >/dev/null || die "curl not found"
+  take_lock
+  local t0
+  t0=$(now)
+  mkdir -p "$INFRA_DIR" "$CACHE_DIR"
+  # The default folder lives inside the repository: keep it out of git.
+  if [[ $INFRA_DIR == "$REPO_DIR/.logbook/infra" && ! -f $REPO_DIR/.logbook/.gitignore ]]; then
+    echo '*' >"$REPO_DIR/.logbook/.gitignore"
+  fi
+  # The postgres user has to traverse the infra folder.
+  chmod 755 "$INFRA_DIR"
+  pg_up
+  kafka_up
+  s3_up
+  env_exports >"$INFRA_DIR/env"
+  log "all up ($(elapsed "$t0") s); exports (also in $INFRA_DIR/env):"
+  env_exports
+}
+
+cmd_down() {
+  take_lock
+  s3_down
+  kafka_down
+  pg_down
+  rm -rf "$INFRA_DIR"
+  log "down; removed $INFRA_DIR (jar cache kept in $CACHE_DIR)"
+}
+
+cmd_status() {
+  local all=0 pid
+  if pg_running; then
+    echo "postgres  running  pid $(pg_pid)  127.0.0.1:$PG_PORT"
+  else
+    echo "postgres  stopped"; all=3
+  fi
+  pid=$(read_pid "$KAFKA_DIR/kafka.pid")
+  if kafka_running; then
+    echo "kafka     running  pid $pid  127.0.0.1:$KAFKA_PORT  rss $(rss_mib "$pid") MiB"
+  else
+    echo "kafka     stopped"; all=3
+  fi
+  pid=$(read_pid "$S3_DIR/s3proxy.pid")
+  if s3_running; then
+    echo "s3proxy   running  pid $pid  127.0.0.1:$S3_PORT  rss $(rss_mib "$pid") MiB"
+  else
+    echo "s3proxy   stopped"; all=3
+  fi
+  return "$all"
+}
+
+rss_mib() { awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo '?'; }
+
+case ${1:-} in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  env) env_exports ;;
+  *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
+esac

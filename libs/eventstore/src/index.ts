@@ -1,0 +1,5 @@
+export * from './decider';
+export * from './envelope';
+export * from './event-store';
+export * from './projection';
+export * from './schema';

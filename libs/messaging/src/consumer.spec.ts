@@ -1,0 +1,213 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { IsInt } from 'class-validator';
+import { Kafka, Partitioners } from 'kafkajs';
+import { EventEnvelope } from '../../eventstore/src/envelope';
+import { PostgresDatabase } from '../../platform/src/database';
+import { dropSchema, testInfra, uniqueSchema } from '../../testing/src/infra';
+import { ConsumerDefinition, KafkaEventConsumer, validatePayloadWith } from './consumer';
+import { createKafka, ensureTopics } from './kafka';
+import { KafkaEventPublisher } from './publisher';
+import { OutboxRelay } from './relay';
+import {
+  appendTo,
+  appliedRows,
+  createSchema,
+  createStore,
+  deleteTopics,
+  groupCaughtUp,
+  logger,
+  readTopics,
+  recordApplied,
+  topicSize,
+  uniqueName,
+  waitFor,
+} from './spec-support';
+import { deadLetterTopic, eventTopic } from './topics';
+
+class TypedData {
+  @IsInt() count!: number;
+}
+
+describe('KafkaEventConsumer', () => {
+  const infra = testInfra();
+  let db: PostgresDatabase;
+  let kafka: Kafka;
+  const schemas: string[] = [];
+  const services: string[] = [];
+
+  before(() => {
+    db = new PostgresDatabase(infra.databaseUrl);
+    kafka = createKafka(infra.kafkaBrokers, 'messaging-spec', logger);
+  });
+
+  after(async () => {
+    for (const schema of schemas) await dropSchema(db, schema);
+    for (const service of services) await deleteTopics(kafka, `${service}.`);
+    await db.close();
+  });
+
+  async function fixture() {
+    const schema = uniqueSchema('msg_consumer');
+    const service = uniqueName('msgtest');
+    schemas.push(schema);
+    services.push(service);
+    await createSchema(db, schema);
+    return { schema, service, topic: eventTopic(service, 'run') };
+  }
+
+  /** Runs the consumer until its group has committed the end of every partition. */
+  async function consumeAll(definition: ConsumerDefinition, topics: string[]) {
+    const consumer = new KafkaEventConsumer(db, definition, { brokers: infra.kafkaBrokers, topics, logger });
+    await consumer.start();
+    try {
+      await waitFor(`${definition.name} to read everything`, () => groupCaughtUp(kafka, definition.name, topics));
+    } finally {
+      await consumer.stop();
+    }
+  }
+
+  it('sees an event again after its handler threw mid-handle, and applies it once', async () => {
+    const { schema, service, topic } = await fixture();
+    const store = createStore(db, schema, service);
+    await appendTo(store, 'run', 'run-1', 3);
+    await appendTo(store, 'run', 'run-2', 3);
+    const publisher = await KafkaEventPublisher.connect({
+      brokers: infra.kafkaBrokers,
+      service,
+      streamTypes: ['run'],
+      logger,
+    });
+    const relay = new OutboxRelay(store, publisher, { logger });
+    await waitFor('publishing', async () => {
+      await relay.drain();
+      return (await relay.lag()) === 0;
+    });
+    await publisher.close();
+
+    const name = uniqueName('projector');
+    const attempts = new Map<string, number>();
+    await consumeAll(
+      {
+        name,
+        schema,
+        retryDelayMs: 5,
+        handle: async (tx, event) => {
+          await recordApplied(tx, schema, name, event);
+          const attempt = (attempts.get(event.eventId) ?? 0) + 1;
+          attempts.set(event.eventId, attempt);
+          if (attempt === 1) throw new Error('crashed after writing its row');
+        },
+      },
+      [topic],
+    );
+
+    const applied = await appliedRows(db, schema, name);
+    assert.equal(applied.length, 6);
+    assert.equal(new Set(applied.map((r) => r.event_id)).size, 6);
+    assert.deepEqual([...attempts.values()], [2, 2, 2, 2, 2, 2]);
+    for (const stream of ['run-1', 'run-2']) {
+      assert.deepEqual(
+        applied.filter((r) => r.stream_id === stream).map((r) => r.stream_position),
+        [1, 2, 3],
+      );
+    }
+    assert.equal(await topicSize(kafka, [deadLetterTopic(topic)]), 0);
+  });
+
+  it('dead-letters poison messages and a handler that always fails, and goes on with the next message', async () => {
+    const { schema, service, topic } = await fixture();
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [topic], 3);
+    await admin.disconnect();
+    const good = envelope(service, 'Noted', { n: 1 });
+    const boom = envelope(service, 'Boom', {});
+    const mistyped = envelope(service, 'Typed', { count: 'many' });
+    const originals = [
+      'not json {',
+      JSON.stringify({ hello: 'world' }),
+      JSON.stringify(boom),
+      JSON.stringify(mistyped),
+      JSON.stringify(good),
+    ];
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: originals.map((value, i) => ({ key: 'run-1', value, headers: { note: `message ${i}` } })),
+    });
+    await producer.disconnect();
+
+    const name = uniqueName('projector');
+    let boomAttempts = 0;
+    await consumeAll(
+      {
+        name,
+        schema,
+        maxAttempts: 3,
+        retryDelayMs: 5,
+        validators: { Typed: validatePayloadWith(TypedData) },
+        handle: async (tx, event) => {
+          await recordApplied(tx, schema, name, event);
+          if (event.type === 'Boom') {
+            boomAttempts++;
+            throw new Error('boom');
+          }
+        },
+      },
+      [topic],
+    );
+
+    const applied = await appliedRows(db, schema, name);
+    assert.deepEqual(
+      applied.map((r) => r.event_id),
+      [good.eventId],
+      'only the good message has an effect',
+    );
+    assert.equal(boomAttempts, 3);
+
+    const letters = await readTopics(kafka, [deadLetterTopic(topic)], 4);
+    letters.sort((a, b) => Number(a.headers['dlq-offset']) - Number(b.headers['dlq-offset']));
+    assert.deepEqual(
+      letters.map((l) => [l.headers['dlq-reason'], l.headers['dlq-attempts'], l.value, l.headers.note]),
+      [
+        ['unparseable', '0', originals[0], 'message 0'],
+        ['invalid', '0', originals[1], 'message 1'],
+        ['failed', '3', originals[2], 'message 2'],
+        ['invalid', '0', originals[3], 'message 3'],
+      ],
+    );
+    const partition = letters[0].headers['dlq-partition'];
+    for (const [i, letter] of letters.entries()) {
+      assert.equal(letter.key, 'run-1');
+      assert.equal(letter.headers['dlq-topic'], topic);
+      assert.equal(letter.headers['dlq-partition'], partition);
+      assert.equal(letter.headers['dlq-offset'], String(i));
+      assert.equal(letter.headers['dlq-consumer'], name);
+    }
+    assert.match(letters[1].headers['dlq-error'], /eventId must be a UUID/);
+    assert.match(letters[2].headers['dlq-error'], /boom/);
+    assert.match(letters[3].headers['dlq-error'], /data: count must be an integer/);
+  });
+});
+
+function envelope(producer: string, type: string, data: unknown): EventEnvelope {
+  return {
+    eventId: randomUUID(),
+    type,
+    schemaVersion: 1,
+    streamId: 'run-1',
+    streamType: 'run',
+    streamPosition: 1,
+    globalPosition: 1,
+    occurredAt: new Date().toISOString(),
+    producer,
+    actor: { id: 'tester', kind: 'user' },
+    correlationId: randomUUID(),
+    causationId: null,
+    data,
+  };
+}

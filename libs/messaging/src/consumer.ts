@@ -1,0 +1,302 @@
+import 'reflect-metadata';
+import { setTimeout as delay } from 'node:timers/promises';
+import { plainToInstance, Type } from 'class-transformer';
+import {
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Min,
+  ValidateNested,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+import { Consumer, EachMessagePayload, KafkaMessage, Partitioners, Producer } from 'kafkajs';
+import { Actor, EventEnvelope } from '../../eventstore/src/envelope';
+import { Database, Queryable } from '../../platform/src/database';
+import { createLogger, Logger } from '../../platform/src/logger';
+import { createKafka, ensureTopics } from './kafka';
+import { deadLetterTopic } from './topics';
+
+class ActorDto implements Actor {
+  @IsString() @IsNotEmpty() id!: string;
+  @IsIn(['user', 'service', 'anonymous']) kind!: Actor['kind'];
+}
+
+/** The envelope as it arrives from a transport, checked before anything acts on it. */
+export class EventEnvelopeDto implements EventEnvelope {
+  @IsUUID() eventId!: string;
+  @IsString() @IsNotEmpty() type!: string;
+  @IsInt() @Min(1) schemaVersion!: number;
+  @IsString() @IsNotEmpty() streamId!: string;
+  @IsString() @IsNotEmpty() streamType!: string;
+  @IsInt() @Min(1) streamPosition!: number;
+  @IsInt() @Min(1) globalPosition!: number;
+  @IsISO8601() occurredAt!: string;
+  @IsString() @IsNotEmpty() producer!: string;
+  @ValidateNested() @Type(() => ActorDto) @IsDefined() actor!: ActorDto;
+  @IsString() correlationId!: string;
+  @IsOptional() @IsString() causationId!: string | null;
+  @IsOptional() @IsString() traceparent?: string;
+  @IsDefined() data!: unknown;
+}
+
+/** Applies one event to the consumer's own tables, inside the transaction that records it in the inbox. */
+export type EventHandler = (tx: Queryable, envelope: EventEnvelope) => Promise<void>;
+
+/** Checks an event's `data`; returns the problems found, none when it is valid. */
+export type PayloadValidator = (data: unknown, envelope: EventEnvelope) => string[];
+
+/** A PayloadValidator from a class-validator class. */
+export function validatePayloadWith<T extends object>(cls: new () => T): PayloadValidator {
+  return (data) =>
+    data !== null && typeof data === 'object'
+      ? describeErrors(validateSync(plainToInstance(cls, data)))
+      : ['data must be an object'];
+}
+
+export interface ConsumerDefinition {
+  /** Inbox key (and Kafka consumer group): one per consuming feature, stable across releases. */
+  name: string;
+  /** Schema of the consuming service; its `inbox` table dedupes deliveries. */
+  schema: string;
+  handle: EventHandler;
+  /** Payload validator per event type; events of other types are checked as envelopes only. */
+  validators?: Record<string, PayloadValidator>;
+  /** Attempts of a throwing handler before the message is dead-lettered (default 5). */
+  maxAttempts?: number;
+  /** Delay before the second attempt, doubled for each further one (default 25 ms). */
+  retryDelayMs?: number;
+}
+
+export interface DeadLetter {
+  consumer: string;
+  /** `unparseable`: not JSON; `invalid`: not a valid envelope or payload; `failed`: the handler kept throwing. */
+  reason: 'unparseable' | 'invalid' | 'failed';
+  error: string;
+  attempts: number;
+  /** The parsed message, or the raw text when it was not JSON. */
+  message: unknown;
+}
+
+export type DeadLetterSink = (letter: DeadLetter) => Promise<void>;
+
+export type DeliveryOutcome = 'processed' | 'duplicate' | 'dead-lettered';
+
+export class InvalidEnvelopeError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid event envelope: ${problems.join('; ')}`);
+    this.name = 'InvalidEnvelopeError';
+  }
+}
+
+/** Validates a delivered message as an envelope (and its payload when a validator is given for its type). */
+export function parseEnvelope(message: unknown, validators: Record<string, PayloadValidator> = {}): EventEnvelope {
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+    throw new InvalidEnvelopeError(['message must be a JSON object']);
+  }
+  const problems = describeErrors(validateSync(plainToInstance(EventEnvelopeDto, message)));
+  if (problems.length > 0) throw new InvalidEnvelopeError(problems);
+  const envelope = message as EventEnvelope;
+  const payloadProblems = validators[envelope.type]?.(envelope.data, envelope) ?? [];
+  if (payloadProblems.length > 0) throw new InvalidEnvelopeError(payloadProblems.map((p) => `data: ${p}`));
+  return envelope;
+}
+
+/** Marks errors thrown by the handler, as opposed to the inbox or the connection. */
+class HandlerFailure extends Error {
+  constructor(cause: unknown) {
+    super(errorMessage(cause), { cause });
+  }
+}
+
+/**
+ * Processes one delivered message exactly once per consumer: validates it, then in ONE transaction
+ * records its id in `<schema>.inbox` and, unless it was already there, runs the handler. A throwing
+ * handler is retried (each attempt in a fresh transaction) and finally dead-lettered; an invalid
+ * message is dead-lettered at once. Errors of the database itself (or of the sink) are thrown, so the
+ * transport delivers the message again later instead of dead-lettering it.
+ */
+export async function handleDelivered(
+  db: Database,
+  consumer: ConsumerDefinition,
+  message: unknown,
+  deadLetter: DeadLetterSink,
+  logger: Logger = defaultLogger(),
+): Promise<DeliveryOutcome> {
+  let envelope: EventEnvelope;
+  try {
+    envelope = parseEnvelope(message, consumer.validators);
+  } catch (error) {
+    if (!(error instanceof InvalidEnvelopeError)) throw error;
+    await deadLetter({ consumer: consumer.name, reason: 'invalid', error: error.message, attempts: 0, message });
+    return 'dead-lettered';
+  }
+  const maxAttempts = consumer.maxAttempts ?? 5;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(async (tx): Promise<DeliveryOutcome> => {
+        const inserted = await tx.query(
+          `INSERT INTO ${consumer.schema}.inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+          [consumer.name, envelope.eventId],
+        );
+        if (inserted.rowCount === 0) return 'duplicate';
+        try {
+          await consumer.handle(tx, envelope);
+        } catch (error) {
+          throw new HandlerFailure(error);
+        }
+        return 'processed';
+      });
+    } catch (error) {
+      if (!(error instanceof HandlerFailure)) throw error;
+      const context = { consumer: consumer.name, eventId: envelope.eventId, type: envelope.type, attempt };
+      if (attempt >= maxAttempts) {
+        await deadLetter({ consumer: consumer.name, reason: 'failed', error: error.message, attempts: attempt, message });
+        return 'dead-lettered';
+      }
+      logger.warn({ ...context, err: error.cause }, 'event handler failed; retrying');
+      await delay((consumer.retryDelayMs ?? 25) * 2 ** (attempt - 1));
+    }
+  }
+}
+
+export interface KafkaEventConsumerOptions {
+  brokers: string[];
+  /** Topics to read (see eventTopic); they and their dead-letter topics are created when missing. */
+  topics: string[];
+  /** Consumer group; the consumer's name by default. */
+  groupId?: string;
+  clientId?: string;
+  /** Where a new group starts: the earliest retained message (default) or only new ones. */
+  fromBeginning?: boolean;
+  /** Partitions of topics this consumer has to create (default 3). */
+  partitions?: number;
+  /** Fetch long-poll; stop() waits for the fetch in flight (default 1000 ms). */
+  maxWaitTimeInMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * A Kafka consumer group feeding handleDelivered. A message's offset is committed only after
+ * eachMessage resolved, that is after its transaction committed or it was dead-lettered to
+ * `<topic>.dlq` (original key, value and headers, plus `dlq-*` headers naming the error and where it
+ * came from).
+ */
+export class KafkaEventConsumer {
+  private readonly logger: Logger;
+  private consumer?: Consumer;
+  private producer?: Producer;
+
+  constructor(
+    private readonly db: Database,
+    private readonly definition: ConsumerDefinition,
+    private readonly options: KafkaEventConsumerOptions,
+  ) {
+    this.logger = (options.logger ?? defaultLogger()).child({ consumer: definition.name });
+  }
+
+  async start(): Promise<void> {
+    const { brokers, topics } = this.options;
+    const kafka = createKafka(brokers, this.options.clientId ?? `logbook-${this.definition.name}`, this.logger);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await ensureTopics(admin, topics, this.options.partitions ?? 3);
+      await ensureTopics(admin, topics.map(deadLetterTopic), 1);
+    } finally {
+      await admin.disconnect();
+    }
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.consumer = kafka.consumer({
+      groupId: this.options.groupId ?? this.definition.name,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 1000,
+    });
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.run({ eachMessage: (payload) => this.onMessage(payload) });
+  }
+
+  /** Leaves the group after the message in hand is processed. */
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+    this.consumer = this.producer = undefined;
+  }
+
+  private async onMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
+    const deadLetter: DeadLetterSink = (letter) => this.sendDeadLetter(topic, partition, message, letter);
+    const text = message.value?.toString('utf8') ?? '';
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      await deadLetter({
+        consumer: this.definition.name,
+        reason: 'unparseable',
+        error: errorMessage(error),
+        attempts: 0,
+        message: text,
+      });
+      return;
+    }
+    await handleDelivered(this.db, this.definition, parsed, deadLetter, this.logger);
+  }
+
+  private async sendDeadLetter(topic: string, partition: number, message: KafkaMessage, letter: DeadLetter) {
+    const producer = this.producer;
+    if (!producer) throw new Error('KafkaEventConsumer is stopped');
+    await producer.send({
+      topic: deadLetterTopic(topic),
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            'dlq-reason': letter.reason,
+            'dlq-error': letter.error.slice(0, 4000),
+            'dlq-consumer': letter.consumer,
+            'dlq-attempts': String(letter.attempts),
+            'dlq-topic': topic,
+            'dlq-partition': String(partition),
+            'dlq-offset': message.offset,
+          },
+        },
+      ],
+    });
+    this.logger.error(
+      { reason: letter.reason, error: letter.error, topic, partition, offset: message.offset },
+      'message dead-lettered',
+    );
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function describeErrors(errors: ValidationError[], path = ''): string[] {
+  return errors.flatMap((error) => {
+    const property = path + error.property;
+    const own = Object.values(error.constraints ?? {}).map((text) => (path ? `${path}${text}` : text));
+    return [...own, ...describeErrors(error.children ?? [], `${property}.`)];
+  });
+}
+
+let sharedLogger: Logger | undefined;
+export function defaultLogger(): Logger {
+  return (sharedLogger ??= createLogger('messaging'));
+}

@@ -1,0 +1,38 @@
+import { Admin, Kafka, logLevel, LogEntry } from 'kafkajs';
+import { Logger } from '../../platform/src/logger';
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** A kafkajs client whose own logs (warnings and errors only) go to pino. */
+export function createKafka(brokers: string[], clientId: string, logger: Logger): Kafka {
+  return new Kafka({
+    clientId,
+    brokers,
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log }: LogEntry) => {
+        const { message, ...rest } = log;
+        logger[LEVELS[level] ?? 'info']({ kafka: rest }, message);
+      },
+  });
+}
+
+/**
+ * Creates the topics that do not exist yet and waits for their partition leaders: producing to a
+ * topic right after auto-creation fails transiently on KRaft ("does not host this topic-partition").
+ */
+export async function ensureTopics(admin: Admin, topics: string[], numPartitions: number): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
+  if (missing.length === 0) return;
+  await admin.createTopics({
+    topics: missing.map((topic) => ({ topic, numPartitions })),
+    waitForLeaders: true,
+  });
+}

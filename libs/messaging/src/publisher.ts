@@ -1,0 +1,185 @@
+import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
+import { EventEnvelope } from '../../eventstore/src/envelope';
+import { Database } from '../../platform/src/database';
+import { Logger } from '../../platform/src/logger';
+import { ConsumerDefinition, DeadLetterSink, defaultLogger, handleDelivered } from './consumer';
+import { createKafka, ensureTopics } from './kafka';
+import { eventTopic } from './topics';
+
+/** Where the outbox relay hands committed events. Resolves once the transport has them durably. */
+export interface EventPublisher {
+  publish(events: EventEnvelope[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface KafkaEventPublisherOptions {
+  brokers: string[];
+  /** Names the topic family: `<service>.<streamType>.events.v1`. */
+  service: string;
+  /** Stream types whose topics are created up front; others are created on first publish. */
+  streamTypes: string[];
+  clientId?: string;
+  /** Partitions of the topics it creates (default 3). */
+  partitions?: number;
+  /** Upper bound of one produce request's payload; larger batches are sent in several requests, in order. */
+  maxRequestBytes?: number;
+  logger?: Logger;
+}
+
+/**
+ * Idempotent producer with acks from all in-sync replicas. Key = stream id, so a stream's events
+ * land on one partition; one request in flight keeps them in order across retries.
+ */
+export class KafkaEventPublisher implements EventPublisher {
+  private readonly knownTopics = new Set<string>();
+
+  private constructor(
+    private readonly kafka: Kafka,
+    private readonly producer: Producer,
+    private readonly options: KafkaEventPublisherOptions,
+  ) {}
+
+  static async connect(options: KafkaEventPublisherOptions): Promise<KafkaEventPublisher> {
+    const logger = (options.logger ?? defaultLogger()).child({ publisher: options.service });
+    const kafka = createKafka(options.brokers, options.clientId ?? `logbook-${options.service}-relay`, logger);
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    const publisher = new KafkaEventPublisher(kafka, producer, options);
+    await publisher.ensureTopics(options.streamTypes.map((type) => eventTopic(options.service, type)));
+    await producer.connect();
+    return publisher;
+  }
+
+  async publish(events: EventEnvelope[]): Promise<void> {
+    if (events.length === 0) return;
+    const topics = events.map((event) => eventTopic(this.options.service, event.streamType));
+    await this.ensureTopics(topics);
+    const maxBytes = this.options.maxRequestBytes ?? 800_000;
+    let chunk = new Map<string, Message[]>();
+    let bytes = 0;
+    for (const [i, event] of events.entries()) {
+      const value = JSON.stringify(event);
+      if (bytes > 0 && bytes + value.length > maxBytes) {
+        await this.send(chunk);
+        chunk = new Map();
+        bytes = 0;
+      }
+      const messages = chunk.get(topics[i]) ?? [];
+      messages.push({
+        key: event.streamId,
+        value,
+        headers: {
+          id: event.eventId,
+          type: event.type,
+          schemaVersion: String(event.schemaVersion),
+          streamType: event.streamType,
+        },
+      });
+      chunk.set(topics[i], messages);
+      bytes += value.length;
+    }
+    await this.send(chunk);
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect();
+  }
+
+  private async send(chunk: Map<string, Message[]>): Promise<void> {
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...chunk].map(([topic, messages]) => ({ topic, messages })),
+    });
+  }
+
+  private async ensureTopics(topics: string[]): Promise<void> {
+    const missing = topics.filter((topic) => !this.knownTopics.has(topic));
+    if (missing.length === 0) return;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await ensureTopics(admin, missing, this.options.partitions ?? 3);
+    } finally {
+      await admin.disconnect();
+    }
+    for (const topic of missing) this.knownTopics.add(topic);
+  }
+}
+
+export interface InProcessSubscription extends ConsumerDefinition {
+  /**
+   * Topics to receive, as for Kafka (see eventTopic; an event's topic is
+   * `eventTopic(envelope.producer, envelope.streamType)`); every event when absent.
+   */
+  topics?: string[];
+}
+
+export interface InProcessEventBusOptions {
+  /** Where messages go that a subscriber cannot process; logged (the log still holds the event) by default. */
+  deadLetters?: DeadLetterSink;
+  logger?: Logger;
+}
+
+interface Subscriber {
+  subscription: InProcessSubscription;
+  topics?: Set<string>;
+  queue: Promise<unknown>;
+}
+
+/**
+ * The embedded shape's transport. `publish` hands the batch to every subscriber, each through the
+ * same inbox transaction as a Kafka consumer, one batch after another per subscriber (so per-stream
+ * order is kept), and resolves when all of them processed or dead-lettered it. Nothing is stored
+ * here: if the process dies first, the relay's checkpoint has not moved and it publishes again.
+ */
+export class InProcessEventBus implements EventPublisher {
+  private readonly subscribers: Subscriber[] = [];
+  private readonly logger: Logger;
+  private readonly deadLetters: DeadLetterSink;
+
+  constructor(
+    private readonly db: Database,
+    options: InProcessEventBusOptions = {},
+  ) {
+    this.logger = options.logger ?? defaultLogger();
+    this.deadLetters =
+      options.deadLetters ??
+      (async (letter) => {
+        this.logger.error({ ...letter }, 'message dead-lettered');
+      });
+  }
+
+  subscribe(subscription: InProcessSubscription): void {
+    const topics = subscription.topics && new Set(subscription.topics);
+    this.subscribers.push({ subscription, topics, queue: Promise.resolve() });
+  }
+
+  async publish(events: EventEnvelope[]): Promise<void> {
+    await Promise.all(
+      this.subscribers.map((subscriber) => {
+        const run = subscriber.queue.then(() => this.deliver(subscriber, events));
+        subscriber.queue = run.catch(() => undefined);
+        return run;
+      }),
+    );
+  }
+
+  /** Waits for the deliveries in progress. */
+  async close(): Promise<void> {
+    await Promise.all(this.subscribers.map((subscriber) => subscriber.queue));
+  }
+
+  private async deliver({ subscription, topics }: Subscriber, events: EventEnvelope[]): Promise<void> {
+    const logger = this.logger.child({ consumer: subscription.name });
+    for (const event of events) {
+      if (topics && !topics.has(eventTopic(event.producer, event.streamType))) continue;
+      // A copy per subscriber, as a Kafka consumer would parse: handlers cannot see each other's changes.
+      const message: unknown = JSON.parse(JSON.stringify(event));
+      await handleDelivered(this.db, subscription, message, this.deadLetters, logger);
+    }
+  }
+}

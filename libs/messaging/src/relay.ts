@@ -1,0 +1,182 @@
+import { EventStore } from '../../eventstore/src/event-store';
+import { Logger } from '../../platform/src/logger';
+import { defaultLogger } from './consumer';
+import { EventPublisher } from './publisher';
+
+export interface OutboxRelayOptions {
+  /** Checkpoint row in `<schema>.checkpoints` (default `relay`). */
+  name?: string;
+  /** Events per read and publish (default 500). */
+  batchSize?: number;
+  /** Polling fallback when no append wakes the relay (default 200 ms). */
+  pollIntervalMs?: number;
+  /** Ceiling of the retry backoff after a failure (default 10 s). */
+  maxBackoffMs?: number;
+  logger?: Logger;
+}
+
+interface Checkpoint {
+  transactionId: string;
+  globalPosition: number;
+}
+
+type EventRow = Parameters<EventStore['toEnvelope']>[0];
+
+const COLUMNS =
+  'global_position, event_id, stream_id, stream_type, stream_position, type, schema_version, data, metadata, occurred_at';
+
+/**
+ * Publishes the service's committed events in commit order, at least once. It reads `<schema>.events`
+ * after its checkpoint by (transaction id, global position), taking only transactions older than
+ * every transaction still running: a bigserial position is taken at insert, not at commit, so a
+ * transaction that commits late can hold a smaller position than events already visible; reading
+ * by position alone would skip it. After the publisher accepted a batch the checkpoint moves; dying
+ * in between publishes the batch again, which consumers' inboxes absorb.
+ */
+export class OutboxRelay {
+  private readonly name: string;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly logger: Logger;
+  private checkpoint?: Checkpoint;
+  private exclusiveTail: Promise<unknown> = Promise.resolve();
+  private running = false;
+  private loop?: Promise<void>;
+  private woken = false;
+  private interruptible = false;
+  private interrupt?: () => void;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly publisher: EventPublisher,
+    options: OutboxRelayOptions = {},
+  ) {
+    this.name = options.name ?? 'relay';
+    this.batchSize = options.batchSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
+    this.logger = (options.logger ?? defaultLogger()).child({ relay: `${store.schema}.${this.name}` });
+    store.onAppended(() => this.wake());
+  }
+
+  /** Publishes in the background until stop(): at once after each append, else every poll interval. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Ends the loop after the batch in flight, if any, is published and checkpointed. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.interrupt?.();
+    await this.loop;
+    await this.exclusiveTail;
+  }
+
+  /** Asks the loop to look for new events now instead of at the next poll. */
+  wake(): void {
+    this.woken = true;
+    if (this.interruptible) this.interrupt?.();
+  }
+
+  /**
+   * Publishes until nothing publishable is left. Events of transactions still running (and of
+   * transactions that started after one still running) wait for the next call. Throws on failure.
+   */
+  async drain(): Promise<void> {
+    while ((await this.publishNext()) > 0);
+  }
+
+  /** Publishes one batch; returns how many events it published. */
+  publishNext(): Promise<number> {
+    const result = this.exclusiveTail.then(() => this.publishBatch());
+    this.exclusiveTail = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Committed events not yet published (for a gauge). */
+  async lag(): Promise<number> {
+    const from = await this.currentCheckpoint();
+    const { rows } = await this.store.db.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM ${this.store.schema}.events
+       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)`,
+      [from.transactionId, from.globalPosition],
+    );
+    return rows[0].count;
+  }
+
+  private async publishBatch(): Promise<number> {
+    const { db, schema } = this.store;
+    const from = await this.currentCheckpoint();
+    const { rows } = await db.query<EventRow & { tx: string }>(
+      `SELECT ${COLUMNS}, transaction_id::text AS tx FROM ${schema}.events
+       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY transaction_id, global_position
+       LIMIT $3`,
+      [from.transactionId, from.globalPosition, this.batchSize],
+    );
+    if (rows.length === 0) return 0;
+    await this.publisher.publish(rows.map((row) => this.store.toEnvelope(row)));
+    const last = rows[rows.length - 1];
+    const next = { transactionId: last.tx, globalPosition: Number(last.global_position) };
+    await db.query(
+      `INSERT INTO ${schema}.checkpoints (name, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
+       ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position`,
+      [this.name, next.transactionId, next.globalPosition],
+    );
+    this.checkpoint = next;
+    return rows.length;
+  }
+
+  private async currentCheckpoint(): Promise<Checkpoint> {
+    if (this.checkpoint) return this.checkpoint;
+    const { rows } = await this.store.db.query<{ transaction_id: string; global_position: number }>(
+      `SELECT transaction_id::text AS transaction_id, global_position FROM ${this.store.schema}.checkpoints WHERE name = $1`,
+      [this.name],
+    );
+    this.checkpoint =
+      rows.length === 0
+        ? { transactionId: '0', globalPosition: 0 }
+        : { transactionId: rows[0].transaction_id, globalPosition: Number(rows[0].global_position) };
+    return this.checkpoint;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        const published = await this.publishNext();
+        failures = 0;
+        if (published < this.batchSize) await this.sleep(this.pollIntervalMs, true);
+      } catch (error) {
+        failures++;
+        const retryInMs = Math.min(this.maxBackoffMs, this.pollIntervalMs * 2 ** failures);
+        this.logger.error({ err: error, failures, retryInMs }, 'outbox relay could not publish; retrying');
+        await this.sleep(retryInMs, false);
+      }
+    }
+  }
+
+  /** Waits `ms`; stop() always cuts it short, wake() only when `interruptible` (not during a backoff). */
+  private async sleep(ms: number, interruptible: boolean): Promise<void> {
+    if (!this.running || (interruptible && this.woken)) {
+      this.woken = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      this.interruptible = interruptible;
+      this.interrupt = done;
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    this.interrupt = undefined;
+    this.interruptible = false;
+    if (interruptible) this.woken = false;
+  }
+}

@@ -1,0 +1,9 @@
+/** Kafka topic of one stream type of one service: `<service>.<streamType>.events.v1`, e.g. `tracking.run.events.v1`. */
+export function eventTopic(service: string, streamType: string): string {
+  return `${service}.${streamType}.events.v1`;
+}
+
+/** Where a consumer parks the messages of `topic` it cannot process. */
+export function deadLetterTopic(topic: string): string {
+  return `${topic}.dlq`;
+}

@@ -1,0 +1,62 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { Logger } from 'pino';
+import { ConcurrencyError, ERROR_HTTP_STATUS, ErrorCode, MlflowError } from '../errors';
+
+interface FastifyLikeError {
+  code?: string;
+  statusCode?: number;
+  message: string;
+}
+
+/** Renders every failure in MLflow's shape. Only faults of the server itself are 5xx. */
+export function toMlflowError(error: unknown): MlflowError {
+  if (error instanceof MlflowError) return error;
+  const coded = error as { errorCode?: unknown; message?: string };
+  if (coded && typeof coded.errorCode === 'string' && coded.errorCode in ERROR_HTTP_STATUS) {
+    return new MlflowError(coded.errorCode as ErrorCode, coded.message ?? '');
+  }
+  if (error instanceof ConcurrencyError) {
+    return new MlflowError('TEMPORARILY_UNAVAILABLE', 'Too many concurrent writes to the same entity; retry the request');
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    if (status === 404) return new MlflowError('ENDPOINT_NOT_FOUND', 'No API endpoint matches this request');
+    if (status < 500) return new MlflowError('BAD_REQUEST', error.message);
+  }
+  const fastifyError = error as FastifyLikeError;
+  if (fastifyError && typeof fastifyError.code === 'string' && fastifyError.code.startsWith('FST_')) {
+    return fastifyRequestError(fastifyError);
+  }
+  if (error instanceof SyntaxError) return new MlflowError('INVALID_PARAMETER_VALUE', `Malformed JSON body: ${error.message}`);
+  return new MlflowError('INTERNAL_ERROR', 'Internal server error');
+}
+
+function fastifyRequestError(error: FastifyLikeError): MlflowError {
+  const byCode: Record<string, [ErrorCode, string]> = {
+    FST_ERR_CTP_BODY_TOO_LARGE: ['INVALID_PARAMETER_VALUE', 'Request body exceeds the size limit'],
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: ['INVALID_PARAMETER_VALUE', "Content-Type must be one of ['application/json']"],
+    FST_ERR_CTP_EMPTY_JSON_BODY: ['INVALID_PARAMETER_VALUE', 'Request body is empty'],
+    FST_ERR_CTP_INVALID_JSON_BODY: ['INVALID_PARAMETER_VALUE', `Malformed JSON body: ${error.message}`],
+  };
+  const known = byCode[error.code ?? ''];
+  if (known) return new MlflowError(known[0], known[1]);
+  if ((error.statusCode ?? 500) < 500) return new MlflowError('BAD_REQUEST', error.message);
+  return new MlflowError('INTERNAL_ERROR', 'Internal server error');
+}
+
+@Catch()
+export class MlflowErrorFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const error = toMlflowError(exception);
+    if (error.httpStatus >= 500) {
+      this.logger.error({ err: exception, requestId: request.id, url: request.url }, 'request failed');
+    }
+    void reply.status(error.httpStatus).header('content-type', 'application/json').send(JSON.stringify(error.toJSON()));
+  }
+}

@@ -1,0 +1,151 @@
+import { applyDecorators, PipeTransform } from '@nestjs/common';
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  ValidateIf,
+  ValidateNested,
+  ValidationError,
+  validateSync,
+  ValidationOptions,
+  registerDecorator,
+} from 'class-validator';
+import { invalidParameter } from '../errors';
+
+const HELP = 'See the API docs for more information about request parameters.';
+
+/** A field MLflow marks required: absent, null and "" are all missing. */
+function IsPresent(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isPresent',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: { validate: (value: unknown) => value !== undefined && value !== null && value !== '' },
+    });
+}
+
+/** int64 fields arrive as JSON numbers or numeric strings (protobuf JSON); query strings are always strings. */
+const toInteger = Transform(({ value }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value,
+);
+
+/** Doubles may be the protobuf JSON strings "NaN", "Infinity" and "-Infinity". */
+const toDouble = Transform(({ value }) => {
+  if (typeof value !== 'string') return value;
+  if (value === 'NaN') return NaN;
+  if (value === 'Infinity') return Infinity;
+  if (value === '-Infinity') return -Infinity;
+  return /^\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(value) ? Number(value) : value;
+});
+
+const toBoolean = Transform(({ value }) => {
+  if (typeof value !== 'string') return value;
+  const lower = value.toLowerCase();
+  return lower === 'true' ? true : lower === 'false' ? false : value;
+});
+
+/** A repeated field given once in a query string arrives as a plain string. */
+const toArray = Transform(({ value }) => (value === undefined || value === null || Array.isArray(value) ? value : [value]));
+
+type Presence = 'required' | 'optional';
+
+const presence = (mode: Presence) => (mode === 'required' ? IsPresent() : IsOptional());
+
+export const StringField = (mode: Presence = 'optional') => applyDecorators(presence(mode), IsString());
+export const Int64Field = (mode: Presence = 'optional') => applyDecorators(presence(mode), toInteger, IsInt());
+export const DoubleField = (mode: Presence = 'optional') =>
+  applyDecorators(presence(mode), toDouble, IsNumber({ allowNaN: true, allowInfinity: true }));
+export const BooleanField = (mode: Presence = 'optional') => applyDecorators(presence(mode), toBoolean, IsBoolean());
+export const StringListField = (mode: Presence = 'optional') =>
+  applyDecorators(presence(mode), toArray, IsArray(), IsString({ each: true }));
+
+/** Experiment ids are strings on the wire but clients may send numbers, which MLflow stringifies. */
+const toIdString = Transform(({ value }) => {
+  if (typeof value === 'number') return String(value);
+  if (Array.isArray(value)) return value.map((v) => (typeof v === 'number' ? String(v) : v));
+  return value;
+});
+export const IdField = (mode: Presence = 'optional') => applyDecorators(presence(mode), toIdString, IsString());
+export const IdListField = (mode: Presence = 'optional') =>
+  applyDecorators(presence(mode), toArray, toIdString, IsArray(), IsString({ each: true }));
+
+/** Enums are accepted by name or by number, and normalised to the name. */
+export function EnumField(values: readonly string[], mode: Presence = 'optional') {
+  const byNumber = new Map<number, string>();
+  values.forEach((name, index) => byNumber.set(index + 1, name));
+  return applyDecorators(
+    presence(mode),
+    Transform(({ value }) => {
+      const numeric = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+      return typeof numeric === 'number' ? (byNumber.get(numeric) ?? value) : value;
+    }),
+    IsIn(values as string[]),
+  );
+}
+
+export function NestedListField(type: () => new () => object, mode: Presence = 'optional') {
+  return applyDecorators(
+    presence(mode),
+    ValidateIf((_, value) => value !== undefined),
+    IsArray(),
+    ValidateNested({ each: true }),
+    Type(type),
+  );
+}
+
+export function NestedField(type: () => new () => object, mode: Presence = 'optional') {
+  return applyDecorators(presence(mode), ValidateNested(), Type(type));
+}
+
+/** Names of Python types, which MLflow's messages use. */
+function pythonType(value: unknown): string {
+  if (value === null) return 'NoneType';
+  if (Array.isArray(value)) return 'list';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'string') return 'str';
+  return 'dict';
+}
+
+function firstProblem(errors: ValidationError[], prefix = ''): string | undefined {
+  for (const error of errors) {
+    const path = prefix ? `${prefix}${/^\d+$/.test(error.property) ? `[${error.property}]` : `.${error.property}`}` : error.property;
+    if (error.constraints) {
+      if ('isPresent' in error.constraints) return `Missing value for required parameter '${path}'. ${HELP}`;
+      const shown = typeof error.value === 'string' ? `'${error.value}'` : JSON.stringify(error.value);
+      return `Invalid value ${shown} for parameter '${path}' supplied. Hint: Value was of type '${pythonType(error.value)}'. ${HELP}`;
+    }
+    const nested = firstProblem(error.children ?? [], path);
+    if (nested) return nested;
+  }
+  return undefined;
+}
+
+/** Validates a request DTO and answers MLflow's INVALID_PARAMETER_VALUE with its wording. */
+export function parseRequest<T extends object>(type: new () => T, raw: unknown): T {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw invalidParameter(`Invalid request body: expected a JSON object. ${HELP}`);
+  }
+  const instance = plainToInstance(type, raw);
+  const errors = validateSync(instance, { forbidUnknownValues: false });
+  const problem = firstProblem(errors);
+  if (problem) throw invalidParameter(problem);
+  return instance;
+}
+
+/** Nest pipe form of parseRequest, bound to the DTO type of the parameter. */
+export class MlflowValidationPipe implements PipeTransform {
+  transform(value: unknown, metadata: { metatype?: unknown; type: string }): unknown {
+    if (metadata.type !== 'body' && metadata.type !== 'query') return value;
+    const metatype = metadata.metatype as (new () => object) | undefined;
+    if (!metatype || metatype === Object) return value;
+    return parseRequest(metatype, value ?? {});
+  }
+}

@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import { PostgresDatabase } from '../../platform/src/database';
+
+export interface TestInfra {
+  databaseUrl: string;
+  kafkaBrokers: string[];
+}
+
+/**
+ * The real infrastructure the test run started (deploy/local/infra.sh, sourced by test/run.sh).
+ * Tests that need it fail loudly without it instead of skipping.
+ */
+export function testInfra(): TestInfra {
+  const databaseUrl = process.env.DATABASE_URL;
+  const brokers = process.env.KAFKA_BROKERS;
+  if (!databaseUrl || !brokers) {
+    throw new Error('DATABASE_URL and KAFKA_BROKERS must be set: run `npm test`, which starts the infrastructure');
+  }
+  return { databaseUrl, kafkaBrokers: brokers.split(',') };
+}
+
+/** A fresh Postgres schema name per test, so tests never see each other's rows. */
+export function uniqueSchema(prefix: string): string {
+  return `${prefix}_${randomBytes(4).toString('hex')}`;
+}
+
+export async function dropSchema(db: PostgresDatabase, schema: string): Promise<void> {
+  await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+}

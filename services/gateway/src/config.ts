@@ -1,0 +1,22 @@
+import { IsIn, IsUrl, ValidateIf } from 'class-validator';
+import { loadConfig } from '../../../libs/platform/src/config';
+
+/** The gateway's own settings; in the distributed shape it needs to know where each service is. */
+export class GatewayEnvironment {
+  @IsIn(['embedded', 'distributed'])
+  LOGBOOK_MODE = 'embedded';
+
+  @ValidateIf((env: GatewayEnvironment) => env.LOGBOOK_MODE === 'distributed')
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'TRACKING_URL must be an http(s) URL' })
+  TRACKING_URL?: string;
+}
+
+export interface GatewayConfig {
+  mode: 'embedded' | 'distributed';
+  trackingUrl?: string;
+}
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const raw = loadConfig('gateway', GatewayEnvironment, env);
+  return { mode: raw.LOGBOOK_MODE as GatewayConfig['mode'], trackingUrl: raw.TRACKING_URL?.replace(/\/+$/, '') };
+}

@@ -1,0 +1,135 @@
+import { eventStoreSchema } from '../../../libs/eventstore/src/schema';
+import { Migration } from '../../../libs/platform/src/migrations';
+
+export const TRACKING_SCHEMA = 'tracking';
+
+const projections = `
+CREATE SEQUENCE IF NOT EXISTS tracking.experiment_ids START WITH 1;
+CREATE TABLE tracking.experiments (
+  experiment_id bigint PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  artifact_location text NOT NULL,
+  lifecycle_stage text NOT NULL,
+  creation_time bigint NOT NULL,
+  last_update_time bigint NOT NULL
+);
+CREATE TABLE tracking.experiment_tags (
+  experiment_id bigint NOT NULL REFERENCES tracking.experiments ON DELETE CASCADE,
+  key text NOT NULL,
+  value text NOT NULL,
+  PRIMARY KEY (experiment_id, key)
+);
+CREATE TABLE tracking.runs (
+  run_key serial UNIQUE,
+  run_id text PRIMARY KEY,
+  experiment_id bigint NOT NULL,
+  name text NOT NULL,
+  user_id text NOT NULL,
+  status text NOT NULL,
+  start_time bigint NOT NULL,
+  end_time bigint,
+  artifact_uri text NOT NULL,
+  lifecycle_stage text NOT NULL,
+  deleted_time bigint
+);
+CREATE INDEX runs_by_experiment ON tracking.runs (experiment_id, start_time DESC, run_id);
+CREATE TABLE tracking.params (
+  run_key integer NOT NULL,
+  key text NOT NULL,
+  value text NOT NULL,
+  PRIMARY KEY (run_key, key)
+);
+CREATE TABLE tracking.run_tags (
+  run_key integer NOT NULL,
+  key text NOT NULL,
+  value text NOT NULL,
+  PRIMARY KEY (run_key, key)
+);
+CREATE TABLE tracking.metric_keys (
+  key_id serial PRIMARY KEY,
+  key text NOT NULL UNIQUE
+);
+CREATE TABLE tracking.metrics (
+  run_key integer NOT NULL,
+  key_id integer NOT NULL,
+  step bigint NOT NULL,
+  ts bigint NOT NULL,
+  value double precision NOT NULL,
+  PRIMARY KEY (run_key, key_id, step, ts, value)
+);
+CREATE TABLE tracking.latest_metrics (
+  run_key integer NOT NULL,
+  key_id integer NOT NULL,
+  step bigint NOT NULL,
+  ts bigint NOT NULL,
+  value double precision NOT NULL,
+  PRIMARY KEY (run_key, key_id)
+);
+CREATE INDEX latest_metrics_by_key ON tracking.latest_metrics (key_id, value);
+CREATE TABLE tracking.model_metrics (
+  model_id text NOT NULL,
+  run_id text NOT NULL,
+  key text NOT NULL,
+  value double precision NOT NULL,
+  ts bigint NOT NULL,
+  step bigint NOT NULL,
+  dataset_name text,
+  dataset_digest text
+);
+CREATE INDEX model_metrics_by_model ON tracking.model_metrics (model_id);
+CREATE TABLE tracking.datasets (
+  dataset_key serial PRIMARY KEY,
+  experiment_id bigint NOT NULL,
+  name text NOT NULL,
+  digest text NOT NULL,
+  source_type text NOT NULL,
+  source text NOT NULL,
+  schema text,
+  profile text,
+  UNIQUE (experiment_id, name, digest)
+);
+CREATE TABLE tracking.run_inputs (
+  run_key integer NOT NULL,
+  dataset_key integer NOT NULL,
+  tags jsonb NOT NULL,
+  PRIMARY KEY (run_key, dataset_key)
+);
+CREATE TABLE tracking.run_models (
+  run_key integer NOT NULL,
+  model_id text NOT NULL,
+  direction text NOT NULL,
+  step bigint NOT NULL,
+  PRIMARY KEY (run_key, model_id, direction)
+);
+CREATE TABLE tracking.logged_models (
+  model_id text PRIMARY KEY,
+  experiment_id bigint NOT NULL,
+  name text NOT NULL,
+  artifact_uri text NOT NULL,
+  status text NOT NULL,
+  status_message text,
+  model_type text,
+  source_run_id text,
+  creation_time bigint NOT NULL,
+  last_updated_time bigint NOT NULL,
+  lifecycle_stage text NOT NULL
+);
+CREATE INDEX logged_models_by_experiment ON tracking.logged_models (experiment_id, creation_time DESC);
+CREATE TABLE tracking.logged_model_tags (
+  model_id text NOT NULL,
+  key text NOT NULL,
+  value text NOT NULL,
+  PRIMARY KEY (model_id, key)
+);
+CREATE TABLE tracking.logged_model_params (
+  model_id text NOT NULL,
+  key text NOT NULL,
+  value text NOT NULL,
+  PRIMARY KEY (model_id, key)
+);
+`;
+
+export const trackingMigrations: Migration[] = [
+  { id: '001_event_store', sql: eventStoreSchema(TRACKING_SCHEMA) },
+  { id: '002_projections', sql: projections },
+];

@@ -1,0 +1,60 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { loadConfig } from '../../../libs/platform/src/config';
+
+const toInt = Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value));
+
+/** The environment the tracking module reads, validated at start. */
+export class TrackingEnvironment {
+  @IsIn(['embedded', 'distributed'])
+  LOGBOOK_MODE = 'embedded';
+
+  @ValidateIf((env: TrackingEnvironment) => env.LOGBOOK_MODE === 'distributed')
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// connection string' })
+  DATABASE_URL?: string;
+
+  @ValidateIf((env: TrackingEnvironment) => env.LOGBOOK_MODE === 'distributed')
+  @Matches(/^[\w.-]+:\d+(,[\w.-]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
+  KAFKA_BROKERS?: string;
+
+  @IsString()
+  @IsNotEmpty()
+  LOGBOOK_DATA_DIR = './.logbook';
+
+  @IsString()
+  @IsNotEmpty()
+  LOGBOOK_DEFAULT_ARTIFACT_ROOT = 'mlflow-artifacts:';
+
+  @toInt
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  LOGBOOK_DB_POOL_SIZE = 10;
+
+  @IsOptional()
+  @IsString()
+  LOGBOOK_KAFKA_CLIENT_ID?: string;
+}
+
+export interface TrackingConfig {
+  mode: 'embedded' | 'distributed';
+  databaseUrl?: string;
+  kafkaBrokers: string[];
+  dataDir: string;
+  defaultArtifactRoot: string;
+  dbPoolSize: number;
+  kafkaClientId: string;
+}
+
+export function loadTrackingConfig(env: NodeJS.ProcessEnv = process.env): TrackingConfig {
+  const raw = loadConfig('tracking', TrackingEnvironment, env);
+  return {
+    mode: raw.LOGBOOK_MODE as TrackingConfig['mode'],
+    databaseUrl: raw.DATABASE_URL,
+    kafkaBrokers: raw.KAFKA_BROKERS ? raw.KAFKA_BROKERS.split(',') : [],
+    dataDir: raw.LOGBOOK_DATA_DIR,
+    defaultArtifactRoot: raw.LOGBOOK_DEFAULT_ARTIFACT_ROOT.replace(/\/+$/, ''),
+    dbPoolSize: raw.LOGBOOK_DB_POOL_SIZE,
+    kafkaClientId: raw.LOGBOOK_KAFKA_CLIENT_ID ?? 'logbook-tracking',
+  };
+}

@@ -1,0 +1,86 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { CommandMetadata } from '../../../../libs/eventstore/src/envelope';
+import { RequestMeta } from '../../../../libs/platform/src/http/request-context';
+import { mlflowRoutes } from '../shared/routes';
+import {
+  CreateExperimentDto,
+  DeleteExperimentTagDto,
+  ExperimentIdDto,
+  GetExperimentByNameDto,
+  SearchExperimentsDto,
+  SetExperimentTagDto,
+  UpdateExperimentDto,
+} from './experiments.dto';
+import { ExperimentsQueries } from './experiments.queries';
+import { ExperimentsService } from './experiments.service';
+
+@Controller(mlflowRoutes('experiments'))
+export class ExperimentsController {
+  constructor(
+    private readonly experiments: ExperimentsService,
+    private readonly queries: ExperimentsQueries,
+  ) {}
+
+  @Post('create')
+  @HttpCode(200)
+  async create(@Body() dto: CreateExperimentDto, @RequestMeta() meta: CommandMetadata) {
+    const tags = (dto.tags ?? []).map((t) => ({ key: t.key, value: t.value ?? '' }));
+    return { experiment_id: await this.experiments.create(dto.name, dto.artifact_location, tags, meta) };
+  }
+
+  @Get('get')
+  async get(@Query() dto: ExperimentIdDto) {
+    return { experiment: await this.queries.get(dto.experiment_id) };
+  }
+
+  @Get('get-by-name')
+  async getByName(@Query() dto: GetExperimentByNameDto) {
+    return { experiment: await this.queries.getByName(dto.experiment_name) };
+  }
+
+  @Post('search')
+  @HttpCode(200)
+  search(@Body() dto: SearchExperimentsDto) {
+    return this.queries.search(dto);
+  }
+
+  @Get('search')
+  searchByQuery(@Query() dto: SearchExperimentsDto) {
+    return this.queries.search(dto);
+  }
+
+  @Post('delete')
+  @HttpCode(200)
+  async delete(@Body() dto: ExperimentIdDto, @RequestMeta() meta: CommandMetadata) {
+    await this.experiments.delete(dto.experiment_id, meta);
+    return {};
+  }
+
+  @Post('restore')
+  @HttpCode(200)
+  async restore(@Body() dto: ExperimentIdDto, @RequestMeta() meta: CommandMetadata) {
+    await this.experiments.restore(dto.experiment_id, meta);
+    return {};
+  }
+
+  @Post('update')
+  @HttpCode(200)
+  async update(@Body() dto: UpdateExperimentDto, @RequestMeta() meta: CommandMetadata) {
+    await this.experiments.rename(dto.experiment_id, dto.new_name, meta);
+    return {};
+  }
+
+  @Post('set-experiment-tag')
+  @HttpCode(200)
+  async setTag(@Body() dto: SetExperimentTagDto, @RequestMeta() meta: CommandMetadata) {
+    await this.experiments.setTag(dto.experiment_id, dto.key, dto.value ?? '', meta);
+    return {};
+  }
+
+  @Post('delete-experiment-tag')
+  @HttpCode(200)
+  async deleteTag(@Body() dto: DeleteExperimentTagDto, @RequestMeta() meta: CommandMetadata) {
+    await this.experiments.deleteTag(dto.experiment_id, dto.key, meta);
+    return {};
+  }
+}

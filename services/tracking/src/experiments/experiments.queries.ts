@@ -1,0 +1,114 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Database } from '../../../../libs/platform/src/database';
+import { notFound } from '../../../../libs/platform/src/errors';
+import {
+  decodeOffsetToken,
+  encodeOffsetToken,
+  parseExperimentFilter,
+  parseExperimentOrderBy,
+} from '../../../../libs/search/src';
+import { checkMaxResults, comparison, SqlParams } from '../shared/sql';
+import { DATABASE } from '../shared/tokens';
+import { groupBy, tagList } from '../shared/wire';
+import { ViewType } from './experiments.dto';
+
+export interface ExperimentView {
+  experiment_id: string;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: string;
+  last_update_time: number;
+  creation_time: number;
+  tags: Array<{ key: string; value: string }>;
+}
+
+interface ExperimentRow {
+  experiment_id: string;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: 'active' | 'deleted';
+  creation_time: number;
+  last_update_time: number;
+}
+
+const COLUMNS = `experiment_id::text AS experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time`;
+
+export const lifecycleCondition = (viewType: ViewType | undefined, column: string): string =>
+  viewType === 'ALL' ? 'TRUE' : viewType === 'DELETED_ONLY' ? `${column} = 'deleted'` : `${column} = 'active'`;
+
+@Injectable()
+export class ExperimentsQueries {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async findRow(experimentId: string): Promise<ExperimentRow | undefined> {
+    if (!/^\d{1,18}$/.test(experimentId)) return undefined;
+    const { rows } = await this.db.query<ExperimentRow>(
+      `SELECT ${COLUMNS} FROM tracking.experiments WHERE experiment_id = $1`,
+      [experimentId],
+    );
+    return rows[0];
+  }
+
+  async nameTaken(name: string): Promise<boolean> {
+    const { rows } = await this.db.query(`SELECT 1 FROM tracking.experiments WHERE name = $1`, [name]);
+    return rows.length > 0;
+  }
+
+  async get(experimentId: string): Promise<ExperimentView> {
+    const row = await this.findRow(experimentId);
+    if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
+    return (await this.withTags([row]))[0];
+  }
+
+  async getByName(name: string): Promise<ExperimentView> {
+    const { rows } = await this.db.query<ExperimentRow>(`SELECT ${COLUMNS} FROM tracking.experiments WHERE name = $1`, [name]);
+    if (rows.length === 0) throw notFound(`Could not find experiment with name '${name}'`);
+    return (await this.withTags(rows))[0];
+  }
+
+  async search(request: {
+    max_results?: number;
+    page_token?: string;
+    filter?: string;
+    order_by?: string[];
+    view_type?: ViewType;
+  }): Promise<{ experiments: ExperimentView[]; next_page_token?: string }> {
+    const maxResults = checkMaxResults(request.max_results, 1000, 50000, 'experiments');
+    const clauses = parseExperimentFilter(request.filter);
+    const order = parseExperimentOrderBy(request.order_by);
+    const offset = decodeOffsetToken(request.page_token);
+    const params = new SqlParams();
+    const where = [lifecycleCondition(request.view_type, 'e.lifecycle_stage')];
+    for (const clause of clauses) {
+      if (clause.kind === 'tag') {
+        where.push(
+          `EXISTS (SELECT 1 FROM tracking.experiment_tags t WHERE t.experiment_id = e.experiment_id AND t.key = ${params.add(clause.key)} AND ${comparison('t.value', clause.comparator, clause.value, params)})`,
+        );
+      } else {
+        where.push(comparison(`e.${clause.key}`, clause.comparator, clause.value, params));
+      }
+    }
+    const orderBy = order.map((term) => `e.${term.key} ${term.ascending ? 'ASC' : 'DESC'}`);
+    if (!order.some((t) => t.key === 'creation_time')) orderBy.push('e.creation_time DESC');
+    if (!order.some((t) => t.key === 'experiment_id')) orderBy.push('e.experiment_id ASC');
+    const { rows } = await this.db.query<ExperimentRow>(
+      `SELECT ${COLUMNS} FROM tracking.experiments e WHERE ${where.join(' AND ')}
+       ORDER BY ${orderBy.join(', ')} LIMIT ${params.add(maxResults + 1)} OFFSET ${params.add(offset)}`,
+      params.values,
+    );
+    const page = rows.slice(0, maxResults);
+    const experiments = await this.withTags(page);
+    return rows.length > maxResults ? { experiments, next_page_token: encodeOffsetToken(offset + maxResults) } : { experiments };
+  }
+
+  private async withTags(rows: ExperimentRow[]): Promise<ExperimentView[]> {
+    if (rows.length === 0) return [];
+    const { rows: tags } = await this.db.query<{ experiment_id: string; key: string; value: string }>(
+      `SELECT experiment_id::text AS experiment_id, key, value FROM tracking.experiment_tags
+       WHERE experiment_id = ANY($1::bigint[]) ORDER BY key`,
+      [rows.map((r) => r.experiment_id)],
+    );
+    const byExperiment = groupBy(tags, (t) => t.experiment_id);
+    return rows.map((row) => ({ ...row, tags: tagList(byExperiment.get(row.experiment_id) ?? []) }));
+  }
+}

@@ -1,0 +1,88 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { CommandMetadata } from '../../../../libs/eventstore/src/envelope';
+import { RequestMeta } from '../../../../libs/platform/src/http/request-context';
+import {
+  CreateLoggedModelDto,
+  FinalizeLoggedModelDto,
+  LoggedModelParamsDto,
+  LoggedModelTagsDto,
+  SearchLoggedModelsDto,
+} from './logged-models.dto';
+import { LoggedModelsQueries } from './logged-models.queries';
+import { LoggedModelsService } from './logged-models.service';
+
+const entries = (list: Array<{ key: string; value?: string }> | undefined) =>
+  (list ?? []).map((t) => ({ key: t.key, value: t.value ?? '' }));
+
+/** MLflow 3 logged models, served under the 2.0 prefix the client uses and the 3.0 one the server registers. */
+@Controller([
+  'api/2.0/mlflow/logged-models',
+  'api/3.0/mlflow/logged-models',
+  'ajax-api/2.0/mlflow/logged-models',
+  'ajax-api/3.0/mlflow/logged-models',
+])
+export class LoggedModelsController {
+  constructor(
+    private readonly models: LoggedModelsService,
+    private readonly queries: LoggedModelsQueries,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  async create(@Body() dto: CreateLoggedModelDto, @RequestMeta() meta: CommandMetadata) {
+    const modelId = await this.models.create(
+      {
+        experimentId: dto.experiment_id,
+        name: dto.name,
+        modelType: dto.model_type,
+        sourceRunId: dto.source_run_id,
+        params: entries(dto.params),
+        tags: entries(dto.tags),
+      },
+      meta,
+    );
+    return { model: await this.queries.get(modelId) };
+  }
+
+  @Post('search')
+  @HttpCode(200)
+  search(@Body() dto: SearchLoggedModelsDto) {
+    return this.queries.search(dto);
+  }
+
+  @Get(':modelId')
+  async get(@Param('modelId') modelId: string) {
+    return { model: await this.queries.get(modelId) };
+  }
+
+  @Patch(':modelId')
+  async finalize(@Param('modelId') modelId: string, @Body() dto: FinalizeLoggedModelDto, @RequestMeta() meta: CommandMetadata) {
+    await this.models.finalize(modelId, dto.status, meta);
+    return { model: await this.queries.get(modelId) };
+  }
+
+  @Delete(':modelId')
+  async delete(@Param('modelId') modelId: string, @RequestMeta() meta: CommandMetadata) {
+    await this.models.delete(modelId, meta);
+    return {};
+  }
+
+  @Patch(':modelId/tags')
+  async setTags(@Param('modelId') modelId: string, @Body() dto: LoggedModelTagsDto, @RequestMeta() meta: CommandMetadata) {
+    await this.models.setTags(modelId, entries(dto.tags), meta);
+    return {};
+  }
+
+  @Delete(':modelId/tags/:key')
+  async deleteTag(@Param('modelId') modelId: string, @Param('key') key: string, @RequestMeta() meta: CommandMetadata) {
+    await this.models.deleteTag(modelId, key, meta);
+    return {};
+  }
+
+  @Post(':modelId/params')
+  @HttpCode(200)
+  async logParams(@Param('modelId') modelId: string, @Body() dto: LoggedModelParamsDto, @RequestMeta() meta: CommandMetadata) {
+    await this.models.logParams(modelId, entries(dto.params), meta);
+    return {};
+  }
+}

@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { createHttpApp } from '../../../libs/platform/src/http/app';
+import { loadServerConfig } from '../../../libs/platform/src/http/server-config';
+import { createLogger } from '../../../libs/platform/src/logger';
+import { databaseReadiness, ObservabilityModule } from '../../../libs/platform/src/observability.module';
+import { loadTrackingConfig } from './config';
+import { ExperimentsService } from './experiments/experiments.service';
+import { TrackingModule } from './tracking.module';
+import { startTrackingRuntime, SYSTEM_METADATA } from './tracking.runtime';
+
+/** The tracking service as its own process (distributed shape), behind the gateway. */
+async function main(): Promise<void> {
+  const logger = createLogger('tracking');
+  const config = loadTrackingConfig({ LOGBOOK_MODE: 'distributed', ...process.env });
+  const server = loadServerConfig('tracking', 5001);
+  const runtime = await startTrackingRuntime(config, logger);
+
+  @Module({ imports: [TrackingModule.with(runtime), ObservabilityModule.with([databaseReadiness(runtime.db)])] })
+  class TrackingServiceModule {}
+
+  const app = await createHttpApp(TrackingServiceModule, { logger, bodyLimitBytes: server.bodyLimitBytes });
+  await app.get(ExperimentsService).ensureDefaultExperiment(SYSTEM_METADATA());
+  app.enableShutdownHooks();
+  await app.listen(server.port, server.host);
+  logger.info({ host: server.host, port: server.port }, 'tracking service listening');
+  const shutdown = async () => {
+    await app.close();
+    await runtime.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,19 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { mlflowRoutes } from '../shared/routes';
+import { GetMetricHistoryBulkIntervalDto, GetMetricHistoryDto } from './runs.dto';
+import { MetricsQueries } from './metrics.queries';
+
+@Controller(mlflowRoutes('metrics'))
+export class MetricsController {
+  constructor(private readonly metrics: MetricsQueries) {}
+
+  @Get('get-history')
+  history(@Query() dto: GetMetricHistoryDto) {
+    return this.metrics.history(dto.runId, dto.metric_key, dto.max_results, dto.page_token);
+  }
+
+  @Get('get-history-bulk-interval')
+  bulkInterval(@Query() dto: GetMetricHistoryBulkIntervalDto) {
+    return this.metrics.bulkInterval(dto);
+  }
+}

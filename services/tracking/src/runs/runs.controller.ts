@@ -1,0 +1,153 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { CommandMetadata } from '../../../../libs/eventstore/src/envelope';
+import { RequestMeta } from '../../../../libs/platform/src/http/request-context';
+import { mlflowRoutes } from '../shared/routes';
+import {
+  CreateRunDto,
+  DeleteTagDto,
+  LogBatchDto,
+  LogInputsDto,
+  LogMetricDto,
+  LogOutputsDto,
+  LogParamDto,
+  RunRefDto,
+  SearchRunsDto,
+  SetTagDto,
+  UpdateRunDto,
+} from './runs.dto';
+import { RunsQueries } from './runs.queries';
+import { RunsService } from './runs.service';
+
+const tags = (list: Array<{ key: string; value?: string }> | undefined) =>
+  (list ?? []).map((t) => ({ key: t.key, value: t.value ?? '' }));
+
+@Controller(mlflowRoutes('runs'))
+export class RunsController {
+  constructor(
+    private readonly runs: RunsService,
+    private readonly queries: RunsQueries,
+  ) {}
+
+  @Post('create')
+  @HttpCode(200)
+  async create(@Body() dto: CreateRunDto, @RequestMeta() meta: CommandMetadata) {
+    const runId = await this.runs.create(
+      { experimentId: dto.experiment_id, userId: dto.user_id, runName: dto.run_name, startTime: dto.start_time, tags: tags(dto.tags) },
+      meta,
+    );
+    return { run: await this.queries.get(runId) };
+  }
+
+  @Get('get')
+  async get(@Query() dto: RunRefDto) {
+    return { run: await this.queries.get(dto.runId) };
+  }
+
+  @Post('update')
+  @HttpCode(200)
+  async update(@Body() dto: UpdateRunDto, @RequestMeta() meta: CommandMetadata) {
+    await this.runs.update(dto.runId, { status: dto.status, endTime: dto.end_time, runName: dto.run_name }, meta);
+    return { run_info: (await this.queries.get(dto.runId)).info };
+  }
+
+  @Post('delete')
+  @HttpCode(200)
+  async delete(@Body() dto: RunRefDto, @RequestMeta() meta: CommandMetadata) {
+    await this.runs.delete(dto.runId, meta);
+    return {};
+  }
+
+  @Post('restore')
+  @HttpCode(200)
+  async restore(@Body() dto: RunRefDto, @RequestMeta() meta: CommandMetadata) {
+    await this.runs.restore(dto.runId, meta);
+    return {};
+  }
+
+  @Post('log-metric')
+  @HttpCode(200)
+  async logMetric(@Body() dto: LogMetricDto, @RequestMeta() meta: CommandMetadata) {
+    const metric = {
+      key: dto.key,
+      value: dto.value,
+      timestamp: dto.timestamp,
+      step: dto.step ?? 0,
+      ...(dto.model_id ? { modelId: dto.model_id } : {}),
+      ...(dto.dataset_name ? { datasetName: dto.dataset_name } : {}),
+      ...(dto.dataset_digest ? { datasetDigest: dto.dataset_digest } : {}),
+    };
+    await this.runs.logData(dto.runId, { metrics: [metric], params: [], tags: [] }, meta);
+    return {};
+  }
+
+  @Post('log-parameter')
+  @HttpCode(200)
+  async logParam(@Body() dto: LogParamDto, @RequestMeta() meta: CommandMetadata) {
+    await this.runs.logData(dto.runId, { metrics: [], params: tags([dto]), tags: [] }, meta);
+    return {};
+  }
+
+  @Post('set-tag')
+  @HttpCode(200)
+  async setTag(@Body() dto: SetTagDto, @RequestMeta() meta: CommandMetadata) {
+    await this.runs.logData(dto.runId, { metrics: [], params: [], tags: tags([dto]) }, meta);
+    return {};
+  }
+
+  @Post('delete-tag')
+  @HttpCode(200)
+  async deleteTag(@Body() dto: DeleteTagDto, @RequestMeta() meta: CommandMetadata) {
+    await this.runs.deleteTag(dto.runId, dto.key, meta);
+    return {};
+  }
+
+  @Post('log-batch')
+  @HttpCode(200)
+  async logBatch(@Body() dto: LogBatchDto, @RequestMeta() meta: CommandMetadata) {
+    const metrics = (dto.metrics ?? []).map((m) => ({
+      key: m.key,
+      value: m.value,
+      timestamp: m.timestamp,
+      step: m.step ?? 0,
+      ...(m.model_id ? { modelId: m.model_id } : {}),
+      ...(m.dataset_name ? { datasetName: m.dataset_name } : {}),
+      ...(m.dataset_digest ? { datasetDigest: m.dataset_digest } : {}),
+    }));
+    await this.runs.logData(dto.runId, { metrics, params: tags(dto.params), tags: tags(dto.tags) }, meta);
+    return {};
+  }
+
+  @Post('log-inputs')
+  @HttpCode(200)
+  async logInputs(@Body() dto: LogInputsDto, @RequestMeta() meta: CommandMetadata) {
+    const datasets = (dto.datasets ?? []).map((input) => ({
+      name: input.dataset.name,
+      digest: input.dataset.digest,
+      sourceType: input.dataset.source_type,
+      source: input.dataset.source,
+      ...(input.dataset.schema !== undefined ? { schema: input.dataset.schema } : {}),
+      ...(input.dataset.profile !== undefined ? { profile: input.dataset.profile } : {}),
+      tags: tags(input.tags),
+    }));
+    await this.runs.logInputs(dto.runId, datasets, (dto.models ?? []).map((m) => m.model_id), meta);
+    return {};
+  }
+
+  @Post('outputs')
+  @HttpCode(200)
+  async logOutputs(@Body() dto: LogOutputsDto, @RequestMeta() meta: CommandMetadata) {
+    await this.runs.logOutputs(dto.runId, dto.models.map((m) => ({ modelId: m.model_id, step: m.step })), meta);
+    return {};
+  }
+
+  @Post('search')
+  @HttpCode(200)
+  search(@Body() dto: SearchRunsDto) {
+    return this.queries.search(dto);
+  }
+
+  @Get('search')
+  searchByQuery(@Query() dto: SearchRunsDto) {
+    return this.queries.search(dto);
+  }
+}

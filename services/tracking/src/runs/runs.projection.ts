@@ -1,0 +1,194 @@
+import { Queryable } from '../../../../libs/platform/src/database';
+import { EventEnvelope } from '../../../../libs/eventstore/src/envelope';
+import { InlineProjection } from '../../../../libs/eventstore/src/projection';
+import { Tag } from '../experiments/experiment.events';
+import { fromWireDouble, MetricPoint, RUN_NAME_TAG, RunEvent } from './run.events';
+
+const RUN_KEY = `(SELECT run_key FROM tracking.runs WHERE run_id = $1)`;
+
+async function upsertTags(tx: Queryable, runId: string, tags: Tag[]): Promise<void> {
+  if (tags.length === 0) return;
+  await tx.query(
+    `INSERT INTO tracking.run_tags (run_key, key, value)
+     SELECT DISTINCT ON (key) ${RUN_KEY}, key, value
+     FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(key, value, position)
+     ORDER BY key, position DESC
+     ON CONFLICT (run_key, key) DO UPDATE SET value = excluded.value`,
+    [runId, tags.map((t) => t.key), tags.map((t) => t.value)],
+  );
+}
+
+/**
+ * The volume path: one statement resolves metric key ids, one inserts the points (exact duplicates
+ * are dropped, as in MLflow) and keeps the latest value per key by MLflow's rule: highest step, then
+ * timestamp, then value.
+ */
+async function insertMetrics(tx: Queryable, runId: string, metrics: MetricPoint[]): Promise<void> {
+  if (metrics.length === 0) return;
+  const keys = [...new Set(metrics.map((m) => m.key))];
+  const { rows } = await tx.query<{ key_id: number; key: string }>(
+    `INSERT INTO tracking.metric_keys (key) SELECT unnest($1::text[])
+     ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING key_id, key`,
+    [keys],
+  );
+  const keyIds = new Map(rows.map((r) => [r.key, r.key_id]));
+  await tx.query(
+    `WITH points AS (
+       SELECT ${RUN_KEY} AS run_key, p.key_id, p.step, p.ts, p.value
+       FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::float8[]) AS p(key_id, step, ts, value)
+     ), stored AS (
+       INSERT INTO tracking.metrics (run_key, key_id, step, ts, value) SELECT * FROM points ON CONFLICT DO NOTHING
+     )
+     INSERT INTO tracking.latest_metrics (run_key, key_id, step, ts, value)
+     SELECT DISTINCT ON (key_id) run_key, key_id, step, ts, value FROM points ORDER BY key_id, step DESC, ts DESC, value DESC
+     ON CONFLICT (run_key, key_id) DO UPDATE SET step = excluded.step, ts = excluded.ts, value = excluded.value
+     WHERE (excluded.step, excluded.ts, excluded.value) > (latest_metrics.step, latest_metrics.ts, latest_metrics.value)`,
+    [
+      runId,
+      metrics.map((m) => keyIds.get(m.key)),
+      metrics.map((m) => m.step),
+      metrics.map((m) => m.timestamp),
+      metrics.map((m) => fromWireDouble(m.value)),
+    ],
+  );
+  const modelMetrics = metrics.filter((m) => m.modelId);
+  if (modelMetrics.length > 0) {
+    await tx.query(
+      `INSERT INTO tracking.model_metrics (model_id, run_id, key, value, ts, step, dataset_name, dataset_digest)
+       SELECT model_id, $1, key, value, ts, step, dataset_name, dataset_digest
+       FROM unnest($2::text[], $3::text[], $4::float8[], $5::bigint[], $6::bigint[], $7::text[], $8::text[])
+         AS m(model_id, key, value, ts, step, dataset_name, dataset_digest)`,
+      [
+        runId,
+        modelMetrics.map((m) => m.modelId),
+        modelMetrics.map((m) => m.key),
+        modelMetrics.map((m) => fromWireDouble(m.value)),
+        modelMetrics.map((m) => m.timestamp),
+        modelMetrics.map((m) => m.step),
+        modelMetrics.map((m) => m.datasetName ?? null),
+        modelMetrics.map((m) => m.datasetDigest ?? null),
+      ],
+    );
+  }
+}
+
+async function applyOne(tx: Queryable, event: RunEvent): Promise<void> {
+  switch (event.type) {
+    case 'RunCreated': {
+      const d = event.data;
+      await tx.query(
+        `INSERT INTO tracking.runs (run_id, experiment_id, name, user_id, status, start_time, artifact_uri, lifecycle_stage)
+         VALUES ($1, $2, $3, $4, 'RUNNING', $5, $6, 'active')`,
+        [d.runId, d.experimentId, d.runName, d.userId, d.startTime, d.artifactUri],
+      );
+      await upsertTags(tx, d.runId, d.tags);
+      return;
+    }
+    case 'RunStatusChanged':
+      await tx.query(`UPDATE tracking.runs SET status = $2, end_time = COALESCE($3, end_time) WHERE run_id = $1`, [
+        event.data.runId,
+        event.data.status,
+        event.data.endTime,
+      ]);
+      return;
+    case 'RunRenamed':
+      await tx.query(`UPDATE tracking.runs SET name = $2 WHERE run_id = $1`, [event.data.runId, event.data.runName]);
+      await upsertTags(tx, event.data.runId, [{ key: RUN_NAME_TAG, value: event.data.runName }]);
+      return;
+    case 'RunDeleted':
+      await tx.query(`UPDATE tracking.runs SET lifecycle_stage = 'deleted', deleted_time = $2 WHERE run_id = $1`, [
+        event.data.runId,
+        event.data.time,
+      ]);
+      return;
+    case 'RunRestored':
+      await tx.query(`UPDATE tracking.runs SET lifecycle_stage = 'active', deleted_time = NULL WHERE run_id = $1`, [
+        event.data.runId,
+      ]);
+      return;
+    case 'RunDataLogged': {
+      const { runId, params, tags, metrics } = event.data;
+      if (params.length > 0) {
+        await tx.query(
+          `INSERT INTO tracking.params (run_key, key, value)
+           SELECT ${RUN_KEY}, key, value FROM unnest($2::text[], $3::text[]) AS p(key, value)
+           ON CONFLICT (run_key, key) DO NOTHING`,
+          [runId, params.map((p) => p.key), params.map((p) => p.value)],
+        );
+      }
+      await insertMetrics(tx, runId, metrics);
+      await upsertTags(tx, runId, tags);
+      return;
+    }
+    case 'RunTagDeleted':
+      await tx.query(`DELETE FROM tracking.run_tags WHERE run_key = ${RUN_KEY} AND key = $2`, [
+        event.data.runId,
+        event.data.key,
+      ]);
+      return;
+    case 'RunInputsLogged': {
+      const { runId, experimentId, datasets, modelIds } = event.data;
+      for (const dataset of datasets) {
+        await tx.query(
+          `WITH ds AS (
+             INSERT INTO tracking.datasets (experiment_id, name, digest, source_type, source, schema, profile)
+             VALUES ($2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (experiment_id, name, digest) DO UPDATE SET name = excluded.name
+             RETURNING dataset_key
+           )
+           INSERT INTO tracking.run_inputs (run_key, dataset_key, tags)
+           SELECT ${RUN_KEY}, dataset_key, $9::jsonb FROM ds
+           ON CONFLICT (run_key, dataset_key) DO UPDATE SET tags = excluded.tags`,
+          [
+            runId,
+            experimentId,
+            dataset.name,
+            dataset.digest,
+            dataset.sourceType,
+            dataset.source,
+            dataset.schema ?? null,
+            dataset.profile ?? null,
+            JSON.stringify(dataset.tags),
+          ],
+        );
+      }
+      if (modelIds.length > 0) {
+        await tx.query(
+          `INSERT INTO tracking.run_models (run_key, model_id, direction, step)
+           SELECT ${RUN_KEY}, unnest($2::text[]), 'input', 0 ON CONFLICT DO NOTHING`,
+          [runId, modelIds],
+        );
+      }
+      return;
+    }
+    case 'RunOutputsLogged':
+      await tx.query(
+        `INSERT INTO tracking.run_models (run_key, model_id, direction, step)
+         SELECT ${RUN_KEY}, model_id, 'output', step FROM unnest($2::text[], $3::bigint[]) AS m(model_id, step)
+         ON CONFLICT (run_key, model_id, direction) DO UPDATE SET step = excluded.step`,
+        [event.data.runId, event.data.models.map((m) => m.modelId), event.data.models.map((m) => m.step)],
+      );
+      return;
+  }
+}
+
+export const runsProjection: InlineProjection = {
+  name: 'runs',
+  tables: [
+    'tracking.run_models',
+    'tracking.run_inputs',
+    'tracking.datasets',
+    'tracking.model_metrics',
+    'tracking.latest_metrics',
+    'tracking.metrics',
+    'tracking.metric_keys',
+    'tracking.run_tags',
+    'tracking.params',
+    'tracking.runs',
+  ],
+  async apply(tx, events: EventEnvelope[]) {
+    for (const event of events) {
+      if (event.streamType === 'run') await applyOne(tx, event as unknown as RunEvent);
+    }
+  },
+};

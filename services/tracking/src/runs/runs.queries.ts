@@ -1,0 +1,272 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Database } from '../../../../libs/platform/src/database';
+import { invalidParameter, notFound } from '../../../../libs/platform/src/errors';
+import {
+  Clause,
+  decodeOffsetToken,
+  encodeOffsetToken,
+  OrderTerm,
+  parseRunFilter,
+  parseRunOrderBy,
+} from '../../../../libs/search/src';
+import { lifecycleCondition } from '../experiments/experiments.queries';
+import { ViewType } from '../experiments/experiments.dto';
+import { checkMaxResults, comparison, SqlParams } from '../shared/sql';
+import { DATABASE } from '../shared/tokens';
+import { groupBy, tagList, wireDouble } from '../shared/wire';
+
+export interface RunView {
+  info: {
+    run_id: string;
+    run_uuid: string;
+    run_name: string;
+    experiment_id: string;
+    user_id: string;
+    status: string;
+    start_time: number;
+    end_time?: number;
+    artifact_uri: string;
+    lifecycle_stage: string;
+  };
+  data: {
+    metrics: Array<{ key: string; value: number | string; timestamp: number; step: number }>;
+    params: Array<{ key: string; value: string }>;
+    tags: Array<{ key: string; value: string }>;
+  };
+  inputs: {
+    dataset_inputs: Array<{ tags: Array<{ key: string; value: string }>; dataset: Record<string, string> }>;
+    model_inputs: Array<{ model_id: string }>;
+  };
+  outputs: { model_outputs: Array<{ model_id: string; step: number }> };
+}
+
+interface RunRow {
+  run_key: number;
+  run_id: string;
+  name: string;
+  experiment_id: string;
+  user_id: string;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  artifact_uri: string;
+  lifecycle_stage: 'active' | 'deleted';
+}
+
+/** A run's effective lifecycle: it is deleted when it or its experiment is. */
+const RUN_LIFECYCLE = `CASE WHEN r.lifecycle_stage = 'deleted' OR e.lifecycle_stage = 'deleted' THEN 'deleted' ELSE 'active' END`;
+
+const RUN_COLUMNS = `r.run_key, r.run_id, r.name, r.experiment_id::text AS experiment_id, r.user_id, r.status,
+  r.start_time, r.end_time, r.artifact_uri, ${RUN_LIFECYCLE} AS lifecycle_stage`;
+
+const ATTRIBUTE_COLUMNS: Record<string, string> = {
+  run_id: 'r.run_id',
+  run_name: 'r.name',
+  user_id: 'r.user_id',
+  status: 'r.status',
+  artifact_uri: 'r.artifact_uri',
+  start_time: 'r.start_time',
+  end_time: 'r.end_time',
+  lifecycle_stage: RUN_LIFECYCLE,
+};
+
+const metricKeyId = (key: string, params: SqlParams) => `(SELECT key_id FROM tracking.metric_keys WHERE key = ${params.add(key)})`;
+
+function attributeColumn(key: string): string {
+  const column = ATTRIBUTE_COLUMNS[key];
+  if (!column) throw invalidParameter(`Invalid attribute key '${key}' specified.`);
+  return column;
+}
+
+function clauseSql(clause: Clause, params: SqlParams): string {
+  switch (clause.kind) {
+    case 'attribute':
+      return comparison(attributeColumn(clause.key), clause.comparator, clause.value, params);
+    case 'metric':
+      return `EXISTS (SELECT 1 FROM tracking.latest_metrics lm WHERE lm.run_key = r.run_key
+        AND lm.key_id = ${metricKeyId(clause.key, params)} AND ${comparison('lm.value', clause.comparator, clause.value, params)})`;
+    case 'param':
+      return `EXISTS (SELECT 1 FROM tracking.params p WHERE p.run_key = r.run_key AND p.key = ${params.add(clause.key)}
+        AND ${comparison('p.value', clause.comparator, clause.value, params)})`;
+    case 'tag':
+      return `EXISTS (SELECT 1 FROM tracking.run_tags t WHERE t.run_key = r.run_key AND t.key = ${params.add(clause.key)}
+        AND ${comparison('t.value', clause.comparator, clause.value, params)})`;
+    case 'dataset': {
+      const column =
+        clause.key === 'context'
+          ? `(SELECT t->>'value' FROM jsonb_array_elements(ri.tags) t WHERE t->>'key' = 'mlflow.data.context' LIMIT 1)`
+          : `d.${clause.key === 'digest' ? 'digest' : 'name'}`;
+      return `EXISTS (SELECT 1 FROM tracking.run_inputs ri JOIN tracking.datasets d ON d.dataset_key = ri.dataset_key
+        WHERE ri.run_key = r.run_key AND ${comparison(column, clause.comparator, clause.value, params)})`;
+    }
+  }
+}
+
+/** MLflow sorts missing values last in both directions, and NaN after every real number. */
+function orderSql(term: OrderTerm, params: SqlParams): string[] {
+  const direction = term.ascending ? 'ASC' : 'DESC';
+  switch (term.kind) {
+    case 'metric': {
+      const value = `(SELECT lm.value FROM tracking.latest_metrics lm WHERE lm.run_key = r.run_key AND lm.key_id = ${metricKeyId(term.key, params)})`;
+      return [`(${value} IS NULL)`, `(${value} = 'NaN'::float8)`, `${value} ${direction}`];
+    }
+    case 'param':
+      return [`(SELECT p.value FROM tracking.params p WHERE p.run_key = r.run_key AND p.key = ${params.add(term.key)}) ${direction} NULLS LAST`];
+    case 'tag':
+      return [`(SELECT t.value FROM tracking.run_tags t WHERE t.run_key = r.run_key AND t.key = ${params.add(term.key)}) ${direction} NULLS LAST`];
+    default:
+      return [`${attributeColumn(term.key)} ${direction} NULLS LAST`];
+  }
+}
+
+@Injectable()
+export class RunsQueries {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async get(runId: string): Promise<RunView> {
+    const [run] = await this.load('r.run_id = $1', [runId]);
+    if (!run) throw notFound(`Run with id=${runId} not found`);
+    return run.view;
+  }
+
+  async search(request: {
+    experiment_ids?: string[];
+    filter?: string;
+    run_view_type?: ViewType;
+    max_results?: number;
+    order_by?: string[];
+    page_token?: string;
+  }): Promise<{ runs: RunView[]; next_page_token?: string }> {
+    const maxResults = checkMaxResults(request.max_results, 1000, 50000, 'search_runs');
+    const clauses = parseRunFilter(request.filter);
+    const order = parseRunOrderBy(request.order_by);
+    const offset = decodeOffsetToken(request.page_token);
+    const experimentIds = (request.experiment_ids ?? []).filter((id) => /^\d{1,18}$/.test(id));
+    if (experimentIds.length === 0) return { runs: [] };
+    const params = new SqlParams();
+    const where = [
+      `r.experiment_id = ANY(${params.add(experimentIds)}::bigint[])`,
+      lifecycleCondition(request.run_view_type, RUN_LIFECYCLE),
+      ...clauses.map((clause) => clauseSql(clause, params)),
+    ];
+    const orderBy = order.flatMap((term) => orderSql(term, params));
+    if (!order.some((t) => t.kind === 'attribute' && t.key === 'start_time')) orderBy.push('r.start_time DESC');
+    if (!order.some((t) => t.kind === 'attribute' && t.key === 'run_id')) orderBy.push('r.run_id ASC');
+    const { rows } = await this.db.query<{ run_key: number }>(
+      `SELECT r.run_key FROM tracking.runs r JOIN tracking.experiments e ON e.experiment_id = r.experiment_id
+       WHERE ${where.join(' AND ')} ORDER BY ${orderBy.join(', ')}
+       LIMIT ${params.add(maxResults)} OFFSET ${params.add(offset)}`,
+      params.values,
+    );
+    const keys = rows.map((r) => r.run_key);
+    const loaded = await this.load('r.run_key = ANY($1::int[])', [keys]);
+    const byKey = new Map(loaded.map((run) => [run.runKey, run.view]));
+    const runs = keys.map((key) => byKey.get(key)).filter((run): run is RunView => run !== undefined);
+    return runs.length === maxResults ? { runs, next_page_token: encodeOffsetToken(offset + maxResults) } : { runs };
+  }
+
+  /** The experiment a run belongs to, for commands that need the run's context. */
+  async experimentOf(runId: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ experiment_id: string }>(
+      `SELECT experiment_id::text AS experiment_id FROM tracking.runs WHERE run_id = $1`,
+      [runId],
+    );
+    return rows[0]?.experiment_id;
+  }
+
+  /** Whole runs (info, latest metrics, params, tags, inputs, outputs) in six set-based queries. */
+  private async load(condition: string, values: unknown[]): Promise<Array<{ runKey: number; view: RunView }>> {
+    const { rows } = await this.db.query<RunRow>(
+      `SELECT ${RUN_COLUMNS} FROM tracking.runs r JOIN tracking.experiments e ON e.experiment_id = r.experiment_id WHERE ${condition}`,
+      values,
+    );
+    if (rows.length === 0) return [];
+    const keys = rows.map((r) => r.run_key);
+    const [metrics, params, tags, inputs, models] = await Promise.all([
+      this.db.query<{ run_key: number; key: string; value: number; ts: number; step: number }>(
+        `SELECT lm.run_key, k.key, lm.value, lm.ts, lm.step FROM tracking.latest_metrics lm
+         JOIN tracking.metric_keys k ON k.key_id = lm.key_id WHERE lm.run_key = ANY($1::int[]) ORDER BY k.key`,
+        [keys],
+      ),
+      this.db.query<{ run_key: number; key: string; value: string }>(
+        `SELECT run_key, key, value FROM tracking.params WHERE run_key = ANY($1::int[]) ORDER BY key`,
+        [keys],
+      ),
+      this.db.query<{ run_key: number; key: string; value: string }>(
+        `SELECT run_key, key, value FROM tracking.run_tags WHERE run_key = ANY($1::int[]) ORDER BY key`,
+        [keys],
+      ),
+      this.db.query<{
+        run_key: number;
+        tags: Array<{ key: string; value: string }>;
+        name: string;
+        digest: string;
+        source_type: string;
+        source: string;
+        schema: string | null;
+        profile: string | null;
+      }>(
+        `SELECT ri.run_key, ri.tags, d.name, d.digest, d.source_type, d.source, d.schema, d.profile
+         FROM tracking.run_inputs ri JOIN tracking.datasets d ON d.dataset_key = ri.dataset_key
+         WHERE ri.run_key = ANY($1::int[]) ORDER BY d.dataset_key`,
+        [keys],
+      ),
+      this.db.query<{ run_key: number; model_id: string; direction: string; step: number }>(
+        `SELECT run_key, model_id, direction, step FROM tracking.run_models WHERE run_key = ANY($1::int[]) ORDER BY model_id`,
+        [keys],
+      ),
+    ]);
+    const metricsByRun = groupBy(metrics.rows, (m) => m.run_key);
+    const paramsByRun = groupBy(params.rows, (p) => p.run_key);
+    const tagsByRun = groupBy(tags.rows, (t) => t.run_key);
+    const inputsByRun = groupBy(inputs.rows, (i) => i.run_key);
+    const modelsByRun = groupBy(models.rows, (m) => m.run_key);
+    return rows.map((row) => {
+      const runModels = modelsByRun.get(row.run_key) ?? [];
+      const view: RunView = {
+        info: {
+          run_id: row.run_id,
+          run_uuid: row.run_id,
+          run_name: row.name,
+          experiment_id: row.experiment_id,
+          user_id: row.user_id,
+          status: row.status,
+          start_time: row.start_time,
+          ...(row.end_time !== null ? { end_time: row.end_time } : {}),
+          artifact_uri: row.artifact_uri,
+          lifecycle_stage: row.lifecycle_stage,
+        },
+        data: {
+          metrics: (metricsByRun.get(row.run_key) ?? []).map((m) => ({
+            key: m.key,
+            value: wireDouble(m.value),
+            timestamp: m.ts,
+            step: m.step,
+          })),
+          params: tagList(paramsByRun.get(row.run_key) ?? []),
+          tags: tagList(tagsByRun.get(row.run_key) ?? []),
+        },
+        inputs: {
+          dataset_inputs: (inputsByRun.get(row.run_key) ?? []).map((input) => ({
+            tags: input.tags,
+            dataset: {
+              name: input.name,
+              digest: input.digest,
+              source_type: input.source_type,
+              source: input.source,
+              ...(input.schema !== null ? { schema: input.schema } : {}),
+              ...(input.profile !== null ? { profile: input.profile } : {}),
+            },
+          })),
+          model_inputs: runModels.filter((m) => m.direction === 'input').map((m) => ({ model_id: m.model_id })),
+        },
+        outputs: {
+          model_outputs: runModels
+            .filter((m) => m.direction === 'output')
+            .map((m) => ({ model_id: m.model_id, step: m.step })),
+        },
+      };
+      return { runKey: row.run_key, view };
+    });
+  }
+}

@@ -1,0 +1,128 @@
+import { posix } from 'node:path';
+import { invalidParameter } from '../../../../libs/platform/src/errors';
+
+/** MLflow's validation limits (mlflow/utils/validation.py), enforced identically. */
+export const LIMITS = {
+  entityKey: 250,
+  paramValue: 6000,
+  runTagValue: 8000,
+  experimentName: 500,
+  experimentTagKey: 250,
+  experimentTagValue: 5000,
+  metricsPerBatch: 1000,
+  paramsOrTagsPerBatch: 100,
+  entitiesPerBatch: 1000,
+  datasetName: 500,
+  datasetDigest: 36,
+  datasetSource: 65535,
+  datasetSchema: 1048575,
+  datasetProfile: 16777215,
+  inputTagKey: 255,
+  inputTagValue: 500,
+  artifactLocation: 2048,
+  runName: 250,
+} as const;
+
+const VALID_NAME = /^[/\w.\- :]*$/;
+const BAD_CHARACTERS =
+  'Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).';
+
+/** Long param and tag values are cut to the limit, as MLflow does by default (MLFLOW_TRUNCATE_LONG_VALUES). */
+const truncateLongValues = process.env.MLFLOW_TRUNCATE_LONG_VALUES?.toLowerCase() !== 'false';
+
+function resolvesElsewhere(name: string): boolean {
+  const normalized = posix.normalize(name);
+  return normalized !== name || normalized === '.' || normalized.startsWith('..') || normalized.startsWith('/');
+}
+
+export function validateName(kind: 'metric' | 'parameter' | 'tag', name: string): void {
+  if (!VALID_NAME.test(name)) throw invalidParameter(`Invalid ${kind} name: '${name}'. ${BAD_CHARACTERS}`);
+  if (resolvesElsewhere(name)) {
+    throw invalidParameter(
+      `Invalid ${kind} name: '${name}'. Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${posix.normalize(name)}'`,
+    );
+  }
+}
+
+export function checkLength(entity: string, limit: number, value: string): string;
+export function checkLength(entity: string, limit: number, value: string, truncate: boolean): string;
+export function checkLength(entity: string, limit: number, value: string, truncate = false): string {
+  if (value.length <= limit) return value;
+  if (truncate && truncateLongValues) return value.slice(0, limit);
+  throw invalidParameter(
+    `${entity} '${value.slice(0, 250)}' had length ${value.length}, which exceeded length limit of ${limit}`,
+  );
+}
+
+export function validateParam(key: string, value: string): { key: string; value: string } {
+  validateName('parameter', key);
+  return {
+    key: checkLength('Param key', LIMITS.entityKey, key),
+    value: checkLength('Param value', LIMITS.paramValue, value, true),
+  };
+}
+
+export function validateRunTag(key: string, value: string): { key: string; value: string } {
+  validateName('tag', key);
+  return {
+    key: checkLength('Tag key', LIMITS.entityKey, key),
+    value: checkLength('Tag value', LIMITS.runTagValue, value, true),
+  };
+}
+
+export function validateMetric(key: string, value: number, timestamp: number, step: number): void {
+  validateName('metric', key);
+  if (typeof value !== 'number') {
+    throw invalidParameter(
+      `Got invalid value ${String(value)} for metric '${key}' (timestamp=${timestamp}). Please specify value as a valid double (64-bit floating point)`,
+    );
+  }
+  if (!Number.isInteger(timestamp) || timestamp < 0) {
+    throw invalidParameter(
+      `Got invalid timestamp ${timestamp} for metric '${key}' (value=${value}). Timestamp must be a nonnegative long (64-bit integer) `,
+    );
+  }
+  if (!Number.isInteger(step)) {
+    throw invalidParameter(
+      `Got invalid step ${step} for metric '${key}' (value=${value}). Step must be a valid long (64-bit integer).`,
+    );
+  }
+  checkLength('Metric name', LIMITS.entityKey, key);
+}
+
+export function validateExperimentName(name: string): void {
+  if (!name) throw invalidParameter(`Invalid experiment name: '${name}'`);
+  if (name.length > LIMITS.experimentName) {
+    throw invalidParameter(`Experiment name exceeds the maximum length of ${LIMITS.experimentName} characters`);
+  }
+}
+
+export function validateExperimentTag(key: string, value: string): void {
+  validateName('tag', key);
+  checkLength('Tag key', LIMITS.experimentTagKey, key);
+  checkLength('Tag value', LIMITS.experimentTagValue, value);
+}
+
+export function validateBatchLimits(metrics: number, params: number, tags: number): void {
+  const check = (entity: string, limit: number, count: number) => {
+    if (count > limit) {
+      throw invalidParameter(
+        `A batch logging request can contain at most ${limit} ${entity}. Got ${count} ${entity}. Please split up ${entity} across multiple requests and try again.`,
+      );
+    }
+  };
+  check('metrics', LIMITS.metricsPerBatch, metrics);
+  check('params', LIMITS.paramsOrTagsPerBatch, params);
+  check('tags', LIMITS.paramsOrTagsPerBatch, tags);
+  check('metrics, params, and tags', LIMITS.entitiesPerBatch, metrics + params + tags);
+}
+
+export function validateUniqueParamKeys(keys: string[]): void {
+  const seen = new Set<string>();
+  const duplicates = keys.filter((key) => (seen.has(key) ? true : (seen.add(key), false)));
+  if (duplicates.length > 0) {
+    throw invalidParameter(
+      `Duplicate parameter keys have been submitted: [${duplicates.map((k) => `'${k}'`).join(', ')}]. Please ensure the request contains only one param value per param key.`,
+    );
+  }
+}

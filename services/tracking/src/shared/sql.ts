@@ -1,0 +1,43 @@
+import { invalidParameter } from '../../../../libs/platform/src/errors';
+
+/** Collects positional parameters while SQL text is assembled, so values never enter the text. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+export type Comparator = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'LIKE' | 'ILIKE' | 'IN' | 'NOT IN';
+
+/** `column <comparator> value` with the value bound as a parameter. */
+export function comparison(column: string, comparator: Comparator, value: unknown, params: SqlParams): string {
+  switch (comparator) {
+    case 'IN':
+      return `${column} = ANY(${params.add(value)}::text[])`;
+    case 'NOT IN':
+      return `NOT (${column} = ANY(${params.add(value)}::text[]))`;
+    case '=':
+    case '!=':
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+    case 'LIKE':
+    case 'ILIKE':
+      return `${column} ${comparator} ${params.add(value)}`;
+  }
+}
+
+/** MLflow's max_results bounds, with its wording. */
+export function checkMaxResults(value: number | undefined, fallback: number, maximum: number, what: string): number {
+  const max = value ?? fallback;
+  if (!Number.isInteger(max) || max <= 0 || max > maximum) {
+    throw invalidParameter(
+      `Invalid value ${max} for parameter 'max_results' supplied. It must be at most ${maximum} and positive for ${what}.`,
+    );
+  }
+  return max;
+}

@@ -1,0 +1,52 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { ExperimentsController } from './experiments/experiments.controller';
+import { ExperimentsQueries } from './experiments/experiments.queries';
+import { ExperimentsService } from './experiments/experiments.service';
+import { LoggedModelsController } from './logged-models/logged-models.controller';
+import { LoggedModelsQueries } from './logged-models/logged-models.queries';
+import { LoggedModelsService } from './logged-models/logged-models.service';
+import { MetricsController } from './runs/metrics.controller';
+import { MetricsQueries } from './runs/metrics.queries';
+import { RunsController } from './runs/runs.controller';
+import { RunsQueries } from './runs/runs.queries';
+import { RunsService } from './runs/runs.service';
+import { DATABASE, EVENT_STORE, TRACKING_CONFIG } from './shared/tokens';
+import { TrackingRuntime } from './tracking.runtime';
+
+@Global()
+@Module({})
+class TrackingInfrastructureModule {
+  static with(runtime: TrackingRuntime): DynamicModule {
+    return {
+      module: TrackingInfrastructureModule,
+      providers: [
+        { provide: DATABASE, useValue: runtime.db },
+        { provide: EVENT_STORE, useValue: runtime.store },
+        { provide: TRACKING_CONFIG, useValue: runtime.config },
+      ],
+      exports: [DATABASE, EVENT_STORE, TRACKING_CONFIG],
+    };
+  }
+}
+
+/** The MLflow Tracking API: experiments, runs, metrics and logged models. */
+@Module({})
+export class TrackingModule {
+  static with(runtime: TrackingRuntime): DynamicModule {
+    return {
+      module: TrackingModule,
+      imports: [TrackingInfrastructureModule.with(runtime)],
+      controllers: [ExperimentsController, RunsController, MetricsController, LoggedModelsController],
+      providers: [
+        ExperimentsService,
+        ExperimentsQueries,
+        RunsService,
+        RunsQueries,
+        MetricsQueries,
+        LoggedModelsService,
+        LoggedModelsQueries,
+      ],
+      exports: [ExperimentsService],
+    };
+  }
+}

@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ANONYMOUS } from '../../../libs/eventstore/src/envelope';
+import { EventStore } from '../../../libs/eventstore/src/event-store';
+import { EventPublisher, InProcessEventBus, KafkaEventPublisher, OutboxRelay } from '../../../libs/messaging/src';
+import { Database, PgliteDatabase, PostgresDatabase } from '../../../libs/platform/src/database';
+import { Logger } from '../../../libs/platform/src/logger';
+import { migrate } from '../../../libs/platform/src/migrations';
+import { TRACKING_SCHEMA, trackingMigrations } from '../migrations/001_initial';
+import { TrackingConfig } from './config';
+import { experimentsProjection } from './experiments/experiments.projection';
+import { loggedModelsProjection } from './logged-models/logged-models.projection';
+import { runsProjection } from './runs/runs.projection';
+
+export const TRACKING_PRODUCER = 'tracking';
+export const TRACKING_STREAM_TYPES = ['experiment', 'run', 'logged-model'];
+export const trackingProjections = [experimentsProjection, runsProjection, loggedModelsProjection];
+
+/** Everything the tracking module runs on: its database, its event log, and the relay that publishes it. */
+export interface TrackingRuntime {
+  config: TrackingConfig;
+  db: Database;
+  store: EventStore;
+  relay: OutboxRelay;
+  publisher: EventPublisher;
+  close(): Promise<void>;
+}
+
+export async function openTrackingDatabase(config: TrackingConfig): Promise<Database> {
+  if (config.mode === 'distributed') return new PostgresDatabase(config.databaseUrl as string, config.dbPoolSize);
+  const directory = resolve(config.dataDir, 'pg');
+  mkdirSync(directory, { recursive: true });
+  return PgliteDatabase.open(directory);
+}
+
+export async function startTrackingRuntime(
+  config: TrackingConfig,
+  logger: Logger,
+  db?: Database,
+): Promise<TrackingRuntime> {
+  const database = db ?? (await openTrackingDatabase(config));
+  const applied = await migrate(database, TRACKING_SCHEMA, trackingMigrations);
+  if (applied.length > 0) logger.info({ applied }, 'tracking migrations applied');
+  const store = new EventStore(database, {
+    schema: TRACKING_SCHEMA,
+    producer: TRACKING_PRODUCER,
+    projections: trackingProjections,
+  });
+  const publisher: EventPublisher =
+    config.mode === 'distributed'
+      ? await KafkaEventPublisher.connect({
+          brokers: config.kafkaBrokers,
+          service: TRACKING_PRODUCER,
+          streamTypes: TRACKING_STREAM_TYPES,
+          clientId: config.kafkaClientId,
+          logger,
+        })
+      : new InProcessEventBus(database, { logger });
+  const relay = new OutboxRelay(store, publisher, { logger });
+  relay.start();
+  return {
+    config,
+    db: database,
+    store,
+    relay,
+    publisher,
+    async close() {
+      await relay.stop();
+      await publisher.close();
+      await database.close();
+    },
+  };
+}
+
+export const SYSTEM_METADATA = () => ({ now: Date.now(), actor: { ...ANONYMOUS, id: 'system', kind: 'service' as const }, requestId: 'startup' });
