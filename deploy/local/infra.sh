@@ -136,12 +136,12 @@ pg_up() {
   ((${#sockdir} < 90)) || sockdir=/tmp
   as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t "$START_TIMEOUT" -s \
     -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $sockdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-    start >/dev/null 2>&1 || fail_start postgres "$PG_DIR/postgres.log"
+    start >/dev/null 2>&1 9>&- || fail_start postgres "$PG_DIR/postgres.log"
   local psql=("$bin/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1)
   if [[ -z $("${psql[@]}" -tAc "select 1 from pg_database where datname = '$PG_DATABASE'") ]]; then
     "${psql[@]}" -c "create database \"$PG_DATABASE\""
   fi
-  log "postgres $("$bin/postgres" --version | awk '{print $NF}') ready on 127.0.0.1:$PG_PORT ($(elapsed "$t0") s)"
+  log "postgres $("$bin/postgres" --version | awk '{print $3}') ready on 127.0.0.1:$PG_PORT ($(elapsed "$t0") s)"
 }
 
 pg_down() {
@@ -169,8 +169,10 @@ kafka_fetch() {
   t0=$(now)
   log "fetching Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_LIB"
   rm -rf "$KAFKA_LIB"
-  mvn -B -q -Dstyle.color=never -f "$pom" -P"$profile" -Dkafka.version="$KAFKA_VERSION" \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIB" >&2
+  mkdir -p "$CACHE_DIR"
+  mvn -B -Dstyle.color=never -f "$pom" -P"$profile" -Dkafka.version="$KAFKA_VERSION" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIB" \
+    >"$CACHE_DIR/mvn-kafka.log" 2>&1 || fail_start "mvn (Kafka jars)" "$CACHE_DIR/mvn-kafka.log"
   [[ -f $KAFKA_LIB/kafka_2.13-$KAFKA_VERSION.jar ]] || die "kafka_2.13-$KAFKA_VERSION.jar missing after mvn"
   sha256sum <"$pom" >"$KAFKA_LIB/.complete"
   log "Kafka jars fetched ($(elapsed "$t0") s)"
@@ -269,7 +271,7 @@ kafka_up() {
   # setsid: the broker must outlive the shell (and process group) that ran `up`.
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$KAFKA_DIR/kafka.pid" \
     java "${opts[@]}" -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_DIR/server.properties" \
-    >>"$KAFKA_DIR/kafka.log" 2>&1 </dev/null &
+    >>"$KAFKA_DIR/kafka.log" 2>&1 </dev/null 9>&- &
   for ((i = 0; i < START_TIMEOUT * 4; i++)); do
     sleep 0.25
     pid=$(read_pid "$KAFKA_DIR/kafka.pid")
@@ -303,8 +305,10 @@ s3_fetch() {
   t0=$(now)
   log "fetching S3Proxy $S3PROXY_VERSION jars from Maven Central into $S3_LIB"
   rm -rf "$S3_LIB"
-  mvn -B -q -Dstyle.color=never -f "$pom" -Ds3proxy.version="$S3PROXY_VERSION" \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$S3_LIB" >&2
+  mkdir -p "$CACHE_DIR"
+  mvn -B -Dstyle.color=never -f "$pom" -Ds3proxy.version="$S3PROXY_VERSION" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$S3_LIB" \
+    >"$CACHE_DIR/mvn-s3proxy.log" 2>&1 || fail_start "mvn (S3Proxy jars)" "$CACHE_DIR/mvn-s3proxy.log"
   [[ -f $S3_LIB/s3proxy-$S3PROXY_VERSION.jar ]] || die "s3proxy-$S3PROXY_VERSION.jar missing after mvn"
   sha256sum <"$pom" >"$S3_LIB/.complete"
   log "S3Proxy jars fetched ($(elapsed "$t0") s)"
@@ -370,7 +374,7 @@ s3_up() {
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$S3_DIR/s3proxy.pid" \
     java "${heap[@]}" -XX:+UseSerialGC -Djava.awt.headless=true "-Dlogback.configurationFile=$S3_DIR/logback.xml" \
     -cp "$S3_LIB/*" org.gaul.s3proxy.Main --properties "$S3_DIR/s3proxy.conf" \
-    >>"$S3_DIR/s3proxy.log" 2>&1 </dev/null &
+    >>"$S3_DIR/s3proxy.log" 2>&1 </dev/null 9>&- &
   for ((i = 0; i < START_TIMEOUT * 4; i++)); do
     sleep 0.25
     pid=$(read_pid "$S3_DIR/s3proxy.pid")
@@ -411,6 +415,7 @@ EOF
 }
 
 # Serialises concurrent up/down calls. The lock file sits next to the infra dir so `down` can delete the dir.
+# Long-lived children are started with 9>&- so they do not inherit (and hold) the lock.
 take_lock() {
   mkdir -p "$(dirname "$INFRA_DIR")"
   exec 9>"$INFRA_DIR.lock"

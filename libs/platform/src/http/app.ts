@@ -55,6 +55,11 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     }
   });
 
+  // Protobuf JSON, which MLflow speaks, leaves out empty repeated fields.
+  fastify.setReplySerializer((payload) =>
+    JSON.stringify(payload, (key, value: unknown) => (key !== '' && Array.isArray(value) && value.length === 0 ? undefined : value)),
+  );
+
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

@@ -120,7 +120,7 @@ function firstProblem(errors: ValidationError[], prefix = ''): string | undefine
     if (error.constraints) {
       if ('isPresent' in error.constraints) return `Missing value for required parameter '${path}'. ${HELP}`;
       const shown = typeof error.value === 'string' ? `'${error.value}'` : JSON.stringify(error.value);
-      return `Invalid value ${shown} for parameter '${path}' supplied. Hint: Value was of type '${pythonType(error.value)}'. ${HELP}`;
+      return `Invalid value ${shown} for parameter '${path}' supplied:  Hint: Value was of type '${pythonType(error.value)}'. ${HELP}`;
     }
     const nested = firstProblem(error.children ?? [], path);
     if (nested) return nested;

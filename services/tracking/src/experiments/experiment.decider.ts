@@ -66,7 +66,7 @@ function decide(command: ExperimentCommand, state: ExperimentState): ExperimentE
     case 'DeleteExperiment': {
       const { experimentId } = command.data;
       if (!state.exists || state.lifecycleStage !== 'active') {
-        throw notFound(`Could not find experiment with ID ${experimentId}`);
+        throw notFound(`No Experiment with id=${experimentId} exists`);
       }
       if (experimentId === '0') throw invalidParameter('Cannot delete the default experiment (ID 0).');
       return [{ type: 'ExperimentDeleted', data: { experimentId, time } }];
@@ -74,7 +74,7 @@ function decide(command: ExperimentCommand, state: ExperimentState): ExperimentE
     case 'RestoreExperiment': {
       const { experimentId } = command.data;
       if (!state.exists || state.lifecycleStage !== 'deleted') {
-        throw notFound(`Could not find deleted experiment with ID ${experimentId}`);
+        throw notFound(`No Experiment with id=${experimentId} exists`);
       }
       return [{ type: 'ExperimentRestored', data: { experimentId, time } }];
     }

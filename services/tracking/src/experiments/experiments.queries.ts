@@ -7,6 +7,7 @@ import {
   parseExperimentFilter,
   parseExperimentOrderBy,
 } from '../../../../libs/search/src';
+import { checkExperimentId } from '../shared/ids';
 import { checkMaxResults, comparison, SqlParams } from '../shared/sql';
 import { DATABASE } from '../shared/tokens';
 import { groupBy, tagList } from '../shared/wire';
@@ -41,10 +42,9 @@ export class ExperimentsQueries {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   async findRow(experimentId: string): Promise<ExperimentRow | undefined> {
-    if (!/^\d{1,18}$/.test(experimentId)) return undefined;
     const { rows } = await this.db.query<ExperimentRow>(
       `SELECT ${COLUMNS} FROM tracking.experiments WHERE experiment_id = $1`,
-      [experimentId],
+      [checkExperimentId(experimentId)],
     );
     return rows[0];
   }

@@ -99,7 +99,7 @@ function decide(command: LoggedModelCommand, state: LoggedModelState): LoggedMod
     case 'DeleteLoggedModelTag': {
       const { modelId, key } = command.data;
       requireLive(state, modelId);
-      if (!state.tagKeys.includes(key)) throw notFound(`No tag with key '${key}' found for logged model with ID '${modelId}'.`);
+      if (!state.tagKeys.includes(key)) throw notFound(`No tag with key '${key}' found for model with ID '${modelId}'.`);
       return [{ type: 'LoggedModelTagDeleted', data: { modelId, key, time } }];
     }
     case 'LogLoggedModelParams': {

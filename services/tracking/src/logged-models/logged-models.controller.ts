@@ -34,8 +34,8 @@ export class LoggedModelsController {
       {
         experimentId: dto.experiment_id,
         name: dto.name,
-        modelType: dto.model_type,
-        sourceRunId: dto.source_run_id,
+        modelType: dto.model_type || undefined,
+        sourceRunId: dto.source_run_id || undefined,
         params: entries(dto.params),
         tags: entries(dto.tags),
       },

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Database } from '../../../../libs/platform/src/database';
 import { invalidParameter, notFound } from '../../../../libs/platform/src/errors';
 import { Clause, decodeOffsetToken, encodeOffsetToken, parseLoggedModelFilter } from '../../../../libs/search/src';
+import { checkExperimentId } from '../shared/ids';
 import { checkMaxResults, comparison, SqlParams } from '../shared/sql';
 import { DATABASE } from '../shared/tokens';
 import { groupBy, tagList, wireDouble } from '../shared/wire';
@@ -106,7 +107,7 @@ export class LoggedModelsQueries {
     const maxResults = checkMaxResults(request.max_results, 100, 50000, 'search_logged_models');
     const offset = decodeOffsetToken(request.page_token);
     const params = new SqlParams();
-    const experimentIds = request.experiment_ids.filter((id) => /^\d{1,18}$/.test(id));
+    const experimentIds = request.experiment_ids.map(checkExperimentId);
     const where = [
       `m.experiment_id = ANY(${params.add(experimentIds)}::bigint[])`,
       `m.lifecycle_stage = 'active'`,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database } from '../../../../libs/platform/src/database';
-import { invalidParameter, notFound } from '../../../../libs/platform/src/errors';
+import { invalidParameter } from '../../../../libs/platform/src/errors';
 import { decodeOffsetToken, encodeOffsetToken } from '../../../../libs/search/src';
 import { DATABASE } from '../shared/tokens';
 import { wireDouble } from '../shared/wire';
@@ -35,7 +35,7 @@ export class MetricsQueries {
       throw invalidParameter(`Invalid value ${maxResults} for parameter 'max_results' supplied. It must be between 1 and 25000.`);
     }
     const { rows: runs } = await this.db.query<{ run_key: number }>(`SELECT run_key FROM tracking.runs WHERE run_id = $1`, [runId]);
-    if (runs.length === 0) throw notFound(`Run with id=${runId} not found`);
+    if (runs.length === 0) return { metrics: [] };
     const offset = decodeOffsetToken(pageToken);
     const limit = maxResults === undefined ? 'ALL' : String(maxResults + 1);
     const { rows } = await this.db.query<PointRow>(

@@ -11,6 +11,7 @@ import {
 } from '../../../../libs/search/src';
 import { lifecycleCondition } from '../experiments/experiments.queries';
 import { ViewType } from '../experiments/experiments.dto';
+import { checkExperimentId } from '../shared/ids';
 import { checkMaxResults, comparison, SqlParams } from '../shared/sql';
 import { DATABASE } from '../shared/tokens';
 import { groupBy, tagList, wireDouble } from '../shared/wire';
@@ -141,7 +142,7 @@ export class RunsQueries {
     const clauses = parseRunFilter(request.filter);
     const order = parseRunOrderBy(request.order_by);
     const offset = decodeOffsetToken(request.page_token);
-    const experimentIds = (request.experiment_ids ?? []).filter((id) => /^\d{1,18}$/.test(id));
+    const experimentIds = (request.experiment_ids ?? []).map(checkExperimentId);
     if (experimentIds.length === 0) return { runs: [] };
     const params = new SqlParams();
     const where = [
@@ -155,14 +156,14 @@ export class RunsQueries {
     const { rows } = await this.db.query<{ run_key: number }>(
       `SELECT r.run_key FROM tracking.runs r JOIN tracking.experiments e ON e.experiment_id = r.experiment_id
        WHERE ${where.join(' AND ')} ORDER BY ${orderBy.join(', ')}
-       LIMIT ${params.add(maxResults)} OFFSET ${params.add(offset)}`,
+       LIMIT ${params.add(maxResults + 1)} OFFSET ${params.add(offset)}`,
       params.values,
     );
-    const keys = rows.map((r) => r.run_key);
+    const keys = rows.slice(0, maxResults).map((r) => r.run_key);
     const loaded = await this.load('r.run_key = ANY($1::int[])', [keys]);
     const byKey = new Map(loaded.map((run) => [run.runKey, run.view]));
     const runs = keys.map((key) => byKey.get(key)).filter((run): run is RunView => run !== undefined);
-    return runs.length === maxResults ? { runs, next_page_token: encodeOffsetToken(offset + maxResults) } : { runs };
+    return rows.length > maxResults ? { runs, next_page_token: encodeOffsetToken(offset + maxResults) } : { runs };
   }
 
   /** The experiment a run belongs to, for commands that need the run's context. */

@@ -35,11 +35,13 @@ function resolvesElsewhere(name: string): boolean {
   return normalized !== name || normalized === '.' || normalized.startsWith('..') || normalized.startsWith('/');
 }
 
-export function validateName(kind: 'metric' | 'parameter' | 'tag', name: string): void {
-  if (!VALID_NAME.test(name)) throw invalidParameter(`Invalid ${kind} name: '${name}'. ${BAD_CHARACTERS}`);
+/** Metric, param and tag keys: MLflow's character set, and no name that resolves to another path. */
+export function validateName(name: string): void {
+  const invalid = (reason: string) => invalidParameter(`Invalid value "${name}" for parameter 'key' supplied: ${reason}`);
+  if (!VALID_NAME.test(name)) throw invalid(BAD_CHARACTERS);
   if (resolvesElsewhere(name)) {
-    throw invalidParameter(
-      `Invalid ${kind} name: '${name}'. Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${posix.normalize(name)}'`,
+    throw invalid(
+      `Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${posix.normalize(name)}'`,
     );
   }
 }
@@ -55,7 +57,7 @@ export function checkLength(entity: string, limit: number, value: string, trunca
 }
 
 export function validateParam(key: string, value: string): { key: string; value: string } {
-  validateName('parameter', key);
+  validateName(key);
   return {
     key: checkLength('Param key', LIMITS.entityKey, key),
     value: checkLength('Param value', LIMITS.paramValue, value, true),
@@ -63,7 +65,7 @@ export function validateParam(key: string, value: string): { key: string; value:
 }
 
 export function validateRunTag(key: string, value: string): { key: string; value: string } {
-  validateName('tag', key);
+  validateName(key);
   return {
     key: checkLength('Tag key', LIMITS.entityKey, key),
     value: checkLength('Tag value', LIMITS.runTagValue, value, true),
@@ -71,7 +73,7 @@ export function validateRunTag(key: string, value: string): { key: string; value
 }
 
 export function validateMetric(key: string, value: number, timestamp: number, step: number): void {
-  validateName('metric', key);
+  validateName(key);
   if (typeof value !== 'number') {
     throw invalidParameter(
       `Got invalid value ${String(value)} for metric '${key}' (timestamp=${timestamp}). Please specify value as a valid double (64-bit floating point)`,
@@ -98,7 +100,7 @@ export function validateExperimentName(name: string): void {
 }
 
 export function validateExperimentTag(key: string, value: string): void {
-  validateName('tag', key);
+  validateName(key);
   checkLength('Tag key', LIMITS.experimentTagKey, key);
   checkLength('Tag value', LIMITS.experimentTagValue, value);
 }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `npm test`: starts the real infrastructure (Postgres, Kafka, S3Proxy), then runs
+#   1. the TypeScript suites (deciders, event store, messaging, HTTP API) against it, and
+#   2. the official MLflow Python client suite against BOTH runtime shapes.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+export KAFKAJS_NO_PARTITIONER_WARNING=1
+
+bash deploy/local/infra.sh up
+# shellcheck disable=SC1091
+source "${LOGBOOK_INFRA_DIR:-$repo/.logbook/infra}/env"
+export DATABASE_URL KAFKA_BROKERS S3_ENDPOINT S3_ACCESS_KEY S3_SECRET_KEY S3_REGION S3_BUCKET
+
+npm run build --silent
+mapfile -t specs < <(find dist -name '*.spec.js' -not -path '*/node_modules/*' | sort)
+node --test --test-concurrency=1 --test-reporter=spec "${specs[@]}"
+
+bash test/compat/setup.sh >/dev/null
+run_dir="$repo/.logbook/test-run"
+rm -rf "$run_dir"
+status=0
+for shape in embedded distributed; do
+  port=$((5600 + RANDOM % 300))
+  url=$(bash test/support/shapes.sh start "$shape" "$port" "$run_dir/$shape")
+  echo "== MLflow client compatibility suite against the $shape shape ($url)"
+  bash test/compat/run.sh "$url" || status=$?
+  bash test/support/shapes.sh stop "$run_dir/$shape"
+  [ "$status" -eq 0 ] || { echo "compatibility suite failed against the $shape shape" >&2; exit "$status"; }
+done

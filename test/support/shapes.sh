@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Starts Logbook in one runtime shape in the background for a test suite, and stops it again.
+#   shapes.sh start embedded|distributed <port> <state dir>   prints the base URL once it is healthy
+#   shapes.sh stop <state dir>
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+wait_healthy() {
+  local url=$1 log=$2
+  for _ in $(seq 1 120); do
+    if curl -sf "$url/health" >/dev/null 2>&1; then return 0; fi
+    sleep 0.5
+  done
+  echo "Logbook did not become healthy at $url; last lines of $log:" >&2
+  tail -n 40 "$log" >&2
+  return 1
+}
+
+start() {
+  local shape=$1 port=$2 dir=$3
+  mkdir -p "$dir"
+  case "$shape" in
+    embedded)
+      LOGBOOK_MODE=embedded LOGBOOK_DATA_DIR="$dir/data" PORT="$port" \
+        node "$repo/dist/services/gateway/src/main.js" >"$dir/gateway.log" 2>&1 &
+      echo $! >"$dir/pids"
+      ;;
+    distributed)
+      # A fresh schema per run is not needed: every suite uses unique names.
+      local tracking_port=$((port + 1))
+      LOGBOOK_MODE=distributed PORT="$tracking_port" \
+        node "$repo/dist/services/tracking/src/main.js" >"$dir/tracking.log" 2>&1 &
+      echo $! >"$dir/pids"
+      wait_healthy "http://127.0.0.1:$tracking_port" "$dir/tracking.log"
+      LOGBOOK_MODE=distributed TRACKING_URL="http://127.0.0.1:$tracking_port" PORT="$port" \
+        node "$repo/dist/services/gateway/src/main.js" >"$dir/gateway.log" 2>&1 &
+      echo $! >>"$dir/pids"
+      ;;
+    *) echo "unknown shape: $shape" >&2; exit 2 ;;
+  esac
+  wait_healthy "http://127.0.0.1:$port" "$dir/gateway.log"
+  echo "http://127.0.0.1:$port"
+}
+
+stop() {
+  local dir=$1
+  [ -f "$dir/pids" ] || return 0
+  while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$dir/pids"
+  while read -r pid; do
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
+  done <"$dir/pids"
+  rm -f "$dir/pids"
+}
+
+"$@"
