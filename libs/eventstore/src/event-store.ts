@@ -52,6 +52,7 @@ const EVENT_COLUMNS =
  */
 export class EventStore {
   private readonly listeners: Array<() => void> = [];
+  private readonly streamQueues = new Map<string, Promise<void>>();
 
   constructor(
     readonly db: Database,
@@ -67,7 +68,30 @@ export class EventStore {
     this.listeners.push(listener);
   }
 
+  /**
+   * Load, decide, append. Commands to one stream are queued in this process so they do not race;
+   * across processes the version check decides, and a loser re-reads and decides again.
+   */
   async handle<State, Command, Event extends DomainEvent>(
+    stream: StreamDefinition<State, Command, Event>,
+    streamId: string,
+    command: Command,
+    metadata: CommandMetadata,
+  ): Promise<HandleResult<State>> {
+    const previous = this.streamQueues.get(streamId) ?? Promise.resolve();
+    const current = previous.then(() => this.decideAndAppend(stream, streamId, command, metadata));
+    const settled = current.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.streamQueues.set(streamId, settled);
+    void settled.then(() => {
+      if (this.streamQueues.get(streamId) === settled) this.streamQueues.delete(streamId);
+    });
+    return current;
+  }
+
+  private async decideAndAppend<State, Command, Event extends DomainEvent>(
     stream: StreamDefinition<State, Command, Event>,
     streamId: string,
     command: Command,
@@ -84,6 +108,7 @@ export class EventStore {
         return { events: envelopes, state: next, version: version + events.length };
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
       }
     }
   }
