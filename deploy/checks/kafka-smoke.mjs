@@ -148,7 +148,10 @@ await step('idempotent producer: 10 messages, acks=-1', async () => {
       acks: -1,
       messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `idempotent-${i}` })),
     });
-    assert(res.every((r) => r.errorCode === 0), JSON.stringify(res));
+    assert(
+      res.every((r) => r.errorCode === 0),
+      JSON.stringify(res),
+    );
   } finally {
     await producer.disconnect();
   }

@@ -35,7 +35,9 @@ const makeClient = (secret) =>
     region,
     forcePathStyle: true,
     credentials: { accessKeyId, secretAccessKey: secret },
-    ...(whenRequired ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+    ...(whenRequired
+      ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
+      : {}),
   });
 const s3 = makeClient(secretAccessKey);
 
@@ -155,7 +157,12 @@ await step('PutObject (string) + GetObject', async () => {
 await step('PutObject (Readable + ContentLength) + GetObject', async () => {
   const data = randomBytes(300 * 1024);
   await s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: 'readable.bin', Body: Readable.from([data]), ContentLength: data.length }),
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: 'readable.bin',
+      Body: Readable.from([data]),
+      ContentLength: data.length,
+    }),
   );
   return assertObject('readable.bin', data);
 });

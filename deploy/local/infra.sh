@@ -6,7 +6,7 @@
 # Usage: deploy/local/infra.sh up|down|status|env
 #   up      start whatever is not running, wait until ready, write <infra dir>/env, print the exports
 #   down    stop everything and delete <infra dir> (the jar cache is kept)
-#   status  print each component's state; exit 0 only if all are running
+#   status  print each component's state; exit 0 if all are running, 3 otherwise
 #   env     print the exports
 #
 # Environment (defaults):
@@ -135,7 +135,7 @@ pg_up() {
   local sockdir=$PG_DIR
   ((${#sockdir} < 90)) || sockdir=/tmp
   as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t "$START_TIMEOUT" -s \
-    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $sockdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k '$sockdir' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start >/dev/null 2>&1 9>&- || fail_start postgres "$PG_DIR/postgres.log"
   local psql=("$bin/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1)
   if [[ -z $("${psql[@]}" -tAc "select 1 from pg_database where datname = '$PG_DATABASE'") ]]; then
@@ -252,34 +252,41 @@ kafka_java_opts() {
 
 kafka_running() { pid_alive "$(read_pid "$KAFKA_DIR/kafka.pid")" kafka.Kafka && port_open "$KAFKA_PORT"; }
 
-kafka_up() {
+# kafka_start launches the broker in the background; kafka_wait waits for it (S3Proxy starts in between).
+KAFKA_T0=
+kafka_start() {
   if kafka_running; then log "kafka already running (pid $(read_pid "$KAFKA_DIR/kafka.pid"), port $KAFKA_PORT)"; return; fi
   kafka_fetch
   local p
   for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
     port_open "$p" && die "port $p is in use by another process (set KAFKA_PORT / KAFKA_CONTROLLER_PORT)"
   done
-  local t0 pid i
   local -a opts
-  t0=$(now)
+  KAFKA_T0=$(now)
   kafka_config
   mapfile -t opts < <(kafka_java_opts)
   java "${opts[@]}" -cp "$KAFKA_LIB/*" kafka.tools.StorageTool format \
     -t "$KAFKA_CLUSTER_ID" -c "$KAFKA_DIR/server.properties" --ignore-formatted >"$KAFKA_DIR/format.log" 2>&1 ||
     fail_start kafka "$KAFKA_DIR/format.log"
   : >"$KAFKA_DIR/kafka.log"
+  rm -f "$KAFKA_DIR/kafka.pid"
   # setsid: the broker must outlive the shell (and process group) that ran `up`.
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$KAFKA_DIR/kafka.pid" \
     java "${opts[@]}" -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_DIR/server.properties" \
     >>"$KAFKA_DIR/kafka.log" 2>&1 </dev/null 9>&- &
+}
+
+kafka_wait() {
+  [[ -n $KAFKA_T0 ]] || return 0
+  local pid i
   for ((i = 0; i < START_TIMEOUT * 4; i++)); do
-    sleep 0.25
     pid=$(read_pid "$KAFKA_DIR/kafka.pid")
     if grep -q 'Kafka Server started' "$KAFKA_DIR/kafka.log" && port_open "$KAFKA_PORT"; then
-      log "kafka $KAFKA_VERSION ready on 127.0.0.1:$KAFKA_PORT (pid $pid, $(elapsed "$t0") s)"
+      log "kafka $KAFKA_VERSION ready on 127.0.0.1:$KAFKA_PORT (pid $pid, $(elapsed "$KAFKA_T0") s)"
       return
     fi
     if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then fail_start kafka "$KAFKA_DIR/kafka.log"; fi
+    sleep 0.25
   done
   log "kafka not ready after $START_TIMEOUT s"
   fail_start kafka "$KAFKA_DIR/kafka.log"
@@ -357,37 +364,39 @@ s3_create_bucket() {
   esac
 }
 
-s3_up() {
-  if s3_running; then
-    log "s3proxy already running (pid $(read_pid "$S3_DIR/s3proxy.pid"), port $S3_PORT)"
-    s3_create_bucket
-    return
-  fi
+S3_T0=
+s3_start() {
+  if s3_running; then log "s3proxy already running (pid $(read_pid "$S3_DIR/s3proxy.pid"), port $S3_PORT)"; return; fi
   s3_fetch
   port_open "$S3_PORT" && die "port $S3_PORT is in use by another process (set S3_PORT)"
-  local t0 pid i code
-  t0=$(now)
-  s3_config
   local -a heap
   read -r -a heap <<<"$S3PROXY_HEAP_OPTS"
+  S3_T0=$(now)
+  s3_config
   : >"$S3_DIR/s3proxy.log"
+  rm -f "$S3_DIR/s3proxy.pid"
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$S3_DIR/s3proxy.pid" \
     java "${heap[@]}" -XX:+UseSerialGC -Djava.awt.headless=true "-Dlogback.configurationFile=$S3_DIR/logback.xml" \
     -cp "$S3_LIB/*" org.gaul.s3proxy.Main --properties "$S3_DIR/s3proxy.conf" \
     >>"$S3_DIR/s3proxy.log" 2>&1 </dev/null 9>&- &
-  for ((i = 0; i < START_TIMEOUT * 4; i++)); do
-    sleep 0.25
-    pid=$(read_pid "$S3_DIR/s3proxy.pid")
-    code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$S3_PORT/" || true)
-    if [[ $code != 000 ]]; then
-      s3_create_bucket
-      log "s3proxy $S3PROXY_VERSION ($S3_BACKEND) ready on 127.0.0.1:$S3_PORT (pid $pid, $(elapsed "$t0") s)"
-      return
-    fi
-    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then fail_start s3proxy "$S3_DIR/s3proxy.log"; fi
-  done
-  log "s3proxy not ready after $START_TIMEOUT s"
-  fail_start s3proxy "$S3_DIR/s3proxy.log"
+}
+
+# Waits for a fresh S3Proxy, then (always) makes sure the bucket exists.
+s3_wait() {
+  if [[ -n $S3_T0 ]]; then
+    local pid i code ready=
+    for ((i = 0; i < START_TIMEOUT * 4; i++)); do
+      pid=$(read_pid "$S3_DIR/s3proxy.pid")
+      code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$S3_PORT/" || true)
+      if [[ $code != 000 ]]; then ready=1; break; fi
+      if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then fail_start s3proxy "$S3_DIR/s3proxy.log"; fi
+      sleep 0.25
+    done
+    [[ -n $ready ]] || { log "s3proxy not ready after $START_TIMEOUT s"; fail_start s3proxy "$S3_DIR/s3proxy.log"; }
+  fi
+  s3_create_bucket
+  [[ -z $S3_T0 ]] ||
+    log "s3proxy $S3PROXY_VERSION ($S3_BACKEND) ready on 127.0.0.1:$S3_PORT (pid $pid, $(elapsed "$S3_T0") s)"
 }
 
 s3_down() {
@@ -429,15 +438,13 @@ cmd_up() {
   local t0
   t0=$(now)
   mkdir -p "$INFRA_DIR" "$CACHE_DIR"
-  # The default folder lives inside the repository: keep it out of git.
-  if [[ $INFRA_DIR == "$REPO_DIR/.logbook/infra" && ! -f $REPO_DIR/.logbook/.gitignore ]]; then
-    echo '*' >"$REPO_DIR/.logbook/.gitignore"
-  fi
   # The postgres user has to traverse the infra folder.
   chmod 755 "$INFRA_DIR"
   pg_up
-  kafka_up
-  s3_up
+  kafka_start
+  s3_start
+  kafka_wait
+  s3_wait
   env_exports >"$INFRA_DIR/env"
   log "all up ($(elapsed "$t0") s); exports (also in $INFRA_DIR/env):"
   env_exports

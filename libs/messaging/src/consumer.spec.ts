@@ -15,6 +15,7 @@ import {
   appliedRows,
   createSchema,
   createStore,
+  deleteGroup,
   deleteTopics,
   groupCaughtUp,
   logger,
@@ -65,6 +66,7 @@ describe('KafkaEventConsumer', () => {
       await waitFor(`${definition.name} to read everything`, () => groupCaughtUp(kafka, definition.name, topics));
     } finally {
       await consumer.stop();
+      await deleteGroup(kafka, definition.name);
     }
   }
 

@@ -154,12 +154,14 @@ export async function handleDelivered(
       });
     } catch (error) {
       if (!(error instanceof HandlerFailure)) throw error;
-      const context = { consumer: consumer.name, eventId: envelope.eventId, type: envelope.type, attempt };
       if (attempt >= maxAttempts) {
         await deadLetter({ consumer: consumer.name, reason: 'failed', error: error.message, attempts: attempt, message });
         return 'dead-lettered';
       }
-      logger.warn({ ...context, err: error.cause }, 'event handler failed; retrying');
+      logger.warn(
+        { consumer: consumer.name, eventId: envelope.eventId, type: envelope.type, attempt, err: error.cause },
+        'event handler failed; retrying',
+      );
       await delay((consumer.retryDelayMs ?? 25) * 2 ** (attempt - 1));
     }
   }

@@ -16,6 +16,7 @@ import {
   recordApplied,
   uniqueName,
   waitFor,
+  waitPublishable,
 } from './spec-support';
 import { eventTopic } from './topics';
 
@@ -168,7 +169,7 @@ for (const kind of ['postgres', 'pglite'] as const) {
       bus.subscribe({ name: 'projector', schema, handle: (tx, e) => recordApplied(tx, schema, 'projector', e) });
       const relayToBus = new OutboxRelay(store, bus, { name: 'bus-relay', logger });
       const appended = await appendTo(store, 'run', 'run-1', 3);
-
+      await waitPublishable(db, schema, 3);
       await assert.rejects(relayToBus.drain(), /connection reset/);
       assert.equal(await relayToBus.lag(), 3, 'the checkpoint did not move');
       await waitFor('the relay to catch up', async () => {

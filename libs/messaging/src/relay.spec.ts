@@ -15,6 +15,7 @@ import {
   appliedRows,
   createSchema,
   createStore,
+  deleteGroup,
   deleteTopics,
   groupCaughtUp,
   idsByStream,
@@ -146,13 +147,16 @@ describe('OutboxRelay with Kafka', () => {
     const relay = new OutboxRelay(store, recorder, { logger });
 
     const lateAppend = appendTo(createStore(gated, schema, service), 'run', 'run-late');
-    await inside; // its event is inserted (smaller position, older transaction) but not committed
-    const [early] = await appendTo(store, 'run', 'run-early');
-    await relay.drain();
-    assert.equal(recorder.published.length, 0, 'the later commit waits behind the open transaction');
-    assert.equal(await relay.lag(), 1);
-
-    release();
+    let early: EventEnvelope;
+    try {
+      await inside; // its event is inserted (smaller position, older transaction) but not committed
+      [early] = await appendTo(store, 'run', 'run-early');
+      await relay.drain();
+      assert.equal(recorder.published.length, 0, 'the later commit waits behind the open transaction');
+      assert.equal(await relay.lag(), 1);
+    } finally {
+      release();
+    }
     const [late] = await lateAppend;
     assert.ok(late.globalPosition < early.globalPosition);
     await drainUntilCaughtUp(relay);
@@ -204,6 +208,7 @@ describe('OutboxRelay with Kafka', () => {
       await waitFor('the consumer to read everything', () => groupCaughtUp(kafka, name, topics));
     } finally {
       await consumer.stop();
+      await deleteGroup(kafka, name);
     }
     const applied = await appliedRows(db, schema, name);
     assert.equal(applied.length, 10, 'each event applied exactly once');

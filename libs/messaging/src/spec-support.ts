@@ -104,7 +104,8 @@ export interface ReadMessage {
 /** Every message of the topics, read from the beginning by a throwaway group once their counts are reached. */
 export async function readTopics(kafka: Kafka, topics: string[], expected: number, timeoutMs = 20_000) {
   const messages: ReadMessage[] = [];
-  const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 100 });
+  const groupId = uniqueName('reader');
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   await consumer.connect();
   try {
     await consumer.subscribe({ topics, fromBeginning: true });
@@ -123,8 +124,17 @@ export async function readTopics(kafka: Kafka, topics: string[], expected: numbe
     await waitFor(`${expected} messages on ${topics.join(', ')}`, async () => messages.length >= expected, timeoutMs);
   } finally {
     await consumer.disconnect();
+    await deleteGroup(kafka, groupId);
   }
   return messages;
+}
+
+/** Best effort: a group without members expires on its own anyway. */
+export async function deleteGroup(kafka: Kafka, groupId: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteGroups([groupId]).catch(() => undefined);
+  await admin.disconnect();
 }
 
 /** Number of messages ever written to the topics (sum of high watermarks). */

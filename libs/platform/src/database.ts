@@ -28,6 +28,8 @@ export class PostgresDatabase implements Database {
 
   constructor(connectionString: string, maxConnections = 10) {
     this.pool = new Pool({ connectionString, max: maxConnections });
+    // An idle connection the server closed (restart, failover) is replaced on next use, not fatal.
+    this.pool.on('error', () => undefined);
   }
 
   async query<Row>(sql: string, params?: unknown[]): Promise<QueryResult<Row>> {

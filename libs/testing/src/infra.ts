@@ -27,3 +27,20 @@ export function uniqueSchema(prefix: string): string {
 export async function dropSchema(db: PostgresDatabase, schema: string): Promise<void> {
   await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
 }
+
+/** A fresh database on the test server, for suites that use the services' fixed schema names. */
+export async function createTestDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const { databaseUrl } = testInfra();
+  const name = uniqueSchema(prefix);
+  const admin = new PostgresDatabase(databaseUrl, 1);
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(databaseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.close();
+    },
+  };
+}

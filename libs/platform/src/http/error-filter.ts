@@ -19,6 +19,9 @@ export function toMlflowError(error: unknown): MlflowError {
   if (error instanceof ConcurrencyError) {
     return new MlflowError('TEMPORARILY_UNAVAILABLE', 'Too many concurrent writes to the same entity; retry the request');
   }
+  if ((error as { statusCode?: number }).statusCode === 413 || (error instanceof HttpException && error.getStatus() === 413)) {
+    return new MlflowError('INVALID_PARAMETER_VALUE', 'Request body exceeds the size limit');
+  }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     if (status === 404) return new MlflowError('ENDPOINT_NOT_FOUND', 'No API endpoint matches this request');

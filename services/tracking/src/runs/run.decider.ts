@@ -151,7 +151,7 @@ function decideLogData(command: Extract<RunCommand, { type: 'LogRunData' }>, sta
   if (metrics.length === 0 && newParams.length === 0 && tags.length === 0) return [];
   const events: RunEvent[] = [{ type: 'RunDataLogged', data: { runId, metrics, params: newParams, tags } }];
   const renamed = tags.filter((t) => t.key === RUN_NAME_TAG).pop();
-  if (renamed && renamed.value !== state.runName) events.push({ type: 'RunRenamed', data: { runId, runName: renamed.value } });
+  if (renamed && renamed.value !== '' && renamed.value !== state.runName) events.push({ type: 'RunRenamed', data: { runId, runName: renamed.value } });
   return events;
 }
 

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PostgresDatabase, Queryable } from '../../platform/src/database';
+import { ConcurrencyError } from '../../platform/src/errors';
+import { migrate } from '../../platform/src/migrations';
+import { dropSchema, testInfra, uniqueSchema } from '../../testing/src/infra';
+import { Decider } from './decider';
+import { ANONYMOUS, CommandMetadata, DomainEvent, EventEnvelope } from './envelope';
+import { EventStore } from './event-store';
+import { InlineProjection } from './projection';
+import { eventStoreSchema } from './schema';
+
+type Deposited = DomainEvent<'Deposited', { amount: number }>;
+type Deposit = { type: 'Deposit'; amount: number };
+interface Account {
+  balance: number;
+}
+
+const account: Decider<Account, Deposit, Deposited> = {
+  initialState: () => ({ balance: 0 }),
+  evolve: (state, event) => ({ balance: state.balance + event.data.amount }),
+  decide: (command) => [{ type: 'Deposited', data: { amount: command.amount } }],
+};
+const accountStream = { streamType: 'account', decider: account };
+
+const meta = (requestId = 'req-1'): CommandMetadata => ({ now: 1_700_000_000_000, actor: ANONYMOUS, requestId });
+
+function balances(schema: string): InlineProjection {
+  return {
+    name: 'balances',
+    tables: [`${schema}.balances`],
+    async apply(tx: Queryable, events: EventEnvelope[]) {
+      for (const event of events) {
+        await tx.query(
+          `INSERT INTO ${schema}.balances (stream_id, balance, deposits) VALUES ($1, $2, 1)
+           ON CONFLICT (stream_id) DO UPDATE SET balance = balances.balance + excluded.balance, deposits = balances.deposits + 1`,
+          [event.streamId, (event.data as Deposited['data']).amount],
+        );
+      }
+    },
+  };
+}
+
+describe('event store on real Postgres', () => {
+  const schema = uniqueSchema('es');
+  let db: PostgresDatabase;
+  let store: EventStore;
+
+  before(async () => {
+    db = new PostgresDatabase(testInfra().databaseUrl, 8);
+    await migrate(db, schema, [
+      { id: '001', sql: eventStoreSchema(schema) },
+      { id: '002', sql: `CREATE TABLE ${schema}.balances (stream_id text PRIMARY KEY, balance integer NOT NULL, deposits integer NOT NULL)` },
+    ]);
+    store = new EventStore(db, { schema, producer: 'test', projections: [balances(schema)] });
+  });
+
+  after(async () => {
+    await dropSchema(db, schema);
+    await db.close();
+  });
+
+  it('records the envelope with actor, request id and per-stream positions', async () => {
+    const result = await store.handle(accountStream, 'account-a', { type: 'Deposit', amount: 5 }, meta('req-a'));
+    await store.handle(accountStream, 'account-a', { type: 'Deposit', amount: 7 }, meta('req-b'));
+    const events = await store.readStream('account-a');
+    assert.deepEqual(
+      events.map((e) => [e.type, e.streamPosition, e.correlationId, e.actor.id, e.producer, e.schemaVersion]),
+      [
+        ['Deposited', 1, 'req-a', 'anonymous', 'test', 1],
+        ['Deposited', 2, 'req-b', 'anonymous', 'test', 1],
+      ],
+    );
+    assert.equal(result.version, 1);
+    assert.deepEqual((await store.load(accountStream, 'account-a')).state, { balance: 12 });
+    const { rows } = await db.query(`SELECT balance, deposits FROM ${schema}.balances WHERE stream_id = 'account-a'`);
+    assert.deepEqual(rows, [{ balance: 12, deposits: 2 }]);
+  });
+
+  it('gives one success and one clean conflict for two appends at the same version', async () => {
+    await store.handle(accountStream, 'account-b', { type: 'Deposit', amount: 1 }, meta());
+    const deposit: Deposited = { type: 'Deposited', data: { amount: 10 } };
+    const outcomes = await Promise.allSettled([
+      store.append('account', 'account-b', 1, [deposit], meta('first'), { balance: 11 }),
+      store.append('account', 'account-b', 1, [deposit], meta('second'), { balance: 11 }),
+    ]);
+    const fulfilled = outcomes.filter((o) => o.status === 'fulfilled');
+    const rejected = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    assert.equal(fulfilled.length, 1);
+    assert.equal(rejected.length, 1);
+    assert.ok(rejected[0].reason instanceof ConcurrencyError);
+    assert.equal((await store.readStream('account-b')).length, 2, 'the losing append left nothing behind');
+    const { rows } = await db.query(`SELECT balance FROM ${schema}.balances WHERE stream_id = 'account-b'`);
+    assert.deepEqual(rows, [{ balance: 11 }], 'the losing append did not touch the projection');
+  });
+
+  it('lets two replicas write one stream concurrently without losing a command', async () => {
+    const replica = new EventStore(db, { schema, producer: 'test', projections: [balances(schema)] });
+    const writes = Array.from({ length: 20 }, (_, i) =>
+      (i % 2 === 0 ? store : replica).handle(accountStream, 'account-c', { type: 'Deposit', amount: 1 }, meta(`r${i}`)),
+    );
+    await Promise.all(writes);
+    assert.deepEqual((await store.load(accountStream, 'account-c')).state, { balance: 20 });
+    const positions = (await store.readStream('account-c')).map((e) => e.streamPosition);
+    assert.deepEqual(positions, Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('rebuilds a projection from the log to the same rows', async () => {
+    const live = await db.query(`SELECT stream_id, balance, deposits FROM ${schema}.balances ORDER BY stream_id`);
+    const replayed = await store.rebuild(balances(schema));
+    const rebuilt = await db.query(`SELECT stream_id, balance, deposits FROM ${schema}.balances ORDER BY stream_id`);
+    assert.ok(replayed >= 24);
+    assert.deepEqual(rebuilt.rows, live.rows);
+  });
+
+  it('upcasts stored events of an older schema version on read', async () => {
+    await db.query(
+      `INSERT INTO ${schema}.events (event_id, stream_id, stream_type, stream_position, type, schema_version, data, metadata, occurred_at)
+       VALUES (gen_random_uuid(), 'account-old', 'account', 1, 'Deposited', 0, '{"cents": 250}', '{"producer":"test","actor":{"id":"anonymous","kind":"anonymous"},"correlationId":"old"}', now())`,
+    );
+    const upcasting = new EventStore(db, {
+      schema,
+      producer: 'test',
+      projections: [],
+      upcasters: {
+        Deposited: (e) =>
+          e.schemaVersion === 0 ? { ...e, schemaVersion: 1, data: { amount: (e.data as { cents: number }).cents / 100 } } : e,
+      },
+    });
+    const [event] = await upcasting.readStream('account-old');
+    assert.deepEqual(event.data, { amount: 2.5 });
+    assert.equal(event.schemaVersion, 1);
+  });
+});

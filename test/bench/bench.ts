@@ -1,0 +1,1223 @@
+/**
+ * `npm run bench`: Logbook's throughput benchmark (W1a log-batch ingestion and W2(b) search_runs of
+ * docs/benchmarks.md and the performance reference §4), with server RSS and CPU.
+ *
+ *   node dist/test/bench/bench.js [--shape distributed|embedded] [--url http://127.0.0.1:PORT] [options]
+ *
+ * It starts Logbook itself through test/support/shapes.sh (distributed: on a fresh database of the
+ * local infrastructure, which it brings up with deploy/local/infra.sh when DATABASE_URL/KAFKA_BROKERS
+ * are missing), or attaches to --url (then it cannot see the server's processes: no RSS/CPU).
+ * Speed is measured, never asserted: the exit code is non-zero only for request errors, failed
+ * correctness checks, or a benchmark that could not run. Node built-ins only; talks to 127.0.0.1 only.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+// ------------------------------------------------------------------------------------------ options
+
+interface Options {
+  shape: 'distributed' | 'embedded';
+  url?: string;
+  port?: number;
+  runs: number;
+  clients: number;
+  ingestBatches: number;
+  keys: number;
+  steps: number;
+  warmupBatches: number;
+  verifyRuns: number;
+  searchRuns: number;
+  searchReps: number;
+  searchReaders: number;
+  setupConcurrency: number;
+  only?: 'ingest' | 'search';
+  timeLimitSeconds: number;
+  requestTimeoutMs: number;
+  pin: boolean;
+  freshDb: boolean;
+  keepDb: boolean;
+  keepData: boolean;
+  analyze: boolean;
+  cpuProf: boolean;
+  out?: string;
+}
+
+const USAGE = `Usage: node dist/test/bench/bench.js [options]
+  --shape distributed|embedded   runtime shape to start (default distributed)
+  --url http://127.0.0.1:PORT    attach to a running Logbook instead (no RSS/CPU figures then)
+  --port N                       port for the started server (default: a free one from 15700)
+  --runs N                       runs written by the ingest workload (default 100)
+  --clients N                    concurrent ingest clients (default 4)
+  --ingest-batches N             total log-batch requests, spread round-robin over the runs (default 1000 = 1M points)
+  --keys N --steps N             metric keys x steps per request, keys*steps <= 1000 (default 10 x 100)
+  --warmup-batches N             untimed batches to a separate run first (default 20)
+  --verify-runs N                runs whose latest metrics and histories are checked (default 10)
+  --search-runs N                runs in the search experiment (default 10000)
+  --search-reps N                timed searches sequentially, and per concurrent reader (default 50)
+  --search-readers N             concurrent search readers (default 4)
+  --setup-concurrency N          concurrent requests while creating the search runs (default 8)
+  --only ingest|search           run one workload
+  --time-limit S                 cap per workload phase, in seconds (default 900)
+  --request-timeout MS           per-request timeout (default 60000)
+  --no-pin                       do not pin the load generator to CPU 1 (taskset)
+  --no-fresh-db                  distributed: use DATABASE_URL's database instead of a fresh one
+  --keep-db --keep-data          keep the fresh database / the embedded data folder afterwards
+  --no-analyze                   distributed: skip VACUUM ANALYZE before the search workload
+  --cpu-prof                     profile the server processes (V8 .cpuprofile files in <state dir>/prof)
+  --out FILE                     JSON summary path (default .logbook/bench/<timestamp>.json)`;
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    shape: 'distributed',
+    runs: 100,
+    clients: 4,
+    ingestBatches: 1000,
+    keys: 10,
+    steps: 100,
+    warmupBatches: 20,
+    verifyRuns: 10,
+    searchRuns: 10_000,
+    searchReps: 50,
+    searchReaders: 4,
+    setupConcurrency: 8,
+    timeLimitSeconds: 900,
+    requestTimeoutMs: 60_000,
+    pin: true,
+    freshDb: true,
+    keepDb: false,
+    keepData: false,
+    analyze: true,
+    cpuProf: false,
+  };
+  const int = (name: string, value: string | undefined, min: number, max: number): number => {
+    const n = Number(value);
+    if (value === undefined || !Number.isInteger(n) || n < min || n > max) {
+      throw new UsageError(`${name} needs an integer between ${min} and ${max}, got ${value ?? 'nothing'}`);
+    }
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case '--shape': {
+        const v = value();
+        if (v !== 'distributed' && v !== 'embedded') throw new UsageError(`--shape must be distributed or embedded, got ${v}`);
+        o.shape = v;
+        break;
+      }
+      case '--url': o.url = value(); break;
+      case '--port': o.port = int(flag, value(), 1024, 65000); break;
+      case '--runs': o.runs = int(flag, value(), 1, 100_000); break;
+      case '--clients': o.clients = int(flag, value(), 1, 256); break;
+      case '--ingest-batches': o.ingestBatches = int(flag, value(), 0, 1_000_000); break;
+      case '--keys': o.keys = int(flag, value(), 1, 1000); break;
+      case '--steps': o.steps = int(flag, value(), 1, 1000); break;
+      case '--warmup-batches': o.warmupBatches = int(flag, value(), 0, 10_000); break;
+      case '--verify-runs': o.verifyRuns = int(flag, value(), 0, 100_000); break;
+      case '--search-runs': o.searchRuns = int(flag, value(), 1, 1_000_000); break;
+      case '--search-reps': o.searchReps = int(flag, value(), 1, 100_000); break;
+      case '--search-readers': o.searchReaders = int(flag, value(), 1, 256); break;
+      case '--setup-concurrency': o.setupConcurrency = int(flag, value(), 1, 256); break;
+      case '--only': {
+        const v = value();
+        if (v !== 'ingest' && v !== 'search') throw new UsageError(`--only must be ingest or search, got ${v}`);
+        o.only = v;
+        break;
+      }
+      case '--time-limit': o.timeLimitSeconds = int(flag, value(), 1, 86_400); break;
+      case '--request-timeout': o.requestTimeoutMs = int(flag, value(), 100, 3_600_000); break;
+      case '--no-pin': o.pin = false; break;
+      case '--no-fresh-db': o.freshDb = false; break;
+      case '--keep-db': o.keepDb = true; break;
+      case '--keep-data': o.keepData = true; break;
+      case '--no-analyze': o.analyze = false; break;
+      case '--cpu-prof': o.cpuProf = true; break;
+      case '--out': o.out = value(); break;
+      case '-h':
+      case '--help':
+        console.log(USAGE);
+        process.exit(0);
+        break;
+      default:
+        throw new UsageError(`unknown option ${arg}`);
+    }
+  }
+  if (o.keys * o.steps > 1000) throw new UsageError('--keys x --steps must be at most 1000 (MLflow batch limit)');
+  if (o.url !== undefined) {
+    const u = new URL(o.url);
+    if (u.protocol !== 'http:' || !isLoopback(u.hostname)) throw new UsageError('--url must be http://127.0.0.1:PORT (loopback only)');
+    o.url = `${u.protocol}//${u.host}`;
+  }
+  return o;
+}
+
+class UsageError extends Error {}
+
+const isLoopback = (host: string) => host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
+
+// ------------------------------------------------------------------------------------------ small helpers
+
+const REPO = dirOf(dirOf(dirOf(__dirname))); // <repo>/dist/test/bench -> <repo>
+
+function dirOf(path: string): string {
+  const i = path.replace(/\/+$/, '').lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+interface LatencyStats {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+function latencyStats(samples: number[]): LatencyStats {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const sum = sorted.reduce((a, b) => a + b, 0);
+  const r = (n: number) => Math.round(n * 100) / 100;
+  return {
+    count: sorted.length,
+    p50: r(percentile(sorted, 50)),
+    p90: r(percentile(sorted, 90)),
+    p99: r(percentile(sorted, 99)),
+    max: r(sorted.length ? sorted[sorted.length - 1] : NaN),
+    mean: r(sorted.length ? sum / sorted.length : NaN),
+  };
+}
+
+/** Deterministic PRNG (mulberry32), so every run writes the same data. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a';
+
+// ------------------------------------------------------------------------------------------ HTTP
+
+interface Reply {
+  status: number;
+  ms: number;
+  body: string;
+}
+
+class Client {
+  constructor(
+    readonly base: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async send(method: 'GET' | 'POST', path: string, payload?: unknown | string): Promise<Reply> {
+    const t0 = performance.now();
+    try {
+      const response = await fetch(`${this.base}${path}`, {
+        method,
+        headers: payload === undefined ? undefined : { 'content-type': 'application/json' },
+        body: payload === undefined ? undefined : typeof payload === 'string' ? payload : JSON.stringify(payload),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      const body = await response.text();
+      return { status: response.status, ms: performance.now() - t0, body };
+    } catch (error) {
+      // status 0: no HTTP answer (connection refused, reset, timeout)
+      return { status: 0, ms: performance.now() - t0, body: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    }
+  }
+
+  /** A request that must succeed: setup steps and correctness reads. */
+  async json<T>(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<T> {
+    const reply = await this.send(method, path, payload);
+    if (reply.status !== 200) throw new BenchError(`${method} ${path} answered ${reply.status}: ${reply.body.slice(0, 300)}`);
+    return JSON.parse(reply.body) as T;
+  }
+}
+
+class BenchError extends Error {}
+
+/** Counts non-200 answers by status and keeps the first few bodies. */
+class ErrorLog {
+  readonly byStatus: Record<string, number> = {};
+  readonly samples: string[] = [];
+  total = 0;
+
+  add(what: string, reply: Reply): void {
+    this.total++;
+    this.byStatus[String(reply.status)] = (this.byStatus[String(reply.status)] ?? 0) + 1;
+    if (this.samples.length < 5) this.samples.push(`${what}: ${reply.status} ${reply.body.slice(0, 200)}`);
+  }
+}
+
+/** Runs `work(i)` for i in [0, count) on `concurrency` workers; stops taking new items after the deadline. */
+async function pool(count: number, concurrency: number, deadline: number, work: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < count && performance.now() < deadline) {
+      const i = next++;
+      await work(i);
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(count, 1)) }, worker));
+  return done;
+}
+
+// ------------------------------------------------------------------------------------------ /proc sampling
+
+let clockTicks = 100;
+
+interface ProcInfo {
+  pid: number;
+  name: string;
+}
+
+function readStat(pid: number): { ppid: number; comm: string; ticks: number; childTicks: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = text.lastIndexOf(')');
+    const comm = text.slice(text.indexOf('(') + 1, close);
+    const fields = text.slice(close + 2).split(' '); // fields[0] is field 3 (state)
+    const n = (field: number) => Number(fields[field - 3]);
+    return { ppid: n(4), comm, ticks: n(14) + n(15), childTicks: n(16) + n(17) };
+  } catch {
+    return undefined;
+  }
+}
+
+function readRssKb(pid: number): number | undefined {
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
+function allPids(): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
+}
+
+/** CPU seconds of a process group: live members' own time plus what the root reaped from dead children. */
+function cpuSeconds(pids: number[], includeReaped: number[] = []): number {
+  let ticks = 0;
+  for (const pid of pids) ticks += readStat(pid)?.ticks ?? 0;
+  for (const pid of includeReaped) ticks += readStat(pid)?.childTicks ?? 0;
+  return ticks / clockTicks;
+}
+
+/** Shared infrastructure seen from /proc: the Postgres cluster on the given port and the Kafka broker. */
+interface Infra {
+  postmaster?: number;
+  kafka?: number;
+}
+
+function findInfra(pgPort: number | undefined): Infra {
+  const infra: Infra = {};
+  for (const pid of allPids()) {
+    const cmd = cmdline(pid);
+    if (infra.kafka === undefined && cmd.includes('kafka.Kafka ')) infra.kafka = pid;
+    if (infra.postmaster === undefined && pgPort !== undefined && /\/postgres /.test(cmd) && cmd.includes(`-p ${pgPort}`)) {
+      infra.postmaster = pid;
+    }
+  }
+  return infra;
+}
+
+function postgresPids(postmaster: number): number[] {
+  return [postmaster, ...allPids().filter((pid) => readStat(pid)?.ppid === postmaster)];
+}
+
+interface CpuSnapshot {
+  at: number;
+  logbook: Record<string, number>;
+  postgres?: number;
+  kafka?: number;
+  generator: number;
+}
+
+interface Sampler {
+  procs: ProcInfo[];
+  infra: Infra;
+  cpu(): CpuSnapshot;
+  /** Starts a new window of peak-RSS tracking; returns a function that closes it. */
+  window(): () => { peakRssMb: Record<string, number>; kafkaPeakRssMb?: number; samples: number };
+  stop(): void;
+}
+
+function createSampler(procs: ProcInfo[], infra: Infra): Sampler {
+  let peaks: Record<string, number> = {};
+  let kafkaPeak = 0;
+  let samples = 0;
+  const sample = () => {
+    samples++;
+    for (const p of procs) {
+      const kb = readRssKb(p.pid);
+      if (kb !== undefined) peaks[p.name] = Math.max(peaks[p.name] ?? 0, kb);
+    }
+    if (infra.kafka !== undefined) kafkaPeak = Math.max(kafkaPeak, readRssKb(infra.kafka) ?? 0);
+  };
+  const timer = setInterval(sample, 250);
+  timer.unref();
+  return {
+    procs,
+    infra,
+    cpu() {
+      const logbook: Record<string, number> = {};
+      for (const p of procs) logbook[p.name] = cpuSeconds([p.pid]);
+      const usage = process.cpuUsage();
+      return {
+        at: performance.now(),
+        logbook,
+        postgres: infra.postmaster !== undefined ? cpuSeconds(postgresPids(infra.postmaster), [infra.postmaster]) : undefined,
+        kafka: infra.kafka !== undefined ? cpuSeconds([infra.kafka]) : undefined,
+        generator: (usage.user + usage.system) / 1e6,
+      };
+    },
+    window() {
+      peaks = {};
+      kafkaPeak = 0;
+      samples = 0;
+      sample();
+      return () => {
+        sample();
+        const mb: Record<string, number> = {};
+        for (const [name, kb] of Object.entries(peaks)) mb[name] = Math.round(kb / 102.4) / 10;
+        return {
+          peakRssMb: mb,
+          ...(infra.kafka !== undefined ? { kafkaPeakRssMb: Math.round(kafkaPeak / 102.4) / 10 } : {}),
+          samples,
+        };
+      };
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+interface CpuDelta {
+  wallSeconds: number;
+  logbookSeconds: Record<string, number>;
+  logbookTotalSeconds: number;
+  postgresSeconds?: number;
+  kafkaSeconds?: number;
+  generatorSeconds: number;
+}
+
+function cpuDelta(a: CpuSnapshot, b: CpuSnapshot): CpuDelta {
+  const r = (n: number) => Math.round(n * 100) / 100;
+  const logbookSeconds: Record<string, number> = {};
+  for (const name of Object.keys(b.logbook)) logbookSeconds[name] = r(b.logbook[name] - (a.logbook[name] ?? 0));
+  return {
+    wallSeconds: r((b.at - a.at) / 1000),
+    logbookSeconds,
+    logbookTotalSeconds: r(Object.values(logbookSeconds).reduce((x, y) => x + y, 0)),
+    ...(a.postgres !== undefined && b.postgres !== undefined ? { postgresSeconds: r(b.postgres - a.postgres) } : {}),
+    ...(a.kafka !== undefined && b.kafka !== undefined ? { kafkaSeconds: r(b.kafka - a.kafka) } : {}),
+    generatorSeconds: r(b.generator - a.generator),
+  };
+}
+
+// ------------------------------------------------------------------------------------------ server lifecycle
+
+interface Server {
+  url: string;
+  shape: Options['shape'] | 'attached';
+  stateDir?: string;
+  databaseUrl?: string;
+  freshDatabase?: string;
+  adminDatabaseUrl?: string;
+  procs: ProcInfo[];
+  pgPort?: number;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(command, args, { env, encoding: 'utf8', timeout: timeoutMs, cwd: REPO, maxBuffer: 64 * 1024 * 1024 });
+  return { code: result.status ?? -1, stdout: result.stdout ?? '', stderr: `${result.stderr ?? ''}${result.error ? String(result.error) : ''}` };
+}
+
+function psql(url: string, sql: string, timeoutMs = 600_000): string {
+  const result = run('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql], process.env, timeoutMs);
+  if (result.code !== 0) throw new BenchError(`psql failed (${sql.slice(0, 80)}): ${result.stderr.trim()}`);
+  return result.stdout.trim();
+}
+
+function havePsql(): boolean {
+  return run('psql', ['--version'], process.env, 10_000).code === 0;
+}
+
+function parseEnvFile(path: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const match = /^export ([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (match) env[match[1]] = match[2].replace(/^'(.*)'$/, '$1').replace(/^"(.*)"$/, '$1');
+  }
+  return env;
+}
+
+/** DATABASE_URL and KAFKA_BROKERS from the environment, else from the local infrastructure (started if needed). */
+function infraEnvironment(): { DATABASE_URL: string; KAFKA_BROKERS: string } {
+  let env: Record<string, string | undefined> = process.env;
+  if (!env.DATABASE_URL || !env.KAFKA_BROKERS) {
+    log('DATABASE_URL/KAFKA_BROKERS not set: bash deploy/local/infra.sh up (may take minutes the first time)');
+    const up = run('bash', [`${REPO}/deploy/local/infra.sh`, 'up'], process.env, 20 * 60_000);
+    if (up.code !== 0) throw new BenchError(`deploy/local/infra.sh up failed:\n${up.stderr.slice(-2000)}`);
+    env = { ...parseEnvFile(`${REPO}/.logbook/infra/env`), ...Object.fromEntries(Object.entries(env).filter(([, v]) => v)) };
+  }
+  const databaseUrl = env.DATABASE_URL as string;
+  const brokers = env.KAFKA_BROKERS as string;
+  if (!databaseUrl || !brokers) throw new BenchError('DATABASE_URL/KAFKA_BROKERS still unknown after infra.sh up');
+  if (!isLoopback(new URL(databaseUrl).hostname)) throw new BenchError(`DATABASE_URL must point at 127.0.0.1, got ${databaseUrl}`);
+  for (const broker of brokers.split(',')) {
+    if (!isLoopback(broker.split(':')[0])) throw new BenchError(`KAFKA_BROKERS must point at 127.0.0.1, got ${brokers}`);
+  }
+  return { DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers };
+}
+
+async function portFree(port: number): Promise<boolean> {
+  try {
+    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
+    return false;
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    return cause?.code === 'ECONNREFUSED';
+  }
+}
+
+async function choosePort(wanted: number | undefined, span: number): Promise<number> {
+  if (wanted !== undefined) return wanted;
+  for (let port = 15700; port < 15900; port += 2) {
+    let free = true;
+    for (let k = 0; k < span && free; k++) free = await portFree(port + k);
+    if (free) return port;
+  }
+  throw new BenchError('no free port pair found in 15700-15900; pass --port');
+}
+
+let activeServer: Server | undefined;
+
+async function startServer(o: Options, stamp: string): Promise<Server> {
+  const gateway = `${REPO}/dist/services/gateway/src/main.js`;
+  if (!existsSync(gateway)) throw new BenchError(`${gateway} is missing: run npm run build (npm run bench does)`);
+  const stateDir = `${REPO}/.logbook/bench/${stamp}-${o.shape}`;
+  mkdirSync(stateDir, { recursive: true });
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  if (o.cpuProf) {
+    // Node 20 rejects --cpu-prof in NODE_OPTIONS; a preload starts the profiler instead.
+    env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require ${__dirname}/cpu-profile.js`.trim();
+    env.LOGBOOK_CPU_PROF_DIR = `${stateDir}/prof`;
+  }
+  const server: Server = { url: '', shape: o.shape, stateDir, procs: [] };
+  if (o.shape === 'distributed') {
+    const infra = infraEnvironment();
+    env.KAFKA_BROKERS = infra.KAFKA_BROKERS;
+    server.pgPort = Number(new URL(infra.DATABASE_URL).port || 5432);
+    server.databaseUrl = infra.DATABASE_URL;
+    if (o.freshDb) {
+      if (!havePsql()) throw new BenchError('psql is needed to create a fresh database (or pass --no-fresh-db)');
+      const name = `logbook_bench_${stamp.replace(/\D/g, '')}`;
+      psql(infra.DATABASE_URL, `CREATE DATABASE ${name}`);
+      const fresh = new URL(infra.DATABASE_URL);
+      fresh.pathname = `/${name}`;
+      server.freshDatabase = name;
+      server.adminDatabaseUrl = infra.DATABASE_URL;
+      server.databaseUrl = fresh.toString();
+    }
+    env.DATABASE_URL = server.databaseUrl;
+    // Each bench run has its own database, so the relay starts from an empty outbox and a new client id.
+    env.LOGBOOK_KAFKA_CLIENT_ID = `logbook-bench-${stamp.replace(/\D/g, '')}`;
+  }
+  const port = await choosePort(o.port, o.shape === 'distributed' ? 2 : 1);
+  activeServer = server;
+  log(`starting Logbook (${o.shape}) on 127.0.0.1:${port}, state in ${stateDir}`);
+  const start = run('bash', [`${REPO}/test/support/shapes.sh`, 'start', o.shape, String(port), stateDir], env, 180_000);
+  if (start.code !== 0) throw new BenchError(`shapes.sh start ${o.shape} failed:\n${start.stderr.slice(-3000)}`);
+  server.url = start.stdout.trim().split('\n').pop() as string;
+  const pids = readFileSync(`${stateDir}/pids`, 'utf8').split('\n').filter(Boolean).map(Number);
+  const names = o.shape === 'distributed' ? ['tracking', 'gateway'] : ['gateway(embedded)'];
+  server.procs = pids.map((pid, i) => ({ pid, name: names[i] ?? `pid${pid}` }));
+  return server;
+}
+
+function stopServer(server: Server, o: Options): void {
+  if (server.shape === 'attached' || !server.stateDir) return;
+  log('stopping Logbook');
+  run('bash', [`${REPO}/test/support/shapes.sh`, 'stop', server.stateDir], process.env, 60_000);
+  if (server.freshDatabase && server.adminDatabaseUrl && !o.keepDb) {
+    try {
+      psql(server.adminDatabaseUrl, `DROP DATABASE IF EXISTS ${server.freshDatabase} WITH (FORCE)`, 120_000);
+    } catch (error) {
+      log(`could not drop ${server.freshDatabase}: ${(error as Error).message}`);
+    }
+  }
+  if (server.shape === 'embedded' && !o.keepData && existsSync(`${server.stateDir}/data`)) {
+    rmSync(`${server.stateDir}/data`, { recursive: true, force: true });
+  }
+}
+
+function pinSelf(cpu: number): string {
+  const result = run('taskset', ['-a', '-c', '-p', String(cpu), String(process.pid)], process.env, 10_000);
+  return result.code === 0 ? `pinned to CPU ${cpu}` : `not pinned (taskset: ${result.stderr.trim() || 'failed'})`;
+}
+
+// ------------------------------------------------------------------------------------------ workload 1: ingest
+
+const METRIC_KEYS = [
+  'loss', 'accuracy', 'val_loss', 'val_accuracy', 'learning_rate',
+  'grad_norm', 'throughput', 'epoch_time', 'gpu_util', 'memory_gb',
+];
+
+const metricKey = (k: number) => (k < METRIC_KEYS.length ? METRIC_KEYS[k] : `metric_${k}`);
+
+/** The value of (run, key, step): a decaying curve with deterministic noise, full double precision. */
+function metricValue(run: number, key: number, step: number): number {
+  const noise = Math.sin(run * 12.9898 + key * 78.233 + step * 37.719) * 43758.5453;
+  return (key + 1) * Math.exp(-step / 2000) + 0.05 * (noise - Math.floor(noise));
+}
+
+interface IngestPlan {
+  runIds: string[];
+  keys: number;
+  steps: number;
+  baseTs: number;
+}
+
+const stepTimestamp = (plan: IngestPlan, run: number, step: number) => plan.baseTs + run * 7 + step * 250;
+
+/** Batch k of a run: steps [k*steps, (k+1)*steps), every key at each step, as a training loop logs them. */
+function batchBody(plan: IngestPlan, run: number, k: number, runId: string): string {
+  const metrics: Array<{ key: string; value: number; timestamp: number; step: number }> = [];
+  for (let s = 0; s < plan.steps; s++) {
+    const step = k * plan.steps + s;
+    const timestamp = stepTimestamp(plan, run, step);
+    for (let key = 0; key < plan.keys; key++) metrics.push({ key: metricKey(key), value: metricValue(run, key, step), timestamp, step });
+  }
+  return JSON.stringify({ run_id: runId, metrics });
+}
+
+interface IngestResult {
+  runs: number;
+  clients: number;
+  batchesPlanned: number;
+  batchesSent: number;
+  batchesOk: number;
+  pointsPerBatch: number;
+  pointsOk: number;
+  requestBytes: number;
+  wallSeconds: number;
+  pointsPerSecond: number;
+  latencyMs: LatencyStats;
+  errors: { total: number; byStatus: Record<string, number>; samples: string[] };
+  truncatedByTimeLimit: boolean;
+  cpu?: CpuDelta & { logbookCpuSecondsPer1kPoints: number; allServerCpuSecondsPer1kPoints?: number };
+  memory?: ReturnType<ReturnType<Sampler['window']>>;
+  relay?: { backlogAtEnd: number; drainSeconds: number; drained: boolean; backlogAfterCap: number; blockedBy?: string };
+  /** Points over HTTP wall time plus the time the relay needed to put the backlog on Kafka. */
+  pointsPerSecondIncludingRelay?: number;
+  storage?: Record<string, number>;
+  verification: { runsChecked: number; historiesChecked: number; failures: string[] };
+}
+
+async function ingestWorkload(client: Client, o: Options, sampler: Sampler | undefined, server: Server, stamp: string): Promise<IngestResult> {
+  const deadlineFor = () => performance.now() + o.timeLimitSeconds * 1000;
+  const { experiment_id: experimentId } = await client.json<{ experiment_id: string }>('POST', '/api/2.0/mlflow/experiments/create', {
+    name: `bench-ingest-${stamp}`,
+  });
+  log(`ingest: creating ${o.runs} runs in experiment ${experimentId}`);
+  const runIds: string[] = new Array(o.runs);
+  const baseTs = Date.now() - 3_600_000;
+  const created = await pool(o.runs, o.clients, deadlineFor(), async (i) => {
+    const r = await client.json<{ run: { info: { run_id: string } } }>('POST', '/api/2.0/mlflow/runs/create', {
+      experiment_id: experimentId,
+      run_name: `ingest-${i}`,
+      start_time: baseTs + i,
+    });
+    runIds[i] = r.run.info.run_id;
+  });
+  if (created < o.runs) throw new BenchError(`ingest: only ${created} of ${o.runs} runs created within the time limit`);
+  const plan: IngestPlan = { runIds, keys: o.keys, steps: o.steps, baseTs };
+
+  if (o.warmupBatches > 0) {
+    const warm = await client.json<{ run: { info: { run_id: string } } }>('POST', '/api/2.0/mlflow/runs/create', {
+      experiment_id: experimentId,
+      run_name: 'ingest-warmup',
+    });
+    log(`ingest: ${o.warmupBatches} warm-up batches (not timed)`);
+    await pool(o.warmupBatches, o.clients, deadlineFor(), async (k) => {
+      await client.send('POST', '/api/2.0/mlflow/runs/log-batch', batchBody(plan, o.runs, k, warm.run.info.run_id));
+    });
+  }
+
+  const pointsPerBatch = o.keys * o.steps;
+  const okBatches: Set<number>[] = runIds.map(() => new Set<number>());
+  const latencies: number[] = [];
+  const errors = new ErrorLog();
+  let bytes = 0;
+  let sent = 0;
+  log(`ingest: ${o.ingestBatches} batches x ${pointsPerBatch} points, ${o.clients} clients, ${o.runs} runs`);
+  await sleep(300); // let the warm-up's relay work settle before the window opens
+  const closeWindow = sampler?.window();
+  const cpuBefore = sampler?.cpu();
+  const t0 = performance.now();
+  const deadline = t0 + o.timeLimitSeconds * 1000;
+  await pool(o.ingestBatches, o.clients, deadline, async (i) => {
+    const run = i % o.runs;
+    const k = Math.floor(i / o.runs);
+    const body = batchBody(plan, run, k, runIds[run]);
+    bytes += body.length;
+    sent++;
+    const reply = await client.send('POST', '/api/2.0/mlflow/runs/log-batch', body);
+    latencies.push(reply.ms);
+    if (reply.status === 200) okBatches[run].add(k);
+    else errors.add(`log-batch run ${run} batch ${k}`, reply);
+  });
+  const wall = (performance.now() - t0) / 1000;
+  const cpuAfter = sampler?.cpu();
+  const memory = closeWindow?.();
+  const batchesOk = okBatches.reduce((n, s) => n + s.size, 0);
+  const pointsOk = batchesOk * pointsPerBatch;
+  const result: IngestResult = {
+    runs: o.runs,
+    clients: o.clients,
+    batchesPlanned: o.ingestBatches,
+    batchesSent: sent,
+    batchesOk,
+    pointsPerBatch,
+    pointsOk,
+    requestBytes: bytes,
+    wallSeconds: Math.round(wall * 1000) / 1000,
+    pointsPerSecond: Math.round(pointsOk / wall),
+    latencyMs: latencyStats(latencies),
+    errors: { total: errors.total, byStatus: errors.byStatus, samples: errors.samples },
+    truncatedByTimeLimit: sent < o.ingestBatches,
+    memory,
+    verification: { runsChecked: 0, historiesChecked: 0, failures: [] },
+  };
+  if (cpuBefore && cpuAfter) {
+    const d = cpuDelta(cpuBefore, cpuAfter);
+    const per1k = (s: number) => Math.round((s / Math.max(pointsOk / 1000, 1e-9)) * 10_000) / 10_000;
+    const allServer = d.logbookTotalSeconds + (d.postgresSeconds ?? 0) + (d.kafkaSeconds ?? 0);
+    result.cpu = {
+      ...d,
+      logbookCpuSecondsPer1kPoints: per1k(d.logbookTotalSeconds),
+      ...(server.shape === 'distributed' ? { allServerCpuSecondsPer1kPoints: per1k(allServer) } : {}),
+    };
+  }
+  if (server.shape === 'distributed' && server.databaseUrl && havePsql()) {
+    result.relay = await relayDrain(server.databaseUrl, 120);
+    if (result.relay?.drained) result.pointsPerSecondIncludingRelay = Math.round(pointsOk / (wall + result.relay.drainSeconds));
+    result.storage = storage(server.databaseUrl);
+  }
+  result.verification = await verifyIngest(client, plan, okBatches, o);
+  return result;
+}
+
+const RELAY_BACKLOG_SQL = `SELECT count(*) FROM tracking.events e
+  WHERE (e.transaction_id, e.global_position) >
+        COALESCE((SELECT (c.transaction_id, c.global_position) FROM tracking.checkpoints c WHERE c.name = 'relay'), ('0'::xid8, 0::bigint))`;
+
+/**
+ * The relay publishes only transactions older than pg_snapshot_xmin, which is cluster-wide: any
+ * transaction left open in any database of the cluster holds every relay back. Name it.
+ */
+const OLDEST_XMIN_SQL = `SELECT pid || ' db=' || datname || ' state=' || coalesce(state, '?') || ' age=' ||
+    coalesce(extract(epoch FROM now() - xact_start)::int, 0) || 's query=' || left(regexp_replace(query, '\\s+', ' ', 'g'), 60)
+  FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+  ORDER BY xact_start LIMIT 1`;
+
+/** Distributed shape: how many committed events the outbox relay had not yet put on Kafka, and how long it took to catch up. */
+async function relayDrain(databaseUrl: string, capSeconds: number): Promise<IngestResult['relay']> {
+  const t0 = performance.now();
+  const backlogAtEnd = Number(psql(databaseUrl, RELAY_BACKLOG_SQL));
+  let backlog = backlogAtEnd;
+  while (backlog > 0 && performance.now() - t0 < capSeconds * 1000) {
+    await sleep(250);
+    backlog = Number(psql(databaseUrl, RELAY_BACKLOG_SQL));
+  }
+  const drained = backlog === 0;
+  const drainSeconds = drained ? Math.round((performance.now() - t0) / 10) / 100 : NaN;
+  let blockedBy: string | undefined;
+  if (!drained) {
+    blockedBy = psql(databaseUrl, OLDEST_XMIN_SQL) || undefined;
+    log(`ingest: relay still ${backlog} events behind after ${capSeconds} s; oldest open transaction: ${blockedBy ?? 'none'}`);
+  } else if (backlogAtEnd > 0) {
+    log(`ingest: relay backlog ${backlogAtEnd} events at the end, drained in ${fmt(drainSeconds, 2)} s`);
+  }
+  return { backlogAtEnd, drainSeconds, drained, backlogAfterCap: backlog, ...(blockedBy ? { blockedBy } : {}) };
+}
+
+function storage(databaseUrl: string): Record<string, number> {
+  const rows = psql(
+    databaseUrl,
+    `SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'tracking' AND c.relkind = 'r' AND c.relname IN ('metrics', 'latest_metrics', 'events', 'streams')`,
+  );
+  const out: Record<string, number> = {};
+  for (const line of rows.split('\n').filter(Boolean)) {
+    const [name, size] = line.split('|');
+    out[`${name}Bytes`] = Number(size);
+  }
+  return out;
+}
+
+async function verifyIngest(client: Client, plan: IngestPlan, okBatches: Set<number>[], o: Options) {
+  const failures: string[] = [];
+  const fail = (message: string) => {
+    if (failures.length < 20) failures.push(message);
+  };
+  const sample = o.verifyRuns >= plan.runIds.length
+    ? plan.runIds.map((_, i) => i)
+    : Array.from({ length: o.verifyRuns }, (_, i) => Math.floor((i * plan.runIds.length) / o.verifyRuns));
+  let histories = 0;
+  for (const run of sample) {
+    const runId = plan.runIds[run];
+    const batches = okBatches[run];
+    const lastStep = batches.size === 0 ? -1 : Math.max(...batches) * plan.steps + plan.steps - 1;
+    const got = await client.json<{ run: { data: { metrics?: Array<{ key: string; value: number; timestamp: number; step: number }> } } }>(
+      'GET',
+      `/api/2.0/mlflow/runs/get?run_id=${runId}`,
+    );
+    const latest = new Map((got.run.data.metrics ?? []).map((m) => [m.key, m]));
+    for (let key = 0; key < plan.keys; key++) {
+      const name = metricKey(key);
+      const m = latest.get(name);
+      if (lastStep < 0) {
+        if (m) fail(`run ${run}: ${name} present although no batch succeeded`);
+        continue;
+      }
+      const expected = { value: metricValue(run, key, lastStep), timestamp: stepTimestamp(plan, run, lastStep), step: lastStep };
+      if (!m || m.step !== expected.step || m.timestamp !== expected.timestamp || m.value !== expected.value) {
+        fail(`run ${run} latest ${name}: got ${JSON.stringify(m)}, expected ${JSON.stringify(expected)}`);
+      }
+      const history = await client.json<{ metrics?: Array<{ value: number; timestamp: number; step: number }> }>(
+        'GET',
+        `/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=${encodeURIComponent(name)}`,
+      );
+      histories++;
+      const points = history.metrics ?? [];
+      const expectedCount = batches.size * plan.steps;
+      if (points.length !== expectedCount) {
+        fail(`run ${run} history ${name}: ${points.length} points, expected ${expectedCount}`);
+        continue;
+      }
+      const wrong = points.find((p) => p.value !== metricValue(run, key, p.step) || p.timestamp !== stepTimestamp(plan, run, p.step));
+      if (wrong) fail(`run ${run} history ${name}: point ${JSON.stringify(wrong)} does not match what was sent`);
+      if (new Set(points.map((p) => p.step)).size !== points.length) fail(`run ${run} history ${name}: duplicate steps`);
+    }
+  }
+  return { runsChecked: sample.length, historiesChecked: histories, failures };
+}
+
+// ------------------------------------------------------------------------------------------ workload 2: search
+
+const SEARCH_FILTER = "metrics.loss < 0.5 and params.lr = '0.01'";
+const SEARCH_ORDER = ['metrics.acc DESC'];
+const SEARCH_MAX_RESULTS = 100;
+
+interface SearchRun {
+  index: number;
+  runId?: string;
+  startTime: number;
+  lr: string;
+  loss: number;
+  acc: number;
+}
+
+interface SearchResult {
+  runs: number;
+  runsCreated: number;
+  matching: number;
+  setup: { wallSeconds: number; runsPerSecond: number; requestLatencyMs: LatencyStats; errors: { total: number; byStatus: Record<string, number>; samples: string[] } };
+  analyzed: boolean;
+  query: { filter: string; order_by: string[]; max_results: number };
+  sequential: LatencyStats & { requestsPerSecond: number };
+  concurrent: LatencyStats & { readers: number; requestsPerSecond: number };
+  errors: { total: number; byStatus: Record<string, number>; samples: string[] };
+  resultBytes: number;
+  cpu?: CpuDelta;
+  memory?: ReturnType<ReturnType<Sampler['window']>>;
+  verification: { checked: number; failures: string[] };
+}
+
+async function searchWorkload(client: Client, o: Options, sampler: Sampler | undefined, server: Server, stamp: string): Promise<SearchResult> {
+  const { experiment_id: experimentId } = await client.json<{ experiment_id: string }>('POST', '/api/2.0/mlflow/experiments/create', {
+    name: `bench-search-${stamp}`,
+  });
+  const random = prng(20261127);
+  const baseTs = Date.now() - 86_400_000;
+  const LRS = ['0.1', '0.01', '0.001'];
+  const OPTIMIZERS = ['adam', 'sgd', 'adamw'];
+  const runs: SearchRun[] = Array.from({ length: o.searchRuns }, (_, index) => ({
+    index,
+    startTime: baseTs + index * 1000,
+    lr: LRS[Math.floor(random() * LRS.length)],
+    loss: random(),
+    acc: random(),
+  }));
+  const setupErrors = new ErrorLog();
+  const setupLatencies: number[] = [];
+  log(`search: creating ${o.searchRuns} runs (3 params, 2 tags, 5 metrics each) in experiment ${experimentId}, ${o.setupConcurrency} concurrent`);
+  const t0 = performance.now();
+  let progressAt = t0;
+  let made = 0;
+  await pool(o.searchRuns, o.setupConcurrency, t0 + o.timeLimitSeconds * 1000, async (i) => {
+    const r = runs[i];
+    const create = await client.send('POST', '/api/2.0/mlflow/runs/create', {
+      experiment_id: experimentId,
+      run_name: `search-${i}`,
+      start_time: r.startTime,
+      tags: [
+        { key: 'team', value: ['vision', 'nlp', 'speech', 'rl'][i % 4] },
+        { key: 'model_family', value: ['resnet', 'vit', 'bert', 'gpt'][(i >> 2) % 4] },
+      ],
+    });
+    setupLatencies.push(create.ms);
+    if (create.status !== 200) return setupErrors.add(`runs/create ${i}`, create);
+    const runId = (JSON.parse(create.body) as { run: { info: { run_id: string } } }).run.info.run_id;
+    const batch = await client.send('POST', '/api/2.0/mlflow/runs/log-batch', {
+      run_id: runId,
+      params: [
+        { key: 'lr', value: r.lr },
+        { key: 'batch_size', value: String([32, 64, 128, 256][i % 4]) },
+        { key: 'optimizer', value: OPTIMIZERS[i % 3] },
+      ],
+      metrics: [
+        { key: 'loss', value: r.loss, timestamp: r.startTime + 500, step: 0 },
+        { key: 'acc', value: r.acc, timestamp: r.startTime + 500, step: 0 },
+        { key: 'val_loss', value: r.loss * 1.1, timestamp: r.startTime + 500, step: 0 },
+        { key: 'val_acc', value: r.acc * 0.95, timestamp: r.startTime + 500, step: 0 },
+        { key: 'f1', value: (r.acc + r.loss) / 2, timestamp: r.startTime + 500, step: 0 },
+      ],
+    });
+    setupLatencies.push(batch.ms);
+    if (batch.status !== 200) return setupErrors.add(`log-batch ${i}`, batch);
+    r.runId = runId;
+    made++;
+    if (performance.now() - progressAt > 10_000) {
+      progressAt = performance.now();
+      log(`search: ${made} runs created (${fmt(made / ((progressAt - t0) / 1000))} runs/s)`);
+    }
+  });
+  const setupWall = (performance.now() - t0) / 1000;
+  const created = runs.filter((r) => r.runId);
+  log(`search: ${created.length} runs created in ${fmt(setupWall, 1)} s`);
+  const expected = created
+    .filter((r) => r.loss < 0.5 && r.lr === '0.01')
+    .sort((a, b) => b.acc - a.acc || b.startTime - a.startTime || (a.runId as string).localeCompare(b.runId as string));
+
+  let analyzed = false;
+  if (o.analyze && server.shape === 'distributed' && server.databaseUrl && havePsql()) {
+    log('search: VACUUM ANALYZE (fairness rule: before read workloads)');
+    psql(server.databaseUrl, 'VACUUM ANALYZE');
+    analyzed = true;
+  }
+
+  const request = { experiment_ids: [experimentId], filter: SEARCH_FILTER, order_by: SEARCH_ORDER, max_results: SEARCH_MAX_RESULTS };
+  const failures: string[] = [];
+  const errors = new ErrorLog();
+  let checked = 0;
+  let resultBytes = 0;
+  const check = (body: string) => {
+    checked++;
+    resultBytes = body.length;
+    const page = JSON.parse(body) as { runs?: Array<{ info: { run_id: string } }>; next_page_token?: string };
+    const got = (page.runs ?? []).map((r) => r.info.run_id);
+    const want = expected.slice(0, SEARCH_MAX_RESULTS).map((r) => r.runId as string);
+    if (got.length !== want.length || got.some((id, i) => id !== want[i])) {
+      const at = got.findIndex((id, i) => id !== want[i]);
+      if (failures.length < 10) failures.push(`search returned ${got.length} runs (expected ${want.length}); first difference at position ${at}`);
+    }
+    if ((expected.length > SEARCH_MAX_RESULTS) !== Boolean(page.next_page_token)) {
+      if (failures.length < 10) failures.push(`next_page_token ${page.next_page_token ? 'present' : 'absent'} with ${expected.length} matching runs`);
+    }
+  };
+  const timedSearch = async (latencies: number[]) => {
+    const reply = await client.send('POST', '/api/2.0/mlflow/runs/search', request);
+    latencies.push(reply.ms);
+    if (reply.status !== 200) errors.add('runs/search', reply);
+    else if (checked < 5 || Math.random() < 0.1) check(reply.body);
+  };
+
+  log(`search: 3 warm-up queries, then ${o.searchReps} sequential and ${o.searchReaders} x ${o.searchReps} concurrent`);
+  const warm: number[] = [];
+  for (let i = 0; i < 3; i++) await timedSearch(warm);
+  const closeWindow = sampler?.window();
+  const cpuBefore = sampler?.cpu();
+  const sequential: number[] = [];
+  const seqStart = performance.now();
+  const deadline = seqStart + o.timeLimitSeconds * 1000;
+  for (let i = 0; i < o.searchReps && performance.now() < deadline; i++) await timedSearch(sequential);
+  const seqWall = (performance.now() - seqStart) / 1000;
+  const concurrent: number[] = [];
+  const conStart = performance.now();
+  await pool(o.searchReps * o.searchReaders, o.searchReaders, conStart + o.timeLimitSeconds * 1000, () => timedSearch(concurrent));
+  const conWall = (performance.now() - conStart) / 1000;
+  const cpuAfter = sampler?.cpu();
+  const memory = closeWindow?.();
+  return {
+    runs: o.searchRuns,
+    runsCreated: created.length,
+    matching: expected.length,
+    setup: {
+      wallSeconds: Math.round(setupWall * 100) / 100,
+      runsPerSecond: Math.round(created.length / setupWall),
+      requestLatencyMs: latencyStats(setupLatencies),
+      errors: { total: setupErrors.total, byStatus: setupErrors.byStatus, samples: setupErrors.samples },
+    },
+    analyzed,
+    query: { filter: SEARCH_FILTER, order_by: SEARCH_ORDER, max_results: SEARCH_MAX_RESULTS },
+    sequential: { ...latencyStats(sequential), requestsPerSecond: Math.round((sequential.length / seqWall) * 10) / 10 },
+    concurrent: {
+      ...latencyStats(concurrent),
+      readers: o.searchReaders,
+      requestsPerSecond: Math.round((concurrent.length / conWall) * 10) / 10,
+    },
+    errors: { total: errors.total, byStatus: errors.byStatus, samples: errors.samples },
+    resultBytes,
+    ...(cpuBefore && cpuAfter ? { cpu: cpuDelta(cpuBefore, cpuAfter) } : {}),
+    memory,
+    verification: { checked, failures },
+  };
+}
+
+// ------------------------------------------------------------------------------------------ environment and report
+
+function environmentStamp(o: Options, server: Server, pinned: string) {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const meminfo = readFileSync('/proc/meminfo', 'utf8');
+  const memKb = Number(/^MemTotal:\s+(\d+)/m.exec(meminfo)?.[1] ?? NaN);
+  const nproc = (() => {
+    try {
+      return Number(execFileSync('nproc', { encoding: 'utf8' }).trim());
+    } catch {
+      return NaN;
+    }
+  })();
+  const git = run('git', ['rev-parse', '--short', 'HEAD'], process.env, 10_000).stdout.trim();
+  const dirty = run('git', ['status', '--porcelain', '--untracked-files=no'], process.env, 10_000).stdout.trim() !== '';
+  const versionOf = (command: string, args: string[]) => run(command, args, process.env, 10_000).stdout.trim().split('\n')[0] || undefined;
+  return {
+    host: {
+      nproc,
+      cpuModel: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? 'unknown',
+      memoryGiB: Math.round((memKb / 1024 / 1024) * 10) / 10,
+      kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
+      loadAverageAtStart: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+    },
+    node: process.version,
+    postgres: server.shape === 'distributed' ? versionOf('psql', ['--version']) : 'PGlite (in-process)',
+    commit: `${git}${dirty ? '+dirty' : ''}`,
+    shape: server.shape,
+    url: server.url,
+    generator: pinned,
+    options: o,
+  };
+}
+
+const TARGETS = { ingestPointsPerSecond: 50_000, ingestP99Ms: 250, searchP50Ms: 100 };
+
+const mark = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+
+function printReport(summary: Summary): void {
+  const out: string[] = [];
+  const line = (label: string, value: string, note = '') => out.push(`  ${label.padEnd(34)} ${value.padStart(14)}  ${note}`);
+  const env = summary.environment;
+  out.push('');
+  out.push(`Logbook benchmark  shape=${env.shape}  commit=${env.commit}  ${env.host.nproc} CPU (${env.host.cpuModel}), ${env.host.memoryGiB} GiB, Node ${env.node}`);
+  out.push(`  generator ${env.generator}; load average at start ${env.host.loadAverageAtStart}`);
+  if (summary.targetsApply === false) out.push('  (targets are defined for the distributed shape; shown here for comparison)');
+  if (env.shape === 'attached') out.push('  attached to --url: server processes unknown, so no RSS or server CPU figures');
+  const i = summary.ingest;
+  if (i) {
+    out.push('');
+    out.push(`W1 log-batch ingestion: ${i.batchesOk}/${i.batchesPlanned} batches x ${i.pointsPerBatch} points, ${i.clients} clients, ${i.runs} runs`);
+    line('points/s (sustained)', fmt(i.pointsPerSecond), `${mark(i.pointsPerSecond >= TARGETS.ingestPointsPerSecond)} target >= ${fmt(TARGETS.ingestPointsPerSecond)}`);
+    line('wall time', `${fmt(i.wallSeconds, 2)} s`, `${fmt(i.requestBytes / 1e6, 1)} MB of request bodies`);
+    line('latency p50 / p90', `${fmt(i.latencyMs.p50, 1)} / ${fmt(i.latencyMs.p90, 1)} ms`);
+    line('latency p99', `${fmt(i.latencyMs.p99, 1)} ms`, `${mark(i.latencyMs.p99 < TARGETS.ingestP99Ms)} target < ${TARGETS.ingestP99Ms} ms`);
+    line('latency max / mean', `${fmt(i.latencyMs.max, 1)} / ${fmt(i.latencyMs.mean, 1)} ms`);
+    line('errors (non-200)', String(i.errors.total), i.errors.total ? JSON.stringify(i.errors.byStatus) : '');
+    if (i.truncatedByTimeLimit) line('time limit reached', `${i.batchesSent} sent`, 'WARNING: fewer batches than planned');
+    if (i.cpu) {
+      const per = Object.entries(i.cpu.logbookSeconds).map(([n, s]) => `${n} ${fmt(s, 1)}`).join(', ');
+      line('Logbook CPU', `${fmt(i.cpu.logbookTotalSeconds, 1)} s`, per);
+      line('Logbook CPU per 1k points', `${fmt(i.cpu.logbookCpuSecondsPer1kPoints, 4)} s`);
+      if (i.cpu.postgresSeconds !== undefined) line('Postgres / Kafka CPU', `${fmt(i.cpu.postgresSeconds, 1)} / ${fmt(i.cpu.kafkaSeconds ?? NaN, 1)} s`, 'whole cluster/broker (shared)');
+      if (i.cpu.allServerCpuSecondsPer1kPoints !== undefined) line('all server CPU per 1k points', `${fmt(i.cpu.allServerCpuSecondsPer1kPoints, 4)} s`, 'Logbook + Postgres + Kafka');
+      line('generator CPU', `${fmt(i.cpu.generatorSeconds, 1)} s`);
+    }
+    if (i.memory) {
+      line('peak RSS', Object.entries(i.memory.peakRssMb).map(([n, mb]) => `${n} ${fmt(mb, 0)} MB`).join(', '));
+      if (i.memory.kafkaPeakRssMb !== undefined) line('Kafka broker peak RSS', `${fmt(i.memory.kafkaPeakRssMb, 0)} MB`);
+    }
+    if (i.relay) {
+      line('relay backlog at end / drain', `${i.relay.backlogAtEnd} ev / ${fmt(i.relay.drainSeconds, 2)} s`, 'events committed but not yet on Kafka');
+      if (i.pointsPerSecondIncludingRelay !== undefined) line('points/s incl. relay drain', fmt(i.pointsPerSecondIncludingRelay), 'until the last event is on Kafka');
+      if (!i.relay.drained) out.push(`    ! relay did not drain (${i.relay.backlogAfterCap} events left); oldest open transaction in the cluster: ${i.relay.blockedBy ?? 'none found'}`);
+    }
+    if (i.storage?.metricsBytes) line('metrics table bytes/point', fmt(i.storage.metricsBytes / Math.max(i.pointsOk, 1), 1), `events table ${fmt((i.storage.eventsBytes ?? 0) / 1e6)} MB`);
+    const v = i.verification;
+    line('correctness', v.failures.length ? 'FAILED' : 'ok', `${v.runsChecked} runs, ${v.historiesChecked} histories checked`);
+    for (const f of v.failures) out.push(`    ! ${f}`);
+    for (const s of i.errors.samples) out.push(`    ! ${s}`);
+  }
+  const s = summary.search;
+  if (s) {
+    out.push('');
+    out.push(`W2 search_runs over ${fmt(s.runsCreated)} runs: filter "${s.query.filter}", order_by ${s.query.order_by.join(',')}, max_results ${s.query.max_results}`);
+    line('matching runs', fmt(s.matching), `${fmt(s.resultBytes / 1024, 0)} KiB per response`);
+    line('setup (create + log-batch)', `${fmt(s.setup.wallSeconds, 1)} s`, `${fmt(s.setup.runsPerSecond)} runs/s, request p50 ${fmt(s.setup.requestLatencyMs.p50, 1)} ms p99 ${fmt(s.setup.requestLatencyMs.p99, 1)} ms`);
+    line('sequential p50', `${fmt(s.sequential.p50, 1)} ms`, `${mark(s.sequential.p50 < TARGETS.searchP50Ms)} target < ${TARGETS.searchP50Ms} ms`);
+    line('sequential p99 / max', `${fmt(s.sequential.p99, 1)} / ${fmt(s.sequential.max, 1)} ms`, `${s.sequential.count} requests, ${fmt(s.sequential.requestsPerSecond, 1)} req/s`);
+    line(`${s.concurrent.readers} readers p50`, `${fmt(s.concurrent.p50, 1)} ms`, `${mark(s.concurrent.p50 < TARGETS.searchP50Ms)} (same target, informative)`);
+    line(`${s.concurrent.readers} readers p99 / max`, `${fmt(s.concurrent.p99, 1)} / ${fmt(s.concurrent.max, 1)} ms`, `${s.concurrent.count} requests, ${fmt(s.concurrent.requestsPerSecond, 1)} req/s`);
+    line('errors (non-200)', String(s.errors.total + s.setup.errors.total), s.setup.errors.total ? `setup ${JSON.stringify(s.setup.errors.byStatus)}` : '');
+    if (s.cpu) {
+      const per = Object.entries(s.cpu.logbookSeconds).map(([n, c]) => `${n} ${fmt(c, 1)}`).join(', ');
+      line('Logbook CPU (timed searches)', `${fmt(s.cpu.logbookTotalSeconds, 1)} s`, per);
+      if (s.cpu.postgresSeconds !== undefined) line('Postgres CPU (timed searches)', `${fmt(s.cpu.postgresSeconds, 1)} s`);
+    }
+    if (s.memory) line('peak RSS', Object.entries(s.memory.peakRssMb).map(([n, mb]) => `${n} ${fmt(mb, 0)} MB`).join(', '));
+    line('correctness', s.verification.failures.length ? 'FAILED' : 'ok', `${s.verification.checked} responses compared with the expected top ${s.query.max_results}`);
+    for (const f of s.verification.failures) out.push(`    ! ${f}`);
+    for (const e of [...s.setup.errors.samples, ...s.errors.samples]) out.push(`    ! ${e}`);
+  }
+  out.push('');
+  out.push(`Result: ${summary.ok ? 'OK' : 'FAILED'}${summary.problems.length ? ` (${summary.problems.join('; ')})` : ''}`);
+  out.push(`JSON summary: ${summary.file}`);
+  console.log(out.join('\n'));
+}
+
+interface Summary {
+  startedAt: string;
+  environment: ReturnType<typeof environmentStamp>;
+  targets: typeof TARGETS;
+  targetsApply: boolean;
+  verdicts: Record<string, 'PASS' | 'MISS'>;
+  ingest?: IngestResult;
+  search?: SearchResult;
+  ok: boolean;
+  problems: string[];
+  file: string;
+}
+
+// ------------------------------------------------------------------------------------------ main
+
+async function main(): Promise<number> {
+  const o = parseArgs(process.argv.slice(2));
+  try {
+    clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    clockTicks = 100;
+  }
+  const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  let server: Server;
+  if (o.url) {
+    server = { url: o.url, shape: 'attached', procs: [] };
+    log(`attaching to ${o.url}: server RSS and CPU cannot be read`);
+  } else {
+    server = await startServer(o, stamp);
+  }
+  // Stamp first: nproc run after pinning would report the generator's single CPU.
+  const environment = environmentStamp(o, server, 'not pinned (--no-pin)');
+  if (o.pin) environment.generator = pinSelf(1);
+  const client = new Client(server.url, o.requestTimeoutMs);
+  const health = await client.send('GET', '/health');
+  if (health.status !== 200) throw new BenchError(`${server.url}/health answered ${health.status}`);
+  const sampler = server.procs.length > 0 ? createSampler(server.procs, server.shape === 'distributed' ? findInfra(server.pgPort) : {}) : undefined;
+  const summary: Summary = {
+    startedAt: startedAt.toISOString(),
+    environment,
+    targets: TARGETS,
+    targetsApply: server.shape !== 'embedded',
+    verdicts: {},
+    ok: true,
+    problems: [],
+    file: o.out ?? `${REPO}/.logbook/bench/${stamp}.json`,
+  };
+  try {
+    if (o.only !== 'search' && o.ingestBatches > 0) summary.ingest = await ingestWorkload(client, o, sampler, server, stamp);
+    if (o.only !== 'ingest') summary.search = await searchWorkload(client, o, sampler, server, stamp);
+  } finally {
+    sampler?.stop();
+    stopServer(server, o);
+    activeServer = undefined;
+  }
+  const { ingest, search } = summary;
+  if (ingest) {
+    summary.verdicts.ingestPointsPerSecond = mark(ingest.pointsPerSecond >= TARGETS.ingestPointsPerSecond);
+    summary.verdicts.ingestP99Ms = mark(ingest.latencyMs.p99 < TARGETS.ingestP99Ms);
+    if (ingest.errors.total > 0) summary.problems.push(`${ingest.errors.total} log-batch errors`);
+    if (ingest.verification.failures.length > 0) summary.problems.push('ingest correctness check failed');
+    if (ingest.batchesSent === 0) summary.problems.push('no ingest batch was sent within the time limit');
+  }
+  if (search) {
+    summary.verdicts.searchP50Ms = mark(search.sequential.p50 < TARGETS.searchP50Ms);
+    if (search.errors.total + search.setup.errors.total > 0) summary.problems.push(`${search.errors.total + search.setup.errors.total} search-workload errors`);
+    if (search.verification.failures.length > 0 || search.verification.checked === 0) summary.problems.push('search correctness check failed');
+  }
+  summary.ok = summary.problems.length === 0;
+  mkdirSync(dirOf(summary.file), { recursive: true });
+  writeFileSync(summary.file, `${JSON.stringify(summary, null, 2)}\n`);
+  printReport(summary);
+  return summary.ok ? 0 : 1;
+}
+
+function cleanupAndExit(code: number): void {
+  if (activeServer) {
+    try {
+      stopServer(activeServer, parseArgs(process.argv.slice(2)));
+    } catch {
+      // best effort
+    }
+  }
+  process.exit(code);
+}
+
+process.once('SIGINT', () => cleanupAndExit(130));
+process.once('SIGTERM', () => cleanupAndExit(143));
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    cleanupAndExit(1);
+  },
+);
