@@ -26,4 +26,8 @@ if (dir) {
     });
   };
   process.on('exit', write);
+  // Nest's shutdown hooks end the process by re-raising SIGTERM, which skips 'exit': write on the
+  // signal itself. The listener stays (a no-op afterwards), so the service's own handler decides
+  // when to exit, as without the profiler.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, write);
 }

@@ -147,6 +147,9 @@ export async function handleDelivered(
         if (inserted.rowCount === 0) return 'duplicate';
         try {
           await consumer.handle(tx, envelope);
+          // A handler that swallowed an SQL error left the transaction aborted; Postgres would answer
+          // COMMIT with a silent ROLLBACK and the event would count as handled. Fail the attempt instead.
+          await tx.query('SELECT 1');
         } catch (error) {
           throw new HandlerFailure(error);
         }

@@ -122,6 +122,27 @@ for (const kind of ['postgres', 'pglite'] as const) {
       assert.deepEqual([...attempts.values()], [2, 2, 2, 2]);
     });
 
+    it('does not count an event as handled when the handler swallowed an SQL error', async () => {
+      const { schema, bus, store, drain } = await fixture();
+      let attempts = 0;
+      bus.subscribe({
+        name: 'sloppy',
+        schema,
+        retryDelayMs: 1,
+        handle: async (tx, e) => {
+          await recordApplied(tx, schema, 'sloppy', e);
+          if (++attempts === 1) await tx.query('SELECT 1/0').catch(() => undefined);
+        },
+      });
+      const [event] = await appendTo(store, 'run', 'run-1');
+      await drain();
+      assert.deepEqual(
+        (await appliedRows(db, schema, 'sloppy')).map((r) => r.event_id),
+        [event.eventId],
+      );
+      assert.equal(attempts, 2);
+    });
+
     it('dead-letters invalid envelopes and a handler that always fails, and goes on', async () => {
       const { schema, bus, store, drain, letters } = await fixture();
       bus.subscribe({

@@ -14,7 +14,7 @@ import { ExperimentsService } from '../../tracking/src/experiments/experiments.s
 import { TrackingModule } from '../../tracking/src/tracking.module';
 import { startTrackingRuntime, SYSTEM_METADATA } from '../../tracking/src/tracking.runtime';
 import { GatewayConfig, loadGatewayConfig } from './config';
-import { OpenApiModule } from './openapi';
+import { ApiInfoModule } from './api-info.module';
 import { registerRoutes, routingTable } from './routing';
 
 /** The embedded shape: every service module in this one process, on an embedded Postgres. */
@@ -22,7 +22,7 @@ async function embedded(logger: Logger, bodyLimitBytes: number) {
   const runtime = await startTrackingRuntime(loadTrackingConfig(), logger);
 
   @Module({
-    imports: [TrackingModule.with(runtime), OpenApiModule, ObservabilityModule.with([databaseReadiness(runtime.db)])],
+    imports: [TrackingModule.with(runtime), ApiInfoModule, ObservabilityModule.with([databaseReadiness(runtime.db)])],
   })
   class EmbeddedModule {}
 
@@ -35,7 +35,7 @@ async function embedded(logger: Logger, bodyLimitBytes: number) {
 async function distributed(logger: Logger, bodyLimitBytes: number, config: GatewayConfig) {
   const trackingUrl = config.trackingUrl as string;
 
-  @Module({ imports: [OpenApiModule, ObservabilityModule.with([httpReadiness('tracking', `${trackingUrl}/health`)])] })
+  @Module({ imports: [ApiInfoModule, ObservabilityModule.with([httpReadiness('tracking', `${trackingUrl}/health`)])] })
   class GatewayModule {}
 
   const app = await createHttpApp(GatewayModule, { logger, bodyLimitBytes });

@@ -1,6 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
+import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { getMetadataStorage } from 'class-validator';
 import { ExperimentsController } from '../../tracking/src/experiments/experiments.controller';
 import { LoggedModelsController } from '../../tracking/src/logged-models/logged-models.controller';
@@ -65,9 +66,7 @@ function dtoSchema(dto: Constructor, components: Record<string, Schema>): Schema
 }
 
 function nestedType(dto: Constructor, property: string): Constructor | undefined {
-  // class-transformer records the element type given to @Type().
-  const storage = (require('class-transformer/cjs/storage') as { defaultMetadataStorage: { findTypeMetadata: (t: unknown, p: string) => { typeFunction: () => Constructor } | undefined } }).defaultMetadataStorage;
-  return storage.findTypeMetadata(dto, property)?.typeFunction();
+  return defaultMetadataStorage.findTypeMetadata(dto, property)?.typeFunction();
 }
 
 function toOpenApiPath(base: string, path: string): string {
