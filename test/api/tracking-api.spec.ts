@@ -31,13 +31,17 @@ describe('tracking API on real Postgres and Kafka', () => {
       url: `/api/2.0/mlflow/${path}`,
       ...(body === undefined
         ? {}
-        : { payload: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+        : {
+            payload: typeof body === 'string' ? body : JSON.stringify(body),
+            headers: { 'content-type': 'application/json' },
+          }),
     });
     return { status: response.statusCode, json: response.json() as Record<string, any> };
   };
   const post = (path: string, body: unknown) => call('POST', path, body);
   const get = (path: string, query: Record<string, string>) => call('GET', `${path}?${new URLSearchParams(query)}`);
-  const eventCount = async () => Number((await runtime.db.query<{ n: string }>(`SELECT count(*) AS n FROM tracking.events`)).rows[0].n);
+  const eventCount = async () =>
+    Number((await runtime.db.query<{ n: string }>(`SELECT count(*) AS n FROM tracking.events`)).rows[0].n);
 
   before(async () => {
     const infra = testInfra();
@@ -82,41 +86,223 @@ describe('tracking API on real Postgres and Kafka', () => {
     const before = (await get('runs/get', { run_id: runId })).json;
     const eventsBefore = await eventCount();
     const metric = (i: number) => ({ key: `m${i}`, value: i, timestamp: 1, step: 0 });
-    const cases: Array<[string, () => Promise<{ status: number; json: Record<string, any> }>, number, string, string]> = [
-      ['malformed JSON', () => post('runs/log-batch', '{"run_id": '), 400, 'INVALID_PARAMETER_VALUE', 'Malformed JSON'],
-      ['a JSON array body', () => post('runs/log-batch', [1, 2]), 400, 'INVALID_PARAMETER_VALUE', 'JSON object'],
-      ['missing run id', () => post('runs/log-metric', { key: 'x', value: 1, timestamp: 1 }), 400, 'INVALID_PARAMETER_VALUE', "Missing value for required parameter 'run_id'"],
-      ['wrong value type', () => post('runs/log-metric', { run_id: runId, key: 'x', value: 'abc', timestamp: 1 }), 400, 'INVALID_PARAMETER_VALUE', "parameter 'value'"],
-      ['wrong timestamp type', () => post('runs/log-metric', { run_id: runId, key: 'x', value: 1, timestamp: true }), 400, 'INVALID_PARAMETER_VALUE', "Value was of type 'bool'"],
-      ['missing nested timestamp', () => post('runs/log-batch', { run_id: runId, metrics: [{ key: 'x', value: 1 }] }), 400, 'INVALID_PARAMETER_VALUE', "'metrics[0].timestamp'"],
-      ['negative timestamp', () => post('runs/log-metric', { run_id: runId, key: 'x', value: 1, timestamp: -1 }), 400, 'INVALID_PARAMETER_VALUE', 'nonnegative'],
-      ['unknown run', () => post('runs/log-metric', { run_id: 'f'.repeat(32), key: 'x', value: 1, timestamp: 1 }), 404, 'RESOURCE_DOES_NOT_EXIST', 'not found'],
-      ['unknown experiment', () => post('runs/create', { experiment_id: '987654' }), 404, 'RESOURCE_DOES_NOT_EXIST', '987654'],
-      ['non-integer experiment id', () => get('experiments/get', { experiment_id: 'abc' }), 400, 'INVALID_PARAMETER_VALUE', 'valid integer'],
-      ['1001 metrics', () => post('runs/log-batch', { run_id: runId, metrics: Array.from({ length: 1001 }, (_, i) => metric(i)) }), 400, 'INVALID_PARAMETER_VALUE', 'at most 1000 metrics'],
-      ['101 params', () => post('runs/log-batch', { run_id: runId, params: Array.from({ length: 101 }, (_, i) => ({ key: `p${i}`, value: '1' })) }), 400, 'INVALID_PARAMETER_VALUE', 'at most 100 params'],
-      ['101 tags', () => post('runs/log-batch', { run_id: runId, tags: Array.from({ length: 101 }, (_, i) => ({ key: `t${i}`, value: '1' })) }), 400, 'INVALID_PARAMETER_VALUE', 'at most 100 tags'],
-      ['1001 entities', () => post('runs/log-batch', { run_id: runId, metrics: Array.from({ length: 950 }, (_, i) => metric(i)), params: Array.from({ length: 51 }, (_, i) => ({ key: `p${i}`, value: '1' })) }), 400, 'INVALID_PARAMETER_VALUE', 'metrics, params, and tags'],
-      ['duplicate param keys', () => post('runs/log-batch', { run_id: runId, params: [{ key: 'd', value: '1' }, { key: 'd', value: '2' }] }), 400, 'INVALID_PARAMETER_VALUE', 'Duplicate parameter keys'],
-      ['changing a logged param', () => post('runs/log-parameter', { run_id: runId, key: 'lr', value: '0.2' }), 400, 'INVALID_PARAMETER_VALUE', 'Changing param values is not allowed'],
-      ['a batch with one bad metric among good ones', () => post('runs/log-batch', { run_id: runId, metrics: [metric(1), { key: 'bad!', value: 1, timestamp: 1 }] }), 400, 'INVALID_PARAMETER_VALUE', 'bad!'],
-      ['key of 251 characters', () => post('runs/set-tag', { run_id: runId, key: 'k'.repeat(251), value: 'v' }), 400, 'INVALID_PARAMETER_VALUE', 'length limit of 250'],
-      ['key resolving to another path', () => post('runs/set-tag', { run_id: runId, key: '../x', value: 'v' }), 400, 'INVALID_PARAMETER_VALUE', 'would resolve to'],
-      ['experiment tag value over 5000', () => post('experiments/set-experiment-tag', { experiment_id: experimentId, key: 'k', value: 'v'.repeat(5001) }), 400, 'INVALID_PARAMETER_VALUE', 'length limit of 5000'],
-      ['experiment name over 500', () => post('experiments/create', { name: 'n'.repeat(501) }), 400, 'INVALID_PARAMETER_VALUE', 'maximum length of 500'],
-      ['duplicate experiment name', () => post('experiments/create', { name: 'Default' }), 400, 'RESOURCE_ALREADY_EXISTS', 'already exists'],
-      ['missing run tag', () => post('runs/delete-tag', { run_id: runId, key: 'nope' }), 404, 'RESOURCE_DOES_NOT_EXIST', 'No tag with name: nope'],
-      ['max_results over 50000', () => post('runs/search', { experiment_ids: [experimentId], max_results: 50001 }), 400, 'INVALID_PARAMETER_VALUE', 'max_results'],
-      ['an OR filter', () => post('runs/search', { experiment_ids: [experimentId], filter: "params.lr = '1' OR params.lr = '2'" }), 400, 'INVALID_PARAMETER_VALUE', 'Invalid clause'],
-      ['a bad page token', () => post('runs/search', { experiment_ids: [experimentId], page_token: 'not-a-token' }), 400, 'INVALID_PARAMETER_VALUE', 'page token'],
-      ['an oversized body', () => post('runs/log-batch', { run_id: runId, tags: [{ key: 'big', value: 'x'.repeat(BODY_LIMIT) }] }), 400, 'INVALID_PARAMETER_VALUE', 'size limit'],
-      ['an unknown route', () => post('runs/teleport', { run_id: runId }), 404, 'ENDPOINT_NOT_FOUND', 'endpoint'],
-    ];
+    const cases: Array<[string, () => Promise<{ status: number; json: Record<string, any> }>, number, string, string]> =
+      [
+        [
+          'malformed JSON',
+          () => post('runs/log-batch', '{"run_id": '),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'Malformed JSON',
+        ],
+        ['a JSON array body', () => post('runs/log-batch', [1, 2]), 400, 'INVALID_PARAMETER_VALUE', 'JSON object'],
+        [
+          'missing run id',
+          () => post('runs/log-metric', { key: 'x', value: 1, timestamp: 1 }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          "Missing value for required parameter 'run_id'",
+        ],
+        [
+          'wrong value type',
+          () => post('runs/log-metric', { run_id: runId, key: 'x', value: 'abc', timestamp: 1 }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          "parameter 'value'",
+        ],
+        [
+          'wrong timestamp type',
+          () => post('runs/log-metric', { run_id: runId, key: 'x', value: 1, timestamp: true }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          "Value was of type 'bool'",
+        ],
+        [
+          'missing nested timestamp',
+          () => post('runs/log-batch', { run_id: runId, metrics: [{ key: 'x', value: 1 }] }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          "'metrics[0].timestamp'",
+        ],
+        [
+          'negative timestamp',
+          () => post('runs/log-metric', { run_id: runId, key: 'x', value: 1, timestamp: -1 }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'nonnegative',
+        ],
+        [
+          'unknown run',
+          () => post('runs/log-metric', { run_id: 'f'.repeat(32), key: 'x', value: 1, timestamp: 1 }),
+          404,
+          'RESOURCE_DOES_NOT_EXIST',
+          'not found',
+        ],
+        [
+          'unknown experiment',
+          () => post('runs/create', { experiment_id: '987654' }),
+          404,
+          'RESOURCE_DOES_NOT_EXIST',
+          '987654',
+        ],
+        [
+          'non-integer experiment id',
+          () => get('experiments/get', { experiment_id: 'abc' }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'valid integer',
+        ],
+        [
+          '1001 metrics',
+          () => post('runs/log-batch', { run_id: runId, metrics: Array.from({ length: 1001 }, (_, i) => metric(i)) }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'at most 1000 metrics',
+        ],
+        [
+          '101 params',
+          () =>
+            post('runs/log-batch', {
+              run_id: runId,
+              params: Array.from({ length: 101 }, (_, i) => ({ key: `p${i}`, value: '1' })),
+            }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'at most 100 params',
+        ],
+        [
+          '101 tags',
+          () =>
+            post('runs/log-batch', {
+              run_id: runId,
+              tags: Array.from({ length: 101 }, (_, i) => ({ key: `t${i}`, value: '1' })),
+            }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'at most 100 tags',
+        ],
+        [
+          '1001 entities',
+          () =>
+            post('runs/log-batch', {
+              run_id: runId,
+              metrics: Array.from({ length: 950 }, (_, i) => metric(i)),
+              params: Array.from({ length: 51 }, (_, i) => ({ key: `p${i}`, value: '1' })),
+            }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'metrics, params, and tags',
+        ],
+        [
+          'duplicate param keys',
+          () =>
+            post('runs/log-batch', {
+              run_id: runId,
+              params: [
+                { key: 'd', value: '1' },
+                { key: 'd', value: '2' },
+              ],
+            }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'Duplicate parameter keys',
+        ],
+        [
+          'changing a logged param',
+          () => post('runs/log-parameter', { run_id: runId, key: 'lr', value: '0.2' }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'Changing param values is not allowed',
+        ],
+        [
+          'a batch with one bad metric among good ones',
+          () =>
+            post('runs/log-batch', { run_id: runId, metrics: [metric(1), { key: 'bad!', value: 1, timestamp: 1 }] }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'bad!',
+        ],
+        [
+          'key of 251 characters',
+          () => post('runs/set-tag', { run_id: runId, key: 'k'.repeat(251), value: 'v' }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'length limit of 250',
+        ],
+        [
+          'key resolving to another path',
+          () => post('runs/set-tag', { run_id: runId, key: '../x', value: 'v' }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'would resolve to',
+        ],
+        [
+          'experiment tag value over 5000',
+          () =>
+            post('experiments/set-experiment-tag', { experiment_id: experimentId, key: 'k', value: 'v'.repeat(5001) }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'length limit of 5000',
+        ],
+        [
+          'experiment name over 500',
+          () => post('experiments/create', { name: 'n'.repeat(501) }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'maximum length of 500',
+        ],
+        [
+          'duplicate experiment name',
+          () => post('experiments/create', { name: 'Default' }),
+          400,
+          'RESOURCE_ALREADY_EXISTS',
+          'already exists',
+        ],
+        [
+          'missing run tag',
+          () => post('runs/delete-tag', { run_id: runId, key: 'nope' }),
+          404,
+          'RESOURCE_DOES_NOT_EXIST',
+          'No tag with name: nope',
+        ],
+        [
+          'max_results over 50000',
+          () => post('runs/search', { experiment_ids: [experimentId], max_results: 50001 }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'max_results',
+        ],
+        [
+          'an OR filter',
+          () => post('runs/search', { experiment_ids: [experimentId], filter: "params.lr = '1' OR params.lr = '2'" }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'Invalid clause',
+        ],
+        [
+          'a bad page token',
+          () => post('runs/search', { experiment_ids: [experimentId], page_token: 'not-a-token' }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'page token',
+        ],
+        [
+          'an oversized body',
+          () => post('runs/log-batch', { run_id: runId, tags: [{ key: 'big', value: 'x'.repeat(BODY_LIMIT) }] }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'size limit',
+        ],
+        ['an unknown route', () => post('runs/teleport', { run_id: runId }), 404, 'ENDPOINT_NOT_FOUND', 'endpoint'],
+      ];
     for (const [name, send, status, code, fragment] of cases) {
       const response = await send();
       assert.equal(response.status, status, `${name}: status ${response.status} ${JSON.stringify(response.json)}`);
       assert.equal(response.json.error_code, code, `${name}: ${JSON.stringify(response.json)}`);
-      assert.ok(String(response.json.message).includes(fragment), `${name}: "${response.json.message}" lacks "${fragment}"`);
+      assert.ok(
+        String(response.json.message).includes(fragment),
+        `${name}: "${response.json.message}" lacks "${fragment}"`,
+      );
     }
     assert.deepEqual((await get('runs/get', { run_id: runId })).json, before);
     assert.equal(await eventCount(), eventsBefore, 'no rejected command appended an event');
@@ -124,10 +310,14 @@ describe('tracking API on real Postgres and Kafka', () => {
 
   it('publishes a run lifecycle to Kafka in stream order, one event per log-batch', async () => {
     const runId = await newRun();
-    await post('runs/log-batch', {
+    // The largest batch MLflow allows, with values at their length limits: about 1.4 MB in one event.
+    const largest = await post('runs/log-batch', {
       run_id: runId,
-      metrics: Array.from({ length: 1000 }, (_, i) => ({ key: `k${i % 10}`, value: i, timestamp: i, step: i })),
+      metrics: Array.from({ length: 800 }, (_, i) => ({ key: `k${i % 10}`, value: i, timestamp: i, step: i })),
+      params: Array.from({ length: 100 }, (_, i) => ({ key: `big${i}`, value: 'p'.repeat(6000) })),
+      tags: Array.from({ length: 100 }, (_, i) => ({ key: `big${i}`, value: 't'.repeat(8000) })),
     });
+    assert.equal(largest.status, 200);
     await post('runs/update', { run_id: runId, status: 'FINISHED', end_time: 2000 });
     await post('runs/delete', { run_id: runId });
     await runtime.relay.drain();
@@ -142,18 +332,28 @@ describe('tracking API on real Postgres and Kafka', () => {
         eachMessage: async ({ message }) => {
           if (message.key?.toString() !== `run-${runId}`) return;
           const envelope = JSON.parse(message.value!.toString());
-          seen.push({ type: envelope.type, position: envelope.streamPosition, header: message.headers?.type?.toString() ?? '' });
+          seen.push({
+            type: envelope.type,
+            position: envelope.streamPosition,
+            header: message.headers?.type?.toString() ?? '',
+          });
           if (envelope.type === 'RunDeleted') resolve();
         },
       });
     });
-    await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error('events not published')), 30_000))]);
+    await Promise.race([
+      done,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('events not published')), 30_000)),
+    ]);
     await consumer.disconnect();
     assert.deepEqual(
       seen.map((e) => e.type),
       ['RunCreated', 'RunDataLogged', 'RunDataLogged', 'RunStatusChanged', 'RunDeleted'],
     );
-    assert.deepEqual(seen.map((e) => e.position), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      seen.map((e) => e.position),
+      [1, 2, 3, 4, 5],
+    );
     assert.ok(seen.every((e) => e.header === e.type));
   });
 
@@ -170,13 +370,19 @@ describe('tracking API on real Postgres and Kafka', () => {
     });
     await post('runs/log-inputs', {
       run_id: runId,
-      datasets: [{ tags: [{ key: 'mlflow.data.context', value: 'train' }], dataset: { name: 'd', digest: 'abc', source_type: 'local', source: '/x' } }],
+      datasets: [
+        {
+          tags: [{ key: 'mlflow.data.context', value: 'train' }],
+          dataset: { name: 'd', digest: 'abc', source_type: 'local', source: '/x' },
+        },
+      ],
     });
     const model = await post('logged-models', { experiment_id: '0', name: 'model', tags: [{ key: 't', value: '1' }] });
     const experimentId = (await get('runs/get', { run_id: runId })).json.run.info.experiment_id;
     const snapshot = async () => ({
       run: (await get('runs/get', { run_id: runId })).json,
-      search: (await post('runs/search', { experiment_ids: [experimentId, '0'], order_by: ['metrics.loss DESC'] })).json,
+      search: (await post('runs/search', { experiment_ids: [experimentId, '0'], order_by: ['metrics.loss DESC'] }))
+        .json,
       history: (await get('metrics/get-history', { run_id: runId, metric_key: 'loss' })).json,
       experiments: (await post('experiments/search', { max_results: 1000, view_type: 'ALL' })).json,
       model: (await call('GET', `logged-models/${model.json.model.info.model_id}`)).json,
@@ -185,7 +391,10 @@ describe('tracking API on real Postgres and Kafka', () => {
     for (const projection of trackingProjections) await runtime.store.rebuild(projection);
     const rebuilt = await snapshot();
     assert.equal(live.run.run.info.run_name, 'renamed');
-    assert.deepEqual(live.history.metrics.map((m: { value: unknown }) => m.value), [0.5, 'NaN', 0.25]);
+    assert.deepEqual(
+      live.history.metrics.map((m: { value: unknown }) => m.value),
+      [0.5, 'NaN', 0.25],
+    );
     assert.deepEqual(rebuilt, live);
   });
 });

@@ -50,7 +50,10 @@ describe('event store on real Postgres', () => {
     db = new PostgresDatabase(testInfra().databaseUrl, 8);
     await migrate(db, schema, [
       { id: '001', sql: eventStoreSchema(schema) },
-      { id: '002', sql: `CREATE TABLE ${schema}.balances (stream_id text PRIMARY KEY, balance integer NOT NULL, deposits integer NOT NULL)` },
+      {
+        id: '002',
+        sql: `CREATE TABLE ${schema}.balances (stream_id text PRIMARY KEY, balance integer NOT NULL, deposits integer NOT NULL)`,
+      },
     ]);
     store = new EventStore(db, { schema, producer: 'test', projections: [balances(schema)] });
   });
@@ -102,7 +105,10 @@ describe('event store on real Postgres', () => {
     await Promise.all(writes);
     assert.deepEqual((await store.load(accountStream, 'account-c')).state, { balance: 20 });
     const positions = (await store.readStream('account-c')).map((e) => e.streamPosition);
-    assert.deepEqual(positions, Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.deepEqual(
+      positions,
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
   });
 
   it('rebuilds a projection from the log to the same rows', async () => {
@@ -124,7 +130,9 @@ describe('event store on real Postgres', () => {
       projections: [],
       upcasters: {
         Deposited: (e) =>
-          e.schemaVersion === 0 ? { ...e, schemaVersion: 1, data: { amount: (e.data as { cents: number }).cents / 100 } } : e,
+          e.schemaVersion === 0
+            ? { ...e, schemaVersion: 1, data: { amount: (e.data as { cents: number }).cents / 100 } }
+            : e,
       },
     });
     const [event] = await upcasting.readStream('account-old');

@@ -158,7 +158,13 @@ export async function handleDelivered(
     } catch (error) {
       if (!(error instanceof HandlerFailure)) throw error;
       if (attempt >= maxAttempts) {
-        await deadLetter({ consumer: consumer.name, reason: 'failed', error: error.message, attempts: attempt, message });
+        await deadLetter({
+          consumer: consumer.name,
+          reason: 'failed',
+          error: error.message,
+          attempts: attempt,
+          message,
+        });
         return 'dead-lettered';
       }
       logger.warn(

@@ -24,6 +24,12 @@ export function createKafka(brokers: string[], clientId: string, logger: Logger)
 }
 
 /**
+ * One event carries at most one request body (LOGBOOK_BODY_LIMIT_MB, 16 MiB by default): a topic
+ * must take it, or the relay could never get past it. Kafka's default is 1 MB.
+ */
+export const MAX_EVENT_BYTES = 32 * 1024 * 1024;
+
+/**
  * Creates the topics that do not exist yet and waits for their partition leaders: producing to a
  * topic right after auto-creation fails transiently on KRaft ("does not host this topic-partition").
  */
@@ -32,7 +38,11 @@ export async function ensureTopics(admin: Admin, topics: string[], numPartitions
   const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
   if (missing.length === 0) return;
   await admin.createTopics({
-    topics: missing.map((topic) => ({ topic, numPartitions })),
+    topics: missing.map((topic) => ({
+      topic,
+      numPartitions,
+      configEntries: [{ name: 'max.message.bytes', value: String(MAX_EVENT_BYTES) }],
+    })),
     waitForLeaders: true,
   });
 }

@@ -111,7 +111,10 @@ describe('OutboxRelay with Kafka', () => {
 
     const received = messages.map((m) => JSON.parse(m.value) as EventEnvelope);
     assert.deepEqual(idsByStream(received), idsByStream([...committed.values()].flat()));
-    assert.ok(received.every((e) => e.type === 'Noted'), 'the rolled-back events are not published');
+    assert.ok(
+      received.every((e) => e.type === 'Noted'),
+      'the rolled-back events are not published',
+    );
     for (const message of messages) {
       const envelope = JSON.parse(message.value) as EventEnvelope;
       const stored = committed.get(envelope.streamId)!.find((e) => e.eventId === envelope.eventId);
@@ -214,7 +217,11 @@ describe('OutboxRelay with Kafka', () => {
     assert.equal(applied.length, 10, 'each event applied exactly once');
     assert.deepEqual(new Set(applied.map((r) => r.event_id)), new Set(committed.map((e) => e.eventId)));
     for (const [stream, positions] of byStream(applied)) {
-      assert.deepEqual(positions, [...positions].sort((a, b) => a - b), `stream ${stream} applied in order`);
+      assert.deepEqual(
+        positions,
+        [...positions].sort((a, b) => a - b),
+        `stream ${stream} applied in order`,
+      );
     }
     const inbox = await db.query(`SELECT 1 FROM ${schema}.inbox WHERE consumer = $1`, [name]);
     assert.equal(inbox.rowCount, 10);

@@ -11,7 +11,12 @@ import {
 } from './filter';
 import { assertSyntaxError } from './spec-helpers';
 
-const clause = (kind: Clause['kind'], key: string, comparator: Clause['comparator'], value: Clause['value']): Clause => ({
+const clause = (
+  kind: Clause['kind'],
+  key: string,
+  comparator: Clause['comparator'],
+  value: Clause['value'],
+): Clause => ({
   kind,
   key,
   comparator,
@@ -68,9 +73,20 @@ describe('parseRunFilter', () => {
     assert.deepEqual(
       parseRunFilter(filter).map((c) => `${c.kind}.${c.key}`),
       [
-        'metric.a', 'metric.b', 'param.c', 'param.d', 'param.e', 'param.f', 'tag.g', 'tag.h',
-        'attribute.status', 'attribute.user_id', 'attribute.run_id', 'attribute.run_name',
-        'dataset.digest', 'dataset.context',
+        'metric.a',
+        'metric.b',
+        'param.c',
+        'param.d',
+        'param.e',
+        'param.f',
+        'tag.g',
+        'tag.h',
+        'attribute.status',
+        'attribute.user_id',
+        'attribute.run_id',
+        'attribute.run_name',
+        'dataset.digest',
+        'dataset.context',
       ],
     );
   });
@@ -96,14 +112,19 @@ describe('parseRunFilter', () => {
       clause('attribute', 'end_time', '!=', 3),
     ]);
     for (const alias of ['run name', 'Run name', 'Run Name']) {
-      assert.deepEqual(parseRunFilter(`attributes.\`${alias}\` = 'best'`), [clause('attribute', 'run_name', '=', 'best')]);
+      assert.deepEqual(parseRunFilter(`attributes.\`${alias}\` = 'best'`), [
+        clause('attribute', 'run_name', '=', 'best'),
+      ]);
     }
-    assert.deepEqual(parseRunFilter('attributes."Run Name" LIKE \'%a\''), [clause('attribute', 'run_name', 'LIKE', '%a')]);
+    assert.deepEqual(parseRunFilter('attributes."Run Name" LIKE \'%a\''), [
+      clause('attribute', 'run_name', 'LIKE', '%a'),
+    ]);
   });
 
   it('parses numeric literals: negative, decimal and exponent forms', () => {
-    const values = parseRunFilter('metrics.a > -1 AND metrics.b < 1.5 AND metrics.c >= .5 AND metrics.d <= 2. AND metrics.e = 1e3 AND metrics.f != -2.5E-2')
-      .map((c) => c.value);
+    const values = parseRunFilter(
+      'metrics.a > -1 AND metrics.b < 1.5 AND metrics.c >= .5 AND metrics.d <= 2. AND metrics.e = 1e3 AND metrics.f != -2.5E-2',
+    ).map((c) => c.value);
     assert.deepEqual(values, [-1, 1.5, 0.5, 2, 1000, -0.025]);
   });
 
@@ -208,7 +229,8 @@ describe('parseRunFilter', () => {
   for (const [prefix, comparators, key, value] of badComparators) {
     for (const comparator of comparators) {
       const filter = `${prefix}.${key} ${comparator} ${value}`;
-      it(`rejects comparator in ${JSON.stringify(filter)}`, () => assertSyntaxError(() => parseRunFilter(filter), 'Invalid comparator'));
+      it(`rejects comparator in ${JSON.stringify(filter)}`, () =>
+        assertSyntaxError(() => parseRunFilter(filter), 'Invalid comparator'));
     }
   }
 
@@ -217,11 +239,17 @@ describe('parseRunFilter', () => {
   });
 
   it('reports value errors before comparator errors, like MLflow', () => {
-    assertSyntaxError(() => parseRunFilter("params.a > 'x' AND metrics.b = 'y'"), 'Expected numeric value type for metric');
+    assertSyntaxError(
+      () => parseRunFilter("params.a > 'x' AND metrics.b = 'y'"),
+      'Expected numeric value type for metric',
+    );
   });
 
   it('names the offending comparator and the allowed ones', () => {
-    assertSyntaxError(() => parseRunFilter("params.a > 'x'"), "Invalid comparator '>' not one of '['=', '!=', 'LIKE', 'ILIKE']'");
+    assertSyntaxError(
+      () => parseRunFilter("params.a > 'x'"),
+      "Invalid comparator '>' not one of '['=', '!=', 'LIKE', 'ILIKE']'",
+    );
   });
 
   it('lists the valid attribute keys', () => {
@@ -304,11 +332,14 @@ describe('parseLoggedModelFilter', () => {
   });
 
   it('normalises time aliases to the *_timestamp attributes', () => {
-    assert.deepEqual(parseLoggedModelFilter('creation_time > 5 AND last_updated_time < 9 AND creation_timestamp >= 1'), [
-      clause('attribute', 'creation_timestamp', '>', 5),
-      clause('attribute', 'last_updated_timestamp', '<', 9),
-      clause('attribute', 'creation_timestamp', '>=', 1),
-    ]);
+    assert.deepEqual(
+      parseLoggedModelFilter('creation_time > 5 AND last_updated_time < 9 AND creation_timestamp >= 1'),
+      [
+        clause('attribute', 'creation_timestamp', '>', 5),
+        clause('attribute', 'last_updated_timestamp', '<', 9),
+        clause('attribute', 'creation_timestamp', '>=', 1),
+      ],
+    );
   });
 
   it('accepts IN lists on string attributes, filtering mixed-case ids only', () => {
@@ -332,7 +363,7 @@ describe('parseLoggedModelFilter', () => {
     ['metrics.acc LIKE 1', "Invalid comparator 'LIKE'"],
     ["name > 'x'", "Invalid comparator '>'"],
     ["creation_timestamp IN ('1')", 'Expected numeric value type for numeric attribute'],
-    ["metrics.a > 1 OR metrics.b > 1", "Invalid clause(s) in filter string: 'OR'"],
+    ['metrics.a > 1 OR metrics.b > 1', "Invalid clause(s) in filter string: 'OR'"],
   ];
   for (const [filter, message] of invalid) {
     it(`rejects ${JSON.stringify(filter)}`, () => assertSyntaxError(() => parseLoggedModelFilter(filter), message));
@@ -347,10 +378,7 @@ describe('parseRegisteredModelFilter', () => {
     ["name lIkE '%blah%'", [clause('attribute', 'name', 'LIKE', '%blah%')]],
     ["name iLike '%%'", [clause('attribute', 'name', 'ILIKE', '%%')]],
     ["tag.t3 = 'XYZ'", [clause('tag', 't3', '=', 'XYZ')]],
-    [
-      "name = 'm' and tag.t1 = 'abc'",
-      [clause('attribute', 'name', '=', 'm'), clause('tag', 't1', '=', 'abc')],
-    ],
+    ["name = 'm' and tag.t1 = 'abc'", [clause('attribute', 'name', '=', 'm'), clause('tag', 't1', '=', 'abc')]],
     ["tags.`mlflow.prompt.is_prompt` = 'true'", [clause('tag', 'mlflow.prompt.is_prompt', '=', 'true')]],
     ["attribute.name != 'x'", [clause('attribute', 'name', '!=', 'x')]],
   ];
@@ -359,7 +387,10 @@ describe('parseRegisteredModelFilter', () => {
   }
 
   const invalid: [string, string][] = [
-    ['name!=something', 'Parameter value is either not quoted or unidentified quote types used for string value something'],
+    [
+      'name!=something',
+      'Parameter value is either not quoted or unidentified quote types used for string value something',
+    ],
     ["run_id='somerunID'", "Invalid attribute key 'run_id' specified."],
     ["source_path = 'A/D'", "Invalid attribute key 'source_path' specified."],
     ['evilhax = true', 'Invalid clause(s) in filter string'],
@@ -367,7 +398,7 @@ describe('parseRegisteredModelFilter', () => {
     ["tags.a >= 'b'", 'Invalid comparator for tag: >='],
     ['name = 1', 'Expected a quoted string value or a list of quoted string values for attributes. Got value 1'],
     ["name IN ('a')", "Only the 'run_id' attribute supports comparison with a list"],
-    ["metrics.a > 1", "Invalid entity type 'metrics'. Valid entity types are ('attribute', 'tag', 'tags')"],
+    ['metrics.a > 1', "Invalid entity type 'metrics'. Valid entity types are ('attribute', 'tag', 'tags')"],
     ["tags.a IN ('x')", "Expected a quoted string value for tag (e.g. 'my-value'). Got value ('x')"],
   ];
   for (const [filter, message] of invalid) {
@@ -392,18 +423,21 @@ describe('parseModelVersionFilter', () => {
     ["source_path = 'A/D'", [clause('attribute', 'source_path', '=', 'A/D')]],
     ["source_path = ''", [clause('attribute', 'source_path', '=', '')]],
     ["tag.`t2` = 'xyz'", [clause('tag', 't2', '=', 'xyz')]],
-    [
-      "tag.t2 like 'x%' and tag.t2 != 'xyz'",
-      [clause('tag', 't2', 'LIKE', 'x%'), clause('tag', 't2', '!=', 'xyz')],
-    ],
+    ["tag.t2 like 'x%' and tag.t2 != 'xyz'", [clause('tag', 't2', 'LIKE', 'x%'), clause('tag', 't2', '!=', 'xyz')]],
   ];
   for (const [filter, expected] of valid) {
     it(`parses ${JSON.stringify(filter)}`, () => assert.deepEqual(parseModelVersionFilter(filter), expected));
   }
 
   const invalid: [string, string][] = [
-    ['run_id IN (1,2,3)', 'While parsing a list in the query, expected string value, punctuation, or whitespace, but got different type in list'],
-    ['run_id IN ()', 'While parsing a list in the query, expected a non-empty list of string values, but got empty list'],
+    [
+      'run_id IN (1,2,3)',
+      'While parsing a list in the query, expected string value, punctuation, or whitespace, but got different type in list',
+    ],
+    [
+      'run_id IN ()',
+      'While parsing a list in the query, expected a non-empty list of string values, but got empty list',
+    ],
     ['run_id IN (', 'Invalid clause(s) in filter string'],
     ['run_id IN', 'Invalid clause(s) in filter string'],
     ['name LIKE', 'Invalid clause(s) in filter string'],
@@ -414,7 +448,7 @@ describe('parseModelVersionFilter', () => {
     ["version_number LIKE '1'", 'Invalid comparator for attribute version_number: LIKE'],
     ["version_number = 'abc'", 'Expected numeric value type for numeric attribute: version_number'],
     ['name = 5', "Only the '['version_number']' attributes support comparison with numeric values."],
-    ["creation_timestamp > 1", "Invalid attribute key 'creation_timestamp'"],
+    ['creation_timestamp > 1', "Invalid attribute key 'creation_timestamp'"],
     ["tags.t > 'x'", 'Invalid comparator for tag: >'],
     ["params.p = 'x'", "Invalid entity type 'params'"],
   ];

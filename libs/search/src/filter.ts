@@ -48,13 +48,26 @@ const DATASET_KEYS = new Set(['name', 'digest', 'context']);
 const LOWER_CASE_ID_KEYS = new Set(['run_id', 'source_run_id', 'model_id']);
 
 const RUN_PREFIXES: [string, ClauseKind][] = [
-  ['metric', 'metric'], ['metrics', 'metric'],
-  ['parameter', 'param'], ['parameters', 'param'], ['param', 'param'], ['params', 'param'],
-  ['tag', 'tag'], ['tags', 'tag'],
-  ['attribute', 'attribute'], ['attributes', 'attribute'], ['attr', 'attribute'], ['run', 'attribute'],
-  ['dataset', 'dataset'], ['datasets', 'dataset'],
+  ['metric', 'metric'],
+  ['metrics', 'metric'],
+  ['parameter', 'param'],
+  ['parameters', 'param'],
+  ['param', 'param'],
+  ['params', 'param'],
+  ['tag', 'tag'],
+  ['tags', 'tag'],
+  ['attribute', 'attribute'],
+  ['attributes', 'attribute'],
+  ['attr', 'attribute'],
+  ['run', 'attribute'],
+  ['dataset', 'dataset'],
+  ['datasets', 'dataset'],
 ];
-const ATTRIBUTE_OR_TAG_PREFIXES = new Map<string, ClauseKind>([['attribute', 'attribute'], ['tag', 'tag'], ['tags', 'tag']]);
+const ATTRIBUTE_OR_TAG_PREFIXES = new Map<string, ClauseKind>([
+  ['attribute', 'attribute'],
+  ['tag', 'tag'],
+  ['tags', 'tag'],
+]);
 
 export function formatList(items: Iterable<string>): string {
   return `[${[...items].map((item) => `'${item}'`).join(', ')}]`;
@@ -76,14 +89,25 @@ export const RUN_SPEC: EntitySpec = {
   invalidPrefixMessage: (prefix) =>
     `Invalid entity type '${prefix}'. Valid values are ['metric', 'parameter', 'tag', 'attribute', 'dataset']`,
   attributes: new Map<string, AttributeType>([
-    ['run_id', 'string'], ['run_name', 'string'], ['user_id', 'string'], ['status', 'string'],
-    ['artifact_uri', 'string'], ['start_time', 'number'], ['end_time', 'number'],
-    ['created', 'number'], ['Created', 'number'],
-    ['run name', 'string'], ['Run name', 'string'], ['Run Name', 'string'],
+    ['run_id', 'string'],
+    ['run_name', 'string'],
+    ['user_id', 'string'],
+    ['status', 'string'],
+    ['artifact_uri', 'string'],
+    ['start_time', 'number'],
+    ['end_time', 'number'],
+    ['created', 'number'],
+    ['Created', 'number'],
+    ['run name', 'string'],
+    ['Run name', 'string'],
+    ['Run Name', 'string'],
   ]),
   aliases: new Map([
-    ['created', 'start_time'], ['Created', 'start_time'],
-    ['run name', 'run_name'], ['Run name', 'run_name'], ['Run Name', 'run_name'],
+    ['created', 'start_time'],
+    ['Created', 'start_time'],
+    ['run name', 'run_name'],
+    ['Run name', 'run_name'],
+    ['Run Name', 'run_name'],
   ]),
   listAttributes: new Set(['run_id']),
   comparators: trackingComparators,
@@ -95,7 +119,11 @@ export const EXPERIMENT_SPEC: EntitySpec = {
   prefixes: ATTRIBUTE_OR_TAG_PREFIXES,
   trimPrefixBackticks: false,
   invalidPrefixMessage: attributeOrTagPrefixMessage,
-  attributes: new Map<string, AttributeType>([['name', 'string'], ['creation_time', 'number'], ['last_update_time', 'number']]),
+  attributes: new Map<string, AttributeType>([
+    ['name', 'string'],
+    ['creation_time', 'number'],
+    ['last_update_time', 'number'],
+  ]),
   aliases: new Map(),
   listAttributes: new Set(),
   comparators: (kind, _key, type) => (kind === 'attribute' && type === 'number' ? NUMERIC : STRING),
@@ -109,11 +137,20 @@ export const LOGGED_MODEL_SPEC: EntitySpec = {
   invalidPrefixMessage: (prefix) =>
     `Invalid entity type '${prefix}'. Valid values are ['metric', 'parameter', 'tag', 'attribute']`,
   attributes: new Map<string, AttributeType>([
-    ['name', 'string'], ['model_id', 'string'], ['model_type', 'string'], ['status', 'string'],
-    ['source_run_id', 'string'], ['creation_timestamp', 'number'], ['creation_time', 'number'],
-    ['last_updated_timestamp', 'number'], ['last_updated_time', 'number'],
+    ['name', 'string'],
+    ['model_id', 'string'],
+    ['model_type', 'string'],
+    ['status', 'string'],
+    ['source_run_id', 'string'],
+    ['creation_timestamp', 'number'],
+    ['creation_time', 'number'],
+    ['last_updated_timestamp', 'number'],
+    ['last_updated_time', 'number'],
   ]),
-  aliases: new Map([['creation_time', 'creation_timestamp'], ['last_updated_time', 'last_updated_timestamp']]),
+  aliases: new Map([
+    ['creation_time', 'creation_timestamp'],
+    ['last_updated_time', 'last_updated_timestamp'],
+  ]),
   listAttributes: new Set(['name', 'model_id', 'model_type', 'status', 'source_run_id']),
   comparators: trackingComparators,
   registryMessages: false,
@@ -137,7 +174,10 @@ export const MODEL_VERSION_SPEC: EntitySpec = {
   trimPrefixBackticks: false,
   invalidPrefixMessage: attributeOrTagPrefixMessage,
   attributes: new Map<string, AttributeType>([
-    ['name', 'string'], ['run_id', 'string'], ['source_path', 'string'], ['version_number', 'number'],
+    ['name', 'string'],
+    ['run_id', 'string'],
+    ['source_path', 'string'],
+    ['version_number', 'number'],
   ]),
   aliases: new Map(),
   listAttributes: new Set(['run_id']),
@@ -158,7 +198,11 @@ export interface ResolvedIdentifier {
 }
 
 /** Splits `prefix.key` (or a bare attribute key) and validates it against `spec`. */
-export function resolveIdentifier(text: string, spec: EntitySpec, validAttributes: Iterable<string>): ResolvedIdentifier {
+export function resolveIdentifier(
+  text: string,
+  spec: EntitySpec,
+  validAttributes: Iterable<string>,
+): ResolvedIdentifier {
   const dot = text.indexOf('.');
   let kind: ClauseKind = 'attribute';
   if (dot >= 0) {
@@ -180,7 +224,7 @@ export function resolveIdentifier(text: string, spec: EntitySpec, validAttribute
       `Invalid dataset key '${key}' specified. Valid keys are '${formatList([...DATASET_KEYS].sort())}'`,
     );
   }
-  return { kind, key, canonicalKey: kind === 'attribute' ? spec.aliases.get(key) ?? key : key };
+  return { kind, key, canonicalKey: kind === 'attribute' ? (spec.aliases.get(key) ?? key) : key };
 }
 
 interface RawComparison {
@@ -213,7 +257,7 @@ function groupComparisons(tokens: Token[], quoteInvalid: boolean): RawComparison
   const comparisons: RawComparison[] = [];
   const invalid: Token[] = [];
   let expectAnd = false;
-  for (let i = 0; i < tokens.length; ) {
+  for (let i = 0; i < tokens.length;) {
     const token = tokens[i];
     if (token.kind === 'keyword' && token.value === 'AND') {
       expectAnd = false;
@@ -272,7 +316,8 @@ function isPythonString(token: Token): boolean {
 
 /** Parses `('a', "b", )` the way MLflow's `ast.literal_eval` call does. */
 function parseList(token: Token): string[] {
-  const illFormed = 'While parsing a list in the query, expected a non-empty list of string values, but got ill-formed list.';
+  const illFormed =
+    'While parsing a list in the query, expected a non-empty list of string values, but got ill-formed list.';
   const items: Token[] = [];
   let expectItem = true;
   for (const part of tokenize(token.text.slice(1, -1))) {
@@ -333,7 +378,9 @@ function parseAttributeValue(id: ResolvedIdentifier, token: Token, spec: EntityS
         `Only the '${formatList(numericKeys)}' attributes support comparison with numeric values.`,
       );
     }
-    const expected = spec.registryMessages ? 'a quoted string value or a list of quoted string values' : 'a quoted string value';
+    const expected = spec.registryMessages
+      ? 'a quoted string value or a list of quoted string values'
+      : 'a quoted string value';
     throw new SearchSyntaxError(`Expected ${expected} for attributes. Got value ${token.text}`);
   }
   return quotedString(token);

@@ -10,14 +10,29 @@ describe('likeToRegExp', () => {
   const names = ['test_for_search_RM1', 'test_for_search_RM4A', 'test_for_search_RM4ab'];
 
   it('matches prefixes, suffixes and infixes with %', () => {
-    assert.deepEqual(names.filter((n) => like(n, 'test_for_search_%')), names);
-    assert.deepEqual(names.filter((n) => like(n, '%RM%')), names);
-    assert.deepEqual(names.filter((n) => like(n, 'test_for_search_RM4A%')), ['test_for_search_RM4A']);
-    assert.deepEqual(names.filter((n) => like(n, '%cats%')), []);
+    assert.deepEqual(
+      names.filter((n) => like(n, 'test_for_search_%')),
+      names,
+    );
+    assert.deepEqual(
+      names.filter((n) => like(n, '%RM%')),
+      names,
+    );
+    assert.deepEqual(
+      names.filter((n) => like(n, 'test_for_search_RM4A%')),
+      ['test_for_search_RM4A'],
+    );
+    assert.deepEqual(
+      names.filter((n) => like(n, '%cats%')),
+      [],
+    );
   });
 
   it('treats _ as exactly one character', () => {
-    assert.deepEqual(names.filter((n) => like(n, '_e%')), names);
+    assert.deepEqual(
+      names.filter((n) => like(n, '_e%')),
+      names,
+    );
     assert.equal(like('ab', 'a_'), true);
     assert.equal(like('abc', 'a_'), false);
     assert.equal(like('a😀', 'a_'), true);
@@ -30,8 +45,14 @@ describe('likeToRegExp', () => {
   });
 
   it('ignores case for ILIKE', () => {
-    assert.deepEqual(names.filter((n) => ilike(n, 'test_for_search_RM4a%')), ['test_for_search_RM4A', 'test_for_search_RM4ab']);
-    assert.deepEqual(names.filter((n) => ilike(n, '%%')), names);
+    assert.deepEqual(
+      names.filter((n) => ilike(n, 'test_for_search_RM4a%')),
+      ['test_for_search_RM4A', 'test_for_search_RM4ab'],
+    );
+    assert.deepEqual(
+      names.filter((n) => ilike(n, '%%')),
+      names,
+    );
     assert.equal(ilike('xyz', 'xY%'), true);
   });
 

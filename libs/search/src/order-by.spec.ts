@@ -25,27 +25,42 @@ describe('parseRunOrderBy', () => {
     [['metrics.key1 asc'], [term('metric', 'key1', true)]],
     [['metrics."key1"  desc'], [term('metric', 'key1', false)]],
     [['params.my_param'], [term('param', 'my_param', true)]],
-    [['params.my_param aSc', 'attributes.status  ASC'], [term('param', 'my_param', true), term('attribute', 'status', true)]],
-    [['params.my_param DESC', 'attributes.status   DESC'], [term('param', 'my_param', false), term('attribute', 'status', false)]],
-    [['params.`my_param` DESC', 'attributes.status DESC'], [term('param', 'my_param', false), term('attribute', 'status', false)]],
+    [
+      ['params.my_param aSc', 'attributes.status  ASC'],
+      [term('param', 'my_param', true), term('attribute', 'status', true)],
+    ],
+    [
+      ['params.my_param DESC', 'attributes.status   DESC'],
+      [term('param', 'my_param', false), term('attribute', 'status', false)],
+    ],
+    [
+      ['params.`my_param` DESC', 'attributes.status DESC'],
+      [term('param', 'my_param', false), term('attribute', 'status', false)],
+    ],
     [['tags.tag1    DESC'], [term('tag', 'tag1', false)]],
     // test_space_order_by_search_runs
     [['metrics.`Mean Square Error`'], [term('metric', 'Mean Square Error', true)]],
     [['metrics.`Mean Square Error` ASC'], [term('metric', 'Mean Square Error', true)]],
     [['metrics.`Mean Square Error` DESC'], [term('metric', 'Mean Square Error', false)]],
     // Attribute keys and aliases.
-    [['run_id', 'run_name DESC', 'user_id', 'end_time', 'artifact_uri'], [
-      term('attribute', 'run_id', true),
-      term('attribute', 'run_name', false),
-      term('attribute', 'user_id', true),
-      term('attribute', 'end_time', true),
-      term('attribute', 'artifact_uri', true),
-    ]],
+    [
+      ['run_id', 'run_name DESC', 'user_id', 'end_time', 'artifact_uri'],
+      [
+        term('attribute', 'run_id', true),
+        term('attribute', 'run_name', false),
+        term('attribute', 'user_id', true),
+        term('attribute', 'end_time', true),
+        term('attribute', 'artifact_uri', true),
+      ],
+    ],
     [['attribute.created DESC'], [term('attribute', 'start_time', false)]],
     [['Created'], [term('attribute', 'start_time', true)]],
     [['tags.mlflow.runName'], [term('tag', 'mlflow.runName', true)]],
     // Same key under different entity types is not a duplicate.
-    [['param.a', 'metric.a', 'tag.a'], [term('param', 'a', true), term('metric', 'a', true), term('tag', 'a', true)]],
+    [
+      ['param.a', 'metric.a', 'tag.a'],
+      [term('param', 'a', true), term('metric', 'a', true), term('tag', 'a', true)],
+    ],
   ];
   for (const [items, expected] of valid) {
     it(`parses ${JSON.stringify(items)}`, () => assert.deepEqual(parseRunOrderBy(items), expected));
@@ -92,12 +107,15 @@ describe('parseRunOrderBy', () => {
 
 describe('parseExperimentOrderBy', () => {
   it('parses the experiment attributes', () => {
-    assert.deepEqual(parseExperimentOrderBy(['name', 'experiment_id DESC', 'attribute.creation_time ASC', 'last_update_time desc']), [
-      term('attribute', 'name', true),
-      term('attribute', 'experiment_id', false),
-      term('attribute', 'creation_time', true),
-      term('attribute', 'last_update_time', false),
-    ]);
+    assert.deepEqual(
+      parseExperimentOrderBy(['name', 'experiment_id DESC', 'attribute.creation_time ASC', 'last_update_time desc']),
+      [
+        term('attribute', 'name', true),
+        term('attribute', 'experiment_id', false),
+        term('attribute', 'creation_time', true),
+        term('attribute', 'last_update_time', false),
+      ],
+    );
   });
 
   const invalid: [string[], string][] = [
@@ -121,7 +139,10 @@ describe('parseRegisteredModelOrderBy', () => {
     [['timestamp'], [term('attribute', 'last_updated_timestamp', true)]],
     [['timestamp\tASC'], [term('attribute', 'last_updated_timestamp', true)]],
     [['timestamp\r\rASC'], [term('attribute', 'last_updated_timestamp', true)]],
-    [['timestamp ASC', 'name   DESC'], [term('attribute', 'last_updated_timestamp', true), term('attribute', 'name', false)]],
+    [
+      ['timestamp ASC', 'name   DESC'],
+      [term('attribute', 'last_updated_timestamp', true), term('attribute', 'name', false)],
+    ],
     [['last_updated_timestamp'], [term('attribute', 'last_updated_timestamp', true)]],
   ];
   for (const [items, expected] of valid) {
@@ -130,7 +151,10 @@ describe('parseRegisteredModelOrderBy', () => {
 
   // tests/utils/test_search_utils.py::test_invalid_order_by_search_registered_models
   const invalid: [string[], string][] = [
-    [['creation_timestamp DESC'], "Invalid order by key 'creation_timestamp' specified. Valid keys are '['name', 'timestamp']'"],
+    [
+      ['creation_timestamp DESC'],
+      "Invalid order by key 'creation_timestamp' specified. Valid keys are '['name', 'timestamp']'",
+    ],
     [['last_updated_timestamp DESC blah'], 'Invalid order_by clause'],
     [[''], 'Invalid order_by clause'],
     [['timestamp somerandomstuff ASC'], 'Invalid order_by clause'],
@@ -144,7 +168,10 @@ describe('parseRegisteredModelOrderBy', () => {
     [['timestamp', 'timestamp'], '`order_by` contains duplicate fields:'],
     [['timestamp', 'last_updated_timestamp'], '`order_by` contains duplicate fields:'],
     [['last_updated_timestamp ASC', 'last_updated_timestamp DESC'], '`order_by` contains duplicate fields:'],
-    [['last_updated_timestamp', 'last_updated_timestamp DESC'], "`order_by` contains duplicate fields: ['last_updated_timestamp', 'last_updated_timestamp DESC']"],
+    [
+      ['last_updated_timestamp', 'last_updated_timestamp DESC'],
+      "`order_by` contains duplicate fields: ['last_updated_timestamp', 'last_updated_timestamp DESC']",
+    ],
   ];
   for (const [items, message] of invalid) {
     it(`rejects ${JSON.stringify(items)}`, () => assertSyntaxError(() => parseRegisteredModelOrderBy(items), message));
@@ -154,12 +181,20 @@ describe('parseRegisteredModelOrderBy', () => {
 describe('parseModelVersionOrderBy', () => {
   // tests/store/model_registry/test_sqlalchemy_store.py::test_search_model_versions_order_by_*
   it('parses the model version attributes', () => {
-    assert.deepEqual(parseModelVersionOrderBy(['name DESC', 'version_number DESC', 'creation_timestamp', 'last_updated_timestamp ASC']), [
-      term('attribute', 'name', false),
-      term('attribute', 'version_number', false),
-      term('attribute', 'creation_timestamp', true),
-      term('attribute', 'last_updated_timestamp', true),
-    ]);
+    assert.deepEqual(
+      parseModelVersionOrderBy([
+        'name DESC',
+        'version_number DESC',
+        'creation_timestamp',
+        'last_updated_timestamp ASC',
+      ]),
+      [
+        term('attribute', 'name', false),
+        term('attribute', 'version_number', false),
+        term('attribute', 'creation_timestamp', true),
+        term('attribute', 'last_updated_timestamp', true),
+      ],
+    );
   });
 
   const invalid: [string[], string][] = [

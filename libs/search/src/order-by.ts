@@ -16,7 +16,17 @@ export interface OrderTerm {
   ascending: boolean;
 }
 
-const RUN_ORDER_KEYS = ['run_id', 'run_name', 'user_id', 'status', 'start_time', 'end_time', 'artifact_uri', 'created', 'Created'];
+const RUN_ORDER_KEYS = [
+  'run_id',
+  'run_name',
+  'user_id',
+  'status',
+  'start_time',
+  'end_time',
+  'artifact_uri',
+  'created',
+  'Created',
+];
 const EXPERIMENT_ORDER_KEYS = ['name', 'experiment_id', 'creation_time', 'last_update_time'];
 const MODEL_VERSION_ORDER_KEYS = ['name', 'version_number', 'creation_timestamp', 'last_updated_timestamp'];
 const REGISTERED_MODEL_ORDER_KEYS = ['name', 'timestamp', 'last_updated_timestamp'];

@@ -24,7 +24,8 @@ describe('decodeOffsetToken', () => {
   });
 
   it('round-trips encoded offsets', () => {
-    for (const offset of [0, 1, 2, 25, 50000, 2 ** 40]) assert.equal(decodeOffsetToken(encodeOffsetToken(offset)), offset);
+    for (const offset of [0, 1, 2, 25, 50000, 2 ** 40])
+      assert.equal(decodeOffsetToken(encodeOffsetToken(offset)), offset);
   });
 
   it('accepts compact JSON and a string offset, as MLflow does', () => {

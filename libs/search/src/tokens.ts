@@ -132,7 +132,12 @@ function mergeNegatedOperators(tokens: Token[]): Token[] {
   const merged: Token[] = [];
   for (const token of tokens) {
     const previous = merged[merged.length - 1];
-    if (previous?.value === 'NOT' && previous.kind === 'keyword' && WORD_OPERATORS.has(token.value) && token.kind === 'op') {
+    if (
+      previous?.value === 'NOT' &&
+      previous.kind === 'keyword' &&
+      WORD_OPERATORS.has(token.value) &&
+      token.kind === 'op'
+    ) {
       merged[merged.length - 1] = { kind: 'op', text: `${previous.text} ${token.text}`, value: `NOT ${token.value}` };
     } else {
       merged.push(token);

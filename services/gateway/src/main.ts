@@ -2,13 +2,10 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHttpApp } from '../../../libs/platform/src/http/app';
+import { runMain, serve } from '../../../libs/platform/src/http/serve';
 import { loadServerConfig } from '../../../libs/platform/src/http/server-config';
 import { createLogger, Logger } from '../../../libs/platform/src/logger';
-import {
-  databaseReadiness,
-  httpReadiness,
-  ObservabilityModule,
-} from '../../../libs/platform/src/observability.module';
+import { databaseReadiness, httpReadiness, ObservabilityModule } from '../../../libs/platform/src/observability.module';
 import { loadTrackingConfig } from '../../tracking/src/config';
 import { ExperimentsService } from '../../tracking/src/experiments/experiments.service';
 import { TrackingModule } from '../../tracking/src/tracking.module';
@@ -51,18 +48,7 @@ async function main(): Promise<void> {
     config.mode === 'embedded'
       ? await embedded(logger, server.bodyLimitBytes)
       : await distributed(logger, server.bodyLimitBytes, config);
-  await app.listen(server.port, server.host);
-  logger.info({ mode: config.mode, url: `http://${server.host}:${server.port}` }, 'Logbook is listening');
-  const shutdown = async () => {
-    await app.close();
-    await close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  await serve(app, server, logger, close);
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runMain(main);

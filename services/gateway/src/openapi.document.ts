@@ -11,7 +11,12 @@ import { RunsController } from '../../tracking/src/runs/runs.controller';
 type Schema = Record<string, unknown>;
 type Constructor = new (...args: never[]) => unknown;
 
-const API_CONTROLLERS: Constructor[] = [ExperimentsController, RunsController, MetricsController, LoggedModelsController];
+const API_CONTROLLERS: Constructor[] = [
+  ExperimentsController,
+  RunsController,
+  MetricsController,
+  LoggedModelsController,
+];
 
 const ERROR_SCHEMA: Schema = {
   type: 'object',
@@ -48,7 +53,9 @@ function dtoSchema(dto: Constructor, components: Record<string, Schema>): Schema
         Object.assign(property, { type: 'integer', format: 'int64' });
         break;
       case 'isNumber':
-        Object.assign(property, { oneOf: [{ type: 'number' }, { type: 'string', enum: ['NaN', 'Infinity', '-Infinity'] }] });
+        Object.assign(property, {
+          oneOf: [{ type: 'number' }, { type: 'string', enum: ['NaN', 'Infinity', '-Infinity'] }],
+        });
         break;
       case 'isBoolean':
         Object.assign(property, { type: 'boolean' });
@@ -88,13 +95,19 @@ export function buildOpenApiDocument(): Schema {
       const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
       if (routePath === undefined || method === undefined) continue;
       const verb = RequestMethod[method].toLowerCase();
-      const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, methodName) ?? {}) as Record<string, { index: number }>;
+      const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, methodName) ?? {}) as Record<
+        string,
+        { index: number }
+      >;
       const types = (Reflect.getMetadata('design:paramtypes', prototype, methodName) ?? []) as Constructor[];
       const operation: Schema = {
         operationId: `${controller.name.replace(/Controller$/, '')}_${methodName}`,
         responses: {
           '200': { description: 'Success', content: { 'application/json': { schema: { type: 'object' } } } },
-          default: { description: 'MLflow error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+          default: {
+            description: 'MLflow error',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+          },
         },
       };
       const parameters: Schema[] = [];
@@ -102,12 +115,20 @@ export function buildOpenApiDocument(): Schema {
         const kind = Number(key.split(':')[0]);
         const type = types[arg.index];
         if (kind === RouteParamtypes.BODY && type && type !== Object) {
-          operation.requestBody = { required: true, content: { 'application/json': { schema: dtoSchema(type, components) } } };
+          operation.requestBody = {
+            required: true,
+            content: { 'application/json': { schema: dtoSchema(type, components) } },
+          };
         } else if (kind === RouteParamtypes.QUERY && type && type !== Object) {
           const ref = dtoSchema(type, components);
           const schema = components[type.name] as { properties?: Record<string, Schema>; required?: string[] };
           for (const [name, property] of Object.entries(schema.properties ?? {})) {
-            parameters.push({ name, in: 'query', required: schema.required?.includes(name) ?? false, schema: property });
+            parameters.push({
+              name,
+              in: 'query',
+              required: schema.required?.includes(name) ?? false,
+              schema: property,
+            });
           }
           void ref;
         } else if (kind === RouteParamtypes.PARAM) {

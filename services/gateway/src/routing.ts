@@ -31,7 +31,10 @@ export async function registerRoutes(fastify: FastifyInstance, routes: Route[]):
           rewriteRequestHeaders: (_req, headers) => ({ ...headers, 'x-request-id': String(request.id) }),
           onError: (errorReply) => {
             const error = new MlflowError('TEMPORARILY_UNAVAILABLE', `Service at ${route.upstream} is unavailable`);
-            void errorReply.status(error.httpStatus).header('content-type', 'application/json').send(JSON.stringify(error.toJSON()));
+            void errorReply
+              .status(error.httpStatus)
+              .header('content-type', 'application/json')
+              .send(JSON.stringify(error.toJSON()));
           },
         }),
       );

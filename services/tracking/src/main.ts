@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { createHttpApp } from '../../../libs/platform/src/http/app';
+import { runMain, serve } from '../../../libs/platform/src/http/serve';
 import { loadServerConfig } from '../../../libs/platform/src/http/server-config';
 import { createLogger } from '../../../libs/platform/src/logger';
 import { databaseReadiness, ObservabilityModule } from '../../../libs/platform/src/observability.module';
@@ -21,19 +22,7 @@ async function main(): Promise<void> {
 
   const app = await createHttpApp(TrackingServiceModule, { logger, bodyLimitBytes: server.bodyLimitBytes });
   await app.get(ExperimentsService).ensureDefaultExperiment(SYSTEM_METADATA());
-  app.enableShutdownHooks();
-  await app.listen(server.port, server.host);
-  logger.info({ host: server.host, port: server.port }, 'tracking service listening');
-  const shutdown = async () => {
-    await app.close();
-    await runtime.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  await serve(app, server, logger, () => runtime.close());
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runMain(main);

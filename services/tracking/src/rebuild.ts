@@ -16,12 +16,18 @@ async function main(): Promise<void> {
   const names = process.argv.slice(2);
   const unknown = names.filter((name) => !trackingProjections.some((p) => p.name === name));
   if (unknown.length > 0) {
-    throw new Error(`Unknown projection(s): ${unknown.join(', ')}. Known: ${trackingProjections.map((p) => p.name).join(', ')}`);
+    throw new Error(
+      `Unknown projection(s): ${unknown.join(', ')}. Known: ${trackingProjections.map((p) => p.name).join(', ')}`,
+    );
   }
   const db: Database = await openTrackingDatabase(loadTrackingConfig());
   try {
     await migrate(db, TRACKING_SCHEMA, trackingMigrations);
-    const store = new EventStore(db, { schema: TRACKING_SCHEMA, producer: TRACKING_PRODUCER, projections: trackingProjections });
+    const store = new EventStore(db, {
+      schema: TRACKING_SCHEMA,
+      producer: TRACKING_PRODUCER,
+      projections: trackingProjections,
+    });
     for (const projection of trackingProjections.filter((p) => names.length === 0 || names.includes(p.name))) {
       const started = Date.now();
       const events = await store.rebuild(projection);

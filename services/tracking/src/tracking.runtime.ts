@@ -72,4 +72,8 @@ export async function startTrackingRuntime(
   };
 }
 
-export const SYSTEM_METADATA = () => ({ now: Date.now(), actor: { ...ANONYMOUS, id: 'system', kind: 'service' as const }, requestId: 'startup' });
+export const SYSTEM_METADATA = () => ({
+  now: Date.now(),
+  actor: { ...ANONYMOUS, id: 'system', kind: 'service' as const },
+  requestId: 'startup',
+});

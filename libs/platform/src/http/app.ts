@@ -44,20 +44,26 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   const fastify = app.getHttpAdapter().getInstance();
 
   // MLflow reads a missing body as {} and decodes a double-encoded JSON string twice.
-  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.bodyLimitBytes }, (_request, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, {});
-    try {
-      const parsed: unknown = JSON.parse(text);
-      done(null, typeof parsed === 'string' ? JSON.parse(parsed) : parsed);
-    } catch (error) {
-      done(Object.assign(error as Error, { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
-    }
-  });
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: options.bodyLimitBytes },
+    (_request, body, done) => {
+      const text = String(body);
+      if (text.trim() === '') return done(null, {});
+      try {
+        const parsed: unknown = JSON.parse(text);
+        done(null, typeof parsed === 'string' ? JSON.parse(parsed) : parsed);
+      } catch (error) {
+        done(Object.assign(error as Error, { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
+      }
+    },
+  );
 
   // Protobuf JSON, which MLflow speaks, leaves out empty repeated fields.
   fastify.setReplySerializer((payload) =>
-    JSON.stringify(payload, (key, value: unknown) => (key !== '' && Array.isArray(value) && value.length === 0 ? undefined : value)),
+    JSON.stringify(payload, (key, value: unknown) =>
+      key !== '' && Array.isArray(value) && value.length === 0 ? undefined : value,
+    ),
   );
 
   fastify.addHook('onSend', async (request, reply) => {
@@ -68,13 +74,18 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     const seconds = reply.elapsedTime / 1000;
     httpRequestDuration.labels(request.method, route, String(reply.statusCode)).observe(seconds);
     options.logger.debug(
-      { requestId: request.id, method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
+      {
+        requestId: request.id,
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: reply.elapsedTime,
+      },
       'request',
     );
   });
 
   app.useGlobalFilters(new MlflowErrorFilter(options.logger));
   app.useGlobalPipes(new MlflowValidationPipe());
-  app.enableShutdownHooks();
   return app;
 }

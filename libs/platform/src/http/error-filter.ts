@@ -17,9 +17,15 @@ export function toMlflowError(error: unknown): MlflowError {
     return new MlflowError(coded.errorCode as ErrorCode, coded.message ?? '');
   }
   if (error instanceof ConcurrencyError) {
-    return new MlflowError('TEMPORARILY_UNAVAILABLE', 'Too many concurrent writes to the same entity; retry the request');
+    return new MlflowError(
+      'TEMPORARILY_UNAVAILABLE',
+      'Too many concurrent writes to the same entity; retry the request',
+    );
   }
-  if ((error as { statusCode?: number }).statusCode === 413 || (error instanceof HttpException && error.getStatus() === 413)) {
+  if (
+    (error as { statusCode?: number }).statusCode === 413 ||
+    (error instanceof HttpException && error.getStatus() === 413)
+  ) {
     return new MlflowError('INVALID_PARAMETER_VALUE', 'Request body exceeds the size limit');
   }
   if (error instanceof HttpException) {
@@ -31,7 +37,8 @@ export function toMlflowError(error: unknown): MlflowError {
   if (fastifyError && typeof fastifyError.code === 'string' && fastifyError.code.startsWith('FST_')) {
     return fastifyRequestError(fastifyError);
   }
-  if (error instanceof SyntaxError) return new MlflowError('INVALID_PARAMETER_VALUE', `Malformed JSON body: ${error.message}`);
+  if (error instanceof SyntaxError)
+    return new MlflowError('INVALID_PARAMETER_VALUE', `Malformed JSON body: ${error.message}`);
   return new MlflowError('INTERNAL_ERROR', 'Internal server error');
 }
 

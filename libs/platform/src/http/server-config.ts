@@ -28,7 +28,11 @@ export interface ServerConfig {
   bodyLimitBytes: number;
 }
 
-export function loadServerConfig(service: string, defaultPort: number, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+export function loadServerConfig(
+  service: string,
+  defaultPort: number,
+  env: NodeJS.ProcessEnv = process.env,
+): ServerConfig {
   const raw = loadConfig(service, ServerEnvironment, { PORT: String(defaultPort), ...env });
   return { host: raw.HOST, port: raw.PORT, bodyLimitBytes: raw.LOGBOOK_BODY_LIMIT_MB * 1024 * 1024 };
 }

@@ -52,7 +52,9 @@ const toBoolean = Transform(({ value }) => {
 });
 
 /** A repeated field given once in a query string arrives as a plain string. */
-const toArray = Transform(({ value }) => (value === undefined || value === null || Array.isArray(value) ? value : [value]));
+const toArray = Transform(({ value }) =>
+  value === undefined || value === null || Array.isArray(value) ? value : [value],
+);
 
 type Presence = 'required' | 'optional';
 
@@ -116,7 +118,9 @@ function pythonType(value: unknown): string {
 
 function firstProblem(errors: ValidationError[], prefix = ''): string | undefined {
   for (const error of errors) {
-    const path = prefix ? `${prefix}${/^\d+$/.test(error.property) ? `[${error.property}]` : `.${error.property}`}` : error.property;
+    const path = prefix
+      ? `${prefix}${/^\d+$/.test(error.property) ? `[${error.property}]` : `.${error.property}`}`
+      : error.property;
     if (error.constraints) {
       if ('isPresent' in error.constraints) return `Missing value for required parameter '${path}'. ${HELP}`;
       const shown = typeof error.value === 'string' ? `'${error.value}'` : JSON.stringify(error.value);

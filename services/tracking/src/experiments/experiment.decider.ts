@@ -18,7 +18,10 @@ export interface NameAvailability {
 }
 
 export type ExperimentCommand = { metadata: CommandMetadata } & (
-  | { type: 'CreateExperiment'; data: { experimentId: string; name: string; artifactLocation: string; tags: Tag[] } & NameAvailability }
+  | {
+      type: 'CreateExperiment';
+      data: { experimentId: string; name: string; artifactLocation: string; tags: Tag[] } & NameAvailability;
+    }
   | { type: 'RenameExperiment'; data: { experimentId: string; newName: string } & NameAvailability }
   | { type: 'DeleteExperiment'; data: { experimentId: string } }
   | { type: 'RestoreExperiment'; data: { experimentId: string } }
@@ -26,7 +29,13 @@ export type ExperimentCommand = { metadata: CommandMetadata } & (
   | { type: 'DeleteExperimentTag'; data: { experimentId: string; key: string } }
 );
 
-const initialState = (): ExperimentState => ({ exists: false, experimentId: '', name: '', lifecycleStage: 'active', tagKeys: [] });
+const initialState = (): ExperimentState => ({
+  exists: false,
+  experimentId: '',
+  name: '',
+  lifecycleStage: 'active',
+  tagKeys: [],
+});
 
 function requireExisting(state: ExperimentState, experimentId: string): void {
   if (!state.exists) throw notFound(`No Experiment with id=${experimentId} exists`);
@@ -40,7 +49,10 @@ function requireActive(state: ExperimentState, experimentId: string): void {
 }
 
 const nameTakenError = (name: string) =>
-  new MlflowError('RESOURCE_ALREADY_EXISTS', `Experiment(name=${name}) already exists. Error: duplicate experiment name`);
+  new MlflowError(
+    'RESOURCE_ALREADY_EXISTS',
+    `Experiment(name=${name}) already exists. Error: duplicate experiment name`,
+  );
 
 function decide(command: ExperimentCommand, state: ExperimentState): ExperimentEvent[] {
   const time = command.metadata.now;

@@ -61,7 +61,9 @@ export class ExperimentsQueries {
   }
 
   async getByName(name: string): Promise<ExperimentView> {
-    const { rows } = await this.db.query<ExperimentRow>(`SELECT ${COLUMNS} FROM tracking.experiments WHERE name = $1`, [name]);
+    const { rows } = await this.db.query<ExperimentRow>(`SELECT ${COLUMNS} FROM tracking.experiments WHERE name = $1`, [
+      name,
+    ]);
     if (rows.length === 0) throw notFound(`Could not find experiment with name '${name}'`);
     return (await this.withTags(rows))[0];
   }
@@ -98,7 +100,9 @@ export class ExperimentsQueries {
     );
     const page = rows.slice(0, maxResults);
     const experiments = await this.withTags(page);
-    return rows.length > maxResults ? { experiments, next_page_token: encodeOffsetToken(offset + maxResults) } : { experiments };
+    return rows.length > maxResults
+      ? { experiments, next_page_token: encodeOffsetToken(offset + maxResults) }
+      : { experiments };
   }
 
   private async withTags(rows: ExperimentRow[]): Promise<ExperimentView[]> {

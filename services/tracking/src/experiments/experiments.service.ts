@@ -24,7 +24,12 @@ export class ExperimentsService {
     private readonly queries: ExperimentsQueries,
   ) {}
 
-  async create(name: string, artifactLocation: string | undefined, tags: Tag[], metadata: CommandMetadata): Promise<string> {
+  async create(
+    name: string,
+    artifactLocation: string | undefined,
+    tags: Tag[],
+    metadata: CommandMetadata,
+  ): Promise<string> {
     if (artifactLocation !== undefined && artifactLocation !== '') validateArtifactLocation(artifactLocation);
     const nameTaken = name ? await this.queries.nameTaken(name) : false;
     const { rows } = await this.db.query<{ id: string }>(`SELECT nextval('tracking.experiment_ids')::text AS id`);
@@ -85,7 +90,12 @@ export class ExperimentsService {
     name?: string,
   ): Promise<void> {
     try {
-      await this.store.handle(experimentStream, experimentStreamId(experimentId), { type, data, metadata } as ExperimentCommand, metadata);
+      await this.store.handle(
+        experimentStream,
+        experimentStreamId(experimentId),
+        { type, data, metadata } as ExperimentCommand,
+        metadata,
+      );
     } catch (error) {
       if (name !== undefined && isUniqueViolation(error)) {
         throw alreadyExists(`Experiment(name=${name}) already exists. Error: duplicate experiment name`);
@@ -97,7 +107,9 @@ export class ExperimentsService {
 
 function validateArtifactLocation(location: string): void {
   if (location.length > LIMITS.artifactLocation) {
-    throw invalidParameter(`Invalid artifact location: exceeds the maximum length of ${LIMITS.artifactLocation} characters`);
+    throw invalidParameter(
+      `Invalid artifact location: exceeds the maximum length of ${LIMITS.artifactLocation} characters`,
+    );
   }
   if (location.startsWith('runs:')) {
     throw invalidParameter(`Artifact location cannot be a runs:/ URI. Given: '${location}'`);

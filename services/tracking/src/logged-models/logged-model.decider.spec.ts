@@ -9,7 +9,12 @@ const now = 1_700_000_000_000;
 const metadata: CommandMetadata = { now, actor: { id: 'alice', kind: 'user' }, requestId: 'req-1' };
 const modelId = 'm-0123456789abcdef';
 const experimentId = '7';
-const activeExperiment = { experimentId, found: true, lifecycleStage: 'active' as const, artifactLocation: 's3://bucket/7' };
+const activeExperiment = {
+  experimentId,
+  found: true,
+  lifecycleStage: 'active' as const,
+  artifactLocation: 's3://bucket/7',
+};
 const given = spec(loggedModelDecider).given;
 
 const modelCreated: LoggedModelCreated = {
@@ -45,11 +50,27 @@ const create = (data: Partial<CreateData> = {}): LoggedModelCommand => ({
   },
   metadata,
 });
-const finalize = (status: string): LoggedModelCommand => ({ type: 'FinalizeLoggedModel', data: { modelId, status }, metadata });
+const finalize = (status: string): LoggedModelCommand => ({
+  type: 'FinalizeLoggedModel',
+  data: { modelId, status },
+  metadata,
+});
 const remove: LoggedModelCommand = { type: 'DeleteLoggedModel', data: { modelId }, metadata };
-const setTags = (tags: Tag[]): LoggedModelCommand => ({ type: 'SetLoggedModelTags', data: { modelId, tags }, metadata });
-const deleteTag = (key: string): LoggedModelCommand => ({ type: 'DeleteLoggedModelTag', data: { modelId, key }, metadata });
-const logParams = (params: Tag[]): LoggedModelCommand => ({ type: 'LogLoggedModelParams', data: { modelId, params }, metadata });
+const setTags = (tags: Tag[]): LoggedModelCommand => ({
+  type: 'SetLoggedModelTags',
+  data: { modelId, tags },
+  metadata,
+});
+const deleteTag = (key: string): LoggedModelCommand => ({
+  type: 'DeleteLoggedModelTag',
+  data: { modelId, key },
+  metadata,
+});
+const logParams = (params: Tag[]): LoggedModelCommand => ({
+  type: 'LogLoggedModelParams',
+  data: { modelId, params },
+  metadata,
+});
 
 describe('logged model decider', () => {
   describe('CreateLoggedModel', () => {
@@ -62,13 +83,22 @@ describe('logged model decider', () => {
         .then([
           {
             ...modelCreated,
-            data: { ...modelCreated.data, name: 'brave-fox-1', modelType: null, sourceRunId: null, params: [], tags: [] },
+            data: {
+              ...modelCreated.data,
+              name: 'brave-fox-1',
+              modelType: null,
+              sourceRunId: null,
+              params: [],
+              tags: [],
+            },
           },
         ]));
 
     for (const bad of ['a/b', 'a:b', 'a.b', 'a%b', 'a"b', "a'b", '']) {
       it(`rejects the name ${JSON.stringify(bad)}`, () =>
-        given([]).when(create({ name: bad })).thenThrows('INVALID_PARAMETER_VALUE', 'Invalid model name'));
+        given([])
+          .when(create({ name: bad }))
+          .thenThrows('INVALID_PARAMETER_VALUE', 'Invalid model name'));
     }
 
     it('accepts names with spaces, dashes and underscores', () =>
@@ -90,14 +120,24 @@ describe('logged model decider', () => {
       given([createdBefore]).when(create()).thenThrows('INVALID_PARAMETER_VALUE', 'already exists'));
 
     it('validates param and tag keys and truncates long values', () => {
-      given([]).when(create({ params: [{ key: '../p', value: 'v' }] })).thenThrows('INVALID_PARAMETER_VALUE', 'must not resolve to other names');
-      given([]).when(create({ tags: [{ key: 'bad!', value: 'v' }] })).thenThrows('INVALID_PARAMETER_VALUE', 'Names may only contain');
       given([])
-        .when(create({ params: [{ key: 'p', value: 'x'.repeat(6001) }], tags: [{ key: 't', value: 'y'.repeat(8001) }] }))
+        .when(create({ params: [{ key: '../p', value: 'v' }] }))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'must not resolve to other names');
+      given([])
+        .when(create({ tags: [{ key: 'bad!', value: 'v' }] }))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'Names may only contain');
+      given([])
+        .when(
+          create({ params: [{ key: 'p', value: 'x'.repeat(6001) }], tags: [{ key: 't', value: 'y'.repeat(8001) }] }),
+        )
         .then([
           {
             ...modelCreated,
-            data: { ...modelCreated.data, params: [{ key: 'p', value: 'x'.repeat(6000) }], tags: [{ key: 't', value: 'y'.repeat(8000) }] },
+            data: {
+              ...modelCreated.data,
+              params: [{ key: 'p', value: 'x'.repeat(6000) }],
+              tags: [{ key: 't', value: 'y'.repeat(8000) }],
+            },
           },
         ]);
     });
@@ -120,7 +160,10 @@ describe('logged model decider', () => {
   });
 
   describe('DeleteLoggedModel', () => {
-    it('deletes a model', () => given([createdBefore]).when(remove).then([{ type: 'LoggedModelDeleted', data: { modelId, time: now } }]));
+    it('deletes a model', () =>
+      given([createdBefore])
+        .when(remove)
+        .then([{ type: 'LoggedModelDeleted', data: { modelId, time: now } }]));
 
     it('answers 404 for an unknown model', () =>
       given([]).when(remove).thenThrows('RESOURCE_DOES_NOT_EXIST', `Logged model with ID '${modelId}' not found.`));
@@ -135,33 +178,58 @@ describe('logged model decider', () => {
       ['log params', logParams([{ key: 'k', value: 'v' }])],
     ];
     for (const [name, command] of cases) {
-      it(name, () => given([createdBefore, modelDeleted]).when(command).thenThrows('RESOURCE_DOES_NOT_EXIST', `Logged model with ID '${modelId}' not found.`));
+      it(name, () =>
+        given([createdBefore, modelDeleted])
+          .when(command)
+          .thenThrows('RESOURCE_DOES_NOT_EXIST', `Logged model with ID '${modelId}' not found.`),
+      );
     }
   });
 
   describe('SetLoggedModelTags', () => {
     it('sets tags in one event', () =>
       given([createdBefore])
-        .when(setTags([{ key: 'mlflow.modelVersions', value: '[]' }, { key: 'team', value: 'core' }]))
+        .when(
+          setTags([
+            { key: 'mlflow.modelVersions', value: '[]' },
+            { key: 'team', value: 'core' },
+          ]),
+        )
         .then([
           {
             type: 'LoggedModelTagsSet',
-            data: { modelId, tags: [{ key: 'mlflow.modelVersions', value: '[]' }, { key: 'team', value: 'core' }], time: now },
+            data: {
+              modelId,
+              tags: [
+                { key: 'mlflow.modelVersions', value: '[]' },
+                { key: 'team', value: 'core' },
+              ],
+              time: now,
+            },
           },
         ]));
 
     it('records nothing for no tags', () => given([createdBefore]).when(setTags([])).thenNothing());
 
     it('rejects invalid tag keys and answers 404 for an unknown model', () => {
-      given([createdBefore]).when(setTags([{ key: 'a b!', value: 'v' }])).thenThrows('INVALID_PARAMETER_VALUE', 'Names may only contain');
-      given([]).when(setTags([{ key: 'k', value: 'v' }])).thenThrows('RESOURCE_DOES_NOT_EXIST');
+      given([createdBefore])
+        .when(setTags([{ key: 'a b!', value: 'v' }]))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'Names may only contain');
+      given([])
+        .when(setTags([{ key: 'k', value: 'v' }]))
+        .thenThrows('RESOURCE_DOES_NOT_EXIST');
     });
   });
 
   describe('DeleteLoggedModelTag', () => {
     it('deletes a tag given at creation or set later', () => {
-      given([createdBefore]).when(deleteTag('team')).then([{ type: 'LoggedModelTagDeleted', data: { modelId, key: 'team', time: now } }]);
-      given([createdBefore, { type: 'LoggedModelTagsSet', data: { modelId, tags: [{ key: 'late', value: 'v' }], time: now - 5 } }])
+      given([createdBefore])
+        .when(deleteTag('team'))
+        .then([{ type: 'LoggedModelTagDeleted', data: { modelId, key: 'team', time: now } }]);
+      given([
+        createdBefore,
+        { type: 'LoggedModelTagsSet', data: { modelId, tags: [{ key: 'late', value: 'v' }], time: now - 5 } },
+      ])
         .when(deleteTag('late'))
         .then([{ type: 'LoggedModelTagDeleted', data: { modelId, key: 'late', time: now } }]);
     });
@@ -175,25 +243,42 @@ describe('logged model decider', () => {
         .thenThrows('RESOURCE_DOES_NOT_EXIST');
     });
 
-    it('answers 404 for an unknown model', () => given([]).when(deleteTag('team')).thenThrows('RESOURCE_DOES_NOT_EXIST'));
+    it('answers 404 for an unknown model', () =>
+      given([]).when(deleteTag('team')).thenThrows('RESOURCE_DOES_NOT_EXIST'));
   });
 
   describe('LogLoggedModelParams', () => {
     it('logs params in one event, truncating long values', () =>
       given([createdBefore])
-        .when(logParams([{ key: 'beta', value: '1' }, { key: 'long', value: 'x'.repeat(6001) }]))
+        .when(
+          logParams([
+            { key: 'beta', value: '1' },
+            { key: 'long', value: 'x'.repeat(6001) },
+          ]),
+        )
         .then([
           {
             type: 'LoggedModelParamsLogged',
-            data: { modelId, params: [{ key: 'beta', value: '1' }, { key: 'long', value: 'x'.repeat(6000) }], time: now },
+            data: {
+              modelId,
+              params: [
+                { key: 'beta', value: '1' },
+                { key: 'long', value: 'x'.repeat(6000) },
+              ],
+              time: now,
+            },
           },
         ]));
 
     it('records nothing for no params', () => given([createdBefore]).when(logParams([])).thenNothing());
 
     it('rejects invalid param keys and answers 404 for an unknown model', () => {
-      given([createdBefore]).when(logParams([{ key: 'x/../y', value: '1' }])).thenThrows('INVALID_PARAMETER_VALUE', "would resolve to 'y'");
-      given([]).when(logParams([{ key: 'k', value: '1' }])).thenThrows('RESOURCE_DOES_NOT_EXIST');
+      given([createdBefore])
+        .when(logParams([{ key: 'x/../y', value: '1' }]))
+        .thenThrows('INVALID_PARAMETER_VALUE', "would resolve to 'y'");
+      given([])
+        .when(logParams([{ key: 'k', value: '1' }]))
+        .thenThrows('RESOURCE_DOES_NOT_EXIST');
     });
   });
 });

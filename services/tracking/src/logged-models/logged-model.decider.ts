@@ -94,18 +94,23 @@ function decide(command: LoggedModelCommand, state: LoggedModelState): LoggedMod
     case 'SetLoggedModelTags': {
       const tags = command.data.tags.map((t) => validateRunTag(t.key, t.value));
       requireLive(state, command.data.modelId);
-      return tags.length === 0 ? [] : [{ type: 'LoggedModelTagsSet', data: { modelId: command.data.modelId, tags, time } }];
+      return tags.length === 0
+        ? []
+        : [{ type: 'LoggedModelTagsSet', data: { modelId: command.data.modelId, tags, time } }];
     }
     case 'DeleteLoggedModelTag': {
       const { modelId, key } = command.data;
       requireLive(state, modelId);
-      if (!state.tagKeys.includes(key)) throw notFound(`No tag with key '${key}' found for model with ID '${modelId}'.`);
+      if (!state.tagKeys.includes(key))
+        throw notFound(`No tag with key '${key}' found for model with ID '${modelId}'.`);
       return [{ type: 'LoggedModelTagDeleted', data: { modelId, key, time } }];
     }
     case 'LogLoggedModelParams': {
       const params = command.data.params.map((p) => validateParam(p.key, p.value));
       requireLive(state, command.data.modelId);
-      return params.length === 0 ? [] : [{ type: 'LoggedModelParamsLogged', data: { modelId: command.data.modelId, params, time } }];
+      return params.length === 0
+        ? []
+        : [{ type: 'LoggedModelParamsLogged', data: { modelId: command.data.modelId, params, time } }];
     }
   }
 }
@@ -113,7 +118,12 @@ function decide(command: LoggedModelCommand, state: LoggedModelState): LoggedMod
 function evolve(state: LoggedModelState, event: LoggedModelEvent): LoggedModelState {
   switch (event.type) {
     case 'LoggedModelCreated':
-      return { exists: true, deleted: false, status: 'LOGGED_MODEL_PENDING', tagKeys: event.data.tags.map((t) => t.key) };
+      return {
+        exists: true,
+        deleted: false,
+        status: 'LOGGED_MODEL_PENDING',
+        tagKeys: event.data.tags.map((t) => t.key),
+      };
     case 'LoggedModelFinalized':
       return { ...state, status: event.data.status };
     case 'LoggedModelDeleted':

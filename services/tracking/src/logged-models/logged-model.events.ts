@@ -28,8 +28,14 @@ export type LoggedModelFinalized = DomainEvent<
 >;
 export type LoggedModelDeleted = DomainEvent<'LoggedModelDeleted', { modelId: string; time: number }>;
 export type LoggedModelTagsSet = DomainEvent<'LoggedModelTagsSet', { modelId: string; tags: Tag[]; time: number }>;
-export type LoggedModelTagDeleted = DomainEvent<'LoggedModelTagDeleted', { modelId: string; key: string; time: number }>;
-export type LoggedModelParamsLogged = DomainEvent<'LoggedModelParamsLogged', { modelId: string; params: Tag[]; time: number }>;
+export type LoggedModelTagDeleted = DomainEvent<
+  'LoggedModelTagDeleted',
+  { modelId: string; key: string; time: number }
+>;
+export type LoggedModelParamsLogged = DomainEvent<
+  'LoggedModelParamsLogged',
+  { modelId: string; params: Tag[]; time: number }
+>;
 
 export type LoggedModelEvent =
   | LoggedModelCreated

@@ -56,7 +56,11 @@ export class LoggedModelsController {
   }
 
   @Patch(':modelId')
-  async finalize(@Param('modelId') modelId: string, @Body() dto: FinalizeLoggedModelDto, @RequestMeta() meta: CommandMetadata) {
+  async finalize(
+    @Param('modelId') modelId: string,
+    @Body() dto: FinalizeLoggedModelDto,
+    @RequestMeta() meta: CommandMetadata,
+  ) {
     await this.models.finalize(modelId, dto.status, meta);
     return { model: await this.queries.get(modelId) };
   }
@@ -68,7 +72,11 @@ export class LoggedModelsController {
   }
 
   @Patch(':modelId/tags')
-  async setTags(@Param('modelId') modelId: string, @Body() dto: LoggedModelTagsDto, @RequestMeta() meta: CommandMetadata) {
+  async setTags(
+    @Param('modelId') modelId: string,
+    @Body() dto: LoggedModelTagsDto,
+    @RequestMeta() meta: CommandMetadata,
+  ) {
     await this.models.setTags(modelId, entries(dto.tags), meta);
     return {};
   }
@@ -81,7 +89,11 @@ export class LoggedModelsController {
 
   @Post(':modelId/params')
   @HttpCode(200)
-  async logParams(@Param('modelId') modelId: string, @Body() dto: LoggedModelParamsDto, @RequestMeta() meta: CommandMetadata) {
+  async logParams(
+    @Param('modelId') modelId: string,
+    @Body() dto: LoggedModelParamsDto,
+    @RequestMeta() meta: CommandMetadata,
+  ) {
     await this.models.logParams(modelId, entries(dto.params), meta);
     return {};
   }

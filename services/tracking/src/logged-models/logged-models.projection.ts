@@ -4,7 +4,12 @@ import { InlineProjection } from '../../../../libs/eventstore/src/projection';
 import { Tag } from '../experiments/experiment.events';
 import { LoggedModelEvent } from './logged-model.events';
 
-async function upsert(tx: Queryable, table: 'logged_model_tags' | 'logged_model_params', modelId: string, entries: Tag[]) {
+async function upsert(
+  tx: Queryable,
+  table: 'logged_model_tags' | 'logged_model_params',
+  modelId: string,
+  entries: Tag[],
+) {
   if (entries.length === 0) return;
   await tx.query(
     `INSERT INTO tracking.${table} (model_id, key, value)
@@ -50,7 +55,10 @@ async function applyOne(tx: Queryable, event: LoggedModelEvent): Promise<void> {
       await touch(tx, event.data.modelId, event.data.time);
       return;
     case 'LoggedModelTagDeleted':
-      await tx.query(`DELETE FROM tracking.logged_model_tags WHERE model_id = $1 AND key = $2`, [event.data.modelId, event.data.key]);
+      await tx.query(`DELETE FROM tracking.logged_model_tags WHERE model_id = $1 AND key = $2`, [
+        event.data.modelId,
+        event.data.key,
+      ]);
       await touch(tx, event.data.modelId, event.data.time);
       return;
     case 'LoggedModelParamsLogged':

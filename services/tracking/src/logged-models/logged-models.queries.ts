@@ -127,7 +127,10 @@ export class LoggedModelsQueries {
   }
 
   private async load(condition: string, values: unknown[]): Promise<LoggedModelView[]> {
-    const { rows } = await this.db.query<LoggedModelRow>(`SELECT ${COLUMNS} FROM tracking.logged_models m WHERE ${condition}`, values);
+    const { rows } = await this.db.query<LoggedModelRow>(
+      `SELECT ${COLUMNS} FROM tracking.logged_models m WHERE ${condition}`,
+      values,
+    );
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.model_id);
     const [tags, params, metrics] = await Promise.all([

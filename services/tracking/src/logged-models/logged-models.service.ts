@@ -16,7 +16,14 @@ export class LoggedModelsService {
   ) {}
 
   async create(
-    request: { experimentId: string; name?: string; modelType?: string; sourceRunId?: string; params: Tag[]; tags: Tag[] },
+    request: {
+      experimentId: string;
+      name?: string;
+      modelType?: string;
+      sourceRunId?: string;
+      params: Tag[];
+      tags: Tag[];
+    },
     metadata: CommandMetadata,
   ): Promise<string> {
     const row = await this.experiments.findRow(request.experimentId);

@@ -32,9 +32,14 @@ export class MetricsQueries {
     pageToken: string | undefined,
   ): Promise<{ metrics: MetricView[]; next_page_token?: string }> {
     if (maxResults !== undefined && (maxResults <= 0 || maxResults > 25000)) {
-      throw invalidParameter(`Invalid value ${maxResults} for parameter 'max_results' supplied. It must be between 1 and 25000.`);
+      throw invalidParameter(
+        `Invalid value ${maxResults} for parameter 'max_results' supplied. It must be between 1 and 25000.`,
+      );
     }
-    const { rows: runs } = await this.db.query<{ run_key: number }>(`SELECT run_key FROM tracking.runs WHERE run_id = $1`, [runId]);
+    const { rows: runs } = await this.db.query<{ run_key: number }>(
+      `SELECT run_key FROM tracking.runs WHERE run_id = $1`,
+      [runId],
+    );
     if (runs.length === 0) return { metrics: [] };
     const offset = decodeOffsetToken(pageToken);
     const limit = maxResults === undefined ? 'ALL' : String(maxResults + 1);
@@ -63,9 +68,12 @@ export class MetricsQueries {
     max_results?: number;
   }): Promise<{ metrics: MetricView[] }> {
     const runIds = [...new Set(request.run_ids)];
-    if (runIds.length === 0) throw invalidParameter('GetMetricHistoryBulkInterval request must specify at least one run_id.');
+    if (runIds.length === 0)
+      throw invalidParameter('GetMetricHistoryBulkInterval request must specify at least one run_id.');
     if (runIds.length > 100) {
-      throw invalidParameter(`GetMetricHistoryBulkInterval request cannot specify more than 100 run_ids. Received ${runIds.length} run_ids.`);
+      throw invalidParameter(
+        `GetMetricHistoryBulkInterval request cannot specify more than 100 run_ids. Received ${runIds.length} run_ids.`,
+      );
     }
     if ((request.start_step === undefined) !== (request.end_step === undefined)) {
       throw invalidParameter('If either start step or end step are specified, both must be specified.');

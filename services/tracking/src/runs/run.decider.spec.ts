@@ -40,7 +40,15 @@ type Data<T extends RunCommand['type']> = Extract<RunCommand, { type: T }>['data
 
 const createRun = (data: Partial<Data<'CreateRun'>> = {}): RunCommand => ({
   type: 'CreateRun',
-  data: { runId, experiment: activeExperiment, userId: 'alice', generatedName: 'bold-owl-1', tags: [], artifactUri, ...data },
+  data: {
+    runId,
+    experiment: activeExperiment,
+    userId: 'alice',
+    generatedName: 'bold-owl-1',
+    tags: [],
+    artifactUri,
+    ...data,
+  },
   metadata,
 });
 const updateRun = (data: Partial<Data<'UpdateRun'>>): RunCommand => ({
@@ -73,7 +81,8 @@ const restoreRun: RunCommand = { type: 'RestoreRun', data: { runId }, metadata }
 
 const metric = (key: string, value = 0.5, timestamp = now, step = 0): MetricInput => ({ key, value, timestamp, step });
 const metrics = (count: number) => Array.from({ length: count }, (_, i) => metric(`m${i}`));
-const tags = (count: number, prefix = 't'): Tag[] => Array.from({ length: count }, (_, i) => ({ key: `${prefix}${i}`, value: 'v' }));
+const tags = (count: number, prefix = 't'): Tag[] =>
+  Array.from({ length: count }, (_, i) => ({ key: `${prefix}${i}`, value: 'v' }));
 const dataset = (overrides: Partial<DatasetInput> = {}): DatasetInput => ({
   name: 'train',
   digest: 'abc123',
@@ -82,7 +91,10 @@ const dataset = (overrides: Partial<DatasetInput> = {}): DatasetInput => ({
   tags: [{ key: 'mlflow.data.context', value: 'training' }],
   ...overrides,
 });
-const createdWith = (data: Partial<RunCreated['data']>): RunCreated => ({ type: 'RunCreated', data: { ...runCreated.data, ...data } });
+const createdWith = (data: Partial<RunCreated['data']>): RunCreated => ({
+  type: 'RunCreated',
+  data: { ...runCreated.data, ...data },
+});
 
 describe('run decider', () => {
   describe('CreateRun', () => {
@@ -112,7 +124,14 @@ describe('run decider', () => {
 
     it('takes the name from the mlflow.runName tag when run_name is absent', () =>
       given([])
-        .when(createRun({ tags: [{ key: RUN_NAME_TAG, value: 'tagged' }, { key: 'k', value: 'v' }] }))
+        .when(
+          createRun({
+            tags: [
+              { key: RUN_NAME_TAG, value: 'tagged' },
+              { key: 'k', value: 'v' },
+            ],
+          }),
+        )
         .then([
           createdWith({
             runName: 'tagged',
@@ -140,18 +159,25 @@ describe('run decider', () => {
         .then([createdWith({ startTime: 1234, tags: [{ key: RUN_NAME_TAG, value: 'bold-owl-1' }] })]));
 
     it('answers 404 for a missing experiment', () =>
-      given([]).when(createRun({ experiment: missingExperiment })).thenThrows('RESOURCE_DOES_NOT_EXIST', 'No Experiment with id=7 exists'));
+      given([])
+        .when(createRun({ experiment: missingExperiment }))
+        .thenThrows('RESOURCE_DOES_NOT_EXIST', 'No Experiment with id=7 exists'));
 
     it('rejects a deleted experiment with INVALID_PARAMETER_VALUE', () =>
       given([])
         .when(createRun({ experiment: deletedExperiment }))
-        .thenThrows('INVALID_PARAMETER_VALUE', "The experiment 7 must be in the 'active' state. Current state is deleted."));
+        .thenThrows(
+          'INVALID_PARAMETER_VALUE',
+          "The experiment 7 must be in the 'active' state. Current state is deleted.",
+        ));
 
     it('rejects a run id that already exists', () =>
       given([runCreated]).when(createRun()).thenThrows('INVALID_PARAMETER_VALUE', 'already exists'));
 
     it('rejects tag keys with invalid characters', () =>
-      given([]).when(createRun({ tags: [{ key: 'bad?', value: 'v' }] })).thenThrows('INVALID_PARAMETER_VALUE', 'Names may only contain'));
+      given([])
+        .when(createRun({ tags: [{ key: 'bad?', value: 'v' }] }))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'Names may only contain'));
 
     it('truncates tag values over 8000 characters', () =>
       given([])
@@ -167,7 +193,9 @@ describe('run decider', () => {
         ]));
 
     it('rejects a run name over 250 characters', () =>
-      given([]).when(createRun({ runName: 'n'.repeat(251) })).thenThrows('INVALID_PARAMETER_VALUE', 'length limit of 250'));
+      given([])
+        .when(createRun({ runName: 'n'.repeat(251) }))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'length limit of 250'));
   });
 
   describe('UpdateRun', () => {
@@ -187,7 +215,9 @@ describe('run decider', () => {
         .then([{ type: 'RunStatusChanged', data: { runId, status: 'KILLED', endTime: now } }]));
 
     it('renames the run', () =>
-      given([runCreated]).when(updateRun({ runName: 'renamed' })).then([{ type: 'RunRenamed', data: { runId, runName: 'renamed' } }]));
+      given([runCreated])
+        .when(updateRun({ runName: 'renamed' }))
+        .then([{ type: 'RunRenamed', data: { runId, runName: 'renamed' } }]));
 
     it('records status and rename together, status first', () =>
       given([runCreated])
@@ -198,12 +228,16 @@ describe('run decider', () => {
         ]));
 
     it('records nothing for the current name or an empty request', () => {
-      given([runCreated]).when(updateRun({ runName: 'bold-owl-1' })).thenNothing();
+      given([runCreated])
+        .when(updateRun({ runName: 'bold-owl-1' }))
+        .thenNothing();
       given([runCreated]).when(updateRun({})).thenNothing();
     });
 
     it('rejects a new run name over 250 characters', () =>
-      given([runCreated]).when(updateRun({ runName: 'n'.repeat(251) })).thenThrows('INVALID_PARAMETER_VALUE', 'length limit of 250'));
+      given([runCreated])
+        .when(updateRun({ runName: 'n'.repeat(251) }))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'length limit of 250'));
 
     it('rejects a deleted run', () =>
       given([runCreated, runDeleted])
@@ -211,20 +245,29 @@ describe('run decider', () => {
         .thenThrows('INVALID_PARAMETER_VALUE', "The run r1 must be in the 'active' state"));
 
     it('rejects a run whose experiment is deleted', () =>
-      given([runCreated]).when(updateRun({ status: 'FINISHED', experiment: deletedExperiment })).thenThrows('INVALID_PARAMETER_VALUE'));
+      given([runCreated])
+        .when(updateRun({ status: 'FINISHED', experiment: deletedExperiment }))
+        .thenThrows('INVALID_PARAMETER_VALUE'));
 
     it('answers 404 for an unknown run', () =>
-      given([]).when(updateRun({ status: 'FINISHED' })).thenThrows('RESOURCE_DOES_NOT_EXIST', 'Run with id=r1 not found'));
+      given([])
+        .when(updateRun({ status: 'FINISHED' }))
+        .thenThrows('RESOURCE_DOES_NOT_EXIST', 'Run with id=r1 not found'));
   });
 
   describe('DeleteRun and RestoreRun', () => {
     it('deletes an active run', () =>
-      given([runCreated]).when(deleteRun).then([{ type: 'RunDeleted', data: { runId, experimentId, time: now } }]));
+      given([runCreated])
+        .when(deleteRun)
+        .then([{ type: 'RunDeleted', data: { runId, experimentId, time: now } }]));
 
-    it('records nothing when deleting a deleted run', () => given([runCreated, runDeleted]).when(deleteRun).thenNothing());
+    it('records nothing when deleting a deleted run', () =>
+      given([runCreated, runDeleted]).when(deleteRun).thenNothing());
 
     it('restores a deleted run', () =>
-      given([runCreated, runDeleted]).when(restoreRun).then([{ type: 'RunRestored', data: { runId, experimentId, time: now } }]));
+      given([runCreated, runDeleted])
+        .when(restoreRun)
+        .then([{ type: 'RunRestored', data: { runId, experimentId, time: now } }]));
 
     it('records nothing when restoring an active run', () => given([runCreated]).when(restoreRun).thenNothing());
 
@@ -239,8 +282,14 @@ describe('run decider', () => {
       given([runCreated])
         .when(
           logData({
-            metrics: [metric('loss', 0.25, now, 3), { ...metric('acc', 0.9), modelId: 'm-1', datasetName: 'train', datasetDigest: 'abc' }],
-            params: [{ key: 'lr', value: '0.1' }, { key: 'empty', value: '' }],
+            metrics: [
+              metric('loss', 0.25, now, 3),
+              { ...metric('acc', 0.9), modelId: 'm-1', datasetName: 'train', datasetDigest: 'abc' },
+            ],
+            params: [
+              { key: 'lr', value: '0.1' },
+              { key: 'empty', value: '' },
+            ],
             tags: [{ key: 'stage', value: 'dev' }],
           }),
         )
@@ -248,9 +297,20 @@ describe('run decider', () => {
           dataLogged({
             metrics: [
               { key: 'loss', value: 0.25, timestamp: now, step: 3 },
-              { key: 'acc', value: 0.9, timestamp: now, step: 0, modelId: 'm-1', datasetName: 'train', datasetDigest: 'abc' },
+              {
+                key: 'acc',
+                value: 0.9,
+                timestamp: now,
+                step: 0,
+                modelId: 'm-1',
+                datasetName: 'train',
+                datasetDigest: 'abc',
+              },
             ],
-            params: [{ key: 'lr', value: '0.1' }, { key: 'empty', value: '' }],
+            params: [
+              { key: 'lr', value: '0.1' },
+              { key: 'empty', value: '' },
+            ],
             tags: [{ key: 'stage', value: 'dev' }],
           }),
         ]));
@@ -280,13 +340,19 @@ describe('run decider', () => {
         ]));
 
     it('rejects more than 1000 metrics', () =>
-      given([runCreated]).when(logData({ metrics: metrics(1001) })).thenThrows('INVALID_PARAMETER_VALUE', 'at most 1000 metrics'));
+      given([runCreated])
+        .when(logData({ metrics: metrics(1001) }))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'at most 1000 metrics'));
 
     it('rejects more than 100 params', () =>
-      given([runCreated]).when(logData({ params: tags(101, 'p') })).thenThrows('INVALID_PARAMETER_VALUE', 'at most 100 params'));
+      given([runCreated])
+        .when(logData({ params: tags(101, 'p') }))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'at most 100 params'));
 
     it('rejects more than 100 tags', () =>
-      given([runCreated]).when(logData({ tags: tags(101) })).thenThrows('INVALID_PARAMETER_VALUE', 'at most 100 tags'));
+      given([runCreated])
+        .when(logData({ tags: tags(101) }))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'at most 100 tags'));
 
     it('rejects more than 1000 entities in total', () =>
       given([runCreated])
@@ -295,7 +361,14 @@ describe('run decider', () => {
 
     it('rejects duplicate param keys in one batch', () =>
       given([runCreated])
-        .when(logData({ params: [{ key: 'lr', value: '0.1' }, { key: 'lr', value: '0.1' }] }))
+        .when(
+          logData({
+            params: [
+              { key: 'lr', value: '0.1' },
+              { key: 'lr', value: '0.1' },
+            ],
+          }),
+        )
         .thenThrows('INVALID_PARAMETER_VALUE', "Duplicate parameter keys have been submitted: ['lr']"));
 
     it('records nothing when re-logging a param with the same value', () =>
@@ -305,8 +378,21 @@ describe('run decider', () => {
 
     it('drops an already logged param but keeps the rest of the batch', () =>
       given([runCreated, dataLogged({ params: [{ key: 'lr', value: '0.1' }] })])
-        .when(logData({ metrics: [metric('loss')], params: [{ key: 'lr', value: '0.1' }, { key: 'bs', value: '32' }] }))
-        .then([dataLogged({ metrics: [{ key: 'loss', value: 0.5, timestamp: now, step: 0 }], params: [{ key: 'bs', value: '32' }] })]));
+        .when(
+          logData({
+            metrics: [metric('loss')],
+            params: [
+              { key: 'lr', value: '0.1' },
+              { key: 'bs', value: '32' },
+            ],
+          }),
+        )
+        .then([
+          dataLogged({
+            metrics: [{ key: 'loss', value: 0.5, timestamp: now, step: 0 }],
+            params: [{ key: 'bs', value: '32' }],
+          }),
+        ]));
 
     it('rejects changing a logged param value', () =>
       given([runCreated, dataLogged({ params: [{ key: 'lr', value: '0.1' }] })])
@@ -329,22 +415,40 @@ describe('run decider', () => {
         .then([dataLogged({ tags: [{ key: 'long', value: 'y'.repeat(8000) }] })]));
 
     it('rejects a param key over 250 characters', () =>
-      given([runCreated]).when(logData({ params: [{ key: 'k'.repeat(251), value: 'v' }] })).thenThrows('INVALID_PARAMETER_VALUE', 'length limit of 250'));
+      given([runCreated])
+        .when(logData({ params: [{ key: 'k'.repeat(251), value: 'v' }] }))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'length limit of 250'));
 
     it('rejects a metric key over 250 characters', () =>
-      given([runCreated]).when(logData({ metrics: [metric('k'.repeat(251))] })).thenThrows('INVALID_PARAMETER_VALUE', 'length limit of 250'));
+      given([runCreated])
+        .when(logData({ metrics: [metric('k'.repeat(251))] }))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'length limit of 250'));
 
     it('rejects invalid key characters in metrics, params and tags', () => {
-      given([runCreated]).when(logData({ metrics: [metric('loss!')] })).thenThrows('INVALID_PARAMETER_VALUE', 'Names may only contain');
-      given([runCreated]).when(logData({ params: [{ key: 'a=b', value: 'v' }] })).thenThrows('INVALID_PARAMETER_VALUE', 'Names may only contain');
-      given([runCreated]).when(logData({ tags: [{ key: 'a$b', value: 'v' }] })).thenThrows('INVALID_PARAMETER_VALUE', 'Names may only contain');
+      given([runCreated])
+        .when(logData({ metrics: [metric('loss!')] }))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'Names may only contain');
+      given([runCreated])
+        .when(logData({ params: [{ key: 'a=b', value: 'v' }] }))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'Names may only contain');
+      given([runCreated])
+        .when(logData({ tags: [{ key: 'a$b', value: 'v' }] }))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'Names may only contain');
     });
 
     it('rejects keys that resolve to another path', () => {
-      given([runCreated]).when(logData({ params: [{ key: '../x', value: 'v' }] })).thenThrows('INVALID_PARAMETER_VALUE', "would resolve to '../x'");
-      given([runCreated]).when(logData({ metrics: [metric('a/./b')] })).thenThrows('INVALID_PARAMETER_VALUE', "would resolve to 'a/b'");
-      given([runCreated]).when(logData({ tags: [{ key: '/abs', value: 'v' }] })).thenThrows('INVALID_PARAMETER_VALUE', 'must not resolve to other names');
-      given([runCreated]).when(logData({ tags: [{ key: '.', value: 'v' }] })).thenThrows('INVALID_PARAMETER_VALUE', 'must not resolve to other names');
+      given([runCreated])
+        .when(logData({ params: [{ key: '../x', value: 'v' }] }))
+        .thenThrows('INVALID_PARAMETER_VALUE', "would resolve to '../x'");
+      given([runCreated])
+        .when(logData({ metrics: [metric('a/./b')] }))
+        .thenThrows('INVALID_PARAMETER_VALUE', "would resolve to 'a/b'");
+      given([runCreated])
+        .when(logData({ tags: [{ key: '/abs', value: 'v' }] }))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'must not resolve to other names');
+      given([runCreated])
+        .when(logData({ tags: [{ key: '.', value: 'v' }] }))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'must not resolve to other names');
     });
 
     it('accepts keys with slashes, dots, dashes, spaces and colons', () =>
@@ -358,7 +462,9 @@ describe('run decider', () => {
         .thenThrows('INVALID_PARAMETER_VALUE', 'Timestamp must be a nonnegative long'));
 
     it('rejects a fractional step and accepts a negative one', () => {
-      given([runCreated]).when(logData({ metrics: [metric('loss', 0.5, now, 1.5)] })).thenThrows('INVALID_PARAMETER_VALUE', 'Step must be a valid long');
+      given([runCreated])
+        .when(logData({ metrics: [metric('loss', 0.5, now, 1.5)] }))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'Step must be a valid long');
       given([runCreated])
         .when(logData({ metrics: [metric('loss', 0.5, now, -3)] }))
         .then([dataLogged({ metrics: [{ key: 'loss', value: 0.5, timestamp: now, step: -3 }] })]);
@@ -393,15 +499,21 @@ describe('run decider', () => {
         .then([dataLogged({ tags: [{ key: 'k', value: 'v' }] })]));
 
     it('answers 404 for an unknown run', () =>
-      given([]).when(logData({ metrics: [metric('loss')] })).thenThrows('RESOURCE_DOES_NOT_EXIST', 'Run with id=r1 not found'));
+      given([])
+        .when(logData({ metrics: [metric('loss')] }))
+        .thenThrows('RESOURCE_DOES_NOT_EXIST', 'Run with id=r1 not found'));
 
     it('validates the batch before looking at the run, as MLflow does', () =>
-      given([]).when(logData({ metrics: [metric('bad!')] })).thenThrows('INVALID_PARAMETER_VALUE'));
+      given([])
+        .when(logData({ metrics: [metric('bad!')] }))
+        .thenThrows('INVALID_PARAMETER_VALUE'));
   });
 
   describe('DeleteRunTag', () => {
     it('deletes a tag given at creation', () =>
-      given([runCreated]).when(deleteTag('mlflow.user')).then([{ type: 'RunTagDeleted', data: { runId, key: 'mlflow.user' } }]));
+      given([runCreated])
+        .when(deleteTag('mlflow.user'))
+        .then([{ type: 'RunTagDeleted', data: { runId, key: 'mlflow.user' } }]));
 
     it('deletes a tag logged later', () =>
       given([runCreated, dataLogged({ tags: [{ key: 'stage', value: 'dev' }] })])
@@ -409,7 +521,9 @@ describe('run decider', () => {
         .then([{ type: 'RunTagDeleted', data: { runId, key: 'stage' } }]));
 
     it('answers 404 for a missing tag', () =>
-      given([runCreated]).when(deleteTag('nope')).thenThrows('RESOURCE_DOES_NOT_EXIST', 'No tag with name: nope in run with id r1'));
+      given([runCreated])
+        .when(deleteTag('nope'))
+        .thenThrows('RESOURCE_DOES_NOT_EXIST', 'No tag with name: nope in run with id r1'));
 
     it('answers 404 for a tag already deleted', () =>
       given([runCreated, { type: 'RunTagDeleted', data: { runId, key: 'mlflow.user' } }])
@@ -432,29 +546,48 @@ describe('run decider', () => {
         .then([
           {
             type: 'RunInputsLogged',
-            data: { runId, experimentId, datasets: [dataset({ schema: '{}', profile: '{"rows": 3}' })], modelIds: ['m-1'] },
+            data: {
+              runId,
+              experimentId,
+              datasets: [dataset({ schema: '{}', profile: '{"rows": 3}' })],
+              modelIds: ['m-1'],
+            },
           },
         ]));
 
     it('records nothing for an empty request', () => given([runCreated]).when(logInputs([])).thenNothing());
 
     it('rejects a dataset without a digest', () =>
-      given([runCreated]).when(logInputs([dataset({ digest: '' })])).thenThrows('INVALID_PARAMETER_VALUE', 'Dataset digest is required.'));
+      given([runCreated])
+        .when(logInputs([dataset({ digest: '' })]))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'Dataset digest is required.'));
 
     it('rejects a dataset without a name, source type or source', () => {
-      given([runCreated]).when(logInputs([dataset({ name: '' })])).thenThrows('INVALID_PARAMETER_VALUE', 'Dataset name is required.');
-      given([runCreated]).when(logInputs([dataset({ sourceType: '' })])).thenThrows('INVALID_PARAMETER_VALUE', 'Dataset source_type is required.');
-      given([runCreated]).when(logInputs([dataset({ source: '' })])).thenThrows('INVALID_PARAMETER_VALUE', 'Dataset source is required.');
+      given([runCreated])
+        .when(logInputs([dataset({ name: '' })]))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'Dataset name is required.');
+      given([runCreated])
+        .when(logInputs([dataset({ sourceType: '' })]))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'Dataset source_type is required.');
+      given([runCreated])
+        .when(logInputs([dataset({ source: '' })]))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'Dataset source is required.');
     });
 
     it('accepts a 36-character digest and rejects a 37-character one', () => {
       const ok = dataset({ digest: 'd'.repeat(36) });
-      given([runCreated]).when(logInputs([ok])).then([{ type: 'RunInputsLogged', data: { runId, experimentId, datasets: [ok], modelIds: [] } }]);
-      given([runCreated]).when(logInputs([dataset({ digest: 'd'.repeat(37) })])).thenThrows('INVALID_PARAMETER_VALUE', 'length limit of 36');
+      given([runCreated])
+        .when(logInputs([ok]))
+        .then([{ type: 'RunInputsLogged', data: { runId, experimentId, datasets: [ok], modelIds: [] } }]);
+      given([runCreated])
+        .when(logInputs([dataset({ digest: 'd'.repeat(37) })]))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'length limit of 36');
     });
 
     it('rejects a dataset name over 500 characters', () =>
-      given([runCreated]).when(logInputs([dataset({ name: 'n'.repeat(501) })])).thenThrows('INVALID_PARAMETER_VALUE', 'length limit of 500'));
+      given([runCreated])
+        .when(logInputs([dataset({ name: 'n'.repeat(501) })]))
+        .thenThrows('INVALID_PARAMETER_VALUE', 'length limit of 500'));
 
     it('rejects input tags over their limits', () => {
       given([runCreated])
@@ -466,24 +599,52 @@ describe('run decider', () => {
     });
 
     it('rejects a deleted run and answers 404 for an unknown one', () => {
-      given([runCreated, runDeleted]).when(logInputs([dataset()])).thenThrows('INVALID_PARAMETER_VALUE');
-      given([runCreated]).when(logInputs([dataset()], [], deletedExperiment)).thenThrows('INVALID_PARAMETER_VALUE');
-      given([]).when(logInputs([dataset()])).thenThrows('RESOURCE_DOES_NOT_EXIST');
+      given([runCreated, runDeleted])
+        .when(logInputs([dataset()]))
+        .thenThrows('INVALID_PARAMETER_VALUE');
+      given([runCreated])
+        .when(logInputs([dataset()], [], deletedExperiment))
+        .thenThrows('INVALID_PARAMETER_VALUE');
+      given([])
+        .when(logInputs([dataset()]))
+        .thenThrows('RESOURCE_DOES_NOT_EXIST');
     });
   });
 
   describe('LogRunOutputs', () => {
     it('records the output models', () =>
       given([runCreated])
-        .when(logOutputs([{ modelId: 'm-1', step: 0 }, { modelId: 'm-2', step: 5 }]))
-        .then([{ type: 'RunOutputsLogged', data: { runId, models: [{ modelId: 'm-1', step: 0 }, { modelId: 'm-2', step: 5 }] } }]));
+        .when(
+          logOutputs([
+            { modelId: 'm-1', step: 0 },
+            { modelId: 'm-2', step: 5 },
+          ]),
+        )
+        .then([
+          {
+            type: 'RunOutputsLogged',
+            data: {
+              runId,
+              models: [
+                { modelId: 'm-1', step: 0 },
+                { modelId: 'm-2', step: 5 },
+              ],
+            },
+          },
+        ]));
 
     it('records nothing for no models', () => given([runCreated]).when(logOutputs([])).thenNothing());
 
     it('rejects a deleted run or experiment and answers 404 for an unknown run', () => {
-      given([runCreated, runDeleted]).when(logOutputs([{ modelId: 'm-1', step: 0 }])).thenThrows('INVALID_PARAMETER_VALUE');
-      given([runCreated]).when(logOutputs([{ modelId: 'm-1', step: 0 }], deletedExperiment)).thenThrows('INVALID_PARAMETER_VALUE');
-      given([]).when(logOutputs([{ modelId: 'm-1', step: 0 }])).thenThrows('RESOURCE_DOES_NOT_EXIST', 'Run with id=r1 not found');
+      given([runCreated, runDeleted])
+        .when(logOutputs([{ modelId: 'm-1', step: 0 }]))
+        .thenThrows('INVALID_PARAMETER_VALUE');
+      given([runCreated])
+        .when(logOutputs([{ modelId: 'm-1', step: 0 }], deletedExperiment))
+        .thenThrows('INVALID_PARAMETER_VALUE');
+      given([])
+        .when(logOutputs([{ modelId: 'm-1', step: 0 }]))
+        .thenThrows('RESOURCE_DOES_NOT_EXIST', 'Run with id=r1 not found');
     });
   });
 });

@@ -70,7 +70,10 @@ export type RunCommand = { metadata: CommandMetadata } & (
       type: 'LogRunInputs';
       data: { runId: string; experiment: ExperimentFact; datasets: DatasetInput[]; modelIds: string[] };
     }
-  | { type: 'LogRunOutputs'; data: { runId: string; experiment: ExperimentFact; models: { modelId: string; step: number }[] } }
+  | {
+      type: 'LogRunOutputs';
+      data: { runId: string; experiment: ExperimentFact; models: { modelId: string; step: number }[] };
+    }
 );
 
 const initialState = (): RunState => ({
@@ -111,7 +114,11 @@ function decideCreate(command: Extract<RunCommand, { type: 'CreateRun' }>, state
       `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${command.data.runName}', mlflow.runName='${taggedName}').`,
     );
   }
-  const runName = checkLength('Run name', LIMITS.runName, command.data.runName || taggedName || command.data.generatedName);
+  const runName = checkLength(
+    'Run name',
+    LIMITS.runName,
+    command.data.runName || taggedName || command.data.generatedName,
+  );
   const otherTags = tags.filter((tag) => tag.key !== RUN_NAME_TAG);
   return [
     {
@@ -151,7 +158,8 @@ function decideLogData(command: Extract<RunCommand, { type: 'LogRunData' }>, sta
   if (metrics.length === 0 && newParams.length === 0 && tags.length === 0) return [];
   const events: RunEvent[] = [{ type: 'RunDataLogged', data: { runId, metrics, params: newParams, tags } }];
   const renamed = tags.filter((t) => t.key === RUN_NAME_TAG).pop();
-  if (renamed && renamed.value !== '' && renamed.value !== state.runName) events.push({ type: 'RunRenamed', data: { runId, runName: renamed.value } });
+  if (renamed && renamed.value !== '' && renamed.value !== state.runName)
+    events.push({ type: 'RunRenamed', data: { runId, runName: renamed.value } });
   return events;
 }
 
@@ -185,7 +193,10 @@ function decide(command: RunCommand, state: RunState): RunEvent[] {
       requireActiveRun(state, runId, experiment);
       const events: RunEvent[] = [];
       if (status !== undefined || endTime !== undefined) {
-        events.push({ type: 'RunStatusChanged', data: { runId, status: status ?? state.status, endTime: endTime ?? null } });
+        events.push({
+          type: 'RunStatusChanged',
+          data: { runId, status: status ?? state.status, endTime: endTime ?? null },
+        });
       }
       if (runName && runName !== state.runName) {
         events.push({ type: 'RunRenamed', data: { runId, runName: checkLength('Run name', LIMITS.runName, runName) } });
@@ -195,12 +206,22 @@ function decide(command: RunCommand, state: RunState): RunEvent[] {
     case 'DeleteRun': {
       requireRun(state, command.data.runId);
       if (state.lifecycleStage === 'deleted') return [];
-      return [{ type: 'RunDeleted', data: { runId: state.runId, experimentId: state.experimentId, time: command.metadata.now } }];
+      return [
+        {
+          type: 'RunDeleted',
+          data: { runId: state.runId, experimentId: state.experimentId, time: command.metadata.now },
+        },
+      ];
     }
     case 'RestoreRun': {
       requireRun(state, command.data.runId);
       if (state.lifecycleStage === 'active') return [];
-      return [{ type: 'RunRestored', data: { runId: state.runId, experimentId: state.experimentId, time: command.metadata.now } }];
+      return [
+        {
+          type: 'RunRestored',
+          data: { runId: state.runId, experimentId: state.experimentId, time: command.metadata.now },
+        },
+      ];
     }
     case 'LogRunData':
       return decideLogData(command, state);

@@ -39,7 +39,10 @@ export type RunCreated = DomainEvent<
     tags: Tag[];
   }
 >;
-export type RunStatusChanged = DomainEvent<'RunStatusChanged', { runId: string; status: RunStatus; endTime: number | null }>;
+export type RunStatusChanged = DomainEvent<
+  'RunStatusChanged',
+  { runId: string; status: RunStatus; endTime: number | null }
+>;
 export type RunRenamed = DomainEvent<'RunRenamed', { runId: string; runName: string }>;
 export type RunDeleted = DomainEvent<'RunDeleted', { runId: string; experimentId: string; time: number }>;
 export type RunRestored = DomainEvent<'RunRestored', { runId: string; experimentId: string; time: number }>;
@@ -53,7 +56,10 @@ export type RunInputsLogged = DomainEvent<
   'RunInputsLogged',
   { runId: string; experimentId: string; datasets: DatasetInput[]; modelIds: string[] }
 >;
-export type RunOutputsLogged = DomainEvent<'RunOutputsLogged', { runId: string; models: { modelId: string; step: number }[] }>;
+export type RunOutputsLogged = DomainEvent<
+  'RunOutputsLogged',
+  { runId: string; models: { modelId: string; step: number }[] }
+>;
 
 export type RunEvent =
   | RunCreated

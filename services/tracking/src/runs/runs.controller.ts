@@ -10,16 +10,28 @@ import {
   LogMetricDto,
   LogOutputsDto,
   LogParamDto,
+  MetricDto,
   RunRefDto,
   SearchRunsDto,
   SetTagDto,
   UpdateRunDto,
 } from './runs.dto';
+import { MetricInput } from './run.decider';
 import { RunsQueries } from './runs.queries';
 import { RunsService } from './runs.service';
 
 const tags = (list: Array<{ key: string; value?: string }> | undefined) =>
   (list ?? []).map((t) => ({ key: t.key, value: t.value ?? '' }));
+
+const metricInput = (m: MetricDto): MetricInput => ({
+  key: m.key,
+  value: m.value,
+  timestamp: m.timestamp,
+  step: m.step ?? 0,
+  ...(m.model_id ? { modelId: m.model_id } : {}),
+  ...(m.dataset_name ? { datasetName: m.dataset_name } : {}),
+  ...(m.dataset_digest ? { datasetDigest: m.dataset_digest } : {}),
+});
 
 @Controller(mlflowRoutes('runs'))
 export class RunsController {
@@ -32,7 +44,13 @@ export class RunsController {
   @HttpCode(200)
   async create(@Body() dto: CreateRunDto, @RequestMeta() meta: CommandMetadata) {
     const runId = await this.runs.create(
-      { experimentId: dto.experiment_id, userId: dto.user_id, runName: dto.run_name, startTime: dto.start_time, tags: tags(dto.tags) },
+      {
+        experimentId: dto.experiment_id,
+        userId: dto.user_id,
+        runName: dto.run_name,
+        startTime: dto.start_time,
+        tags: tags(dto.tags),
+      },
       meta,
     );
     return { run: await this.queries.get(runId) };
@@ -67,16 +85,7 @@ export class RunsController {
   @Post('log-metric')
   @HttpCode(200)
   async logMetric(@Body() dto: LogMetricDto, @RequestMeta() meta: CommandMetadata) {
-    const metric = {
-      key: dto.key,
-      value: dto.value,
-      timestamp: dto.timestamp,
-      step: dto.step ?? 0,
-      ...(dto.model_id ? { modelId: dto.model_id } : {}),
-      ...(dto.dataset_name ? { datasetName: dto.dataset_name } : {}),
-      ...(dto.dataset_digest ? { datasetDigest: dto.dataset_digest } : {}),
-    };
-    await this.runs.logData(dto.runId, { metrics: [metric], params: [], tags: [] }, meta);
+    await this.runs.logData(dto.runId, { metrics: [metricInput(dto)], params: [], tags: [] }, meta);
     return {};
   }
 
@@ -104,15 +113,7 @@ export class RunsController {
   @Post('log-batch')
   @HttpCode(200)
   async logBatch(@Body() dto: LogBatchDto, @RequestMeta() meta: CommandMetadata) {
-    const metrics = (dto.metrics ?? []).map((m) => ({
-      key: m.key,
-      value: m.value,
-      timestamp: m.timestamp,
-      step: m.step ?? 0,
-      ...(m.model_id ? { modelId: m.model_id } : {}),
-      ...(m.dataset_name ? { datasetName: m.dataset_name } : {}),
-      ...(m.dataset_digest ? { datasetDigest: m.dataset_digest } : {}),
-    }));
+    const metrics = (dto.metrics ?? []).map(metricInput);
     await this.runs.logData(dto.runId, { metrics, params: tags(dto.params), tags: tags(dto.tags) }, meta);
     return {};
   }
@@ -129,14 +130,23 @@ export class RunsController {
       ...(input.dataset.profile !== undefined ? { profile: input.dataset.profile } : {}),
       tags: tags(input.tags),
     }));
-    await this.runs.logInputs(dto.runId, datasets, (dto.models ?? []).map((m) => m.model_id), meta);
+    await this.runs.logInputs(
+      dto.runId,
+      datasets,
+      (dto.models ?? []).map((m) => m.model_id),
+      meta,
+    );
     return {};
   }
 
   @Post('outputs')
   @HttpCode(200)
   async logOutputs(@Body() dto: LogOutputsDto, @RequestMeta() meta: CommandMetadata) {
-    await this.runs.logOutputs(dto.runId, dto.models.map((m) => ({ modelId: m.model_id, step: m.step })), meta);
+    await this.runs.logOutputs(
+      dto.runId,
+      dto.models.map((m) => ({ modelId: m.model_id, step: m.step })),
+      meta,
+    );
     return {};
   }
 

@@ -50,7 +50,8 @@ export class MetricDto {
   @StringField() dataset_digest?: string;
 }
 
-export class LogMetricDto extends RunRefDto {
+/** log-metric takes one metric's fields next to the run reference. */
+export class LogMetricDto extends RunRefDto implements MetricDto {
   @StringField('required') key!: string;
   @DoubleField('required') value!: number;
   @Int64Field('required') timestamp!: number;

@@ -71,7 +71,8 @@ const ATTRIBUTE_COLUMNS: Record<string, string> = {
   lifecycle_stage: RUN_LIFECYCLE,
 };
 
-const metricKeyId = (key: string, params: SqlParams) => `(SELECT key_id FROM tracking.metric_keys WHERE key = ${params.add(key)})`;
+const metricKeyId = (key: string, params: SqlParams) =>
+  `(SELECT key_id FROM tracking.metric_keys WHERE key = ${params.add(key)})`;
 
 function attributeColumn(key: string): string {
   const column = ATTRIBUTE_COLUMNS[key];
@@ -112,9 +113,13 @@ function orderSql(term: OrderTerm, params: SqlParams): string[] {
       return [`(${value} IS NULL)`, `(${value} = 'NaN'::float8)`, `${value} ${direction}`];
     }
     case 'param':
-      return [`(SELECT p.value FROM tracking.params p WHERE p.run_key = r.run_key AND p.key = ${params.add(term.key)}) ${direction} NULLS LAST`];
+      return [
+        `(SELECT p.value FROM tracking.params p WHERE p.run_key = r.run_key AND p.key = ${params.add(term.key)}) ${direction} NULLS LAST`,
+      ];
     case 'tag':
-      return [`(SELECT t.value FROM tracking.run_tags t WHERE t.run_key = r.run_key AND t.key = ${params.add(term.key)}) ${direction} NULLS LAST`];
+      return [
+        `(SELECT t.value FROM tracking.run_tags t WHERE t.run_key = r.run_key AND t.key = ${params.add(term.key)}) ${direction} NULLS LAST`,
+      ];
     default:
       return [`${attributeColumn(term.key)} ${direction} NULLS LAST`];
   }

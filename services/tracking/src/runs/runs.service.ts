@@ -29,7 +29,11 @@ export class RunsService {
     const experimentId = request.experimentId || DEFAULT_EXPERIMENT_ID;
     const row = await this.experiments.findRow(experimentId);
     const runId = randomUUID().replace(/-/g, '');
-    const experiment: ExperimentFact = { experimentId, found: row !== undefined, lifecycleStage: row?.lifecycle_stage ?? 'active' };
+    const experiment: ExperimentFact = {
+      experimentId,
+      found: row !== undefined,
+      lifecycleStage: row?.lifecycle_stage ?? 'active',
+    };
     await this.execute(runId, {
       type: 'CreateRun',
       data: {
@@ -47,7 +51,11 @@ export class RunsService {
     return runId;
   }
 
-  async update(runId: string, changes: { status?: RunStatus; endTime?: number; runName?: string }, metadata: CommandMetadata) {
+  async update(
+    runId: string,
+    changes: { status?: RunStatus; endTime?: number; runName?: string },
+    metadata: CommandMetadata,
+  ) {
     await this.withExperiment(runId, 'UpdateRun', changes, metadata);
   }
 
@@ -59,7 +67,11 @@ export class RunsService {
     await this.execute(runId, { type: 'RestoreRun', data: { runId }, metadata });
   }
 
-  async logData(runId: string, data: { metrics: MetricInput[]; params: Tag[]; tags: Tag[] }, metadata: CommandMetadata) {
+  async logData(
+    runId: string,
+    data: { metrics: MetricInput[]; params: Tag[]; tags: Tag[] },
+    metadata: CommandMetadata,
+  ) {
     await this.withExperiment(runId, 'LogRunData', data, metadata);
   }
 
@@ -76,12 +88,9 @@ export class RunsService {
   }
 
   /** Runs follow their experiment's lifecycle, which lives in another stream: look it up and pass it in. */
-  private async withExperiment<T extends 'UpdateRun' | 'LogRunData' | 'DeleteRunTag' | 'LogRunInputs' | 'LogRunOutputs'>(
-    runId: string,
-    type: T,
-    data: WithoutContext<T>,
-    metadata: CommandMetadata,
-  ): Promise<void> {
+  private async withExperiment<
+    T extends 'UpdateRun' | 'LogRunData' | 'DeleteRunTag' | 'LogRunInputs' | 'LogRunOutputs',
+  >(runId: string, type: T, data: WithoutContext<T>, metadata: CommandMetadata): Promise<void> {
     const { rows } = await this.db.query<{ experiment_id: string; lifecycle_stage: 'active' | 'deleted' }>(
       `SELECT e.experiment_id::text AS experiment_id, e.lifecycle_stage FROM tracking.runs r
        JOIN tracking.experiments e ON e.experiment_id = r.experiment_id WHERE r.run_id = $1`,

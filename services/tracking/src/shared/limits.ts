@@ -37,7 +37,8 @@ function resolvesElsewhere(name: string): boolean {
 
 /** Metric, param and tag keys: MLflow's character set, and no name that resolves to another path. */
 export function validateName(name: string): void {
-  const invalid = (reason: string) => invalidParameter(`Invalid value "${name}" for parameter 'key' supplied: ${reason}`);
+  const invalid = (reason: string) =>
+    invalidParameter(`Invalid value "${name}" for parameter 'key' supplied: ${reason}`);
   if (!VALID_NAME.test(name)) throw invalid(BAD_CHARACTERS);
   if (resolvesElsewhere(name)) {
     throw invalid(
