@@ -293,6 +293,21 @@ describe('tracking API on real Postgres and Kafka', () => {
           'INVALID_PARAMETER_VALUE',
           'size limit',
         ],
+        [
+          'a non-JSON content type',
+          () =>
+            app
+              .inject({
+                method: 'POST',
+                url: '/api/2.0/mlflow/runs/search',
+                payload: '{}',
+                headers: { 'content-type': 'text/plain' },
+              })
+              .then((r) => ({ status: r.statusCode, json: r.json() })),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'Content-Type must be one of',
+        ],
         ['an unknown route', () => post('runs/teleport', { run_id: runId }), 404, 'ENDPOINT_NOT_FOUND', 'endpoint'],
       ];
     for (const [name, send, status, code, fragment] of cases) {

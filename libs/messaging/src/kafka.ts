@@ -1,4 +1,4 @@
-import { Admin, Kafka, logLevel, LogEntry } from 'kafkajs';
+import { Admin, ConfigResourceTypes, Kafka, logLevel, LogEntry } from 'kafkajs';
 import { Logger } from '../../platform/src/logger';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -34,15 +34,22 @@ export const MAX_EVENT_BYTES = 32 * 1024 * 1024;
  * topic right after auto-creation fails transiently on KRaft ("does not host this topic-partition").
  */
 export async function ensureTopics(admin: Admin, topics: string[], numPartitions: number): Promise<void> {
+  const wanted = [...new Set(topics)];
   const existing = new Set(await admin.listTopics());
-  const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
-  if (missing.length === 0) return;
-  await admin.createTopics({
-    topics: missing.map((topic) => ({
-      topic,
-      numPartitions,
-      configEntries: [{ name: 'max.message.bytes', value: String(MAX_EVENT_BYTES) }],
-    })),
-    waitForLeaders: true,
-  });
+  const maxMessageBytes = [{ name: 'max.message.bytes', value: String(MAX_EVENT_BYTES) }];
+  const missing = wanted.filter((topic) => !existing.has(topic));
+  if (missing.length > 0) {
+    await admin.createTopics({
+      topics: missing.map((topic) => ({ topic, numPartitions, configEntries: maxMessageBytes })),
+      waitForLeaders: true,
+    });
+  }
+  const present = wanted.filter((topic) => existing.has(topic));
+  if (present.length > 0) {
+    // Topics created before this limit existed (or by hand) are brought up to it.
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configEntries: maxMessageBytes })),
+    });
+  }
 }

@@ -20,24 +20,29 @@ export function routingTable(trackingUrl: string): Route[] {
 
 /**
  * Forwards each owned path to its service with the request id the gateway assigned, and answers
- * MLflow's 503 when the service cannot be reached (the client retries that, as it should).
+ * MLflow's 503 when the service cannot be reached (the client retries that, as it should). Bodies
+ * pass through as streams: the owning service parses and validates them, once.
  */
 export async function registerRoutes(fastify: FastifyInstance, routes: Route[]): Promise<void> {
-  await fastify.register(replyFrom, { http: { requestOptions: { timeout: 120_000 } } });
-  for (const route of routes) {
-    for (const prefix of route.prefixes) {
-      fastify.all(`${prefix}*`, (request, reply) =>
-        reply.from(`${route.upstream}${request.url}`, {
-          rewriteRequestHeaders: (_req, headers) => ({ ...headers, 'x-request-id': String(request.id) }),
-          onError: (errorReply) => {
-            const error = new MlflowError('TEMPORARILY_UNAVAILABLE', `Service at ${route.upstream} is unavailable`);
-            void errorReply
-              .status(error.httpStatus)
-              .header('content-type', 'application/json')
-              .send(JSON.stringify(error.toJSON()));
-          },
-        }),
-      );
+  await fastify.register(async (proxy) => {
+    proxy.removeAllContentTypeParsers();
+    proxy.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    await proxy.register(replyFrom, { http: { requestOptions: { timeout: 120_000 } } });
+    for (const route of routes) {
+      for (const prefix of route.prefixes) {
+        proxy.all(`${prefix}*`, (request, reply) =>
+          reply.from(`${route.upstream}${request.url}`, {
+            rewriteRequestHeaders: (_req, headers) => ({ ...headers, 'x-request-id': String(request.id) }),
+            onError: (errorReply) => {
+              const error = new MlflowError('TEMPORARILY_UNAVAILABLE', `Service at ${route.upstream} is unavailable`);
+              void errorReply
+                .status(error.httpStatus)
+                .header('content-type', 'application/json')
+                .send(JSON.stringify(error.toJSON()));
+            },
+          }),
+        );
+      }
     }
-  }
+  });
 }

@@ -43,7 +43,8 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   });
   const fastify = app.getHttpAdapter().getInstance();
 
-  // MLflow reads a missing body as {} and decodes a double-encoded JSON string twice.
+  // MLflow's API takes JSON only; a missing body reads as {}, a double-encoded JSON string is decoded twice.
+  fastify.removeContentTypeParser('text/plain');
   fastify.addContentTypeParser(
     'application/json',
     { parseAs: 'string', bodyLimit: options.bodyLimitBytes },

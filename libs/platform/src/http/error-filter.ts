@@ -28,6 +28,12 @@ export function toMlflowError(error: unknown): MlflowError {
   ) {
     return new MlflowError('INVALID_PARAMETER_VALUE', 'Request body exceeds the size limit');
   }
+  if (
+    (error as { statusCode?: number }).statusCode === 415 ||
+    (error instanceof HttpException && error.getStatus() === 415)
+  ) {
+    return new MlflowError('INVALID_PARAMETER_VALUE', "Bad Request. Content-Type must be one of ['application/json']");
+  }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     if (status === 404) return new MlflowError('ENDPOINT_NOT_FOUND', 'No API endpoint matches this request');
@@ -45,7 +51,6 @@ export function toMlflowError(error: unknown): MlflowError {
 function fastifyRequestError(error: FastifyLikeError): MlflowError {
   const byCode: Record<string, [ErrorCode, string]> = {
     FST_ERR_CTP_BODY_TOO_LARGE: ['INVALID_PARAMETER_VALUE', 'Request body exceeds the size limit'],
-    FST_ERR_CTP_INVALID_MEDIA_TYPE: ['INVALID_PARAMETER_VALUE', "Content-Type must be one of ['application/json']"],
     FST_ERR_CTP_EMPTY_JSON_BODY: ['INVALID_PARAMETER_VALUE', 'Request body is empty'],
     FST_ERR_CTP_INVALID_JSON_BODY: ['INVALID_PARAMETER_VALUE', `Malformed JSON body: ${error.message}`],
   };
