@@ -99,43 +99,90 @@ function parseArgs(argv: string[]): Options {
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg, undefined];
     const value = () => inline ?? argv[++i];
     switch (flag) {
       case '--shape': {
         const v = value();
-        if (v !== 'distributed' && v !== 'embedded') throw new UsageError(`--shape must be distributed or embedded, got ${v}`);
+        if (v !== 'distributed' && v !== 'embedded')
+          throw new UsageError(`--shape must be distributed or embedded, got ${v}`);
         o.shape = v;
         break;
       }
-      case '--url': o.url = value(); break;
-      case '--port': o.port = int(flag, value(), 1024, 65000); break;
-      case '--runs': o.runs = int(flag, value(), 1, 100_000); break;
-      case '--clients': o.clients = int(flag, value(), 1, 256); break;
-      case '--ingest-batches': o.ingestBatches = int(flag, value(), 0, 1_000_000); break;
-      case '--keys': o.keys = int(flag, value(), 1, 1000); break;
-      case '--steps': o.steps = int(flag, value(), 1, 1000); break;
-      case '--warmup-batches': o.warmupBatches = int(flag, value(), 0, 10_000); break;
-      case '--verify-runs': o.verifyRuns = int(flag, value(), 0, 100_000); break;
-      case '--search-runs': o.searchRuns = int(flag, value(), 1, 1_000_000); break;
-      case '--search-reps': o.searchReps = int(flag, value(), 1, 100_000); break;
-      case '--search-readers': o.searchReaders = int(flag, value(), 1, 256); break;
-      case '--setup-concurrency': o.setupConcurrency = int(flag, value(), 1, 256); break;
+      case '--url':
+        o.url = value();
+        break;
+      case '--port':
+        o.port = int(flag, value(), 1024, 65000);
+        break;
+      case '--runs':
+        o.runs = int(flag, value(), 1, 100_000);
+        break;
+      case '--clients':
+        o.clients = int(flag, value(), 1, 256);
+        break;
+      case '--ingest-batches':
+        o.ingestBatches = int(flag, value(), 0, 1_000_000);
+        break;
+      case '--keys':
+        o.keys = int(flag, value(), 1, 1000);
+        break;
+      case '--steps':
+        o.steps = int(flag, value(), 1, 1000);
+        break;
+      case '--warmup-batches':
+        o.warmupBatches = int(flag, value(), 0, 10_000);
+        break;
+      case '--verify-runs':
+        o.verifyRuns = int(flag, value(), 0, 100_000);
+        break;
+      case '--search-runs':
+        o.searchRuns = int(flag, value(), 1, 1_000_000);
+        break;
+      case '--search-reps':
+        o.searchReps = int(flag, value(), 1, 100_000);
+        break;
+      case '--search-readers':
+        o.searchReaders = int(flag, value(), 1, 256);
+        break;
+      case '--setup-concurrency':
+        o.setupConcurrency = int(flag, value(), 1, 256);
+        break;
       case '--only': {
         const v = value();
         if (v !== 'ingest' && v !== 'search') throw new UsageError(`--only must be ingest or search, got ${v}`);
         o.only = v;
         break;
       }
-      case '--time-limit': o.timeLimitSeconds = int(flag, value(), 1, 86_400); break;
-      case '--request-timeout': o.requestTimeoutMs = int(flag, value(), 100, 3_600_000); break;
-      case '--no-pin': o.pin = false; break;
-      case '--no-fresh-db': o.freshDb = false; break;
-      case '--keep-db': o.keepDb = true; break;
-      case '--keep-data': o.keepData = true; break;
-      case '--no-analyze': o.analyze = false; break;
-      case '--cpu-prof': o.cpuProf = true; break;
-      case '--out': o.out = value(); break;
+      case '--time-limit':
+        o.timeLimitSeconds = int(flag, value(), 1, 86_400);
+        break;
+      case '--request-timeout':
+        o.requestTimeoutMs = int(flag, value(), 100, 3_600_000);
+        break;
+      case '--no-pin':
+        o.pin = false;
+        break;
+      case '--no-fresh-db':
+        o.freshDb = false;
+        break;
+      case '--keep-db':
+        o.keepDb = true;
+        break;
+      case '--keep-data':
+        o.keepData = true;
+        break;
+      case '--no-analyze':
+        o.analyze = false;
+        break;
+      case '--cpu-prof':
+        o.cpuProf = true;
+        break;
+      case '--out':
+        o.out = value();
+        break;
       case '-h':
       case '--help':
         console.log(USAGE);
@@ -148,7 +195,8 @@ function parseArgs(argv: string[]): Options {
   if (o.keys * o.steps > 1000) throw new UsageError('--keys x --steps must be at most 1000 (MLflow batch limit)');
   if (o.url !== undefined) {
     const u = new URL(o.url);
-    if (u.protocol !== 'http:' || !isLoopback(u.hostname)) throw new UsageError('--url must be http://127.0.0.1:PORT (loopback only)');
+    if (u.protocol !== 'http:' || !isLoopback(u.hostname))
+      throw new UsageError('--url must be http://127.0.0.1:PORT (loopback only)');
     o.url = `${u.protocol}//${u.host}`;
   }
   return o;
@@ -215,7 +263,9 @@ function log(message: string): void {
 }
 
 const fmt = (n: number, digits = 0) =>
-  Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a';
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : 'n/a';
 
 // ------------------------------------------------------------------------------------------ HTTP
 
@@ -244,14 +294,19 @@ class Client {
       return { status: response.status, ms: performance.now() - t0, body };
     } catch (error) {
       // status 0: no HTTP answer (connection refused, reset, timeout)
-      return { status: 0, ms: performance.now() - t0, body: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+      return {
+        status: 0,
+        ms: performance.now() - t0,
+        body: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      };
     }
   }
 
   /** A request that must succeed: setup steps and correctness reads. */
   async json<T>(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<T> {
     const reply = await this.send(method, path, payload);
-    if (reply.status !== 200) throw new BenchError(`${method} ${path} answered ${reply.status}: ${reply.body.slice(0, 300)}`);
+    if (reply.status !== 200)
+      throw new BenchError(`${method} ${path} answered ${reply.status}: ${reply.body.slice(0, 300)}`);
     return JSON.parse(reply.body) as T;
   }
 }
@@ -272,7 +327,12 @@ class ErrorLog {
 }
 
 /** Runs `work(i)` for i in [0, count) on `concurrency` workers; stops taking new items after the deadline. */
-async function pool(count: number, concurrency: number, deadline: number, work: (i: number) => Promise<void>): Promise<number> {
+async function pool(
+  count: number,
+  concurrency: number,
+  deadline: number,
+  work: (i: number) => Promise<void>,
+): Promise<number> {
   let next = 0;
   let done = 0;
   const worker = async () => {
@@ -331,6 +391,13 @@ function allPids(): number[] {
     .map(Number);
 }
 
+function machineBusySeconds(): number {
+  const fields = (/^cpu\s+(.*)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1] ?? '').split(/\s+/).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user)
+  const busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7];
+  return busy / clockTicks;
+}
+
 /** CPU seconds of a process group: live members' own time plus what the root reaped from dead children. */
 function cpuSeconds(pids: number[], includeReaped: number[] = []): number {
   let ticks = 0;
@@ -350,7 +417,12 @@ function findInfra(pgPort: number | undefined): Infra {
   for (const pid of allPids()) {
     const cmd = cmdline(pid);
     if (infra.kafka === undefined && cmd.includes('kafka.Kafka ')) infra.kafka = pid;
-    if (infra.postmaster === undefined && pgPort !== undefined && /\/postgres /.test(cmd) && cmd.includes(`-p ${pgPort}`)) {
+    if (
+      infra.postmaster === undefined &&
+      pgPort !== undefined &&
+      /\/postgres /.test(cmd) &&
+      cmd.includes(`-p ${pgPort}`)
+    ) {
       infra.postmaster = pid;
     }
   }
@@ -363,6 +435,8 @@ function postgresPids(postmaster: number): number[] {
 
 interface CpuSnapshot {
   at: number;
+  /** Busy CPU seconds of the whole machine (all processes, kernel included), from /proc/stat. */
+  machineBusy: number;
   logbook: Record<string, number>;
   postgres?: number;
   kafka?: number;
@@ -401,8 +475,10 @@ function createSampler(procs: ProcInfo[], infra: Infra): Sampler {
       const usage = process.cpuUsage();
       return {
         at: performance.now(),
+        machineBusy: machineBusySeconds(),
         logbook,
-        postgres: infra.postmaster !== undefined ? cpuSeconds(postgresPids(infra.postmaster), [infra.postmaster]) : undefined,
+        postgres:
+          infra.postmaster !== undefined ? cpuSeconds(postgresPids(infra.postmaster), [infra.postmaster]) : undefined,
         kafka: infra.kafka !== undefined ? cpuSeconds([infra.kafka]) : undefined,
         generator: (usage.user + usage.system) / 1e6,
       };
@@ -429,6 +505,9 @@ function createSampler(procs: ProcInfo[], infra: Infra): Sampler {
 
 interface CpuDelta {
   wallSeconds: number;
+  /** Busy CPU seconds of the whole machine in the window, and what is left after ours (other users' load). */
+  machineBusySeconds: number;
+  otherSeconds: number;
   logbookSeconds: Record<string, number>;
   logbookTotalSeconds: number;
   postgresSeconds?: number;
@@ -440,10 +519,15 @@ function cpuDelta(a: CpuSnapshot, b: CpuSnapshot): CpuDelta {
   const r = (n: number) => Math.round(n * 100) / 100;
   const logbookSeconds: Record<string, number> = {};
   for (const name of Object.keys(b.logbook)) logbookSeconds[name] = r(b.logbook[name] - (a.logbook[name] ?? 0));
+  const logbookTotal = Object.values(logbookSeconds).reduce((x, y) => x + y, 0);
+  const ours =
+    logbookTotal + (b.postgres ?? 0) - (a.postgres ?? 0) + (b.kafka ?? 0) - (a.kafka ?? 0) + b.generator - a.generator;
   return {
     wallSeconds: r((b.at - a.at) / 1000),
+    machineBusySeconds: r(b.machineBusy - a.machineBusy),
+    otherSeconds: r(Math.max(0, b.machineBusy - a.machineBusy - ours)),
     logbookSeconds,
-    logbookTotalSeconds: r(Object.values(logbookSeconds).reduce((x, y) => x + y, 0)),
+    logbookTotalSeconds: r(logbookTotal),
     ...(a.postgres !== undefined && b.postgres !== undefined ? { postgresSeconds: r(b.postgres - a.postgres) } : {}),
     ...(a.kafka !== undefined && b.kafka !== undefined ? { kafkaSeconds: r(b.kafka - a.kafka) } : {}),
     generatorSeconds: r(b.generator - a.generator),
@@ -463,13 +547,33 @@ interface Server {
   pgPort?: number;
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): { code: number; stdout: string; stderr: string } {
-  const result = spawnSync(command, args, { env, encoding: 'utf8', timeout: timeoutMs, cwd: REPO, maxBuffer: 64 * 1024 * 1024 });
-  return { code: result.status ?? -1, stdout: result.stdout ?? '', stderr: `${result.stderr ?? ''}${result.error ? String(result.error) : ''}` };
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(command, args, {
+    env,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    cwd: REPO,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return {
+    code: result.status ?? -1,
+    stdout: result.stdout ?? '',
+    stderr: `${result.stderr ?? ''}${result.error ? String(result.error) : ''}`,
+  };
 }
 
 function psql(url: string, sql: string, timeoutMs = 600_000): string {
-  const result = run('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql], process.env, timeoutMs);
+  const result = run(
+    'psql',
+    ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql],
+    process.env,
+    timeoutMs,
+  );
   if (result.code !== 0) throw new BenchError(`psql failed (${sql.slice(0, 80)}): ${result.stderr.trim()}`);
   return result.stdout.trim();
 }
@@ -494,14 +598,19 @@ function infraEnvironment(): { DATABASE_URL: string; KAFKA_BROKERS: string } {
     log('DATABASE_URL/KAFKA_BROKERS not set: bash deploy/local/infra.sh up (may take minutes the first time)');
     const up = run('bash', [`${REPO}/deploy/local/infra.sh`, 'up'], process.env, 20 * 60_000);
     if (up.code !== 0) throw new BenchError(`deploy/local/infra.sh up failed:\n${up.stderr.slice(-2000)}`);
-    env = { ...parseEnvFile(`${REPO}/.logbook/infra/env`), ...Object.fromEntries(Object.entries(env).filter(([, v]) => v)) };
+    env = {
+      ...parseEnvFile(`${REPO}/.logbook/infra/env`),
+      ...Object.fromEntries(Object.entries(env).filter(([, v]) => v)),
+    };
   }
   const databaseUrl = env.DATABASE_URL as string;
   const brokers = env.KAFKA_BROKERS as string;
   if (!databaseUrl || !brokers) throw new BenchError('DATABASE_URL/KAFKA_BROKERS still unknown after infra.sh up');
-  if (!isLoopback(new URL(databaseUrl).hostname)) throw new BenchError(`DATABASE_URL must point at 127.0.0.1, got ${databaseUrl}`);
+  if (!isLoopback(new URL(databaseUrl).hostname))
+    throw new BenchError(`DATABASE_URL must point at 127.0.0.1, got ${databaseUrl}`);
   for (const broker of brokers.split(',')) {
-    if (!isLoopback(broker.split(':')[0])) throw new BenchError(`KAFKA_BROKERS must point at 127.0.0.1, got ${brokers}`);
+    if (!isLoopback(broker.split(':')[0]))
+      throw new BenchError(`KAFKA_BROKERS must point at 127.0.0.1, got ${brokers}`);
   }
   return { DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers };
 }
@@ -540,6 +649,7 @@ async function startServer(o: Options, stamp: string): Promise<Server> {
     env.LOGBOOK_CPU_PROF_DIR = `${stateDir}/prof`;
   }
   const server: Server = { url: '', shape: o.shape, stateDir, procs: [] };
+  activeServer = server; // from here on, a failure stops whatever was started and drops the fresh database
   if (o.shape === 'distributed') {
     const infra = infraEnvironment();
     env.KAFKA_BROKERS = infra.KAFKA_BROKERS;
@@ -560,7 +670,6 @@ async function startServer(o: Options, stamp: string): Promise<Server> {
     env.LOGBOOK_KAFKA_CLIENT_ID = `logbook-bench-${stamp.replace(/\D/g, '')}`;
   }
   const port = await choosePort(o.port, o.shape === 'distributed' ? 2 : 1);
-  activeServer = server;
   log(`starting Logbook (${o.shape}) on 127.0.0.1:${port}, state in ${stateDir}`);
   const start = run('bash', [`${REPO}/test/support/shapes.sh`, 'start', o.shape, String(port), stateDir], env, 180_000);
   if (start.code !== 0) throw new BenchError(`shapes.sh start ${o.shape} failed:\n${start.stderr.slice(-3000)}`);
@@ -595,8 +704,16 @@ function pinSelf(cpu: number): string {
 // ------------------------------------------------------------------------------------------ workload 1: ingest
 
 const METRIC_KEYS = [
-  'loss', 'accuracy', 'val_loss', 'val_accuracy', 'learning_rate',
-  'grad_norm', 'throughput', 'epoch_time', 'gpu_util', 'memory_gb',
+  'loss',
+  'accuracy',
+  'val_loss',
+  'val_accuracy',
+  'learning_rate',
+  'grad_norm',
+  'throughput',
+  'epoch_time',
+  'gpu_util',
+  'memory_gb',
 ];
 
 const metricKey = (k: number) => (k < METRIC_KEYS.length ? METRIC_KEYS[k] : `metric_${k}`);
@@ -622,7 +739,8 @@ function batchBody(plan: IngestPlan, run: number, k: number, runId: string): str
   for (let s = 0; s < plan.steps; s++) {
     const step = k * plan.steps + s;
     const timestamp = stepTimestamp(plan, run, step);
-    for (let key = 0; key < plan.keys; key++) metrics.push({ key: metricKey(key), value: metricValue(run, key, step), timestamp, step });
+    for (let key = 0; key < plan.keys; key++)
+      metrics.push({ key: metricKey(key), value: metricValue(run, key, step), timestamp, step });
   }
   return JSON.stringify({ run_id: runId, metrics });
 }
@@ -639,6 +757,8 @@ interface IngestResult {
   wallSeconds: number;
   pointsPerSecond: number;
   latencyMs: LatencyStats;
+  /** Points/s per full 5-second window of the run: how steady the rate was. */
+  windows: { seconds: number; count: number; min: number; median: number; max: number };
   errors: { total: number; byStatus: Record<string, number>; samples: string[] };
   truncatedByTimeLimit: boolean;
   cpu?: CpuDelta & { logbookCpuSecondsPer1kPoints: number; allServerCpuSecondsPer1kPoints?: number };
@@ -650,11 +770,21 @@ interface IngestResult {
   verification: { runsChecked: number; historiesChecked: number; failures: string[] };
 }
 
-async function ingestWorkload(client: Client, o: Options, sampler: Sampler | undefined, server: Server, stamp: string): Promise<IngestResult> {
+async function ingestWorkload(
+  client: Client,
+  o: Options,
+  sampler: Sampler | undefined,
+  server: Server,
+  stamp: string,
+): Promise<IngestResult> {
   const deadlineFor = () => performance.now() + o.timeLimitSeconds * 1000;
-  const { experiment_id: experimentId } = await client.json<{ experiment_id: string }>('POST', '/api/2.0/mlflow/experiments/create', {
-    name: `bench-ingest-${stamp}`,
-  });
+  const { experiment_id: experimentId } = await client.json<{ experiment_id: string }>(
+    'POST',
+    '/api/2.0/mlflow/experiments/create',
+    {
+      name: `bench-ingest-${stamp}`,
+    },
+  );
   log(`ingest: creating ${o.runs} runs in experiment ${experimentId}`);
   const runIds: string[] = new Array(o.runs);
   const baseTs = Date.now() - 3_600_000;
@@ -684,6 +814,7 @@ async function ingestWorkload(client: Client, o: Options, sampler: Sampler | und
   const okBatches: Set<number>[] = runIds.map(() => new Set<number>());
   const latencies: number[] = [];
   const errors = new ErrorLog();
+  const completions: number[] = [];
   let bytes = 0;
   let sent = 0;
   log(`ingest: ${o.ingestBatches} batches x ${pointsPerBatch} points, ${o.clients} clients, ${o.runs} runs`);
@@ -700,8 +831,10 @@ async function ingestWorkload(client: Client, o: Options, sampler: Sampler | und
     sent++;
     const reply = await client.send('POST', '/api/2.0/mlflow/runs/log-batch', body);
     latencies.push(reply.ms);
-    if (reply.status === 200) okBatches[run].add(k);
-    else errors.add(`log-batch run ${run} batch ${k}`, reply);
+    if (reply.status === 200) {
+      okBatches[run].add(k);
+      completions.push(performance.now() - t0);
+    } else errors.add(`log-batch run ${run} batch ${k}`, reply);
   });
   const wall = (performance.now() - t0) / 1000;
   const cpuAfter = sampler?.cpu();
@@ -720,6 +853,7 @@ async function ingestWorkload(client: Client, o: Options, sampler: Sampler | und
     wallSeconds: Math.round(wall * 1000) / 1000,
     pointsPerSecond: Math.round(pointsOk / wall),
     latencyMs: latencyStats(latencies),
+    windows: throughputWindows(completions, pointsPerBatch, wall),
     errors: { total: errors.total, byStatus: errors.byStatus, samples: errors.samples },
     truncatedByTimeLimit: sent < o.ingestBatches,
     memory,
@@ -737,11 +871,30 @@ async function ingestWorkload(client: Client, o: Options, sampler: Sampler | und
   }
   if (server.shape === 'distributed' && server.databaseUrl && havePsql()) {
     result.relay = await relayDrain(server.databaseUrl, 120);
-    if (result.relay?.drained) result.pointsPerSecondIncludingRelay = Math.round(pointsOk / (wall + result.relay.drainSeconds));
+    if (result.relay?.drained)
+      result.pointsPerSecondIncludingRelay = Math.round(pointsOk / (wall + result.relay.drainSeconds));
     result.storage = storage(server.databaseUrl);
   }
   result.verification = await verifyIngest(client, plan, okBatches, o);
   return result;
+}
+
+function throughputWindows(completionsMs: number[], pointsPerBatch: number, wallSeconds: number) {
+  const seconds = 5;
+  const full = Math.floor(wallSeconds / seconds);
+  const buckets = new Array<number>(full).fill(0);
+  for (const ms of completionsMs) {
+    const b = Math.floor(ms / 1000 / seconds);
+    if (b < full) buckets[b] += pointsPerBatch / seconds;
+  }
+  const sorted = [...buckets].sort((a, b) => a - b);
+  return {
+    seconds,
+    count: full,
+    min: Math.round(sorted[0] ?? NaN),
+    median: Math.round(percentile(sorted, 50)),
+    max: Math.round(sorted[full - 1] ?? NaN),
+  };
 }
 
 const RELAY_BACKLOG_SQL = `SELECT count(*) FROM tracking.events e
@@ -771,7 +924,9 @@ async function relayDrain(databaseUrl: string, capSeconds: number): Promise<Inge
   let blockedBy: string | undefined;
   if (!drained) {
     blockedBy = psql(databaseUrl, OLDEST_XMIN_SQL) || undefined;
-    log(`ingest: relay still ${backlog} events behind after ${capSeconds} s; oldest open transaction: ${blockedBy ?? 'none'}`);
+    log(
+      `ingest: relay still ${backlog} events behind after ${capSeconds} s; oldest open transaction: ${blockedBy ?? 'none'}`,
+    );
   } else if (backlogAtEnd > 0) {
     log(`ingest: relay backlog ${backlogAtEnd} events at the end, drained in ${fmt(drainSeconds, 2)} s`);
   }
@@ -797,18 +952,18 @@ async function verifyIngest(client: Client, plan: IngestPlan, okBatches: Set<num
   const fail = (message: string) => {
     if (failures.length < 20) failures.push(message);
   };
-  const sample = o.verifyRuns >= plan.runIds.length
-    ? plan.runIds.map((_, i) => i)
-    : Array.from({ length: o.verifyRuns }, (_, i) => Math.floor((i * plan.runIds.length) / o.verifyRuns));
+  const sample =
+    o.verifyRuns >= plan.runIds.length
+      ? plan.runIds.map((_, i) => i)
+      : Array.from({ length: o.verifyRuns }, (_, i) => Math.floor((i * plan.runIds.length) / o.verifyRuns));
   let histories = 0;
   for (const run of sample) {
     const runId = plan.runIds[run];
     const batches = okBatches[run];
     const lastStep = batches.size === 0 ? -1 : Math.max(...batches) * plan.steps + plan.steps - 1;
-    const got = await client.json<{ run: { data: { metrics?: Array<{ key: string; value: number; timestamp: number; step: number }> } } }>(
-      'GET',
-      `/api/2.0/mlflow/runs/get?run_id=${runId}`,
-    );
+    const got = await client.json<{
+      run: { data: { metrics?: Array<{ key: string; value: number; timestamp: number; step: number }> } };
+    }>('GET', `/api/2.0/mlflow/runs/get?run_id=${runId}`);
     const latest = new Map((got.run.data.metrics ?? []).map((m) => [m.key, m]));
     for (let key = 0; key < plan.keys; key++) {
       const name = metricKey(key);
@@ -817,7 +972,11 @@ async function verifyIngest(client: Client, plan: IngestPlan, okBatches: Set<num
         if (m) fail(`run ${run}: ${name} present although no batch succeeded`);
         continue;
       }
-      const expected = { value: metricValue(run, key, lastStep), timestamp: stepTimestamp(plan, run, lastStep), step: lastStep };
+      const expected = {
+        value: metricValue(run, key, lastStep),
+        timestamp: stepTimestamp(plan, run, lastStep),
+        step: lastStep,
+      };
       if (!m || m.step !== expected.step || m.timestamp !== expected.timestamp || m.value !== expected.value) {
         fail(`run ${run} latest ${name}: got ${JSON.stringify(m)}, expected ${JSON.stringify(expected)}`);
       }
@@ -832,9 +991,12 @@ async function verifyIngest(client: Client, plan: IngestPlan, okBatches: Set<num
         fail(`run ${run} history ${name}: ${points.length} points, expected ${expectedCount}`);
         continue;
       }
-      const wrong = points.find((p) => p.value !== metricValue(run, key, p.step) || p.timestamp !== stepTimestamp(plan, run, p.step));
+      const wrong = points.find(
+        (p) => p.value !== metricValue(run, key, p.step) || p.timestamp !== stepTimestamp(plan, run, p.step),
+      );
       if (wrong) fail(`run ${run} history ${name}: point ${JSON.stringify(wrong)} does not match what was sent`);
-      if (new Set(points.map((p) => p.step)).size !== points.length) fail(`run ${run} history ${name}: duplicate steps`);
+      if (new Set(points.map((p) => p.step)).size !== points.length)
+        fail(`run ${run} history ${name}: duplicate steps`);
     }
   }
   return { runsChecked: sample.length, historiesChecked: histories, failures };
@@ -859,7 +1021,12 @@ interface SearchResult {
   runs: number;
   runsCreated: number;
   matching: number;
-  setup: { wallSeconds: number; runsPerSecond: number; requestLatencyMs: LatencyStats; errors: { total: number; byStatus: Record<string, number>; samples: string[] } };
+  setup: {
+    wallSeconds: number;
+    runsPerSecond: number;
+    requestLatencyMs: LatencyStats;
+    errors: { total: number; byStatus: Record<string, number>; samples: string[] };
+  };
   analyzed: boolean;
   query: { filter: string; order_by: string[]; max_results: number };
   sequential: LatencyStats & { requestsPerSecond: number };
@@ -871,10 +1038,20 @@ interface SearchResult {
   verification: { checked: number; failures: string[] };
 }
 
-async function searchWorkload(client: Client, o: Options, sampler: Sampler | undefined, server: Server, stamp: string): Promise<SearchResult> {
-  const { experiment_id: experimentId } = await client.json<{ experiment_id: string }>('POST', '/api/2.0/mlflow/experiments/create', {
-    name: `bench-search-${stamp}`,
-  });
+async function searchWorkload(
+  client: Client,
+  o: Options,
+  sampler: Sampler | undefined,
+  server: Server,
+  stamp: string,
+): Promise<SearchResult> {
+  const { experiment_id: experimentId } = await client.json<{ experiment_id: string }>(
+    'POST',
+    '/api/2.0/mlflow/experiments/create',
+    {
+      name: `bench-search-${stamp}`,
+    },
+  );
   const random = prng(20261127);
   const baseTs = Date.now() - 86_400_000;
   const LRS = ['0.1', '0.01', '0.001'];
@@ -888,7 +1065,9 @@ async function searchWorkload(client: Client, o: Options, sampler: Sampler | und
   }));
   const setupErrors = new ErrorLog();
   const setupLatencies: number[] = [];
-  log(`search: creating ${o.searchRuns} runs (3 params, 2 tags, 5 metrics each) in experiment ${experimentId}, ${o.setupConcurrency} concurrent`);
+  log(
+    `search: creating ${o.searchRuns} runs (3 params, 2 tags, 5 metrics each) in experiment ${experimentId}, ${o.setupConcurrency} concurrent`,
+  );
   const t0 = performance.now();
   let progressAt = t0;
   let made = 0;
@@ -944,7 +1123,12 @@ async function searchWorkload(client: Client, o: Options, sampler: Sampler | und
     analyzed = true;
   }
 
-  const request = { experiment_ids: [experimentId], filter: SEARCH_FILTER, order_by: SEARCH_ORDER, max_results: SEARCH_MAX_RESULTS };
+  const request = {
+    experiment_ids: [experimentId],
+    filter: SEARCH_FILTER,
+    order_by: SEARCH_ORDER,
+    max_results: SEARCH_MAX_RESULTS,
+  };
   const failures: string[] = [];
   const errors = new ErrorLog();
   let checked = 0;
@@ -957,10 +1141,16 @@ async function searchWorkload(client: Client, o: Options, sampler: Sampler | und
     const want = expected.slice(0, SEARCH_MAX_RESULTS).map((r) => r.runId as string);
     if (got.length !== want.length || got.some((id, i) => id !== want[i])) {
       const at = got.findIndex((id, i) => id !== want[i]);
-      if (failures.length < 10) failures.push(`search returned ${got.length} runs (expected ${want.length}); first difference at position ${at}`);
+      if (failures.length < 10)
+        failures.push(
+          `search returned ${got.length} runs (expected ${want.length}); first difference at position ${at}`,
+        );
     }
-    if ((expected.length > SEARCH_MAX_RESULTS) !== Boolean(page.next_page_token)) {
-      if (failures.length < 10) failures.push(`next_page_token ${page.next_page_token ? 'present' : 'absent'} with ${expected.length} matching runs`);
+    if (expected.length > SEARCH_MAX_RESULTS !== Boolean(page.next_page_token)) {
+      if (failures.length < 10)
+        failures.push(
+          `next_page_token ${page.next_page_token ? 'present' : 'absent'} with ${expected.length} matching runs`,
+        );
     }
   };
   const timedSearch = async (latencies: number[]) => {
@@ -982,7 +1172,9 @@ async function searchWorkload(client: Client, o: Options, sampler: Sampler | und
   const seqWall = (performance.now() - seqStart) / 1000;
   const concurrent: number[] = [];
   const conStart = performance.now();
-  await pool(o.searchReps * o.searchReaders, o.searchReaders, conStart + o.timeLimitSeconds * 1000, () => timedSearch(concurrent));
+  await pool(o.searchReps * o.searchReaders, o.searchReaders, conStart + o.timeLimitSeconds * 1000, () =>
+    timedSearch(concurrent),
+  );
   const conWall = (performance.now() - conStart) / 1000;
   const cpuAfter = sampler?.cpu();
   const memory = closeWindow?.();
@@ -1027,7 +1219,8 @@ function environmentStamp(o: Options, server: Server, pinned: string) {
   })();
   const git = run('git', ['rev-parse', '--short', 'HEAD'], process.env, 10_000).stdout.trim();
   const dirty = run('git', ['status', '--porcelain', '--untracked-files=no'], process.env, 10_000).stdout.trim() !== '';
-  const versionOf = (command: string, args: string[]) => run(command, args, process.env, 10_000).stdout.trim().split('\n')[0] || undefined;
+  const versionOf = (command: string, args: string[]) =>
+    run(command, args, process.env, 10_000).stdout.trim().split('\n')[0] || undefined;
   return {
     host: {
       nproc,
@@ -1052,70 +1245,177 @@ const mark = (ok: boolean) => (ok ? 'PASS' : 'MISS');
 
 function printReport(summary: Summary): void {
   const out: string[] = [];
-  const line = (label: string, value: string, note = '') => out.push(`  ${label.padEnd(34)} ${value.padStart(14)}  ${note}`);
+  const line = (label: string, value: string, note = '') =>
+    out.push(`  ${label.padEnd(34)} ${value.padStart(14)}  ${note}`);
   const env = summary.environment;
   out.push('');
-  out.push(`Logbook benchmark  shape=${env.shape}  commit=${env.commit}  ${env.host.nproc} CPU (${env.host.cpuModel}), ${env.host.memoryGiB} GiB, Node ${env.node}`);
+  out.push(
+    `Logbook benchmark  shape=${env.shape}  commit=${env.commit}  ${env.host.nproc} CPU (${env.host.cpuModel}), ${env.host.memoryGiB} GiB, Node ${env.node}`,
+  );
   out.push(`  generator ${env.generator}; load average at start ${env.host.loadAverageAtStart}`);
-  if (summary.targetsApply === false) out.push('  (targets are defined for the distributed shape; shown here for comparison)');
-  if (env.shape === 'attached') out.push('  attached to --url: server processes unknown, so no RSS or server CPU figures');
+  if (summary.targetsApply === false)
+    out.push('  (targets are defined for the distributed shape; shown here for comparison)');
+  if (env.shape === 'attached')
+    out.push('  attached to --url: server processes unknown, so no RSS or server CPU figures');
   const i = summary.ingest;
   if (i) {
     out.push('');
-    out.push(`W1 log-batch ingestion: ${i.batchesOk}/${i.batchesPlanned} batches x ${i.pointsPerBatch} points, ${i.clients} clients, ${i.runs} runs`);
-    line('points/s (sustained)', fmt(i.pointsPerSecond), `${mark(i.pointsPerSecond >= TARGETS.ingestPointsPerSecond)} target >= ${fmt(TARGETS.ingestPointsPerSecond)}`);
+    out.push(
+      `W1 log-batch ingestion: ${i.batchesOk}/${i.batchesPlanned} batches x ${i.pointsPerBatch} points, ${i.clients} clients, ${i.runs} runs`,
+    );
+    line(
+      'points/s (sustained)',
+      fmt(i.pointsPerSecond),
+      `${mark(i.pointsPerSecond >= TARGETS.ingestPointsPerSecond)} target >= ${fmt(TARGETS.ingestPointsPerSecond)}`,
+    );
+    if (i.windows.count > 0)
+      line(
+        `points/s per ${i.windows.seconds} s window`,
+        `${fmt(i.windows.min)}-${fmt(i.windows.max)}`,
+        `min-max of ${i.windows.count} windows, median ${fmt(i.windows.median)}`,
+      );
     line('wall time', `${fmt(i.wallSeconds, 2)} s`, `${fmt(i.requestBytes / 1e6, 1)} MB of request bodies`);
     line('latency p50 / p90', `${fmt(i.latencyMs.p50, 1)} / ${fmt(i.latencyMs.p90, 1)} ms`);
-    line('latency p99', `${fmt(i.latencyMs.p99, 1)} ms`, `${mark(i.latencyMs.p99 < TARGETS.ingestP99Ms)} target < ${TARGETS.ingestP99Ms} ms`);
+    line(
+      'latency p99',
+      `${fmt(i.latencyMs.p99, 1)} ms`,
+      `${mark(i.latencyMs.p99 < TARGETS.ingestP99Ms)} target < ${TARGETS.ingestP99Ms} ms`,
+    );
     line('latency max / mean', `${fmt(i.latencyMs.max, 1)} / ${fmt(i.latencyMs.mean, 1)} ms`);
     line('errors (non-200)', String(i.errors.total), i.errors.total ? JSON.stringify(i.errors.byStatus) : '');
-    if (i.truncatedByTimeLimit) line('time limit reached', `${i.batchesSent} sent`, 'WARNING: fewer batches than planned');
+    if (i.truncatedByTimeLimit)
+      line('time limit reached', `${i.batchesSent} sent`, 'WARNING: fewer batches than planned');
     if (i.cpu) {
-      const per = Object.entries(i.cpu.logbookSeconds).map(([n, s]) => `${n} ${fmt(s, 1)}`).join(', ');
+      const per = Object.entries(i.cpu.logbookSeconds)
+        .map(([n, s]) => `${n} ${fmt(s, 1)}`)
+        .join(', ');
       line('Logbook CPU', `${fmt(i.cpu.logbookTotalSeconds, 1)} s`, per);
       line('Logbook CPU per 1k points', `${fmt(i.cpu.logbookCpuSecondsPer1kPoints, 4)} s`);
-      if (i.cpu.postgresSeconds !== undefined) line('Postgres / Kafka CPU', `${fmt(i.cpu.postgresSeconds, 1)} / ${fmt(i.cpu.kafkaSeconds ?? NaN, 1)} s`, 'whole cluster/broker (shared)');
-      if (i.cpu.allServerCpuSecondsPer1kPoints !== undefined) line('all server CPU per 1k points', `${fmt(i.cpu.allServerCpuSecondsPer1kPoints, 4)} s`, 'Logbook + Postgres + Kafka');
+      if (i.cpu.postgresSeconds !== undefined)
+        line(
+          'Postgres / Kafka CPU',
+          `${fmt(i.cpu.postgresSeconds, 1)} / ${fmt(i.cpu.kafkaSeconds ?? NaN, 1)} s`,
+          'whole cluster/broker (shared)',
+        );
+      if (i.cpu.allServerCpuSecondsPer1kPoints !== undefined)
+        line(
+          'all server CPU per 1k points',
+          `${fmt(i.cpu.allServerCpuSecondsPer1kPoints, 4)} s`,
+          'Logbook + Postgres + Kafka',
+        );
       line('generator CPU', `${fmt(i.cpu.generatorSeconds, 1)} s`);
+      line(
+        'machine CPU busy',
+        `${fmt(i.cpu.machineBusySeconds, 1)} s`,
+        `of ${fmt(i.cpu.wallSeconds * summary.environment.host.nproc, 1)} core-s; ${fmt(i.cpu.otherSeconds, 1)} s not ours (kernel, other users)`,
+      );
     }
     if (i.memory) {
-      line('peak RSS', Object.entries(i.memory.peakRssMb).map(([n, mb]) => `${n} ${fmt(mb, 0)} MB`).join(', '));
+      line(
+        'peak RSS',
+        Object.entries(i.memory.peakRssMb)
+          .map(([n, mb]) => `${n} ${fmt(mb, 0)} MB`)
+          .join(', '),
+      );
       if (i.memory.kafkaPeakRssMb !== undefined) line('Kafka broker peak RSS', `${fmt(i.memory.kafkaPeakRssMb, 0)} MB`);
     }
     if (i.relay) {
-      line('relay backlog at end / drain', `${i.relay.backlogAtEnd} ev / ${fmt(i.relay.drainSeconds, 2)} s`, 'events committed but not yet on Kafka');
-      if (i.pointsPerSecondIncludingRelay !== undefined) line('points/s incl. relay drain', fmt(i.pointsPerSecondIncludingRelay), 'until the last event is on Kafka');
-      if (!i.relay.drained) out.push(`    ! relay did not drain (${i.relay.backlogAfterCap} events left); oldest open transaction in the cluster: ${i.relay.blockedBy ?? 'none found'}`);
+      line(
+        'relay backlog at end / drain',
+        `${i.relay.backlogAtEnd} ev / ${fmt(i.relay.drainSeconds, 2)} s`,
+        'events committed but not yet on Kafka',
+      );
+      if (i.pointsPerSecondIncludingRelay !== undefined)
+        line('points/s incl. relay drain', fmt(i.pointsPerSecondIncludingRelay), 'until the last event is on Kafka');
+      if (!i.relay.drained)
+        out.push(
+          `    ! relay did not drain (${i.relay.backlogAfterCap} events left); oldest open transaction in the cluster: ${i.relay.blockedBy ?? 'none found'}`,
+        );
     }
-    if (i.storage?.metricsBytes) line('metrics table bytes/point', fmt(i.storage.metricsBytes / Math.max(i.pointsOk, 1), 1), `events table ${fmt((i.storage.eventsBytes ?? 0) / 1e6)} MB`);
+    if (i.storage?.metricsBytes)
+      line(
+        'metrics table bytes/point',
+        fmt(i.storage.metricsBytes / Math.max(i.pointsOk, 1), 1),
+        `events table ${fmt((i.storage.eventsBytes ?? 0) / 1e6)} MB`,
+      );
     const v = i.verification;
-    line('correctness', v.failures.length ? 'FAILED' : 'ok', `${v.runsChecked} runs, ${v.historiesChecked} histories checked`);
+    line(
+      'correctness',
+      v.failures.length ? 'FAILED' : 'ok',
+      `${v.runsChecked} runs, ${v.historiesChecked} histories checked`,
+    );
     for (const f of v.failures) out.push(`    ! ${f}`);
     for (const s of i.errors.samples) out.push(`    ! ${s}`);
   }
   const s = summary.search;
   if (s) {
     out.push('');
-    out.push(`W2 search_runs over ${fmt(s.runsCreated)} runs: filter "${s.query.filter}", order_by ${s.query.order_by.join(',')}, max_results ${s.query.max_results}`);
+    out.push(
+      `W2 search_runs over ${fmt(s.runsCreated)} runs: filter "${s.query.filter}", order_by ${s.query.order_by.join(',')}, max_results ${s.query.max_results}`,
+    );
     line('matching runs', fmt(s.matching), `${fmt(s.resultBytes / 1024, 0)} KiB per response`);
-    line('setup (create + log-batch)', `${fmt(s.setup.wallSeconds, 1)} s`, `${fmt(s.setup.runsPerSecond)} runs/s, request p50 ${fmt(s.setup.requestLatencyMs.p50, 1)} ms p99 ${fmt(s.setup.requestLatencyMs.p99, 1)} ms`);
-    line('sequential p50', `${fmt(s.sequential.p50, 1)} ms`, `${mark(s.sequential.p50 < TARGETS.searchP50Ms)} target < ${TARGETS.searchP50Ms} ms`);
-    line('sequential p99 / max', `${fmt(s.sequential.p99, 1)} / ${fmt(s.sequential.max, 1)} ms`, `${s.sequential.count} requests, ${fmt(s.sequential.requestsPerSecond, 1)} req/s`);
-    line(`${s.concurrent.readers} readers p50`, `${fmt(s.concurrent.p50, 1)} ms`, `${mark(s.concurrent.p50 < TARGETS.searchP50Ms)} (same target, informative)`);
-    line(`${s.concurrent.readers} readers p99 / max`, `${fmt(s.concurrent.p99, 1)} / ${fmt(s.concurrent.max, 1)} ms`, `${s.concurrent.count} requests, ${fmt(s.concurrent.requestsPerSecond, 1)} req/s`);
-    line('errors (non-200)', String(s.errors.total + s.setup.errors.total), s.setup.errors.total ? `setup ${JSON.stringify(s.setup.errors.byStatus)}` : '');
+    line(
+      'setup (create + log-batch)',
+      `${fmt(s.setup.wallSeconds, 1)} s`,
+      `${fmt(s.setup.runsPerSecond)} runs/s, request p50 ${fmt(s.setup.requestLatencyMs.p50, 1)} ms p99 ${fmt(s.setup.requestLatencyMs.p99, 1)} ms`,
+    );
+    line(
+      'sequential p50',
+      `${fmt(s.sequential.p50, 1)} ms`,
+      `${mark(s.sequential.p50 < TARGETS.searchP50Ms)} target < ${TARGETS.searchP50Ms} ms`,
+    );
+    line(
+      'sequential p99 / max',
+      `${fmt(s.sequential.p99, 1)} / ${fmt(s.sequential.max, 1)} ms`,
+      `${s.sequential.count} requests, ${fmt(s.sequential.requestsPerSecond, 1)} req/s`,
+    );
+    line(
+      `${s.concurrent.readers} readers p50`,
+      `${fmt(s.concurrent.p50, 1)} ms`,
+      `${mark(s.concurrent.p50 < TARGETS.searchP50Ms)} (same target, informative)`,
+    );
+    line(
+      `${s.concurrent.readers} readers p99 / max`,
+      `${fmt(s.concurrent.p99, 1)} / ${fmt(s.concurrent.max, 1)} ms`,
+      `${s.concurrent.count} requests, ${fmt(s.concurrent.requestsPerSecond, 1)} req/s`,
+    );
+    line(
+      'errors (non-200)',
+      String(s.errors.total + s.setup.errors.total),
+      s.setup.errors.total ? `setup ${JSON.stringify(s.setup.errors.byStatus)}` : '',
+    );
     if (s.cpu) {
-      const per = Object.entries(s.cpu.logbookSeconds).map(([n, c]) => `${n} ${fmt(c, 1)}`).join(', ');
+      const per = Object.entries(s.cpu.logbookSeconds)
+        .map(([n, c]) => `${n} ${fmt(c, 1)}`)
+        .join(', ');
       line('Logbook CPU (timed searches)', `${fmt(s.cpu.logbookTotalSeconds, 1)} s`, per);
-      if (s.cpu.postgresSeconds !== undefined) line('Postgres CPU (timed searches)', `${fmt(s.cpu.postgresSeconds, 1)} s`);
+      if (s.cpu.postgresSeconds !== undefined)
+        line('Postgres CPU (timed searches)', `${fmt(s.cpu.postgresSeconds, 1)} s`);
+      line(
+        'machine CPU busy',
+        `${fmt(s.cpu.machineBusySeconds, 1)} s`,
+        `of ${fmt(s.cpu.wallSeconds * summary.environment.host.nproc, 1)} core-s; ${fmt(s.cpu.otherSeconds, 1)} s not ours (kernel, other users)`,
+      );
     }
-    if (s.memory) line('peak RSS', Object.entries(s.memory.peakRssMb).map(([n, mb]) => `${n} ${fmt(mb, 0)} MB`).join(', '));
-    line('correctness', s.verification.failures.length ? 'FAILED' : 'ok', `${s.verification.checked} responses compared with the expected top ${s.query.max_results}`);
+    if (s.memory)
+      line(
+        'peak RSS',
+        Object.entries(s.memory.peakRssMb)
+          .map(([n, mb]) => `${n} ${fmt(mb, 0)} MB`)
+          .join(', '),
+      );
+    line(
+      'correctness',
+      s.verification.failures.length ? 'FAILED' : 'ok',
+      `${s.verification.checked} responses compared with the expected top ${s.query.max_results}`,
+    );
     for (const f of s.verification.failures) out.push(`    ! ${f}`);
     for (const e of [...s.setup.errors.samples, ...s.errors.samples]) out.push(`    ! ${e}`);
   }
   out.push('');
-  out.push(`Result: ${summary.ok ? 'OK' : 'FAILED'}${summary.problems.length ? ` (${summary.problems.join('; ')})` : ''}`);
+  out.push(
+    `Result: ${summary.ok ? 'OK' : 'FAILED'}${summary.problems.length ? ` (${summary.problems.join('; ')})` : ''}`,
+  );
   out.push(`JSON summary: ${summary.file}`);
   console.log(out.join('\n'));
 }
@@ -1157,7 +1457,10 @@ async function main(): Promise<number> {
   const client = new Client(server.url, o.requestTimeoutMs);
   const health = await client.send('GET', '/health');
   if (health.status !== 200) throw new BenchError(`${server.url}/health answered ${health.status}`);
-  const sampler = server.procs.length > 0 ? createSampler(server.procs, server.shape === 'distributed' ? findInfra(server.pgPort) : {}) : undefined;
+  const sampler =
+    server.procs.length > 0
+      ? createSampler(server.procs, server.shape === 'distributed' ? findInfra(server.pgPort) : {})
+      : undefined;
   const summary: Summary = {
     startedAt: startedAt.toISOString(),
     environment,
@@ -1169,7 +1472,8 @@ async function main(): Promise<number> {
     file: o.out ?? `${REPO}/.logbook/bench/${stamp}.json`,
   };
   try {
-    if (o.only !== 'search' && o.ingestBatches > 0) summary.ingest = await ingestWorkload(client, o, sampler, server, stamp);
+    if (o.only !== 'search' && o.ingestBatches > 0)
+      summary.ingest = await ingestWorkload(client, o, sampler, server, stamp);
     if (o.only !== 'ingest') summary.search = await searchWorkload(client, o, sampler, server, stamp);
   } finally {
     sampler?.stop();
@@ -1186,8 +1490,10 @@ async function main(): Promise<number> {
   }
   if (search) {
     summary.verdicts.searchP50Ms = mark(search.sequential.p50 < TARGETS.searchP50Ms);
-    if (search.errors.total + search.setup.errors.total > 0) summary.problems.push(`${search.errors.total + search.setup.errors.total} search-workload errors`);
-    if (search.verification.failures.length > 0 || search.verification.checked === 0) summary.problems.push('search correctness check failed');
+    if (search.errors.total + search.setup.errors.total > 0)
+      summary.problems.push(`${search.errors.total + search.setup.errors.total} search-workload errors`);
+    if (search.verification.failures.length > 0 || search.verification.checked === 0)
+      summary.problems.push('search correctness check failed');
   }
   summary.ok = summary.problems.length === 0;
   mkdirSync(dirOf(summary.file), { recursive: true });
@@ -1217,7 +1523,7 @@ main().then(
       console.error(`${error.message}\n\n${USAGE}`);
       process.exit(2);
     }
-    console.error(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     cleanupAndExit(1);
   },
 );

@@ -47,7 +47,12 @@ function bucket(frame: CallFrame): string {
   }
   if (url.startsWith('node:')) return url.split('/').slice(0, 2).join('/');
   const dist = url.indexOf('/dist/');
-  if (dist >= 0) return url.slice(dist + 1).split('/').slice(0, 4).join('/');
+  if (dist >= 0)
+    return url
+      .slice(dist + 1)
+      .split('/')
+      .slice(0, 4)
+      .join('/');
   return url;
 }
 
@@ -66,7 +71,8 @@ function main(): void {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-  const key = (f: CallFrame) => `${f.functionName || '(anonymous)'}  ${f.url ? `${shortUrl(f.url)}:${f.lineNumber + 1}` : ''}`.trim();
+  const key = (f: CallFrame) =>
+    `${f.functionName || '(anonymous)'}  ${f.url ? `${shortUrl(f.url)}:${f.lineNumber + 1}` : ''}`.trim();
 
   const selfByBucket = new Map<string, number>();
   const selfByFunction = new Map<string, number>();
@@ -102,7 +108,9 @@ function main(): void {
       .slice(0, n)
       .forEach(([k, ms]) => console.log(`  ${pct(ms)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${k}`));
   };
-  console.log(`${file}\n  profile span ${(wall / 1000).toFixed(1)} s, busy ${(total / 1000).toFixed(2)} s, idle ${(idle / 1000).toFixed(2)} s`);
+  console.log(
+    `${file}\n  profile span ${(wall / 1000).toFixed(1)} s, busy ${(total / 1000).toFixed(2)} s, idle ${(idle / 1000).toFixed(2)} s`,
+  );
   table('Self time by package / source folder', selfByBucket, top);
   table('Self time by function', selfByFunction, top);
   table(

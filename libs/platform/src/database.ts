@@ -1,3 +1,4 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Pool, PoolClient, types } from 'pg';
 
 // int8 (bigint) columns carry millisecond timestamps and counts that fit in a double.
@@ -67,14 +68,27 @@ type PGliteInstance = import('@electric-sql/pglite').PGlite;
 export class PgliteDatabase implements Database {
   readonly kind = 'pglite' as const;
 
-  private constructor(private readonly db: PGliteInstance) {}
+  private constructor(
+    private readonly db: PGliteInstance,
+    private readonly releaseLock: () => void,
+  ) {}
 
+  /**
+   * Opens (creating if needed) the database in `dataDir`, or an in-memory one without it. PGlite itself does not stop a second
+   * process from opening the same folder, which corrupts it, so the folder is locked to this process.
+   */
   static async open(dataDir: string | undefined): Promise<PgliteDatabase> {
-    // PGlite ships as an ES module only.
-    const { PGlite } = (await dynamicImport('@electric-sql/pglite')) as typeof import('@electric-sql/pglite');
-    const db = new PGlite(dataDir);
-    await db.waitReady;
-    return new PgliteDatabase(db);
+    const releaseLock = dataDir === undefined ? () => undefined : lockDataDir(dataDir);
+    try {
+      // PGlite ships as an ES module only.
+      const { PGlite } = (await dynamicImport('@electric-sql/pglite')) as typeof import('@electric-sql/pglite');
+      const db = new PGlite(dataDir);
+      await db.waitReady;
+      return new PgliteDatabase(db, releaseLock);
+    } catch (error) {
+      releaseLock();
+      throw error;
+    }
   }
 
   async query<Row>(sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
@@ -95,6 +109,35 @@ export class PgliteDatabase implements Database {
 
   async close(): Promise<void> {
     await this.db.close();
+    this.releaseLock();
+  }
+}
+
+/** Takes `<dataDir>.lock` for this process; a lock left by a process that no longer runs is taken over. */
+function lockDataDir(dataDir: string): () => void {
+  const lockFile = `${dataDir.replace(/\/+$/, '')}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(readFileSync(lockFile, 'utf8'));
+      if (Number.isInteger(owner) && owner > 0 && isRunning(owner)) {
+        throw new Error(`The embedded database in ${dataDir} is in use by process ${owner}; stop it first`);
+      }
+      rmSync(lockFile, { force: true });
+    }
+  }
+  throw new Error(`Could not lock the embedded database in ${dataDir}`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

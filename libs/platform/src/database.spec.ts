@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { PgliteDatabase } from './database';
+
+describe('embedded database (PGlite)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'logbook-pglite-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('keeps its data across a restart and refuses a second opener while open', async () => {
+    const dir = join(root, 'pg');
+    const first = await PgliteDatabase.open(dir);
+    await first.query('CREATE TABLE kept (value double precision)');
+    await first.transaction(async (tx) => {
+      await tx.query('INSERT INTO kept SELECT unnest($1::float8[])', [[1.5, NaN, Infinity]]);
+    });
+    await assert.rejects(PgliteDatabase.open(dir), /in use by process/);
+    await first.close();
+
+    const second = await PgliteDatabase.open(dir);
+    const { rows } = await second.query<{ value: number }>('SELECT value FROM kept ORDER BY value');
+    assert.deepEqual(
+      rows.map((r) => r.value),
+      [1.5, Infinity, NaN],
+    );
+    await second.close();
+  });
+
+  it('takes over a lock left by a process that no longer runs', async () => {
+    const dir = join(root, 'stale');
+    writeFileSync(`${dir}.lock`, '2147483646');
+    const db = await PgliteDatabase.open(dir);
+    await db.close();
+  });
+
+  it('rolls back a failed transaction', async () => {
+    const db = await PgliteDatabase.open(undefined);
+    await db.query('CREATE TABLE t (id int PRIMARY KEY)');
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await tx.query('INSERT INTO t VALUES (1)');
+        await tx.query('INSERT INTO t VALUES (1)');
+      }),
+    );
+    assert.equal((await db.query('SELECT * FROM t')).rows.length, 0);
+    await db.close();
+  });
+});
