@@ -228,9 +228,11 @@ export class EventStore {
     const { rows } = await tx.query<{ global_position: number | string }>(
       `INSERT INTO ${this.schema}.events
          (event_id, stream_id, stream_type, stream_position, type, schema_version, data, metadata, occurred_at)
-       SELECT e.event_id, $1, $2, e.stream_position, e.type, e.schema_version, e.data::jsonb, $3::jsonb, $4::timestamptz
-       FROM unnest($5::uuid[], $6::int[], $7::text[], $8::int[], $9::text[])
-         AS e(event_id, stream_position, type, schema_version, data)
+       SELECT e.event_id, $1, $2, e.stream_position, e.type, e.schema_version, d.data, $3::jsonb, $4::timestamptz
+       FROM unnest($5::uuid[], $6::int[], $7::text[], $8::int[])
+         WITH ORDINALITY AS e(event_id, stream_position, type, schema_version, n)
+       JOIN jsonb_array_elements($9::jsonb) WITH ORDINALITY AS d(data, n) USING (n)
+       ORDER BY n
        RETURNING global_position`,
       [
         streamId,
@@ -241,7 +243,8 @@ export class EventStore {
         events.map((_, i) => expectedVersion + i + 1),
         events.map((e) => e.type),
         events.map((e) => this.options.schemaVersions?.[e.type] ?? 1),
-        events.map((e) => JSON.stringify(e.data)),
+        // One jsonb parameter: Postgres parses the payloads once instead of as text array elements.
+        JSON.stringify(events.map((e) => e.data)),
       ],
     );
     const parsedMetadata = JSON.parse(storedMetadata) as EventRow['metadata'];

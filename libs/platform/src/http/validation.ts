@@ -32,18 +32,21 @@ function IsPresent(options?: ValidationOptions): PropertyDecorator {
 }
 
 /** int64 fields arrive as JSON numbers or numeric strings (protobuf JSON); query strings are always strings. */
-const toInteger = Transform(({ value }) =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value,
-);
+export function coerceInt64(value: unknown): unknown {
+  return typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+}
 
 /** Doubles may be the protobuf JSON strings "NaN", "Infinity" and "-Infinity". */
-const toDouble = Transform(({ value }) => {
+export function coerceDouble(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   if (value === 'NaN') return NaN;
   if (value === 'Infinity') return Infinity;
   if (value === '-Infinity') return -Infinity;
   return /^\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(value) ? Number(value) : value;
-});
+}
+
+const toInteger = Transform(({ value }) => coerceInt64(value));
+const toDouble = Transform(({ value }) => coerceDouble(value));
 
 const toBoolean = Transform(({ value }) => {
   if (typeof value !== 'string') return value;
@@ -116,15 +119,23 @@ function pythonType(value: unknown): string {
   return 'dict';
 }
 
-function firstProblem(errors: ValidationError[], prefix = ''): string | undefined {
+export const missingParameter = (path: string) =>
+  invalidParameter(`Missing value for required parameter '${path}'. ${HELP}`);
+
+export function invalidValue(path: string, value: unknown) {
+  const shown = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
+  return invalidParameter(
+    `Invalid value ${shown} for parameter '${path}' supplied:  Hint: Value was of type '${pythonType(value)}'. ${HELP}`,
+  );
+}
+
+function firstProblem(errors: ValidationError[], prefix = ''): Error | undefined {
   for (const error of errors) {
     const path = prefix
       ? `${prefix}${/^\d+$/.test(error.property) ? `[${error.property}]` : `.${error.property}`}`
       : error.property;
     if (error.constraints) {
-      if ('isPresent' in error.constraints) return `Missing value for required parameter '${path}'. ${HELP}`;
-      const shown = typeof error.value === 'string' ? `'${error.value}'` : JSON.stringify(error.value);
-      return `Invalid value ${shown} for parameter '${path}' supplied:  Hint: Value was of type '${pythonType(error.value)}'. ${HELP}`;
+      return 'isPresent' in error.constraints ? missingParameter(path) : invalidValue(path, error.value);
     }
     const nested = firstProblem(error.children ?? [], path);
     if (nested) return nested;
@@ -140,7 +151,7 @@ export function parseRequest<T extends object>(type: new () => T, raw: unknown):
   const instance = plainToInstance(type, raw);
   const errors = validateSync(instance, { forbidUnknownValues: false });
   const problem = firstProblem(errors);
-  if (problem) throw invalidParameter(problem);
+  if (problem) throw problem;
   return instance;
 }
 

@@ -34,8 +34,15 @@ interface ExperimentRow {
 
 const COLUMNS = `experiment_id::text AS experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time`;
 
-export const lifecycleCondition = (viewType: ViewType | undefined, column: string): string =>
-  viewType === 'ALL' ? 'TRUE' : viewType === 'DELETED_ONLY' ? `${column} = 'deleted'` : `${column} = 'active'`;
+/**
+ * The rows a view type selects. A run is deleted when it or its experiment is, so it takes both
+ * columns; plain comparisons (not a CASE) keep the planner's row estimates right.
+ */
+export function lifecycleCondition(viewType: ViewType | undefined, ...columns: string[]): string {
+  if (viewType === 'ALL') return 'TRUE';
+  if (viewType === 'DELETED_ONLY') return `(${columns.map((c) => `${c} = 'deleted'`).join(' OR ')})`;
+  return columns.map((c) => `${c} = 'active'`).join(' AND ');
+}
 
 @Injectable()
 export class ExperimentsQueries {

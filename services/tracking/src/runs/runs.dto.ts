@@ -1,10 +1,15 @@
-import { ValidateIf } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsOptional, ValidateIf } from 'class-validator';
 import {
+  coerceDouble,
+  coerceInt64,
   DoubleField,
   EnumField,
   IdField,
   IdListField,
   Int64Field,
+  invalidValue,
+  missingParameter,
   NestedField,
   NestedListField,
   StringField,
@@ -80,8 +85,48 @@ export class DeleteTagDto extends RunRefDto {
   @StringField('required') key!: string;
 }
 
+/**
+ * log-batch's metrics are the volume path (up to 1000 a request): they are checked in one pass with
+ * the same coercions and messages as the decorated DTOs, instead of one class-validator run per
+ * element, which cost about 7 ms a batch.
+ */
+function parseMetricList(value: unknown): MetricDto[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw invalidValue('metrics', value);
+  return value.map((item: unknown, index) => {
+    const path = `metrics[${index}]`;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw invalidValue(path, item);
+    const raw = item as Record<string, unknown>;
+    const field = (name: string, required: boolean, check: (v: unknown) => boolean, coerce = (v: unknown) => v) => {
+      const given = raw[name];
+      if (given === undefined || given === null || given === '') {
+        if (required) throw missingParameter(`${path}.${name}`);
+        return undefined;
+      }
+      const coerced = coerce(given);
+      if (!check(coerced)) throw invalidValue(`${path}.${name}`, given);
+      return coerced;
+    };
+    const isString = (v: unknown) => typeof v === 'string';
+    const metric: MetricDto = {
+      key: field('key', true, isString) as string,
+      value: field('value', true, (v) => typeof v === 'number', coerceDouble) as number,
+      timestamp: field('timestamp', true, Number.isInteger, coerceInt64) as number,
+    };
+    const step = field('step', false, Number.isInteger, coerceInt64);
+    if (step !== undefined) metric.step = step as number;
+    for (const name of ['model_id', 'dataset_name', 'dataset_digest'] as const) {
+      const text = field(name, false, isString);
+      if (text !== undefined) metric[name] = text as string;
+    }
+    return metric;
+  });
+}
+
 export class LogBatchDto extends RunRefDto {
-  @NestedListField(() => MetricDto) metrics?: MetricDto[];
+  @IsOptional()
+  @Transform(({ value }) => parseMetricList(value))
+  metrics?: MetricDto[];
   @NestedListField(() => ParamDto) params?: ParamDto[];
   @NestedListField(() => TagDto) tags?: TagDto[];
 }

@@ -152,7 +152,7 @@ export class RunsQueries {
     const params = new SqlParams();
     const where = [
       `r.experiment_id = ANY(${params.add(experimentIds)}::bigint[])`,
-      lifecycleCondition(request.run_view_type, RUN_LIFECYCLE),
+      lifecycleCondition(request.run_view_type, 'r.lifecycle_stage', 'e.lifecycle_stage'),
       ...clauses.map((clause) => clauseSql(clause, params)),
     ];
     const orderBy = order.flatMap((term) => orderSql(term, params));
