@@ -372,6 +372,38 @@ describe('tracking API on real Postgres and Kafka', () => {
     assert.ok(seen.every((e) => e.header === e.type));
   });
 
+  it('samples chart points evenly over the step range, keeping the first and last step', async () => {
+    const runIds = [await newRun(), await newRun()];
+    for (const runId of runIds) {
+      await post('runs/log-batch', {
+        run_id: runId,
+        metrics: Array.from({ length: 1000 }, (_, step) => ({ key: 'curve', value: step / 10, timestamp: step, step })),
+      });
+    }
+    const sampled = async (query: Record<string, string>) =>
+      (
+        await call(
+          'GET',
+          `metrics/get-history-bulk-interval?${new URLSearchParams([...runIds.map((id): [string, string] => ['run_ids', id]), ...Object.entries(query)])}`,
+        )
+      ).json;
+    const { metrics } = await sampled({ metric_key: 'curve', max_results: '10' });
+    for (const runId of runIds) {
+      const steps = metrics.filter((m: { run_id: string }) => m.run_id === runId).map((m: { step: number }) => m.step);
+      assert.equal(steps.length, 10);
+      assert.equal(steps[0], 0);
+      assert.equal(steps[steps.length - 1], 999);
+      assert.deepEqual(
+        steps,
+        [...steps].sort((a: number, b: number) => a - b),
+      );
+    }
+    const window = await sampled({ metric_key: 'curve', start_step: '100', end_step: '199', max_results: '2500' });
+    assert.equal(window.metrics.length, 200, 'every step of the window for both runs');
+    assert.equal((await sampled({ metric_key: 'curve', start_step: '5' })).error_code, 'INVALID_PARAMETER_VALUE');
+    assert.equal((await sampled({ metric_key: 'curve', max_results: '2501' })).error_code, 'INVALID_PARAMETER_VALUE');
+  });
+
   it('rebuilds every tracking projection from the log to the same API answers', async () => {
     const runId = await newRun();
     await post('runs/log-batch', {
