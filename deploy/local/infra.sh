@@ -15,7 +15,7 @@
 #   PG_PORT (55432)  PG_BIN (newest /usr/lib/postgresql/*/bin)  PG_DATABASE (logbook)
 #   KAFKA_VERSION (4.1.2; 3.9.2 is the fallback)  KAFKA_PORT (9092)  KAFKA_CONTROLLER_PORT (9093)
 #   KAFKA_HEAP_OPTS (-Xms256m -Xmx768m)  KAFKA_CLUSTER_ID (MkU3OEVBNTcwNTJENDM2Qk)
-#   S3PROXY_VERSION (3.3.0)  S3_PORT (18080)  S3_BACKEND (transient-nio2 | filesystem-nio2)
+#   S3PROXY_VERSION (3.3.0)  S3_PORT (18080)  S3_BACKEND (filesystem-nio2 | transient-nio2: in the JVM heap, too small for large artifacts)
 #   S3_ACCESS_KEY (test)  S3_SECRET_KEY (testtest)  S3_REGION (us-east-1)  S3_BUCKET (logbook)
 #   S3PROXY_HEAP_OPTS (-Xms64m -Xmx512m)  INFRA_START_TIMEOUT (120 seconds per component)
 set -euo pipefail
@@ -38,7 +38,7 @@ KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}
 KAFKA_CLUSTER_ID=${KAFKA_CLUSTER_ID:-MkU3OEVBNTcwNTJENDM2Qk}
 S3PROXY_VERSION=${S3PROXY_VERSION:-3.3.0}
 S3_PORT=${S3_PORT:-18080}
-S3_BACKEND=${S3_BACKEND:-transient-nio2}
+S3_BACKEND=${S3_BACKEND:-filesystem-nio2}
 S3_ACCESS_KEY=${S3_ACCESS_KEY:-test}
 S3_SECRET_KEY=${S3_SECRET_KEY:-testtest}
 S3_REGION=${S3_REGION:-us-east-1}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The distributed shape on this machine: real Postgres and Kafka from infra.sh, then the tracking
-# service and the gateway as separate processes. Ctrl-C stops both.
+# The distributed shape on this machine: real Postgres, Kafka and S3Proxy from infra.sh, then the
+# tracking service, the artifacts service and the gateway as separate processes. Ctrl-C stops them.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
@@ -12,9 +12,13 @@ npm run build --silent
 
 export LOGBOOK_MODE=distributed
 tracking_port="${TRACKING_PORT:-5001}"
+artifacts_port="${ARTIFACTS_PORT:-5002}"
 PORT="$tracking_port" node dist/services/tracking/src/main.js &
 tracking=$!
-TRACKING_URL="http://127.0.0.1:$tracking_port" PORT="${GATEWAY_PORT:-5000}" node dist/services/gateway/src/main.js &
+PORT="$artifacts_port" node dist/services/artifacts/src/main.js &
+artifacts=$!
+TRACKING_URL="http://127.0.0.1:$tracking_port" ARTIFACTS_URL="http://127.0.0.1:$artifacts_port" \
+  PORT="${GATEWAY_PORT:-5000}" node dist/services/gateway/src/main.js &
 gateway=$!
-trap 'kill $tracking $gateway 2>/dev/null; wait' INT TERM EXIT
-wait -n $tracking $gateway
+trap 'kill $tracking $artifacts $gateway 2>/dev/null; wait' INT TERM EXIT
+wait -n $tracking $artifacts $gateway

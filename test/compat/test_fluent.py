@@ -1,5 +1,5 @@
 """Fluent-API paths not covered elsewhere: mlflow.search_runs/search_experiments
-(list output, since skinny has no pandas) and asynchronous logging."""
+(list output, which needs no pandas) and asynchronous logging."""
 
 import mlflow
 

@@ -27,12 +27,17 @@ start() {
       ;;
     distributed)
       # A fresh schema per run is not needed: every suite uses unique names.
-      local tracking_port=$((port + 1))
+      local tracking_port=$((port + 1)) artifacts_port=$((port + 2))
       LOGBOOK_MODE=distributed PORT="$tracking_port" \
         node "$repo/dist/services/tracking/src/main.js" >"$dir/tracking.log" 2>&1 &
       echo $! >"$dir/pids"
+      LOGBOOK_MODE=distributed PORT="$artifacts_port" S3_PREFIX="${S3_PREFIX:-run-$port-$$/}" \
+        node "$repo/dist/services/artifacts/src/main.js" >"$dir/artifacts.log" 2>&1 &
+      echo $! >>"$dir/pids"
       wait_healthy "http://127.0.0.1:$tracking_port" "$dir/tracking.log"
-      LOGBOOK_MODE=distributed TRACKING_URL="http://127.0.0.1:$tracking_port" PORT="$port" \
+      wait_healthy "http://127.0.0.1:$artifacts_port" "$dir/artifacts.log"
+      LOGBOOK_MODE=distributed TRACKING_URL="http://127.0.0.1:$tracking_port" \
+        ARTIFACTS_URL="http://127.0.0.1:$artifacts_port" PORT="$port" \
         node "$repo/dist/services/gateway/src/main.js" >"$dir/gateway.log" 2>&1 &
       echo $! >>"$dir/pids"
       ;;

@@ -9,14 +9,23 @@ export class GatewayEnvironment {
   @ValidateIf((env: GatewayEnvironment) => env.LOGBOOK_MODE === 'distributed')
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'TRACKING_URL must be an http(s) URL' })
   TRACKING_URL?: string;
+
+  @ValidateIf((env: GatewayEnvironment) => env.LOGBOOK_MODE === 'distributed')
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'ARTIFACTS_URL must be an http(s) URL' })
+  ARTIFACTS_URL?: string;
 }
 
 export interface GatewayConfig {
   mode: 'embedded' | 'distributed';
   trackingUrl?: string;
+  artifactsUrl?: string;
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const raw = loadConfig('gateway', GatewayEnvironment, env);
-  return { mode: raw.LOGBOOK_MODE as GatewayConfig['mode'], trackingUrl: raw.TRACKING_URL?.replace(/\/+$/, '') };
+  return {
+    mode: raw.LOGBOOK_MODE as GatewayConfig['mode'],
+    trackingUrl: raw.TRACKING_URL?.replace(/\/+$/, ''),
+    artifactsUrl: raw.ARTIFACTS_URL?.replace(/\/+$/, ''),
+  };
 }

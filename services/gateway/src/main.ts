@@ -11,32 +11,56 @@ import { ExperimentsService } from '../../tracking/src/experiments/experiments.s
 import { TrackingModule } from '../../tracking/src/tracking.module';
 import { startTrackingRuntime, SYSTEM_METADATA } from '../../tracking/src/tracking.runtime';
 import { GatewayConfig, loadGatewayConfig } from './config';
+import { loadArtifactsConfig } from '../../artifacts/src/config';
+import { registerArtifactRoutes } from '../../artifacts/src/artifacts.routes';
+import { startArtifactsRuntime } from '../../artifacts/src/artifacts.runtime';
 import { ApiInfoModule } from './api-info.module';
 import { registerRoutes, routingTable } from './routing';
 
 /** The embedded shape: every service module in this one process, on an embedded Postgres. */
 async function embedded(logger: Logger, bodyLimitBytes: number) {
-  const runtime = await startTrackingRuntime(loadTrackingConfig(), logger);
+  const tracking = await startTrackingRuntime(loadTrackingConfig(), logger);
+  const artifacts = await startArtifactsRuntime(
+    loadArtifactsConfig(),
+    logger,
+    { kind: 'in-process', trackingStore: tracking.store },
+    tracking.db,
+  );
 
   @Module({
-    imports: [TrackingModule.with(runtime), ApiInfoModule, ObservabilityModule.with([databaseReadiness(runtime.db)])],
+    imports: [TrackingModule.with(tracking), ApiInfoModule, ObservabilityModule.with([databaseReadiness(tracking.db)])],
   })
   class EmbeddedModule {}
 
   const app = await createHttpApp(EmbeddedModule, { logger, bodyLimitBytes });
+  await registerArtifactRoutes(app.getHttpAdapter().getInstance(), artifacts.service, logger);
   await app.get(ExperimentsService).ensureDefaultExperiment(SYSTEM_METADATA());
-  return { app, close: () => runtime.close() };
+  return {
+    app,
+    close: async () => {
+      await artifacts.close();
+      await tracking.close();
+    },
+  };
 }
 
 /** The distributed shape: the gateway forwards MLflow paths to the services that own them. */
 async function distributed(logger: Logger, bodyLimitBytes: number, config: GatewayConfig) {
-  const trackingUrl = config.trackingUrl as string;
+  const upstreams = { tracking: config.trackingUrl as string, artifacts: config.artifactsUrl as string };
 
-  @Module({ imports: [ApiInfoModule, ObservabilityModule.with([httpReadiness('tracking', `${trackingUrl}/health`)])] })
+  @Module({
+    imports: [
+      ApiInfoModule,
+      ObservabilityModule.with([
+        httpReadiness('tracking', `${upstreams.tracking}/health`),
+        httpReadiness('artifacts', `${upstreams.artifacts}/health`),
+      ]),
+    ],
+  })
   class GatewayModule {}
 
   const app = await createHttpApp(GatewayModule, { logger, bodyLimitBytes });
-  await registerRoutes(app.getHttpAdapter().getInstance(), routingTable(trackingUrl));
+  await registerRoutes(app.getHttpAdapter().getInstance(), routingTable(upstreams));
   return { app, close: async () => undefined };
 }
 

@@ -1,0 +1,106 @@
+import { resolve } from 'node:path';
+import { EventStore } from '../../../libs/eventstore/src/event-store';
+import {
+  EventPublisher,
+  InProcessEventBus,
+  KafkaEventConsumer,
+  KafkaEventPublisher,
+  OutboxRelay,
+} from '../../../libs/messaging/src';
+import { Database, PostgresDatabase } from '../../../libs/platform/src/database';
+import { Logger } from '../../../libs/platform/src/logger';
+import { migrate } from '../../../libs/platform/src/migrations';
+import { ARTIFACTS_SCHEMA, artifactsMigrations } from '../migrations/001_initial';
+import { ArtifactsService } from './artifacts.service';
+import { artifactsProjection } from './artifacts.projection';
+import { ArtifactsConfig } from './config';
+import { ArtifactStorage } from './storage/artifact-storage';
+import { LocalArtifactStorage } from './storage/local-storage';
+import { S3ArtifactStorage } from './storage/s3-storage';
+import { TRACKING_TOPICS, trackingEventsConsumer } from './tracking-events.consumer';
+
+export const ARTIFACTS_PRODUCER = 'artifacts';
+
+export interface ArtifactsRuntime {
+  config: ArtifactsConfig;
+  db: Database;
+  store: EventStore;
+  storage: ArtifactStorage;
+  service: ArtifactsService;
+  close(): Promise<void>;
+}
+
+/** Where the artifacts service learns of runs and logged models: Kafka, or the tracking log itself when embedded. */
+export type TrackingFeed = { kind: 'kafka' } | { kind: 'in-process'; trackingStore: EventStore };
+
+export async function createStorage(config: ArtifactsConfig): Promise<ArtifactStorage> {
+  return config.backend === 's3'
+    ? new S3ArtifactStorage(config.s3)
+    : LocalArtifactStorage.open(resolve(config.localRoot));
+}
+
+export async function startArtifactsRuntime(
+  config: ArtifactsConfig,
+  logger: Logger,
+  feed: TrackingFeed,
+  sharedDb?: Database,
+): Promise<ArtifactsRuntime> {
+  const db = sharedDb ?? new PostgresDatabase(config.databaseUrl as string, config.dbPoolSize);
+  const applied = await migrate(db, ARTIFACTS_SCHEMA, artifactsMigrations);
+  if (applied.length > 0) logger.info({ applied }, 'artifacts migrations applied');
+  const store = new EventStore(db, {
+    schema: ARTIFACTS_SCHEMA,
+    producer: ARTIFACTS_PRODUCER,
+    projections: [artifactsProjection],
+  });
+  const storage = await createStorage(config);
+  const publisher: EventPublisher =
+    config.mode === 'distributed'
+      ? await KafkaEventPublisher.connect({
+          brokers: config.kafkaBrokers,
+          service: ARTIFACTS_PRODUCER,
+          streamTypes: ['artifact'],
+          clientId: 'logbook-artifacts',
+          logger,
+        })
+      : new InProcessEventBus(db, { logger });
+  const relay = new OutboxRelay(store, publisher, { logger });
+  relay.start();
+
+  let stopFeed: () => Promise<void>;
+  if (feed.kind === 'kafka') {
+    const consumer = new KafkaEventConsumer(db, trackingEventsConsumer, {
+      brokers: config.kafkaBrokers,
+      topics: TRACKING_TOPICS,
+      clientId: 'logbook-artifacts',
+      logger,
+    });
+    await consumer.start();
+    stopFeed = () => consumer.stop();
+  } else {
+    // Embedded: a relay of its own over tracking's log, with its own checkpoint, delivers to this consumer.
+    const bus = new InProcessEventBus(db, { logger });
+    bus.subscribe(trackingEventsConsumer);
+    const feedRelay = new OutboxRelay(feed.trackingStore, bus, { name: trackingEventsConsumer.name, logger });
+    feedRelay.start();
+    stopFeed = () => feedRelay.stop();
+  }
+
+  const service = new ArtifactsService(store, db, storage, {
+    maxUploadBytes: config.maxUploadBytes,
+    ownerWaitMs: config.ownerWaitMs,
+  });
+  return {
+    config,
+    db,
+    store,
+    storage,
+    service,
+    async close() {
+      await stopFeed();
+      await relay.stop();
+      await publisher.close();
+      if (!sharedDb) await db.close();
+    },
+  };
+}

@@ -1,0 +1,226 @@
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { Readable } from 'node:stream';
+import { CommandMetadata } from '../../../libs/eventstore/src/envelope';
+import { EventStore } from '../../../libs/eventstore/src/event-store';
+import { Database } from '../../../libs/platform/src/database';
+import { invalidParameter, MlflowError, notFound } from '../../../libs/platform/src/errors';
+import { artifactStream, artifactStreamId, checkWritable, OwnerFact } from './artifact.decider';
+import { invalidPath, resolveArtifactPath, resolveListPrefix } from './artifact-path';
+import { ArtifactStorage, ListEntry, ObjectRange, ObjectTooLargeError, ReadObject } from './storage/artifact-storage';
+
+export interface ArtifactsSettings {
+  maxUploadBytes: number;
+  /** How long a write waits for tracking's events to announce a run that was just created. */
+  ownerWaitMs: number;
+}
+
+interface OwnerRow {
+  root: string;
+  kind: 'run' | 'logged-model';
+  owner_id: string;
+  lifecycle_stage: string;
+  experiment_lifecycle_stage: string;
+}
+
+/** Every prefix of a path, longest first: the candidates for the root it belongs to. */
+function rootCandidates(path: string): string[] {
+  const segments = path.split('/');
+  return segments.map((_, i) => segments.slice(0, segments.length - i).join('/'));
+}
+
+/**
+ * The artifact proxy: bytes stream between the client and the store, and only facts about them
+ * (path, size, sha256) are recorded as events, after the store has them.
+ */
+export class ArtifactsService {
+  constructor(
+    private readonly store: EventStore,
+    private readonly db: Database,
+    private readonly storage: ArtifactStorage,
+    private readonly settings: ArtifactsSettings,
+  ) {}
+
+  get storageKind(): ArtifactStorage['kind'] {
+    return this.storage.kind;
+  }
+
+  async upload(rawPath: string, body: Readable, contentType: string | undefined, metadata: CommandMetadata) {
+    if (rawPath.endsWith('/')) throw invalidPath();
+    const path = resolveArtifactPath(rawPath);
+    const owner = checkWritable(await this.ownerOf(path, true), path);
+    const stored = await this.storage
+      .put(path, body, { contentType, maxBytes: this.settings.maxUploadBytes })
+      .catch((error) => {
+        throw translateStorageError(error, this.settings.maxUploadBytes);
+      });
+    await this.record(owner, path, stored.size, stored.sha256, contentType ?? null, metadata);
+  }
+
+  /** Streams an artifact, or the requested byte range of it (`suffix`: the last n bytes). */
+  async download(
+    rawPath: string,
+    range?: ObjectRange | { suffix: number },
+  ): Promise<ReadObject & { path: string; partial: boolean }> {
+    const path = resolveArtifactPath(rawPath);
+    const missing = () => notFound(`No such artifact: '${path}'`);
+    let bytes = range;
+    if (bytes && 'suffix' in bytes) {
+      const kind = await this.storage.exists(path);
+      if (kind !== 'file') throw missing();
+      const probe = await this.storage.get(path, { start: 0, end: 0 }).catch(() => undefined);
+      probe?.body.destroy();
+      const size = probe?.size ?? 0;
+      bytes = { start: Math.max(0, size - bytes.suffix) };
+    }
+    if ((await this.storage.exists(path)) !== 'file') throw missing();
+    const object = await this.storage.get(path, bytes);
+    if (!object) throw missing();
+    return { ...object, path, partial: bytes !== undefined };
+  }
+
+  async list(rawPath: string | undefined): Promise<ListEntry[]> {
+    const prefix = resolveListPrefix(rawPath);
+    if ((await this.storage.exists(prefix)) !== 'dir' && prefix !== '') return [];
+    return this.storage.list(prefix);
+  }
+
+  /** The tracking API's artifacts/list: run-relative paths under the run's artifact root. */
+  async listForRun(runId: string, rawPath: string | undefined) {
+    const rows = await this.untilAnnounced(async () => {
+      const result = await this.db.query<{ root: string }>(
+        `SELECT root FROM artifacts.owners WHERE owner_id = $1 AND kind = 'run'`,
+        [runId],
+      );
+      return result.rows.length > 0 ? result.rows : undefined;
+    }, true);
+    if (!rows) throw notFound(`Run with id=${runId} not found`);
+    const relative = resolveListPrefix(rawPath);
+    const prefix = relative ? `${rows[0].root}/${relative}` : rows[0].root;
+    const entries = (await this.storage.exists(prefix)) === 'dir' ? await this.storage.list(prefix) : [];
+    return {
+      root_uri: `mlflow-artifacts:/${rows[0].root}`,
+      files: entries.map((entry) => ({
+        path: relative ? posix.join(relative, entry.name) : entry.name,
+        is_dir: entry.isDir,
+        ...(entry.size ? { file_size: entry.size } : {}),
+      })),
+    };
+  }
+
+  async delete(rawPath: string, metadata: CommandMetadata): Promise<void> {
+    const path = resolveArtifactPath(rawPath);
+    const owner = await this.ownerOf(path, true);
+    if (!owner) throw notFound(`No run or logged model owns the artifact path '${path}'`);
+    const { rows } = await this.db.query<{ path: string }>(
+      `SELECT path FROM artifacts.objects WHERE path = $1 OR path LIKE $2`,
+      [path, `${path.replace(/[\\%_]/g, '\\$&')}/%`],
+    );
+    await this.storage.delete(path);
+    if (rows.length > 0) {
+      await this.store.handle(
+        artifactStream,
+        artifactStreamId(owner.root),
+        { type: 'RecordArtifactsDeleted', data: { root: owner.root, paths: rows.map((r) => r.path) }, metadata },
+        metadata,
+      );
+    }
+  }
+
+  async createMultipart(rawPath: string, parts: number, partUrl: (partNumber: number, uploadId: string) => string) {
+    const path = resolveArtifactPath(rawPath);
+    checkWritable(await this.ownerOf(path, true), path);
+    if (!Number.isInteger(parts) || parts < 1 || parts > 10_000) {
+      throw invalidParameter(`num_parts must be between 1 and 10000, got ${parts}`);
+    }
+    const upload = await this.storage.createMultipart(path, parts);
+    const urls = upload.partUrls ?? Array.from({ length: parts }, (_, i) => partUrl(i + 1, upload.uploadId));
+    return {
+      upload_id: upload.uploadId,
+      credentials: urls.map((url, i) => ({ url, part_number: i + 1, headers: {} })),
+    };
+  }
+
+  async uploadPart(rawPath: string, uploadId: string, partNumber: number, body: Readable) {
+    const path = resolveArtifactPath(rawPath);
+    return this.storage.uploadPart(path, uploadId, partNumber, body, this.settings.maxUploadBytes).catch((error) => {
+      throw translateStorageError(error, this.settings.maxUploadBytes);
+    });
+  }
+
+  /** Completes the upload, then reads the object back once to record its digest: the parts went straight to the store. */
+  async completeMultipart(
+    rawPath: string,
+    uploadId: string,
+    parts: Array<{ partNumber: number; etag: string }>,
+    metadata: CommandMetadata,
+  ): Promise<void> {
+    const path = resolveArtifactPath(rawPath);
+    const owner = checkWritable(await this.ownerOf(path, true), path);
+    await this.storage.completeMultipart(path, uploadId, parts);
+    const object = await this.storage.get(path);
+    if (!object) throw new MlflowError('INTERNAL_ERROR', `Completed upload of '${path}' is not readable`);
+    const hash = createHash('sha256');
+    for await (const chunk of object.body) hash.update(chunk as Buffer);
+    await this.record(owner, path, object.size, hash.digest('hex'), null, metadata);
+  }
+
+  async abortMultipart(rawPath: string, uploadId: string): Promise<void> {
+    await this.storage.abortMultipart(resolveArtifactPath(rawPath), uploadId);
+  }
+
+  private async record(
+    owner: OwnerFact,
+    path: string,
+    size: number,
+    sha256: string,
+    contentType: string | null,
+    metadata: CommandMetadata,
+  ) {
+    await this.store.handle(
+      artifactStream,
+      artifactStreamId(owner.root),
+      { type: 'RecordArtifactStored', data: { owner, path, size, sha256, contentType }, metadata },
+      metadata,
+    );
+  }
+
+  private ownerOf(path: string, waitForAnnouncement: boolean): Promise<OwnerFact | undefined> {
+    return this.untilAnnounced(async () => {
+      const { rows } = await this.db.query<OwnerRow>(
+        `SELECT root, kind, owner_id, lifecycle_stage, experiment_lifecycle_stage FROM artifacts.owners
+         WHERE root = ANY($1::text[]) ORDER BY length(root) DESC LIMIT 1`,
+        [rootCandidates(path)],
+      );
+      const row = rows[0];
+      return (
+        row && {
+          root: row.root,
+          kind: row.kind,
+          ownerId: row.owner_id,
+          active: row.lifecycle_stage === 'active' && row.experiment_lifecycle_stage === 'active',
+        }
+      );
+    }, waitForAnnouncement);
+  }
+
+  /**
+   * Runs and logged models are announced by tracking's events, a moment after tracking answered the
+   * client; a lookup that finds nothing waits that moment (bounded) before concluding.
+   */
+  private async untilAnnounced<T>(lookup: () => Promise<T | undefined>, wait: boolean): Promise<T | undefined> {
+    const deadline = Date.now() + (wait ? this.settings.ownerWaitMs : 0);
+    for (;;) {
+      const found = await lookup();
+      if (found !== undefined || Date.now() >= deadline) return found;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+function translateStorageError(error: unknown, maxBytes: number): unknown {
+  if (error instanceof ObjectTooLargeError) {
+    return invalidParameter(`Artifact exceeds the upload limit of ${maxBytes} bytes`);
+  }
+  return error;
+}

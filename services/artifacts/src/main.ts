@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { createHttpApp } from '../../../libs/platform/src/http/app';
+import { runMain, serve } from '../../../libs/platform/src/http/serve';
+import { loadServerConfig } from '../../../libs/platform/src/http/server-config';
+import { createLogger } from '../../../libs/platform/src/logger';
+import { databaseReadiness, ObservabilityModule } from '../../../libs/platform/src/observability.module';
+import { registerArtifactRoutes } from './artifacts.routes';
+import { startArtifactsRuntime } from './artifacts.runtime';
+import { loadArtifactsConfig } from './config';
+
+/** The artifacts service as its own process (distributed shape), behind the gateway. */
+async function main(): Promise<void> {
+  const logger = createLogger('artifacts');
+  const config = loadArtifactsConfig({ LOGBOOK_MODE: 'distributed', ...process.env });
+  const server = loadServerConfig('artifacts', 5002);
+  const runtime = await startArtifactsRuntime(config, logger, { kind: 'kafka' });
+
+  @Module({ imports: [ObservabilityModule.with([databaseReadiness(runtime.db)])] })
+  class ArtifactsServiceModule {}
+
+  const app = await createHttpApp(ArtifactsServiceModule, { logger, bodyLimitBytes: server.bodyLimitBytes });
+  await registerArtifactRoutes(app.getHttpAdapter().getInstance(), runtime.service, logger);
+  await serve(app, server, logger, () => runtime.close());
+}
+
+runMain(main);

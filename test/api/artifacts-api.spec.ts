@@ -1,0 +1,213 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { Module } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import pino from 'pino';
+import { createHttpApp } from '../../libs/platform/src/http/app';
+import { createTestDatabase, testInfra } from '../../libs/testing/src/infra';
+import { registerArtifactRoutes } from '../../services/artifacts/src/artifacts.routes';
+import { ArtifactsRuntime, startArtifactsRuntime } from '../../services/artifacts/src/artifacts.runtime';
+import { loadArtifactsConfig } from '../../services/artifacts/src/config';
+import { loadTrackingConfig } from '../../services/tracking/src/config';
+import { ExperimentsService } from '../../services/tracking/src/experiments/experiments.service';
+import { TrackingModule } from '../../services/tracking/src/tracking.module';
+import { startTrackingRuntime, SYSTEM_METADATA, TrackingRuntime } from '../../services/tracking/src/tracking.runtime';
+
+const MAX_UPLOAD_MB = 4;
+
+describe('artifacts API on real Postgres and S3', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+  let tracking: TrackingRuntime;
+  let artifacts: ArtifactsRuntime;
+  let database: { url: string; drop(): Promise<void> };
+
+  const api = (path: string, init?: RequestInit) => fetch(`${base}${path}`, init);
+  const json = (body: unknown): RequestInit => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const storedEvents = async () =>
+    (
+      await artifacts.db.query<{ type: string; data: Record<string, unknown> }>(
+        `SELECT type, data FROM artifacts.events ORDER BY global_position`,
+      )
+    ).rows;
+
+  before(async () => {
+    const infra = testInfra();
+    database = await createTestDatabase('artifacts');
+    const logger = pino({ level: 'silent' });
+    tracking = await startTrackingRuntime(
+      loadTrackingConfig({
+        LOGBOOK_MODE: 'distributed',
+        DATABASE_URL: database.url,
+        KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+      }),
+      logger,
+    );
+    artifacts = await startArtifactsRuntime(
+      loadArtifactsConfig({
+        ...process.env,
+        LOGBOOK_MODE: 'distributed',
+        DATABASE_URL: database.url,
+        KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+        LOGBOOK_ARTIFACTS_BACKEND: 's3',
+        S3_PREFIX: `api-test-${randomUUID()}/`,
+        LOGBOOK_ARTIFACT_MAX_UPLOAD_MB: String(MAX_UPLOAD_MB),
+        LOGBOOK_ARTIFACT_OWNER_WAIT_MS: '3000',
+      }),
+      logger,
+      { kind: 'in-process', trackingStore: tracking.store },
+      tracking.db,
+    );
+    @Module({ imports: [TrackingModule.with(tracking)] })
+    class TestModule {}
+    app = await createHttpApp(TestModule, { logger, bodyLimitBytes: 1024 * 1024 });
+    await registerArtifactRoutes(app.getHttpAdapter().getInstance(), artifacts.service, logger);
+    await app.get(ExperimentsService).ensureDefaultExperiment(SYSTEM_METADATA());
+    await app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    await app.close();
+    await artifacts.close();
+    await tracking.close();
+    await database.drop();
+  });
+
+  /** A PUT whose path goes on the wire byte for byte: a parsed URL would resolve the `..` segments first. */
+  function rawPut(path: string, body: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const { hostname, port } = new URL(base);
+      const request = httpRequest({ hostname, port, path, method: 'PUT' }, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+
+  async function newRun(): Promise<{ runId: string; root: string }> {
+    const run = (await (await api('/api/2.0/mlflow/runs/create', json({ experiment_id: '0' }))).json()) as {
+      run: { info: { run_id: string; artifact_uri: string } };
+    };
+    return { runId: run.run.info.run_id, root: run.run.info.artifact_uri.replace('mlflow-artifacts:/', '') };
+  }
+
+  it('stores first, then records path, size and sha256 as an event; lists and downloads the same bytes', async () => {
+    const { runId, root } = await newRun();
+    const bytes = randomBytes(300_000);
+    const put = await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/data/blob.bin`, { method: 'PUT', body: bytes });
+    assert.equal(put.status, 200, await put.clone().text());
+    await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/notes.json`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: '{"not": "parsed by the server"}',
+    });
+
+    const event = (await storedEvents()).find(
+      (e) => e.type === 'ArtifactStored' && e.data.path === `${root}/data/blob.bin`,
+    );
+    assert.deepEqual(
+      { runId: event?.data.runId, size: event?.data.size, sha256: event?.data.sha256 },
+      { runId, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
+    );
+
+    const download = await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/data/blob.bin`);
+    assert.equal(download.status, 200);
+    assert.equal(download.headers.get('content-disposition'), 'attachment; filename=blob.bin');
+    assert.equal(download.headers.get('x-content-type-options'), 'nosniff');
+    assert.ok(Buffer.from(await download.arrayBuffer()).equals(bytes));
+
+    const ranged = await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/data/blob.bin`, {
+      headers: { range: 'bytes=10-19' },
+    });
+    assert.equal(ranged.status, 206);
+    assert.equal(ranged.headers.get('content-range'), `bytes 10-19/${bytes.length}`);
+    assert.ok(Buffer.from(await ranged.arrayBuffer()).equals(bytes.subarray(10, 20)));
+
+    const notes = await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/notes.json`);
+    assert.equal(await notes.text(), '{"not": "parsed by the server"}');
+
+    const listing = await (await api(`/api/2.0/mlflow-artifacts/artifacts?path=${root}`)).json();
+    assert.deepEqual(listing, {
+      files: [
+        { path: 'data', is_dir: true },
+        { path: 'notes.json', is_dir: false, file_size: 31 },
+      ],
+    });
+    const runListing = await (await api(`/api/2.0/mlflow/artifacts/list?run_id=${runId}&path=data`)).json();
+    assert.deepEqual(runListing, {
+      root_uri: `mlflow-artifacts:/${root}`,
+      files: [{ path: 'data/blob.bin', is_dir: false, file_size: bytes.length }],
+    });
+
+    const deleted = await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/data`, { method: 'DELETE' });
+    assert.equal(deleted.status, 200);
+    assert.equal((await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/data/blob.bin`)).status, 404);
+    assert.ok(
+      (await storedEvents()).some((e) => e.type === 'ArtifactDeleted' && e.data.path === `${root}/data/blob.bin`),
+    );
+  });
+
+  it('refuses artifacts for unknown and deleted runs, traversal, and oversized uploads, writing nothing', async () => {
+    const { runId, root } = await newRun();
+    const eventsBefore = (await storedEvents()).length;
+    const attempts: Array<[string, string, number, string]> = [
+      ['unknown run', `0/${'a'.repeat(32)}/artifacts/x.txt`, 404, 'RESOURCE_DOES_NOT_EXIST'],
+      ['dot-dot', `${root}/../../etc/passwd`, 400, 'INVALID_PARAMETER_VALUE'],
+      ['encoded dot-dot', `${root}/%2e%2e/%2e%2e/x`, 400, 'INVALID_PARAMETER_VALUE'],
+      ['double-encoded dot-dot', `${root}/%252e%252e%252fx`, 400, 'INVALID_PARAMETER_VALUE'],
+      ['backslash', `${root}/..%5c..%5cx`, 400, 'INVALID_PARAMETER_VALUE'],
+      ['NUL byte', `${root}/x%00.txt`, 400, 'INVALID_PARAMETER_VALUE'],
+    ];
+    for (const [name, path, status, code] of attempts) {
+      const response = await rawPut(`/api/2.0/mlflow-artifacts/artifacts/${path}`, 'payload');
+      assert.equal(response.status, status, `${name}: ${response.status} ${response.body}`);
+      assert.equal((JSON.parse(response.body) as { error_code: string }).error_code, code, name);
+    }
+    const oversized = await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/big.bin`, {
+      method: 'PUT',
+      body: Buffer.alloc(MAX_UPLOAD_MB * 1024 * 1024 + 1),
+    });
+    assert.equal(oversized.status, 400);
+    assert.equal((await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/big.bin`)).status, 404);
+
+    assert.equal((await storedEvents()).length, eventsBefore, 'no refused upload was recorded');
+
+    await api('/api/2.0/mlflow/runs/delete', json({ run_id: runId }));
+    // The artifacts service learns of the deletion from tracking's events, a moment later.
+    let afterDelete = 0;
+    for (let attempt = 0; attempt < 50 && afterDelete !== 400; attempt++) {
+      afterDelete = (await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/late.txt`, { method: 'PUT', body: 'late' }))
+        .status;
+      if (afterDelete !== 400) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(afterDelete, 400);
+  });
+
+  it('leaves nothing visible when the client disconnects mid-upload', async () => {
+    const { root } = await newRun();
+    const url = new URL(`${base}/api/2.0/mlflow-artifacts/artifacts/${root}/partial.bin`);
+    await new Promise<void>((resolve) => {
+      const request = httpRequest(url, { method: 'PUT', headers: { 'content-length': String(2 * 1024 * 1024) } });
+      request.on('error', () => resolve());
+      request.write(Buffer.alloc(512 * 1024), () => setTimeout(() => request.destroy(), 200));
+      request.on('close', () => resolve());
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal((await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/partial.bin`)).status, 404);
+    const listing = await (await api(`/api/2.0/mlflow-artifacts/artifacts?path=${root}`)).json();
+    assert.deepEqual(listing, {});
+  });
+});
