@@ -196,6 +196,44 @@ describe('artifacts API on real Postgres and S3', () => {
     assert.equal(afterDelete, 400);
   });
 
+  it("summarises a logged model's MLmodel file in a ModelDescribed event", async () => {
+    const created = (await (
+      await api('/api/2.0/mlflow/logged-models', json({ experiment_id: '0', name: 'clf' }))
+    ).json()) as {
+      model: { info: { model_id: string; artifact_uri: string } };
+    };
+    const { model_id: modelId, artifact_uri: uri } = created.model.info;
+    const root = uri.replace('mlflow-artifacts:/', '');
+    const mlmodel = [
+      'artifact_path: clf',
+      'flavors:',
+      '  python_function: {loader_module: mlflow.pyfunc.model, python_model: python_model.pkl}',
+      '  sklearn: {pickled_model: model.pkl}',
+      `model_id: ${modelId}`,
+      'saved_input_example_info: {artifact_path: input_example.json, type: ndarray}',
+      'signature:',
+      `  inputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 4]}}]'`,
+      `  outputs: '[{"type": "tensor", "tensor-spec": {"dtype": "int64", "shape": [-1]}}]'`,
+      '',
+    ].join('\n');
+    const put = await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/MLmodel`, { method: 'PUT', body: mlmodel });
+    assert.equal(put.status, 200);
+    const described = (await storedEvents()).find((e) => e.type === 'ModelDescribed' && e.data.modelId === modelId);
+    assert.deepEqual(described?.data.modelPath, root);
+    assert.deepEqual(described?.data.summary, {
+      flavors: ['python_function', 'sklearn'],
+      signature: {
+        inputs: [{ type: 'tensor', 'tensor-spec': { dtype: 'float64', shape: [-1, 4] } }],
+        outputs: [{ type: 'tensor', 'tensor-spec': { dtype: 'int64', shape: [-1] } }],
+      },
+      inputExample: 'input_example.json',
+      modelId,
+      runId: null,
+      mlflowVersion: null,
+      createdAt: null,
+    });
+  });
+
   it('leaves nothing visible when the client disconnects mid-upload', async () => {
     const { root } = await newRun();
     const url = new URL(`${base}/api/2.0/mlflow-artifacts/artifacts/${root}/partial.bin`);

@@ -24,7 +24,19 @@ CREATE TABLE artifacts.objects (
 CREATE INDEX objects_by_root ON artifacts.objects (root);
 `;
 
+const models = `
+CREATE TABLE artifacts.models (
+  model_path text PRIMARY KEY,
+  root text NOT NULL,
+  run_id text,
+  model_id text,
+  summary jsonb NOT NULL,
+  described_at bigint NOT NULL
+);
+`;
+
 export const artifactsMigrations: Migration[] = [
   { id: '001_event_store', sql: eventStoreSchema(ARTIFACTS_SCHEMA) },
   { id: '002_projections', sql: projections },
+  { id: '003_models', sql: models },
 ];

@@ -1,7 +1,9 @@
 import { Decider } from '../../../libs/eventstore/src/decider';
 import { CommandMetadata } from '../../../libs/eventstore/src/envelope';
 import { invalidParameter, notFound } from '../../../libs/platform/src/errors';
+import { posix } from 'node:path';
 import { ArtifactEvent } from './artifact.events';
+import { ModelSummary } from './mlmodel';
 
 /** The run or logged model an artifact path belongs to, as the artifacts service learned it from tracking's events. */
 export interface OwnerFact {
@@ -18,7 +20,14 @@ export interface ArtifactRootState {
 export type ArtifactCommand = { metadata: CommandMetadata } & (
   | {
       type: 'RecordArtifactStored';
-      data: { owner: OwnerFact; path: string; size: number; sha256: string; contentType: string | null };
+      data: {
+        owner: OwnerFact;
+        path: string;
+        size: number;
+        sha256: string;
+        contentType: string | null;
+        model?: ModelSummary;
+      };
     }
   | { type: 'RecordArtifactsDeleted'; data: { root: string; paths: string[] } }
 );
@@ -35,22 +44,33 @@ export function checkWritable(owner: OwnerFact | undefined, path: string): Owner
 
 export const artifactDecider: Decider<ArtifactRootState, ArtifactCommand, ArtifactEvent> = {
   initialState: () => ({ storedPaths: 0 }),
-  evolve: (state, event) => ({
-    storedPaths: state.storedPaths + (event.type === 'ArtifactStored' ? 1 : -1),
-  }),
+  evolve: (state, event) => {
+    if (event.type === 'ModelDescribed') return state;
+    return { storedPaths: state.storedPaths + (event.type === 'ArtifactStored' ? 1 : -1) };
+  },
   decide(command) {
     const time = command.metadata.now;
     switch (command.type) {
       case 'RecordArtifactStored': {
-        const { owner, path, size, sha256, contentType } = command.data;
+        const { owner, path, size, sha256, contentType, model } = command.data;
         checkWritable(owner, path);
+        const runId = owner.kind === 'run' ? owner.ownerId : null;
+        const modelId = owner.kind === 'logged-model' ? owner.ownerId : null;
+        const described: ArtifactEvent[] = model
+          ? [
+              {
+                type: 'ModelDescribed',
+                data: { root: owner.root, runId, modelId, modelPath: posix.dirname(path), summary: model, time },
+              },
+            ]
+          : [];
         return [
           {
             type: 'ArtifactStored',
             data: {
               root: owner.root,
-              runId: owner.kind === 'run' ? owner.ownerId : null,
-              modelId: owner.kind === 'logged-model' ? owner.ownerId : null,
+              runId,
+              modelId,
               path,
               size,
               sha256,
@@ -58,6 +78,7 @@ export const artifactDecider: Decider<ArtifactRootState, ArtifactCommand, Artifa
               time,
             },
           },
+          ...described,
         ];
       }
       case 'RecordArtifactsDeleted':

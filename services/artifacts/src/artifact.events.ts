@@ -1,4 +1,5 @@
 import { DomainEvent } from '../../../libs/eventstore/src/envelope';
+import { ModelSummary } from './mlmodel';
 
 /** The bytes are in storage before this is recorded; events carry facts about them, never the bytes. */
 export type ArtifactStored = DomainEvent<
@@ -14,6 +15,11 @@ export type ArtifactStored = DomainEvent<
     time: number;
   }
 >;
+/** A stored MLmodel file, summarised for the registry: which flavors, which signature, which input example. */
+export type ModelDescribed = DomainEvent<
+  'ModelDescribed',
+  { root: string; runId: string | null; modelId: string | null; modelPath: string; summary: ModelSummary; time: number }
+>;
 export type ArtifactDeleted = DomainEvent<'ArtifactDeleted', { root: string; path: string; time: number }>;
 
-export type ArtifactEvent = ArtifactStored | ArtifactDeleted;
+export type ArtifactEvent = ArtifactStored | ModelDescribed | ArtifactDeleted;

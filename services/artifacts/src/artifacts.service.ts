@@ -5,6 +5,7 @@ import { CommandMetadata } from '../../../libs/eventstore/src/envelope';
 import { EventStore } from '../../../libs/eventstore/src/event-store';
 import { Database } from '../../../libs/platform/src/database';
 import { invalidParameter, MlflowError, notFound } from '../../../libs/platform/src/errors';
+import { MLMODEL_MAX_BYTES, ModelSummary, summarizeMlModel } from './mlmodel';
 import { artifactStream, artifactStreamId, checkWritable, OwnerFact } from './artifact.decider';
 import { invalidPath, resolveArtifactPath, resolveListPrefix } from './artifact-path';
 import { ArtifactStorage, ListEntry, ObjectRange, ObjectTooLargeError, ReadObject } from './storage/artifact-storage';
@@ -54,7 +55,21 @@ export class ArtifactsService {
       .catch((error) => {
         throw translateStorageError(error, this.settings.maxUploadBytes);
       });
-    await this.record(owner, path, stored.size, stored.sha256, contentType ?? null, metadata);
+    const model = posix.basename(path) === 'MLmodel' ? await this.describeModel(path) : undefined;
+    await this.record(owner, path, stored.size, stored.sha256, contentType ?? null, metadata, model);
+  }
+
+  /** Reads a just-stored MLmodel file back (it is small) to summarise it; undefined when it is not a model. */
+  private async describeModel(path: string): Promise<ModelSummary | undefined> {
+    const object = await this.storage.get(path);
+    if (!object) return undefined;
+    if (object.size > MLMODEL_MAX_BYTES) {
+      object.body.destroy();
+      return undefined;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of object.body) chunks.push(chunk as Buffer);
+    return summarizeMlModel(Buffer.concat(chunks).toString('utf8'));
   }
 
   /** Streams an artifact, or the requested byte range of it (`suffix`: the last n bytes). */
@@ -176,11 +191,16 @@ export class ArtifactsService {
     sha256: string,
     contentType: string | null,
     metadata: CommandMetadata,
+    model?: ModelSummary,
   ) {
     await this.store.handle(
       artifactStream,
       artifactStreamId(owner.root),
-      { type: 'RecordArtifactStored', data: { owner, path, size, sha256, contentType }, metadata },
+      {
+        type: 'RecordArtifactStored',
+        data: { owner, path, size, sha256, contentType, ...(model ? { model } : {}) },
+        metadata,
+      },
       metadata,
     );
   }
