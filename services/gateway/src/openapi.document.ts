@@ -3,6 +3,7 @@ import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/com
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { getMetadataStorage } from 'class-validator';
+import { ARTIFACT_OPENAPI_PATHS } from '../../artifacts/src/artifacts.openapi';
 import { ExperimentsController } from '../../tracking/src/experiments/experiments.controller';
 import { LoggedModelsController } from '../../tracking/src/logged-models/logged-models.controller';
 import { MetricsController } from '../../tracking/src/runs/metrics.controller';
@@ -143,7 +144,7 @@ export function buildOpenApiDocument(): Schema {
   return {
     openapi: '3.0.3',
     info: { title: 'Logbook (MLflow-compatible REST API)', version: '0.1.0' },
-    paths,
+    paths: { ...paths, ...ARTIFACT_OPENAPI_PATHS },
     components: { schemas: components },
   };
 }
