@@ -14,6 +14,7 @@ import { ArtifactsRuntime, startArtifactsRuntime } from '../../services/artifact
 import { loadArtifactsConfig } from '../../services/artifacts/src/config';
 import { loadTrackingConfig } from '../../services/tracking/src/config';
 import { ExperimentsService } from '../../services/tracking/src/experiments/experiments.service';
+import { RunsService } from '../../services/tracking/src/runs/runs.service';
 import { TrackingModule } from '../../services/tracking/src/tracking.module';
 import { startTrackingRuntime, SYSTEM_METADATA, TrackingRuntime } from '../../services/tracking/src/tracking.runtime';
 
@@ -232,6 +233,32 @@ describe('artifacts API on real Postgres and S3', () => {
       mlflowVersion: null,
       createdAt: null,
     });
+  });
+
+  it('keeps a deleted run restorable, and removes its artifacts when it is purged', async () => {
+    const { runId, root } = await newRun();
+    for (const name of ['a.txt', 'sub/b.txt']) {
+      await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/${name}`, { method: 'PUT', body: name });
+    }
+    const runs = app.get(RunsService);
+    await assert.rejects(runs.purge(runId, SYSTEM_METADATA()), /only deleted runs can be purged/);
+
+    await api('/api/2.0/mlflow/runs/delete', json({ run_id: runId }));
+    assert.equal(await (await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/a.txt`)).text(), 'a.txt');
+    await runs.purge(runId, SYSTEM_METADATA());
+
+    assert.equal((await api(`/api/2.0/mlflow/runs/get?run_id=${runId}`)).status, 404);
+    let status = 0;
+    for (let attempt = 0; attempt < 50 && status !== 404; attempt++) {
+      status = (await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/sub/b.txt`)).status;
+      if (status !== 404) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(status, 404);
+    assert.equal((await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/a.txt`)).status, 404);
+    const deleted = (await storedEvents()).filter((e) => e.type === 'ArtifactDeleted' && e.data.root === root);
+    assert.deepEqual(deleted.map((e) => e.data.path).sort(), [`${root}/a.txt`, `${root}/sub/b.txt`]);
+    const late = await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/c.txt`, { method: 'PUT', body: 'c' });
+    assert.equal(late.status, 400);
   });
 
   it('leaves nothing visible when the client disconnects mid-upload', async () => {

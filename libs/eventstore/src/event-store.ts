@@ -133,25 +133,61 @@ export class EventStore {
     metadata: CommandMetadata,
     newState: unknown,
   ): Promise<EventEnvelope[]> {
-    const envelopes = await this.db.transaction(async (tx) => {
-      const head =
-        expectedVersion === 0
-          ? await tx.query(
-              `INSERT INTO ${this.schema}.streams (stream_id, stream_type, version, state) VALUES ($1, $2, $3, $4)
-               ON CONFLICT (stream_id) DO NOTHING`,
-              [streamId, streamType, events.length, JSON.stringify(newState)],
-            )
-          : await tx.query(
-              `UPDATE ${this.schema}.streams SET version = $3, state = $4 WHERE stream_id = $1 AND version = $2`,
-              [streamId, expectedVersion, expectedVersion + events.length, JSON.stringify(newState)],
-            );
-      if (head.rowCount !== 1) throw new ConcurrencyError(streamId, expectedVersion);
-      const stored = await this.insertEvents(tx, streamType, streamId, expectedVersion, events, metadata);
-      for (const projection of this.options.projections) await projection.apply(tx, stored);
-      return stored;
-    });
-    for (const listener of this.listeners) listener();
+    const envelopes = await this.db.transaction((tx) =>
+      this.appendIn(tx, streamType, streamId, expectedVersion, events, metadata, newState),
+    );
+    this.notifyAppended();
     return envelopes;
+  }
+
+  /**
+   * Decide and append inside a transaction the caller owns, so that a consumer's effects and the
+   * events they cause commit together. A conflict throws; the caller's retry decides again.
+   */
+  async handleIn<State, Command, Event extends DomainEvent>(
+    tx: Queryable,
+    stream: StreamDefinition<State, Command, Event>,
+    streamId: string,
+    command: Command,
+    metadata: CommandMetadata,
+  ): Promise<EventEnvelope[]> {
+    const { state, version } = await this.load(stream, streamId, tx);
+    const events = stream.decider.decide(command, state);
+    if (events.length === 0) return [];
+    const next = events.reduce(stream.decider.evolve, state);
+    const envelopes = await this.appendIn(tx, stream.streamType, streamId, version, events, metadata, next);
+    this.notifyAppended();
+    return envelopes;
+  }
+
+  private notifyAppended(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  private async appendIn(
+    tx: Queryable,
+    streamType: string,
+    streamId: string,
+    expectedVersion: number,
+    events: DomainEvent[],
+    metadata: CommandMetadata,
+    newState: unknown,
+  ): Promise<EventEnvelope[]> {
+    const head =
+      expectedVersion === 0
+        ? await tx.query(
+            `INSERT INTO ${this.schema}.streams (stream_id, stream_type, version, state) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (stream_id) DO NOTHING`,
+            [streamId, streamType, events.length, JSON.stringify(newState)],
+          )
+        : await tx.query(
+            `UPDATE ${this.schema}.streams SET version = $3, state = $4 WHERE stream_id = $1 AND version = $2`,
+            [streamId, expectedVersion, expectedVersion + events.length, JSON.stringify(newState)],
+          );
+    if (head.rowCount !== 1) throw new ConcurrencyError(streamId, expectedVersion);
+    const stored = await this.insertEvents(tx, streamType, streamId, expectedVersion, events, metadata);
+    for (const projection of this.options.projections) await projection.apply(tx, stored);
+    return stored;
   }
 
   async readStream(streamId: string): Promise<EventEnvelope[]> {

@@ -17,7 +17,7 @@ import { ArtifactsConfig } from './config';
 import { ArtifactStorage } from './storage/artifact-storage';
 import { LocalArtifactStorage } from './storage/local-storage';
 import { S3ArtifactStorage } from './storage/s3-storage';
-import { TRACKING_TOPICS, trackingEventsConsumer } from './tracking-events.consumer';
+import { TRACKING_EVENTS_CONSUMER, TRACKING_TOPICS, trackingEventsConsumer } from './tracking-events.consumer';
 
 export const ARTIFACTS_PRODUCER = 'artifacts';
 
@@ -69,7 +69,7 @@ export async function startArtifactsRuntime(
 
   let stopFeed: () => Promise<void>;
   if (feed.kind === 'kafka') {
-    const consumer = new KafkaEventConsumer(db, trackingEventsConsumer, {
+    const consumer = new KafkaEventConsumer(db, trackingEventsConsumer({ store, storage }), {
       brokers: config.kafkaBrokers,
       topics: TRACKING_TOPICS,
       clientId: 'logbook-artifacts',
@@ -80,8 +80,8 @@ export async function startArtifactsRuntime(
   } else {
     // Embedded: a relay of its own over tracking's log, with its own checkpoint, delivers to this consumer.
     const bus = new InProcessEventBus(db, { logger });
-    bus.subscribe(trackingEventsConsumer);
-    const feedRelay = new OutboxRelay(feed.trackingStore, bus, { name: trackingEventsConsumer.name, logger });
+    bus.subscribe(trackingEventsConsumer({ store, storage }));
+    const feedRelay = new OutboxRelay(feed.trackingStore, bus, { name: TRACKING_EVENTS_CONSUMER, logger });
     feedRelay.start();
     stopFeed = () => feedRelay.stop();
   }

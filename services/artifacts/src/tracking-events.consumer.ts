@@ -2,7 +2,10 @@ import { Queryable } from '../../../libs/platform/src/database';
 import { EventEnvelope } from '../../../libs/eventstore/src/envelope';
 import { ConsumerDefinition } from '../../../libs/messaging/src/consumer';
 import { eventTopic } from '../../../libs/messaging/src/topics';
+import { EventStore } from '../../../libs/eventstore/src/event-store';
 import { ARTIFACTS_SCHEMA } from '../migrations/001_initial';
+import { artifactStream, artifactStreamId } from './artifact.decider';
+import { ArtifactStorage } from './storage/artifact-storage';
 
 const PROXIED_SCHEME = 'mlflow-artifacts:';
 
@@ -14,7 +17,7 @@ export function proxiedRoot(artifactUri: string): string | undefined {
 
 type TrackingEvent =
   | { type: 'RunCreated'; data: { runId: string; experimentId: string; artifactUri: string } }
-  | { type: 'RunDeleted' | 'RunRestored'; data: { runId: string } }
+  | { type: 'RunDeleted' | 'RunRestored' | 'RunPurged'; data: { runId: string } }
   | { type: 'LoggedModelCreated'; data: { modelId: string; experimentId: string; artifactUri: string } }
   | { type: 'LoggedModelDeleted'; data: { modelId: string } }
   | { type: 'ExperimentDeleted' | 'ExperimentRestored'; data: { experimentId: string } };
@@ -35,41 +38,78 @@ async function addOwner(
   );
 }
 
-async function apply(tx: Queryable, envelope: EventEnvelope): Promise<void> {
-  const event = envelope as unknown as TrackingEvent;
-  switch (event.type) {
-    case 'RunCreated':
-      return addOwner(tx, 'run', event.data.runId, event.data.experimentId, event.data.artifactUri);
-    case 'LoggedModelCreated':
-      return addOwner(tx, 'logged-model', event.data.modelId, event.data.experimentId, event.data.artifactUri);
-    case 'RunDeleted':
-    case 'RunRestored':
-      await tx.query(`UPDATE artifacts.owners SET lifecycle_stage = $2 WHERE owner_id = $1`, [
-        event.data.runId,
-        event.type === 'RunDeleted' ? 'deleted' : 'active',
-      ]);
-      return;
-    case 'LoggedModelDeleted':
-      await tx.query(`UPDATE artifacts.owners SET lifecycle_stage = 'deleted' WHERE owner_id = $1`, [
-        event.data.modelId,
-      ]);
-      return;
-    case 'ExperimentDeleted':
-    case 'ExperimentRestored':
-      await tx.query(`UPDATE artifacts.owners SET experiment_lifecycle_stage = $2 WHERE experiment_id = $1`, [
-        event.data.experimentId,
-        event.type === 'ExperimentDeleted' ? 'deleted' : 'active',
-      ]);
-      return;
-  }
+/**
+ * A purged run's artifacts are removed from the store (idempotent, so a redelivery repeats it
+ * harmlessly) and recorded as deleted in the same transaction as the consumer's inbox entry.
+ */
+async function purgeArtifacts(tx: Queryable, envelope: EventEnvelope, runId: string, deps: ConsumerDeps) {
+  const { rows } = await tx.query<{ root: string }>(`SELECT root FROM artifacts.owners WHERE owner_id = $1`, [runId]);
+  if (rows.length === 0) return;
+  const root = rows[0].root;
+  await deps.storage.delete(root);
+  const { rows: stored } = await tx.query<{ path: string }>(`SELECT path FROM artifacts.objects WHERE root = $1`, [
+    root,
+  ]);
+  const metadata = {
+    now: Date.now(),
+    actor: { id: 'artifacts', kind: 'service' as const },
+    requestId: envelope.correlationId,
+    causationId: envelope.eventId,
+  };
+  await deps.store.handleIn(
+    tx,
+    artifactStream,
+    artifactStreamId(root),
+    { type: 'RecordArtifactsDeleted', data: { root, paths: stored.map((r) => r.path) }, metadata },
+    metadata,
+  );
+  await tx.query(`UPDATE artifacts.owners SET lifecycle_stage = 'purged' WHERE root = $1`, [root]);
 }
 
-/** Which runs and logged models exist and whether they are deleted, learned from tracking's events. */
-export const trackingEventsConsumer: ConsumerDefinition = {
-  name: 'artifacts.tracking-events',
-  schema: ARTIFACTS_SCHEMA,
-  handle: apply,
-};
+interface ConsumerDeps {
+  store: EventStore;
+  storage: ArtifactStorage;
+}
+
+function handler(deps: ConsumerDeps) {
+  return async (tx: Queryable, envelope: EventEnvelope): Promise<void> => {
+    const event = envelope as unknown as TrackingEvent;
+    switch (event.type) {
+      case 'RunCreated':
+        return addOwner(tx, 'run', event.data.runId, event.data.experimentId, event.data.artifactUri);
+      case 'LoggedModelCreated':
+        return addOwner(tx, 'logged-model', event.data.modelId, event.data.experimentId, event.data.artifactUri);
+      case 'RunDeleted':
+      case 'RunRestored':
+        await tx.query(
+          `UPDATE artifacts.owners SET lifecycle_stage = $2 WHERE owner_id = $1 AND lifecycle_stage <> 'purged'`,
+          [event.data.runId, event.type === 'RunDeleted' ? 'deleted' : 'active'],
+        );
+        return;
+      case 'RunPurged':
+        return purgeArtifacts(tx, envelope, event.data.runId, deps);
+      case 'LoggedModelDeleted':
+        await tx.query(`UPDATE artifacts.owners SET lifecycle_stage = 'deleted' WHERE owner_id = $1`, [
+          event.data.modelId,
+        ]);
+        return;
+      case 'ExperimentDeleted':
+      case 'ExperimentRestored':
+        await tx.query(`UPDATE artifacts.owners SET experiment_lifecycle_stage = $2 WHERE experiment_id = $1`, [
+          event.data.experimentId,
+          event.type === 'ExperimentDeleted' ? 'deleted' : 'active',
+        ]);
+        return;
+    }
+  };
+}
+
+export const TRACKING_EVENTS_CONSUMER = 'artifacts.tracking-events';
+
+/** Which runs and logged models exist, are deleted or purged, learned from tracking's events. */
+export function trackingEventsConsumer(deps: ConsumerDeps): ConsumerDefinition {
+  return { name: TRACKING_EVENTS_CONSUMER, schema: ARTIFACTS_SCHEMA, handle: handler(deps) };
+}
 
 export const TRACKING_TOPICS = ['run', 'experiment', 'logged-model'].map((streamType) =>
   eventTopic('tracking', streamType),

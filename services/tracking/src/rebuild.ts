@@ -1,11 +1,8 @@
 import 'reflect-metadata';
-import { Database } from '../../../libs/platform/src/database';
+import { runMain } from '../../../libs/platform/src/http/serve';
 import { createLogger } from '../../../libs/platform/src/logger';
-import { migrate } from '../../../libs/platform/src/migrations';
-import { EventStore } from '../../../libs/eventstore/src/event-store';
-import { TRACKING_SCHEMA, trackingMigrations } from '../migrations/001_initial';
 import { loadTrackingConfig } from './config';
-import { openTrackingDatabase, TRACKING_PRODUCER, trackingProjections } from './tracking.runtime';
+import { openTrackingStore, trackingProjections } from './tracking.runtime';
 
 /**
  * `npm run rebuild [-- <projection>...]`: empties the named tracking projections (all when none are
@@ -20,14 +17,8 @@ async function main(): Promise<void> {
       `Unknown projection(s): ${unknown.join(', ')}. Known: ${trackingProjections.map((p) => p.name).join(', ')}`,
     );
   }
-  const db: Database = await openTrackingDatabase(loadTrackingConfig());
+  const { db, store } = await openTrackingStore(loadTrackingConfig(), logger);
   try {
-    await migrate(db, TRACKING_SCHEMA, trackingMigrations);
-    const store = new EventStore(db, {
-      schema: TRACKING_SCHEMA,
-      producer: TRACKING_PRODUCER,
-      projections: trackingProjections,
-    });
     for (const projection of trackingProjections.filter((p) => names.length === 0 || names.includes(p.name))) {
       const started = Date.now();
       const events = await store.rebuild(projection);
@@ -38,7 +29,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runMain(main);

@@ -33,11 +33,12 @@ export async function openTrackingDatabase(config: TrackingConfig): Promise<Data
   return PgliteDatabase.open(directory);
 }
 
-export async function startTrackingRuntime(
+/** The tracking database, migrated, and its event store: what the service and its commands (rebuild, gc) run on. */
+export async function openTrackingStore(
   config: TrackingConfig,
   logger: Logger,
   db?: Database,
-): Promise<TrackingRuntime> {
+): Promise<{ db: Database; store: EventStore }> {
   const database = db ?? (await openTrackingDatabase(config));
   const applied = await migrate(database, TRACKING_SCHEMA, trackingMigrations);
   if (applied.length > 0) logger.info({ applied }, 'tracking migrations applied');
@@ -46,6 +47,15 @@ export async function startTrackingRuntime(
     producer: TRACKING_PRODUCER,
     projections: trackingProjections,
   });
+  return { db: database, store };
+}
+
+export async function startTrackingRuntime(
+  config: TrackingConfig,
+  logger: Logger,
+  db?: Database,
+): Promise<TrackingRuntime> {
+  const { db: database, store } = await openTrackingStore(config, logger, db);
   const publisher: EventPublisher =
     config.mode === 'distributed'
       ? await KafkaEventPublisher.connect({

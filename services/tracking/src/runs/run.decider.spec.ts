@@ -255,6 +255,32 @@ describe('run decider', () => {
         .thenThrows('RESOURCE_DOES_NOT_EXIST', 'Run with id=r1 not found'));
   });
 
+  describe('PurgeRun', () => {
+    const purge = (experiment = activeExperiment): RunCommand => ({
+      type: 'PurgeRun',
+      data: { runId, experiment },
+      metadata,
+    });
+
+    it('purges a deleted run', () =>
+      given([runCreated, runDeleted])
+        .when(purge())
+        .then([{ type: 'RunPurged', data: { runId, experimentId, time: now } }]));
+
+    it('purges an active run of a deleted experiment', () =>
+      given([runCreated])
+        .when(purge(deletedExperiment))
+        .then([{ type: 'RunPurged', data: { runId, experimentId, time: now } }]));
+
+    it('refuses to purge an active run', () =>
+      given([runCreated]).when(purge()).thenThrows('INVALID_PARAMETER_VALUE', 'only deleted runs can be purged'));
+
+    it('leaves nothing of a purged run: it no longer exists', () =>
+      given([runCreated, runDeleted, { type: 'RunPurged', data: { runId, experimentId, time: now } }])
+        .when(restoreRun)
+        .thenThrows('RESOURCE_DOES_NOT_EXIST', `Run with id=${runId} not found`));
+  });
+
   describe('DeleteRun and RestoreRun', () => {
     it('deletes an active run', () =>
       given([runCreated])

@@ -61,6 +61,7 @@ export type RunCommand = { metadata: CommandMetadata } & (
     }
   | { type: 'DeleteRun'; data: { runId: string } }
   | { type: 'RestoreRun'; data: { runId: string } }
+  | { type: 'PurgeRun'; data: { runId: string; experiment: ExperimentFact } }
   | {
       type: 'LogRunData';
       data: { runId: string; experiment: ExperimentFact; metrics: MetricInput[]; params: Tag[]; tags: Tag[] };
@@ -223,6 +224,14 @@ function decide(command: RunCommand, state: RunState): RunEvent[] {
         },
       ];
     }
+    case 'PurgeRun': {
+      const { runId, experiment } = command.data;
+      requireRun(state, runId);
+      if (state.lifecycleStage !== 'deleted' && experiment.lifecycleStage !== 'deleted') {
+        throw invalidParameter(`Run ${runId} is not in the deleted lifecycle stage; only deleted runs can be purged.`);
+      }
+      return [{ type: 'RunPurged', data: { runId, experimentId: state.experimentId, time: command.metadata.now } }];
+    }
     case 'LogRunData':
       return decideLogData(command, state);
     case 'DeleteRunTag': {
@@ -272,6 +281,8 @@ function evolve(state: RunState, event: RunEvent): RunState {
       return { ...state, lifecycleStage: 'deleted' };
     case 'RunRestored':
       return { ...state, lifecycleStage: 'active' };
+    case 'RunPurged':
+      return initialState();
     case 'RunDataLogged': {
       const params = { ...state.params };
       for (const p of event.data.params) params[p.key] = p.value;

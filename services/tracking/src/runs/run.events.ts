@@ -51,6 +51,8 @@ export type RunDataLogged = DomainEvent<
   'RunDataLogged',
   { runId: string; metrics: MetricPoint[]; params: Tag[]; tags: Tag[] }
 >;
+/** Permanent: the run and everything logged to it are gone (MLflow's `gc`); its artifacts are removed too. */
+export type RunPurged = DomainEvent<'RunPurged', { runId: string; experimentId: string; time: number }>;
 export type RunTagDeleted = DomainEvent<'RunTagDeleted', { runId: string; key: string }>;
 export type RunInputsLogged = DomainEvent<
   'RunInputsLogged',
@@ -67,6 +69,7 @@ export type RunEvent =
   | RunRenamed
   | RunDeleted
   | RunRestored
+  | RunPurged
   | RunDataLogged
   | RunTagDeleted
   | RunInputsLogged

@@ -101,6 +101,13 @@ async function applyOne(tx: Queryable, event: RunEvent): Promise<void> {
         event.data.time,
       ]);
       return;
+    case 'RunPurged':
+      for (const table of ['run_models', 'run_inputs', 'latest_metrics', 'metrics', 'run_tags', 'params']) {
+        await tx.query(`DELETE FROM tracking.${table} WHERE run_key = ${RUN_KEY}`, [event.data.runId]);
+      }
+      await tx.query(`DELETE FROM tracking.model_metrics WHERE run_id = $1`, [event.data.runId]);
+      await tx.query(`DELETE FROM tracking.runs WHERE run_id = $1`, [event.data.runId]);
+      return;
     case 'RunRestored':
       await tx.query(`UPDATE tracking.runs SET lifecycle_stage = 'active', deleted_time = NULL WHERE run_id = $1`, [
         event.data.runId,

@@ -67,6 +67,11 @@ export class RunsService {
     await this.execute(runId, { type: 'RestoreRun', data: { runId }, metadata });
   }
 
+  /** Permanently removes a deleted run (MLflow's `gc`). */
+  async purge(runId: string, metadata: CommandMetadata): Promise<void> {
+    await this.withExperiment(runId, 'PurgeRun', {}, metadata);
+  }
+
   async logData(
     runId: string,
     data: { metrics: MetricInput[]; params: Tag[]; tags: Tag[] },
@@ -89,7 +94,7 @@ export class RunsService {
 
   /** Runs follow their experiment's lifecycle, which lives in another stream: look it up and pass it in. */
   private async withExperiment<
-    T extends 'UpdateRun' | 'LogRunData' | 'DeleteRunTag' | 'LogRunInputs' | 'LogRunOutputs',
+    T extends 'UpdateRun' | 'LogRunData' | 'DeleteRunTag' | 'LogRunInputs' | 'LogRunOutputs' | 'PurgeRun',
   >(runId: string, type: T, data: WithoutContext<T>, metadata: CommandMetadata): Promise<void> {
     const { rows } = await this.db.query<{ experiment_id: string; lifecycle_stage: 'active' | 'deleted' }>(
       `SELECT e.experiment_id::text AS experiment_id, e.lifecycle_stage FROM tracking.runs r
