@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: Logbook's throughput benchmark (W1a log-batch ingestion and W2(b) search_runs of
- * docs/benchmarks.md and the performance reference §4), with server RSS and CPU.
+ * docs/benchmarks.md and the performance reference §4, and A1: a large artifact up and down through the
+ * gateway next to a direct copy to the store), with server RSS and CPU.
  *
  *   node dist/test/bench/bench.js [--shape distributed|embedded] [--url http://127.0.0.1:PORT] [options]
  *
@@ -8,11 +9,23 @@
  * local infrastructure, which it brings up with deploy/local/infra.sh when DATABASE_URL/KAFKA_BROKERS
  * are missing), or attaches to --url (then it cannot see the server's processes: no RSS/CPU).
  * Speed is measured, never asserted: the exit code is non-zero only for request errors, failed
- * correctness checks, or a benchmark that could not run. Node built-ins only; talks to 127.0.0.1 only.
+ * correctness checks, or a benchmark that could not run. Node built-ins, plus the AWS SDK for the
+ * direct S3 copy (artifact-io.ts); talks to 127.0.0.1 only.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import {
+  DirectS3,
+  ensureSourceFile,
+  fsCopy,
+  fsRead,
+  httpDownload,
+  httpUpload,
+  readSlice,
+  S3Settings,
+  Transfer,
+} from './artifact-io';
 
 // ------------------------------------------------------------------------------------------ options
 
@@ -31,7 +44,9 @@ interface Options {
   searchReps: number;
   searchReaders: number;
   setupConcurrency: number;
-  only?: 'ingest' | 'search';
+  artifactMib: number;
+  artifactRounds: number;
+  only?: 'ingest' | 'search' | 'artifacts';
   timeLimitSeconds: number;
   requestTimeoutMs: number;
   pin: boolean;
@@ -57,8 +72,10 @@ const USAGE = `Usage: node dist/test/bench/bench.js [options]
   --search-reps N                timed searches sequentially, and per concurrent reader (default 50)
   --search-readers N             concurrent search readers (default 4)
   --setup-concurrency N          concurrent requests while creating the search runs (default 8)
-  --only ingest|search           run one workload
-  --time-limit S                 cap per workload phase, in seconds (default 900)
+  --artifact-mib N               size of the artifact workload's file in MiB (default 1024 = 1 GiB)
+  --artifact-rounds N            rounds of direct + Logbook upload and download; medians reported (default 3)
+  --only ingest|search|artifacts run one workload
+  --time-limit S                 cap per workload phase and per artifact transfer, in seconds (default 900)
   --request-timeout MS           per-request timeout (default 60000)
   --no-pin                       do not pin the load generator to CPU 1 (taskset)
   --no-fresh-db                  distributed: use DATABASE_URL's database instead of a fresh one
@@ -81,6 +98,8 @@ function parseArgs(argv: string[]): Options {
     searchReps: 50,
     searchReaders: 4,
     setupConcurrency: 8,
+    artifactMib: 1024,
+    artifactRounds: 3,
     timeLimitSeconds: 900,
     requestTimeoutMs: 60_000,
     pin: true,
@@ -150,9 +169,16 @@ function parseArgs(argv: string[]): Options {
       case '--setup-concurrency':
         o.setupConcurrency = int(flag, value(), 1, 256);
         break;
+      case '--artifact-mib':
+        o.artifactMib = int(flag, value(), 1, 65_536);
+        break;
+      case '--artifact-rounds':
+        o.artifactRounds = int(flag, value(), 1, 20);
+        break;
       case '--only': {
         const v = value();
-        if (v !== 'ingest' && v !== 'search') throw new UsageError(`--only must be ingest or search, got ${v}`);
+        if (v !== 'ingest' && v !== 'search' && v !== 'artifacts')
+          throw new UsageError(`--only must be ingest, search or artifacts, got ${v}`);
         o.only = v;
         break;
       }
@@ -281,7 +307,7 @@ class Client {
     private readonly timeoutMs: number,
   ) {}
 
-  async send(method: 'GET' | 'POST', path: string, payload?: unknown | string): Promise<Reply> {
+  async send(method: 'GET' | 'POST' | 'DELETE', path: string, payload?: unknown | string): Promise<Reply> {
     const t0 = performance.now();
     try {
       const response = await fetch(`${this.base}${path}`, {
@@ -406,10 +432,11 @@ function cpuSeconds(pids: number[], includeReaped: number[] = []): number {
   return ticks / clockTicks;
 }
 
-/** Shared infrastructure seen from /proc: the Postgres cluster on the given port and the Kafka broker. */
+/** Shared infrastructure seen from /proc: the Postgres cluster on the given port, the Kafka broker, S3Proxy. */
 interface Infra {
   postmaster?: number;
   kafka?: number;
+  s3proxy?: number;
 }
 
 function findInfra(pgPort: number | undefined): Infra {
@@ -417,6 +444,7 @@ function findInfra(pgPort: number | undefined): Infra {
   for (const pid of allPids()) {
     const cmd = cmdline(pid);
     if (infra.kafka === undefined && cmd.includes('kafka.Kafka ')) infra.kafka = pid;
+    if (infra.s3proxy === undefined && cmd.includes('org.gaul.s3proxy.Main')) infra.s3proxy = pid;
     if (
       infra.postmaster === undefined &&
       pgPort !== undefined &&
@@ -440,6 +468,7 @@ interface CpuSnapshot {
   logbook: Record<string, number>;
   postgres?: number;
   kafka?: number;
+  s3proxy?: number;
   generator: number;
 }
 
@@ -480,6 +509,7 @@ function createSampler(procs: ProcInfo[], infra: Infra): Sampler {
         postgres:
           infra.postmaster !== undefined ? cpuSeconds(postgresPids(infra.postmaster), [infra.postmaster]) : undefined,
         kafka: infra.kafka !== undefined ? cpuSeconds([infra.kafka]) : undefined,
+        s3proxy: infra.s3proxy !== undefined ? cpuSeconds([infra.s3proxy]) : undefined,
         generator: (usage.user + usage.system) / 1e6,
       };
     },
@@ -512,6 +542,7 @@ interface CpuDelta {
   logbookTotalSeconds: number;
   postgresSeconds?: number;
   kafkaSeconds?: number;
+  s3proxySeconds?: number;
   generatorSeconds: number;
 }
 
@@ -521,7 +552,15 @@ function cpuDelta(a: CpuSnapshot, b: CpuSnapshot): CpuDelta {
   for (const name of Object.keys(b.logbook)) logbookSeconds[name] = r(b.logbook[name] - (a.logbook[name] ?? 0));
   const logbookTotal = Object.values(logbookSeconds).reduce((x, y) => x + y, 0);
   const ours =
-    logbookTotal + (b.postgres ?? 0) - (a.postgres ?? 0) + (b.kafka ?? 0) - (a.kafka ?? 0) + b.generator - a.generator;
+    logbookTotal +
+    (b.postgres ?? 0) -
+    (a.postgres ?? 0) +
+    (b.kafka ?? 0) -
+    (a.kafka ?? 0) +
+    (b.s3proxy ?? 0) -
+    (a.s3proxy ?? 0) +
+    b.generator -
+    a.generator;
   return {
     wallSeconds: r((b.at - a.at) / 1000),
     machineBusySeconds: r(b.machineBusy - a.machineBusy),
@@ -530,6 +569,7 @@ function cpuDelta(a: CpuSnapshot, b: CpuSnapshot): CpuDelta {
     logbookTotalSeconds: r(logbookTotal),
     ...(a.postgres !== undefined && b.postgres !== undefined ? { postgresSeconds: r(b.postgres - a.postgres) } : {}),
     ...(a.kafka !== undefined && b.kafka !== undefined ? { kafkaSeconds: r(b.kafka - a.kafka) } : {}),
+    ...(a.s3proxy !== undefined && b.s3proxy !== undefined ? { s3proxySeconds: r(b.s3proxy - a.s3proxy) } : {}),
     generatorSeconds: r(b.generator - a.generator),
   };
 }
@@ -545,6 +585,9 @@ interface Server {
   adminDatabaseUrl?: string;
   procs: ProcInfo[];
   pgPort?: number;
+  /** Distributed: the store the artifacts service writes to, and the key prefix it was given. */
+  s3?: S3Settings;
+  s3Prefix?: string;
 }
 
 function run(
@@ -615,6 +658,30 @@ function infraEnvironment(): { DATABASE_URL: string; KAFKA_BROKERS: string } {
   return { DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers };
 }
 
+/**
+ * The S3 store of the distributed shape: S3_* from the environment when S3_ENDPOINT is set, else from
+ * the local infrastructure's env file. Undefined when neither names a complete store.
+ */
+function s3Environment(): S3Settings | undefined {
+  const file = `${REPO}/.logbook/infra/env`;
+  const env: Record<string, string | undefined> = process.env.S3_ENDPOINT
+    ? process.env
+    : existsSync(file)
+      ? parseEnvFile(file)
+      : {};
+  const { S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET } = env;
+  if (!S3_ENDPOINT || !S3_ACCESS_KEY || !S3_SECRET_KEY || !S3_BUCKET) return undefined;
+  if (!isLoopback(new URL(S3_ENDPOINT).hostname))
+    throw new BenchError(`S3_ENDPOINT must point at 127.0.0.1, got ${S3_ENDPOINT}`);
+  return {
+    endpoint: S3_ENDPOINT,
+    region: env.S3_REGION || 'us-east-1',
+    bucket: S3_BUCKET,
+    accessKeyId: S3_ACCESS_KEY,
+    secretAccessKey: S3_SECRET_KEY,
+  };
+}
+
 async function portFree(port: number): Promise<boolean> {
   try {
     await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
@@ -627,12 +694,12 @@ async function portFree(port: number): Promise<boolean> {
 
 async function choosePort(wanted: number | undefined, span: number): Promise<number> {
   if (wanted !== undefined) return wanted;
-  for (let port = 15700; port < 15900; port += 2) {
+  for (let port = 15700; port < 15900; port += span) {
     let free = true;
     for (let k = 0; k < span && free; k++) free = await portFree(port + k);
     if (free) return port;
   }
-  throw new BenchError('no free port pair found in 15700-15900; pass --port');
+  throw new BenchError(`no ${span} free consecutive ports found in 15700-15900; pass --port`);
 }
 
 let activeServer: Server | undefined;
@@ -668,14 +735,29 @@ async function startServer(o: Options, stamp: string): Promise<Server> {
     env.DATABASE_URL = server.databaseUrl;
     // Each bench run has its own database, so the relay starts from an empty outbox and a new client id.
     env.LOGBOOK_KAFKA_CLIENT_ID = `logbook-bench-${stamp.replace(/\D/g, '')}`;
+    // The artifacts service stores in S3 (the local infrastructure's S3Proxy), under a prefix of its own.
+    const s3 = s3Environment();
+    if (!s3)
+      throw new BenchError('S3_ENDPOINT/S3_ACCESS_KEY/S3_SECRET_KEY/S3_BUCKET unknown (env or .logbook/infra/env)');
+    server.s3 = s3;
+    server.s3Prefix = `bench-${stamp.replace(/\D/g, '')}/`;
+    Object.assign(env, {
+      S3_ENDPOINT: s3.endpoint,
+      S3_REGION: s3.region,
+      S3_BUCKET: s3.bucket,
+      S3_ACCESS_KEY: s3.accessKeyId,
+      S3_SECRET_KEY: s3.secretAccessKey,
+      S3_PREFIX: server.s3Prefix,
+    });
   }
-  const port = await choosePort(o.port, o.shape === 'distributed' ? 2 : 1);
+  const port = await choosePort(o.port, o.shape === 'distributed' ? 3 : 1);
   log(`starting Logbook (${o.shape}) on 127.0.0.1:${port}, state in ${stateDir}`);
   const start = run('bash', [`${REPO}/test/support/shapes.sh`, 'start', o.shape, String(port), stateDir], env, 180_000);
   if (start.code !== 0) throw new BenchError(`shapes.sh start ${o.shape} failed:\n${start.stderr.slice(-3000)}`);
   server.url = start.stdout.trim().split('\n').pop() as string;
   const pids = readFileSync(`${stateDir}/pids`, 'utf8').split('\n').filter(Boolean).map(Number);
-  const names = o.shape === 'distributed' ? ['tracking', 'gateway'] : ['gateway(embedded)'];
+  // shapes.sh writes the pids in start order.
+  const names = o.shape === 'distributed' ? ['tracking', 'artifacts', 'gateway'] : ['gateway(embedded)'];
   server.procs = pids.map((pid, i) => ({ pid, name: names[i] ?? `pid${pid}` }));
   return server;
 }
@@ -1204,6 +1286,410 @@ async function searchWorkload(
   };
 }
 
+// ------------------------------------------------------------------------------------------ workload 3: artifacts
+
+const MIB = 1024 * 1024;
+const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+
+/** One kind of transfer over all rounds: medians, and MB/s of every round. */
+interface TransferStats {
+  /** 10^6 bytes per second over the whole request (first byte sent to last byte of the answer), median. */
+  mbPerSecond: number;
+  perRound: number[];
+  seconds: number;
+  headersMs: number;
+  ttfbMs?: number;
+  ttfbMsMax?: number;
+}
+
+function transferStats(transfers: Transfer[]): TransferStats {
+  const ttfb = transfers.map((t) => t.ttfbMs).filter((v): v is number => v !== undefined);
+  return {
+    mbPerSecond: round(median(transfers.map((t) => t.bytes / t.seconds / 1e6)), 1),
+    perRound: transfers.map((t) => round(t.bytes / t.seconds / 1e6, 1)),
+    seconds: round(median(transfers.map((t) => t.seconds)), 3),
+    headersMs: round(median(transfers.map((t) => t.headersMs)), 1),
+    ...(ttfb.length ? { ttfbMs: round(median(ttfb), 1), ttfbMsMax: round(Math.max(...ttfb), 1) } : {}),
+  };
+}
+
+/** CPU deltas of several rounds as the mean per round (one transfer of the file). */
+function meanCpu(deltas: CpuDelta[]): CpuDelta | undefined {
+  if (deltas.length === 0) return undefined;
+  const mean = (pick: (d: CpuDelta) => number | undefined) => {
+    const values = deltas.map(pick).filter((v): v is number => v !== undefined);
+    return values.length ? round(values.reduce((x, y) => x + y, 0) / values.length, 2) : undefined;
+  };
+  const logbookSeconds: Record<string, number> = {};
+  for (const name of Object.keys(deltas[0].logbookSeconds))
+    logbookSeconds[name] = mean((d) => d.logbookSeconds[name]) ?? NaN;
+  const optional = (key: 'postgresSeconds' | 'kafkaSeconds' | 's3proxySeconds') => {
+    const value = mean((d) => d[key]);
+    return value === undefined ? {} : { [key]: value };
+  };
+  return {
+    wallSeconds: mean((d) => d.wallSeconds) as number,
+    machineBusySeconds: mean((d) => d.machineBusySeconds) as number,
+    otherSeconds: mean((d) => d.otherSeconds) as number,
+    logbookSeconds,
+    logbookTotalSeconds: mean((d) => d.logbookTotalSeconds) as number,
+    ...optional('postgresSeconds'),
+    ...optional('kafkaSeconds'),
+    ...optional('s3proxySeconds'),
+    generatorSeconds: mean((d) => d.generatorSeconds) as number,
+  };
+}
+
+type MemoryWindow = ReturnType<ReturnType<Sampler['window']>>;
+
+interface ArtifactResult {
+  sizeBytes: number;
+  rounds: number;
+  source: { path: string; sha256: string; reused: boolean; generatedSeconds?: number };
+  /** The artifact path behind /api/2.0/mlflow-artifacts/artifacts/. */
+  path: string;
+  route: string;
+  direct?: { kind: 's3' | 'filesystem'; target: string; upload?: TransferStats; download?: TransferStats };
+  upload?: TransferStats;
+  download?: TransferStats;
+  range?: { status: number[]; start: number; length: number; ms: number; ttfbMs: number; ok: boolean };
+  /** Logbook's median MB/s over the direct copy's, and the same per round. */
+  ratios: { upload?: number; download?: number; uploadPerRound?: number[]; downloadPerRound?: number[] };
+  memory?: {
+    /** The process the RSS target is about: the artifacts service, or the one embedded process. */
+    targetProcess: string;
+    baselineRssMb: Record<string, number>;
+    upload?: MemoryWindow;
+    download?: MemoryWindow;
+    peakRssMb: Record<string, number>;
+  };
+  /** Mean CPU seconds per round of each transfer kind. */
+  cpu: { directUpload?: CpuDelta; upload?: CpuDelta; directDownload?: CpuDelta; download?: CpuDelta };
+  /** Every transfer checked: bytes and sha256 of downloads, the size listed after uploads. */
+  checks: number;
+  cleanup: { api: boolean; direct: boolean };
+  failures: string[];
+}
+
+/** The ceiling: the same bytes to and from the store without Logbook in between. */
+interface DirectStore {
+  kind: 's3' | 'filesystem';
+  target: string;
+  upload(): Promise<Transfer>;
+  download(): Promise<Transfer>;
+  /** Removes the copy; true when it is gone. */
+  remove(): Promise<boolean>;
+  close(): void;
+}
+
+function directStore(
+  server: Server,
+  source: { path: string; size: number },
+  stamp: string,
+  timeoutMs: number,
+): DirectStore | undefined {
+  const name = source.path.split('/').pop() as string;
+  if (server.shape === 'embedded' && server.stateDir) {
+    const target = `${server.stateDir}/direct-${name}`;
+    return {
+      kind: 'filesystem',
+      target,
+      upload: () => {
+        rmSync(target, { force: true });
+        return fsCopy(source.path, target, source.size);
+      },
+      download: () => fsRead(target),
+      remove: async () => {
+        rmSync(target, { force: true });
+        return !existsSync(target);
+      },
+      close: () => undefined,
+    };
+  }
+  // Attached to --url: the store is only known when S3_ENDPOINT says so.
+  const s3 = server.s3 ?? (server.shape === 'attached' && process.env.S3_ENDPOINT ? s3Environment() : undefined);
+  if (!s3) return undefined;
+  const store = new DirectS3(s3);
+  const key = `bench-direct-${stamp.replace(/\D/g, '')}/${name}`;
+  return {
+    kind: 's3',
+    target: `${store.description}/${key}`,
+    upload: () => store.upload(source.path, key, source.size, timeoutMs),
+    download: () => store.download(key, timeoutMs),
+    remove: async () => {
+      await store.delete(key);
+      return !(await store.exists(key));
+    },
+    close: () => store.destroy(),
+  };
+}
+
+/** Flushes dirty pages (the previous phase's gigabyte) so that a phase does not pay for the one before. */
+async function settle(): Promise<void> {
+  run('sync', [], process.env, 300_000);
+  await sleep(500);
+}
+
+/** Tracking's runs reach the artifacts service as events; a write is accepted once the run is known there. */
+async function waitForArtifactOwner(client: Client, runId: string, seconds: number): Promise<void> {
+  const deadline = performance.now() + seconds * 1000;
+  for (;;) {
+    const reply = await client.send('GET', `/api/2.0/mlflow/artifacts/list?run_id=${runId}`);
+    if (reply.status === 200) return;
+    if (performance.now() > deadline)
+      throw new BenchError(`artifacts service did not learn of run ${runId} in ${seconds} s: ${reply.status}`);
+    await sleep(200);
+  }
+}
+
+/** Peak RSS per process over several sampler windows. */
+function mergeWindows(windows: Array<MemoryWindow | undefined>): MemoryWindow | undefined {
+  const present = windows.filter((w): w is MemoryWindow => w !== undefined);
+  if (present.length === 0) return undefined;
+  const peakRssMb: Record<string, number> = {};
+  for (const w of present)
+    for (const [n, mb] of Object.entries(w.peakRssMb)) peakRssMb[n] = Math.max(peakRssMb[n] ?? 0, mb);
+  return { peakRssMb, samples: present.reduce((n, w) => n + w.samples, 0) };
+}
+
+async function artifactWorkload(
+  client: Client,
+  o: Options,
+  sampler: Sampler | undefined,
+  server: Server,
+  stamp: string,
+): Promise<ArtifactResult> {
+  const benchDir = `${REPO}/.logbook/bench`;
+  mkdirSync(benchDir, { recursive: true });
+  const source = await ensureSourceFile(benchDir, o.artifactMib, log);
+  const timeoutMs = o.timeLimitSeconds * 1000;
+  const created = await client.json<{ run: { info: { run_id: string; artifact_uri: string } } }>(
+    'POST',
+    '/api/2.0/mlflow/runs/create',
+    { experiment_id: '0', run_name: `bench-artifacts-${stamp}` },
+  );
+  const { run_id: runId, artifact_uri: uri } = created.run.info;
+  if (!uri.startsWith('mlflow-artifacts:/'))
+    throw new BenchError(`run ${runId} has artifact_uri ${uri}: not served by the artifact proxy`);
+  const name = source.path.split('/').pop() as string;
+  const path = `${uri.slice('mlflow-artifacts:/'.length).replace(/^\/+/, '')}/bench/${name}`;
+  const url = `${server.url}/api/2.0/mlflow-artifacts/artifacts/${path}`;
+  const listPath = `/api/2.0/mlflow/artifacts/list?run_id=${runId}&path=bench`;
+  await waitForArtifactOwner(client, runId, 30);
+
+  const direct = directStore(server, source, stamp, timeoutMs);
+  const result: ArtifactResult = {
+    sizeBytes: source.size,
+    rounds: o.artifactRounds,
+    source: {
+      path: source.path,
+      sha256: source.sha256,
+      reused: source.reused,
+      ...(source.generatedSeconds !== undefined ? { generatedSeconds: source.generatedSeconds } : {}),
+    },
+    path,
+    route:
+      server.shape === 'distributed'
+        ? `gateway -> artifacts -> S3 ${server.s3?.endpoint}/${server.s3?.bucket}/${server.s3Prefix}`
+        : server.shape === 'embedded'
+          ? `one process -> local folder ${server.stateDir}/data/artifacts`
+          : `${server.url} (attached)`,
+    ...(direct ? { direct: { kind: direct.kind, target: direct.target } } : {}),
+    ratios: {},
+    cpu: {},
+    checks: 0,
+    cleanup: { api: false, direct: false },
+    failures: [],
+  };
+  const fail = (message: string) => {
+    if (result.failures.length < 20) result.failures.push(message);
+    log(`artifacts: FAILED ${message}`);
+  };
+  const text = (t: Transfer) => t.body?.toString('utf8').slice(0, 300) ?? '';
+  /** Runs one transfer after the page cache settled, with the CPU every process spent on it. */
+  const timed = async (cpu: CpuDelta[], work: () => Promise<Transfer>): Promise<Transfer> => {
+    await settle();
+    const before = sampler?.cpu();
+    const transfer = await work();
+    const after = sampler?.cpu();
+    if (before && after) cpu.push(cpuDelta(before, after));
+    return transfer;
+  };
+  const checkDownload = (what: string, t: Transfer) => {
+    result.checks++;
+    if (t.bytes !== source.size || t.sha256 !== source.sha256)
+      fail(`${what}: ${t.bytes} bytes with sha256 ${t.sha256}, expected ${source.size} bytes with ${source.sha256}`);
+  };
+  const mib = fmt(source.size / MIB);
+  const transfers = {
+    directUp: [] as Transfer[],
+    up: [] as Transfer[],
+    directDown: [] as Transfer[],
+    down: [] as Transfer[],
+  };
+  const cpu = {
+    directUp: [] as CpuDelta[],
+    up: [] as CpuDelta[],
+    directDown: [] as CpuDelta[],
+    down: [] as CpuDelta[],
+  };
+  const upWindows: Array<MemoryWindow | undefined> = [];
+  const downWindows: Array<MemoryWindow | undefined> = [];
+  const ranges: Transfer[] = [];
+  const length = Math.min(MIB, source.size);
+  const start = Math.max(0, Math.floor(source.size / 2) - Math.floor(length / 2));
+  const end = start + length - 1;
+  const expectedSlice = await readSlice(source.path, start, length);
+  let rangeOk = true;
+  const baselineRssMb: Record<string, number> = {};
+  for (const p of server.procs) baselineRssMb[p.name] = round((readRssKb(p.pid) ?? NaN) / 1024, 1);
+  let uploadSent = false;
+  let directSent = false;
+  try {
+    for (let r = 1; r <= o.artifactRounds; r++) {
+      const label = `round ${r}/${o.artifactRounds}`;
+      // ---- up: the ceiling first, then Logbook
+      if (direct) {
+        log(`artifacts ${label}: direct upload of ${mib} MiB to ${direct.target}`);
+        directSent = true;
+        transfers.directUp.push(await timed(cpu.directUp, direct.upload));
+      }
+      log(`artifacts ${label}: upload of ${mib} MiB through the gateway to ${path}`);
+      uploadSent = true;
+      let closeWindow = sampler?.window();
+      const up = await timed(cpu.up, () => httpUpload(url, source.path, source.size, timeoutMs));
+      upWindows.push(closeWindow?.());
+      if (up.status !== 200) {
+        fail(`upload answered ${up.status}: ${text(up)}`);
+        break;
+      }
+      transfers.up.push(up);
+      const listing = await client.json<{ files?: Array<{ path: string; file_size?: number }> }>('GET', listPath);
+      const listed = listing.files?.find((f) => f.path === `bench/${name}`);
+      result.checks++;
+      if (listed?.file_size !== source.size)
+        fail(`artifacts/list shows ${JSON.stringify(listed)} after the upload, expected file_size ${source.size}`);
+
+      // ---- down: the ceiling first, then Logbook, then a range
+      if (direct) {
+        log(`artifacts ${label}: direct download from ${direct.target}`);
+        const down = await timed(cpu.directDown, direct.download);
+        checkDownload('direct download', down);
+        transfers.directDown.push(down);
+      }
+      log(`artifacts ${label}: download through the gateway, then a 1 MiB range from the middle`);
+      closeWindow = sampler?.window();
+      const down = await timed(cpu.down, () => httpDownload(url, { timeoutMs }));
+      if (down.status !== 200) {
+        downWindows.push(closeWindow?.());
+        fail(`download answered ${down.status}: ${text(down)}`);
+        break;
+      }
+      checkDownload('download', down);
+      transfers.down.push(down);
+      const slice = await httpDownload(url, {
+        timeoutMs: o.requestTimeoutMs,
+        range: `bytes=${start}-${end}`,
+        keep: true,
+      });
+      downWindows.push(closeWindow?.());
+      ranges.push(slice);
+      const contentRange = slice.headers?.['content-range'];
+      result.checks++;
+      if (
+        slice.status !== 206 ||
+        contentRange !== `bytes ${start}-${end}/${source.size}` ||
+        !slice.body?.equals(expectedSlice)
+      ) {
+        rangeOk = false;
+        fail(
+          `range bytes=${start}-${end}: status ${slice.status}, content-range ${contentRange}, ${slice.bytes} bytes ${slice.body?.equals(expectedSlice) ? 'equal to' : 'different from'} the source's`,
+        );
+      }
+    }
+  } finally {
+    // ---- clean up: through the API, and the direct copy
+    if (uploadSent) {
+      const deleted = await client.send('DELETE', `/api/2.0/mlflow-artifacts/artifacts/${path}`);
+      const after = await client.send('GET', listPath);
+      const left = after.status === 200 ? ((JSON.parse(after.body) as { files?: unknown[] }).files ?? []) : undefined;
+      result.cleanup.api = deleted.status === 200 && left?.length === 0;
+      if (server.s3 && server.s3Prefix && result.cleanup.api) {
+        const store = new DirectS3(server.s3);
+        try {
+          if (await store.exists(`${server.s3Prefix}${path}`)) {
+            result.cleanup.api = false;
+            fail(`the object is still in the store after DELETE: ${server.s3Prefix}${path}`);
+          }
+        } finally {
+          store.destroy();
+        }
+      }
+      if (!result.cleanup.api)
+        fail(
+          `DELETE answered ${deleted.status} ${deleted.body.slice(0, 200)}; listing after: ${after.body.slice(0, 200)}`,
+        );
+    }
+    if (direct) {
+      if (directSent) {
+        result.cleanup.direct = await direct.remove().catch((error: unknown) => {
+          fail(`removing the direct copy ${direct.target}: ${(error as Error).message}`);
+          return false;
+        });
+        if (!result.cleanup.direct) fail(`the direct copy ${direct.target} is still there`);
+      }
+      direct.close();
+    }
+  }
+
+  if (transfers.up.length) result.upload = transferStats(transfers.up);
+  if (transfers.down.length) result.download = transferStats(transfers.down);
+  if (result.direct && transfers.directUp.length) result.direct.upload = transferStats(transfers.directUp);
+  if (result.direct && transfers.directDown.length) result.direct.download = transferStats(transfers.directDown);
+  const ratioOf = (logbook?: TransferStats, ceiling?: TransferStats) =>
+    logbook && ceiling ? round(logbook.mbPerSecond / ceiling.mbPerSecond, 3) : undefined;
+  const perRound = (logbook?: TransferStats, ceiling?: TransferStats) =>
+    logbook && ceiling ? logbook.perRound.map((mbs, i) => round(mbs / ceiling.perRound[i], 3)) : undefined;
+  result.ratios = {
+    upload: ratioOf(result.upload, result.direct?.upload),
+    download: ratioOf(result.download, result.direct?.download),
+    uploadPerRound: perRound(result.upload, result.direct?.upload),
+    downloadPerRound: perRound(result.download, result.direct?.download),
+  };
+  if (ranges.length)
+    result.range = {
+      status: ranges.map((t) => t.status),
+      start,
+      length,
+      ms: round(median(ranges.map((t) => t.seconds * 1000)), 1),
+      ttfbMs: round(median(ranges.map((t) => t.ttfbMs ?? NaN)), 1),
+      ok: rangeOk,
+    };
+  const upload = mergeWindows(upWindows);
+  const download = mergeWindows(downWindows);
+  const all = mergeWindows([upload, download]);
+  if (all)
+    result.memory = {
+      targetProcess: server.shape === 'distributed' ? 'artifacts' : (server.procs[0]?.name ?? 'n/a'),
+      baselineRssMb,
+      upload,
+      download,
+      peakRssMb: all.peakRssMb,
+    };
+  result.cpu = {
+    directUpload: meanCpu(cpu.directUp),
+    upload: meanCpu(cpu.up),
+    directDownload: meanCpu(cpu.directDown),
+    download: meanCpu(cpu.down),
+  };
+  return result;
+}
+
 // ------------------------------------------------------------------------------------------ environment and report
 
 function environmentStamp(o: Options, server: Server, pinned: string) {
@@ -1239,7 +1725,15 @@ function environmentStamp(o: Options, server: Server, pinned: string) {
   };
 }
 
-const TARGETS = { ingestPointsPerSecond: 50_000, ingestP99Ms: 250, searchP50Ms: 100 };
+const TARGETS = {
+  ingestPointsPerSecond: 50_000,
+  ingestP99Ms: 250,
+  searchP50Ms: 100,
+  /** Artifacts (issue 3): Logbook's MB/s over the direct copy's, first byte of a download, the service's RSS. */
+  artifactThroughputRatio: 0.8,
+  artifactTtfbMs: 100,
+  artifactPeakRssMb: 256,
+};
 
 const mark = (ok: boolean) => (ok ? 'PASS' : 'MISS');
 
@@ -1253,8 +1747,8 @@ function printReport(summary: Summary): void {
     `Logbook benchmark  shape=${env.shape}  commit=${env.commit}  ${env.host.nproc} CPU (${env.host.cpuModel}), ${env.host.memoryGiB} GiB, Node ${env.node}`,
   );
   out.push(`  generator ${env.generator}; load average at start ${env.host.loadAverageAtStart}`);
-  if (summary.targetsApply === false)
-    out.push('  (targets are defined for the distributed shape; shown here for comparison)');
+  if (summary.targetsApply === false && (summary.ingest || summary.search))
+    out.push('  (W1/W2 targets are defined for the distributed shape; shown here for comparison)');
   if (env.shape === 'attached')
     out.push('  attached to --url: server processes unknown, so no RSS or server CPU figures');
   const i = summary.ingest;
@@ -1412,6 +1906,79 @@ function printReport(summary: Summary): void {
     for (const f of s.verification.failures) out.push(`    ! ${f}`);
     for (const e of [...s.setup.errors.samples, ...s.errors.samples]) out.push(`    ! ${e}`);
   }
+  const a = summary.artifacts;
+  if (a) {
+    out.push('');
+    out.push(
+      `A1 artifacts: ${fmt(a.sizeBytes / MIB)} MiB up and down, ${a.rounds} round${a.rounds === 1 ? '' : 's'} (medians), ${a.route}`,
+    );
+    const d = a.direct;
+    out.push(
+      `  ceiling: ${d ? `direct ${d.kind === 's3' ? 'S3 (lib-storage, 8 MiB parts x 4)' : 'filesystem copy (fsync)'} ${d.target}` : 'none (no direct store known)'}`,
+    );
+    const ratioNote = (ratio: number | undefined, perRound: number[] | undefined) =>
+      ratio === undefined
+        ? ''
+        : `${fmt(ratio * 100)}% of direct  ${mark(ratio >= TARGETS.artifactThroughputRatio)} target >= ${fmt(TARGETS.artifactThroughputRatio * 100)}%` +
+          (perRound && perRound.length > 1 ? `  (rounds: ${perRound.map((x) => `${fmt(x * 100)}%`).join(', ')})` : '');
+    const mbs = (t: TransferStats | undefined) => (t ? `${fmt(t.mbPerSecond, 1)} MB/s` : 'n/a');
+    const rounds = (t: TransferStats | undefined) =>
+      t && t.perRound.length > 1 ? `rounds ${t.perRound.map((x) => fmt(x)).join(', ')}` : '';
+    line('upload, Logbook', mbs(a.upload), ratioNote(a.ratios.upload, a.ratios.uploadPerRound));
+    if (d) line('upload, direct', mbs(d.upload), rounds(d.upload));
+    line('download, Logbook', mbs(a.download), ratioNote(a.ratios.download, a.ratios.downloadPerRound));
+    if (d) line('download, direct', mbs(d.download), rounds(d.download));
+    if (a.download?.ttfbMs !== undefined)
+      line(
+        'time to first byte, Logbook',
+        `${fmt(a.download.ttfbMs, 1)} ms`,
+        `${mark(a.download.ttfbMs <= TARGETS.artifactTtfbMs)} target <= ${TARGETS.artifactTtfbMs} ms (max ${fmt(a.download.ttfbMsMax ?? NaN, 1)} ms, headers ${fmt(a.download.headersMs, 1)} ms)`,
+      );
+    if (d?.download?.ttfbMs !== undefined) line('time to first byte, direct', `${fmt(d.download.ttfbMs, 1)} ms`);
+    if (a.range)
+      line(
+        '1 MiB range from the middle',
+        `${fmt(a.range.ms, 1)} ms`,
+        `status ${[...new Set(a.range.status)].join('/')}, first byte ${fmt(a.range.ttfbMs, 1)} ms, bytes ${a.range.ok ? 'ok' : 'WRONG'}`,
+      );
+    if (a.memory) {
+      const m = a.memory;
+      const peak = m.peakRssMb[m.targetProcess];
+      const before = m.baselineRssMb[m.targetProcess];
+      const phase = (w: MemoryWindow | undefined) =>
+        Object.entries(w?.peakRssMb ?? {})
+          .map(([n, mb]) => `${n} ${fmt(mb, 0)}`)
+          .join(', ');
+      line(
+        `peak RSS, ${m.targetProcess}`,
+        `${fmt(peak, 0)} MiB`,
+        `${mark(peak < TARGETS.artifactPeakRssMb)} target < ${TARGETS.artifactPeakRssMb} MiB (${fmt(before, 0)} MiB before the workload, +${fmt(peak - before, 0)})`,
+      );
+      line('peak RSS during uploads', 'MiB', phase(m.upload));
+      line('peak RSS during downloads', 'MiB', phase(m.download));
+    }
+    const cpuLine = (label: string, c: CpuDelta | undefined) => {
+      if (!c) return;
+      const parts = [
+        ...Object.entries(c.logbookSeconds).map(([n, s]) => `${n} ${fmt(s, 1)}`),
+        ...(c.s3proxySeconds !== undefined ? [`S3Proxy ${fmt(c.s3proxySeconds, 1)}`] : []),
+        ...(c.postgresSeconds !== undefined ? [`Postgres ${fmt(c.postgresSeconds, 1)}`] : []),
+        `bench ${fmt(c.generatorSeconds, 1)}`,
+        `not ours ${fmt(c.otherSeconds, 1)}`,
+      ];
+      line(label, `${fmt(c.wallSeconds, 2)} s`, `CPU-s: ${parts.join(', ')}`);
+    };
+    cpuLine('CPU per direct upload', a.cpu.directUpload);
+    cpuLine('CPU per Logbook upload', a.cpu.upload);
+    cpuLine('CPU per direct download', a.cpu.directDownload);
+    cpuLine('CPU per Logbook download', a.cpu.download);
+    line(
+      'correctness',
+      a.failures.length ? 'FAILED' : 'ok',
+      `${a.checks} checks (sha256 of every download, size listed, range bytes); cleanup ${a.cleanup.api ? 'API ok' : 'API NOT done'}${d ? `, direct ${a.cleanup.direct ? 'ok' : 'NOT done'}` : ''}`,
+    );
+    for (const f of a.failures) out.push(`    ! ${f}`);
+  }
   out.push('');
   out.push(
     `Result: ${summary.ok ? 'OK' : 'FAILED'}${summary.problems.length ? ` (${summary.problems.join('; ')})` : ''}`,
@@ -1428,6 +1995,7 @@ interface Summary {
   verdicts: Record<string, 'PASS' | 'MISS'>;
   ingest?: IngestResult;
   search?: SearchResult;
+  artifacts?: ArtifactResult;
   ok: boolean;
   problems: string[];
   file: string;
@@ -1472,9 +2040,11 @@ async function main(): Promise<number> {
     file: o.out ?? `${REPO}/.logbook/bench/${stamp}.json`,
   };
   try {
-    if (o.only !== 'search' && o.ingestBatches > 0)
+    if ((!o.only || o.only === 'ingest') && o.ingestBatches > 0)
       summary.ingest = await ingestWorkload(client, o, sampler, server, stamp);
-    if (o.only !== 'ingest') summary.search = await searchWorkload(client, o, sampler, server, stamp);
+    if (!o.only || o.only === 'search') summary.search = await searchWorkload(client, o, sampler, server, stamp);
+    if (!o.only || o.only === 'artifacts')
+      summary.artifacts = await artifactWorkload(client, o, sampler, server, stamp);
   } finally {
     sampler?.stop();
     stopServer(server, o);
@@ -1494,6 +2064,21 @@ async function main(): Promise<number> {
       summary.problems.push(`${search.errors.total + search.setup.errors.total} search-workload errors`);
     if (search.verification.failures.length > 0 || search.verification.checked === 0)
       summary.problems.push('search correctness check failed');
+  }
+  const { artifacts } = summary;
+  if (artifacts) {
+    const { ratios, download, memory } = artifacts;
+    if (ratios.upload !== undefined)
+      summary.verdicts.artifactUploadRatio = mark(ratios.upload >= TARGETS.artifactThroughputRatio);
+    if (ratios.download !== undefined)
+      summary.verdicts.artifactDownloadRatio = mark(ratios.download >= TARGETS.artifactThroughputRatio);
+    if (download?.ttfbMs !== undefined)
+      summary.verdicts.artifactTtfbMs = mark(download.ttfbMs <= TARGETS.artifactTtfbMs);
+    const peak = memory?.peakRssMb[memory.targetProcess];
+    if (peak !== undefined) summary.verdicts.artifactPeakRssMb = mark(peak < TARGETS.artifactPeakRssMb);
+    if (artifacts.failures.length > 0)
+      summary.problems.push(`artifact workload: ${artifacts.failures.length} failures`);
+    if (!artifacts.download) summary.problems.push('artifact workload: no complete upload and download');
   }
   summary.ok = summary.problems.length === 0;
   mkdirSync(dirOf(summary.file), { recursive: true });
