@@ -4,6 +4,7 @@
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
+import { assert, checklist } from './checklist.mjs';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const require = createRequire(import.meta.url);
@@ -16,32 +17,7 @@ const topic = `smoke-${suffix}`;
 const groupId = `smoke-group-${suffix}`;
 const STEP_TIMEOUT_MS = 30_000;
 
-let passed = 0;
-let failed = 0;
-
-async function step(name, fn) {
-  const t0 = Date.now();
-  let timer;
-  try {
-    const detail = await Promise.race([
-      fn(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${STEP_TIMEOUT_MS} ms`)), STEP_TIMEOUT_MS);
-      }),
-    ]);
-    passed++;
-    console.log(`ok   ${name} (${Date.now() - t0} ms)${detail ? ` - ${detail}` : ''}`);
-  } catch (err) {
-    failed++;
-    console.log(`FAIL ${name} (${Date.now() - t0} ms): ${err?.name ?? 'Error'}: ${err?.message ?? err}`);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
+const { step, finish } = checklist(STEP_TIMEOUT_MS);
 
 // Raw ApiVersions v0 request: compares the broker's ranges with the highest version kafkajs implements.
 // kafkajs sends min(its max, broker max) and never checks the broker's minimum (KIP-896 raised some minimums).
@@ -245,5 +221,4 @@ await step('deleteTopics', async () => {
 });
 
 await admin.disconnect().catch(() => {});
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

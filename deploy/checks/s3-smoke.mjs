@@ -19,6 +19,7 @@ import {
   DeleteBucketCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { assert, checklist } from './checklist.mjs';
 
 const whenRequired = process.argv.includes('--when-required');
 const endpoint = process.env.S3_ENDPOINT ?? 'http://127.0.0.1:18080';
@@ -41,32 +42,7 @@ const makeClient = (secret) =>
   });
 const s3 = makeClient(secretAccessKey);
 
-let passed = 0;
-let failed = 0;
-
-async function step(name, fn) {
-  const t0 = Date.now();
-  let timer;
-  try {
-    const detail = await Promise.race([
-      fn(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${STEP_TIMEOUT_MS} ms`)), STEP_TIMEOUT_MS);
-      }),
-    ]);
-    passed++;
-    console.log(`ok   ${name} (${Date.now() - t0} ms)${detail ? ` - ${detail}` : ''}`);
-  } catch (err) {
-    failed++;
-    console.log(`FAIL ${name} (${Date.now() - t0} ms): ${err?.name ?? 'Error'}: ${err?.message ?? err}`);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
+const { step, finish } = checklist(STEP_TIMEOUT_MS);
 
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 
@@ -238,5 +214,4 @@ await step('DeleteObject (all) + DeleteBucket', async () => {
   await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
 });
 
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();
