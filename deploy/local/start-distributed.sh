@@ -11,6 +11,8 @@ source "${LOGBOOK_INFRA_DIR:-$repo/.logbook/infra}/env"
 npm run build --silent
 
 export LOGBOOK_MODE=distributed
+# A larger young generation: streaming artifacts allocates a buffer per socket read (README, "V8 flags").
+export NODE_OPTIONS="${NODE_OPTIONS:---max-semi-space-size=64}"
 tracking_port="${TRACKING_PORT:-5001}"
 artifacts_port="${ARTIFACTS_PORT:-5002}"
 PORT="$tracking_port" node dist/services/tracking/src/main.js &

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -195,6 +196,52 @@ describe('artifacts API on real Postgres and S3', () => {
       if (afterDelete !== 400) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.equal(afterDelete, 400);
+  });
+
+  it('takes bodies with and without Content-Length, and refuses a declared length over the limit unread', async () => {
+    const { root } = await newRun();
+    const url = `/api/2.0/mlflow-artifacts/artifacts/${root}`;
+    const bytes = randomBytes(3 * 1024 * 1024 + 7);
+    const chunked = (body: Buffer): RequestInit & { duplex: 'half' } => ({
+      method: 'PUT',
+      // A stream body has no known length: fetch sends it with Transfer-Encoding: chunked.
+      body: Readable.toWeb(Readable.from([body.subarray(0, 1_000_000), body.subarray(1_000_000)])) as ReadableStream,
+      duplex: 'half',
+    });
+    assert.equal((await api(`${url}/chunked.bin`, chunked(bytes))).status, 200);
+    const downloaded = await api(`${url}/chunked.bin`);
+    assert.deepEqual(Buffer.from(await downloaded.arrayBuffer()), bytes);
+    const tooLong = await api(`${url}/too-long.bin`, chunked(randomBytes(MAX_UPLOAD_MB * 1024 * 1024 + 1)));
+    assert.equal(tooLong.status, 400);
+
+    // Only 1 KiB of the declared 100 MiB is sent: the answer must come without the rest.
+    const declared = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const { hostname, port } = new URL(base);
+      const request = httpRequest(
+        {
+          hostname,
+          port,
+          path: `${url}/declared.bin`,
+          method: 'PUT',
+          headers: { 'content-length': 100 * 1024 * 1024 },
+        },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (text += chunk));
+          response.on('end', () => {
+            resolve({ status: response.statusCode ?? 0, body: text });
+            request.destroy();
+          });
+        },
+      );
+      request.on('error', reject);
+      request.write(Buffer.alloc(1024));
+    });
+    assert.equal(declared.status, 400);
+    assert.match(declared.body, /exceeds the upload limit of 4194304 bytes/);
+    assert.equal((await api(`${url}/too-long.bin`)).status, 404);
+    assert.equal((await api(`${url}/declared.bin`)).status, 404);
   });
 
   it("summarises a logged model's MLmodel file in a ModelDescribed event", async () => {

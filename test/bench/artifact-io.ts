@@ -3,7 +3,13 @@
  * file, streaming HTTP transfers with their timings, and the direct copies that serve as the ceiling
  * (S3 through the same SDK settings the artifacts service uses, or a plain filesystem copy).
  */
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createCipheriv, createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -16,6 +22,8 @@ import { pipeline } from 'node:stream/promises';
 const MIB = 1024 * 1024;
 /** Chunk size of the bench's own file streams; the service streams in 1 MiB chunks too. */
 const CHUNK = MIB;
+/** S3's limit for one PutObject; the artifacts service switches to multipart above it, and so does the ceiling. */
+const SINGLE_PUT_MAX_BYTES = 5 * 1024 ** 3;
 
 // ------------------------------------------------------------------------------------------ source file
 
@@ -299,29 +307,43 @@ export class DirectS3 {
     return `${this.settings.endpoint}/${this.settings.bucket}`;
   }
 
-  /** lib-storage multipart upload with the service's part size (8 MiB) and queue (4 parts in flight). */
+  /**
+   * The way the artifacts service stores a body of known length: one streamed PutObject up to S3's 5 GiB
+   * limit, above it lib-storage with the service's part size (8 MiB) and queue (4 parts in flight).
+   */
   async upload(file: string, key: string, size: number, timeoutMs: number): Promise<Transfer> {
     const t0 = performance.now();
-    const upload = new Upload({
-      client: this.client,
-      params: {
-        Bucket: this.settings.bucket,
-        Key: key,
-        Body: createReadStream(file, { highWaterMark: CHUNK }),
-        ContentType: 'application/octet-stream',
-      },
-      partSize: 8 * MIB,
-      queueSize: 4,
-      leavePartsOnError: false,
-    });
-    const timer = setTimeout(() => void upload.abort(), timeoutMs);
-    try {
-      await upload.done();
-    } finally {
-      clearTimeout(timer);
+    const params = {
+      Bucket: this.settings.bucket,
+      Key: key,
+      Body: createReadStream(file, { highWaterMark: CHUNK }),
+      ContentType: 'application/octet-stream',
+    };
+    if (size <= SINGLE_PUT_MAX_BYTES) {
+      await this.client.send(new PutObjectCommand({ ...params, ContentLength: size }), {
+        abortSignal: AbortSignal.timeout(timeoutMs),
+      });
+    } else {
+      const upload = new Upload({
+        client: this.client,
+        params,
+        partSize: 8 * MIB,
+        queueSize: 4,
+        leavePartsOnError: false,
+      });
+      const timer = setTimeout(() => void upload.abort(), timeoutMs);
+      try {
+        await upload.done();
+      } finally {
+        clearTimeout(timer);
+      }
     }
     const seconds = (performance.now() - t0) / 1000;
     return { status: 200, bytes: size, seconds, headersMs: seconds * 1000 };
+  }
+
+  static method(size: number): string {
+    return size <= SINGLE_PUT_MAX_BYTES ? 'one streamed PutObject' : 'lib-storage, 8 MiB parts x 4';
   }
 
   async download(key: string, timeoutMs: number): Promise<Transfer> {

@@ -1914,7 +1914,7 @@ function printReport(summary: Summary): void {
     );
     const d = a.direct;
     out.push(
-      `  ceiling: ${d ? `direct ${d.kind === 's3' ? 'S3 (lib-storage, 8 MiB parts x 4)' : 'filesystem copy (fsync)'} ${d.target}` : 'none (no direct store known)'}`,
+      `  ceiling: ${d ? `direct ${d.kind === 's3' ? `S3 (${DirectS3.method(a.sizeBytes)})` : 'filesystem copy (fsync)'} ${d.target}` : 'none (no direct store known)'}`,
     );
     const ratioNote = (ratio: number | undefined, perRound: number[] | undefined) =>
       ratio === undefined

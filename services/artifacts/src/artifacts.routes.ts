@@ -18,6 +18,12 @@ const JSON_LIMIT = 1024 * 1024;
 /** The request body as a stream; Fastify hands over none for an empty body. */
 const bodyOf = (request: FastifyRequest): Readable => (request.body as Readable | undefined) ?? Readable.from([]);
 
+/** Content-Length, unless the body is chunked (Node's parser has already rejected malformed lengths). */
+function declaredLength(request: FastifyRequest): number | undefined {
+  const header = request.headers['content-length'];
+  return header === undefined || request.headers['transfer-encoding'] !== undefined ? undefined : Number(header);
+}
+
 const metadataOf = (request: FastifyRequest): CommandMetadata => ({
   now: Date.now(),
   actor: ANONYMOUS,
@@ -130,7 +136,7 @@ export async function registerArtifactRoutes(
           await service.upload(
             rawPathAfter(request, marker),
             bodyOf(request),
-            request.headers['content-type'],
+            { contentType: request.headers['content-type'], size: declaredLength(request) },
             metadataOf(request),
           );
           return reply.send({});

@@ -8,7 +8,14 @@ import { invalidParameter, MlflowError, notFound } from '../../../libs/platform/
 import { MLMODEL_MAX_BYTES, ModelSummary, summarizeMlModel } from './mlmodel';
 import { artifactStream, artifactStreamId, checkWritable, OwnerFact } from './artifact.decider';
 import { invalidPath, resolveArtifactPath, resolveListPrefix } from './artifact-path';
-import { ArtifactStorage, ListEntry, ObjectRange, ObjectTooLargeError, ReadObject } from './storage/artifact-storage';
+import {
+  ArtifactStorage,
+  ListEntry,
+  ObjectRange,
+  ObjectTooLargeError,
+  RangeNotSatisfiableError,
+  ReadObject,
+} from './storage/artifact-storage';
 
 export interface ArtifactsSettings {
   maxUploadBytes: number;
@@ -46,15 +53,21 @@ export class ArtifactsService {
     return this.storage.kind;
   }
 
-  async upload(rawPath: string, body: Readable, contentType: string | undefined, metadata: CommandMetadata) {
+  /** `size`: the Content-Length the client declared, if any. */
+  async upload(
+    rawPath: string,
+    body: Readable,
+    { contentType, size }: { contentType?: string; size?: number },
+    metadata: CommandMetadata,
+  ) {
     if (rawPath.endsWith('/')) throw invalidPath();
     const path = resolveArtifactPath(rawPath);
+    const maxBytes = this.settings.maxUploadBytes;
+    if (size !== undefined && size > maxBytes) throw translateStorageError(new ObjectTooLargeError(maxBytes), maxBytes);
     const owner = checkWritable(await this.ownerOf(path, true), path);
-    const stored = await this.storage
-      .put(path, body, { contentType, maxBytes: this.settings.maxUploadBytes })
-      .catch((error) => {
-        throw translateStorageError(error, this.settings.maxUploadBytes);
-      });
+    const stored = await this.storage.put(path, body, { contentType, maxBytes, size }).catch((error) => {
+      throw translateStorageError(error, maxBytes);
+    });
     const model = posix.basename(path) === 'MLmodel' ? await this.describeModel(path) : undefined;
     await this.record(owner, path, stored.size, stored.sha256, contentType ?? null, metadata, model);
   }
@@ -81,17 +94,26 @@ export class ArtifactsService {
     const missing = () => notFound(`No such artifact: '${path}'`);
     let bytes = range;
     if (bytes && 'suffix' in bytes) {
-      const kind = await this.storage.exists(path);
-      if (kind !== 'file') throw missing();
-      const probe = await this.storage.get(path, { start: 0, end: 0 }).catch(() => undefined);
-      probe?.body.destroy();
-      const size = probe?.size ?? 0;
+      const size = await this.sizeOf(path);
+      if (size === undefined) throw missing();
       bytes = { start: Math.max(0, size - bytes.suffix) };
     }
-    if ((await this.storage.exists(path)) !== 'file') throw missing();
+    // Stores answer undefined for a folder or a missing key: one request before the first byte.
     const object = await this.storage.get(path, bytes);
     if (!object) throw missing();
     return { ...object, path, partial: bytes !== undefined };
+  }
+
+  private async sizeOf(path: string): Promise<number | undefined> {
+    try {
+      const probe = await this.storage.get(path, { start: 0, end: 0 });
+      probe?.body.destroy();
+      return probe?.size;
+    } catch (error) {
+      // An empty file has no first byte to read.
+      if (error instanceof RangeNotSatisfiableError) return error.size;
+      throw error;
+    }
   }
 
   async list(rawPath: string | undefined): Promise<ListEntry[]> {

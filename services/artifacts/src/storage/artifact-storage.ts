@@ -11,6 +11,13 @@ export interface StoredObject {
   sha256: string;
 }
 
+export interface PutOptions {
+  contentType?: string;
+  maxBytes: number;
+  /** The body's length, when the sender declared it (Content-Length); a body of any other length fails. */
+  size?: number;
+}
+
 /** Inclusive end, like HTTP Range; an end past the last byte means "to the end". */
 export interface ObjectRange {
   start: number;
@@ -67,7 +74,7 @@ export interface ArtifactStorage {
   readonly kind: 's3' | 'local';
   readonly presignsMultipart: boolean;
   /** Streams the body in; the object becomes visible only once complete, replacing any previous version. */
-  put(key: string, body: Readable, options: { contentType?: string; maxBytes: number }): Promise<StoredObject>;
+  put(key: string, body: Readable, options: PutOptions): Promise<StoredObject>;
   get(key: string, range?: ObjectRange): Promise<ReadObject | undefined>;
   exists(key: string): Promise<'file' | 'dir' | undefined>;
   list(prefix: string): Promise<ListEntry[]>;

@@ -31,6 +31,7 @@ import {
   ListEntry,
   MultipartUpload,
   ObjectRange,
+  PutOptions,
   ReadObject,
   resolveRange,
   STREAM_HIGH_WATER_MARK,
@@ -76,13 +77,13 @@ export class LocalArtifactStorage implements ArtifactStorage {
     return new LocalArtifactStorage(realRoot);
   }
 
-  async put(key: string, body: Readable, options: { contentType?: string; maxBytes: number }): Promise<StoredObject> {
+  async put(key: string, body: Readable, options: PutOptions): Promise<StoredObject> {
     const segments = await this.writableSegments(key).catch((error: unknown) => {
       body.destroy();
       throw error;
     });
     const temp = this.incomingPath();
-    const meter = new ObjectMeter(options.maxBytes);
+    const meter = new ObjectMeter({ maxBytes: options.maxBytes, declaredBytes: options.size });
     try {
       await writeDurably(temp, body, meter);
       await this.publish(temp, segments);
@@ -197,7 +198,7 @@ export class LocalArtifactStorage implements ArtifactStorage {
       throw error;
     });
     const temp = join(dir, `${randomUUID()}.incoming`);
-    const meter = new ObjectMeter(maxBytes, 'md5');
+    const meter = new ObjectMeter({ maxBytes, algorithm: 'md5' });
     try {
       await writeDurably(temp, body, meter);
       const md5 = meter.digest();
@@ -228,7 +229,7 @@ export class LocalArtifactStorage implements ArtifactStorage {
     await this.writableSegments(key);
     const files = parts.map((part) => join(dir, `${part.partNumber}.${bareEtag(part.etag)}`));
     const temp = this.incomingPath();
-    const meter = new ObjectMeter(Number.POSITIVE_INFINITY);
+    const meter = new ObjectMeter({ maxBytes: Number.POSITIVE_INFINITY });
     try {
       await writeDurably(temp, Readable.from(concatenate(files), { objectMode: false }), meter);
       await this.publish(temp, segments);

@@ -1,6 +1,14 @@
 import { createHash, Hash } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
+import { invalidParameter } from '../../../../libs/platform/src/errors';
 import { ObjectTooLargeError, STREAM_HIGH_WATER_MARK } from './artifact-storage';
+
+export interface MeterOptions {
+  maxBytes: number;
+  algorithm?: 'sha256' | 'md5';
+  /** The length the sender declared (Content-Length): any other length fails the stream. */
+  declaredBytes?: number;
+}
 
 /**
  * Counts and hashes the bytes flowing through, and fails the stream the moment they cross `maxBytes`,
@@ -10,13 +18,15 @@ export class ObjectMeter extends Transform {
   // Not `size` or `length`: lib-storage would read either as the body's total length before streaming.
   bytes = 0;
   private readonly hash: Hash;
+  private readonly maxBytes: number;
+  private readonly declaredBytes?: number;
 
-  constructor(
-    private readonly maxBytes: number,
-    algorithm: 'sha256' | 'md5' = 'sha256',
-  ) {
+  constructor({ maxBytes, algorithm = 'sha256', declaredBytes }: MeterOptions) {
     super({ highWaterMark: STREAM_HIGH_WATER_MARK });
     this.hash = createHash(algorithm);
+    this.maxBytes = maxBytes;
+    this.declaredBytes = declaredBytes;
+    if (declaredBytes !== undefined && declaredBytes > maxBytes) this.destroy(new ObjectTooLargeError(maxBytes));
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -25,12 +35,24 @@ export class ObjectMeter extends Transform {
       callback(new ObjectTooLargeError(this.maxBytes));
       return;
     }
+    if (this.declaredBytes !== undefined && this.bytes > this.declaredBytes) {
+      callback(this.lengthMismatch());
+      return;
+    }
     this.hash.update(chunk);
     callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    callback(this.declaredBytes !== undefined && this.bytes !== this.declaredBytes ? this.lengthMismatch() : null);
   }
 
   /** Hex digest of everything that passed; call once, after the stream finished. */
   digest(): string {
     return this.hash.digest('hex');
+  }
+
+  private lengthMismatch() {
+    return invalidParameter(`The body is not the ${this.declaredBytes} bytes its Content-Length declared`);
   }
 }

@@ -79,7 +79,12 @@ describe('S3ArtifactStorage', () => {
     assert.equal(left.KeyCount ?? 0, 0, 'the run prefix is empty again');
   });
 
-  storageContract({ open: async () => open(), maxObjectBytes: MAX_OBJECT_MIB * MiB });
+  // The S3 server here is S3Proxy with its filesystem backend (deploy/local/infra.sh).
+  storageContract({
+    open: async () => open(),
+    maxObjectBytes: MAX_OBJECT_MIB * MiB,
+    failedPutsMayLeaveEmptyFolders: true,
+  });
 
   it('multipart through presigned part URLs, sent the way the MLflow client sends them', async () => {
     const storage = open();

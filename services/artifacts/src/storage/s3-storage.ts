@@ -9,11 +9,12 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
+  PutObjectCommand,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { invalidParameter, notFound } from '../../../../libs/platform/src/errors';
 import { invalidPath, MAX_ARTIFACT_PATH_BYTES, resolveArtifactPath, resolveListPrefix } from '../artifact-path';
@@ -29,9 +30,9 @@ import {
   ListEntry,
   MultipartUpload,
   ObjectRange,
+  PutOptions,
   RangeNotSatisfiableError,
   ReadObject,
-  STREAM_HIGH_WATER_MARK,
   StoredObject,
 } from './artifact-storage';
 import { ObjectMeter } from './object-meter';
@@ -48,7 +49,9 @@ export interface S3StorageConfig {
   forcePathStyle: boolean;
 }
 
-// 8 MiB parts, 4 in flight: an upload holds at most ~40 MiB while keeping the store busy.
+// S3's limit for one PutObject.
+const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
+// Bodies of unknown length: 8 MiB parts, 4 in flight hold at most ~40 MiB while keeping the store busy.
 const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 4;
 const DELETE_BATCH = 1000;
@@ -86,7 +89,7 @@ export class S3ArtifactStorage implements ArtifactStorage {
     this.client.destroy();
   }
 
-  async put(key: string, body: Readable, options: { contentType?: string; maxBytes: number }): Promise<StoredObject> {
+  async put(key: string, body: Readable, options: PutOptions): Promise<StoredObject> {
     let objectKey: string;
     try {
       objectKey = this.objectKey(key);
@@ -94,10 +97,64 @@ export class S3ArtifactStorage implements ArtifactStorage {
       body.destroy();
       throw error;
     }
-    const meter = new ObjectMeter(options.maxBytes);
+    const meter = new ObjectMeter({ maxBytes: options.maxBytes, declaredBytes: options.size });
+    if (options.size !== undefined && options.size <= MAX_SINGLE_PUT_BYTES) {
+      await this.putInOneRequest(objectKey, body, meter, options.size, options.contentType);
+    } else {
+      await this.putInParts(objectKey, body, meter, options.contentType);
+    }
+    return { size: meter.bytes, sha256: meter.digest() };
+  }
+
+  /**
+   * A body of known length streams straight into one PutObject: nothing is buffered, and a streamed
+   * payload is sent unsigned, so the bytes are hashed once (by the meter) instead of twice.
+   */
+  private async putInOneRequest(
+    objectKey: string,
+    body: Readable,
+    meter: ObjectMeter,
+    size: number,
+    contentType: string | undefined,
+  ): Promise<void> {
+    const cancel = new AbortController();
+    const sending = this.client
+      .send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: objectKey,
+          Body: meter,
+          ContentLength: size,
+          ContentType: contentType,
+        }),
+        { abortSignal: cancel.signal },
+      )
+      .catch((error: unknown) => {
+        meter.destroy(error instanceof Error ? error : new Error(String(error)));
+        throw error;
+      });
+    // A body that fails or ends short must never complete the request: the store would keep what it got.
+    const feeding = pipeline(body, meter).catch((error: unknown) => {
+      cancel.abort();
+      throw error;
+    });
+    const [fed, sent] = await Promise.allSettled([feeding, sending]);
+    if (fed.status === 'fulfilled' && sent.status === 'fulfilled') return;
+    throw fed.status === 'rejected' && !(sent.status === 'rejected' && isAbortError(fed.reason))
+      ? fed.reason
+      : (sent as PromiseRejectedResult).reason;
+  }
+
+  /** A body of unknown length (chunked) goes up as a multipart upload of buffered parts, several in flight. */
+  private async putInParts(
+    objectKey: string,
+    body: Readable,
+    meter: ObjectMeter,
+    contentType: string | undefined,
+  ): Promise<void> {
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key: objectKey, Body: meter, ContentType: options.contentType },
+      params: { Bucket: this.bucket, Key: objectKey, Body: meter, ContentType: contentType },
       partSize: PART_SIZE,
       queueSize: QUEUE_SIZE,
       leavePartsOnError: false,
@@ -108,9 +165,7 @@ export class S3ArtifactStorage implements ArtifactStorage {
       throw error;
     });
     const [fed, uploaded] = await Promise.allSettled([pipeline(body, meter), uploading]);
-    if (uploaded.status === 'fulfilled' && fed.status === 'fulfilled') {
-      return { size: meter.bytes, sha256: meter.digest() };
-    }
+    if (uploaded.status === 'fulfilled' && fed.status === 'fulfilled') return;
     // done() aborts the S3 multipart upload before it rejects; abort() stops anything still queued.
     await upload.abort();
     // The body's own failure (a disconnect, the size limit) explains the outcome best, unless it merely
@@ -138,10 +193,8 @@ export class S3ArtifactStorage implements ArtifactStorage {
       if (size === undefined) return undefined;
       throw new RangeNotSatisfiableError(size);
     }
-    const body = new PassThrough({ highWaterMark: STREAM_HIGH_WATER_MARK });
-    // A failure reaches the reader through `body`; destroying `body` closes the S3 response.
-    pipeline(output.Body as Readable, body).catch(() => undefined);
-    return { body, ...spanOf(output) };
+    // The response itself: destroying it closes the connection to the store.
+    return { body: output.Body as Readable, ...spanOf(output) };
   }
 
   async exists(key: string): Promise<'file' | 'dir' | undefined> {
@@ -231,7 +284,7 @@ export class S3ArtifactStorage implements ArtifactStorage {
       body.destroy();
       throw error;
     }
-    const meter = new ObjectMeter(maxBytes, 'md5');
+    const meter = new ObjectMeter({ maxBytes, algorithm: 'md5' });
     const chunks: Buffer[] = [];
     await pipeline(body, meter, collectInto(chunks));
     const data = Buffer.concat(chunks);
