@@ -1,18 +1,21 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import Fastify, { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { createHttpApp } from '../../libs/platform/src/http/app';
+import { DOWNLOAD_OFFLOAD } from '../../libs/platform/src/http/download-offload';
 import { createTestDatabase, testInfra } from '../../libs/testing/src/infra';
 import { registerArtifactRoutes } from '../../services/artifacts/src/artifacts.routes';
 import { ArtifactsRuntime, startArtifactsRuntime } from '../../services/artifacts/src/artifacts.runtime';
 import { loadArtifactsConfig } from '../../services/artifacts/src/config';
+import { registerRoutes, routingTable } from '../../services/gateway/src/routing';
 import { loadTrackingConfig } from '../../services/tracking/src/config';
 import { ExperimentsService } from '../../services/tracking/src/experiments/experiments.service';
 import { RunsService } from '../../services/tracking/src/runs/runs.service';
@@ -27,6 +30,8 @@ describe('artifacts API on real Postgres and S3', () => {
   let tracking: TrackingRuntime;
   let artifacts: ArtifactsRuntime;
   let database: { url: string; drop(): Promise<void> };
+  let gateway: FastifyInstance;
+  let gatewayBase: string;
 
   const api = (path: string, init?: RequestInit) => fetch(`${base}${path}`, init);
   const json = (body: unknown): RequestInit => ({
@@ -75,9 +80,13 @@ describe('artifacts API on real Postgres and S3', () => {
     await app.get(ExperimentsService).ensureDefaultExperiment(SYSTEM_METADATA());
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    gateway = Fastify();
+    await registerRoutes(gateway, routingTable({ tracking: base, artifacts: base }));
+    gatewayBase = await gateway.listen({ port: 0, host: '127.0.0.1' });
   });
 
   after(async () => {
+    await gateway.close();
     await app.close();
     await artifacts.close();
     await tracking.close();
@@ -211,6 +220,14 @@ describe('artifacts API on real Postgres and S3', () => {
     assert.equal((await api(`${url}/chunked.bin`, chunked(bytes))).status, 200);
     const downloaded = await api(`${url}/chunked.bin`);
     assert.deepEqual(Buffer.from(await downloaded.arrayBuffer()), bytes);
+    // curl's default for --data-binary: a store behind Jetty (S3Proxy) would parse it as form fields.
+    const form = await api(`${url}/form.txt`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=1&b=2',
+    });
+    assert.equal(form.status, 200);
+    assert.equal(await (await api(`${url}/form.txt`)).text(), 'a=1&b=2');
     const tooLong = await api(`${url}/too-long.bin`, chunked(randomBytes(MAX_UPLOAD_MB * 1024 * 1024 + 1)));
     assert.equal(tooLong.status, 400);
 
@@ -242,6 +259,83 @@ describe('artifacts API on real Postgres and S3', () => {
     assert.match(declared.body, /exceeds the upload limit of 4194304 bytes/);
     assert.equal((await api(`${url}/too-long.bin`)).status, 404);
     assert.equal((await api(`${url}/declared.bin`)).status, 404);
+  });
+
+  it('through the gateway, a download is read from the store by the gateway, with the same answer', async () => {
+    const { root } = await newRun();
+    const path = `/api/2.0/mlflow-artifacts/artifacts/${root}/model.bin`;
+    const bytes = randomBytes(2 * 1024 * 1024 + 3);
+    assert.equal((await api(path, { method: 'PUT', body: bytes })).status, 200);
+
+    // Asked by a gateway, the service only describes the answer: the bytes are the gateway's to read.
+    const handedOver = await api(path, { headers: { [DOWNLOAD_OFFLOAD.accept]: DOWNLOAD_OFFLOAD.version } });
+    assert.equal(handedOver.status, 200);
+    assert.equal((await handedOver.arrayBuffer()).byteLength, 0);
+    assert.match(handedOver.headers.get(DOWNLOAD_OFFLOAD.url) ?? '', /^http:\/\/.*X-Amz-Signature=/);
+    assert.equal(handedOver.headers.get(DOWNLOAD_OFFLOAD.length), String(bytes.length));
+
+    const asked: Array<[string, Record<string, string>, number, Buffer]> = [
+      ['whole', {}, 200, bytes],
+      ['range', { range: 'bytes=100-199' }, 206, bytes.subarray(100, 200)],
+      ['suffix', { range: 'bytes=-10' }, 206, bytes.subarray(bytes.length - 10)],
+      ['open end', { range: `bytes=${bytes.length - 5}-` }, 206, bytes.subarray(bytes.length - 5)],
+      // A client cannot turn the hand-over on or point it anywhere: those headers are the gateway's.
+      ['forged', { [DOWNLOAD_OFFLOAD.accept]: '1', [DOWNLOAD_OFFLOAD.url]: 'http://127.0.0.1:1/' }, 200, bytes],
+    ];
+    for (const [name, headers, status, expected] of asked) {
+      const direct = await api(path, { headers: { range: headers.range ?? '' } });
+      const proxied = await fetch(`${gatewayBase}${path}`, { headers });
+      assert.equal(proxied.status, status, name);
+      assert.deepEqual(Buffer.from(await proxied.arrayBuffer()), expected, name);
+      for (const header of [
+        'content-type',
+        'content-disposition',
+        'content-length',
+        'content-range',
+        'accept-ranges',
+      ]) {
+        assert.equal(proxied.headers.get(header), direct.headers.get(header), `${name}: ${header}`);
+      }
+      assert.deepEqual(
+        [...proxied.headers.keys()].filter((header) => header.startsWith('x-logbook-offload')),
+        [],
+        name,
+      );
+    }
+    const missing = await fetch(`${gatewayBase}/api/2.0/mlflow-artifacts/artifacts/${root}/absent.bin`);
+    assert.equal(missing.status, 404);
+    assert.equal(((await missing.json()) as { error_code: string }).error_code, 'RESOURCE_DOES_NOT_EXIST');
+    const beyond = await fetch(`${gatewayBase}${path}`, { headers: { range: `bytes=${bytes.length}-` } });
+    assert.equal(beyond.status, 416);
+    assert.equal(beyond.headers.get('content-range'), `bytes */${bytes.length}`);
+  });
+
+  it('through the gateway, an object replaced after it was described is answered 503, never mixed', async () => {
+    const { root } = await newRun();
+    const path = `/api/2.0/mlflow-artifacts/artifacts/${root}/weights.bin`;
+    assert.equal((await api(path, { method: 'PUT', body: randomBytes(1000) })).status, 200);
+    const described = await api(path, { headers: { [DOWNLOAD_OFFLOAD.accept]: DOWNLOAD_OFFLOAD.version } });
+    assert.equal((await api(path, { method: 'PUT', body: randomBytes(1000) })).status, 200);
+
+    // An upstream that replays the description of the old version, as a slow hand-over would deliver it.
+    const stale = createServer((_request, response) => {
+      described.headers.forEach((value, name) => response.setHeader(name, value));
+      response.end();
+    });
+    await new Promise<void>((resolve) => stale.listen(0, '127.0.0.1', resolve));
+    const staleGateway = Fastify();
+    const upstream = `http://127.0.0.1:${(stale.address() as AddressInfo).port}`;
+    await registerRoutes(staleGateway, routingTable({ tracking: upstream, artifacts: upstream }));
+    const staleBase = await staleGateway.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const answer = await fetch(`${staleBase}${path}`);
+      assert.equal(answer.status, 503);
+      assert.equal(((await answer.json()) as { error_code: string }).error_code, 'TEMPORARILY_UNAVAILABLE');
+      assert.equal(answer.headers.get('content-disposition'), null);
+    } finally {
+      await staleGateway.close();
+      stale.close();
+    }
   });
 
   it("summarises a logged model's MLmodel file in a ModelDescribed event", async () => {

@@ -1,7 +1,6 @@
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { lookup } from 'mime-types';
 import { CommandMetadata } from '../../../libs/eventstore/src/envelope';
 import { ANONYMOUS } from '../../../libs/eventstore/src/envelope';
 import { invalidParameter } from '../../../libs/platform/src/errors';
@@ -9,7 +8,9 @@ import { toMlflowError } from '../../../libs/platform/src/http/error-filter';
 import { Logger } from '../../../libs/platform/src/logger';
 import { resolveListPrefix } from './artifact-path';
 import { ArtifactsService } from './artifacts.service';
+import { servedContentType } from './content-type';
 import { ObjectRange, RangeNotSatisfiableError } from './storage/artifact-storage';
+import { DOWNLOAD_OFFLOAD } from '../../../libs/platform/src/http/download-offload';
 
 const PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'];
 const RUN_LIST_ROUTES = ['/api/2.0/mlflow/artifacts/list', '/ajax-api/2.0/mlflow/artifacts/list'];
@@ -63,14 +64,6 @@ function parseRange(header: string | undefined): ObjectRange | { suffix: number 
   if (!match || (match[1] === '' && match[2] === '')) return undefined;
   if (match[1] === '') return { suffix: Number(match[2]) };
   return { start: Number(match[1]), ...(match[2] !== '' ? { end: Number(match[2]) } : {}) };
-}
-
-// Served as text/plain, as MLflow does, so browsers show rather than run or download them.
-const TEXT_FILES =
-  /\.(txt|log|err|cfg|conf|cnf|cf|ini|properties|prop|hocon|toml|yaml|yml|xml|json|js|py|py3|csv|tsv|md|rst|ipynb)$|^(MLmodel|MLproject)$/i;
-
-function contentTypeOf(name: string): string {
-  return TEXT_FILES.test(name) ? 'text/plain' : lookup(name) || 'application/octet-stream';
 }
 
 /** `filename=` as MLflow (Werkzeug) writes it: bare when safe, quoted otherwise, RFC 5987 for non-ASCII. */
@@ -148,18 +141,28 @@ export async function registerArtifactRoutes(
 
       scope.get(`${prefix}/artifacts/*`, async (request, reply) => {
         try {
-          const object = await service.download(rawPathAfter(request, marker), parseRange(request.headers.range));
+          const object = await service.download(rawPathAfter(request, marker), parseRange(request.headers.range), {
+            offloadAccepted: request.headers[DOWNLOAD_OFFLOAD.accept] === DOWNLOAD_OFFLOAD.version,
+          });
           const name = posix.basename(object.path);
           void reply
-            .header('content-type', contentTypeOf(name))
+            .header('content-type', servedContentType(name))
             .header('content-disposition', contentDisposition(name))
             .header('x-content-type-options', 'nosniff')
-            .header('accept-ranges', 'bytes')
-            .header('content-length', String(object.contentLength));
+            .header('accept-ranges', 'bytes');
           if (object.partial) {
             void reply.status(206).header('content-range', `bytes ${object.start}-${object.end}/${object.size}`);
           }
-          return reply.send(object.body);
+          if ('located' in object) {
+            if (object.partial) void reply.header(DOWNLOAD_OFFLOAD.range, `bytes=${object.start}-${object.end}`);
+            return reply
+              .header(DOWNLOAD_OFFLOAD.url, object.located.url)
+              .header(DOWNLOAD_OFFLOAD.etag, object.located.etag)
+              .header(DOWNLOAD_OFFLOAD.length, String(object.contentLength))
+              .header('content-length', '0')
+              .send();
+          }
+          return reply.header('content-length', String(object.contentLength)).send(object.body);
         } catch (error) {
           if (error instanceof RangeNotSatisfiableError) {
             return reply.status(416).header('content-range', `bytes */${error.size}`).send();

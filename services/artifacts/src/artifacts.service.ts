@@ -5,22 +5,32 @@ import { CommandMetadata } from '../../../libs/eventstore/src/envelope';
 import { EventStore } from '../../../libs/eventstore/src/event-store';
 import { Database } from '../../../libs/platform/src/database';
 import { invalidParameter, MlflowError, notFound } from '../../../libs/platform/src/errors';
+import { servedContentType } from './content-type';
 import { MLMODEL_MAX_BYTES, ModelSummary, summarizeMlModel } from './mlmodel';
 import { artifactStream, artifactStreamId, checkWritable, OwnerFact } from './artifact.decider';
 import { invalidPath, resolveArtifactPath, resolveListPrefix } from './artifact-path';
 import {
   ArtifactStorage,
   ListEntry,
+  LocatedObject,
   ObjectRange,
   ObjectTooLargeError,
   RangeNotSatisfiableError,
   ReadObject,
+  resolveRange,
 } from './storage/artifact-storage';
+
+/** What a download answers with: the bytes, or where the gateway can read them (see DOWNLOAD_OFFLOAD). */
+export type Download = Omit<ReadObject, 'body'> & { path: string; partial: boolean } & (
+    { body: ReadObject['body'] } | { located: LocatedObject }
+  );
 
 export interface ArtifactsSettings {
   maxUploadBytes: number;
   /** How long a write waits for tracking's events to announce a run that was just created. */
   ownerWaitMs: number;
+  /** Whether a gateway that asks may read S3 downloads itself (DOWNLOAD_OFFLOAD). */
+  downloadOffload: boolean;
 }
 
 interface OwnerRow {
@@ -65,9 +75,11 @@ export class ArtifactsService {
     const maxBytes = this.settings.maxUploadBytes;
     if (size !== undefined && size > maxBytes) throw translateStorageError(new ObjectTooLargeError(maxBytes), maxBytes);
     const owner = checkWritable(await this.ownerOf(path, true), path);
-    const stored = await this.storage.put(path, body, { contentType, maxBytes, size }).catch((error) => {
-      throw translateStorageError(error, maxBytes);
-    });
+    const stored = await this.storage
+      .put(path, body, { contentType: servedContentType(path), maxBytes, size })
+      .catch((error) => {
+        throw translateStorageError(error, maxBytes);
+      });
     const model = posix.basename(path) === 'MLmodel' ? await this.describeModel(path) : undefined;
     await this.record(owner, path, stored.size, stored.sha256, contentType ?? null, metadata, model);
   }
@@ -85,18 +97,31 @@ export class ArtifactsService {
     return summarizeMlModel(Buffer.concat(chunks).toString('utf8'));
   }
 
-  /** Streams an artifact, or the requested byte range of it (`suffix`: the last n bytes). */
+  /**
+   * Streams an artifact, or the requested byte range of it (`suffix`: the last n bytes). With
+   * `offloadAccepted` (the gateway asked) and a store that presigns reads, it only locates the object.
+   */
   async download(
     rawPath: string,
-    range?: ObjectRange | { suffix: number },
-  ): Promise<ReadObject & { path: string; partial: boolean }> {
+    range: ObjectRange | { suffix: number } | undefined,
+    { offloadAccepted = false } = {},
+  ): Promise<Download> {
     const path = resolveArtifactPath(rawPath);
     const missing = () => notFound(`No such artifact: '${path}'`);
+    const fromSize = (size: number) =>
+      range && 'suffix' in range ? { start: Math.max(0, size - range.suffix) } : range;
+    if (offloadAccepted && this.settings.downloadOffload && this.storage.locate) {
+      const located = await this.storage.locate(path);
+      if (!located) throw missing();
+      const bytes = fromSize(located.size);
+      const span = resolveRange(located.size, bytes);
+      return { located, size: located.size, ...span, path, partial: bytes !== undefined };
+    }
     let bytes = range;
     if (bytes && 'suffix' in bytes) {
       const size = await this.sizeOf(path);
       if (size === undefined) throw missing();
-      bytes = { start: Math.max(0, size - bytes.suffix) };
+      bytes = fromSize(size);
     }
     // Stores answer undefined for a folder or a missing key: one request before the first byte.
     const object = await this.storage.get(path, bytes);
@@ -170,7 +195,7 @@ export class ArtifactsService {
     if (!Number.isInteger(parts) || parts < 1 || parts > 10_000) {
       throw invalidParameter(`num_parts must be between 1 and 10000, got ${parts}`);
     }
-    const upload = await this.storage.createMultipart(path, parts);
+    const upload = await this.storage.createMultipart(path, parts, servedContentType(path));
     const urls = upload.partUrls ?? Array.from({ length: parts }, (_, i) => partUrl(i + 1, upload.uploadId));
     return {
       upload_id: upload.uploadId,

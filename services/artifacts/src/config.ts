@@ -70,6 +70,9 @@ export class ArtifactsEnvironment {
   @Max(60_000)
   LOGBOOK_ARTIFACT_OWNER_WAIT_MS = 5000;
 
+  @IsIn(['true', 'false'])
+  LOGBOOK_ARTIFACT_DOWNLOAD_OFFLOAD = 'true';
+
   @toInt
   @IsInt()
   @Min(1)
@@ -94,6 +97,8 @@ export interface ArtifactsConfig {
   };
   maxUploadBytes: number;
   ownerWaitMs: number;
+  /** Let the gateway read S3 downloads itself; needs the S3 endpoint reachable from the gateway. */
+  downloadOffload: boolean;
   dbPoolSize: number;
 }
 
@@ -117,6 +122,7 @@ export function loadArtifactsConfig(env: NodeJS.ProcessEnv = process.env): Artif
     },
     maxUploadBytes: raw.LOGBOOK_ARTIFACT_MAX_UPLOAD_MB * 1024 * 1024,
     ownerWaitMs: raw.LOGBOOK_ARTIFACT_OWNER_WAIT_MS,
+    downloadOffload: raw.LOGBOOK_ARTIFACT_DOWNLOAD_OFFLOAD === 'true',
     dbPoolSize: raw.LOGBOOK_DB_POOL_SIZE,
   };
 }

@@ -32,6 +32,13 @@ export interface ReadObject {
   contentLength: number;
 }
 
+/** Where a proxy in front of the service can read an object itself: a presigned URL, valid for this ETag. */
+export interface LocatedObject {
+  url: string;
+  etag: string;
+  size: number;
+}
+
 /** An immediate child of a listed directory; `name` is the basename. */
 export interface ListEntry {
   name: string;
@@ -76,6 +83,8 @@ export interface ArtifactStorage {
   /** Streams the body in; the object becomes visible only once complete, replacing any previous version. */
   put(key: string, body: Readable, options: PutOptions): Promise<StoredObject>;
   get(key: string, range?: ObjectRange): Promise<ReadObject | undefined>;
+  /** Stores that can presign reads; undefined for a folder or a missing key. */
+  locate?(key: string): Promise<LocatedObject | undefined>;
   exists(key: string): Promise<'file' | 'dir' | undefined>;
   list(prefix: string): Promise<ListEntry[]>;
   /** A file, or everything under a directory; returns how many objects were removed. */

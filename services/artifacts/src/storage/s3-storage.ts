@@ -28,6 +28,7 @@ import {
   checkRange,
   CompletedPart,
   ListEntry,
+  LocatedObject,
   MultipartUpload,
   ObjectRange,
   PutOptions,
@@ -36,7 +37,7 @@ import {
   StoredObject,
 } from './artifact-storage';
 import { ObjectMeter } from './object-meter';
-import { PartUrlSigner } from './s3-part-urls';
+import { S3UrlSigner } from './s3-url-signer';
 
 export interface S3StorageConfig {
   endpoint?: string;
@@ -66,7 +67,7 @@ export class S3ArtifactStorage implements ArtifactStorage {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
-  private readonly partUrls: PartUrlSigner;
+  private readonly urls: S3UrlSigner;
 
   constructor(config: S3StorageConfig) {
     this.client = new S3Client({
@@ -81,7 +82,7 @@ export class S3ArtifactStorage implements ArtifactStorage {
     this.bucket = config.bucket;
     const folder = config.prefix.replace(/^\/+|\/+$/g, '');
     this.prefix = folder ? `${folder}/` : '';
-    this.partUrls = new PartUrlSigner(config, this.client.config.sha256);
+    this.urls = new S3UrlSigner(config, this.client.config.sha256);
   }
 
   /** Closes the client's sockets. */
@@ -197,6 +198,19 @@ export class S3ArtifactStorage implements ArtifactStorage {
     return { body: output.Body as Readable, ...spanOf(output) };
   }
 
+  async locate(key: string): Promise<LocatedObject | undefined> {
+    const objectKey = this.objectKey(key);
+    let head;
+    try {
+      head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+    if (!head.ETag) throw new Error(`The store returned no ETag for ${objectKey}`);
+    return { url: await this.urls.readUrl(objectKey), etag: head.ETag, size: head.ContentLength ?? 0 };
+  }
+
   async exists(key: string): Promise<'file' | 'dir' | undefined> {
     if (key === '') return 'dir';
     const objectKey = this.objectKey(key);
@@ -263,7 +277,7 @@ export class S3ArtifactStorage implements ArtifactStorage {
     const uploadId = created.UploadId;
     if (!uploadId) throw new Error(`The store returned no upload id for ${objectKey}`);
     const partUrls = await Promise.all(
-      Array.from({ length: parts }, (_, index) => this.partUrls.sign(objectKey, uploadId, index + 1)),
+      Array.from({ length: parts }, (_, index) => this.urls.partUrl(objectKey, uploadId, index + 1)),
     );
     return { uploadId, partUrls };
   }

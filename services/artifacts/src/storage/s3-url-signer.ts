@@ -3,6 +3,8 @@ import type { ChecksumConstructor, HashConstructor, HttpRequest } from '@smithy/
 
 /** How long a client has to send a part straight to S3. */
 export const PART_URL_EXPIRY_SECONDS = 3600;
+/** A read URL is for the gateway, which uses it at once. */
+export const READ_URL_EXPIRY_SECONDS = 60;
 
 export interface BucketAddress {
   endpoint?: string;
@@ -14,11 +16,12 @@ export interface BucketAddress {
 }
 
 /**
- * Presigned UploadPart URLs (SigV4 query authentication, unsigned payload), so multipart clients send
- * their bytes straight to the store. Signed with the SDK's own SignatureV4, the same thing
+ * Presigned URLs (SigV4 query authentication, unsigned payload): UploadPart, so multipart clients send
+ * their bytes straight to the store, and GetObject, so the gateway reads a download without this
+ * service in between. Signed with the SDK's own SignatureV4, the same thing
  * @aws-sdk/s3-request-presigner does, without that package.
  */
-export class PartUrlSigner {
+export class S3UrlSigner {
   private readonly signer: SignatureV4;
   private readonly origin: URL;
   private readonly bucketPath: string;
@@ -44,23 +47,36 @@ export class PartUrlSigner {
     }
   }
 
-  async sign(objectKey: string, uploadId: string, partNumber: number): Promise<string> {
+  partUrl(objectKey: string, uploadId: string, partNumber: number): Promise<string> {
+    return this.presign('PUT', objectKey, { partNumber: String(partNumber), uploadId }, PART_URL_EXPIRY_SECONDS);
+  }
+
+  readUrl(objectKey: string): Promise<string> {
+    return this.presign('GET', objectKey, {}, READ_URL_EXPIRY_SECONDS);
+  }
+
+  private async presign(
+    method: 'GET' | 'PUT',
+    objectKey: string,
+    query: Record<string, string>,
+    expiresIn: number,
+  ): Promise<string> {
     const { protocol, hostname, port, host } = this.origin;
     const request: HttpRequest = {
-      method: 'PUT',
+      method,
       protocol,
       hostname,
       port: port ? Number(port) : undefined,
       path: `${this.bucketPath}/${objectKey.split('/').map(encodeSegment).join('/')}`,
-      query: { partNumber: String(partNumber), uploadId },
+      query,
       headers: { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
     };
-    const signed = await this.signer.presign(request, { expiresIn: PART_URL_EXPIRY_SECONDS });
-    const query = Object.entries(signed.query ?? {})
+    const signed = await this.signer.presign(request, { expiresIn });
+    const signedQuery = Object.entries(signed.query ?? {})
       .flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((one) => [name, one ?? ''] as const))
       .map(([name, value]) => `${encodeSegment(name)}=${encodeSegment(value)}`)
       .join('&');
-    return `${protocol}//${host}${signed.path}?${query}`;
+    return `${protocol}//${host}${signed.path}?${signedQuery}`;
   }
 }
 
