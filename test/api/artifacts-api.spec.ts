@@ -10,7 +10,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Fastify, { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { createHttpApp } from '../../libs/platform/src/http/app';
-import { DOWNLOAD_OFFLOAD } from '../../libs/platform/src/http/download-offload';
+import { TRANSFER_OFFLOAD } from '../../libs/platform/src/http/transfer-offload';
 import { createTestDatabase, testInfra } from '../../libs/testing/src/infra';
 import { registerArtifactRoutes } from '../../services/artifacts/src/artifacts.routes';
 import { ArtifactsRuntime, startArtifactsRuntime } from '../../services/artifacts/src/artifacts.runtime';
@@ -268,11 +268,11 @@ describe('artifacts API on real Postgres and S3', () => {
     assert.equal((await api(path, { method: 'PUT', body: bytes })).status, 200);
 
     // Asked by a gateway, the service only describes the answer: the bytes are the gateway's to read.
-    const handedOver = await api(path, { headers: { [DOWNLOAD_OFFLOAD.accept]: DOWNLOAD_OFFLOAD.version } });
+    const handedOver = await api(path, { headers: { [TRANSFER_OFFLOAD.accept]: TRANSFER_OFFLOAD.version } });
     assert.equal(handedOver.status, 200);
     assert.equal((await handedOver.arrayBuffer()).byteLength, 0);
-    assert.match(handedOver.headers.get(DOWNLOAD_OFFLOAD.url) ?? '', /^http:\/\/.*X-Amz-Signature=/);
-    assert.equal(handedOver.headers.get(DOWNLOAD_OFFLOAD.length), String(bytes.length));
+    assert.match(handedOver.headers.get(TRANSFER_OFFLOAD.url) ?? '', /^http:\/\/.*X-Amz-Signature=/);
+    assert.equal(handedOver.headers.get(TRANSFER_OFFLOAD.length), String(bytes.length));
 
     const asked: Array<[string, Record<string, string>, number, Buffer]> = [
       ['whole', {}, 200, bytes],
@@ -280,7 +280,7 @@ describe('artifacts API on real Postgres and S3', () => {
       ['suffix', { range: 'bytes=-10' }, 206, bytes.subarray(bytes.length - 10)],
       ['open end', { range: `bytes=${bytes.length - 5}-` }, 206, bytes.subarray(bytes.length - 5)],
       // A client cannot turn the hand-over on or point it anywhere: those headers are the gateway's.
-      ['forged', { [DOWNLOAD_OFFLOAD.accept]: '1', [DOWNLOAD_OFFLOAD.url]: 'http://127.0.0.1:1/' }, 200, bytes],
+      ['forged', { [TRANSFER_OFFLOAD.accept]: '1', [TRANSFER_OFFLOAD.url]: 'http://127.0.0.1:1/' }, 200, bytes],
     ];
     for (const [name, headers, status, expected] of asked) {
       const direct = await api(path, { headers: { range: headers.range ?? '' } });
@@ -310,11 +310,100 @@ describe('artifacts API on real Postgres and S3', () => {
     assert.equal(beyond.headers.get('content-range'), `bytes */${bytes.length}`);
   });
 
+  it('through the gateway, an upload of known length is stored by the gateway and recorded by the service', async () => {
+    const { root } = await newRun();
+    const url = `${gatewayBase}/api/2.0/mlflow-artifacts/artifacts/${root}`;
+    const bytes = randomBytes(3 * 1024 * 1024 + 11);
+    const before = (await storedEvents()).length;
+    const stored = await fetch(`${url}/weights.bin`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/x-custom' },
+      body: bytes,
+    });
+    assert.equal(stored.status, 200, await stored.clone().text());
+    assert.deepEqual(await stored.json(), {});
+    const events = (await storedEvents()).slice(before);
+    assert.deepEqual(
+      events.map((event) => [event.type, event.data.path, event.data.size, event.data.sha256, event.data.contentType]),
+      [
+        [
+          'ArtifactStored',
+          `${root}/weights.bin`,
+          bytes.length,
+          createHash('sha256').update(bytes).digest('hex'),
+          'application/x-custom',
+        ],
+      ],
+    );
+    assert.deepEqual(Buffer.from(await (await fetch(`${url}/weights.bin`)).arrayBuffer()), bytes);
+
+    // Refusals are the service's, before any byte is stored.
+    const unknown = await fetch(
+      `${gatewayBase}/api/2.0/mlflow-artifacts/artifacts/0/${'b'.repeat(32)}/artifacts/x.bin`,
+      { method: 'PUT', body: bytes },
+    );
+    assert.equal(unknown.status, 404);
+    assert.equal(((await unknown.json()) as { error_code: string }).error_code, 'RESOURCE_DOES_NOT_EXIST');
+    const oversized = await fetch(`${url}/big.bin`, {
+      method: 'PUT',
+      body: Buffer.alloc(MAX_UPLOAD_MB * 1024 * 1024 + 1),
+    });
+    assert.equal(oversized.status, 400);
+    assert.equal((await fetch(`${url}/big.bin`)).status, 404);
+    assert.equal((await storedEvents()).length, before + 1, 'nothing recorded for the refusals');
+
+    // A chunked body has no length to hand over: it goes through the service as before.
+    const chunked = await fetch(`${url}/chunked.bin`, {
+      method: 'PUT',
+      body: Readable.toWeb(Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000)])) as ReadableStream,
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(chunked.status, 200);
+    assert.deepEqual(Buffer.from(await (await fetch(`${url}/chunked.bin`)).arrayBuffer()), bytes);
+  });
+
+  it('through the gateway, an upload the service declines to hand over is proxied to it whole', async () => {
+    const received: Array<{ offload: boolean; body: Buffer }> = [];
+    const service = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const offload = request.headers[TRANSFER_OFFLOAD.accept] !== undefined;
+        received.push({ offload, body: Buffer.concat(chunks) });
+        if (offload) response.setHeader(TRANSFER_OFFLOAD.declined, 'true');
+        response.setHeader('content-type', 'application/json');
+        response.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+    const upstream = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
+    const localGateway = Fastify();
+    await registerRoutes(localGateway, routingTable({ tracking: upstream, artifacts: upstream }));
+    const localBase = await localGateway.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const answer = await fetch(`${localBase}/api/2.0/mlflow-artifacts/artifacts/0/r/artifacts/a.txt`, {
+        method: 'PUT',
+        body: 'the bytes',
+      });
+      assert.equal(answer.status, 200);
+      assert.deepEqual(
+        received.map(({ offload, body }) => [offload, body.toString()]),
+        [
+          [true, ''],
+          [false, 'the bytes'],
+        ],
+      );
+    } finally {
+      await localGateway.close();
+      service.close();
+    }
+  });
+
   it('through the gateway, an object replaced after it was described is answered 503, never mixed', async () => {
     const { root } = await newRun();
     const path = `/api/2.0/mlflow-artifacts/artifacts/${root}/weights.bin`;
     assert.equal((await api(path, { method: 'PUT', body: randomBytes(1000) })).status, 200);
-    const described = await api(path, { headers: { [DOWNLOAD_OFFLOAD.accept]: DOWNLOAD_OFFLOAD.version } });
+    const described = await api(path, { headers: { [TRANSFER_OFFLOAD.accept]: TRANSFER_OFFLOAD.version } });
     assert.equal((await api(path, { method: 'PUT', body: randomBytes(1000) })).status, 200);
 
     // An upstream that replays the description of the old version, as a slow hand-over would deliver it.
@@ -402,18 +491,21 @@ describe('artifacts API on real Postgres and S3', () => {
     assert.equal(late.status, 400);
   });
 
-  it('leaves nothing visible when the client disconnects mid-upload', async () => {
-    const { root } = await newRun();
-    const url = new URL(`${base}/api/2.0/mlflow-artifacts/artifacts/${root}/partial.bin`);
-    await new Promise<void>((resolve) => {
-      const request = httpRequest(url, { method: 'PUT', headers: { 'content-length': String(2 * 1024 * 1024) } });
-      request.on('error', () => resolve());
-      request.write(Buffer.alloc(512 * 1024), () => setTimeout(() => request.destroy(), 200));
-      request.on('close', () => resolve());
+  for (const via of ['the service', 'the gateway']) {
+    it(`leaves nothing visible when the client disconnects mid-upload, through ${via}`, async () => {
+      const { root } = await newRun();
+      const entry = via === 'the gateway' ? gatewayBase : base;
+      const url = new URL(`${entry}/api/2.0/mlflow-artifacts/artifacts/${root}/partial.bin`);
+      await new Promise<void>((resolve) => {
+        const request = httpRequest(url, { method: 'PUT', headers: { 'content-length': String(2 * 1024 * 1024) } });
+        request.on('error', () => resolve());
+        request.write(Buffer.alloc(512 * 1024), () => setTimeout(() => request.destroy(), 200));
+        request.on('close', () => resolve());
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal((await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/partial.bin`)).status, 404);
+      const listing = await (await api(`/api/2.0/mlflow-artifacts/artifacts?path=${root}`)).json();
+      assert.deepEqual(listing, {});
     });
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.equal((await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/partial.bin`)).status, 404);
-    const listing = await (await api(`/api/2.0/mlflow-artifacts/artifacts?path=${root}`)).json();
-    assert.deepEqual(listing, {});
-  });
+  }
 });

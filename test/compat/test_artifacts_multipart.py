@@ -87,3 +87,36 @@ def test_multipart_model_directory(client, experiment_id, multipart_env, big_fil
         str(folder / "nested" / "big.bin")
     )
     assert Path(local, "small.txt").read_text() == "small"
+
+
+def test_server_info_decides_multipart_without_the_switch(
+    client, url, experiment_id, monkeypatch, big_file
+):
+    """Without MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD the client asks /server-info, and
+    goes multipart exactly when the server says its store takes presigned parts."""
+    from mlflow.store.artifact.http_artifact_repo import HttpArtifactRepository
+    from mlflow.utils.rest_utils import MlflowHostCreds
+    from mlflow.utils.server_info import _clear_server_info_cache, fetch_server_info
+
+    monkeypatch.delenv("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", raising=False)
+    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", str(6 * MIB))
+    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", str(5 * MIB))
+    _clear_server_info_cache()
+    info = fetch_server_info(MlflowHostCreds(url))
+    assert info.status_code == 200, info.text
+    assert isinstance(info.data["multipart_uploads_enabled"], bool)
+    assert info.data["multipart_downloads_enabled"] is False
+
+    parts = []
+    original = HttpArtifactRepository._upload_part
+
+    def upload_part(credential, local_file, size, start_byte):
+        parts.append(credential.part_number)
+        return original(credential=credential, local_file=local_file, size=size, start_byte=start_byte)
+
+    monkeypatch.setattr(HttpArtifactRepository, "_upload_part", staticmethod(upload_part))
+    with mlflow.start_run(experiment_id=experiment_id) as run:
+        mlflow.log_artifact(big_file)
+    assert sorted(parts) == ([1, 2, 3] if info.data["multipart_uploads_enabled"] else [])
+    local = mlflow.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path="big.bin")
+    assert sha256_file(local) == sha256_file(big_file)

@@ -100,6 +100,24 @@ export const ARTIFACT_OPENAPI_PATHS: Record<string, Record<string, Operation>> =
       responses: ok('Aborted'),
     },
   },
+  '/api/3.0/mlflow/server-info': {
+    get: {
+      operationId: 'ServerInfo_get',
+      responses: ok('Capabilities, as MLflow publishes them', {
+        type: 'object',
+        properties: {
+          store_type: { type: 'string' },
+          workspaces_enabled: { type: 'boolean' },
+          trace_archival_enabled: { type: 'boolean' },
+          multipart_uploads_enabled: { type: 'boolean' },
+          multipart_downloads_enabled: { type: 'boolean' },
+          presigned_upload_run_id_supported: { type: 'boolean' },
+          presigned_upload_model_id_supported: { type: 'boolean' },
+          features_enabled: { type: 'object', additionalProperties: { type: 'boolean' } },
+        },
+      }),
+    },
+  },
   '/api/2.0/mlflow/artifacts/list': {
     get: {
       operationId: 'Artifacts_listForRun',

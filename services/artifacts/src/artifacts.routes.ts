@@ -10,14 +10,17 @@ import { resolveListPrefix } from './artifact-path';
 import { ArtifactsService } from './artifacts.service';
 import { servedContentType } from './content-type';
 import { ObjectRange, RangeNotSatisfiableError } from './storage/artifact-storage';
-import { DOWNLOAD_OFFLOAD } from '../../../libs/platform/src/http/download-offload';
+import { TRANSFER_OFFLOAD } from '../../../libs/platform/src/http/transfer-offload';
 
 const PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'];
 const RUN_LIST_ROUTES = ['/api/2.0/mlflow/artifacts/list', '/ajax-api/2.0/mlflow/artifacts/list'];
+export const SERVER_INFO_ROUTES = ['/api/3.0/mlflow/server-info', '/ajax-api/3.0/mlflow/server-info'];
 const JSON_LIMIT = 1024 * 1024;
 
 /** The request body as a stream; Fastify hands over none for an empty body. */
 const bodyOf = (request: FastifyRequest): Readable => (request.body as Readable | undefined) ?? Readable.from([]);
+
+const offloadAsked = (request: FastifyRequest) => request.headers[TRANSFER_OFFLOAD.accept] === TRANSFER_OFFLOAD.version;
 
 /** Content-Length, unless the body is chunked (Node's parser has already rejected malformed lengths). */
 function declaredLength(request: FastifyRequest): number | undefined {
@@ -121,11 +124,40 @@ export async function registerArtifactRoutes(
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
+    /** An upload the gateway carries: no body comes here, only its description before and after. */
+    async function answerOffloadedUpload(request: FastifyRequest, reply: FastifyReply, rawPath: string) {
+      const header = (name: string) => {
+        const value = request.headers[name];
+        return typeof value === 'string' ? value : undefined;
+      };
+      const size = Number(header(TRANSFER_OFFLOAD.length));
+      if (!Number.isSafeInteger(size) || size < 0) throw invalidParameter('Invalid offloaded upload length');
+      const sha256 = header(TRANSFER_OFFLOAD.sha256);
+      if (sha256 === undefined) {
+        const target = await service.prepareOffloadedUpload(rawPath, size);
+        if (!target) return reply.header(TRANSFER_OFFLOAD.declined, 'true').send({});
+        return reply
+          .header(TRANSFER_OFFLOAD.url, target.url)
+          .header(TRANSFER_OFFLOAD.contentType, target.contentType)
+          .send({});
+      }
+      await service.commitOffloadedUpload(
+        rawPath,
+        { size, sha256, etag: header(TRANSFER_OFFLOAD.etag) ?? '' },
+        request.headers['content-type'],
+        metadataOf(request),
+      );
+      return reply.send({});
+    }
+
     for (const prefix of PREFIXES) {
       const marker = `${prefix}/artifacts/`;
 
       scope.put(`${prefix}/artifacts/*`, async (request, reply) => {
         try {
+          if (offloadAsked(request) && request.headers[TRANSFER_OFFLOAD.length] !== undefined) {
+            return await answerOffloadedUpload(request, reply, rawPathAfter(request, marker));
+          }
           await service.upload(
             rawPathAfter(request, marker),
             bodyOf(request),
@@ -142,7 +174,7 @@ export async function registerArtifactRoutes(
       scope.get(`${prefix}/artifacts/*`, async (request, reply) => {
         try {
           const object = await service.download(rawPathAfter(request, marker), parseRange(request.headers.range), {
-            offloadAccepted: request.headers[DOWNLOAD_OFFLOAD.accept] === DOWNLOAD_OFFLOAD.version,
+            offloadAccepted: offloadAsked(request),
           });
           const name = posix.basename(object.path);
           void reply
@@ -154,11 +186,11 @@ export async function registerArtifactRoutes(
             void reply.status(206).header('content-range', `bytes ${object.start}-${object.end}/${object.size}`);
           }
           if ('located' in object) {
-            if (object.partial) void reply.header(DOWNLOAD_OFFLOAD.range, `bytes=${object.start}-${object.end}`);
+            if (object.partial) void reply.header(TRANSFER_OFFLOAD.range, `bytes=${object.start}-${object.end}`);
             return reply
-              .header(DOWNLOAD_OFFLOAD.url, object.located.url)
-              .header(DOWNLOAD_OFFLOAD.etag, object.located.etag)
-              .header(DOWNLOAD_OFFLOAD.length, String(object.contentLength))
+              .header(TRANSFER_OFFLOAD.url, object.located.url)
+              .header(TRANSFER_OFFLOAD.etag, object.located.etag)
+              .header(TRANSFER_OFFLOAD.length, String(object.contentLength))
               .header('content-length', '0')
               .send();
           }
@@ -259,6 +291,8 @@ export async function registerArtifactRoutes(
         }
       });
     }
+
+    for (const route of SERVER_INFO_ROUTES) scope.get(route, (_request, reply) => reply.send(service.serverInfo()));
 
     for (const route of RUN_LIST_ROUTES) {
       scope.get(route, async (request, reply) => {

@@ -89,7 +89,7 @@ export async function startArtifactsRuntime(
   const service = new ArtifactsService(store, db, storage, {
     maxUploadBytes: config.maxUploadBytes,
     ownerWaitMs: config.ownerWaitMs,
-    downloadOffload: config.downloadOffload,
+    transferOffload: config.transferOffload,
   });
   return {
     config,

@@ -11,6 +11,7 @@ import { artifactStream, artifactStreamId, checkWritable, OwnerFact } from './ar
 import { invalidPath, resolveArtifactPath, resolveListPrefix } from './artifact-path';
 import {
   ArtifactStorage,
+  bareEtag,
   ListEntry,
   LocatedObject,
   ObjectRange,
@@ -20,7 +21,7 @@ import {
   resolveRange,
 } from './storage/artifact-storage';
 
-/** What a download answers with: the bytes, or where the gateway can read them (see DOWNLOAD_OFFLOAD). */
+/** What a download answers with: the bytes, or where the gateway can read them (see TRANSFER_OFFLOAD). */
 export type Download = Omit<ReadObject, 'body'> & { path: string; partial: boolean } & (
     { body: ReadObject['body'] } | { located: LocatedObject }
   );
@@ -29,8 +30,8 @@ export interface ArtifactsSettings {
   maxUploadBytes: number;
   /** How long a write waits for tracking's events to announce a run that was just created. */
   ownerWaitMs: number;
-  /** Whether a gateway that asks may read S3 downloads itself (DOWNLOAD_OFFLOAD). */
-  downloadOffload: boolean;
+  /** Whether a gateway that asks may read S3 downloads itself (TRANSFER_OFFLOAD). */
+  transferOffload: boolean;
 }
 
 interface OwnerRow {
@@ -59,8 +60,22 @@ export class ArtifactsService {
     private readonly settings: ArtifactsSettings,
   ) {}
 
-  get storageKind(): ArtifactStorage['kind'] {
-    return this.storage.kind;
+  /**
+   * MLflow's capability document. Clients read `multipart_uploads_enabled` to decide, without
+   * MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD, whether large files go up in presigned parts; like MLflow,
+   * only a store that presigns them says so. Presigned multipart downloads are not offered.
+   */
+  serverInfo() {
+    return {
+      store_type: 'SqlStore',
+      workspaces_enabled: false,
+      trace_archival_enabled: false,
+      multipart_uploads_enabled: this.storage.presignsMultipart,
+      multipart_downloads_enabled: false,
+      presigned_upload_run_id_supported: false,
+      presigned_upload_model_id_supported: false,
+      features_enabled: { gateway: false },
+    };
   }
 
   /** `size`: the Content-Length the client declared, if any. */
@@ -70,10 +85,8 @@ export class ArtifactsService {
     { contentType, size }: { contentType?: string; size?: number },
     metadata: CommandMetadata,
   ) {
-    if (rawPath.endsWith('/')) throw invalidPath();
-    const path = resolveArtifactPath(rawPath);
+    const path = this.checkedUploadPath(rawPath, size);
     const maxBytes = this.settings.maxUploadBytes;
-    if (size !== undefined && size > maxBytes) throw translateStorageError(new ObjectTooLargeError(maxBytes), maxBytes);
     const owner = checkWritable(await this.ownerOf(path, true), path);
     const stored = await this.storage
       .put(path, body, { contentType: servedContentType(path), maxBytes, size })
@@ -82,6 +95,46 @@ export class ArtifactsService {
       });
     const model = posix.basename(path) === 'MLmodel' ? await this.describeModel(path) : undefined;
     await this.record(owner, path, stored.size, stored.sha256, contentType ?? null, metadata, model);
+  }
+
+  /**
+   * The first half of an upload the gateway carries (TRANSFER_OFFLOAD): the checks `upload` makes before
+   * storing, then where to store. Undefined when this store cannot presign: the body must come here.
+   */
+  async prepareOffloadedUpload(
+    rawPath: string,
+    size: number,
+  ): Promise<{ url: string; contentType: string } | undefined> {
+    if (!this.settings.transferOffload || !this.storage.presignPut || !this.storage.locate) return undefined;
+    const path = this.checkedUploadPath(rawPath, size);
+    checkWritable(await this.ownerOf(path, true), path);
+    return { url: await this.storage.presignPut(path), contentType: servedContentType(path) };
+  }
+
+  /** The second half: the gateway stored `size` bytes hashing to `sha256`, and the store called them `etag`. */
+  async commitOffloadedUpload(
+    rawPath: string,
+    stored: { size: number; sha256: string; etag: string },
+    contentType: string | undefined,
+    metadata: CommandMetadata,
+  ) {
+    const path = this.checkedUploadPath(rawPath, stored.size);
+    const owner = checkWritable(await this.ownerOf(path, true), path);
+    const located = await this.storage.locate?.(path);
+    if (!located || located.size !== stored.size || bareEtag(located.etag) !== bareEtag(stored.etag)) {
+      throw new MlflowError('TEMPORARILY_UNAVAILABLE', `'${path}' changed while it was uploaded; upload it again`);
+    }
+    if (!/^[0-9a-f]{64}$/.test(stored.sha256)) throw invalidParameter('Invalid sha256 for a stored upload');
+    const model = posix.basename(path) === 'MLmodel' ? await this.describeModel(path) : undefined;
+    await this.record(owner, path, stored.size, stored.sha256, contentType ?? null, metadata, model);
+  }
+
+  private checkedUploadPath(rawPath: string, size: number | undefined): string {
+    if (rawPath.endsWith('/')) throw invalidPath();
+    const path = resolveArtifactPath(rawPath);
+    const maxBytes = this.settings.maxUploadBytes;
+    if (size !== undefined && size > maxBytes) throw translateStorageError(new ObjectTooLargeError(maxBytes), maxBytes);
+    return path;
   }
 
   /** Reads a just-stored MLmodel file back (it is small) to summarise it; undefined when it is not a model. */
@@ -110,7 +163,7 @@ export class ArtifactsService {
     const missing = () => notFound(`No such artifact: '${path}'`);
     const fromSize = (size: number) =>
       range && 'suffix' in range ? { start: Math.max(0, size - range.suffix) } : range;
-    if (offloadAccepted && this.settings.downloadOffload && this.storage.locate) {
+    if (offloadAccepted && this.settings.transferOffload && this.storage.locate) {
       const located = await this.storage.locate(path);
       if (!located) throw missing();
       const bytes = fromSize(located.size);

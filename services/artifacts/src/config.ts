@@ -71,7 +71,7 @@ export class ArtifactsEnvironment {
   LOGBOOK_ARTIFACT_OWNER_WAIT_MS = 5000;
 
   @IsIn(['true', 'false'])
-  LOGBOOK_ARTIFACT_DOWNLOAD_OFFLOAD = 'true';
+  LOGBOOK_ARTIFACT_TRANSFER_OFFLOAD = 'true';
 
   @toInt
   @IsInt()
@@ -98,7 +98,7 @@ export interface ArtifactsConfig {
   maxUploadBytes: number;
   ownerWaitMs: number;
   /** Let the gateway read S3 downloads itself; needs the S3 endpoint reachable from the gateway. */
-  downloadOffload: boolean;
+  transferOffload: boolean;
   dbPoolSize: number;
 }
 
@@ -122,7 +122,7 @@ export function loadArtifactsConfig(env: NodeJS.ProcessEnv = process.env): Artif
     },
     maxUploadBytes: raw.LOGBOOK_ARTIFACT_MAX_UPLOAD_MB * 1024 * 1024,
     ownerWaitMs: raw.LOGBOOK_ARTIFACT_OWNER_WAIT_MS,
-    downloadOffload: raw.LOGBOOK_ARTIFACT_DOWNLOAD_OFFLOAD === 'true',
+    transferOffload: raw.LOGBOOK_ARTIFACT_TRANSFER_OFFLOAD === 'true',
     dbPoolSize: raw.LOGBOOK_DB_POOL_SIZE,
   };
 }

@@ -1,16 +1,18 @@
 import replyFrom from '@fastify/reply-from';
-import { FastifyInstance } from 'fastify';
+import { Readable } from 'node:stream';
+import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { IncomingHttpHeaders } from 'node:http';
 import { invalidParameter, MlflowError } from '../../../libs/platform/src/errors';
-import { DOWNLOAD_OFFLOAD, isOffloadHeader } from '../../../libs/platform/src/http/download-offload';
-import { openOffloadedDownload } from './offloaded-download';
+import { TRANSFER_OFFLOAD, isOffloadHeader } from '../../../libs/platform/src/http/transfer-offload';
+import { SERVER_INFO_ROUTES } from '../../artifacts/src/artifacts.routes';
+import { carryOffloadedUpload, openOffloadedDownload, UploadOutcome } from './offloaded-transfers';
 
 export interface Route {
   /** URL prefixes this service owns. */
   prefixes: string[];
   upstream: string;
-  /** The service may hand downloads over to the gateway (DOWNLOAD_OFFLOAD). */
-  offloadsDownloads?: boolean;
+  /** The service may hand artifact bytes over to the gateway (TRANSFER_OFFLOAD). */
+  offloadsTransfers?: boolean;
 }
 
 const UPSTREAM_TIMEOUT_MS = 120_000;
@@ -30,9 +32,11 @@ export function routingTable(upstreams: { tracking: string; artifacts: string })
         '/ajax-api/2.0/mlflow-artifacts/',
         '/api/2.0/mlflow/artifacts/list',
         '/ajax-api/2.0/mlflow/artifacts/list',
+        // Multipart capability is the artifact store's to declare.
+        ...SERVER_INFO_ROUTES,
       ],
       upstream: upstreams.artifacts,
-      offloadsDownloads: true,
+      offloadsTransfers: true,
     },
   ];
 }
@@ -64,8 +68,8 @@ function sendError(reply: ErrorReply, error: MlflowError) {
 /**
  * Forwards each owned path to its service with the request id the gateway assigned, and answers
  * MLflow's 503 when the service cannot be reached (the client retries that, as it should). Bodies
- * pass through as streams: the owning service parses and validates them, once. A download the
- * artifacts service hands over is read from the store here (openOffloadedDownload).
+ * pass through as streams: the owning service parses and validates them, once. Artifact bytes the
+ * artifacts service hands over move between the client and the store here (TRANSFER_OFFLOAD).
  */
 export async function registerRoutes(fastify: FastifyInstance, routes: Route[]): Promise<void> {
   await fastify.register(async (proxy) => {
@@ -74,48 +78,103 @@ export async function registerRoutes(fastify: FastifyInstance, routes: Route[]):
     // Node's http client: undici cost the gateway twice the CPU per uploaded GiB (docs/benchmarks.md).
     await proxy.register(replyFrom, { http: { requestOptions: { timeout: UPSTREAM_TIMEOUT_MS } } });
     for (const route of routes) {
-      const unavailable = () =>
-        new MlflowError('TEMPORARILY_UNAVAILABLE', `Service at ${route.upstream} is unavailable`);
       for (const prefix of route.prefixes) {
-        proxy.all(prefix.endsWith('/') ? `${prefix}*` : prefix, (request, reply) =>
-          unforwardable(request.url)
-            ? sendError(reply, invalidParameter('Invalid path'))
-            : reply.from(`${route.upstream}${request.url}`, {
-                rewriteRequestHeaders: (_req, headers) => ({
-                  ...withoutOffloadHeaders(headers),
-                  ...(route.offloadsDownloads && request.method === 'GET'
-                    ? { [DOWNLOAD_OFFLOAD.accept]: DOWNLOAD_OFFLOAD.version }
-                    : {}),
-                  'x-request-id': String(request.id),
-                  'x-forwarded-host': String(request.headers['x-forwarded-host'] ?? request.headers.host ?? ''),
-                  'x-forwarded-proto': String(request.headers['x-forwarded-proto'] ?? request.protocol),
-                }),
-                onResponse: (_request, proxied, response) => {
-                  // reply-from's typings name a ServerResponse; what it passes carries the upstream's headers.
-                  const described = (response as unknown as { headers: IncomingHttpHeaders }).headers;
-                  if (!route.offloadsDownloads || described[DOWNLOAD_OFFLOAD.url] === undefined) {
-                    return proxied.send(response.stream);
-                  }
-                  response.stream.resume();
-                  for (const name of Object.keys(described)) if (isOffloadHeader(name)) proxied.removeHeader(name);
-                  openOffloadedDownload(described, UPSTREAM_TIMEOUT_MS).then(
-                    (body) => proxied.header('content-length', String(described[DOWNLOAD_OFFLOAD.length])).send(body),
-                    (error: unknown) => {
-                      request.log.warn({ err: error }, 'offloaded download failed');
-                      for (const name of DOWNLOAD_HEADERS) proxied.removeHeader(name);
-                      sendError(
-                        proxied,
-                        new MlflowError('TEMPORARILY_UNAVAILABLE', 'The artifact could not be read; try again'),
-                      );
-                    },
-                  );
-                },
-                onError: (errorReply) => sendError(errorReply, unavailable()),
-              }),
-        );
+        proxy.all(prefix.endsWith('/') ? `${prefix}*` : prefix, (request, reply) => {
+          if (unforwardable(request.url)) return sendError(reply, invalidParameter('Invalid path'));
+          const size = declaredLength(request);
+          if (route.offloadsTransfers && request.method === 'PUT' && size !== undefined) {
+            return carryUpload(route, request, reply, size);
+          }
+          return forward(route, request, reply);
+        });
       }
     }
   });
+}
+
+function forwardedHeaders(request: FastifyRequest): Record<string, string> {
+  return {
+    'x-request-id': String(request.id),
+    'x-forwarded-host': String(request.headers['x-forwarded-host'] ?? request.headers.host ?? ''),
+    'x-forwarded-proto': String(request.headers['x-forwarded-proto'] ?? request.protocol),
+  };
+}
+
+const unavailable = (route: Route) =>
+  new MlflowError('TEMPORARILY_UNAVAILABLE', `Service at ${route.upstream} is unavailable`);
+
+function forward(route: Route, request: FastifyRequest, reply: FastifyReply) {
+  return reply.from(`${route.upstream}${request.url}`, {
+    rewriteRequestHeaders: (_req, headers) => ({
+      ...withoutOffloadHeaders(headers),
+      ...(route.offloadsTransfers && request.method === 'GET'
+        ? { [TRANSFER_OFFLOAD.accept]: TRANSFER_OFFLOAD.version }
+        : {}),
+      ...forwardedHeaders(request),
+    }),
+    onResponse: (_request, proxied, response) => {
+      // reply-from's typings name a ServerResponse; what it passes carries the upstream's headers.
+      const described = (response as unknown as { headers: IncomingHttpHeaders }).headers;
+      if (!route.offloadsTransfers || described[TRANSFER_OFFLOAD.url] === undefined) {
+        return proxied.send(response.stream);
+      }
+      response.stream.resume();
+      for (const name of Object.keys(described)) if (isOffloadHeader(name)) proxied.removeHeader(name);
+      openOffloadedDownload(described, UPSTREAM_TIMEOUT_MS).then(
+        (body) => proxied.header('content-length', String(described[TRANSFER_OFFLOAD.length])).send(body),
+        (error: unknown) => {
+          request.log.warn({ err: error }, 'offloaded download failed');
+          for (const name of DOWNLOAD_HEADERS) proxied.removeHeader(name);
+          sendError(proxied, new MlflowError('TEMPORARILY_UNAVAILABLE', 'The artifact could not be read; try again'));
+        },
+      );
+    },
+    onError: (errorReply) => sendError(errorReply, unavailable(route)),
+  });
+}
+
+async function carryUpload(route: Route, request: FastifyRequest, reply: FastifyReply, size: number) {
+  const body = request.body as Readable;
+  const contentType = request.headers['content-type'];
+  let outcome: UploadOutcome;
+  try {
+    outcome = await carryOffloadedUpload(
+      {
+        url: `${route.upstream}${request.url}`,
+        headers: { ...forwardedHeaders(request), ...(contentType ? { 'content-type': contentType } : {}) },
+      },
+      body,
+      size,
+      UPSTREAM_TIMEOUT_MS,
+    );
+  } catch (error) {
+    request.log.warn({ err: error }, 'artifacts service unreachable for an upload');
+    body.resume();
+    return sendError(reply, unavailable(route));
+  }
+  switch (outcome.kind) {
+    case 'declined':
+      return forward(route, request, reply);
+    case 'answer':
+      // A refusal comes before the body was read: drain it so the connection stays usable.
+      if (!body.readableEnded) body.resume();
+      return reply.status(outcome.status).header('content-type', outcome.contentType).send(outcome.body);
+    case 'failed':
+      if (request.raw.destroyed) return reply;
+      request.log.warn({ err: outcome.error }, 'offloaded upload failed');
+      return sendError(
+        reply,
+        outcome.error instanceof MlflowError
+          ? outcome.error
+          : new MlflowError('TEMPORARILY_UNAVAILABLE', 'The artifact could not be stored; try again'),
+      );
+  }
+}
+
+/** Content-Length, unless the body is chunked. */
+function declaredLength(request: FastifyRequest): number | undefined {
+  const header = request.headers['content-length'];
+  return header === undefined || request.headers['transfer-encoding'] !== undefined ? undefined : Number(header);
 }
 
 /** Offload headers are the gateway's to send: whatever a client sent under those names is dropped. */

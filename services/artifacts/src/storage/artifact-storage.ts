@@ -85,6 +85,8 @@ export interface ArtifactStorage {
   get(key: string, range?: ObjectRange): Promise<ReadObject | undefined>;
   /** Stores that can presign reads; undefined for a folder or a missing key. */
   locate?(key: string): Promise<LocatedObject | undefined>;
+  /** Stores that can presign a whole-object PUT. */
+  presignPut?(key: string): Promise<string>;
   exists(key: string): Promise<'file' | 'dir' | undefined>;
   list(prefix: string): Promise<ListEntry[]>;
   /** A file, or everything under a directory; returns how many objects were removed. */

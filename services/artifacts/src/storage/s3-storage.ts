@@ -211,6 +211,10 @@ export class S3ArtifactStorage implements ArtifactStorage {
     return { url: await this.urls.readUrl(objectKey), etag: head.ETag, size: head.ContentLength ?? 0 };
   }
 
+  presignPut(key: string): Promise<string> {
+    return this.urls.writeUrl(this.objectKey(key));
+  }
+
   async exists(key: string): Promise<'file' | 'dir' | undefined> {
     if (key === '') return 'dir';
     const objectKey = this.objectKey(key);

@@ -3,8 +3,8 @@ import type { ChecksumConstructor, HashConstructor, HttpRequest } from '@smithy/
 
 /** How long a client has to send a part straight to S3. */
 export const PART_URL_EXPIRY_SECONDS = 3600;
-/** A read URL is for the gateway, which uses it at once. */
-export const READ_URL_EXPIRY_SECONDS = 60;
+/** Read and write URLs are for the gateway, which starts the transfer at once. */
+export const HANDOVER_URL_EXPIRY_SECONDS = 60;
 
 export interface BucketAddress {
   endpoint?: string;
@@ -17,8 +17,8 @@ export interface BucketAddress {
 
 /**
  * Presigned URLs (SigV4 query authentication, unsigned payload): UploadPart, so multipart clients send
- * their bytes straight to the store, and GetObject, so the gateway reads a download without this
- * service in between. Signed with the SDK's own SignatureV4, the same thing
+ * their bytes straight to the store, and GetObject and PutObject, so the gateway moves a transfer without
+ * this service in between (TRANSFER_OFFLOAD). Signed with the SDK's own SignatureV4, the same thing
  * @aws-sdk/s3-request-presigner does, without that package.
  */
 export class S3UrlSigner {
@@ -52,7 +52,11 @@ export class S3UrlSigner {
   }
 
   readUrl(objectKey: string): Promise<string> {
-    return this.presign('GET', objectKey, {}, READ_URL_EXPIRY_SECONDS);
+    return this.presign('GET', objectKey, {}, HANDOVER_URL_EXPIRY_SECONDS);
+  }
+
+  writeUrl(objectKey: string): Promise<string> {
+    return this.presign('PUT', objectKey, {}, HANDOVER_URL_EXPIRY_SECONDS);
   }
 
   private async presign(
