@@ -336,6 +336,8 @@ describe('artifacts API on real Postgres and S3', () => {
       ],
     );
     assert.deepEqual(Buffer.from(await (await fetch(`${url}/weights.bin`)).arrayBuffer()), bytes);
+    assert.equal((await fetch(`${url}/empty.txt`, { method: 'PUT', body: '' })).status, 200);
+    assert.equal(await (await fetch(`${url}/empty.txt`)).text(), '');
 
     // Refusals are the service's, before any byte is stored.
     const unknown = await fetch(
@@ -350,7 +352,7 @@ describe('artifacts API on real Postgres and S3', () => {
     });
     assert.equal(oversized.status, 400);
     assert.equal((await fetch(`${url}/big.bin`)).status, 404);
-    assert.equal((await storedEvents()).length, before + 1, 'nothing recorded for the refusals');
+    assert.equal((await storedEvents()).length, before + 2, 'nothing recorded for the refusals');
 
     // A chunked body has no length to hand over: it goes through the service as before.
     const chunked = await fetch(`${url}/chunked.bin`, {

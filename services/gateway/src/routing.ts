@@ -134,7 +134,8 @@ function forward(route: Route, request: FastifyRequest, reply: FastifyReply) {
 }
 
 async function carryUpload(route: Route, request: FastifyRequest, reply: FastifyReply, size: number) {
-  const body = request.body as Readable;
+  // Fastify hands over no stream for an empty body.
+  const body = (request.body as Readable | undefined) ?? Readable.from([]);
   const contentType = request.headers['content-type'];
   let outcome: UploadOutcome;
   try {
