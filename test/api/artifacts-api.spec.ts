@@ -429,6 +429,36 @@ describe('artifacts API on real Postgres and S3', () => {
     }
   });
 
+  it('reconciles the index with the store: unrecorded objects are recorded, vanished ones recorded as deleted', async () => {
+    const { root } = await newRun();
+    const url = `/api/2.0/mlflow-artifacts/artifacts/${root}`;
+    assert.equal((await api(`${url}/kept.bin`, { method: 'PUT', body: 'kept' })).status, 200);
+    assert.equal((await api(`${url}/gone.bin`, { method: 'PUT', body: 'gone' })).status, 200);
+    // Behind the service's back: an object stored without its record (as when recording failed), and one removed.
+    const orphan = randomBytes(5000);
+    await artifacts.storage.put(`${root}/sub/orphan.bin`, Readable.from([orphan]), { maxBytes: 1024 * 1024 });
+    await artifacts.storage.delete(`${root}/gone.bin`);
+    const before = (await storedEvents()).length;
+
+    const expected = { root, recorded: [`${root}/sub/orphan.bin`], deleted: [`${root}/gone.bin`], unrecordable: [] };
+    assert.deepEqual(await artifacts.service.reconcile(root, SYSTEM_METADATA(), { dryRun: true }), expected);
+    assert.equal((await storedEvents()).length, before, 'a dry run records nothing');
+    assert.deepEqual(await artifacts.service.reconcile(root, SYSTEM_METADATA()), expected);
+    assert.deepEqual(
+      (await storedEvents()).slice(before).map((event) => [event.type, event.data.path, event.data.sha256]),
+      [
+        ['ArtifactStored', `${root}/sub/orphan.bin`, createHash('sha256').update(orphan).digest('hex')],
+        ['ArtifactDeleted', `${root}/gone.bin`, undefined],
+      ],
+    );
+    assert.deepEqual(await artifacts.service.reconcile(root, SYSTEM_METADATA()), {
+      root,
+      recorded: [],
+      deleted: [],
+      unrecordable: [],
+    });
+  });
+
   it("summarises a logged model's MLmodel file in a ModelDescribed event", async () => {
     const created = (await (
       await api('/api/2.0/mlflow/logged-models', json({ experiment_id: '0', name: 'clf' }))

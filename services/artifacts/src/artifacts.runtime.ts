@@ -39,13 +39,8 @@ export async function createStorage(config: ArtifactsConfig): Promise<ArtifactSt
     : LocalArtifactStorage.open(resolve(config.localRoot));
 }
 
-export async function startArtifactsRuntime(
-  config: ArtifactsConfig,
-  logger: Logger,
-  feed: TrackingFeed,
-  sharedDb?: Database,
-): Promise<ArtifactsRuntime> {
-  const db = sharedDb ?? new PostgresDatabase(config.databaseUrl as string, config.dbPoolSize);
+/** The service over its migrated schema and its store, without the relay or the tracking feed (commands use this). */
+export async function openArtifactsStore(config: ArtifactsConfig, db: Database, logger: Logger) {
   const applied = await migrate(db, ARTIFACTS_SCHEMA, artifactsMigrations);
   if (applied.length > 0) logger.info({ applied }, 'artifacts migrations applied');
   const store = new EventStore(db, {
@@ -54,6 +49,22 @@ export async function startArtifactsRuntime(
     projections: [artifactsProjection],
   });
   const storage = await createStorage(config);
+  const service = new ArtifactsService(store, db, storage, {
+    maxUploadBytes: config.maxUploadBytes,
+    ownerWaitMs: config.ownerWaitMs,
+    transferOffload: config.transferOffload,
+  });
+  return { store, storage, service };
+}
+
+export async function startArtifactsRuntime(
+  config: ArtifactsConfig,
+  logger: Logger,
+  feed: TrackingFeed,
+  sharedDb?: Database,
+): Promise<ArtifactsRuntime> {
+  const db = sharedDb ?? new PostgresDatabase(config.databaseUrl as string, config.dbPoolSize);
+  const { store, storage, service } = await openArtifactsStore(config, db, logger);
   const publisher: EventPublisher =
     config.mode === 'distributed'
       ? await KafkaEventPublisher.connect({
@@ -86,11 +97,6 @@ export async function startArtifactsRuntime(
     stopFeed = () => feedRelay.stop();
   }
 
-  const service = new ArtifactsService(store, db, storage, {
-    maxUploadBytes: config.maxUploadBytes,
-    ownerWaitMs: config.ownerWaitMs,
-    transferOffload: config.transferOffload,
-  });
   return {
     config,
     db,

@@ -6,6 +6,7 @@ import { EventStore } from '../../../libs/eventstore/src/event-store';
 import { Database } from '../../../libs/platform/src/database';
 import { invalidParameter, MlflowError, notFound } from '../../../libs/platform/src/errors';
 import { servedContentType } from './content-type';
+import { discrepancies, listTree } from './reconciliation';
 import { MLMODEL_MAX_BYTES, ModelSummary, summarizeMlModel } from './mlmodel';
 import { artifactStream, artifactStreamId, checkWritable, OwnerFact } from './artifact.decider';
 import { invalidPath, resolveArtifactPath, resolveListPrefix } from './artifact-path';
@@ -273,11 +274,18 @@ export class ArtifactsService {
     const path = resolveArtifactPath(rawPath);
     const owner = checkWritable(await this.ownerOf(path, true), path);
     await this.storage.completeMultipart(path, uploadId, parts);
+    const measured = await this.measure(path);
+    if (!measured) throw new MlflowError('INTERNAL_ERROR', `Completed upload of '${path}' is not readable`);
+    await this.record(owner, path, measured.size, measured.sha256, null, metadata);
+  }
+
+  /** Reads a stored object once, for its size and sha256. */
+  private async measure(path: string): Promise<{ size: number; sha256: string } | undefined> {
     const object = await this.storage.get(path);
-    if (!object) throw new MlflowError('INTERNAL_ERROR', `Completed upload of '${path}' is not readable`);
+    if (!object) return undefined;
     const hash = createHash('sha256');
     for await (const chunk of object.body) hash.update(chunk as Buffer);
-    await this.record(owner, path, object.size, hash.digest('hex'), null, metadata);
+    return { size: object.size, sha256: hash.digest('hex') };
   }
 
   async abortMultipart(rawPath: string, uploadId: string): Promise<void> {
@@ -312,16 +320,58 @@ export class ArtifactsService {
          WHERE root = ANY($1::text[]) ORDER BY length(root) DESC LIMIT 1`,
         [rootCandidates(path)],
       );
-      const row = rows[0];
-      return (
-        row && {
-          root: row.root,
-          kind: row.kind,
-          ownerId: row.owner_id,
-          active: row.lifecycle_stage === 'active' && row.experiment_lifecycle_stage === 'active',
-        }
-      );
+      return rows[0] && ownerFact(rows[0]);
     }, waitForAnnouncement);
+  }
+
+  /** Roots of every run and logged model that is not purged: what a reconciliation walks. */
+  async ownedRoots(): Promise<string[]> {
+    const { rows } = await this.db.query<{ root: string }>(
+      `SELECT root FROM artifacts.owners WHERE lifecycle_stage <> 'purged' ORDER BY root`,
+    );
+    return rows.map((row) => row.root);
+  }
+
+  /**
+   * Makes the index agree with the store under one root. An object stored but never recorded (its
+   * upload failed between storing and recording, and the client gave up) is read, hashed and recorded;
+   * a recorded object the store no longer has is recorded as deleted. A deleted run's unrecorded
+   * objects are only reported: nothing may be recorded into it, and its purge removes them.
+   */
+  async reconcile(root: string, metadata: CommandMetadata, { dryRun = false } = {}) {
+    const { rows: owners } = await this.db.query<OwnerRow>(
+      `SELECT root, kind, owner_id, lifecycle_stage, experiment_lifecycle_stage FROM artifacts.owners WHERE root = $1`,
+      [root],
+    );
+    if (owners.length === 0) throw notFound(`No run or logged model has the artifact root '${root}'`);
+    const owner = ownerFact(owners[0]);
+    const { rows: recorded } = await this.db.query<{ path: string; size: string }>(
+      `SELECT path, size FROM artifacts.objects WHERE root = $1`,
+      [root],
+    );
+    const { unrecorded, vanished } = discrepancies(
+      await listTree(this.storage, root),
+      recorded.map((row) => ({ path: row.path, size: Number(row.size) })),
+    );
+    const report = { root, recorded: [] as string[], deleted: vanished, unrecordable: [] as string[] };
+    if (!owner.active) report.unrecordable = unrecorded.map((object) => object.path);
+    else report.recorded = unrecorded.map((object) => object.path);
+    if (dryRun) return report;
+    for (const path of report.recorded) {
+      const measured = await this.measure(path);
+      if (!measured) continue;
+      const model = posix.basename(path) === 'MLmodel' ? await this.describeModel(path) : undefined;
+      await this.record(owner, path, measured.size, measured.sha256, null, metadata, model);
+    }
+    if (vanished.length > 0) {
+      await this.store.handle(
+        artifactStream,
+        artifactStreamId(root),
+        { type: 'RecordArtifactsDeleted', data: { root, paths: vanished }, metadata },
+        metadata,
+      );
+    }
+    return report;
   }
 
   /**
@@ -336,6 +386,15 @@ export class ArtifactsService {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+}
+
+function ownerFact(row: OwnerRow): OwnerFact {
+  return {
+    root: row.root,
+    kind: row.kind,
+    ownerId: row.owner_id,
+    active: row.lifecycle_stage === 'active' && row.experiment_lifecycle_stage === 'active',
+  };
 }
 
 function translateStorageError(error: unknown, maxBytes: number): unknown {
