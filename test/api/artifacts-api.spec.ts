@@ -364,6 +364,34 @@ describe('artifacts API on real Postgres and S3', () => {
     assert.deepEqual(Buffer.from(await (await fetch(`${url}/chunked.bin`)).arrayBuffer()), bytes);
   });
 
+  it('through the gateway, the other PUT (a proxied multipart part) reaches the service with its body', async () => {
+    const { root } = await newRun();
+    const mpu = `${gatewayBase}/api/2.0/mlflow-artifacts/mpu`;
+    const created = await fetch(`${mpu}/create/${root}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: '/client/side/part.bin', num_parts: 1 }),
+    });
+    assert.equal(created.status, 200);
+    const { upload_id: uploadId } = (await created.json()) as { upload_id: string };
+    const part = randomBytes(1024 * 1024 + 3);
+    const sent = await fetch(
+      `${mpu}/upload-part/${root}/part.bin?upload_id=${encodeURIComponent(uploadId)}&part_number=1`,
+      { method: 'PUT', body: part },
+    );
+    assert.equal(sent.status, 200, await sent.clone().text());
+    const etag = sent.headers.get('etag');
+    assert.ok(etag, 'the part answer carries its ETag');
+    const completed = await fetch(`${mpu}/complete/${root}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: '/client/side/part.bin', upload_id: uploadId, parts: [{ part_number: 1, etag }] }),
+    });
+    assert.equal(completed.status, 200, await completed.clone().text());
+    const stored = await fetch(`${gatewayBase}/api/2.0/mlflow-artifacts/artifacts/${root}/part.bin`);
+    assert.deepEqual(Buffer.from(await stored.arrayBuffer()), part);
+  });
+
   it('through the gateway, an upload the service declines to hand over is proxied to it whole', async () => {
     const received: Array<{ offload: boolean; body: Buffer }> = [];
     const service = createServer((request, response) => {

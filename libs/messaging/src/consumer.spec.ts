@@ -1,24 +1,22 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { IsInt } from 'class-validator';
 import { Kafka, Partitioners } from 'kafkajs';
 import { EventEnvelope } from '../../eventstore/src/envelope';
 import { PostgresDatabase } from '../../platform/src/database';
-import { dropSchema, testInfra, uniqueSchema } from '../../testing/src/infra';
 import { ConsumerDefinition, KafkaEventConsumer, validatePayloadWith } from './consumer';
-import { createKafka, ensureTopics } from './kafka';
+import { ensureTopics } from './kafka';
 import { KafkaEventPublisher } from './publisher';
 import { OutboxRelay } from './relay';
 import {
   appendTo,
   appliedRows,
-  createSchema,
   createStore,
   deleteGroup,
-  deleteTopics,
   groupCaughtUp,
   logger,
+  messagingTestbed,
   readTopics,
   recordApplied,
   topicSize,
@@ -32,29 +30,16 @@ class TypedData {
 }
 
 describe('KafkaEventConsumer', () => {
-  const infra = testInfra();
+  const bed = messagingTestbed('msg_consumer');
+  const infra = bed.infra;
   let db: PostgresDatabase;
   let kafka: Kafka;
-  const schemas: string[] = [];
-  const services: string[] = [];
-
   before(() => {
-    db = new PostgresDatabase(infra.databaseUrl);
-    kafka = createKafka(infra.kafkaBrokers, 'messaging-spec', logger);
-  });
-
-  after(async () => {
-    for (const schema of schemas) await dropSchema(db, schema);
-    for (const service of services) await deleteTopics(kafka, `${service}.`);
-    await db.close();
+    ({ db, kafka } = bed);
   });
 
   async function fixture() {
-    const schema = uniqueSchema('msg_consumer');
-    const service = uniqueName('msgtest');
-    schemas.push(schema);
-    services.push(service);
-    await createSchema(db, schema);
+    const { schema, service } = await bed.fresh();
     return { schema, service, topic: eventTopic(service, 'run') };
   }
 

@@ -6,7 +6,6 @@ import { EventStore } from '../../eventstore/src/event-store';
 import { Database, PostgresDatabase } from '../../platform/src/database';
 import { dropSchema, testInfra, uniqueSchema } from '../../testing/src/infra';
 import { KafkaEventConsumer } from './consumer';
-import { createKafka } from './kafka';
 import { EventPublisher, KafkaEventPublisher } from './publisher';
 import { OutboxRelay } from './relay';
 import {
@@ -16,10 +15,10 @@ import {
   createSchema,
   createStore,
   deleteGroup,
-  deleteTopics,
   groupCaughtUp,
   idsByStream,
   logger,
+  messagingTestbed,
   readTopics,
   recordApplied,
   RecordingPublisher,
@@ -32,39 +31,24 @@ import { eventTopic } from './topics';
 const STREAM_TYPES = ['run', 'experiment'];
 
 describe('OutboxRelay with Kafka', () => {
-  const infra = testInfra();
+  const bed = messagingTestbed('msg_relay');
+  const infra = bed.infra;
   let db: PostgresDatabase;
   let kafka: Kafka;
-  const schemas: string[] = [];
-  const services: string[] = [];
-  const publishers: EventPublisher[] = [];
-
-  before(async () => {
-    db = new PostgresDatabase(infra.databaseUrl);
-    kafka = createKafka(infra.kafkaBrokers, 'messaging-spec', logger);
-  });
-
-  after(async () => {
-    for (const publisher of publishers) await publisher.close();
-    for (const schema of schemas) await dropSchema(db, schema);
-    for (const service of services) await deleteTopics(kafka, `${service}.`);
-    await db.close();
+  before(() => {
+    ({ db, kafka } = bed);
   });
 
   /** A fresh schema, event store and topic family per test. */
   async function fixture() {
-    const schema = uniqueSchema('msg_relay');
-    const service = uniqueName('msgtest');
-    schemas.push(schema);
-    services.push(service);
-    await createSchema(db, schema);
+    const { schema, service } = await bed.fresh();
     const publisher = await KafkaEventPublisher.connect({
       brokers: infra.kafkaBrokers,
       service,
       streamTypes: STREAM_TYPES,
       logger,
     });
-    publishers.push(publisher);
+    bed.onClose(() => publisher.close());
     const topics = STREAM_TYPES.map((type) => eventTopic(service, type));
     return { schema, service, publisher, topics, store: createStore(db, schema, service) };
   }

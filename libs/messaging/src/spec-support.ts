@@ -10,6 +10,10 @@ import { eventStoreSchema } from '../../eventstore/src/schema';
 import { Database, Queryable } from '../../platform/src/database';
 import { Logger } from '../../platform/src/logger';
 import { migrate } from '../../platform/src/migrations';
+import { after, before } from 'node:test';
+import { PostgresDatabase } from '../../platform/src/database';
+import { dropSchema, testInfra, uniqueSchema } from '../../testing/src/infra';
+import { createKafka } from './kafka';
 import { EventPublisher } from './publisher';
 
 /** Quiet unless LOG_LEVEL asks otherwise: the specs provoke errors on purpose. */
@@ -206,4 +210,43 @@ export function idsByStream(events: Array<Pick<EventEnvelope, 'streamId' | 'even
   const out = new Map<string, string[]>();
   for (const e of events) out.set(e.streamId, [...(out.get(e.streamId) ?? []), e.eventId]);
   return out;
+}
+
+/**
+ * Real Postgres and Kafka for a messaging suite. It registers the suite's before/after hooks; each
+ * test asks for a fresh schema (with the event store's tables) and a service name for its topics, and
+ * everything, including what `onClose` was given, is removed when the suite ends.
+ */
+export function messagingTestbed(schemaPrefix: string) {
+  const infra = testInfra();
+  const schemas: string[] = [];
+  const services: string[] = [];
+  const closers: Array<() => Promise<void>> = [];
+  const bed = {
+    infra,
+    db: undefined as unknown as PostgresDatabase,
+    kafka: undefined as unknown as Kafka,
+    async fresh(): Promise<{ schema: string; service: string }> {
+      const schema = uniqueSchema(schemaPrefix);
+      const service = uniqueName('msgtest');
+      schemas.push(schema);
+      services.push(service);
+      await createSchema(bed.db, schema);
+      return { schema, service };
+    },
+    onClose(close: () => Promise<void>): void {
+      closers.push(close);
+    },
+  };
+  before(() => {
+    bed.db = new PostgresDatabase(infra.databaseUrl);
+    bed.kafka = createKafka(infra.kafkaBrokers, 'messaging-spec', logger);
+  });
+  after(async () => {
+    for (const close of closers) await close();
+    for (const schema of schemas) await dropSchema(bed.db, schema);
+    for (const service of services) await deleteTopics(bed.kafka, `${service}.`);
+    await bed.db.close();
+  });
+  return bed;
 }

@@ -10,23 +10,17 @@ import { resolveListPrefix } from './artifact-path';
 import { ArtifactsService } from './artifacts.service';
 import { servedContentType } from './content-type';
 import { ObjectRange, RangeNotSatisfiableError } from './storage/artifact-storage';
+import { bodyStream, declaredLength } from '../../../libs/platform/src/http/request-body';
 import { TRANSFER_OFFLOAD } from '../../../libs/platform/src/http/transfer-offload';
 
 const PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'];
+/** The only routes that take part in TRANSFER_OFFLOAD: a file's PUT and GET. */
+export const OFFLOADABLE_PREFIXES = PREFIXES.map((prefix) => `${prefix}/artifacts/`);
 const RUN_LIST_ROUTES = ['/api/2.0/mlflow/artifacts/list', '/ajax-api/2.0/mlflow/artifacts/list'];
 export const SERVER_INFO_ROUTES = ['/api/3.0/mlflow/server-info', '/ajax-api/3.0/mlflow/server-info'];
 const JSON_LIMIT = 1024 * 1024;
 
-/** The request body as a stream; Fastify hands over none for an empty body. */
-const bodyOf = (request: FastifyRequest): Readable => (request.body as Readable | undefined) ?? Readable.from([]);
-
 const offloadAsked = (request: FastifyRequest) => request.headers[TRANSFER_OFFLOAD.accept] === TRANSFER_OFFLOAD.version;
-
-/** Content-Length, unless the body is chunked (Node's parser has already rejected malformed lengths). */
-function declaredLength(request: FastifyRequest): number | undefined {
-  const header = request.headers['content-length'];
-  return header === undefined || request.headers['transfer-encoding'] !== undefined ? undefined : Number(header);
-}
 
 const metadataOf = (request: FastifyRequest): CommandMetadata => ({
   now: Date.now(),
@@ -160,7 +154,7 @@ export async function registerArtifactRoutes(
           }
           await service.upload(
             rawPathAfter(request, marker),
-            bodyOf(request),
+            bodyStream(request),
             { contentType: request.headers['content-type'], size: declaredLength(request) },
             metadataOf(request),
           );
@@ -228,7 +222,7 @@ export async function registerArtifactRoutes(
       scope.post(`${prefix}/mpu/create/*`, async (request, reply) => {
         try {
           const directory = checkedDirectory(rawPathAfter(request, `${prefix}/mpu/create/`));
-          const body = await readJson(bodyOf(request));
+          const body = await readJson(bodyStream(request));
           const path = uploadTarget(directory, body);
           const partUrl = (partNumber: number, uploadId: string) =>
             `${baseUrl(request)}${prefix}/mpu/upload-part/${path}?upload_id=${encodeURIComponent(uploadId)}&part_number=${partNumber}`;
@@ -248,7 +242,7 @@ export async function registerArtifactRoutes(
             rawPathAfter(request, `${prefix}/mpu/upload-part/`),
             query.upload_id,
             Number(query.part_number),
-            bodyOf(request),
+            bodyStream(request),
           );
           return reply.header('etag', etag).send({});
         } catch (error) {
@@ -260,7 +254,7 @@ export async function registerArtifactRoutes(
       scope.post(`${prefix}/mpu/complete/*`, async (request, reply) => {
         try {
           const directory = checkedDirectory(rawPathAfter(request, `${prefix}/mpu/complete/`));
-          const body = await readJson(bodyOf(request));
+          const body = await readJson(bodyStream(request));
           const parts = Array.isArray(body.parts)
             ? (body.parts as Array<{ part_number?: unknown; etag?: unknown }>)
             : [];
@@ -282,7 +276,7 @@ export async function registerArtifactRoutes(
       scope.post(`${prefix}/mpu/abort/*`, async (request, reply) => {
         try {
           const directory = checkedDirectory(rawPathAfter(request, `${prefix}/mpu/abort/`));
-          const body = await readJson(bodyOf(request));
+          const body = await readJson(bodyStream(request));
           if (typeof body.upload_id !== 'string') throw invalidParameter('upload_id is required');
           await service.abortMultipart(uploadTarget(directory, body), body.upload_id);
           return reply.send({});

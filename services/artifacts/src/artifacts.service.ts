@@ -31,7 +31,7 @@ export interface ArtifactsSettings {
   maxUploadBytes: number;
   /** How long a write waits for tracking's events to announce a run that was just created. */
   ownerWaitMs: number;
-  /** Whether a gateway that asks may read S3 downloads itself (TRANSFER_OFFLOAD). */
+  /** Whether a gateway that asks may move S3 downloads and uploads itself (TRANSFER_OFFLOAD). */
   transferOffload: boolean;
 }
 

@@ -1,18 +1,21 @@
 import replyFrom from '@fastify/reply-from';
-import { Readable } from 'node:stream';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { IncomingHttpHeaders } from 'node:http';
 import { invalidParameter, MlflowError } from '../../../libs/platform/src/errors';
+import { bodyStream, declaredLength } from '../../../libs/platform/src/http/request-body';
 import { TRANSFER_OFFLOAD, isOffloadHeader } from '../../../libs/platform/src/http/transfer-offload';
-import { SERVER_INFO_ROUTES } from '../../artifacts/src/artifacts.routes';
+import { OFFLOADABLE_PREFIXES, SERVER_INFO_ROUTES } from '../../artifacts/src/artifacts.routes';
 import { carryOffloadedUpload, openOffloadedDownload, UploadOutcome } from './offloaded-transfers';
 
 export interface Route {
   /** URL prefixes this service owns. */
   prefixes: string[];
   upstream: string;
-  /** The service may hand artifact bytes over to the gateway (TRANSFER_OFFLOAD). */
-  offloadsTransfers?: boolean;
+  /**
+   * URL prefixes under which the service may hand artifact bytes over to the gateway (TRANSFER_OFFLOAD).
+   * Only these: any other route would take a bodiless hand-over request for an empty upload.
+   */
+  offloadablePrefixes?: string[];
 }
 
 const UPSTREAM_TIMEOUT_MS = 120_000;
@@ -36,7 +39,7 @@ export function routingTable(upstreams: { tracking: string; artifacts: string })
         ...SERVER_INFO_ROUTES,
       ],
       upstream: upstreams.artifacts,
-      offloadsTransfers: true,
+      offloadablePrefixes: OFFLOADABLE_PREFIXES,
     },
   ];
 }
@@ -81,11 +84,12 @@ export async function registerRoutes(fastify: FastifyInstance, routes: Route[]):
       for (const prefix of route.prefixes) {
         proxy.all(prefix.endsWith('/') ? `${prefix}*` : prefix, (request, reply) => {
           if (unforwardable(request.url)) return sendError(reply, invalidParameter('Invalid path'));
+          const offloadable = route.offloadablePrefixes?.some((prefix) => request.url.startsWith(prefix)) ?? false;
           const size = declaredLength(request);
-          if (route.offloadsTransfers && request.method === 'PUT' && size !== undefined) {
+          if (offloadable && request.method === 'PUT' && size !== undefined) {
             return carryUpload(route, request, reply, size);
           }
-          return forward(route, request, reply);
+          return forward(route, request, reply, offloadable);
         });
       }
     }
@@ -103,19 +107,17 @@ function forwardedHeaders(request: FastifyRequest): Record<string, string> {
 const unavailable = (route: Route) =>
   new MlflowError('TEMPORARILY_UNAVAILABLE', `Service at ${route.upstream} is unavailable`);
 
-function forward(route: Route, request: FastifyRequest, reply: FastifyReply) {
+function forward(route: Route, request: FastifyRequest, reply: FastifyReply, offloadable: boolean) {
   return reply.from(`${route.upstream}${request.url}`, {
     rewriteRequestHeaders: (_req, headers) => ({
       ...withoutOffloadHeaders(headers),
-      ...(route.offloadsTransfers && request.method === 'GET'
-        ? { [TRANSFER_OFFLOAD.accept]: TRANSFER_OFFLOAD.version }
-        : {}),
+      ...(offloadable && request.method === 'GET' ? { [TRANSFER_OFFLOAD.accept]: TRANSFER_OFFLOAD.version } : {}),
       ...forwardedHeaders(request),
     }),
     onResponse: (_request, proxied, response) => {
       // reply-from's typings name a ServerResponse; what it passes carries the upstream's headers.
       const described = (response as unknown as { headers: IncomingHttpHeaders }).headers;
-      if (!route.offloadsTransfers || described[TRANSFER_OFFLOAD.url] === undefined) {
+      if (!offloadable || described[TRANSFER_OFFLOAD.url] === undefined) {
         return proxied.send(response.stream);
       }
       response.stream.resume();
@@ -134,8 +136,7 @@ function forward(route: Route, request: FastifyRequest, reply: FastifyReply) {
 }
 
 async function carryUpload(route: Route, request: FastifyRequest, reply: FastifyReply, size: number) {
-  // Fastify hands over no stream for an empty body.
-  const body = (request.body as Readable | undefined) ?? Readable.from([]);
+  const body = bodyStream(request);
   const contentType = request.headers['content-type'];
   let outcome: UploadOutcome;
   try {
@@ -155,7 +156,7 @@ async function carryUpload(route: Route, request: FastifyRequest, reply: Fastify
   }
   switch (outcome.kind) {
     case 'declined':
-      return forward(route, request, reply);
+      return forward(route, request, reply, false);
     case 'answer':
       // A refusal comes before the body was read: drain it so the connection stays usable.
       if (!body.readableEnded) body.resume();
@@ -170,12 +171,6 @@ async function carryUpload(route: Route, request: FastifyRequest, reply: Fastify
           : new MlflowError('TEMPORARILY_UNAVAILABLE', 'The artifact could not be stored; try again'),
       );
   }
-}
-
-/** Content-Length, unless the body is chunked. */
-function declaredLength(request: FastifyRequest): number | undefined {
-  const header = request.headers['content-length'];
-  return header === undefined || request.headers['transfer-encoding'] !== undefined ? undefined : Number(header);
 }
 
 /** Offload headers are the gateway's to send: whatever a client sent under those names is dropped. */
