@@ -323,6 +323,116 @@ describe('tracking API on real Postgres and Kafka', () => {
     assert.equal(await eventCount(), eventsBefore, 'no rejected command appended an event');
   });
 
+  it('refuses values it could not store exactly, so every read of the run, experiment and search still answers', async () => {
+    const runId = await newRun();
+    const experimentId = (await get('runs/get', { run_id: runId })).json.run.info.experiment_id as string;
+    const eventsBefore = await eventCount();
+    const raw = (path: string, payload: string | Buffer) =>
+      app
+        .inject({
+          method: 'POST',
+          url: `/api/2.0/mlflow/${path}`,
+          payload,
+          headers: { 'content-type': 'application/json' },
+        })
+        .then((r) => ({ status: r.statusCode, json: r.json() as Record<string, any> }));
+    const metric = (field: string, literal: string) =>
+      `{"run_id": "${runId}", "key": "m", "value": 1, "timestamp": 1, "step": 0, "${field}": ${literal}}`;
+    const deep = `{"run_id": "${runId}", "metrics": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const poison: Array<[string, () => Promise<{ status: number; json: Record<string, any> }>, string]> = [
+      ['step 2^53 + 1', () => raw('runs/log-metric', metric('step', '9007199254740993')), "'step'"],
+      ['step 2^53 + 1 as a string', () => raw('runs/log-metric', metric('step', '"9007199254740993"')), "'step'"],
+      ['step -2^63', () => raw('runs/log-metric', metric('step', '-9223372036854775808')), "'step'"],
+      ['timestamp 2^63 - 1', () => raw('runs/log-metric', metric('timestamp', '9223372036854775807')), "'timestamp'"],
+      ['timestamp 1e20', () => raw('runs/log-metric', metric('timestamp', '1e20')), "'timestamp'"],
+      [
+        'a batch step beyond 2^53',
+        () =>
+          raw(
+            'runs/log-batch',
+            `{"run_id": "${runId}", "metrics": [{"key": "m", "value": 1, "timestamp": 1, "step": 1e16}]}`,
+          ),
+        "'metrics[0].step'",
+      ],
+      [
+        'start_time -10^18',
+        () => raw('runs/create', `{"experiment_id": "${experimentId}", "start_time": -1000000000000000000}`),
+        "'start_time'",
+      ],
+      [
+        'end_time 2^63',
+        () => raw('runs/update', `{"run_id": "${runId}", "end_time": 9223372036854775808}`),
+        "'end_time'",
+      ],
+      [
+        'a lone surrogate in a tag',
+        () => raw('runs/set-tag', `{"run_id": "${runId}", "key": "t", "value": "a\\ud800b"}`),
+        "'value'",
+      ],
+      [
+        'NUL in a param',
+        () => raw('runs/log-batch', `{"run_id": "${runId}", "params": [{"key": "p", "value": "a\\u0000b"}]}`),
+        "'params[0].value'",
+      ],
+      ['NUL in an experiment name', () => raw('experiments/create', '{"name": "x\\u0000"}'), "'name'"],
+      [
+        'NUL in a query string',
+        () => get('experiments/get-by-name', { experiment_name: 'a\u0000b' }),
+        "'experiment_name'",
+      ],
+      ['metrics nested 100,000 deep', () => raw('runs/log-batch', deep), 'nests deeper than 64'],
+      [
+        'invalid UTF-8',
+        () => raw('experiments/create', Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d])),
+        'UTF-8',
+      ],
+    ];
+    for (const [name, send, fragment] of poison) {
+      const response = await send();
+      assert.equal(response.status, 400, `${name}: ${response.status} ${JSON.stringify(response.json)}`);
+      assert.equal(response.json.error_code, 'INVALID_PARAMETER_VALUE', name);
+      assert.ok(
+        String(response.json.message).includes(fragment),
+        `${name}: "${response.json.message}" lacks ${fragment}`,
+      );
+    }
+    assert.equal(await eventCount(), eventsBefore, 'no refused value was stored');
+
+    // The extremes a double holds exactly are stored and read back unchanged.
+    const limit = Number.MAX_SAFE_INTEGER;
+    const logged = await post('runs/log-metric', {
+      run_id: runId,
+      key: 'edge',
+      value: 1,
+      timestamp: limit,
+      step: -limit,
+    });
+    assert.equal(logged.status, 200, JSON.stringify(logged.json));
+    assert.equal((await post('runs/update', { run_id: runId, end_time: limit })).status, 200);
+    const history = await get('metrics/get-history', { run_id: runId, metric_key: 'edge' });
+    assert.deepEqual(history.json.metrics, [{ key: 'edge', value: 1, timestamp: limit, step: -limit }]);
+
+    // A value no write can produce any more, left by an older release or written by hand, still reads.
+    await runtime.db.query(
+      `UPDATE tracking.metrics SET step = 9007199254740993 WHERE run_key = (SELECT run_key FROM tracking.runs WHERE run_id = $1)`,
+      [runId],
+    );
+    const reads = [
+      () => get('runs/get', { run_id: runId }),
+      () => get('metrics/get-history', { run_id: runId, metric_key: 'edge' }),
+      () => get('metrics/get-history-bulk-interval', { run_ids: runId, metric_key: 'edge' }),
+      () => post('runs/search', { experiment_ids: [experimentId], filter: 'attributes.end_time < 1e20' }),
+      () => get('experiments/get', { experiment_id: experimentId }),
+    ];
+    for (const read of reads) assert.equal((await read()).status, 200);
+    const stepsRead = (await get('metrics/get-history', { run_id: runId, metric_key: 'edge' })).json.metrics;
+    assert.deepEqual(
+      stepsRead.map((m: { step: unknown }) => m.step),
+      ['9007199254740993'],
+      'an int64 beyond 2^53 reads as its exact protobuf JSON string',
+    );
+  });
+
   it('publishes a run lifecycle to Kafka in stream order, one event per log-batch', async () => {
     const runId = await newRun();
     // The largest batch MLflow allows, with values at their length limits: about 1.4 MB in one event.

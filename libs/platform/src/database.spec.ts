@@ -47,4 +47,13 @@ describe('embedded database (PGlite)', () => {
     assert.equal((await db.query('SELECT * FROM t')).rows.length, 0);
     await db.close();
   });
+
+  it('reads an int8 beyond 2^53 as its exact decimal string, and others as numbers', async () => {
+    const db = await PgliteDatabase.open(undefined);
+    const { rows } = await db.query<{ big: unknown; small: unknown }>(
+      'SELECT 9007199254740993::int8 AS big, (-9007199254740991)::int8 AS small',
+    );
+    assert.deepEqual(rows, [{ big: '9007199254740993', small: -9007199254740991 }]);
+    await db.close();
+  });
 });

@@ -1,8 +1,19 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Pool, PoolClient, types } from 'pg';
 
-// int8 (bigint) columns carry millisecond timestamps and counts that fit in a double.
-types.setTypeParser(20, (value) => Number(value));
+const INT8_OID = 20;
+
+/**
+ * int8 (bigint) columns carry timestamps, steps and counts. Writes are held to the doubles' exact range,
+ * but a row written before that rule (or by hand) may hold more: it reads as its exact decimal string,
+ * which protobuf JSON accepts for int64, rather than as a BigInt that no JSON answer could serialize.
+ */
+export function parseInt8(text: string): number | string {
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : text;
+}
+
+types.setTypeParser(INT8_OID, parseInt8);
 
 export interface QueryResult<Row> {
   rows: Row[];
@@ -82,7 +93,7 @@ export class PgliteDatabase implements Database {
     try {
       // PGlite ships as an ES module only.
       const { PGlite } = (await dynamicImport('@electric-sql/pglite')) as typeof import('@electric-sql/pglite');
-      const db = new PGlite(dataDir);
+      const db = new PGlite({ dataDir, parsers: { [INT8_OID]: parseInt8 } });
       await db.waitReady;
       return new PgliteDatabase(db, releaseLock);
     } catch (error) {

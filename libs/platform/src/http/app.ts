@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
 import { MlflowErrorFilter } from './error-filter';
+import { assertStorableStrings, parseJsonBody } from './json-body';
 import { httpRequestDuration } from '../metrics';
 import { MlflowValidationPipe } from './validation';
 
@@ -43,22 +44,20 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   });
   const fastify = app.getHttpAdapter().getInstance();
 
-  // MLflow's API takes JSON only; a missing body reads as {}, a double-encoded JSON string is decoded twice.
+  // MLflow's API takes JSON only. Query strings are held to the same rule for what can be stored.
   fastify.removeContentTypeParser('text/plain');
   fastify.addContentTypeParser(
     'application/json',
-    { parseAs: 'string', bodyLimit: options.bodyLimitBytes },
+    { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes },
     (_request, body, done) => {
-      const text = String(body);
-      if (text.trim() === '') return done(null, {});
       try {
-        const parsed: unknown = JSON.parse(text);
-        done(null, typeof parsed === 'string' ? JSON.parse(parsed) : parsed);
+        done(null, parseJsonBody(body as Buffer));
       } catch (error) {
-        done(Object.assign(error as Error, { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
+        done(error as Error, undefined);
       }
     },
   );
+  fastify.addHook('preValidation', async (request) => assertStorableStrings(request.query));
 
   // Protobuf JSON, which MLflow speaks, leaves out empty repeated fields.
   fastify.setReplySerializer((payload) =>

@@ -52,7 +52,6 @@ function fastifyRequestError(error: FastifyLikeError): MlflowError {
   const byCode: Record<string, [ErrorCode, string]> = {
     FST_ERR_CTP_BODY_TOO_LARGE: ['INVALID_PARAMETER_VALUE', 'Request body exceeds the size limit'],
     FST_ERR_CTP_EMPTY_JSON_BODY: ['INVALID_PARAMETER_VALUE', 'Request body is empty'],
-    FST_ERR_CTP_INVALID_JSON_BODY: ['INVALID_PARAMETER_VALUE', `Malformed JSON body: ${error.message}`],
   };
   const known = byCode[error.code ?? ''];
   if (known) return new MlflowError(known[0], known[1]);

@@ -4,7 +4,6 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
-  IsInt,
   IsNumber,
   IsOptional,
   IsString,
@@ -36,6 +35,29 @@ export function coerceInt64(value: unknown): unknown {
   return typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 }
 
+/**
+ * Logbook keeps integers as JavaScript numbers end to end, so an int64 is taken only where a double holds
+ * it exactly: beyond ±(2^53 − 1) JSON.parse has already rounded it, and storing the rounded value would
+ * silently change the caller's data.
+ */
+export const isExactInteger = (value: unknown): value is number => Number.isSafeInteger(value);
+
+export function integerOutOfRange(path: string) {
+  return invalidParameter(
+    `Invalid value for parameter '${path}' supplied: integers must lie between ${-Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}. ${HELP}`,
+  );
+}
+
+function IsExactInteger(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isExactInteger',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: { validate: (value: unknown) => isExactInteger(value) },
+    });
+}
+
 /** Doubles may be the protobuf JSON strings "NaN", "Infinity" and "-Infinity". */
 export function coerceDouble(value: unknown): unknown {
   if (typeof value !== 'string') return value;
@@ -64,7 +86,7 @@ type Presence = 'required' | 'optional';
 const presence = (mode: Presence) => (mode === 'required' ? IsPresent() : IsOptional());
 
 export const StringField = (mode: Presence = 'optional') => applyDecorators(presence(mode), IsString());
-export const Int64Field = (mode: Presence = 'optional') => applyDecorators(presence(mode), toInteger, IsInt());
+export const Int64Field = (mode: Presence = 'optional') => applyDecorators(presence(mode), toInteger, IsExactInteger());
 export const DoubleField = (mode: Presence = 'optional') =>
   applyDecorators(presence(mode), toDouble, IsNumber({ allowNaN: true, allowInfinity: true }));
 export const BooleanField = (mode: Presence = 'optional') => applyDecorators(presence(mode), toBoolean, IsBoolean());
@@ -135,7 +157,11 @@ function firstProblem(errors: ValidationError[], prefix = ''): Error | undefined
       ? `${prefix}${/^\d+$/.test(error.property) ? `[${error.property}]` : `.${error.property}`}`
       : error.property;
     if (error.constraints) {
-      return 'isPresent' in error.constraints ? missingParameter(path) : invalidValue(path, error.value);
+      if ('isPresent' in error.constraints) return missingParameter(path);
+      if ('isExactInteger' in error.constraints && Number.isInteger(error.value)) {
+        return integerOutOfRange(path);
+      }
+      return invalidValue(path, error.value);
     }
     const nested = firstProblem(error.children ?? [], path);
     if (nested) return nested;

@@ -20,6 +20,9 @@ interface PointRow {
   run_id?: string;
 }
 
+/** GetMetricHistory.max_results is an int32 in MLflow's protobuf; any positive one is a page size. */
+const INT32_MAX = 2 ** 31 - 1;
+
 @Injectable()
 export class MetricsQueries {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
@@ -31,9 +34,9 @@ export class MetricsQueries {
     maxResults: number | undefined,
     pageToken: string | undefined,
   ): Promise<{ metrics: MetricView[]; next_page_token?: string }> {
-    if (maxResults !== undefined && (maxResults <= 0 || maxResults > 25000)) {
+    if (maxResults !== undefined && (maxResults <= 0 || maxResults > INT32_MAX)) {
       throw invalidParameter(
-        `Invalid value ${maxResults} for parameter 'max_results' supplied. It must be between 1 and 25000.`,
+        `Invalid value ${maxResults} for parameter 'max_results' supplied. It must be a positive integer.`,
       );
     }
     const { rows: runs } = await this.db.query<{ run_key: number }>(

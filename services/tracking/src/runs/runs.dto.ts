@@ -8,7 +8,9 @@ import {
   IdField,
   IdListField,
   Int64Field,
+  integerOutOfRange,
   invalidValue,
+  isExactInteger,
   missingParameter,
   NestedField,
   NestedListField,
@@ -104,16 +106,17 @@ function parseMetricList(value: unknown): MetricDto[] | undefined {
         return undefined;
       }
       const coerced = coerce(given);
-      if (!check(coerced)) throw invalidValue(`${path}.${name}`, given);
-      return coerced;
+      if (check(coerced)) return coerced;
+      if (check === isExactInteger && Number.isInteger(coerced)) throw integerOutOfRange(`${path}.${name}`);
+      throw invalidValue(`${path}.${name}`, given);
     };
     const isString = (v: unknown) => typeof v === 'string';
     const metric: MetricDto = {
       key: field('key', true, isString) as string,
       value: field('value', true, (v) => typeof v === 'number', coerceDouble) as number,
-      timestamp: field('timestamp', true, Number.isInteger, coerceInt64) as number,
+      timestamp: field('timestamp', true, isExactInteger, coerceInt64) as number,
     };
-    const step = field('step', false, Number.isInteger, coerceInt64);
+    const step = field('step', false, isExactInteger, coerceInt64);
     if (step !== undefined) metric.step = step as number;
     for (const name of ['model_id', 'dataset_name', 'dataset_digest'] as const) {
       const text = field(name, false, isString);

@@ -27,8 +27,16 @@ export function comparison(column: string, comparator: Comparator, value: unknow
     case '>=':
     case 'LIKE':
     case 'ILIKE':
-      return `${column} ${comparator} ${params.add(value)}`;
+      return `${column} ${comparator} ${typeof value === 'number' ? numberParameter(value, params) : params.add(value)}`;
   }
+}
+
+/**
+ * A filter's number may be fractional or beyond bigint (`start_time > 1.5`, `end_time < 1e20`); as a
+ * double it compares with bigint and double columns alike instead of failing the cast to the column's type.
+ */
+function numberParameter(value: number, params: SqlParams): string {
+  return `${params.add(value)}::float8`;
 }
 
 /** MLflow's max_results bounds, with its wording. */
