@@ -230,7 +230,7 @@ export class KafkaEventConsumer {
     return this.joining;
   }
 
-  /** Down from a failed attempt to join (or a crash) until the group is joined again. */
+  /** Up while it is a member of its group: down before the first join, and from a crash until it rejoins. */
   status(): DependencyStatus {
     return this.outage.status();
   }
@@ -246,8 +246,8 @@ export class KafkaEventConsumer {
   private async joinUntilConsuming(): Promise<void> {
     for (let failures = 1; !this.stopped; failures++) {
       try {
+        // Up once the group is joined (GROUP_JOIN): kafkajs reports a failed join as a crash, not here.
         await this.join();
-        this.outage.recovered();
         return;
       } catch (error) {
         await this.disconnect();

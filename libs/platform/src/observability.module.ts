@@ -36,7 +36,7 @@ export const statusReadiness = (name: string, status: () => DependencyStatus): R
   name,
   probe: async () => {
     const { up, error, failures } = status();
-    if (!up) throw new Error(`${error ?? 'failing'} (${failures} failed attempts)`);
+    if (!up) throw new Error(failures > 0 ? `${error} (${failures} failed attempts)` : error);
     return {};
   },
 });

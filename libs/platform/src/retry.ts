@@ -9,8 +9,9 @@ export function backoffDelay(failures: number, initialMs: number, maxMs: number)
 
 /** Whether a dependency answers, as the last attempt to use it found. */
 export interface DependencyStatus {
+  /** False until a first attempt succeeded, and while attempts fail. */
   up: boolean;
-  /** Why the last attempt failed, while down. */
+  /** Why it is down. */
   error?: string;
   /** Failed attempts since it last answered. */
   failures: number;
@@ -25,6 +26,7 @@ export class Outage {
   private failures = 0;
   private since = 0;
   private lastError?: string;
+  private answered = false;
 
   constructor(
     private readonly logger: Logger,
@@ -41,6 +43,7 @@ export class Outage {
   }
 
   recovered(): void {
+    this.answered = true;
     if (this.failures === 0) return;
     this.logger.info({ failedAttempts: this.failures, downForMs: Date.now() - this.since }, `${this.what}: recovered`);
     this.failures = 0;
@@ -48,7 +51,8 @@ export class Outage {
   }
 
   status(): DependencyStatus {
-    return { up: this.failures === 0, error: this.lastError, failures: this.failures };
+    const up = this.answered && this.failures === 0;
+    return { up, error: up ? undefined : (this.lastError ?? 'not connected yet'), failures: this.failures };
   }
 }
 
