@@ -3,14 +3,16 @@
 #   PostgreSQL (Debian packages, throw-away cluster), Apache Kafka (KRaft, jars from Maven Central),
 #   S3Proxy (jars from Maven Central, in-memory backend).
 #
-# Usage: deploy/local/infra.sh up|down|status|env
+# Usage: deploy/local/infra.sh up|stop|down|status|env
 #   up      start whatever is not running, wait until ready, write <infra dir>/env, print the exports
+#   stop    stop everything and keep its data (a later `up` starts it again on the same data)
 #   down    stop everything and delete <infra dir> (the jar cache is kept)
 #   status  print each component's state; exit 0 if all are running, 3 otherwise
 #   env     print the exports
 #
 # Environment (defaults):
 #   LOGBOOK_INFRA_DIR (<repo>/.logbook/infra)   data, configs, logs, pid files
+#   INFRA_COMPONENTS (postgres kafka s3proxy)   which of them up, stop and down act on
 #   LOGBOOK_CACHE_DIR (~/.cache/logbook)         downloaded jars (survives `down`)
 #   PG_PORT (55432)  PG_BIN (newest /usr/lib/postgresql/*/bin)  PG_DATABASE (logbook)
 #   KAFKA_VERSION (4.1.2; 3.9.2 is the fallback)  KAFKA_PORT (9092)  KAFKA_CONTROLLER_PORT (9093)
@@ -45,6 +47,7 @@ S3_REGION=${S3_REGION:-us-east-1}
 S3_BUCKET=${S3_BUCKET:-logbook}
 S3PROXY_HEAP_OPTS=${S3PROXY_HEAP_OPTS:--Xms64m -Xmx512m}
 START_TIMEOUT=${INFRA_START_TIMEOUT:-120}
+COMPONENTS=" ${INFRA_COMPONENTS:-postgres kafka s3proxy} "
 
 PG_DIR=$INFRA_DIR/postgres
 KAFKA_DIR=$INFRA_DIR/kafka
@@ -56,6 +59,8 @@ S3_LIB=$CACHE_DIR/s3proxy-$S3PROXY_VERSION
 jars_current() { # <lib dir> <pom>
   [[ -f $1/.complete && $(cat "$1/.complete") == "$(sha256sum <"$2")" ]]
 }
+
+wants() { [[ $COMPONENTS == *" $1 "* ]]; }
 
 log() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -255,7 +260,9 @@ kafka_running() { pid_alive "$(read_pid "$KAFKA_DIR/kafka.pid")" kafka.Kafka && 
 # kafka_start launches the broker in the background; kafka_wait waits for it (S3Proxy starts in between).
 KAFKA_T0=
 kafka_start() {
-  if kafka_running; then log "kafka already running (pid $(read_pid "$KAFKA_DIR/kafka.pid"), port $KAFKA_PORT)"; return; fi
+  if ! wants kafka; then
+    :
+  elif kafka_running; then log "kafka already running (pid $(read_pid "$KAFKA_DIR/kafka.pid"), port $KAFKA_PORT)"; return; fi
   kafka_fetch
   local p
   for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
@@ -440,40 +447,57 @@ cmd_up() {
   mkdir -p "$INFRA_DIR" "$CACHE_DIR"
   # The postgres user has to traverse the infra folder.
   chmod 755 "$INFRA_DIR"
-  pg_up
-  kafka_start
-  s3_start
-  kafka_wait
-  s3_wait
+  if wants postgres; then pg_up; fi
+  if wants kafka; then kafka_start; fi
+  if wants s3proxy; then s3_start; fi
+  if wants kafka; then kafka_wait; fi
+  if wants s3proxy; then s3_wait; fi
   env_exports >"$INFRA_DIR/env"
   log "all up ($(elapsed "$t0") s); exports (also in $INFRA_DIR/env):"
   env_exports
 }
 
-cmd_down() {
+cmd_stop() {
   take_lock
-  s3_down
-  kafka_down
-  pg_down
-  rm -rf "$INFRA_DIR"
-  log "down; removed $INFRA_DIR (jar cache kept in $CACHE_DIR)"
+  if wants s3proxy; then s3_down; fi
+  if wants kafka; then kafka_down; fi
+  if wants postgres; then pg_down; fi
+}
+
+cmd_down() {
+  cmd_stop
+  if wants postgres && wants kafka && wants s3proxy; then
+    rm -rf "$INFRA_DIR"
+    log "down; removed $INFRA_DIR (jar cache kept in $CACHE_DIR)"
+    return
+  fi
+  if wants postgres; then rm -rf "$PG_DIR"; fi
+  if wants kafka; then rm -rf "$KAFKA_DIR"; fi
+  if wants s3proxy; then rm -rf "$S3_DIR"; fi
+  log "down; removed the data of:$COMPONENTS"
 }
 
 cmd_status() {
   local all=0 pid
-  if pg_running; then
+  if ! wants postgres; then
+    :
+  elif pg_running; then
     echo "postgres  running  pid $(pg_pid)  127.0.0.1:$PG_PORT"
   else
     echo "postgres  stopped"; all=3
   fi
   pid=$(read_pid "$KAFKA_DIR/kafka.pid")
-  if kafka_running; then
+  if ! wants kafka; then
+    :
+  elif kafka_running; then
     echo "kafka     running  pid $pid  127.0.0.1:$KAFKA_PORT  rss $(rss_mib "$pid") MiB"
   else
     echo "kafka     stopped"; all=3
   fi
   pid=$(read_pid "$S3_DIR/s3proxy.pid")
-  if s3_running; then
+  if ! wants s3proxy; then
+    :
+  elif s3_running; then
     echo "s3proxy   running  pid $pid  127.0.0.1:$S3_PORT  rss $(rss_mib "$pid") MiB"
   else
     echo "s3proxy   stopped"; all=3
@@ -485,8 +509,9 @@ rss_mib() { awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$1/status" 2>/dev/
 
 case ${1:-} in
   up) cmd_up ;;
+  stop) cmd_stop ;;
   down) cmd_down ;;
   status) cmd_status ;;
   env) env_exports ;;
-  *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
+  *) echo "usage: $0 up|stop|down|status|env" >&2; exit 2 ;;
 esac

@@ -7,10 +7,11 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # As deploy/local/start-distributed.sh: a larger young generation (README, "V8 flags").
 export NODE_OPTIONS="${NODE_OPTIONS:---max-semi-space-size=64}"
 
+# wait_healthy <url> <log> [path]: /health by default; /health/ready also waits for Kafka and the database.
 wait_healthy() {
-  local url=$1 log=$2
+  local url=$1 log=$2 path=${3:-/health}
   for _ in $(seq 1 120); do
-    if curl -sf "$url/health" >/dev/null 2>&1; then return 0; fi
+    if curl -sf "$url$path" >/dev/null 2>&1; then return 0; fi
     sleep 0.5
   done
   echo "Logbook did not become healthy at $url; last lines of $log:" >&2
@@ -36,8 +37,9 @@ start() {
       LOGBOOK_MODE=distributed PORT="$artifacts_port" S3_PREFIX="${S3_PREFIX:-run-$port-$$/}" \
         node "$repo/dist/services/artifacts/src/main.js" >"$dir/artifacts.log" 2>&1 &
       echo $! >>"$dir/pids"
-      wait_healthy "http://127.0.0.1:$tracking_port" "$dir/tracking.log"
-      wait_healthy "http://127.0.0.1:$artifacts_port" "$dir/artifacts.log"
+      # The services serve before Kafka answers; the suite starts once they publish and consume.
+      wait_healthy "http://127.0.0.1:$tracking_port" "$dir/tracking.log" /health/ready
+      wait_healthy "http://127.0.0.1:$artifacts_port" "$dir/artifacts.log" /health/ready
       LOGBOOK_MODE=distributed TRACKING_URL="http://127.0.0.1:$tracking_port" \
         ARTIFACTS_URL="http://127.0.0.1:$artifacts_port" PORT="$port" \
         node "$repo/dist/services/gateway/src/main.js" >"$dir/gateway.log" 2>&1 &

@@ -60,12 +60,13 @@ describe('KafkaEventConsumer', () => {
     const store = createStore(db, schema, service);
     await appendTo(store, 'run', 'run-1', 3);
     await appendTo(store, 'run', 'run-2', 3);
-    const publisher = await KafkaEventPublisher.connect({
+    const publisher = new KafkaEventPublisher({
       brokers: infra.kafkaBrokers,
       service,
       streamTypes: ['run'],
       logger,
     });
+    await publisher.connect();
     const relay = new OutboxRelay(store, publisher, { logger });
     await waitFor('publishing', async () => {
       await relay.drain();

@@ -15,10 +15,11 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
-import { Consumer, EachMessagePayload, KafkaMessage, Partitioners, Producer } from 'kafkajs';
+import { Consumer, EachMessagePayload, Kafka, KafkaMessage, Partitioners, Producer } from 'kafkajs';
 import { Actor, EventEnvelope } from '../../eventstore/src/envelope';
 import { Database, Queryable } from '../../platform/src/database';
 import { createLogger, Logger } from '../../platform/src/logger';
+import { backoffDelay, DependencyStatus, Outage } from '../../platform/src/retry';
 import { createKafka, ensureTopics } from './kafka';
 import { deadLetterTopic } from './topics';
 
@@ -189,6 +190,8 @@ export interface KafkaEventConsumerOptions {
   partitions?: number;
   /** Fetch long-poll; stop() waits for the fetch in flight (default 1000 ms). */
   maxWaitTimeInMs?: number;
+  /** Wait before the second attempt to join the group, doubled for each further one up to 10 s (default 250 ms). */
+  retryDelayMs?: number;
   logger?: Logger;
 }
 
@@ -196,12 +199,19 @@ export interface KafkaEventConsumerOptions {
  * A Kafka consumer group feeding handleDelivered. A message's offset is committed only after
  * eachMessage resolved, that is after its transaction committed or it was dead-lettered to
  * `<topic>.dlq` (original key, value and headers, plus `dlq-*` headers naming the error and where it
- * came from).
+ * came from). It never gives up on the broker: joining is retried with backoff while the broker is
+ * unreachable or not ready (a fresh broker has no topic metadata yet), and so is a crash that
+ * kafkajs does not restart by itself.
  */
 export class KafkaEventConsumer {
   private readonly logger: Logger;
+  private readonly kafka: Kafka;
+  private readonly outage: Outage;
   private consumer?: Consumer;
   private producer?: Producer;
+  private stopped = true;
+  private joining?: Promise<void>;
+  private cancelWait?: () => void;
 
   constructor(
     private readonly db: Database,
@@ -209,12 +219,48 @@ export class KafkaEventConsumer {
     private readonly options: KafkaEventConsumerOptions,
   ) {
     this.logger = (options.logger ?? defaultLogger()).child({ consumer: definition.name });
+    this.kafka = createKafka(options.brokers, options.clientId ?? `logbook-${definition.name}`, this.logger);
+    this.outage = new Outage(this.logger, 'kafka consumer');
   }
 
-  async start(): Promise<void> {
-    const { brokers, topics } = this.options;
-    const kafka = createKafka(brokers, this.options.clientId ?? `logbook-${this.definition.name}`, this.logger);
-    const admin = kafka.admin();
+  /** Joins the group and consumes until stop(); resolves once consuming, or when stopped before that. */
+  start(): Promise<void> {
+    this.stopped = false;
+    this.joining ??= this.joinUntilConsuming().finally(() => (this.joining = undefined));
+    return this.joining;
+  }
+
+  /** Up while it is a member of its group: down before the first join, and from a crash until it rejoins. */
+  status(): DependencyStatus {
+    return this.outage.status();
+  }
+
+  /** Leaves the group after the message in hand is processed. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancelWait?.();
+    await this.joining;
+    await this.disconnect();
+  }
+
+  private async joinUntilConsuming(): Promise<void> {
+    for (let failures = 1; !this.stopped; failures++) {
+      try {
+        // Up once the group is joined (GROUP_JOIN): kafkajs reports a failed join as a crash, not here.
+        await this.join();
+        return;
+      } catch (error) {
+        await this.disconnect();
+        const retryInMs = backoffDelay(failures, this.options.retryDelayMs ?? 250, 10_000);
+        this.outage.failed(error, retryInMs);
+        await this.wait(retryInMs);
+      }
+    }
+  }
+
+  private async join(): Promise<void> {
+    const { topics } = this.options;
+    const admin = this.kafka.admin();
     await admin.connect();
     try {
       await ensureTopics(admin, topics, this.options.partitions ?? 3);
@@ -222,28 +268,52 @@ export class KafkaEventConsumer {
     } finally {
       await admin.disconnect();
     }
-    this.producer = kafka.producer({
+    const producer = (this.producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    this.consumer = kafka.consumer({
+    }));
+    const consumer = (this.consumer = this.kafka.consumer({
       groupId: this.options.groupId ?? this.definition.name,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 1000,
-    });
-    await this.producer.connect();
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
-    await this.consumer.run({ eachMessage: (payload) => this.onMessage(payload) });
+    }));
+    consumer.on(consumer.events.GROUP_JOIN, () => this.outage.recovered());
+    consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error, payload.restart));
+    await producer.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
+    await consumer.run({ eachMessage: (payload) => this.onMessage(payload) });
   }
 
-  /** Leaves the group after the message in hand is processed. */
-  async stop(): Promise<void> {
-    await this.consumer?.disconnect();
-    await this.producer?.disconnect();
+  /** kafkajs restarts the consumer after a retriable crash by itself; any other crash is restarted here. */
+  private onCrash(error: Error, restartedByKafkajs: boolean): void {
+    if (this.stopped) return;
+    this.outage.failed(error);
+    if (restartedByKafkajs) return;
+    void this.disconnect().then(() => (this.stopped ? undefined : this.start()));
+  }
+
+  private async disconnect(): Promise<void> {
+    const { consumer, producer } = this;
     this.consumer = this.producer = undefined;
+    await consumer?.disconnect().catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
+  }
+
+  /** Waits `ms`, or less when stop() is called. */
+  private async wait(ms: number): Promise<void> {
+    if (this.stopped) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      this.cancelWait = done;
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    this.cancelWait = undefined;
   }
 
   private async onMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {

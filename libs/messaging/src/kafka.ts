@@ -1,25 +1,38 @@
 import { Admin, ConfigResourceTypes, Kafka, logLevel, LogEntry } from 'kafkajs';
 import { Logger } from '../../platform/src/logger';
 
-const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
+const LEVELS: Record<number, 'warn' | 'info' | 'debug'> = {
+  // kafkajs logs each failed attempt of what it retries; what finally fails reaches Logbook's own
+  // code, which logs it once per outage. So kafkajs' errors are warnings here.
+  [logLevel.ERROR]: 'warn',
   [logLevel.WARN]: 'warn',
   [logLevel.INFO]: 'info',
   [logLevel.DEBUG]: 'debug',
 };
 
-/** A kafkajs client whose own logs (warnings and errors only) go to pino. */
+/** A line kafkajs repeats within this window (it does, once per retry, while a broker is down) goes to debug. */
+const REPEAT_WINDOW_MS = 5 * 60_000;
+
+/** A kafkajs client whose own logs (warnings and errors only, each distinct line once per window) go to pino. */
 export function createKafka(brokers: string[], clientId: string, logger: Logger): Kafka {
   return new Kafka({
     clientId,
     brokers,
     logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log }: LogEntry) => {
+    logCreator: () => {
+      const lastLogged = new Map<string, number>();
+      return ({ level, log }: LogEntry) => {
         const { message, ...rest } = log;
-        logger[LEVELS[level] ?? 'info']({ kafka: rest }, message);
-      },
+        const line = `${level} ${String(message).replace(/\d+/g, '#')}`;
+        const now = Date.now();
+        const repeated = now - (lastLogged.get(line) ?? -Infinity) < REPEAT_WINDOW_MS;
+        if (!repeated) {
+          if (lastLogged.size >= 1000) lastLogged.clear();
+          lastLogged.set(line, now);
+        }
+        logger[repeated ? 'debug' : (LEVELS[level] ?? 'info')]({ kafka: rest }, message);
+      };
+    },
   });
 }
 

@@ -8,6 +8,8 @@ import { eventTopic } from './topics';
 
 /** Where the outbox relay hands committed events. Resolves once the transport has them durably. */
 export interface EventPublisher {
+  /** Opens the transport, if it has a connection; repeated calls after success cost nothing. */
+  connect?(): Promise<void>;
   publish(events: EventEnvelope[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -28,34 +30,41 @@ export interface KafkaEventPublisherOptions {
 
 /**
  * Idempotent producer with acks from all in-sync replicas. Key = stream id, so a stream's events
- * land on one partition; one request in flight keeps them in order across retries.
+ * land on one partition; one request in flight keeps them in order across retries. Constructing it
+ * does not touch the broker: the relay connects it, and retries while the broker is unreachable.
  */
 export class KafkaEventPublisher implements EventPublisher {
   private readonly knownTopics = new Set<string>();
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private connecting?: Promise<void>;
 
-  private constructor(
-    private readonly kafka: Kafka,
-    private readonly producer: Producer,
-    private readonly options: KafkaEventPublisherOptions,
-  ) {}
-
-  static async connect(options: KafkaEventPublisherOptions): Promise<KafkaEventPublisher> {
+  constructor(private readonly options: KafkaEventPublisherOptions) {
     const logger = (options.logger ?? defaultLogger()).child({ publisher: options.service });
-    const kafka = createKafka(options.brokers, options.clientId ?? `logbook-${options.service}-relay`, logger);
-    const producer = kafka.producer({
+    this.kafka = createKafka(options.brokers, options.clientId ?? `logbook-${options.service}-relay`, logger);
+    this.producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    const publisher = new KafkaEventPublisher(kafka, producer, options);
-    await publisher.ensureTopics(options.streamTypes.map((type) => eventTopic(options.service, type)));
-    await producer.connect();
-    return publisher;
+  }
+
+  /** Creates the stream types' topics and connects the producer; a failed attempt is tried again on the next call. */
+  connect(): Promise<void> {
+    this.connecting ??= (async () => {
+      await this.ensureTopics(this.options.streamTypes.map((type) => eventTopic(this.options.service, type)));
+      await this.producer.connect();
+    })().catch((error) => {
+      this.connecting = undefined;
+      throw error;
+    });
+    return this.connecting;
   }
 
   async publish(events: EventEnvelope[]): Promise<void> {
     if (events.length === 0) return;
+    await this.connect();
     const topics = events.map((event) => eventTopic(this.options.service, event.streamType));
     await this.ensureTopics(topics);
     const maxBytes = this.options.maxRequestBytes ?? 800_000;
@@ -86,6 +95,7 @@ export class KafkaEventPublisher implements EventPublisher {
   }
 
   async close(): Promise<void> {
+    await this.connecting?.catch(() => undefined);
     await this.producer.disconnect();
   }
 

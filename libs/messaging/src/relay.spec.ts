@@ -42,12 +42,13 @@ describe('OutboxRelay with Kafka', () => {
   /** A fresh schema, event store and topic family per test. */
   async function fixture() {
     const { schema, service } = await bed.fresh();
-    const publisher = await KafkaEventPublisher.connect({
+    const publisher = new KafkaEventPublisher({
       brokers: infra.kafkaBrokers,
       service,
       streamTypes: STREAM_TYPES,
       logger,
     });
+    await publisher.connect();
     bed.onClose(() => publisher.close());
     const topics = STREAM_TYPES.map((type) => eventTopic(service, type));
     return { schema, service, publisher, topics, store: createStore(db, schema, service) };

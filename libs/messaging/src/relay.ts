@@ -1,5 +1,7 @@
 import { EventStore } from '../../eventstore/src/event-store';
 import { Logger } from '../../platform/src/logger';
+import { RelayLag, reportRelayLag } from '../../platform/src/metrics';
+import { backoffDelay, DependencyStatus, Outage } from '../../platform/src/retry';
 import { defaultLogger } from './consumer';
 import { EventPublisher } from './publisher';
 
@@ -38,8 +40,10 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly maxBackoffMs: number;
-  private readonly logger: Logger;
+  private readonly label: string;
+  private readonly outage: Outage;
   private checkpoint?: Checkpoint;
+  private stopReportingLag?: () => void;
   private exclusiveTail: Promise<unknown> = Promise.resolve();
   private running = false;
   private loop?: Promise<void>;
@@ -56,20 +60,33 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
-    this.logger = (options.logger ?? defaultLogger()).child({ relay: `${store.schema}.${this.name}` });
+    this.label = `${store.schema}.${this.name}`;
+    const logger = (options.logger ?? defaultLogger()).child({ relay: this.label });
+    this.outage = new Outage(logger, 'outbox relay');
     store.onAppended(() => this.wake());
   }
 
-  /** Publishes in the background until stop(): at once after each append, else every poll interval. */
+  /**
+   * Publishes in the background until stop(): at once after each append, else every poll interval.
+   * While the transport or the database fails, it retries with backoff; writes keep being
+   * acknowledged meanwhile, since they only need the database, and are published once it recovers.
+   */
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopReportingLag = reportRelayLag(this.label, () => this.lagDetails());
     this.loop = this.run();
+  }
+
+  /** Down while the last attempt to publish failed. */
+  status(): DependencyStatus {
+    return this.outage.status();
   }
 
   /** Ends the loop after the batch in flight, if any, is published and checkpointed. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopReportingLag?.();
     this.interrupt?.();
     await this.loop;
     await this.exclusiveTail;
@@ -96,15 +113,21 @@ export class OutboxRelay {
     return result;
   }
 
-  /** Committed events not yet published (for a gauge). */
+  /** Committed events not yet published. */
   async lag(): Promise<number> {
+    return (await this.lagDetails()).pendingEvents;
+  }
+
+  /** Committed events not yet published, and the age of the oldest (exported as gauges while running). */
+  async lagDetails(): Promise<RelayLag> {
     const from = await this.currentCheckpoint();
-    const { rows } = await this.store.db.query<{ count: number }>(
-      `SELECT count(*)::int AS count FROM ${this.store.schema}.events
+    const { rows } = await this.store.db.query<{ pending: number; oldest: number | null }>(
+      `SELECT count(*)::int AS pending, extract(epoch FROM clock_timestamp() - min(occurred_at))::float8 AS oldest
+       FROM ${this.store.schema}.events
        WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)`,
       [from.transactionId, from.globalPosition],
     );
-    return rows[0].count;
+    return { pendingEvents: rows[0].pending, oldestPendingSeconds: Math.max(0, rows[0].oldest ?? 0) };
   }
 
   private async publishBatch(): Promise<number> {
@@ -148,13 +171,16 @@ export class OutboxRelay {
     let failures = 0;
     while (this.running) {
       try {
+        // Connecting before there is anything to publish makes an unreachable transport show at once.
+        await this.publisher.connect?.();
         const published = await this.publishNext();
         failures = 0;
+        this.outage.recovered();
         if (published < this.batchSize) await this.sleep(this.pollIntervalMs, true);
       } catch (error) {
         failures++;
-        const retryInMs = Math.min(this.maxBackoffMs, this.pollIntervalMs * 2 ** failures);
-        this.logger.error({ err: error, failures, retryInMs }, 'outbox relay could not publish; retrying');
+        const retryInMs = backoffDelay(failures + 1, this.pollIntervalMs, this.maxBackoffMs);
+        this.outage.failed(error, retryInMs);
         await this.sleep(retryInMs, false);
       }
     }

@@ -34,12 +34,28 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
+/**
+ * Default of LOGBOOK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS. Every relay in the cluster reads only below
+ * the oldest running transaction, so one session left idle inside a transaction stalls them all;
+ * Postgres ends Logbook's own such sessions after this long.
+ */
+export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+
 export class PostgresDatabase implements Database {
   readonly kind = 'postgres' as const;
   private readonly pool: Pool;
 
-  constructor(connectionString: string, maxConnections = 10) {
-    this.pool = new Pool({ connectionString, max: maxConnections });
+  /** `idleInTransactionTimeoutMs`: 0 leaves the server's setting. */
+  constructor(
+    connectionString: string,
+    maxConnections = 10,
+    idleInTransactionTimeoutMs = DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  ) {
+    this.pool = new Pool({
+      connectionString,
+      max: maxConnections,
+      idle_in_transaction_session_timeout: idleInTransactionTimeoutMs,
+    });
     // An idle connection the server closed (restart, failover) is replaced on next use, not fatal.
     this.pool.on('error', () => undefined);
   }
@@ -51,6 +67,11 @@ export class PostgresDatabase implements Database {
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     const client: PoolClient = await this.pool.connect();
+    // The server can end a session mid-transaction (the idle-in-transaction timeout, a restart): pg
+    // then emits 'error' on the client, which would crash the process unheard; the next query fails.
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost = error);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work({
@@ -65,7 +86,8 @@ export class PostgresDatabase implements Database {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(lost);
     }
   }
 

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry });
@@ -16,4 +16,59 @@ export const eventsAppended = new Counter({
   help: 'Events appended to the event log',
   labelNames: ['stream_type'],
   registers: [metricsRegistry],
+});
+
+/** How far a relay is behind its event log. */
+export interface RelayLag {
+  /** Committed events after the relay's checkpoint. */
+  pendingEvents: number;
+  /** Age of the oldest of them; 0 when none is pending. */
+  oldestPendingSeconds: number;
+}
+
+const relayLagSources = new Map<string, () => Promise<RelayLag>>();
+let relayLagScrape: Promise<Map<string, RelayLag>> | undefined;
+
+/**
+ * Reports a relay's lag on every scrape, until the returned function is called. A relay stalls
+ * behind any long transaction in its Postgres cluster; these gauges are how an operator sees it.
+ */
+export function reportRelayLag(relay: string, probe: () => Promise<RelayLag>): () => void {
+  relayLagSources.set(relay, probe);
+  return () => relayLagSources.delete(relay);
+}
+
+/** One probe per relay per scrape, shared by both gauges; a relay whose database does not answer is left out. */
+function scrapeRelayLag(): Promise<Map<string, RelayLag>> {
+  relayLagScrape ??= (async () => {
+    const lags = new Map<string, RelayLag>();
+    for (const [relay, probe] of relayLagSources) {
+      const lag = await probe().catch(() => undefined);
+      if (lag) lags.set(relay, lag);
+    }
+    return lags;
+  })().finally(() => (relayLagScrape = undefined));
+  return relayLagScrape;
+}
+
+export const relayPendingEvents = new Gauge({
+  name: 'logbook_relay_pending_events',
+  help: 'Committed events the relay has not published yet',
+  labelNames: ['relay'],
+  registers: [metricsRegistry],
+  async collect() {
+    this.reset();
+    for (const [relay, lag] of await scrapeRelayLag()) this.set({ relay }, lag.pendingEvents);
+  },
+});
+
+export const relayOldestPendingSeconds = new Gauge({
+  name: 'logbook_relay_oldest_pending_event_age_seconds',
+  help: 'Age of the oldest committed event the relay has not published yet (0 when none)',
+  labelNames: ['relay'],
+  registers: [metricsRegistry],
+  async collect() {
+    this.reset();
+    for (const [relay, lag] of await scrapeRelayLag()) this.set({ relay }, lag.oldestPendingSeconds);
+  },
 });

@@ -1,7 +1,18 @@
-import { Controller, DynamicModule, Get, Header, Inject, Module } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import {
+  Controller,
+  DynamicModule,
+  Get,
+  Header,
+  Inject,
+  Module,
+  Res,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { FastifyReply } from 'fastify';
+import { HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import { Database } from './database';
 import { metricsRegistry } from './metrics';
+import { DependencyStatus } from './retry';
 
 export const DATABASE = Symbol('DATABASE');
 const READINESS_CHECKS = Symbol('READINESS_CHECKS');
@@ -17,6 +28,16 @@ export const databaseReadiness = (db: Database): ReadinessCheck => ({
   probe: async () => {
     await db.query('SELECT 1');
     return { kind: db.kind };
+  },
+});
+
+/** Ready while the last attempt of a component (a relay, a consumer) to use its dependency succeeded. */
+export const statusReadiness = (name: string, status: () => DependencyStatus): ReadinessCheck => ({
+  name,
+  probe: async () => {
+    const { up, error, failures } = status();
+    if (!up) throw new Error(failures > 0 ? `${error} (${failures} failed attempts)` : error);
+    return {};
   },
 });
 
@@ -44,19 +65,26 @@ class ObservabilityController {
     return 'OK';
   }
 
+  /** 200 when every check passes, else 503; the body names each check's state either way. */
   @Get('health/ready')
-  @HealthCheck()
-  ready() {
-    return this.health.check(
-      this.checks.map((check) => async () => {
-        const indicator = this.indicator.check(check.name);
-        try {
-          return indicator.up(await check.probe());
-        } catch (error) {
-          return indicator.down({ message: (error as Error).message });
-        }
-      }),
-    );
+  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    try {
+      return await this.health.check(
+        this.checks.map((check) => async () => {
+          const indicator = this.indicator.check(check.name);
+          try {
+            return indicator.up(await check.probe());
+          } catch (error) {
+            return indicator.down({ message: (error as Error).message });
+          }
+        }),
+      );
+    } catch (error) {
+      // Answered here: the MLflow error filter would turn terminus' exception into a 500.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      void reply.status(503);
+      return error.getResponse();
+    }
   }
 
   @Get('metrics')
@@ -72,7 +100,8 @@ export class ObservabilityModule {
   static with(checks: ReadinessCheck[]): DynamicModule {
     return {
       module: ObservabilityModule,
-      imports: [TerminusModule],
+      // Components log their dependencies' outages once each; terminus would log every failed probe.
+      imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [ObservabilityController],
       providers: [{ provide: READINESS_CHECKS, useValue: checks }],
     };

@@ -9,6 +9,8 @@ import {
 } from '../../../libs/messaging/src';
 import { Database, PostgresDatabase } from '../../../libs/platform/src/database';
 import { Logger } from '../../../libs/platform/src/logger';
+import { databaseReadiness, ReadinessCheck, statusReadiness } from '../../../libs/platform/src/observability.module';
+import { waitForDatabase } from '../../../libs/platform/src/retry';
 import { migrate } from '../../../libs/platform/src/migrations';
 import { ARTIFACTS_SCHEMA, artifactsMigrations } from '../migrations/001_initial';
 import { ArtifactsService } from './artifacts.service';
@@ -27,6 +29,8 @@ export interface ArtifactsRuntime {
   store: EventStore;
   storage: ArtifactStorage;
   service: ArtifactsService;
+  /** What /health/ready checks: the database, the relay and the feed of tracking's events. */
+  readinessChecks: ReadinessCheck[];
   close(): Promise<void>;
 }
 
@@ -63,11 +67,15 @@ export async function startArtifactsRuntime(
   feed: TrackingFeed,
   sharedDb?: Database,
 ): Promise<ArtifactsRuntime> {
-  const db = sharedDb ?? new PostgresDatabase(config.databaseUrl as string, config.dbPoolSize);
+  const db =
+    sharedDb ??
+    new PostgresDatabase(config.databaseUrl as string, config.dbPoolSize, config.dbIdleInTransactionTimeoutMs);
+  await waitForDatabase(db, logger);
   const { store, storage, service } = await openArtifactsStore(config, db, logger);
+  // Kafka is not waited for: the relay and the consumer connect, and reconnect, in the background.
   const publisher: EventPublisher =
     config.mode === 'distributed'
-      ? await KafkaEventPublisher.connect({
+      ? new KafkaEventPublisher({
           brokers: config.kafkaBrokers,
           service: ARTIFACTS_PRODUCER,
           streamTypes: ['artifact'],
@@ -78,6 +86,7 @@ export async function startArtifactsRuntime(
   const relay = new OutboxRelay(store, publisher, { logger });
   relay.start();
 
+  const readinessChecks = [databaseReadiness(db), statusReadiness('event-relay', () => relay.status())];
   let stopFeed: () => Promise<void>;
   if (feed.kind === 'kafka') {
     const consumer = new KafkaEventConsumer(db, trackingEventsConsumer({ store, storage }), {
@@ -86,14 +95,19 @@ export async function startArtifactsRuntime(
       clientId: 'logbook-artifacts',
       logger,
     });
-    await consumer.start();
-    stopFeed = () => consumer.stop();
+    const joining = consumer.start();
+    readinessChecks.push(statusReadiness('tracking-events', () => consumer.status()));
+    stopFeed = async () => {
+      await consumer.stop();
+      await joining;
+    };
   } else {
     // Embedded: a relay of its own over tracking's log, with its own checkpoint, delivers to this consumer.
     const bus = new InProcessEventBus(db, { logger });
     bus.subscribe(trackingEventsConsumer({ store, storage }));
     const feedRelay = new OutboxRelay(feed.trackingStore, bus, { name: TRACKING_EVENTS_CONSUMER, logger });
     feedRelay.start();
+    readinessChecks.push(statusReadiness('tracking-events', () => feedRelay.status()));
     stopFeed = () => feedRelay.stop();
   }
 
@@ -103,6 +117,7 @@ export async function startArtifactsRuntime(
     store,
     storage,
     service,
+    readinessChecks,
     async close() {
       await stopFeed();
       await relay.stop();

@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { loadConfig } from '../../../libs/platform/src/config';
+import { DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../../../libs/platform/src/database';
 
 const toInt = Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value));
 const usesS3 = (env: ArtifactsEnvironment) => env.LOGBOOK_ARTIFACTS_BACKEND === 's3';
@@ -78,6 +79,13 @@ export class ArtifactsEnvironment {
   @Min(1)
   @Max(64)
   LOGBOOK_DB_POOL_SIZE = 10;
+
+  /** Postgres ends a Logbook session idle inside a transaction after this long (0: the server's setting). */
+  @toInt
+  @IsInt()
+  @Min(0)
+  @Max(24 * 3600 * 1000)
+  LOGBOOK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS;
 }
 
 export interface ArtifactsConfig {
@@ -100,6 +108,7 @@ export interface ArtifactsConfig {
   /** Let the gateway read S3 downloads itself; needs the S3 endpoint reachable from the gateway. */
   transferOffload: boolean;
   dbPoolSize: number;
+  dbIdleInTransactionTimeoutMs: number;
 }
 
 export function loadArtifactsConfig(env: NodeJS.ProcessEnv = process.env): ArtifactsConfig {
@@ -124,5 +133,6 @@ export function loadArtifactsConfig(env: NodeJS.ProcessEnv = process.env): Artif
     ownerWaitMs: raw.LOGBOOK_ARTIFACT_OWNER_WAIT_MS,
     transferOffload: raw.LOGBOOK_ARTIFACT_TRANSFER_OFFLOAD === 'true',
     dbPoolSize: raw.LOGBOOK_DB_POOL_SIZE,
+    dbIdleInTransactionTimeoutMs: raw.LOGBOOK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   };
 }

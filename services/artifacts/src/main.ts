@@ -4,7 +4,7 @@ import { createHttpApp } from '../../../libs/platform/src/http/app';
 import { runMain, serve } from '../../../libs/platform/src/http/serve';
 import { loadServerConfig } from '../../../libs/platform/src/http/server-config';
 import { createLogger } from '../../../libs/platform/src/logger';
-import { databaseReadiness, ObservabilityModule } from '../../../libs/platform/src/observability.module';
+import { ObservabilityModule } from '../../../libs/platform/src/observability.module';
 import { registerArtifactRoutes } from './artifacts.routes';
 import { startArtifactsRuntime } from './artifacts.runtime';
 import { loadArtifactsConfig } from './config';
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const server = loadServerConfig('artifacts', 5002);
   const runtime = await startArtifactsRuntime(config, logger, { kind: 'kafka' });
 
-  @Module({ imports: [ObservabilityModule.with([databaseReadiness(runtime.db)])] })
+  @Module({ imports: [ObservabilityModule.with(runtime.readinessChecks)] })
   class ArtifactsServiceModule {}
 
   const app = await createHttpApp(ArtifactsServiceModule, { logger, bodyLimitBytes: server.bodyLimitBytes });

@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { loadConfig } from '../../../libs/platform/src/config';
+import { DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../../../libs/platform/src/database';
 
 const toInt = Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value));
 
@@ -31,6 +32,13 @@ export class TrackingEnvironment {
   @Max(64)
   LOGBOOK_DB_POOL_SIZE = 10;
 
+  /** Postgres ends a Logbook session idle inside a transaction after this long (0: the server's setting). */
+  @toInt
+  @IsInt()
+  @Min(0)
+  @Max(24 * 3600 * 1000)
+  LOGBOOK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS;
+
   @IsOptional()
   @IsString()
   LOGBOOK_KAFKA_CLIENT_ID?: string;
@@ -43,6 +51,7 @@ export interface TrackingConfig {
   dataDir: string;
   defaultArtifactRoot: string;
   dbPoolSize: number;
+  dbIdleInTransactionTimeoutMs: number;
   kafkaClientId: string;
 }
 
@@ -55,6 +64,7 @@ export function loadTrackingConfig(env: NodeJS.ProcessEnv = process.env): Tracki
     dataDir: raw.LOGBOOK_DATA_DIR,
     defaultArtifactRoot: raw.LOGBOOK_DEFAULT_ARTIFACT_ROOT.replace(/\/+$/, ''),
     dbPoolSize: raw.LOGBOOK_DB_POOL_SIZE,
+    dbIdleInTransactionTimeoutMs: raw.LOGBOOK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     kafkaClientId: raw.LOGBOOK_KAFKA_CLIENT_ID ?? 'logbook-tracking',
   };
 }

@@ -4,7 +4,7 @@ import { createHttpApp } from '../../../libs/platform/src/http/app';
 import { runMain, serve } from '../../../libs/platform/src/http/serve';
 import { loadServerConfig } from '../../../libs/platform/src/http/server-config';
 import { createLogger } from '../../../libs/platform/src/logger';
-import { databaseReadiness, ObservabilityModule } from '../../../libs/platform/src/observability.module';
+import { ObservabilityModule } from '../../../libs/platform/src/observability.module';
 import { loadTrackingConfig } from './config';
 import { ExperimentsService } from './experiments/experiments.service';
 import { TrackingModule } from './tracking.module';
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const server = loadServerConfig('tracking', 5001);
   const runtime = await startTrackingRuntime(config, logger);
 
-  @Module({ imports: [TrackingModule.with(runtime), ObservabilityModule.with([databaseReadiness(runtime.db)])] })
+  @Module({ imports: [TrackingModule.with(runtime), ObservabilityModule.with(runtime.readinessChecks)] })
   class TrackingServiceModule {}
 
   const app = await createHttpApp(TrackingServiceModule, { logger, bodyLimitBytes: server.bodyLimitBytes });

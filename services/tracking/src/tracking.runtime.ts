@@ -5,6 +5,8 @@ import { EventStore } from '../../../libs/eventstore/src/event-store';
 import { EventPublisher, InProcessEventBus, KafkaEventPublisher, OutboxRelay } from '../../../libs/messaging/src';
 import { Database, PgliteDatabase, PostgresDatabase } from '../../../libs/platform/src/database';
 import { Logger } from '../../../libs/platform/src/logger';
+import { databaseReadiness, ReadinessCheck, statusReadiness } from '../../../libs/platform/src/observability.module';
+import { waitForDatabase } from '../../../libs/platform/src/retry';
 import { migrate } from '../../../libs/platform/src/migrations';
 import { TRACKING_SCHEMA, trackingMigrations } from '../migrations/001_initial';
 import { TrackingConfig } from './config';
@@ -23,11 +25,14 @@ export interface TrackingRuntime {
   store: EventStore;
   relay: OutboxRelay;
   publisher: EventPublisher;
+  /** What /health/ready checks: the database, and whether the relay can publish. */
+  readinessChecks: ReadinessCheck[];
   close(): Promise<void>;
 }
 
 export async function openTrackingDatabase(config: TrackingConfig): Promise<Database> {
-  if (config.mode === 'distributed') return new PostgresDatabase(config.databaseUrl as string, config.dbPoolSize);
+  if (config.mode === 'distributed')
+    return new PostgresDatabase(config.databaseUrl as string, config.dbPoolSize, config.dbIdleInTransactionTimeoutMs);
   const directory = resolve(config.dataDir, 'pg');
   mkdirSync(directory, { recursive: true });
   return PgliteDatabase.open(directory);
@@ -55,10 +60,13 @@ export async function startTrackingRuntime(
   logger: Logger,
   db?: Database,
 ): Promise<TrackingRuntime> {
-  const { db: database, store } = await openTrackingStore(config, logger, db);
+  const database = db ?? (await openTrackingDatabase(config));
+  await waitForDatabase(database, logger);
+  const { store } = await openTrackingStore(config, logger, database);
+  // Kafka is not waited for: writes only need the database, and the relay publishes once Kafka answers.
   const publisher: EventPublisher =
     config.mode === 'distributed'
-      ? await KafkaEventPublisher.connect({
+      ? new KafkaEventPublisher({
           brokers: config.kafkaBrokers,
           service: TRACKING_PRODUCER,
           streamTypes: TRACKING_STREAM_TYPES,
@@ -74,6 +82,7 @@ export async function startTrackingRuntime(
     store,
     relay,
     publisher,
+    readinessChecks: [databaseReadiness(database), statusReadiness('event-relay', () => relay.status())],
     async close() {
       await relay.stop();
       await publisher.close();

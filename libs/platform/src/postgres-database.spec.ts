@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { testInfra, uniqueSchema } from '../../testing/src/infra';
+import { PostgresDatabase } from './database';
+
+describe('PostgresDatabase (pg pool)', () => {
+  it('has the server end its own session left idle inside a transaction, and keeps serving', async () => {
+    const { databaseUrl } = testInfra();
+    const observer = new PostgresDatabase(databaseUrl, 1, 0);
+    const db = new PostgresDatabase(databaseUrl, 2, 200);
+    const table = uniqueSchema('idle_tx');
+    await observer.query(`CREATE TABLE ${table} (n integer)`);
+    try {
+      const sessionGone = async (pid: number) => {
+        for (let polls = 0; polls < 400; polls++) {
+          const { rowCount } = await observer.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
+          if (rowCount === 0) return;
+          await delay(50);
+        }
+        throw new Error(`session ${pid} still open after 20 s idle in its transaction`);
+      };
+      const transaction = db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        await tx.query(`INSERT INTO ${table} VALUES (1)`);
+        // Idle inside the transaction, as a stuck caller would be, until the server has ended the session.
+        await sessionGone(rows[0].pid);
+        await tx.query('SELECT 1');
+      });
+      await assert.rejects(transaction, /terminat|idle-in-transaction|Connection/i);
+      const { rows } = await observer.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+      assert.equal(rows[0].n, 0, 'nothing of the ended transaction was committed');
+      assert.equal((await db.query('SELECT 1')).rowCount, 1, 'the pool replaces the ended session');
+    } finally {
+      await observer.query(`DROP TABLE ${table}`);
+      await db.close();
+      await observer.close();
+    }
+  });
+});
