@@ -31,13 +31,23 @@ export const databaseReadiness = (db: Database): ReadinessCheck => ({
   },
 });
 
-/** Ready while the last attempt of a component (a relay, a consumer) to use its dependency succeeded. */
-export const statusReadiness = (name: string, status: () => DependencyStatus): ReadinessCheck => ({
+/**
+ * The state of a component (a relay, a consumer) that uses a dependency. A `required` one keeps the
+ * service unready while it is down; any other is reported as degraded, because the service still serves
+ * its requests without it (writes go to Postgres first; the relay publishes them when Kafka is back).
+ */
+export const statusReadiness = (
+  name: string,
+  status: () => DependencyStatus,
+  mode: 'required' | 'degrades' = 'required',
+): ReadinessCheck => ({
   name,
   probe: async () => {
     const { up, error, failures } = status();
-    if (!up) throw new Error(failures > 0 ? `${error} (${failures} failed attempts)` : error);
-    return {};
+    if (up) return {};
+    const message = failures > 0 ? `${error} (${failures} failed attempts)` : error;
+    if (mode === 'degrades') return { degraded: true, message };
+    throw new Error(message);
   },
 });
 

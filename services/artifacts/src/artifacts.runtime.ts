@@ -86,7 +86,7 @@ export async function startArtifactsRuntime(
   const relay = new OutboxRelay(store, publisher, { logger });
   relay.start();
 
-  const readinessChecks = [databaseReadiness(db), statusReadiness('event-relay', () => relay.status())];
+  const readinessChecks = [databaseReadiness(db), statusReadiness('event-relay', () => relay.status(), 'degrades')];
   let stopFeed: () => Promise<void>;
   if (feed.kind === 'kafka') {
     const consumer = new KafkaEventConsumer(db, trackingEventsConsumer({ store, storage }), {

@@ -82,7 +82,7 @@ export async function startTrackingRuntime(
     store,
     relay,
     publisher,
-    readinessChecks: [databaseReadiness(database), statusReadiness('event-relay', () => relay.status())],
+    readinessChecks: [databaseReadiness(database), statusReadiness('event-relay', () => relay.status(), 'degrades')],
     async close() {
       await relay.stop();
       await publisher.close();
