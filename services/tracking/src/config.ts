@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { loadConfig } from '../../../libs/platform/src/config';
+import { EMBEDDED_DURABILITIES, EmbeddedDurability } from '../../../libs/platform/src/database';
 
 const toInt = Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value));
 
@@ -20,6 +21,9 @@ export class TrackingEnvironment {
   @IsString()
   @IsNotEmpty()
   LOGBOOK_DATA_DIR = './.logbook';
+
+  @IsIn(EMBEDDED_DURABILITIES)
+  LOGBOOK_EMBEDDED_DURABILITY = 'full';
 
   @IsString()
   @IsNotEmpty()
@@ -41,6 +45,7 @@ export interface TrackingConfig {
   databaseUrl?: string;
   kafkaBrokers: string[];
   dataDir: string;
+  embeddedDurability: EmbeddedDurability;
   defaultArtifactRoot: string;
   dbPoolSize: number;
   kafkaClientId: string;
@@ -53,6 +58,7 @@ export function loadTrackingConfig(env: NodeJS.ProcessEnv = process.env): Tracki
     databaseUrl: raw.DATABASE_URL,
     kafkaBrokers: raw.KAFKA_BROKERS ? raw.KAFKA_BROKERS.split(',') : [],
     dataDir: raw.LOGBOOK_DATA_DIR,
+    embeddedDurability: raw.LOGBOOK_EMBEDDED_DURABILITY as EmbeddedDurability,
     defaultArtifactRoot: raw.LOGBOOK_DEFAULT_ARTIFACT_ROOT.replace(/\/+$/, ''),
     dbPoolSize: raw.LOGBOOK_DB_POOL_SIZE,
     kafkaClientId: raw.LOGBOOK_KAFKA_CLIENT_ID ?? 'logbook-tracking',
