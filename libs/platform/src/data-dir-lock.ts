@@ -20,12 +20,15 @@ export async function lockDataDir(dataDir: string): Promise<() => void> {
   const lockFile = `${dataDir.replace(/\/+$/, '')}.lock`;
   const fd = openSync(lockFile, constants.O_RDWR | constants.O_CREAT, 0o644);
   try {
-    const status = await flockDescriptor(fd, dataDir);
+    const { status, stderr } = await flockDescriptor(fd, dataDir);
     if (status === LOCK_HELD_EXIT) {
       throw new Error(`The embedded database in ${dataDir} is in use by ${recordedHolder(lockFile)}; stop it first`);
     }
-    if (status !== 0)
-      throw new Error(`Could not lock the embedded database in ${dataDir}: flock exited with ${status}`);
+    if (status !== 0) {
+      throw new Error(
+        `Could not lock the embedded database in ${dataDir}: flock exited with ${status}: ${stderr.trim()}`,
+      );
+    }
     // Only for the message a refused opener shows; the lock itself is the flock.
     ftruncateSync(fd, 0);
     writeSync(fd, String(process.pid), 0);
@@ -36,7 +39,7 @@ export async function lockDataDir(dataDir: string): Promise<() => void> {
   }
 }
 
-function flockDescriptor(fd: number, dataDir: string): Promise<number> {
+function flockDescriptor(fd: number, dataDir: string): Promise<{ status: number; stderr: string }> {
   const args = [
     '--exclusive',
     '--wait',
@@ -46,7 +49,9 @@ function flockDescriptor(fd: number, dataDir: string): Promise<number> {
     '3',
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn('flock', args, { stdio: ['ignore', 'ignore', 'inherit', fd] });
+    const child = spawn('flock', args, { stdio: ['ignore', 'ignore', 'pipe', fd] });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text));
     child.on('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'ENOENT'
@@ -54,7 +59,7 @@ function flockDescriptor(fd: number, dataDir: string): Promise<number> {
           : error,
       ),
     );
-    child.on('close', (code) => resolve(code ?? -1));
+    child.on('close', (code) => resolve({ status: code ?? -1, stderr }));
   });
 }
 
