@@ -1,13 +1,50 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
-import { PgliteDatabase } from './database';
+import { EmbeddedDurability, PgliteDatabase } from './database';
+
+const DATABASE_MODULE = join(__dirname, 'database.js');
+
+/** A script for `node -e` that opens the database in argv[1], says so with its pid, and stays open. */
+const HOLD_OPEN = `
+const { PgliteDatabase } = require(${JSON.stringify(DATABASE_MODULE)});
+PgliteDatabase.open(process.argv[1]).then(() => { console.log('open ' + process.pid); setInterval(() => {}, 1 << 30); });
+`;
+
+/** Resolves with the pid the child reports once it holds the database open. */
+async function openedBy(child: ChildProcess): Promise<number> {
+  for await (const line of createInterface({ input: child.stdout! })) {
+    const match = /^open (\d+)$/.exec(line);
+    if (match) return Number(match[1]);
+  }
+  throw new Error('the child exited before opening the database');
+}
+
+function killIfRunning(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+function commandWorks(command: string, args: string[]): boolean {
+  return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
+}
 
 describe('embedded database (PGlite)', () => {
   const root = mkdtempSync(join(tmpdir(), 'logbook-pglite-'));
-  after(() => rmSync(root, { recursive: true, force: true }));
+  const children: ChildProcess[] = [];
+  const holders: number[] = [];
+  after(() => {
+    for (const child of children) child.kill('SIGKILL');
+    for (const pid of holders) killIfRunning(pid);
+    rmSync(root, { recursive: true, force: true });
+  });
 
   it('keeps its data across a restart and refuses a second opener while open', async () => {
     const dir = join(root, 'pg');
@@ -16,7 +53,7 @@ describe('embedded database (PGlite)', () => {
     await first.transaction(async (tx) => {
       await tx.query('INSERT INTO kept SELECT unnest($1::float8[])', [[1.5, NaN, Infinity]]);
     });
-    await assert.rejects(PgliteDatabase.open(dir), /in use by process/);
+    await assert.rejects(PgliteDatabase.open(dir), /is in use by another process \(pid \d+\); stop it first/);
     await first.close();
 
     const second = await PgliteDatabase.open(dir);
@@ -28,11 +65,110 @@ describe('embedded database (PGlite)', () => {
     await second.close();
   });
 
-  it('takes over a lock left by a process that no longer runs', async () => {
+  it('opens over a lock file left by a process that no longer runs', async () => {
     const dir = join(root, 'stale');
     writeFileSync(`${dir}.lock`, '2147483646');
     const db = await PgliteDatabase.open(dir);
     await db.close();
+  });
+
+  it('refuses a second process, and restarts at once after that process is killed -9 (not yet reaped)', async () => {
+    const dir = join(root, 'killed');
+    // The holder's parent execs into sleep and never reaps it, so its pid stays in the process table after
+    // the kill, as it does while a supervisor or PID 1 has not yet collected it.
+    const parent = spawn('sh', ['-c', `"$0" -e "$1" "$2" & exec sleep 600`, process.execPath, HOLD_OPEN, dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(parent);
+    const holder = await openedBy(parent);
+    holders.push(holder);
+
+    await assert.rejects(PgliteDatabase.open(dir), new RegExp(`is in use by .*\\b${holder}\\b`));
+    process.kill(holder, 'SIGKILL');
+    const restarted = await PgliteDatabase.open(dir);
+    await restarted.close();
+  });
+
+  it('restarts after a kill of a holder that was PID 1 of its own PID namespace', async (t) => {
+    if (!commandWorks('unshare', ['--pid', '--fork', '--mount-proc', 'true'])) {
+      t.skip('unshare --pid --fork --mount-proc is not permitted here (needs root or user namespaces)');
+      return;
+    }
+    const dir = join(root, 'pid1');
+    // --kill-child: killing unshare kills its child, the namespace's PID 1, as a container runtime would.
+    const unshare = spawn(
+      'unshare',
+      ['--pid', '--fork', '--mount-proc', '--kill-child', process.execPath, '-e', HOLD_OPEN, dir],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    children.push(unshare);
+    assert.equal(await openedBy(unshare), 1);
+
+    unshare.kill('SIGKILL');
+    const restarted = await PgliteDatabase.open(dir);
+    await restarted.close();
+  });
+
+  for (const [durability, expected] of [
+    ['full', { fsync: 'on', synchronous_commit: 'on', wal_sync_method: 'fsync' }],
+    ['fast', { fsync: 'off', synchronous_commit: 'on', wal_sync_method: 'fdatasync' }],
+  ] as const) {
+    it(`runs Postgres with the ${durability} durability settings`, async () => {
+      const db = await PgliteDatabase.open(join(root, `settings-${durability}`), durability);
+      const shown: Record<string, string> = {};
+      for (const name of Object.keys(expected)) {
+        shown[name] = (await db.query<Record<string, string>>(`SHOW ${name}`)).rows[0][name];
+      }
+      await db.close();
+      assert.deepEqual(shown, expected);
+    });
+  }
+
+  it('syncs a commit to the disk before acknowledging it under full durability, not under fast', async (t) => {
+    if (!commandWorks('strace', ['-f', '-qq', '-e', 'trace=fsync', 'true'])) {
+      t.skip('strace is not installed or may not trace here');
+      return;
+    }
+    const syncsDuringCommit = (durability: EmbeddedDurability): string[] => {
+      const trace = join(root, `strace-${durability}`);
+      const script = `
+        const { writeSync } = require('node:fs');
+        const { PgliteDatabase } = require(${JSON.stringify(DATABASE_MODULE)});
+        (async () => {
+          const db = await PgliteDatabase.open(process.argv[1], process.argv[2]);
+          await db.query('CREATE TABLE t (v int)');
+          writeSync(1, 'commit-begins\\n');
+          await db.query('INSERT INTO t VALUES (1)');
+          writeSync(1, 'commit-acknowledged\\n');
+          await db.close();
+        })();`;
+      const run = spawnSync(
+        'strace',
+        [
+          '-f',
+          '-qq',
+          '-o',
+          trace,
+          '-e',
+          'trace=fsync,fdatasync,sync_file_range,write',
+          process.execPath,
+          '-e',
+          script,
+          join(root, `traced-${durability}`),
+          durability,
+        ],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      assert.equal(run.status, 0);
+      const lines = readFileSync(trace, 'utf8').split('\n');
+      const begin = lines.findIndex((line) => line.includes('"commit-begins\\n"'));
+      const end = lines.findIndex((line) => line.includes('"commit-acknowledged\\n"'));
+      assert.ok(begin >= 0 && end > begin, 'markers not found in the trace');
+      return lines.slice(begin, end).filter((line) => /\b(fsync|fdatasync|sync_file_range)\(/.test(line));
+    };
+    // strace names the syscall, e.g. "fsync(18) = 0": the WAL file synced before the INSERT answers.
+    assert.notEqual(syncsDuringCommit('full').length, 0);
+    assert.deepEqual(syncsDuringCommit('fast'), []);
   });
 
   it('rolls back a failed transaction', async () => {

@@ -1,5 +1,7 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Pool, PoolClient, types } from 'pg';
+import { lockDataDir } from './data-dir-lock';
 
 const INT8_OID = 20;
 
@@ -14,6 +16,7 @@ export function parseInt8(text: string): number | string {
 }
 
 types.setTypeParser(INT8_OID, parseInt8);
+const PARSERS = { [INT8_OID]: parseInt8 };
 
 export interface QueryResult<Row> {
   rows: Row[];
@@ -96,7 +99,26 @@ export class PostgresDatabase implements Database {
   }
 }
 
+type PgliteModule = typeof import('@electric-sql/pglite');
 type PGliteInstance = import('@electric-sql/pglite').PGlite;
+type Filesystem = NonNullable<import('@electric-sql/pglite').PGliteOptions['fs']>;
+type EmscriptenModule = Parameters<Filesystem['init']>[1];
+
+/**
+ * `full`: a write is acknowledged once its WAL is fsynced to the disk, so it survives a power loss.
+ * `fast`: PGlite's own default (fsync off): a write survives the process crashing, not the machine.
+ */
+export type EmbeddedDurability = 'full' | 'fast';
+export const EMBEDDED_DURABILITIES: readonly EmbeddedDurability[] = ['full', 'fast'];
+
+/**
+ * The Postgres settings of each durability. Emscripten's fdatasync() does nothing, so the WAL is synced with
+ * fsync(), which reaches the disk through the operation `addFsync` supplies.
+ */
+const DURABILITY_SETTINGS: Record<EmbeddedDurability, string[]> = {
+  full: ['fsync=on', 'synchronous_commit=on', 'wal_sync_method=fsync'],
+  fast: ['fsync=off'],
+};
 
 export class PgliteDatabase implements Database {
   readonly kind = 'pglite' as const;
@@ -110,13 +132,24 @@ export class PgliteDatabase implements Database {
    * Opens (creating if needed) the database in `dataDir`, or an in-memory one without it. PGlite itself does not stop a second
    * process from opening the same folder, which corrupts it, so the folder is locked to this process.
    */
-  static async open(dataDir: string | undefined): Promise<PgliteDatabase> {
-    const releaseLock = dataDir === undefined ? () => undefined : lockDataDir(dataDir);
-    try {
-      // PGlite ships as an ES module only.
-      const { PGlite } = (await dynamicImport('@electric-sql/pglite')) as typeof import('@electric-sql/pglite');
-      const db = new PGlite({ dataDir, parsers: { [INT8_OID]: parseInt8 } });
+  static async open(dataDir: string | undefined, durability: EmbeddedDurability = 'full'): Promise<PgliteDatabase> {
+    if (dataDir === undefined) {
+      const { PGlite } = await importPglite();
+      const db = new PGlite({ parsers: PARSERS });
       await db.waitReady;
+      return new PgliteDatabase(db, () => undefined);
+    }
+    const releaseLock = await lockDataDir(dataDir);
+    try {
+      const { PGlite } = await importPglite();
+      const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
+      const db = new PGlite({
+        parsers: PARSERS,
+        fs: await syncingNodeFs(dataDir),
+        startParams: startParams(PGlite.defaultStartParams, durability),
+      });
+      await db.waitReady;
+      if (fresh && durability === 'full') syncNewDatabase(dataDir);
       return new PgliteDatabase(db, releaseLock);
     } catch (error) {
       releaseLock();
@@ -146,31 +179,63 @@ export class PgliteDatabase implements Database {
   }
 }
 
-/** Takes `<dataDir>.lock` for this process; a lock left by a process that no longer runs is taken over. */
-function lockDataDir(dataDir: string): () => void {
-  const lockFile = `${dataDir.replace(/\/+$/, '')}.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
-      return () => rmSync(lockFile, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number(readFileSync(lockFile, 'utf8'));
-      if (Number.isInteger(owner) && owner > 0 && isRunning(owner)) {
-        throw new Error(`The embedded database in ${dataDir} is in use by process ${owner}; stop it first`);
-      }
-      rmSync(lockFile, { force: true });
-    }
-  }
-  throw new Error(`Could not lock the embedded database in ${dataDir}`);
+function startParams(defaults: string[], durability: EmbeddedDurability): string[] {
+  // PGlite's defaults turn fsync off with -F; the durability's own settings decide instead.
+  return [...defaults.filter((param) => param !== '-F'), ...DURABILITY_SETTINGS[durability].flatMap((s) => ['-c', s])];
 }
 
-function isRunning(pid: number): boolean {
+// PGlite ships as ES modules only.
+function importPglite(): Promise<PgliteModule> {
+  return dynamicImport('@electric-sql/pglite') as Promise<PgliteModule>;
+}
+
+/** PGlite's Node filesystem for `dataDir`, with an fsync that reaches the disk. */
+async function syncingNodeFs(dataDir: string): Promise<Filesystem> {
+  const { NodeFS } = (await dynamicImport('@electric-sql/pglite/nodefs')) as {
+    NodeFS: new (dataDir: string) => Filesystem;
+  };
+  class SyncingNodeFS extends NodeFS {
+    override async init(pg: PGliteInstance, options: EmscriptenModule) {
+      const { emscriptenOpts } = await super.init(pg, options);
+      return { emscriptenOpts: { ...emscriptenOpts, preRun: [...(emscriptenOpts.preRun ?? []), addFsync] } };
+    }
+  }
+  return new SyncingNodeFS(dataDir);
+}
+
+/** Emscripten's Node filesystem has no fsync operation, so Postgres's fsync() returned without syncing anything. */
+function addFsync(module: EmscriptenModule): void {
+  const nodefs = module.NODEFS as unknown as { stream_ops: { fsync?: (stream: { nfd: number }) => number } };
+  nodefs.stream_ops.fsync = (stream) => {
+    fsyncSync(stream.nfd);
+    return 0;
+  };
+}
+
+/**
+ * A new database's files are written by PGlite's initdb without fsync; syncing them once means the WAL,
+ * synced from then on, always has a cluster to replay onto after a power loss.
+ */
+function syncNewDatabase(dataDir: string): void {
+  syncTree(dataDir);
+  syncPath(dirname(resolve(dataDir)));
+}
+
+function syncTree(directory: string): void {
+  for (const entry of readdirSync(directory, { withFileTypes: true })) {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) syncTree(path);
+    else if (entry.isFile()) syncPath(path);
+  }
+  syncPath(directory);
+}
+
+function syncPath(path: string): void {
+  const fd = openSync(path, 'r');
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 

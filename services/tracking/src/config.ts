@@ -1,7 +1,11 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { loadConfig } from '../../../libs/platform/src/config';
-import { DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../../../libs/platform/src/database';
+import {
+  DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  EMBEDDED_DURABILITIES,
+  EmbeddedDurability,
+} from '../../../libs/platform/src/database';
 
 const toInt = Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value));
 
@@ -21,6 +25,9 @@ export class TrackingEnvironment {
   @IsString()
   @IsNotEmpty()
   LOGBOOK_DATA_DIR = './.logbook';
+
+  @IsIn(EMBEDDED_DURABILITIES)
+  LOGBOOK_EMBEDDED_DURABILITY = 'full';
 
   @IsString()
   @IsNotEmpty()
@@ -49,6 +56,7 @@ export interface TrackingConfig {
   databaseUrl?: string;
   kafkaBrokers: string[];
   dataDir: string;
+  embeddedDurability: EmbeddedDurability;
   defaultArtifactRoot: string;
   dbPoolSize: number;
   dbIdleInTransactionTimeoutMs: number;
@@ -62,6 +70,7 @@ export function loadTrackingConfig(env: NodeJS.ProcessEnv = process.env): Tracki
     databaseUrl: raw.DATABASE_URL,
     kafkaBrokers: raw.KAFKA_BROKERS ? raw.KAFKA_BROKERS.split(',') : [],
     dataDir: raw.LOGBOOK_DATA_DIR,
+    embeddedDurability: raw.LOGBOOK_EMBEDDED_DURABILITY as EmbeddedDurability,
     defaultArtifactRoot: raw.LOGBOOK_DEFAULT_ARTIFACT_ROOT.replace(/\/+$/, ''),
     dbPoolSize: raw.LOGBOOK_DB_POOL_SIZE,
     dbIdleInTransactionTimeoutMs: raw.LOGBOOK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,

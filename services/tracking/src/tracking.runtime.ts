@@ -35,7 +35,7 @@ export async function openTrackingDatabase(config: TrackingConfig): Promise<Data
     return new PostgresDatabase(config.databaseUrl as string, config.dbPoolSize, config.dbIdleInTransactionTimeoutMs);
   const directory = resolve(config.dataDir, 'pg');
   mkdirSync(directory, { recursive: true });
-  return PgliteDatabase.open(directory);
+  return PgliteDatabase.open(directory, config.embeddedDurability);
 }
 
 /** The tracking database, migrated, and its event store: what the service and its commands (rebuild, gc) run on. */
@@ -45,6 +45,8 @@ export async function openTrackingStore(
   db?: Database,
 ): Promise<{ db: Database; store: EventStore }> {
   const database = db ?? (await openTrackingDatabase(config));
+  if (!db && config.mode === 'embedded')
+    logger.info({ durability: config.embeddedDurability }, 'embedded database opened');
   const applied = await migrate(database, TRACKING_SCHEMA, trackingMigrations);
   if (applied.length > 0) logger.info({ applied }, 'tracking migrations applied');
   const store = new EventStore(database, {
