@@ -4,7 +4,7 @@ import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CommandMetadata } from '../../../libs/eventstore/src/envelope';
 import { ANONYMOUS } from '../../../libs/eventstore/src/envelope';
 import { invalidParameter } from '../../../libs/platform/src/errors';
-import { toMlflowError } from '../../../libs/platform/src/http/error-filter';
+import { failureAnswer } from '../../../libs/platform/src/http/error-filter';
 import { Logger } from '../../../libs/platform/src/logger';
 import { resolveListPrefix } from './artifact-path';
 import { ArtifactsService } from './artifacts.service';
@@ -91,8 +91,7 @@ function uploadTarget(directory: string, body: Record<string, unknown>): string 
 }
 
 function sendError(reply: FastifyReply, error: unknown, logger: Logger) {
-  const mlflow = toMlflowError(error);
-  if (mlflow.httpStatus >= 500) logger.error({ err: error, requestId: reply.request.id }, 'artifact request failed');
+  const mlflow = failureAnswer(reply.request, error, logger, 'artifact request failed');
   return reply
     .status(mlflow.httpStatus)
     .header('content-type', 'application/json')

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
-import { createHttpApp } from '../../../libs/platform/src/http/app';
+import { createHttpApp, httpAppOptions } from '../../../libs/platform/src/http/app';
 import { runMain, serve } from '../../../libs/platform/src/http/serve';
 import { loadServerConfig } from '../../../libs/platform/src/http/server-config';
 import { createLogger } from '../../../libs/platform/src/logger';
@@ -13,13 +13,13 @@ import { loadArtifactsConfig } from './config';
 async function main(): Promise<void> {
   const logger = createLogger('artifacts');
   const config = loadArtifactsConfig({ LOGBOOK_MODE: 'distributed', ...process.env });
-  const server = loadServerConfig('artifacts', 5002);
+  const server = loadServerConfig('artifacts', 5002, 'internal');
   const runtime = await startArtifactsRuntime(config, logger, { kind: 'kafka' });
 
   @Module({ imports: [ObservabilityModule.with(runtime.readinessChecks)] })
   class ArtifactsServiceModule {}
 
-  const app = await createHttpApp(ArtifactsServiceModule, { logger, bodyLimitBytes: server.bodyLimitBytes });
+  const app = await createHttpApp(ArtifactsServiceModule, httpAppOptions(logger, server));
   await registerArtifactRoutes(app.getHttpAdapter().getInstance(), runtime.service, logger);
   await serve(app, server, logger, () => runtime.close());
 }

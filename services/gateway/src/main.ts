@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp } from '../../../libs/platform/src/http/app';
+import { createHttpApp, httpAppOptions } from '../../../libs/platform/src/http/app';
 import { runMain, serve } from '../../../libs/platform/src/http/serve';
-import { loadServerConfig } from '../../../libs/platform/src/http/server-config';
+import { loadServerConfig, ServerConfig } from '../../../libs/platform/src/http/server-config';
 import { createLogger, Logger } from '../../../libs/platform/src/logger';
 import { databaseReadiness, httpReadiness, ObservabilityModule } from '../../../libs/platform/src/observability.module';
 import { loadTrackingConfig } from '../../tracking/src/config';
@@ -18,7 +18,7 @@ import { ApiInfoModule } from './api-info.module';
 import { registerRoutes, routingTable } from './routing';
 
 /** The embedded shape: every service module in this one process, on an embedded Postgres. */
-async function embedded(logger: Logger, bodyLimitBytes: number) {
+async function embedded(logger: Logger, server: ServerConfig) {
   const tracking = await startTrackingRuntime(loadTrackingConfig(), logger);
   const artifacts = await startArtifactsRuntime(
     loadArtifactsConfig(),
@@ -32,7 +32,7 @@ async function embedded(logger: Logger, bodyLimitBytes: number) {
   })
   class EmbeddedModule {}
 
-  const app = await createHttpApp(EmbeddedModule, { logger, bodyLimitBytes });
+  const app = await createHttpApp(EmbeddedModule, httpAppOptions(logger, server));
   await registerArtifactRoutes(app.getHttpAdapter().getInstance(), artifacts.service, logger);
   await app.get(ExperimentsService).ensureDefaultExperiment(SYSTEM_METADATA());
   return {
@@ -45,7 +45,7 @@ async function embedded(logger: Logger, bodyLimitBytes: number) {
 }
 
 /** The distributed shape: the gateway forwards MLflow paths to the services that own them. */
-async function distributed(logger: Logger, bodyLimitBytes: number, config: GatewayConfig) {
+async function distributed(logger: Logger, server: ServerConfig, config: GatewayConfig) {
   const upstreams = { tracking: config.trackingUrl as string, artifacts: config.artifactsUrl as string };
 
   @Module({
@@ -59,7 +59,7 @@ async function distributed(logger: Logger, bodyLimitBytes: number, config: Gatew
   })
   class GatewayModule {}
 
-  const app = await createHttpApp(GatewayModule, { logger, bodyLimitBytes });
+  const app = await createHttpApp(GatewayModule, httpAppOptions(logger, server));
   await registerRoutes(app.getHttpAdapter().getInstance(), routingTable(upstreams));
   return { app, close: async () => undefined };
 }
@@ -67,11 +67,9 @@ async function distributed(logger: Logger, bodyLimitBytes: number, config: Gatew
 async function main(): Promise<void> {
   const logger = createLogger('gateway');
   const config = loadGatewayConfig();
-  const server = loadServerConfig('gateway', 5000);
+  const server = loadServerConfig('gateway', 5000, 'public');
   const { app, close }: { app: NestFastifyApplication; close: () => Promise<void> } =
-    config.mode === 'embedded'
-      ? await embedded(logger, server.bodyLimitBytes)
-      : await distributed(logger, server.bodyLimitBytes, config);
+    config.mode === 'embedded' ? await embedded(logger, server) : await distributed(logger, server, config);
   await serve(app, server, logger, close);
 }
 

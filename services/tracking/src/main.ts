@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
-import { createHttpApp } from '../../../libs/platform/src/http/app';
+import { createHttpApp, httpAppOptions } from '../../../libs/platform/src/http/app';
 import { runMain, serve } from '../../../libs/platform/src/http/serve';
 import { loadServerConfig } from '../../../libs/platform/src/http/server-config';
 import { createLogger } from '../../../libs/platform/src/logger';
@@ -14,13 +14,13 @@ import { startTrackingRuntime, SYSTEM_METADATA } from './tracking.runtime';
 async function main(): Promise<void> {
   const logger = createLogger('tracking');
   const config = loadTrackingConfig({ LOGBOOK_MODE: 'distributed', ...process.env });
-  const server = loadServerConfig('tracking', 5001);
+  const server = loadServerConfig('tracking', 5001, 'internal');
   const runtime = await startTrackingRuntime(config, logger);
 
   @Module({ imports: [TrackingModule.with(runtime), ObservabilityModule.with(runtime.readinessChecks)] })
   class TrackingServiceModule {}
 
-  const app = await createHttpApp(TrackingServiceModule, { logger, bodyLimitBytes: server.bodyLimitBytes });
+  const app = await createHttpApp(TrackingServiceModule, httpAppOptions(logger, server));
   await app.get(ExperimentsService).ensureDefaultExperiment(SYSTEM_METADATA());
   await serve(app, server, logger, () => runtime.close());
 }

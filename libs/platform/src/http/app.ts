@@ -4,14 +4,19 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
+import { ConnectionLimits, connectionOptions, guardConnections } from './connection-guard';
 import { MlflowErrorFilter } from './error-filter';
 import { assertStorableStrings, parseJsonBody } from './json-body';
+import { checkHostHeader } from './host-check';
+import { ServerConfig } from './server-config';
 import { httpRequestDuration } from '../metrics';
 import { MlflowValidationPipe } from './validation';
 
 export interface HttpAppOptions {
   logger: Logger;
   bodyLimitBytes: number;
+  /** Deadlines for slow clients, the per-address cap and the Host check (server-config.ts); Node's defaults without. */
+  clients?: { connections: ConnectionLimits; allowedHosts: string[] };
 }
 
 class PinoNestLogger implements LoggerService {
@@ -30,6 +35,7 @@ class PinoNestLogger implements LoggerService {
 /** One Fastify-backed Nest app with MLflow's wire conventions, request ids, access logs and metrics. */
 export async function createHttpApp(module: unknown, options: HttpAppOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
+    ...(options.clients && connectionOptions(options.clients.connections, options.logger)),
     bodyLimit: options.bodyLimitBytes,
     routerOptions: { maxParamLength: 2048 },
     requestIdHeader: false,
@@ -43,6 +49,10 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  if (options.clients) {
+    guardConnections(fastify, options.clients.connections, options.logger);
+    checkHostHeader(fastify, options.clients.allowedHosts, options.logger);
+  }
 
   // MLflow's API takes JSON only. Query strings are held to the same rule for what can be stored.
   fastify.removeContentTypeParser('text/plain');
@@ -88,4 +98,13 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   app.useGlobalFilters(new MlflowErrorFilter(options.logger));
   app.useGlobalPipes(new MlflowValidationPipe());
   return app;
+}
+
+/** The app options a service's entry point derives from its server configuration. */
+export function httpAppOptions(logger: Logger, server: ServerConfig): HttpAppOptions {
+  return {
+    logger,
+    bodyLimitBytes: server.bodyLimitBytes,
+    clients: { connections: server.connections, allowedHosts: server.allowedHosts },
+  };
 }

@@ -59,6 +59,24 @@ function fastifyRequestError(error: FastifyLikeError): MlflowError {
   return new MlflowError('INTERNAL_ERROR', 'Internal server error');
 }
 
+/** The client closed its connection (or was closed for stalling) before its request had fully arrived. */
+const cutOff = (request: FastifyRequest) => request.raw.destroyed && !request.raw.complete;
+
+/**
+ * The MLflow error a failed request is answered with, logged as what it is: a request the client cut
+ * off is no fault of the server (info, once, and a 4xx in the metrics); a 5xx is (error); any other
+ * failure is the caller's and not logged.
+ */
+export function failureAnswer(request: FastifyRequest, exception: unknown, logger: Logger, what: string): MlflowError {
+  if (cutOff(request)) {
+    logger.info({ requestId: request.id, url: request.url }, 'request cut off before it was complete');
+    return new MlflowError('BAD_REQUEST', 'The request was cut off before it was complete');
+  }
+  const error = toMlflowError(exception);
+  if (error.httpStatus >= 500) logger.error({ err: exception, requestId: request.id, url: request.url }, what);
+  return error;
+}
+
 @Catch()
 export class MlflowErrorFilter implements ExceptionFilter {
   constructor(private readonly logger: Logger) {}
@@ -67,10 +85,7 @@ export class MlflowErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    const error = toMlflowError(exception);
-    if (error.httpStatus >= 500) {
-      this.logger.error({ err: exception, requestId: request.id, url: request.url }, 'request failed');
-    }
+    const error = failureAnswer(request, exception, this.logger, 'request failed');
     void reply.status(error.httpStatus).header('content-type', 'application/json').send(JSON.stringify(error.toJSON()));
   }
 }
