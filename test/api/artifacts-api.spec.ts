@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest } from 'node:http';
-import { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
+import { AddressInfo, connect } from 'node:net';
+import { Readable, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -39,6 +39,17 @@ describe('artifacts API on real Postgres and S3', () => {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
+  /** What the artifact routes log, parsed. */
+  const routeLogs: { level: number; msg: string; requestId?: string }[] = [];
+  const routeLogger = pino(
+    { level: 'info' },
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) routeLogs.push(JSON.parse(line));
+        done();
+      },
+    }),
+  );
   const storedEvents = async () =>
     (
       await artifacts.db.query<{ type: string; data: Record<string, unknown> }>(
@@ -76,7 +87,7 @@ describe('artifacts API on real Postgres and S3', () => {
     @Module({ imports: [TrackingModule.with(tracking)] })
     class TestModule {}
     app = await createHttpApp(TestModule, { logger, bodyLimitBytes: 1024 * 1024 });
-    await registerArtifactRoutes(app.getHttpAdapter().getInstance(), artifacts.service, logger);
+    await registerArtifactRoutes(app.getHttpAdapter().getInstance(), artifacts.service, routeLogger);
     await app.get(ExperimentsService).ensureDefaultExperiment(SYSTEM_METADATA());
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
@@ -523,6 +534,34 @@ describe('artifacts API on real Postgres and S3', () => {
       mlflowVersion: null,
       createdAt: null,
     });
+  });
+
+  it('logs an upload the client aborts once at info with its request id, no error, and stores nothing', async () => {
+    const { root } = await newRun();
+    const since = routeLogs.length;
+    const { port } = new URL(base);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    const received = new Promise((resolve) => app.getHttpServer().once('request', resolve));
+    socket.write(
+      `PUT /api/2.0/mlflow-artifacts/artifacts/${root}/aborted.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+        'X-Request-Id: aborted-upload\r\nContent-Length: 1000000\r\n\r\n',
+    );
+    socket.write(randomBytes(300_000));
+    await received;
+    socket.destroy();
+    while (!routeLogs.some((line) => line.requestId === 'aborted-upload')) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.deepEqual(
+      routeLogs.filter((line) => line.requestId === 'aborted-upload').map((line) => [line.level, line.msg]),
+      [[30, 'request cut off before it was complete']],
+    );
+    assert.deepEqual(
+      routeLogs.slice(since).filter((line) => line.level >= 50),
+      [],
+    );
+    assert.equal((await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/aborted.bin`)).status, 404);
   });
 
   it('keeps a deleted run restorable, and removes its artifacts when it is purged', async () => {

@@ -231,3 +231,33 @@ def test_delete_with_json_body(api):
     assert r.status_code == 200, r.text
     code, _ = error_of(get(api, f"logged-models/{model_id}"), 404)
     assert code == "RESOURCE_DOES_NOT_EXIST"
+
+
+INVALID_HOST = "Invalid Host header - possible DNS rebinding attack detected"
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:5000", "localhost.evil.example"])
+def test_foreign_host_header_refused(url, api, host):
+    """DNS rebinding: a page on a foreign name that resolves to this server gets MLflow's 403."""
+    name = f"compat-host-{uuid.uuid4().hex[:12]}"
+    r = requests.post(
+        f"{api}/experiments/create",
+        json={"name": name},
+        headers={**JSON, "Host": host},
+        timeout=TIMEOUT,
+    )
+    assert r.status_code == 403, r.text
+    assert r.headers["Content-Type"].startswith("text/plain")
+    assert r.text == INVALID_HOST
+    r = get(api, "experiments/get-by-name", {"experiment_name": name})
+    assert r.status_code == 404, r.text
+    r = requests.get(f"{url}/health", headers={"Host": host}, timeout=TIMEOUT)
+    assert r.status_code == 200
+
+
+@pytest.mark.parametrize("host", ["localhost:5000", "127.0.0.1", "[::1]:5000", "10.0.0.7:5000", "192.168.1.20"])
+def test_local_and_private_host_headers_served(api, host):
+    r = requests.get(
+        f"{api}/experiments/get", params={"experiment_id": "0"}, headers={"Host": host}, timeout=TIMEOUT
+    )
+    assert r.status_code == 200, r.text
