@@ -255,8 +255,11 @@ def test_foreign_host_header_refused(url, api, host):
     assert r.status_code == 200
 
 
-@pytest.mark.parametrize("host", ["localhost:5000", "127.0.0.1", "[::1]:5000", "10.0.0.7:5000", "192.168.1.20"])
+@pytest.mark.parametrize(
+    "host", ["localhost:5000", "127.0.0.1", "[::1]:5000", "10.0.0.7:5000", "192.168.1.20"]
+)
 def test_local_and_private_host_headers_served(api, host):
+    """MLflow's default allowed hosts: the local names on any port and the private addresses."""
     r = requests.get(
         f"{api}/experiments/get", params={"experiment_id": "0"}, headers={"Host": host}, timeout=TIMEOUT
     )
