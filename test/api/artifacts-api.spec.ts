@@ -1,14 +1,18 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, request as httpRequest } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { Agent, createServer, IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Fastify, { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { PostgresDatabase } from '../../libs/platform/src/database';
 import { createHttpApp } from '../../libs/platform/src/http/app';
 import { TRANSFER_OFFLOAD } from '../../libs/platform/src/http/transfer-offload';
 import { createTestDatabase, testInfra } from '../../libs/testing/src/infra';
@@ -567,5 +571,183 @@ describe('artifacts API on real Postgres and S3', () => {
       const listing = await (await api(`/api/2.0/mlflow-artifacts/artifacts?path=${root}`)).json();
       assert.deepEqual(listing, {});
     });
+  }
+});
+
+interface RawAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  reusedSocket: boolean;
+}
+
+/**
+ * A PUT from a plain HTTP client that sends its whole body, the way MLflow's client does, and reads the
+ * answer; `agent` keeps the connection for the next request, so reuse can be observed.
+ */
+function putWhole(agent: Agent, url: string, body: Buffer): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      url,
+      { method: 'PUT', agent, headers: { 'content-length': body.length } },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: text,
+            reusedSocket: request.reusedSocket,
+          }),
+        );
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/**
+ * A PUT that declares `declared` bytes but sends only the first KiB, then waits for the answer; resolves once
+ * the server has also closed the connection (if it never does, the test times out).
+ */
+function putDeclaredUntilClosed(url: string, declared: number): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: 'PUT', agent: false, headers: { 'content-length': declared } });
+    request.on('response', (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => {
+        const answer = { status: response.statusCode ?? 0, headers: response.headers, body: text, reusedSocket: false };
+        const socket = request.socket as Socket;
+        if (socket.destroyed) resolve(answer);
+        else socket.once('close', () => resolve(answer));
+      });
+    });
+    request.on('error', reject);
+    request.write(Buffer.alloc(1024));
+  });
+}
+
+describe('artifact uploads refused before their body is read, on a local folder, direct and through the gateway', () => {
+  let app: NestFastifyApplication;
+  let tracking: TrackingRuntime;
+  let artifacts: ArtifactsRuntime;
+  let database: { url: string; drop(): Promise<void> };
+  let gateway: FastifyInstance;
+  let folder: string;
+  const entries: Record<string, string> = {};
+
+  before(async () => {
+    database = await createTestDatabase('artifacts_local');
+    folder = await mkdtemp(join(tmpdir(), 'logbook-artifacts-'));
+    const logger = pino({ level: 'silent' });
+    tracking = await startTrackingRuntime(
+      loadTrackingConfig({ LOGBOOK_MODE: 'embedded' }),
+      logger,
+      new PostgresDatabase(database.url),
+    );
+    artifacts = await startArtifactsRuntime(
+      loadArtifactsConfig({
+        LOGBOOK_MODE: 'embedded',
+        LOGBOOK_ARTIFACTS_BACKEND: 'local',
+        LOGBOOK_ARTIFACTS_DIR: folder,
+        LOGBOOK_ARTIFACT_MAX_UPLOAD_MB: String(MAX_UPLOAD_MB),
+      }),
+      logger,
+      { kind: 'in-process', trackingStore: tracking.store },
+      tracking.db,
+    );
+    @Module({ imports: [TrackingModule.with(tracking)] })
+    class TestModule {}
+    app = await createHttpApp(TestModule, { logger, bodyLimitBytes: 1024 * 1024 });
+    await registerArtifactRoutes(app.getHttpAdapter().getInstance(), artifacts.service, logger);
+    await app.get(ExperimentsService).ensureDefaultExperiment(SYSTEM_METADATA());
+    await app.listen(0, '127.0.0.1');
+    entries['the embedded shape'] = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    gateway = Fastify();
+    const upstream = entries['the embedded shape'];
+    await registerRoutes(gateway, routingTable({ tracking: upstream, artifacts: upstream }));
+    entries['the gateway'] = await gateway.listen({ port: 0, host: '127.0.0.1' });
+  });
+
+  after(async () => {
+    await gateway.close();
+    await app.close();
+    await artifacts.close();
+    await tracking.close();
+    await database.drop();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  async function runRoot(entry: string): Promise<string> {
+    const created = await fetch(`${entry}/api/2.0/mlflow/runs/create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ experiment_id: '0' }),
+    });
+    const { run } = (await created.json()) as { run: { info: { artifact_uri: string } } };
+    return run.info.artifact_uri.replace('mlflow-artifacts:/', '');
+  }
+
+  for (const via of ['the embedded shape', 'the gateway']) {
+    it(`answers 400 under a file and onto a symlink, and the connection carries the next request, through ${via}`, async () => {
+      const entry = entries[via];
+      const root = await runRoot(entry);
+      const url = (path: string) => `${entry}/api/2.0/mlflow-artifacts/artifacts/${root}/${path}`;
+      assert.equal((await fetch(url('ok.txt'), { method: 'PUT', body: 'ok' })).status, 200);
+      const outside = await mkdtemp(join(tmpdir(), 'logbook-outside-'));
+      await symlink(outside, join(folder, root, 'elsewhere'));
+      await symlink(join(outside, 'absent.txt'), join(folder, root, 'link.txt'));
+
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const refusals: Array<[string, RegExp]> = [
+          ['ok.txt/child', /'.*\/ok\.txt' is a file/],
+          ['elsewhere/x.txt', /outside the artifact directory/],
+          ['link.txt', /outside the artifact directory/],
+        ];
+        for (const [path, message] of refusals) {
+          const answer = await putWhole(agent, url(path), randomBytes(64 * 1024));
+          assert.equal(answer.status, 400, `${path}: ${answer.body}`);
+          const error = JSON.parse(answer.body) as { error_code: string; message: string };
+          assert.equal(error.error_code, 'INVALID_PARAMETER_VALUE', path);
+          assert.match(error.message, message, path);
+        }
+        const next = await putWhole(agent, url('next.txt'), Buffer.from('next'));
+        assert.equal(next.status, 200, next.body);
+        assert.ok(next.reusedSocket, 'the refused requests left the connection usable');
+      } finally {
+        agent.destroy();
+      }
+      assert.equal(await (await fetch(url('ok.txt'))).text(), 'ok');
+      assert.equal((await fetch(url('ok.txt/child'))).status, 404);
+      assert.deepEqual(await readdir(outside), [], 'nothing was written outside the root');
+      await rm(outside, { recursive: true });
+    });
+
+    it(
+      `answers a refused body too large to drain, then closes the connection, through ${via}`,
+      { timeout: 30_000 },
+      async () => {
+        const entry = entries[via];
+        const root = await runRoot(entry);
+        assert.equal(
+          (await fetch(`${entry}/api/2.0/mlflow-artifacts/artifacts/${root}/ok.txt`, { method: 'PUT', body: 'ok' }))
+            .status,
+          200,
+        );
+        const answer = await putDeclaredUntilClosed(
+          `${entry}/api/2.0/mlflow-artifacts/artifacts/${root}/ok.txt/child`,
+          MAX_UPLOAD_MB * 1024 * 1024,
+        );
+        assert.equal(answer.status, 400, answer.body);
+        assert.equal((JSON.parse(answer.body) as { error_code: string }).error_code, 'INVALID_PARAMETER_VALUE');
+        assert.equal(answer.headers.connection, 'close');
+      },
+    );
   }
 });

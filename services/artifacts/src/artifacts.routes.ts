@@ -10,7 +10,7 @@ import { resolveListPrefix } from './artifact-path';
 import { ArtifactsService } from './artifacts.service';
 import { servedContentType } from './content-type';
 import { ObjectRange, RangeNotSatisfiableError } from './storage/artifact-storage';
-import { bodyStream, declaredLength } from '../../../libs/platform/src/http/request-body';
+import { bodyStream, declaredLength, settleUnreadBody } from '../../../libs/platform/src/http/request-body';
 import { TRANSFER_OFFLOAD } from '../../../libs/platform/src/http/transfer-offload';
 
 const PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'];
@@ -93,6 +93,7 @@ function uploadTarget(directory: string, body: Record<string, unknown>): string 
 function sendError(reply: FastifyReply, error: unknown, logger: Logger) {
   const mlflow = toMlflowError(error);
   if (mlflow.httpStatus >= 500) logger.error({ err: error, requestId: reply.request.id }, 'artifact request failed');
+  settleUnreadBody(reply.request, reply);
   return reply
     .status(mlflow.httpStatus)
     .header('content-type', 'application/json')
@@ -160,7 +161,6 @@ export async function registerArtifactRoutes(
           );
           return reply.send({});
         } catch (error) {
-          (request.body as Readable | undefined)?.resume?.();
           return sendError(reply, error, logger);
         }
       });
@@ -246,7 +246,6 @@ export async function registerArtifactRoutes(
           );
           return reply.header('etag', etag).send({});
         } catch (error) {
-          (request.body as Readable | undefined)?.resume?.();
           return sendError(reply, error, logger);
         }
       });
