@@ -13,14 +13,17 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Fastify, { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { PostgresDatabase } from '../../libs/platform/src/database';
+import { MlflowError } from '../../libs/platform/src/errors';
 import { createHttpApp } from '../../libs/platform/src/http/app';
 import { TRANSFER_OFFLOAD } from '../../libs/platform/src/http/transfer-offload';
 import { createTestDatabase, testInfra } from '../../libs/testing/src/infra';
 import { registerArtifactRoutes } from '../../services/artifacts/src/artifacts.routes';
 import { ArtifactsRuntime, startArtifactsRuntime } from '../../services/artifacts/src/artifacts.runtime';
+import { ArtifactsService } from '../../services/artifacts/src/artifacts.service';
 import { loadArtifactsConfig } from '../../services/artifacts/src/config';
 import { registerRoutes, routingTable } from '../../services/gateway/src/routing';
 import { loadTrackingConfig } from '../../services/tracking/src/config';
+import { experimentStream, experimentStreamId } from '../../services/tracking/src/experiments/experiment.decider';
 import { ExperimentsService } from '../../services/tracking/src/experiments/experiments.service';
 import { RunsService } from '../../services/tracking/src/runs/runs.service';
 import { TrackingModule } from '../../services/tracking/src/tracking.module';
@@ -554,6 +557,126 @@ describe('artifacts API on real Postgres and S3', () => {
     const late = await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/c.txt`, { method: 'PUT', body: 'c' });
     assert.equal(late.status, 400);
   });
+
+  it('refuses an experiment artifact location that leaves its root, with the gatekeeper of artifact paths, storing nothing', async () => {
+    const locations = [
+      'mlflow-artifacts:/../../../../../canary',
+      'mlflow-artifacts:/%2e%2e/%2e%2e/canary',
+      'mlflow-artifacts:/%252e%252e%252fcanary',
+      'mlflow-artifacts://host:5000/team/../../canary',
+      's3://bucket/../other-prefix',
+      'file:///var/mlruns/../../etc',
+    ];
+    for (const location of locations) {
+      const name = `traversal-${randomUUID()}`;
+      const created = await api('/api/2.0/mlflow/experiments/create', json({ name, artifact_location: location }));
+      assert.equal(created.status, 400, location);
+      const error = (await created.json()) as { error_code: string; message: string };
+      assert.equal(error.error_code, 'INVALID_PARAMETER_VALUE', location);
+      assert.match(error.message, /^Invalid artifact location/, location);
+      const byName = await api(`/api/2.0/mlflow/experiments/get-by-name?experiment_name=${name}`);
+      assert.equal(byName.status, 404, `${location}: nothing was created`);
+    }
+    const fine = await api(
+      '/api/2.0/mlflow/experiments/create',
+      json({ name: `fine-${randomUUID()}`, artifact_location: 'mlflow-artifacts:/team/churn' }),
+    );
+    assert.equal(fine.status, 200);
+  });
+
+  it('a location stored before locations were checked breaks no read, answers artifact calls 4xx, and its purge completes', async () => {
+    // A database written before the fix: the experiment's location went in unchecked.
+    const { rows } = await tracking.db.query<{ id: string }>(`SELECT nextval('tracking.experiment_ids')::text AS id`);
+    const experimentId = rows[0].id;
+    const location = 'mlflow-artifacts:/../../../../../canary';
+    const metadata = SYSTEM_METADATA();
+    await tracking.store.handle(
+      experimentStream,
+      experimentStreamId(experimentId),
+      {
+        type: 'CreateExperiment',
+        data: { experimentId, name: `legacy-${randomUUID()}`, artifactLocation: location, tags: [], nameTaken: false },
+        metadata,
+      },
+      metadata,
+    );
+    const created = await api('/api/2.0/mlflow/runs/create', json({ experiment_id: experimentId }));
+    assert.equal(created.status, 200);
+    const { run } = (await created.json()) as { run: { info: { run_id: string; artifact_uri: string } } };
+    const runId = run.info.run_id;
+    assert.equal(run.info.artifact_uri, `${location}/${runId}/artifacts`);
+    const canary = `canary/${randomUUID()}.txt`;
+    await artifacts.storage.put(canary, Readable.from([Buffer.from('canary')]), { maxBytes: 1024 });
+
+    assert.equal((await api(`/api/2.0/mlflow/runs/get?run_id=${runId}`)).status, 200);
+    assert.equal((await api('/api/2.0/mlflow/runs/search', json({ experiment_ids: [experimentId] }))).status, 200);
+    assert.equal((await api(`/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`)).status, 200);
+    let listed = await api(`/api/2.0/mlflow/artifacts/list?run_id=${runId}`);
+    // The artifacts service learns of the run from tracking's events, a moment later.
+    for (let attempt = 0; attempt < 50 && listed.status === 404; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      listed = await api(`/api/2.0/mlflow/artifacts/list?run_id=${runId}`);
+    }
+    assert.equal(listed.status, 400);
+    const listError = (await listed.json()) as { error_code: string; message: string };
+    assert.equal(listError.error_code, 'INVALID_PARAMETER_VALUE');
+    assert.match(listError.message, new RegExp(`artifact location of run ${runId}`));
+    const put = await rawPut(`/api/2.0/mlflow-artifacts/artifacts/../../../../../canary/${runId}/artifacts/x.txt`, 'x');
+    assert.equal(put.status, 400);
+
+    await api('/api/2.0/mlflow/runs/delete', json({ run_id: runId }));
+    await app.get(RunsService).purge(runId, SYSTEM_METADATA());
+    let stage = '';
+    for (let attempt = 0; attempt < 50 && stage !== 'purged'; attempt++) {
+      const owner = await artifacts.db.query<{ lifecycle_stage: string }>(
+        `SELECT lifecycle_stage FROM artifacts.owners WHERE owner_id = $1`,
+        [runId],
+      );
+      stage = owner.rows[0]?.lifecycle_stage ?? '';
+      if (stage !== 'purged') await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(stage, 'purged', 'the purge completed instead of being dead-lettered');
+    assert.equal(await artifacts.storage.exists(canary), 'file', 'nothing outside the run was deleted');
+    assert.equal((await api(`/api/2.0/mlflow/runs/get?run_id=${runId}`)).status, 404);
+  });
+
+  it(
+    'answers at once when no owner can still be on its way, however long the wait for one is',
+    { timeout: 20_000 },
+    async () => {
+      const { runId, root } = await newRun();
+      const patient = new ArtifactsService(artifacts.store, artifacts.db, artifacts.storage, {
+        maxUploadBytes: 1024,
+        ownerWaitMs: 60_000,
+        transferOffload: false,
+      });
+      // Make sure the run is announced before asking about it.
+      assert.equal(
+        (await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/a.txt`, { method: 'PUT', body: 'a' })).status,
+        200,
+      );
+      const refusals: Array<[string, () => Promise<unknown>, number]> = [
+        [
+          'a path naming no run or model id',
+          () => patient.upload('0/link/x.txt', Readable.from([]), {}, SYSTEM_METADATA()),
+          404,
+        ],
+        [
+          'a known run under another root',
+          () => patient.upload(`9999/${runId}/artifacts/x.txt`, Readable.from([]), {}, SYSTEM_METADATA()),
+          404,
+        ],
+        ['a run id that cannot be one', () => patient.listForRun('not-a-run', undefined), 404],
+      ];
+      for (const [name, call, status] of refusals) {
+        await assert.rejects(
+          call(),
+          (error: unknown) => error instanceof MlflowError && error.httpStatus === status,
+          name,
+        );
+      }
+    },
+  );
 
   for (const via of ['the service', 'the gateway']) {
     it(`leaves nothing visible when the client disconnects mid-upload, through ${via}`, async () => {

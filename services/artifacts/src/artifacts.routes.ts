@@ -6,7 +6,7 @@ import { ANONYMOUS } from '../../../libs/eventstore/src/envelope';
 import { invalidParameter } from '../../../libs/platform/src/errors';
 import { toMlflowError } from '../../../libs/platform/src/http/error-filter';
 import { Logger } from '../../../libs/platform/src/logger';
-import { resolveListPrefix } from './artifact-path';
+import { resolveListPrefix } from '../../../libs/artifact-paths/src/artifact-path';
 import { ArtifactsService } from './artifacts.service';
 import { servedContentType } from './content-type';
 import { ObjectRange, RangeNotSatisfiableError } from './storage/artifact-storage';
