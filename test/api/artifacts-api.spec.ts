@@ -436,6 +436,48 @@ describe('artifacts API on real Postgres and S3', () => {
     }
   });
 
+  it(
+    'through the gateway, a store that fails an upload it carries still gets the client an answer',
+    { timeout: 20_000 },
+    async () => {
+      const store = createServer((request, response) => {
+        request.resume();
+        request.on('end', () => {
+          response.statusCode = 500;
+          response.end();
+        });
+      });
+      await new Promise<void>((resolve) => store.listen(0, '127.0.0.1', resolve));
+      const storeUrl = `http://127.0.0.1:${(store.address() as AddressInfo).port}/bucket/key`;
+      const service = createServer((request, response) => {
+        request.resume();
+        response.setHeader(TRANSFER_OFFLOAD.url, storeUrl);
+        response.setHeader('content-type', 'application/json');
+        response.end('{}');
+      });
+      await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+      const upstream = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
+      const localGateway = Fastify();
+      await registerRoutes(localGateway, routingTable({ tracking: upstream, artifacts: upstream }));
+      const localBase = await localGateway.listen({ port: 0, host: '127.0.0.1' });
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const answer = await putWhole(
+          agent,
+          `${localBase}/api/2.0/mlflow-artifacts/artifacts/0/r/artifacts/a.bin`,
+          randomBytes(64 * 1024),
+        );
+        assert.equal(answer.status, 503, answer.body);
+        assert.equal((JSON.parse(answer.body) as { error_code: string }).error_code, 'TEMPORARILY_UNAVAILABLE');
+      } finally {
+        agent.destroy();
+        await localGateway.close();
+        service.close();
+        store.close();
+      }
+    },
+  );
+
   it('through the gateway, an object replaced after it was described is answered 503, never mixed', async () => {
     const { root } = await newRun();
     const path = `/api/2.0/mlflow-artifacts/artifacts/${root}/weights.bin`;

@@ -162,7 +162,8 @@ async function carryUpload(route: Route, request: FastifyRequest, reply: Fastify
       settleUnreadBody(request, reply);
       return reply.status(outcome.status).header('content-type', outcome.contentType).send(outcome.body);
     case 'failed':
-      if (request.raw.destroyed) return reply;
+      // The request itself is destroyed once its body is read; only a closed socket means the client left.
+      if (request.raw.socket.destroyed) return reply;
       request.log.warn({ err: outcome.error }, 'offloaded upload failed');
       settleUnreadBody(request, reply);
       return sendError(
