@@ -1,22 +1,29 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, request as httpRequest } from 'node:http';
-import { AddressInfo, connect } from 'node:net';
+import { mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { Agent, createServer, IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { AddressInfo, connect, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Fastify, { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { PostgresDatabase } from '../../libs/platform/src/database';
+import { MlflowError } from '../../libs/platform/src/errors';
 import { createHttpApp } from '../../libs/platform/src/http/app';
 import { TRANSFER_OFFLOAD } from '../../libs/platform/src/http/transfer-offload';
 import { createTestDatabase, testInfra } from '../../libs/testing/src/infra';
 import { registerArtifactRoutes } from '../../services/artifacts/src/artifacts.routes';
 import { ArtifactsRuntime, startArtifactsRuntime } from '../../services/artifacts/src/artifacts.runtime';
+import { ArtifactsService } from '../../services/artifacts/src/artifacts.service';
 import { loadArtifactsConfig } from '../../services/artifacts/src/config';
 import { registerRoutes, routingTable } from '../../services/gateway/src/routing';
 import { loadTrackingConfig } from '../../services/tracking/src/config';
+import { experimentStream, experimentStreamId } from '../../services/tracking/src/experiments/experiment.decider';
 import { ExperimentsService } from '../../services/tracking/src/experiments/experiments.service';
 import { RunsService } from '../../services/tracking/src/runs/runs.service';
 import { TrackingModule } from '../../services/tracking/src/tracking.module';
@@ -440,6 +447,48 @@ describe('artifacts API on real Postgres and S3', () => {
     }
   });
 
+  it(
+    'through the gateway, a store that fails an upload it carries still gets the client an answer',
+    { timeout: 20_000 },
+    async () => {
+      const store = createServer((request, response) => {
+        request.resume();
+        request.on('end', () => {
+          response.statusCode = 500;
+          response.end();
+        });
+      });
+      await new Promise<void>((resolve) => store.listen(0, '127.0.0.1', resolve));
+      const storeUrl = `http://127.0.0.1:${(store.address() as AddressInfo).port}/bucket/key`;
+      const service = createServer((request, response) => {
+        request.resume();
+        response.setHeader(TRANSFER_OFFLOAD.url, storeUrl);
+        response.setHeader('content-type', 'application/json');
+        response.end('{}');
+      });
+      await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+      const upstream = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
+      const localGateway = Fastify();
+      await registerRoutes(localGateway, routingTable({ tracking: upstream, artifacts: upstream }));
+      const localBase = await localGateway.listen({ port: 0, host: '127.0.0.1' });
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const answer = await putWhole(
+          agent,
+          `${localBase}/api/2.0/mlflow-artifacts/artifacts/0/r/artifacts/a.bin`,
+          randomBytes(64 * 1024),
+        );
+        assert.equal(answer.status, 503, answer.body);
+        assert.equal((JSON.parse(answer.body) as { error_code: string }).error_code, 'TEMPORARILY_UNAVAILABLE');
+      } finally {
+        agent.destroy();
+        await localGateway.close();
+        service.close();
+        store.close();
+      }
+    },
+  );
+
   it('through the gateway, an object replaced after it was described is answered 503, never mixed', async () => {
     const { root } = await newRun();
     const path = `/api/2.0/mlflow-artifacts/artifacts/${root}/weights.bin`;
@@ -590,6 +639,126 @@ describe('artifacts API on real Postgres and S3', () => {
     assert.equal(late.status, 400);
   });
 
+  it('refuses an experiment artifact location that leaves its root, with the gatekeeper of artifact paths, storing nothing', async () => {
+    const locations = [
+      'mlflow-artifacts:/../../../../../canary',
+      'mlflow-artifacts:/%2e%2e/%2e%2e/canary',
+      'mlflow-artifacts:/%252e%252e%252fcanary',
+      'mlflow-artifacts://host:5000/team/../../canary',
+      's3://bucket/../other-prefix',
+      'file:///var/mlruns/../../etc',
+    ];
+    for (const location of locations) {
+      const name = `traversal-${randomUUID()}`;
+      const created = await api('/api/2.0/mlflow/experiments/create', json({ name, artifact_location: location }));
+      assert.equal(created.status, 400, location);
+      const error = (await created.json()) as { error_code: string; message: string };
+      assert.equal(error.error_code, 'INVALID_PARAMETER_VALUE', location);
+      assert.match(error.message, /^Invalid artifact location/, location);
+      const byName = await api(`/api/2.0/mlflow/experiments/get-by-name?experiment_name=${name}`);
+      assert.equal(byName.status, 404, `${location}: nothing was created`);
+    }
+    const fine = await api(
+      '/api/2.0/mlflow/experiments/create',
+      json({ name: `fine-${randomUUID()}`, artifact_location: 'mlflow-artifacts:/team/churn' }),
+    );
+    assert.equal(fine.status, 200);
+  });
+
+  it('a location stored before locations were checked breaks no read, answers artifact calls 4xx, and its purge completes', async () => {
+    // A database written before the fix: the experiment's location went in unchecked.
+    const { rows } = await tracking.db.query<{ id: string }>(`SELECT nextval('tracking.experiment_ids')::text AS id`);
+    const experimentId = rows[0].id;
+    const location = 'mlflow-artifacts:/../../../../../canary';
+    const metadata = SYSTEM_METADATA();
+    await tracking.store.handle(
+      experimentStream,
+      experimentStreamId(experimentId),
+      {
+        type: 'CreateExperiment',
+        data: { experimentId, name: `legacy-${randomUUID()}`, artifactLocation: location, tags: [], nameTaken: false },
+        metadata,
+      },
+      metadata,
+    );
+    const created = await api('/api/2.0/mlflow/runs/create', json({ experiment_id: experimentId }));
+    assert.equal(created.status, 200);
+    const { run } = (await created.json()) as { run: { info: { run_id: string; artifact_uri: string } } };
+    const runId = run.info.run_id;
+    assert.equal(run.info.artifact_uri, `${location}/${runId}/artifacts`);
+    const canary = `canary/${randomUUID()}.txt`;
+    await artifacts.storage.put(canary, Readable.from([Buffer.from('canary')]), { maxBytes: 1024 });
+
+    assert.equal((await api(`/api/2.0/mlflow/runs/get?run_id=${runId}`)).status, 200);
+    assert.equal((await api('/api/2.0/mlflow/runs/search', json({ experiment_ids: [experimentId] }))).status, 200);
+    assert.equal((await api(`/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`)).status, 200);
+    let listed = await api(`/api/2.0/mlflow/artifacts/list?run_id=${runId}`);
+    // The artifacts service learns of the run from tracking's events, a moment later.
+    for (let attempt = 0; attempt < 50 && listed.status === 404; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      listed = await api(`/api/2.0/mlflow/artifacts/list?run_id=${runId}`);
+    }
+    assert.equal(listed.status, 400);
+    const listError = (await listed.json()) as { error_code: string; message: string };
+    assert.equal(listError.error_code, 'INVALID_PARAMETER_VALUE');
+    assert.match(listError.message, new RegExp(`artifact location of run ${runId}`));
+    const put = await rawPut(`/api/2.0/mlflow-artifacts/artifacts/../../../../../canary/${runId}/artifacts/x.txt`, 'x');
+    assert.equal(put.status, 400);
+
+    await api('/api/2.0/mlflow/runs/delete', json({ run_id: runId }));
+    await app.get(RunsService).purge(runId, SYSTEM_METADATA());
+    let stage = '';
+    for (let attempt = 0; attempt < 50 && stage !== 'purged'; attempt++) {
+      const owner = await artifacts.db.query<{ lifecycle_stage: string }>(
+        `SELECT lifecycle_stage FROM artifacts.owners WHERE owner_id = $1`,
+        [runId],
+      );
+      stage = owner.rows[0]?.lifecycle_stage ?? '';
+      if (stage !== 'purged') await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(stage, 'purged', 'the purge completed instead of being dead-lettered');
+    assert.equal(await artifacts.storage.exists(canary), 'file', 'nothing outside the run was deleted');
+    assert.equal((await api(`/api/2.0/mlflow/runs/get?run_id=${runId}`)).status, 404);
+  });
+
+  it(
+    'answers at once when no owner can still be on its way, however long the wait for one is',
+    { timeout: 20_000 },
+    async () => {
+      const { runId, root } = await newRun();
+      const patient = new ArtifactsService(artifacts.store, artifacts.db, artifacts.storage, {
+        maxUploadBytes: 1024,
+        ownerWaitMs: 60_000,
+        transferOffload: false,
+      });
+      // Make sure the run is announced before asking about it.
+      assert.equal(
+        (await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/a.txt`, { method: 'PUT', body: 'a' })).status,
+        200,
+      );
+      const refusals: Array<[string, () => Promise<unknown>, number]> = [
+        [
+          'a path naming no run or model id',
+          () => patient.upload('0/link/x.txt', Readable.from([]), {}, SYSTEM_METADATA()),
+          404,
+        ],
+        [
+          'a known run under another root',
+          () => patient.upload(`9999/${runId}/artifacts/x.txt`, Readable.from([]), {}, SYSTEM_METADATA()),
+          404,
+        ],
+        ['a run id that cannot be one', () => patient.listForRun('not-a-run', undefined), 404],
+      ];
+      for (const [name, call, status] of refusals) {
+        await assert.rejects(
+          call(),
+          (error: unknown) => error instanceof MlflowError && error.httpStatus === status,
+          name,
+        );
+      }
+    },
+  );
+
   for (const via of ['the service', 'the gateway']) {
     it(`leaves nothing visible when the client disconnects mid-upload, through ${via}`, async () => {
       const { root } = await newRun();
@@ -606,5 +775,183 @@ describe('artifacts API on real Postgres and S3', () => {
       const listing = await (await api(`/api/2.0/mlflow-artifacts/artifacts?path=${root}`)).json();
       assert.deepEqual(listing, {});
     });
+  }
+});
+
+interface RawAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  reusedSocket: boolean;
+}
+
+/**
+ * A PUT from a plain HTTP client that sends its whole body, the way MLflow's client does, and reads the
+ * answer; `agent` keeps the connection for the next request, so reuse can be observed.
+ */
+function putWhole(agent: Agent, url: string, body: Buffer): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      url,
+      { method: 'PUT', agent, headers: { 'content-length': body.length } },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: text,
+            reusedSocket: request.reusedSocket,
+          }),
+        );
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/**
+ * A PUT that declares `declared` bytes but sends only the first KiB, then waits for the answer; resolves once
+ * the server has also closed the connection (if it never does, the test times out).
+ */
+function putDeclaredUntilClosed(url: string, declared: number): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: 'PUT', agent: false, headers: { 'content-length': declared } });
+    request.on('response', (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => {
+        const answer = { status: response.statusCode ?? 0, headers: response.headers, body: text, reusedSocket: false };
+        const socket = request.socket as Socket;
+        if (socket.destroyed) resolve(answer);
+        else socket.once('close', () => resolve(answer));
+      });
+    });
+    request.on('error', reject);
+    request.write(Buffer.alloc(1024));
+  });
+}
+
+describe('artifact uploads refused before their body is read, on a local folder, direct and through the gateway', () => {
+  let app: NestFastifyApplication;
+  let tracking: TrackingRuntime;
+  let artifacts: ArtifactsRuntime;
+  let database: { url: string; drop(): Promise<void> };
+  let gateway: FastifyInstance;
+  let folder: string;
+  const entries: Record<string, string> = {};
+
+  before(async () => {
+    database = await createTestDatabase('artifacts_local');
+    folder = await mkdtemp(join(tmpdir(), 'logbook-artifacts-'));
+    const logger = pino({ level: 'silent' });
+    tracking = await startTrackingRuntime(
+      loadTrackingConfig({ LOGBOOK_MODE: 'embedded' }),
+      logger,
+      new PostgresDatabase(database.url),
+    );
+    artifacts = await startArtifactsRuntime(
+      loadArtifactsConfig({
+        LOGBOOK_MODE: 'embedded',
+        LOGBOOK_ARTIFACTS_BACKEND: 'local',
+        LOGBOOK_ARTIFACTS_DIR: folder,
+        LOGBOOK_ARTIFACT_MAX_UPLOAD_MB: String(MAX_UPLOAD_MB),
+      }),
+      logger,
+      { kind: 'in-process', trackingStore: tracking.store },
+      tracking.db,
+    );
+    @Module({ imports: [TrackingModule.with(tracking)] })
+    class TestModule {}
+    app = await createHttpApp(TestModule, { logger, bodyLimitBytes: 1024 * 1024 });
+    await registerArtifactRoutes(app.getHttpAdapter().getInstance(), artifacts.service, logger);
+    await app.get(ExperimentsService).ensureDefaultExperiment(SYSTEM_METADATA());
+    await app.listen(0, '127.0.0.1');
+    entries['the embedded shape'] = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    gateway = Fastify();
+    const upstream = entries['the embedded shape'];
+    await registerRoutes(gateway, routingTable({ tracking: upstream, artifacts: upstream }));
+    entries['the gateway'] = await gateway.listen({ port: 0, host: '127.0.0.1' });
+  });
+
+  after(async () => {
+    await gateway.close();
+    await app.close();
+    await artifacts.close();
+    await tracking.close();
+    await database.drop();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  async function runRoot(entry: string): Promise<string> {
+    const created = await fetch(`${entry}/api/2.0/mlflow/runs/create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ experiment_id: '0' }),
+    });
+    const { run } = (await created.json()) as { run: { info: { artifact_uri: string } } };
+    return run.info.artifact_uri.replace('mlflow-artifacts:/', '');
+  }
+
+  for (const via of ['the embedded shape', 'the gateway']) {
+    it(`answers 400 under a file and onto a symlink, and the connection carries the next request, through ${via}`, async () => {
+      const entry = entries[via];
+      const root = await runRoot(entry);
+      const url = (path: string) => `${entry}/api/2.0/mlflow-artifacts/artifacts/${root}/${path}`;
+      assert.equal((await fetch(url('ok.txt'), { method: 'PUT', body: 'ok' })).status, 200);
+      const outside = await mkdtemp(join(tmpdir(), 'logbook-outside-'));
+      await symlink(outside, join(folder, root, 'elsewhere'));
+      await symlink(join(outside, 'absent.txt'), join(folder, root, 'link.txt'));
+
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const refusals: Array<[string, RegExp]> = [
+          ['ok.txt/child', /'.*\/ok\.txt' is a file/],
+          ['elsewhere/x.txt', /outside the artifact directory/],
+          ['link.txt', /outside the artifact directory/],
+        ];
+        for (const [path, message] of refusals) {
+          const answer = await putWhole(agent, url(path), randomBytes(64 * 1024));
+          assert.equal(answer.status, 400, `${path}: ${answer.body}`);
+          const error = JSON.parse(answer.body) as { error_code: string; message: string };
+          assert.equal(error.error_code, 'INVALID_PARAMETER_VALUE', path);
+          assert.match(error.message, message, path);
+        }
+        const next = await putWhole(agent, url('next.txt'), Buffer.from('next'));
+        assert.equal(next.status, 200, next.body);
+        assert.ok(next.reusedSocket, 'the refused requests left the connection usable');
+      } finally {
+        agent.destroy();
+      }
+      assert.equal(await (await fetch(url('ok.txt'))).text(), 'ok');
+      assert.equal((await fetch(url('ok.txt/child'))).status, 404);
+      assert.deepEqual(await readdir(outside), [], 'nothing was written outside the root');
+      await rm(outside, { recursive: true });
+    });
+
+    it(
+      `answers a refused body too large to drain, then closes the connection, through ${via}`,
+      { timeout: 30_000 },
+      async () => {
+        const entry = entries[via];
+        const root = await runRoot(entry);
+        assert.equal(
+          (await fetch(`${entry}/api/2.0/mlflow-artifacts/artifacts/${root}/ok.txt`, { method: 'PUT', body: 'ok' }))
+            .status,
+          200,
+        );
+        const answer = await putDeclaredUntilClosed(
+          `${entry}/api/2.0/mlflow-artifacts/artifacts/${root}/ok.txt/child`,
+          MAX_UPLOAD_MB * 1024 * 1024,
+        );
+        assert.equal(answer.status, 400, answer.body);
+        assert.equal((JSON.parse(answer.body) as { error_code: string }).error_code, 'INVALID_PARAMETER_VALUE');
+        assert.equal(answer.headers.connection, 'close');
+      },
+    );
   }
 });

@@ -318,3 +318,43 @@ def test_mpu_complete_with_bad_parts_is_4xx(art, mpu, root, bad):
         json={"path": "/client/side/dir/bad.bin", "upload_id": upload_id},
         timeout=TIMEOUT,
     )
+
+
+# --- refusals always answered -------------------------------------------------------
+# Issue 7, item 5: a PUT refused before its body was read got no answer at all (an
+# empty reply) on a local folder. Whatever the store decides (a folder refuses a
+# file under a file, S3 has no folders), an answer arrives and the file stays.
+
+
+def test_put_under_a_file_is_answered(url, art, root):
+    assert requests.put(f"{art}/{root}/ok.txt", data=b"ok", timeout=TIMEOUT).status_code == 200
+    status, body = raw(url, "PUT", f"{PREFIX}/{root}/ok.txt/child", body=os.urandom(64 * 1024))
+    # A folder refuses it (400); S3 stores it, but S3Proxy's filesystem backend fails (503, retryable).
+    assert status in (200, 400, 503), body
+    if status != 200:
+        assert json.loads(body)["error_code"] in ("INVALID_PARAMETER_VALUE", "TEMPORARILY_UNAVAILABLE")
+    assert requests.get(f"{art}/{root}/ok.txt", timeout=TIMEOUT).content == b"ok"
+
+
+# --- artifact locations ---------------------------------------------------------------
+# MLflow 3.17 only checks the query string of an artifact_location for "..", so
+# `mlflow-artifacts:/../../canary` is accepted and roots every run of the
+# experiment outside the artifact store. Issue 7, item 6: refuse it.
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "mlflow-artifacts:/../../../../../canary",
+        "mlflow-artifacts:/%2e%2e/%2e%2e/canary",
+        "s3://bucket/../other-prefix",
+    ],
+)
+def test_artifact_location_leaving_its_root_refused(client, location):
+    from mlflow.exceptions import MlflowException
+
+    name = f"compat-location-{uuid.uuid4().hex[:12]}"
+    with pytest.raises(MlflowException) as caught:
+        client.create_experiment(name, artifact_location=location)
+    assert caught.value.error_code == "INVALID_PARAMETER_VALUE"
+    assert client.get_experiment_by_name(name) is None

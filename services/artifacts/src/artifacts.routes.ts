@@ -6,11 +6,11 @@ import { ANONYMOUS } from '../../../libs/eventstore/src/envelope';
 import { invalidParameter } from '../../../libs/platform/src/errors';
 import { failureAnswer } from '../../../libs/platform/src/http/error-filter';
 import { Logger } from '../../../libs/platform/src/logger';
-import { resolveListPrefix } from './artifact-path';
+import { resolveListPrefix } from '../../../libs/artifact-paths/src/artifact-path';
 import { ArtifactsService } from './artifacts.service';
 import { servedContentType } from './content-type';
 import { ObjectRange, RangeNotSatisfiableError } from './storage/artifact-storage';
-import { bodyStream, declaredLength } from '../../../libs/platform/src/http/request-body';
+import { bodyStream, declaredLength, settleUnreadBody } from '../../../libs/platform/src/http/request-body';
 import { TRANSFER_OFFLOAD } from '../../../libs/platform/src/http/transfer-offload';
 
 const PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'];
@@ -92,6 +92,7 @@ function uploadTarget(directory: string, body: Record<string, unknown>): string 
 
 function sendError(reply: FastifyReply, error: unknown, logger: Logger) {
   const mlflow = failureAnswer(reply.request, error, logger, 'artifact request failed');
+  settleUnreadBody(reply.request, reply);
   return reply
     .status(mlflow.httpStatus)
     .header('content-type', 'application/json')
@@ -159,7 +160,6 @@ export async function registerArtifactRoutes(
           );
           return reply.send({});
         } catch (error) {
-          (request.body as Readable | undefined)?.resume?.();
           return sendError(reply, error, logger);
         }
       });
@@ -245,7 +245,6 @@ export async function registerArtifactRoutes(
           );
           return reply.header('etag', etag).send({});
         } catch (error) {
-          (request.body as Readable | undefined)?.resume?.();
           return sendError(reply, error, logger);
         }
       });

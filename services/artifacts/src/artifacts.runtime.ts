@@ -89,7 +89,7 @@ export async function startArtifactsRuntime(
   const readinessChecks = [databaseReadiness(db), statusReadiness('event-relay', () => relay.status(), 'degrades')];
   let stopFeed: () => Promise<void>;
   if (feed.kind === 'kafka') {
-    const consumer = new KafkaEventConsumer(db, trackingEventsConsumer({ store, storage }), {
+    const consumer = new KafkaEventConsumer(db, trackingEventsConsumer({ store, storage, logger }), {
       brokers: config.kafkaBrokers,
       topics: TRACKING_TOPICS,
       clientId: 'logbook-artifacts',
@@ -104,7 +104,7 @@ export async function startArtifactsRuntime(
   } else {
     // Embedded: a relay of its own over tracking's log, with its own checkpoint, delivers to this consumer.
     const bus = new InProcessEventBus(db, { logger });
-    bus.subscribe(trackingEventsConsumer({ store, storage }));
+    bus.subscribe(trackingEventsConsumer({ store, storage, logger }));
     const feedRelay = new OutboxRelay(feed.trackingStore, bus, { name: TRACKING_EVENTS_CONSUMER, logger });
     feedRelay.start();
     readinessChecks.push(statusReadiness('tracking-events', () => feedRelay.status()));

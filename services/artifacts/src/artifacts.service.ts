@@ -9,7 +9,8 @@ import { servedContentType } from './content-type';
 import { discrepancies, listTree } from './reconciliation';
 import { MLMODEL_MAX_BYTES, ModelSummary, summarizeMlModel } from './mlmodel';
 import { artifactStream, artifactStreamId, checkWritable, OwnerFact } from './artifact.decider';
-import { invalidPath, resolveArtifactPath, resolveListPrefix } from './artifact-path';
+import { isStoreRoot } from '../../../libs/artifact-paths/src/artifact-location';
+import { invalidPath, resolveArtifactPath, resolveListPrefix } from '../../../libs/artifact-paths/src/artifact-path';
 import {
   ArtifactStorage,
   bareEtag,
@@ -41,6 +42,15 @@ interface OwnerRow {
   owner_id: string;
   lifecycle_stage: string;
   experiment_lifecycle_stage: string;
+}
+
+// Tracking's ids: a run's is 32 hex digits, a logged model's `m-` and 32 hex digits.
+const OWNER_ID = /^(?:m-)?[0-9a-f]{32}$/;
+
+/** The ids of the runs and logged models a path could belong to: every root ends in `<id>/artifacts`. */
+function ownerIdsIn(path: string): string[] {
+  const segments = path.split('/');
+  return segments.filter((segment, i) => segments[i + 1] === 'artifacts' && OWNER_ID.test(segment));
 }
 
 /** Every prefix of a path, longest first: the candidates for the root it belongs to. */
@@ -88,7 +98,7 @@ export class ArtifactsService {
   ) {
     const path = this.checkedUploadPath(rawPath, size);
     const maxBytes = this.settings.maxUploadBytes;
-    const owner = checkWritable(await this.ownerOf(path, true), path);
+    const owner = checkWritable(await this.ownerOf(path), path);
     const stored = await this.storage
       .put(path, body, { contentType: servedContentType(path), maxBytes, size })
       .catch((error) => {
@@ -108,7 +118,7 @@ export class ArtifactsService {
   ): Promise<{ url: string; contentType: string } | undefined> {
     if (!this.settings.transferOffload || !this.storage.presignPut || !this.storage.locate) return undefined;
     const path = this.checkedUploadPath(rawPath, size);
-    checkWritable(await this.ownerOf(path, true), path);
+    checkWritable(await this.ownerOf(path), path);
     return { url: await this.storage.presignPut(path), contentType: servedContentType(path) };
   }
 
@@ -120,7 +130,7 @@ export class ArtifactsService {
     metadata: CommandMetadata,
   ) {
     const path = this.checkedUploadPath(rawPath, stored.size);
-    const owner = checkWritable(await this.ownerOf(path, true), path);
+    const owner = checkWritable(await this.ownerOf(path), path);
     const located = await this.storage.locate?.(path);
     if (!located || located.size !== stored.size || bareEtag(located.etag) !== bareEtag(stored.etag)) {
       throw new MlflowError('TEMPORARILY_UNAVAILABLE', `'${path}' changed while it was uploaded; upload it again`);
@@ -203,14 +213,20 @@ export class ArtifactsService {
 
   /** The tracking API's artifacts/list: run-relative paths under the run's artifact root. */
   async listForRun(runId: string, rawPath: string | undefined) {
-    const rows = await this.untilAnnounced(async () => {
+    const lookup = async () => {
       const result = await this.db.query<{ root: string }>(
         `SELECT root FROM artifacts.owners WHERE owner_id = $1 AND kind = 'run'`,
         [runId],
       );
       return result.rows.length > 0 ? result.rows : undefined;
-    }, true);
+    };
+    const rows = (await lookup()) ?? (OWNER_ID.test(runId) ? await this.untilAnnounced(lookup) : undefined);
     if (!rows) throw notFound(`Run with id=${runId} not found`);
+    if (!isStoreRoot(rows[0].root)) {
+      throw invalidParameter(
+        `The artifact location of run ${runId} ('${rows[0].root}') leaves the artifact root; its artifacts cannot be served`,
+      );
+    }
     const relative = resolveListPrefix(rawPath);
     const prefix = relative ? `${rows[0].root}/${relative}` : rows[0].root;
     const entries = (await this.storage.exists(prefix)) === 'dir' ? await this.storage.list(prefix) : [];
@@ -226,7 +242,7 @@ export class ArtifactsService {
 
   async delete(rawPath: string, metadata: CommandMetadata): Promise<void> {
     const path = resolveArtifactPath(rawPath);
-    const owner = await this.ownerOf(path, true);
+    const owner = await this.ownerOf(path);
     if (!owner) throw notFound(`No run or logged model owns the artifact path '${path}'`);
     const { rows } = await this.db.query<{ path: string }>(
       `SELECT path FROM artifacts.objects WHERE path = $1 OR path LIKE $2`,
@@ -245,7 +261,7 @@ export class ArtifactsService {
 
   async createMultipart(rawPath: string, parts: number, partUrl: (partNumber: number, uploadId: string) => string) {
     const path = resolveArtifactPath(rawPath);
-    checkWritable(await this.ownerOf(path, true), path);
+    checkWritable(await this.ownerOf(path), path);
     if (!Number.isInteger(parts) || parts < 1 || parts > 10_000) {
       throw invalidParameter(`num_parts must be between 1 and 10000, got ${parts}`);
     }
@@ -272,7 +288,7 @@ export class ArtifactsService {
     metadata: CommandMetadata,
   ): Promise<void> {
     const path = resolveArtifactPath(rawPath);
-    const owner = checkWritable(await this.ownerOf(path, true), path);
+    const owner = checkWritable(await this.ownerOf(path), path);
     await this.storage.completeMultipart(path, uploadId, parts);
     const measured = await this.measure(path);
     if (!measured) throw new MlflowError('INTERNAL_ERROR', `Completed upload of '${path}' is not readable`);
@@ -313,15 +329,32 @@ export class ArtifactsService {
     );
   }
 
-  private ownerOf(path: string, waitForAnnouncement: boolean): Promise<OwnerFact | undefined> {
-    return this.untilAnnounced(async () => {
+  /**
+   * The run or logged model a path belongs to. When none is known yet, it waits for one only if the path
+   * names an id tracking has not announced (its events may lag); otherwise the answer is already final.
+   */
+  private async ownerOf(path: string): Promise<OwnerFact | undefined> {
+    const lookup = async () => {
       const { rows } = await this.db.query<OwnerRow>(
         `SELECT root, kind, owner_id, lifecycle_stage, experiment_lifecycle_stage FROM artifacts.owners
          WHERE root = ANY($1::text[]) ORDER BY length(root) DESC LIMIT 1`,
         [rootCandidates(path)],
       );
       return rows[0] && ownerFact(rows[0]);
-    }, waitForAnnouncement);
+    };
+    const found = await lookup();
+    if (found) return found;
+    // Looked up again when the answer is final: the owner may have been announced between the two queries.
+    return (await this.mayStillBeAnnounced(ownerIdsIn(path))) ? this.untilAnnounced(lookup) : lookup();
+  }
+
+  private async mayStillBeAnnounced(ownerIds: string[]): Promise<boolean> {
+    if (ownerIds.length === 0) return false;
+    const { rows } = await this.db.query<{ owner_id: string }>(
+      `SELECT owner_id FROM artifacts.owners WHERE owner_id = ANY($1::text[])`,
+      [ownerIds],
+    );
+    return rows.length < new Set(ownerIds).size;
   }
 
   /** Roots of every run and logged model that is not purged: what a reconciliation walks. */
@@ -329,7 +362,7 @@ export class ArtifactsService {
     const { rows } = await this.db.query<{ root: string }>(
       `SELECT root FROM artifacts.owners WHERE lifecycle_stage <> 'purged' ORDER BY root`,
     );
-    return rows.map((row) => row.root);
+    return rows.map((row) => row.root).filter(isStoreRoot);
   }
 
   /**
@@ -378,8 +411,8 @@ export class ArtifactsService {
    * Runs and logged models are announced by tracking's events, a moment after tracking answered the
    * client; a lookup that finds nothing waits that moment (bounded) before concluding.
    */
-  private async untilAnnounced<T>(lookup: () => Promise<T | undefined>, wait: boolean): Promise<T | undefined> {
-    const deadline = Date.now() + (wait ? this.settings.ownerWaitMs : 0);
+  private async untilAnnounced<T>(lookup: () => Promise<T | undefined>): Promise<T | undefined> {
+    const deadline = Date.now() + this.settings.ownerWaitMs;
     for (;;) {
       const found = await lookup();
       if (found !== undefined || Date.now() >= deadline) return found;

@@ -1,4 +1,6 @@
+import { isStoreRoot, proxiedRoot } from '../../../libs/artifact-paths/src/artifact-location';
 import { Queryable } from '../../../libs/platform/src/database';
+import { Logger } from '../../../libs/platform/src/logger';
 import { EventEnvelope } from '../../../libs/eventstore/src/envelope';
 import { ConsumerDefinition } from '../../../libs/messaging/src/consumer';
 import { eventTopic } from '../../../libs/messaging/src/topics';
@@ -6,14 +8,6 @@ import { EventStore } from '../../../libs/eventstore/src/event-store';
 import { ARTIFACTS_SCHEMA } from '../migrations/001_initial';
 import { artifactStream, artifactStreamId } from './artifact.decider';
 import { ArtifactStorage } from './storage/artifact-storage';
-
-const PROXIED_SCHEME = 'mlflow-artifacts:';
-
-/** `mlflow-artifacts:/1/abc/artifacts` → `1/abc/artifacts`; other schemes are not stored by this service. */
-export function proxiedRoot(artifactUri: string): string | undefined {
-  if (!artifactUri.startsWith(PROXIED_SCHEME)) return undefined;
-  return artifactUri.slice(PROXIED_SCHEME.length).replace(/^\/+/, '').replace(/\/+$/, '');
-}
 
 type TrackingEvent =
   | { type: 'RunCreated'; data: { runId: string; experimentId: string; artifactUri: string } }
@@ -29,8 +23,11 @@ async function addOwner(
   experimentId: string,
   uri: string,
 ) {
-  const root = proxiedRoot(uri);
-  if (root === undefined) return;
+  const proxied = proxiedRoot(uri);
+  if (proxied === undefined) return;
+  // A location refused by the gatekeeper (stored before locations were checked) is kept as it is, so
+  // the owner is known, but it matches no artifact path and isStoreRoot tells it apart.
+  const root = 'root' in proxied ? proxied.root : proxied.invalid;
   await tx.query(
     `INSERT INTO artifacts.owners (root, kind, owner_id, experiment_id, lifecycle_stage) VALUES ($1, $2, $3, $4, 'active')
      ON CONFLICT (root) DO NOTHING`,
@@ -46,6 +43,11 @@ async function purgeArtifacts(tx: Queryable, envelope: EventEnvelope, runId: str
   const { rows } = await tx.query<{ root: string }>(`SELECT root FROM artifacts.owners WHERE owner_id = $1`, [runId]);
   if (rows.length === 0) return;
   const root = rows[0].root;
+  if (!isStoreRoot(root)) {
+    deps.logger.warn({ runId, location: root }, 'purged run has an invalid artifact location: nothing deleted');
+    await tx.query(`UPDATE artifacts.owners SET lifecycle_stage = 'purged' WHERE root = $1`, [root]);
+    return;
+  }
   await deps.storage.delete(root);
   const { rows: stored } = await tx.query<{ path: string }>(`SELECT path FROM artifacts.objects WHERE root = $1`, [
     root,
@@ -69,6 +71,7 @@ async function purgeArtifacts(tx: Queryable, envelope: EventEnvelope, runId: str
 interface ConsumerDeps {
   store: EventStore;
   storage: ArtifactStorage;
+  logger: Logger;
 }
 
 function handler(deps: ConsumerDeps) {

@@ -2,7 +2,7 @@ import replyFrom from '@fastify/reply-from';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { IncomingHttpHeaders } from 'node:http';
 import { invalidParameter, MlflowError } from '../../../libs/platform/src/errors';
-import { bodyStream, declaredLength } from '../../../libs/platform/src/http/request-body';
+import { bodyStream, declaredLength, settleUnreadBody } from '../../../libs/platform/src/http/request-body';
 import { TRANSFER_OFFLOAD, isOffloadHeader } from '../../../libs/platform/src/http/transfer-offload';
 import { OFFLOADABLE_PREFIXES, SERVER_INFO_ROUTES } from '../../artifacts/src/artifacts.routes';
 import { carryOffloadedUpload, openOffloadedDownload, UploadOutcome } from './offloaded-transfers';
@@ -151,19 +151,21 @@ async function carryUpload(route: Route, request: FastifyRequest, reply: Fastify
     );
   } catch (error) {
     request.log.warn({ err: error }, 'artifacts service unreachable for an upload');
-    body.resume();
+    settleUnreadBody(request, reply);
     return sendError(reply, unavailable(route));
   }
   switch (outcome.kind) {
     case 'declined':
       return forward(route, request, reply, false);
     case 'answer':
-      // A refusal comes before the body was read: drain it so the connection stays usable.
-      if (!body.readableEnded) body.resume();
+      // A refusal comes before the body was read.
+      settleUnreadBody(request, reply);
       return reply.status(outcome.status).header('content-type', outcome.contentType).send(outcome.body);
     case 'failed':
-      if (request.raw.destroyed) return reply;
+      // The request itself is destroyed once its body is read; only a closed socket means the client left.
+      if (request.raw.socket.destroyed) return reply;
       request.log.warn({ err: outcome.error }, 'offloaded upload failed');
+      settleUnreadBody(request, reply);
       return sendError(
         reply,
         outcome.error instanceof MlflowError

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { invalidParameter, MlflowError, notFound } from '../../../../libs/platform/src/errors';
-import { invalidPath, resolveArtifactPath, resolveListPrefix } from '../artifact-path';
+import { invalidPath, resolveArtifactPath, resolveListPrefix } from '../../../../libs/artifact-paths/src/artifact-path';
 import {
   ArtifactStorage,
   bareEtag,

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { checkArtifactLocation } from '../../../../libs/artifact-paths/src/artifact-location';
 import { CommandMetadata } from '../../../../libs/eventstore/src/envelope';
 import { EventStore } from '../../../../libs/eventstore/src/event-store';
 import { Database } from '../../../../libs/platform/src/database';
@@ -117,4 +118,5 @@ function validateArtifactLocation(location: string): void {
   if (/[?#]/.test(location)) {
     throw invalidParameter(`Invalid artifact location '${location}': URL parameters and fragments are not allowed.`);
   }
+  checkArtifactLocation(location);
 }

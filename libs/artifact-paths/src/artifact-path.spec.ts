@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MlflowError } from '../../../libs/platform/src/errors';
+import { MlflowError } from '../../platform/src/errors';
 import { resolveArtifactPath, resolveListPrefix } from './artifact-path';
 
 function assertRefused(payloads: readonly string[]): void {
@@ -174,7 +174,8 @@ describe('resolveArtifactPath: MLflow CVE payloads', () => {
     ]);
   });
 
-  it('CVE-2023-6730: traversal smuggled through a query string', () => {
+  // No CVE of its own: MLflow closed this vector in 2.9.2 (mlflow/mlflow#10653).
+  it('traversal smuggled through a query string', () => {
     assertRefused(['bar?/../../../../etc/passwd', '?../../../../etc', 'bar%3f/../../../../etc']);
   });
 
@@ -191,6 +192,14 @@ describe('resolveArtifactPath: MLflow CVE payloads', () => {
 
   it('CVE-2023-6909: traversal hidden in a URL fragment', () => {
     assertRefused(['http://host#/abc/etc/', '#/../../../../etc/passwd', 'artifacts#/../../etc', 'a%23/../../etc']);
+  });
+
+  it('CVE-2023-6977: a source of two leading slashes that passed for a remote URI', () => {
+    assertRefused(['//proc/self/root', '//proc/self/root/etc/passwd', '%2f%2fproc/self/root']);
+  });
+
+  it('CVE-2024-1483 and CVE-2024-3848: traversal behind a fragment of an artifact location', () => {
+    assertRefused(['http:///#/../../../../etc/', '#/../../../../etc/', 'file:///#/../../etc']);
   });
 
   it('CVE-2024-1560: double-encoded bypass of the CVE-2023-6831 fix', () => {

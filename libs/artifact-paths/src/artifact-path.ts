@@ -1,4 +1,4 @@
-import { invalidParameter, MlflowError } from '../../../libs/platform/src/errors';
+import { invalidParameter, MlflowError } from '../../platform/src/errors';
 
 /** S3 caps a key at 1024 UTF-8 bytes, so a longer artifact path could never be stored anyway. */
 export const MAX_ARTIFACT_PATH_BYTES = 1024;
