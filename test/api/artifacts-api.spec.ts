@@ -99,7 +99,7 @@ describe('artifacts API on real Postgres and S3', () => {
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     gateway = Fastify();
-    await registerRoutes(gateway, routingTable({ tracking: base, artifacts: base }));
+    await registerRoutes(gateway, routingTable({ tracking: base, artifacts: base }), routeLogger);
     gatewayBase = await gateway.listen({ port: 0, host: '127.0.0.1' });
   });
 
@@ -426,7 +426,7 @@ describe('artifacts API on real Postgres and S3', () => {
     await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
     const upstream = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
     const localGateway = Fastify();
-    await registerRoutes(localGateway, routingTable({ tracking: upstream, artifacts: upstream }));
+    await registerRoutes(localGateway, routingTable({ tracking: upstream, artifacts: upstream }), routeLogger);
     const localBase = await localGateway.listen({ port: 0, host: '127.0.0.1' });
     try {
       const answer = await fetch(`${localBase}/api/2.0/mlflow-artifacts/artifacts/0/r/artifacts/a.txt`, {
@@ -469,7 +469,7 @@ describe('artifacts API on real Postgres and S3', () => {
       await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
       const upstream = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
       const localGateway = Fastify();
-      await registerRoutes(localGateway, routingTable({ tracking: upstream, artifacts: upstream }));
+      await registerRoutes(localGateway, routingTable({ tracking: upstream, artifacts: upstream }), routeLogger);
       const localBase = await localGateway.listen({ port: 0, host: '127.0.0.1' });
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
       try {
@@ -504,7 +504,7 @@ describe('artifacts API on real Postgres and S3', () => {
     await new Promise<void>((resolve) => stale.listen(0, '127.0.0.1', resolve));
     const staleGateway = Fastify();
     const upstream = `http://127.0.0.1:${(stale.address() as AddressInfo).port}`;
-    await registerRoutes(staleGateway, routingTable({ tracking: upstream, artifacts: upstream }));
+    await registerRoutes(staleGateway, routingTable({ tracking: upstream, artifacts: upstream }), routeLogger);
     const staleBase = await staleGateway.listen({ port: 0, host: '127.0.0.1' });
     try {
       const answer = await fetch(`${staleBase}${path}`);
@@ -874,7 +874,7 @@ describe('artifact uploads refused before their body is read, on a local folder,
     entries['the embedded shape'] = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     gateway = Fastify();
     const upstream = entries['the embedded shape'];
-    await registerRoutes(gateway, routingTable({ tracking: upstream, artifacts: upstream }));
+    await registerRoutes(gateway, routingTable({ tracking: upstream, artifacts: upstream }), logger);
     entries['the gateway'] = await gateway.listen({ port: 0, host: '127.0.0.1' });
   });
 

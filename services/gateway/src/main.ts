@@ -60,7 +60,7 @@ async function distributed(logger: Logger, server: ServerConfig, config: Gateway
   class GatewayModule {}
 
   const app = await createHttpApp(GatewayModule, httpAppOptions(logger, server));
-  await registerRoutes(app.getHttpAdapter().getInstance(), routingTable(upstreams));
+  await registerRoutes(app.getHttpAdapter().getInstance(), routingTable(upstreams), logger);
   return { app, close: async () => undefined };
 }
 

@@ -3,6 +3,7 @@ import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { IncomingHttpHeaders } from 'node:http';
 import { invalidParameter, MlflowError } from '../../../libs/platform/src/errors';
 import { bodyStream, declaredLength, settleUnreadBody } from '../../../libs/platform/src/http/request-body';
+import { Logger } from '../../../libs/platform/src/logger';
 import { TRANSFER_OFFLOAD, isOffloadHeader } from '../../../libs/platform/src/http/transfer-offload';
 import { OFFLOADABLE_PREFIXES, SERVER_INFO_ROUTES } from '../../artifacts/src/artifacts.routes';
 import { carryOffloadedUpload, openOffloadedDownload, UploadOutcome } from './offloaded-transfers';
@@ -74,7 +75,7 @@ function sendError(reply: ErrorReply, error: MlflowError) {
  * pass through as streams: the owning service parses and validates them, once. Artifact bytes the
  * artifacts service hands over move between the client and the store here (TRANSFER_OFFLOAD).
  */
-export async function registerRoutes(fastify: FastifyInstance, routes: Route[]): Promise<void> {
+export async function registerRoutes(fastify: FastifyInstance, routes: Route[], logger: Logger): Promise<void> {
   await fastify.register(async (proxy) => {
     proxy.removeAllContentTypeParsers();
     proxy.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
@@ -87,9 +88,9 @@ export async function registerRoutes(fastify: FastifyInstance, routes: Route[]):
           const offloadable = route.offloadablePrefixes?.some((prefix) => request.url.startsWith(prefix)) ?? false;
           const size = declaredLength(request);
           if (offloadable && request.method === 'PUT' && size !== undefined) {
-            return carryUpload(route, request, reply, size);
+            return carryUpload(route, request, reply, size, logger);
           }
-          return forward(route, request, reply, offloadable);
+          return forward(route, request, reply, offloadable, logger);
         });
       }
     }
@@ -107,7 +108,7 @@ function forwardedHeaders(request: FastifyRequest): Record<string, string> {
 const unavailable = (route: Route) =>
   new MlflowError('TEMPORARILY_UNAVAILABLE', `Service at ${route.upstream} is unavailable`);
 
-function forward(route: Route, request: FastifyRequest, reply: FastifyReply, offloadable: boolean) {
+function forward(route: Route, request: FastifyRequest, reply: FastifyReply, offloadable: boolean, logger: Logger) {
   return reply.from(`${route.upstream}${request.url}`, {
     rewriteRequestHeaders: (_req, headers) => ({
       ...withoutOffloadHeaders(headers),
@@ -125,7 +126,7 @@ function forward(route: Route, request: FastifyRequest, reply: FastifyReply, off
       openOffloadedDownload(described, UPSTREAM_TIMEOUT_MS).then(
         (body) => proxied.header('content-length', String(described[TRANSFER_OFFLOAD.length])).send(body),
         (error: unknown) => {
-          request.log.warn({ err: error }, 'offloaded download failed');
+          logger.warn({ err: error, requestId: request.id }, 'offloaded download failed');
           for (const name of DOWNLOAD_HEADERS) proxied.removeHeader(name);
           sendError(proxied, new MlflowError('TEMPORARILY_UNAVAILABLE', 'The artifact could not be read; try again'));
         },
@@ -135,7 +136,7 @@ function forward(route: Route, request: FastifyRequest, reply: FastifyReply, off
   });
 }
 
-async function carryUpload(route: Route, request: FastifyRequest, reply: FastifyReply, size: number) {
+async function carryUpload(route: Route, request: FastifyRequest, reply: FastifyReply, size: number, logger: Logger) {
   const body = bodyStream(request);
   const contentType = request.headers['content-type'];
   let outcome: UploadOutcome;
@@ -150,13 +151,13 @@ async function carryUpload(route: Route, request: FastifyRequest, reply: Fastify
       UPSTREAM_TIMEOUT_MS,
     );
   } catch (error) {
-    request.log.warn({ err: error }, 'artifacts service unreachable for an upload');
+    logger.warn({ err: error, requestId: request.id }, 'artifacts service unreachable for an upload');
     settleUnreadBody(request, reply);
     return sendError(reply, unavailable(route));
   }
   switch (outcome.kind) {
     case 'declined':
-      return forward(route, request, reply, false);
+      return forward(route, request, reply, false, logger);
     case 'answer':
       // A refusal comes before the body was read.
       settleUnreadBody(request, reply);
@@ -164,7 +165,7 @@ async function carryUpload(route: Route, request: FastifyRequest, reply: Fastify
     case 'failed':
       // The request itself is destroyed once its body is read; only a closed socket means the client left.
       if (request.raw.socket.destroyed) return reply;
-      request.log.warn({ err: outcome.error }, 'offloaded upload failed');
+      logger.warn({ err: outcome.error, requestId: request.id }, 'offloaded upload failed');
       settleUnreadBody(request, reply);
       return sendError(
         reply,
