@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
+import { answerUnsupportedMethods } from './allowed-methods';
 import { MlflowErrorFilter } from './error-filter';
 import { httpRequestDuration } from '../metrics';
 import { MlflowValidationPipe } from './validation';
@@ -42,6 +43,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  answerUnsupportedMethods(fastify);
 
   // MLflow's API takes JSON only; a missing body reads as {}, a double-encoded JSON string is decoded twice.
   fastify.removeContentTypeParser('text/plain');

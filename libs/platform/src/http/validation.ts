@@ -8,7 +8,6 @@ import {
   IsNumber,
   IsOptional,
   IsString,
-  ValidateIf,
   ValidateNested,
   ValidationError,
   validateSync,
@@ -61,7 +60,10 @@ const toArray = Transform(({ value }) =>
 
 type Presence = 'required' | 'optional';
 
-const presence = (mode: Presence) => (mode === 'required' ? IsPresent() : IsOptional());
+/** Protobuf JSON, which MLflow speaks, reads a field sent as null as a field left out. */
+const nullAsAbsent = Transform(({ value }) => (value === null ? undefined : value));
+
+const presence = (mode: Presence) => (mode === 'required' ? IsPresent() : applyDecorators(nullAsAbsent, IsOptional()));
 
 export const StringField = (mode: Presence = 'optional') => applyDecorators(presence(mode), IsString());
 export const Int64Field = (mode: Presence = 'optional') => applyDecorators(presence(mode), toInteger, IsInt());
@@ -96,13 +98,7 @@ export function EnumField(values: readonly string[], mode: Presence = 'optional'
 }
 
 export function NestedListField(type: () => new () => object, mode: Presence = 'optional') {
-  return applyDecorators(
-    presence(mode),
-    ValidateIf((_, value) => value !== undefined),
-    IsArray(),
-    ValidateNested({ each: true }),
-    Type(type),
-  );
+  return applyDecorators(presence(mode), IsArray(), ValidateNested({ each: true }), Type(type));
 }
 
 export function NestedField(type: () => new () => object, mode: Presence = 'optional') {
