@@ -32,7 +32,12 @@ export function comparison(column: string, comparator: Comparator, value: unknow
 }
 
 /** MLflow's max_results bounds, with its wording. */
-export function checkMaxResults(value: number | undefined, fallback: number, maximum: number, what: string): number {
+export function checkMaxResults(
+  value: number | undefined,
+  bounds: { fallback: number; maximum: number },
+  what: string,
+): number {
+  const { fallback, maximum } = bounds;
   const max = value ?? fallback;
   if (!Number.isInteger(max) || max <= 0 || max > maximum) {
     throw invalidParameter(
