@@ -55,7 +55,7 @@ function proxyPaths(prefix: string): Record<string, Record<string, Operation>> {
       put: {
         operationId: idFor('Artifacts_upload', prefix),
         parameters: [pathParameter],
-        requestBody: { required: true, content: bytes },
+        requestBody: { required: false, description: 'An empty body stores an empty file (or part)', content: bytes },
         responses: { '200': ok('Stored'), ...writeRefusals },
       },
       get: {
@@ -131,7 +131,7 @@ function proxyPaths(prefix: string): Record<string, Record<string, Operation>> {
             schema: { type: 'integer', minimum: 1, maximum: MAX_MULTIPART_PARTS },
           },
         ],
-        requestBody: { required: true, content: bytes },
+        requestBody: { required: false, description: 'An empty body stores an empty file (or part)', content: bytes },
         responses: { '200': ok('Stored; the ETag header names the part'), ...writeRefusals },
       },
     },
