@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: starts the real infrastructure (Postgres, Kafka, S3Proxy), then runs
 #   1. the TypeScript suites (deciders, event store, messaging, HTTP API) against it, and
-#   2. the official MLflow Python client suite against BOTH runtime shapes.
+#   2. the official MLflow Python client suite against BOTH runtime shapes, and
+#   3. schemathesis against each shape's OpenAPI document (test/schemathesis/run.sh).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -17,6 +18,8 @@ mapfile -t specs < <(find dist -name '*.spec.js' -not -path '*/node_modules/*' |
 node --test --test-concurrency=1 --test-reporter=spec "${specs[@]}"
 
 bash test/compat/setup.sh >/dev/null
+LOGBOOK_VENV="$repo/.logbook/schemathesis-venv" LOGBOOK_REQUIREMENTS=test/schemathesis/requirements.txt \
+  bash test/compat/setup.sh >/dev/null
 run_dir="$repo/.logbook/test-run"
 rm -rf "$run_dir"
 status=0
@@ -25,6 +28,10 @@ for shape in embedded distributed; do
   url=$(bash test/support/shapes.sh start "$shape" "$port" "$run_dir/$shape")
   echo "== MLflow client compatibility suite against the $shape shape ($url)"
   bash test/compat/run.sh "$url" || status=$?
+  if [ "$status" -eq 0 ]; then
+    echo "== schemathesis against the $shape shape ($url)"
+    bash test/schemathesis/run.sh "$url" "$run_dir/$shape/schemathesis" || status=$?
+  fi
   bash test/support/shapes.sh stop "$run_dir/$shape"
-  [ "$status" -eq 0 ] || { echo "compatibility suite failed against the $shape shape" >&2; exit "$status"; }
+  [ "$status" -eq 0 ] || { echo "compatibility suite or schemathesis failed against the $shape shape" >&2; exit "$status"; }
 done

@@ -225,6 +225,22 @@ describe('artifacts API on real Postgres and S3', () => {
     assert.equal(afterDelete, 400);
   });
 
+  it('refuses a multipart completion whose parts are not objects with 400, recording nothing', async () => {
+    const { root } = await newRun();
+    const eventsBefore = (await storedEvents()).length;
+    for (const parts of [[null], ['1'], [[1, 'etag']]]) {
+      const response = await api(
+        `/api/2.0/mlflow-artifacts/mpu/complete/${root}`,
+        json({ path: 'model.bin', upload_id: 'an-upload', parts }),
+      );
+      const body = (await response.json()) as { error_code: string; message: string };
+      assert.equal(response.status, 400, `${JSON.stringify(parts)}: ${body.message}`);
+      assert.equal(body.error_code, 'INVALID_PARAMETER_VALUE');
+    }
+    assert.equal((await storedEvents()).length, eventsBefore);
+    assert.equal((await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/model.bin`)).status, 404);
+  });
+
   it('takes bodies with and without Content-Length, and refuses a declared length over the limit unread', async () => {
     const { root } = await newRun();
     const url = `/api/2.0/mlflow-artifacts/artifacts/${root}`;

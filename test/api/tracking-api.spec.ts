@@ -309,6 +309,13 @@ describe('tracking API on real Postgres and Kafka', () => {
           'Content-Type must be one of',
         ],
         ['an unknown route', () => post('runs/teleport', { run_id: runId }), 404, 'ENDPOINT_NOT_FOUND', 'endpoint'],
+        [
+          'outputs without models',
+          () => post('runs/outputs', { run_id: runId }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          "Missing value for required parameter 'models'",
+        ],
       ];
     for (const [name, send, status, code, fragment] of cases) {
       const response = await send();
@@ -431,6 +438,46 @@ describe('tracking API on real Postgres and Kafka', () => {
       ['9007199254740993'],
       'an int64 beyond 2^53 reads as its exact protobuf JSON string',
     );
+  });
+
+  it('answers a method a served path does not take with 405 and Allow, an unknown path with 404', async () => {
+    const eventsBefore = await eventCount();
+    const wrongMethod = await call('GET', 'runs/create');
+    assert.equal(wrongMethod.status, 405, JSON.stringify(wrongMethod.json));
+    assert.equal(wrongMethod.json.error_code, 'BAD_REQUEST');
+    const put = await app.inject({ method: 'PUT', url: '/api/2.0/mlflow/experiments/get?experiment_id=0' });
+    assert.equal(put.statusCode, 405);
+    assert.deepEqual(put.headers.allow?.toString().split(', ').sort(), ['GET', 'HEAD']);
+    const model = await app.inject({ method: 'POST', url: '/api/2.0/mlflow/logged-models/m-123' });
+    assert.equal(model.statusCode, 405);
+    assert.deepEqual(model.headers.allow?.toString().split(', ').sort(), ['DELETE', 'GET', 'HEAD', 'PATCH']);
+    assert.equal((await call('GET', 'runs/teleport')).status, 404);
+    assert.equal(await eventCount(), eventsBefore);
+  });
+
+  it('reads an optional field sent as null as absent, as protobuf JSON does', async () => {
+    const experiment = await post('experiments/create', { name: `exp-${randomUUID()}`, artifact_location: null });
+    assert.equal(experiment.status, 200, JSON.stringify(experiment.json));
+    const experimentId = experiment.json.experiment_id as string;
+    const stored = await get('experiments/get', { experiment_id: experimentId });
+    assert.equal(stored.json.experiment.artifact_location, `mlflow-artifacts:/${experimentId}`);
+
+    const run = await post('runs/create', { experiment_id: experimentId, run_name: null, tags: null });
+    assert.equal(run.status, 200, JSON.stringify(run.json));
+    const runs = await post('runs/search', { experiment_ids: [experimentId], filter: null, order_by: null });
+    assert.equal(runs.status, 200, JSON.stringify(runs.json));
+    assert.deepEqual(
+      runs.json.runs.map((r: { info: { run_id: string } }) => r.info.run_id),
+      [run.json.run.info.run_id],
+    );
+    const experiments = await post('experiments/search', { filter: null, view_type: null, max_results: null });
+    assert.equal(experiments.status, 200, JSON.stringify(experiments.json));
+
+    const model = await call('POST', 'logged-models', { experiment_id: experimentId, name: null });
+    assert.equal(model.status, 200, JSON.stringify(model.json));
+    const models = await call('POST', 'logged-models/search', { experiment_ids: [experimentId], filter: null });
+    assert.equal(models.status, 200, JSON.stringify(models.json));
+    assert.equal(models.json.models.length, 1);
   });
 
   it('publishes a run lifecycle to Kafka in stream order, one event per log-batch', async () => {

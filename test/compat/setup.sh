@@ -3,6 +3,7 @@
 # suite and install test/compat/requirements.txt into it.
 #
 #   LOGBOOK_VENV   venv location (default: <repo>/.logbook/venv)
+#   LOGBOOK_REQUIREMENTS  pinned requirements to install (default: test/compat/requirements.txt)
 #   LOGBOOK_PYTHON interpreter used to create the venv (default: python3; needs >= 3.10)
 #
 # The install is skipped when the stamp file inside the venv matches the hash of
@@ -15,7 +16,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 venv="${LOGBOOK_VENV:-$repo/.logbook/venv}"
 base_python="${LOGBOOK_PYTHON:-python3}"
-req="$here/requirements.txt"
+req="${LOGBOOK_REQUIREMENTS:-$here/requirements.txt}"
 stamp="$venv/.logbook-compat-requirements.sha256"
 
 log() { echo "[compat/setup] $*" >&2; }

@@ -1,19 +1,41 @@
 /** The artifact proxy's routes for the gateway's OpenAPI document (they are Fastify routes, not Nest controllers). */
-type Operation = Record<string, unknown>;
+import { errorResponse, JsonSchema } from '../../../libs/platform/src/http/openapi-metadata';
+import { ARTIFACT_PREFIXES, RUN_LIST_ROUTES, SERVER_INFO_ROUTES } from './artifacts.routes';
+import { MAX_MULTIPART_PARTS } from './artifacts.service';
 
-const pathParameter = { name: 'path', in: 'path', required: true, schema: { type: 'string' } };
-const error = {
-  description: 'MLflow error',
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-};
-const ok = (description: string, schema: Record<string, unknown> = { type: 'object' }) => ({
-  '200': { description, content: { 'application/json': { schema } } },
-  default: error,
-});
-const jsonBody = (properties: Record<string, unknown>, required: string[]) => ({
+type Operation = JsonSchema & { operationId: string; responses: Record<string, JsonSchema> };
+
+/**
+ * Artifact paths go through one gatekeeper (artifact-path.ts): traversal in any encoding, backslashes,
+ * NUL, `;`, `#`, look-alike characters, absolute paths and URIs get 400 "Invalid path". Its rules
+ * (percent-decoding to a fixed point, NFKC folding) are not expressible as a pattern.
+ */
+const PATH_RULES = 'A relative artifact path; unsafe paths (traversal, `\\`, `;`, `#`, NUL, look-alikes) get 400.';
+const pathParameter = {
+  name: 'path',
+  in: 'path',
   required: true,
-  content: { 'application/json': { schema: { type: 'object', properties, required } } },
+  description: PATH_RULES,
+  schema: { type: 'string', minLength: 1 },
+};
+const refusals = {
+  '400': errorResponse(400, 'Invalid path or input'),
+  '403': errorResponse(403, 'Host header outside the allowed hosts'),
+  '404': errorResponse(404, 'No run or logged model owns the path, or no such artifact'),
+};
+const writeRefusals = {
+  ...refusals,
+  '503': errorResponse(503, 'The artifact changed while it was written; retry'),
+};
+const json = (schema: JsonSchema) => ({ content: { 'application/json': { schema } } });
+const ok = (description: string, schema: JsonSchema = { type: 'object' }) => ({ description, ...json(schema) });
+const text: JsonSchema = { type: 'string' };
+const requiredText: JsonSchema = { type: 'string', minLength: 1 };
+const jsonBody = (properties: Record<string, JsonSchema>, required: string[]) => ({
+  required: true,
+  ...json({ type: 'object', properties, required }),
 });
+const bytes = { '*/*': { schema: { type: 'string', format: 'binary' } } };
 
 const fileInfo = {
   type: 'object',
@@ -24,111 +46,171 @@ const fileInfo = {
   },
 };
 
-export const ARTIFACT_OPENAPI_PATHS: Record<string, Record<string, Operation>> = {
-  '/api/2.0/mlflow-artifacts/artifacts/{path}': {
-    put: {
-      operationId: 'Artifacts_upload',
-      parameters: [pathParameter],
-      requestBody: { required: true, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } },
-      responses: ok('Stored'),
-    },
-    get: {
-      operationId: 'Artifacts_download',
-      parameters: [pathParameter, { name: 'Range', in: 'header', required: false, schema: { type: 'string' } }],
-      responses: {
-        '200': { description: 'The bytes', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } },
-        '206': {
-          description: 'The requested range',
-          content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+/** `Artifacts_upload` under MLflow's REST prefix, with a suffix under the UI's ajax prefix. */
+const idFor = (name: string, prefix: string) => (prefix.startsWith('/ajax-api/') ? `${name}_ajax` : name);
+
+function proxyPaths(prefix: string): Record<string, Record<string, Operation>> {
+  return {
+    [`${prefix}/artifacts/{path}`]: {
+      put: {
+        operationId: idFor('Artifacts_upload', prefix),
+        parameters: [pathParameter],
+        requestBody: { required: false, description: 'An empty body stores an empty file (or part)', content: bytes },
+        responses: { '200': ok('Stored'), ...writeRefusals },
+      },
+      get: {
+        operationId: idFor('Artifacts_download', prefix),
+        parameters: [pathParameter, { name: 'Range', in: 'header', required: false, schema: text }],
+        responses: {
+          '200': { description: 'The bytes', content: bytes },
+          '206': { description: 'The requested range', content: bytes },
+          '416': { description: 'Range not satisfiable (no body; Content-Range names the size)' },
+          ...refusals,
         },
-        '416': { description: 'Range not satisfiable' },
-        default: error,
+      },
+      delete: {
+        operationId: idFor('Artifacts_delete', prefix),
+        parameters: [pathParameter],
+        responses: { '200': ok('Deleted'), ...writeRefusals },
       },
     },
-    delete: { operationId: 'Artifacts_delete', parameters: [pathParameter], responses: ok('Deleted') },
-  },
-  '/api/2.0/mlflow-artifacts/artifacts': {
-    get: {
-      operationId: 'Artifacts_list',
-      parameters: [{ name: 'path', in: 'query', required: false, schema: { type: 'string' } }],
-      responses: ok('Immediate children of a directory ({} for a file or a missing path)', {
-        type: 'object',
-        properties: { files: { type: 'array', items: fileInfo } },
-      }),
-    },
-  },
-  '/api/2.0/mlflow-artifacts/mpu/create/{path}': {
-    post: {
-      operationId: 'Artifacts_createMultipartUpload',
-      parameters: [pathParameter],
-      requestBody: jsonBody({ path: { type: 'string' }, num_parts: { type: 'integer' } }, ['path', 'num_parts']),
-      responses: ok('Upload id and one URL per part'),
-    },
-  },
-  '/api/2.0/mlflow-artifacts/mpu/upload-part/{path}': {
-    put: {
-      operationId: 'Artifacts_uploadPart',
-      parameters: [
-        pathParameter,
-        { name: 'upload_id', in: 'query', required: true, schema: { type: 'string' } },
-        { name: 'part_number', in: 'query', required: true, schema: { type: 'integer' } },
-      ],
-      requestBody: { required: true, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } },
-      responses: ok('Stored; the ETag header names the part'),
-    },
-  },
-  '/api/2.0/mlflow-artifacts/mpu/complete/{path}': {
-    post: {
-      operationId: 'Artifacts_completeMultipartUpload',
-      parameters: [pathParameter],
-      requestBody: jsonBody(
-        {
-          path: { type: 'string' },
-          upload_id: { type: 'string' },
-          parts: { type: 'array', items: { type: 'object' } },
+    [`${prefix}/artifacts`]: {
+      get: {
+        operationId: idFor('Artifacts_list', prefix),
+        parameters: [{ name: 'path', in: 'query', required: false, description: PATH_RULES, schema: text }],
+        responses: {
+          '200': ok('Immediate children of a directory ({} for a file or a missing path)', {
+            type: 'object',
+            properties: { files: { type: 'array', items: fileInfo } },
+          }),
+          '400': refusals['400'],
+          '403': refusals['403'],
         },
-        ['path', 'upload_id', 'parts'],
-      ),
-      responses: ok('Completed'),
+      },
     },
-  },
-  '/api/2.0/mlflow-artifacts/mpu/abort/{path}': {
-    post: {
-      operationId: 'Artifacts_abortMultipartUpload',
-      parameters: [pathParameter],
-      requestBody: jsonBody({ path: { type: 'string' }, upload_id: { type: 'string' } }, ['path', 'upload_id']),
-      responses: ok('Aborted'),
-    },
-  },
-  '/api/3.0/mlflow/server-info': {
-    get: {
-      operationId: 'ServerInfo_get',
-      responses: ok('Capabilities, as MLflow publishes them', {
-        type: 'object',
-        properties: {
-          store_type: { type: 'string' },
-          workspaces_enabled: { type: 'boolean' },
-          trace_archival_enabled: { type: 'boolean' },
-          multipart_uploads_enabled: { type: 'boolean' },
-          multipart_downloads_enabled: { type: 'boolean' },
-          presigned_upload_run_id_supported: { type: 'boolean' },
-          presigned_upload_model_id_supported: { type: 'boolean' },
-          features_enabled: { type: 'object', additionalProperties: { type: 'boolean' } },
+    [`${prefix}/mpu/create/{path}`]: {
+      post: {
+        operationId: idFor('Artifacts_createMultipartUpload', prefix),
+        parameters: [pathParameter],
+        requestBody: jsonBody(
+          {
+            path: { ...requiredText, description: "The client's local file; its basename names the artifact" },
+            num_parts: { type: 'integer', minimum: 1, maximum: MAX_MULTIPART_PARTS },
+          },
+          ['path', 'num_parts'],
+        ),
+        responses: {
+          '200': ok('Upload id and one URL per part', {
+            type: 'object',
+            required: ['upload_id', 'credentials'],
+            properties: {
+              upload_id: text,
+              credentials: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { url: text, part_number: { type: 'integer' }, headers: { type: 'object' } },
+                },
+              },
+            },
+          }),
+          ...writeRefusals,
         },
-      }),
+      },
     },
-  },
-  '/api/2.0/mlflow/artifacts/list': {
+    [`${prefix}/mpu/upload-part/{path}`]: {
+      put: {
+        operationId: idFor('Artifacts_uploadPart', prefix),
+        parameters: [
+          pathParameter,
+          { name: 'upload_id', in: 'query', required: true, schema: requiredText },
+          {
+            name: 'part_number',
+            in: 'query',
+            required: true,
+            schema: { type: 'integer', minimum: 1, maximum: MAX_MULTIPART_PARTS },
+          },
+        ],
+        requestBody: { required: false, description: 'An empty body stores an empty file (or part)', content: bytes },
+        responses: { '200': ok('Stored; the ETag header names the part'), ...writeRefusals },
+      },
+    },
+    [`${prefix}/mpu/complete/{path}`]: {
+      post: {
+        operationId: idFor('Artifacts_completeMultipartUpload', prefix),
+        parameters: [pathParameter],
+        requestBody: jsonBody(
+          {
+            path: requiredText,
+            upload_id: text,
+            parts: {
+              type: 'array',
+              minItems: 1,
+              items: { type: 'object', properties: { part_number: { type: 'integer' }, etag: text } },
+            },
+          },
+          ['path', 'upload_id', 'parts'],
+        ),
+        responses: { '200': ok('Completed'), ...writeRefusals },
+      },
+    },
+    [`${prefix}/mpu/abort/{path}`]: {
+      post: {
+        operationId: idFor('Artifacts_abortMultipartUpload', prefix),
+        parameters: [pathParameter],
+        requestBody: jsonBody({ path: requiredText, upload_id: text }, ['path', 'upload_id']),
+        responses: { '200': ok('Aborted'), ...writeRefusals },
+      },
+    },
+  };
+}
+
+const serverInfo = (route: string): Record<string, Record<string, Operation>> => ({
+  [route]: {
     get: {
-      operationId: 'Artifacts_listForRun',
-      parameters: [
-        { name: 'run_id', in: 'query', required: true, schema: { type: 'string' } },
-        { name: 'path', in: 'query', required: false, schema: { type: 'string' } },
-      ],
-      responses: ok('Run-relative listing', {
-        type: 'object',
-        properties: { root_uri: { type: 'string' }, files: { type: 'array', items: fileInfo } },
-      }),
+      operationId: idFor('ServerInfo_get', route),
+      responses: {
+        '200': ok('Capabilities, as MLflow publishes them', {
+          type: 'object',
+          properties: {
+            store_type: text,
+            workspaces_enabled: { type: 'boolean' },
+            trace_archival_enabled: { type: 'boolean' },
+            multipart_uploads_enabled: { type: 'boolean' },
+            multipart_downloads_enabled: { type: 'boolean' },
+            presigned_upload_run_id_supported: { type: 'boolean' },
+            presigned_upload_model_id_supported: { type: 'boolean' },
+            features_enabled: { type: 'object', additionalProperties: { type: 'boolean' } },
+          },
+        }),
+        '403': refusals['403'],
+      },
     },
   },
-};
+});
+
+const runListing = (route: string): Record<string, Record<string, Operation>> => ({
+  [route]: {
+    get: {
+      operationId: idFor('Artifacts_listForRun', route),
+      parameters: [
+        { name: 'run_id', in: 'query', required: true, schema: requiredText },
+        { name: 'path', in: 'query', required: false, description: PATH_RULES, schema: text },
+      ],
+      responses: {
+        '200': ok('Run-relative listing', {
+          type: 'object',
+          properties: { root_uri: text, files: { type: 'array', items: fileInfo } },
+        }),
+        ...refusals,
+      },
+    },
+  },
+});
+
+export const ARTIFACT_OPENAPI_PATHS: Record<string, Record<string, Operation>> = Object.assign(
+  {},
+  ...ARTIFACT_PREFIXES.map(proxyPaths),
+  ...SERVER_INFO_ROUTES.map(serverInfo),
+  ...RUN_LIST_ROUTES.map(runListing),
+);

@@ -13,10 +13,10 @@ import { ObjectRange, RangeNotSatisfiableError } from './storage/artifact-storag
 import { bodyStream, declaredLength, settleUnreadBody } from '../../../libs/platform/src/http/request-body';
 import { TRANSFER_OFFLOAD } from '../../../libs/platform/src/http/transfer-offload';
 
-const PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'];
+export const ARTIFACT_PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'];
 /** The only routes that take part in TRANSFER_OFFLOAD: a file's PUT and GET. */
-export const OFFLOADABLE_PREFIXES = PREFIXES.map((prefix) => `${prefix}/artifacts/`);
-const RUN_LIST_ROUTES = ['/api/2.0/mlflow/artifacts/list', '/ajax-api/2.0/mlflow/artifacts/list'];
+export const OFFLOADABLE_PREFIXES = ARTIFACT_PREFIXES.map((prefix) => `${prefix}/artifacts/`);
+export const RUN_LIST_ROUTES = ['/api/2.0/mlflow/artifacts/list', '/ajax-api/2.0/mlflow/artifacts/list'];
 export const SERVER_INFO_ROUTES = ['/api/3.0/mlflow/server-info', '/ajax-api/3.0/mlflow/server-info'];
 const JSON_LIMIT = 1024 * 1024;
 
@@ -82,6 +82,9 @@ function checkedDirectory(raw: string): string {
   return raw;
 }
 
+const isPart = (part: unknown): part is { part_number?: unknown; etag?: unknown } =>
+  typeof part === 'object' && part !== null && !Array.isArray(part);
+
 /** Multipart routes name the directory; the file's name is the basename of the client's local `path`. */
 function uploadTarget(directory: string, body: Record<string, unknown>): string {
   if (typeof body.path !== 'string' || body.path === '')
@@ -144,7 +147,7 @@ export async function registerArtifactRoutes(
       return reply.send({});
     }
 
-    for (const prefix of PREFIXES) {
+    for (const prefix of ARTIFACT_PREFIXES) {
       const marker = `${prefix}/artifacts/`;
 
       scope.put(`${prefix}/artifacts/*`, async (request, reply) => {
@@ -253,12 +256,11 @@ export async function registerArtifactRoutes(
         try {
           const directory = checkedDirectory(rawPathAfter(request, `${prefix}/mpu/complete/`));
           const body = await readJson(bodyStream(request));
-          const parts = Array.isArray(body.parts)
-            ? (body.parts as Array<{ part_number?: unknown; etag?: unknown }>)
-            : [];
+          const parts = Array.isArray(body.parts) ? (body.parts as unknown[]) : [];
           if (typeof body.upload_id !== 'string' || parts.length === 0) {
             throw invalidParameter('upload_id and a non-empty parts list are required');
           }
+          if (!parts.every(isPart)) throw invalidParameter('Each part must be an object with part_number and etag');
           await service.completeMultipart(
             uploadTarget(directory, body),
             body.upload_id,

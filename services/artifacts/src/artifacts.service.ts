@@ -23,6 +23,9 @@ import {
   resolveRange,
 } from './storage/artifact-storage';
 
+/** S3's cap on the parts of one multipart upload. */
+export const MAX_MULTIPART_PARTS = 10_000;
+
 /** What a download answers with: the bytes, or where the gateway can read them (see TRANSFER_OFFLOAD). */
 export type Download = Omit<ReadObject, 'body'> & { path: string; partial: boolean } & (
     { body: ReadObject['body'] } | { located: LocatedObject }
@@ -262,8 +265,8 @@ export class ArtifactsService {
   async createMultipart(rawPath: string, parts: number, partUrl: (partNumber: number, uploadId: string) => string) {
     const path = resolveArtifactPath(rawPath);
     checkWritable(await this.ownerOf(path), path);
-    if (!Number.isInteger(parts) || parts < 1 || parts > 10_000) {
-      throw invalidParameter(`num_parts must be between 1 and 10000, got ${parts}`);
+    if (!Number.isInteger(parts) || parts < 1 || parts > MAX_MULTIPART_PARTS) {
+      throw invalidParameter(`num_parts must be between 1 and ${MAX_MULTIPART_PARTS}, got ${parts}`);
     }
     const upload = await this.storage.createMultipart(path, parts, servedContentType(path));
     const urls = upload.partUrls ?? Array.from({ length: parts }, (_, i) => partUrl(i + 1, upload.uploadId));

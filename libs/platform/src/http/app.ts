@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
+import { answerUnsupportedMethods } from './allowed-methods';
 import { ConnectionLimits, connectionOptions, guardConnections } from './connection-guard';
 import { failureAnswer, MlflowErrorFilter } from './error-filter';
 import { assertStorableStrings, parseJsonBody } from './json-body';
@@ -53,6 +54,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     guardConnections(fastify, options.clients.connections, options.logger);
     checkHostHeader(fastify, options.clients.allowedHosts, options.logger);
   }
+  answerUnsupportedMethods(fastify);
 
   // MLflow's API takes JSON only. Query strings are held to the same rule for what can be stored.
   fastify.removeContentTypeParser('text/plain');

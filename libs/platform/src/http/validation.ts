@@ -7,7 +7,6 @@ import {
   IsNumber,
   IsOptional,
   IsString,
-  ValidateIf,
   ValidateNested,
   ValidationError,
   validateSync,
@@ -48,10 +47,13 @@ export function integerOutOfRange(path: string) {
   );
 }
 
+/** The validator name int64 fields carry, by which the OpenAPI document recognises them. */
+export const EXACT_INTEGER = 'isExactInteger';
+
 function IsExactInteger(): PropertyDecorator {
   return (target, propertyName) =>
     registerDecorator({
-      name: 'isExactInteger',
+      name: EXACT_INTEGER,
       target: target.constructor,
       propertyName: propertyName as string,
       validator: { validate: (value: unknown) => isExactInteger(value) },
@@ -83,7 +85,10 @@ const toArray = Transform(({ value }) =>
 
 type Presence = 'required' | 'optional';
 
-const presence = (mode: Presence) => (mode === 'required' ? IsPresent() : IsOptional());
+/** Protobuf JSON, which MLflow speaks, reads a field sent as null as a field left out. */
+const nullAsAbsent = Transform(({ value }) => (value === null ? undefined : value));
+
+const presence = (mode: Presence) => (mode === 'required' ? IsPresent() : applyDecorators(nullAsAbsent, IsOptional()));
 
 export const StringField = (mode: Presence = 'optional') => applyDecorators(presence(mode), IsString());
 export const Int64Field = (mode: Presence = 'optional') => applyDecorators(presence(mode), toInteger, IsExactInteger());
@@ -118,13 +123,7 @@ export function EnumField(values: readonly string[], mode: Presence = 'optional'
 }
 
 export function NestedListField(type: () => new () => object, mode: Presence = 'optional') {
-  return applyDecorators(
-    presence(mode),
-    ValidateIf((_, value) => value !== undefined),
-    IsArray(),
-    ValidateNested({ each: true }),
-    Type(type),
-  );
+  return applyDecorators(presence(mode), IsArray(), ValidateNested({ each: true }), Type(type));
 }
 
 export function NestedField(type: () => new () => object, mode: Presence = 'optional') {
@@ -158,7 +157,7 @@ function firstProblem(errors: ValidationError[], prefix = ''): Error | undefined
       : error.property;
     if (error.constraints) {
       if ('isPresent' in error.constraints) return missingParameter(path);
-      if ('isExactInteger' in error.constraints && Number.isInteger(error.value)) {
+      if (EXACT_INTEGER in error.constraints && Number.isInteger(error.value)) {
         return integerOutOfRange(path);
       }
       return invalidValue(path, error.value);

@@ -1,7 +1,9 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { CommandMetadata } from '../../../../libs/eventstore/src/envelope';
+import { Answers } from '../../../../libs/platform/src/http/openapi-metadata';
 import { RequestMeta } from '../../../../libs/platform/src/http/request-context';
 import { mlflowRoutes } from '../shared/routes';
+import { ANSWERS } from '../shared/wire-schemas';
 import {
   CreateExperimentDto,
   DeleteExperimentTagDto,
@@ -23,34 +25,40 @@ export class ExperimentsController {
 
   @Post('create')
   @HttpCode(200)
+  @Answers(ANSWERS.experimentId)
   async create(@Body() dto: CreateExperimentDto, @RequestMeta() meta: CommandMetadata) {
     const tags = (dto.tags ?? []).map((t) => ({ key: t.key, value: t.value ?? '' }));
     return { experiment_id: await this.experiments.create(dto.name, dto.artifact_location, tags, meta) };
   }
 
   @Get('get')
+  @Answers(ANSWERS.experiment)
   async get(@Query() dto: ExperimentIdDto) {
     return { experiment: await this.queries.get(dto.experiment_id) };
   }
 
   @Get('get-by-name')
+  @Answers(ANSWERS.experiment)
   async getByName(@Query() dto: GetExperimentByNameDto) {
     return { experiment: await this.queries.getByName(dto.experiment_name) };
   }
 
   @Post('search')
   @HttpCode(200)
+  @Answers(ANSWERS.experiments)
   search(@Body() dto: SearchExperimentsDto) {
     return this.queries.search(dto);
   }
 
   @Get('search')
+  @Answers(ANSWERS.experiments)
   searchByQuery(@Query() dto: SearchExperimentsDto) {
     return this.queries.search(dto);
   }
 
   @Post('delete')
   @HttpCode(200)
+  @Answers(ANSWERS.empty)
   async delete(@Body() dto: ExperimentIdDto, @RequestMeta() meta: CommandMetadata) {
     await this.experiments.delete(dto.experiment_id, meta);
     return {};
@@ -58,6 +66,7 @@ export class ExperimentsController {
 
   @Post('restore')
   @HttpCode(200)
+  @Answers(ANSWERS.empty)
   async restore(@Body() dto: ExperimentIdDto, @RequestMeta() meta: CommandMetadata) {
     await this.experiments.restore(dto.experiment_id, meta);
     return {};
@@ -65,6 +74,7 @@ export class ExperimentsController {
 
   @Post('update')
   @HttpCode(200)
+  @Answers(ANSWERS.empty)
   async update(@Body() dto: UpdateExperimentDto, @RequestMeta() meta: CommandMetadata) {
     await this.experiments.rename(dto.experiment_id, dto.new_name, meta);
     return {};
@@ -72,6 +82,7 @@ export class ExperimentsController {
 
   @Post('set-experiment-tag')
   @HttpCode(200)
+  @Answers(ANSWERS.empty)
   async setTag(@Body() dto: SetExperimentTagDto, @RequestMeta() meta: CommandMetadata) {
     await this.experiments.setTag(dto.experiment_id, dto.key, dto.value ?? '', meta);
     return {};
@@ -79,6 +90,7 @@ export class ExperimentsController {
 
   @Post('delete-experiment-tag')
   @HttpCode(200)
+  @Answers(ANSWERS.empty)
   async deleteTag(@Body() dto: DeleteExperimentTagDto, @RequestMeta() meta: CommandMetadata) {
     await this.experiments.deleteTag(dto.experiment_id, dto.key, meta);
     return {};

@@ -1,3 +1,4 @@
+import { Documented } from '../../../../libs/platform/src/http/openapi-metadata';
 import {
   EnumField,
   IdField,
@@ -6,20 +7,24 @@ import {
   StringField,
   StringListField,
 } from '../../../../libs/platform/src/http/validation';
+import { EXPERIMENT_ID_PATTERN } from '../shared/ids';
+import { LIMITS, MAX_RESULTS, NAME_PATTERN } from '../shared/limits';
 
-export class TagDto {
-  @StringField('required') key!: string;
-  @StringField() value?: string;
+export class ExperimentTagDto {
+  @StringField('required') @Documented({ maxLength: LIMITS.experimentTagKey, pattern: NAME_PATTERN }) key!: string;
+  @StringField() @Documented({ maxLength: LIMITS.experimentTagValue }) value?: string;
 }
 
 export class CreateExperimentDto {
-  @StringField('required') name!: string;
-  @StringField() artifact_location?: string;
-  @NestedListField(() => TagDto) tags?: TagDto[];
+  @StringField('required') @Documented({ maxLength: LIMITS.experimentName }) name!: string;
+  @StringField()
+  @Documented({ maxLength: LIMITS.artifactLocation, pattern: '^[^?#]*$' })
+  artifact_location?: string;
+  @NestedListField(() => ExperimentTagDto) tags?: ExperimentTagDto[];
 }
 
 export class ExperimentIdDto {
-  @IdField('required') experiment_id!: string;
+  @IdField('required') @Documented({ pattern: EXPERIMENT_ID_PATTERN }) experiment_id!: string;
 }
 
 export class GetExperimentByNameDto {
@@ -27,12 +32,12 @@ export class GetExperimentByNameDto {
 }
 
 export class UpdateExperimentDto extends ExperimentIdDto {
-  @StringField('required') new_name!: string;
+  @StringField('required') @Documented({ maxLength: LIMITS.experimentName }) new_name!: string;
 }
 
 export class SetExperimentTagDto extends ExperimentIdDto {
-  @StringField('required') key!: string;
-  @StringField() value?: string;
+  @StringField('required') @Documented({ maxLength: LIMITS.experimentTagKey, pattern: NAME_PATTERN }) key!: string;
+  @StringField() @Documented({ maxLength: LIMITS.experimentTagValue }) value?: string;
 }
 
 export class DeleteExperimentTagDto extends ExperimentIdDto {
@@ -43,7 +48,7 @@ export const VIEW_TYPES = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'] as const;
 export type ViewType = (typeof VIEW_TYPES)[number];
 
 export class SearchExperimentsDto {
-  @Int64Field() max_results?: number;
+  @Int64Field() @Documented({ minimum: 1, maximum: MAX_RESULTS.searchExperiments.maximum }) max_results?: number;
   @StringField() page_token?: string;
   @StringField() filter?: string;
   @StringListField() order_by?: string[];

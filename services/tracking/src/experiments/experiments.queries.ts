@@ -8,6 +8,7 @@ import {
   parseExperimentOrderBy,
 } from '../../../../libs/search/src';
 import { checkExperimentId } from '../shared/ids';
+import { MAX_RESULTS } from '../shared/limits';
 import { checkMaxResults, comparison, SqlParams } from '../shared/sql';
 import { DATABASE } from '../shared/tokens';
 import { groupBy, tagList } from '../shared/wire';
@@ -82,7 +83,7 @@ export class ExperimentsQueries {
     order_by?: string[];
     view_type?: ViewType;
   }): Promise<{ experiments: ExperimentView[]; next_page_token?: string }> {
-    const maxResults = checkMaxResults(request.max_results, 1000, 50000, 'experiments');
+    const maxResults = checkMaxResults(request.max_results, MAX_RESULTS.searchExperiments, 'experiments');
     const clauses = parseExperimentFilter(request.filter);
     const order = parseExperimentOrderBy(request.order_by);
     const offset = decodeOffsetToken(request.page_token);

@@ -4,7 +4,7 @@ import { invalidParameter, notFound } from '../../../../libs/platform/src/errors
 import { Tag } from '../experiments/experiment.events';
 import { ExperimentFact } from '../runs/run.decider';
 import { validateParam, validateRunTag } from '../shared/limits';
-import { LoggedModelEvent, LoggedModelStatus } from './logged-model.events';
+import { FINAL_STATUSES, isFinalStatus, LoggedModelEvent, LoggedModelStatus } from './logged-model.events';
 
 export interface LoggedModelState {
   exists: boolean;
@@ -81,10 +81,8 @@ function decide(command: LoggedModelCommand, state: LoggedModelState): LoggedMod
     case 'FinalizeLoggedModel': {
       const { modelId, status } = command.data;
       requireLive(state, modelId);
-      if (status !== 'LOGGED_MODEL_READY' && status !== 'LOGGED_MODEL_UPLOAD_FAILED') {
-        throw invalidParameter(
-          `Invalid model status: ${status}. Expected one of: LOGGED_MODEL_READY, LOGGED_MODEL_UPLOAD_FAILED.`,
-        );
+      if (!isFinalStatus(status)) {
+        throw invalidParameter(`Invalid model status: ${status}. Expected one of: ${FINAL_STATUSES.join(', ')}.`);
       }
       return [{ type: 'LoggedModelFinalized', data: { modelId, status, time } }];
     }

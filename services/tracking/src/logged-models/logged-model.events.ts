@@ -7,6 +7,13 @@ export const LOGGED_MODEL_STATUSES = [
   'LOGGED_MODEL_UPLOAD_FAILED',
 ] as const;
 export type LoggedModelStatus = (typeof LOGGED_MODEL_STATUSES)[number];
+/** The statuses a client may finalize a logged model with. */
+export const FINAL_STATUSES = [
+  'LOGGED_MODEL_READY',
+  'LOGGED_MODEL_UPLOAD_FAILED',
+] as const satisfies readonly LoggedModelStatus[];
+export const isFinalStatus = (status: string): status is (typeof FINAL_STATUSES)[number] =>
+  (FINAL_STATUSES as readonly string[]).includes(status);
 
 export type LoggedModelCreated = DomainEvent<
   'LoggedModelCreated',

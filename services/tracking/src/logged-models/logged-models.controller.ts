@@ -1,6 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { CommandMetadata } from '../../../../libs/eventstore/src/envelope';
+import { Answers } from '../../../../libs/platform/src/http/openapi-metadata';
 import { RequestMeta } from '../../../../libs/platform/src/http/request-context';
+import { ANSWERS } from '../shared/wire-schemas';
 import {
   CreateLoggedModelDto,
   FinalizeLoggedModelDto,
@@ -29,6 +31,7 @@ export class LoggedModelsController {
 
   @Post()
   @HttpCode(200)
+  @Answers(ANSWERS.model)
   async create(@Body() dto: CreateLoggedModelDto, @RequestMeta() meta: CommandMetadata) {
     const modelId = await this.models.create(
       {
@@ -46,16 +49,19 @@ export class LoggedModelsController {
 
   @Post('search')
   @HttpCode(200)
+  @Answers(ANSWERS.models)
   search(@Body() dto: SearchLoggedModelsDto) {
     return this.queries.search(dto);
   }
 
   @Get(':modelId')
+  @Answers(ANSWERS.model)
   async get(@Param('modelId') modelId: string) {
     return { model: await this.queries.get(modelId) };
   }
 
   @Patch(':modelId')
+  @Answers(ANSWERS.model)
   async finalize(
     @Param('modelId') modelId: string,
     @Body() dto: FinalizeLoggedModelDto,
@@ -66,12 +72,14 @@ export class LoggedModelsController {
   }
 
   @Delete(':modelId')
+  @Answers(ANSWERS.empty)
   async delete(@Param('modelId') modelId: string, @RequestMeta() meta: CommandMetadata) {
     await this.models.delete(modelId, meta);
     return {};
   }
 
   @Patch(':modelId/tags')
+  @Answers(ANSWERS.empty)
   async setTags(
     @Param('modelId') modelId: string,
     @Body() dto: LoggedModelTagsDto,
@@ -82,6 +90,7 @@ export class LoggedModelsController {
   }
 
   @Delete(':modelId/tags/:key')
+  @Answers(ANSWERS.empty)
   async deleteTag(@Param('modelId') modelId: string, @Param('key') key: string, @RequestMeta() meta: CommandMetadata) {
     await this.models.deleteTag(modelId, key, meta);
     return {};
@@ -89,6 +98,7 @@ export class LoggedModelsController {
 
   @Post(':modelId/params')
   @HttpCode(200)
+  @Answers(ANSWERS.empty)
   async logParams(
     @Param('modelId') modelId: string,
     @Body() dto: LoggedModelParamsDto,

@@ -7,29 +7,33 @@ import {
   NestedListField,
   StringField,
 } from '../../../../libs/platform/src/http/validation';
-import { TagDto } from '../experiments/experiments.dto';
+import { Documented } from '../../../../libs/platform/src/http/openapi-metadata';
+import { EXPERIMENT_ID_PATTERN } from '../shared/ids';
+import { MAX_RESULTS } from '../shared/limits';
+import { ParamDto, RunTagDto } from '../runs/runs.dto';
+import { FINAL_STATUSES } from './logged-model.events';
 
 export class CreateLoggedModelDto {
-  @IdField('required') experiment_id!: string;
-  @StringField() name?: string;
+  @IdField('required') @Documented({ pattern: EXPERIMENT_ID_PATTERN }) experiment_id!: string;
+  @StringField() @Documented({ pattern: '^[^/:.%"\']+$' }) name?: string;
   @StringField() model_type?: string;
   @StringField() source_run_id?: string;
-  @NestedListField(() => TagDto) params?: TagDto[];
-  @NestedListField(() => TagDto) tags?: TagDto[];
+  @NestedListField(() => ParamDto) params?: ParamDto[];
+  @NestedListField(() => RunTagDto) tags?: RunTagDto[];
 }
 
 export class FinalizeLoggedModelDto {
   @StringField() model_id?: string;
-  @StringField('required') status!: string;
+  @StringField('required') @Documented({ enum: [...FINAL_STATUSES] }) status!: string;
 }
 
 export class LoggedModelTagsDto {
-  @NestedListField(() => TagDto) tags?: TagDto[];
+  @NestedListField(() => RunTagDto) tags?: RunTagDto[];
 }
 
 export class LoggedModelParamsDto {
   @StringField() model_id?: string;
-  @NestedListField(() => TagDto) params?: TagDto[];
+  @NestedListField(() => ParamDto) params?: ParamDto[];
 }
 
 export class DatasetFilterDto {
@@ -45,10 +49,10 @@ export class OrderByDto {
 }
 
 export class SearchLoggedModelsDto {
-  @IdListField('required') experiment_ids!: string[];
+  @IdListField('required') @Documented({ items: { pattern: EXPERIMENT_ID_PATTERN } }) experiment_ids!: string[];
   @StringField() filter?: string;
   @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => DatasetFilterDto) datasets?: DatasetFilterDto[];
-  @Int64Field() max_results?: number;
+  @Int64Field() @Documented({ minimum: 1, maximum: MAX_RESULTS.searchLoggedModels.maximum }) max_results?: number;
   @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => OrderByDto) order_by?: OrderByDto[];
   @StringField() page_token?: string;
 }

@@ -3,6 +3,7 @@ import { Database } from '../../../../libs/platform/src/database';
 import { invalidParameter, notFound } from '../../../../libs/platform/src/errors';
 import { Clause, decodeOffsetToken, encodeOffsetToken, parseLoggedModelFilter } from '../../../../libs/search/src';
 import { checkExperimentId } from '../shared/ids';
+import { MAX_RESULTS } from '../shared/limits';
 import { checkMaxResults, comparison, SqlParams } from '../shared/sql';
 import { DATABASE } from '../shared/tokens';
 import { groupBy, tagList, wireDouble } from '../shared/wire';
@@ -104,7 +105,7 @@ export class LoggedModelsQueries {
     order_by?: OrderByDto[];
     page_token?: string;
   }): Promise<{ models: LoggedModelView[]; next_page_token?: string }> {
-    const maxResults = checkMaxResults(request.max_results, 100, 50000, 'search_logged_models');
+    const maxResults = checkMaxResults(request.max_results, MAX_RESULTS.searchLoggedModels, 'search_logged_models');
     const offset = decodeOffsetToken(request.page_token);
     const params = new SqlParams();
     const experimentIds = request.experiment_ids.map(checkExperimentId);

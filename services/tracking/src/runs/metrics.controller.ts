@@ -1,4 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
+import { Answers } from '../../../../libs/platform/src/http/openapi-metadata';
+import { ANSWERS } from '../shared/wire-schemas';
 import { mlflowRoutes } from '../shared/routes';
 import { GetMetricHistoryBulkIntervalDto, GetMetricHistoryDto } from './runs.dto';
 import { MetricsQueries } from './metrics.queries';
@@ -8,11 +10,13 @@ export class MetricsController {
   constructor(private readonly metrics: MetricsQueries) {}
 
   @Get('get-history')
+  @Answers(ANSWERS.metrics)
   history(@Query() dto: GetMetricHistoryDto) {
     return this.metrics.history(dto.runId, dto.metric_key, dto.max_results, dto.page_token);
   }
 
   @Get('get-history-bulk-interval')
+  @Answers(ANSWERS.metrics)
   bulkInterval(@Query() dto: GetMetricHistoryBulkIntervalDto) {
     return this.metrics.bulkInterval(dto);
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Database } from '../../../../libs/platform/src/database';
 import { invalidParameter } from '../../../../libs/platform/src/errors';
 import { decodeOffsetToken, encodeOffsetToken } from '../../../../libs/search/src';
+import { LIMITS, MAX_RESULTS } from '../shared/limits';
 import { DATABASE } from '../shared/tokens';
 import { wireDouble } from '../shared/wire';
 
@@ -20,9 +21,6 @@ interface PointRow {
   run_id?: string;
 }
 
-/** GetMetricHistory.max_results is an int32 in MLflow's protobuf; any positive one is a page size. */
-const INT32_MAX = 2 ** 31 - 1;
-
 @Injectable()
 export class MetricsQueries {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
@@ -34,7 +32,8 @@ export class MetricsQueries {
     maxResults: number | undefined,
     pageToken: string | undefined,
   ): Promise<{ metrics: MetricView[]; next_page_token?: string }> {
-    if (maxResults !== undefined && (maxResults <= 0 || maxResults > INT32_MAX)) {
+    const { maximum } = MAX_RESULTS.metricHistory;
+    if (maxResults !== undefined && (maxResults <= 0 || maxResults > maximum)) {
       throw invalidParameter(
         `Invalid value ${maxResults} for parameter 'max_results' supplied. It must be a positive integer.`,
       );
@@ -73,9 +72,9 @@ export class MetricsQueries {
     const runIds = [...new Set(request.run_ids)];
     if (runIds.length === 0)
       throw invalidParameter('GetMetricHistoryBulkInterval request must specify at least one run_id.');
-    if (runIds.length > 100) {
+    if (runIds.length > LIMITS.runIdsPerHistoryRequest) {
       throw invalidParameter(
-        `GetMetricHistoryBulkInterval request cannot specify more than 100 run_ids. Received ${runIds.length} run_ids.`,
+        `GetMetricHistoryBulkInterval request cannot specify more than ${LIMITS.runIdsPerHistoryRequest} run_ids. Received ${runIds.length} run_ids.`,
       );
     }
     if ((request.start_step === undefined) !== (request.end_step === undefined)) {
@@ -84,9 +83,10 @@ export class MetricsQueries {
     if (request.start_step !== undefined && request.end_step !== undefined && request.start_step > request.end_step) {
       throw invalidParameter('end_step must be greater than start_step. ');
     }
-    const maxResults = request.max_results ?? 2500;
-    if (maxResults <= 0 || maxResults > 2500) {
-      throw invalidParameter(`max_results must be between 1 and 2500. Received ${maxResults}.`);
+    const { fallback, maximum } = MAX_RESULTS.metricHistoryBulkInterval;
+    const maxResults = request.max_results ?? fallback;
+    if (maxResults <= 0 || maxResults > maximum) {
+      throw invalidParameter(`max_results must be between 1 and ${maximum}. Received ${maxResults}.`);
     }
     const { rows } = await this.db.query<PointRow & { run_id: string }>(
       `WITH target AS (

@@ -1,7 +1,9 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { CommandMetadata } from '../../../../libs/eventstore/src/envelope';
+import { Answers } from '../../../../libs/platform/src/http/openapi-metadata';
 import { RequestMeta } from '../../../../libs/platform/src/http/request-context';
 import { mlflowRoutes } from '../shared/routes';
+import { ANSWERS } from '../shared/wire-schemas';
 import {
   CreateRunDto,
   DeleteTagDto,
@@ -42,6 +44,7 @@ export class RunsController {
 
   @Post('create')
   @HttpCode(200)
+  @Answers(ANSWERS.run)
   async create(@Body() dto: CreateRunDto, @RequestMeta() meta: CommandMetadata) {
     const runId = await this.runs.create(
       {
@@ -57,12 +60,14 @@ export class RunsController {
   }
 
   @Get('get')
+  @Answers(ANSWERS.run)
   async get(@Query() dto: RunRefDto) {
     return { run: await this.queries.get(dto.runId) };
   }
 
   @Post('update')
   @HttpCode(200)
+  @Answers(ANSWERS.runInfo)
   async update(@Body() dto: UpdateRunDto, @RequestMeta() meta: CommandMetadata) {
     await this.runs.update(dto.runId, { status: dto.status, endTime: dto.end_time, runName: dto.run_name }, meta);
     return { run_info: (await this.queries.get(dto.runId)).info };
@@ -70,6 +75,7 @@ export class RunsController {
 
   @Post('delete')
   @HttpCode(200)
+  @Answers(ANSWERS.empty)
   async delete(@Body() dto: RunRefDto, @RequestMeta() meta: CommandMetadata) {
     await this.runs.delete(dto.runId, meta);
     return {};
@@ -77,6 +83,7 @@ export class RunsController {
 
   @Post('restore')
   @HttpCode(200)
+  @Answers(ANSWERS.empty)
   async restore(@Body() dto: RunRefDto, @RequestMeta() meta: CommandMetadata) {
     await this.runs.restore(dto.runId, meta);
     return {};
@@ -84,6 +91,7 @@ export class RunsController {
 
   @Post('log-metric')
   @HttpCode(200)
+  @Answers(ANSWERS.empty)
   async logMetric(@Body() dto: LogMetricDto, @RequestMeta() meta: CommandMetadata) {
     await this.runs.logData(dto.runId, { metrics: [metricInput(dto)], params: [], tags: [] }, meta);
     return {};
@@ -91,6 +99,7 @@ export class RunsController {
 
   @Post('log-parameter')
   @HttpCode(200)
+  @Answers(ANSWERS.empty)
   async logParam(@Body() dto: LogParamDto, @RequestMeta() meta: CommandMetadata) {
     await this.runs.logData(dto.runId, { metrics: [], params: tags([dto]), tags: [] }, meta);
     return {};
@@ -98,6 +107,7 @@ export class RunsController {
 
   @Post('set-tag')
   @HttpCode(200)
+  @Answers(ANSWERS.empty)
   async setTag(@Body() dto: SetTagDto, @RequestMeta() meta: CommandMetadata) {
     await this.runs.logData(dto.runId, { metrics: [], params: [], tags: tags([dto]) }, meta);
     return {};
@@ -105,6 +115,7 @@ export class RunsController {
 
   @Post('delete-tag')
   @HttpCode(200)
+  @Answers(ANSWERS.empty)
   async deleteTag(@Body() dto: DeleteTagDto, @RequestMeta() meta: CommandMetadata) {
     await this.runs.deleteTag(dto.runId, dto.key, meta);
     return {};
@@ -112,6 +123,7 @@ export class RunsController {
 
   @Post('log-batch')
   @HttpCode(200)
+  @Answers(ANSWERS.empty)
   async logBatch(@Body() dto: LogBatchDto, @RequestMeta() meta: CommandMetadata) {
     const metrics = (dto.metrics ?? []).map(metricInput);
     await this.runs.logData(dto.runId, { metrics, params: tags(dto.params), tags: tags(dto.tags) }, meta);
@@ -120,6 +132,7 @@ export class RunsController {
 
   @Post('log-inputs')
   @HttpCode(200)
+  @Answers(ANSWERS.empty)
   async logInputs(@Body() dto: LogInputsDto, @RequestMeta() meta: CommandMetadata) {
     const datasets = (dto.datasets ?? []).map((input) => ({
       name: input.dataset.name,
@@ -141,6 +154,7 @@ export class RunsController {
 
   @Post('outputs')
   @HttpCode(200)
+  @Answers(ANSWERS.empty)
   async logOutputs(@Body() dto: LogOutputsDto, @RequestMeta() meta: CommandMetadata) {
     await this.runs.logOutputs(
       dto.runId,
@@ -152,11 +166,13 @@ export class RunsController {
 
   @Post('search')
   @HttpCode(200)
+  @Answers(ANSWERS.runs)
   search(@Body() dto: SearchRunsDto) {
     return this.queries.search(dto);
   }
 
   @Get('search')
+  @Answers(ANSWERS.runs)
   searchByQuery(@Query() dto: SearchRunsDto) {
     return this.queries.search(dto);
   }

@@ -17,10 +17,14 @@ import {
   StringField,
   StringListField,
 } from '../../../../libs/platform/src/http/validation';
-import { TagDto, VIEW_TYPES, ViewType } from '../experiments/experiments.dto';
+import { Documented, RequiresOneOf } from '../../../../libs/platform/src/http/openapi-metadata';
+import { VIEW_TYPES, ViewType } from '../experiments/experiments.dto';
+import { EXPERIMENT_ID_PATTERN } from '../shared/ids';
+import { LIMITS, MAX_RESULTS, NAME_PATTERN } from '../shared/limits';
 import { RUN_STATUSES, RunStatus } from './run.events';
 
 /** MLflow accepts the run id as `run_id` or the deprecated `run_uuid`; clients send both. */
+@RequiresOneOf('run_id', 'run_uuid')
 export class RunRefDto {
   @ValidateIf((o: RunRefDto) => !o.run_uuid)
   @StringField('required')
@@ -33,24 +37,32 @@ export class RunRefDto {
   }
 }
 
+/** Param and run tag keys are names; long values are cut to the limit, so no value length is refused. */
+const KEY_NAME = { maxLength: LIMITS.entityKey, pattern: NAME_PATTERN };
+
+export class RunTagDto {
+  @StringField('required') @Documented(KEY_NAME) key!: string;
+  @StringField() value?: string;
+}
+
 export class CreateRunDto {
-  @IdField() experiment_id?: string;
+  @IdField() @Documented({ pattern: EXPERIMENT_ID_PATTERN }) experiment_id?: string;
   @StringField() user_id?: string;
-  @StringField() run_name?: string;
+  @StringField() @Documented({ maxLength: LIMITS.runName }) run_name?: string;
   @Int64Field() start_time?: number;
-  @NestedListField(() => TagDto) tags?: TagDto[];
+  @NestedListField(() => RunTagDto) tags?: RunTagDto[];
 }
 
 export class UpdateRunDto extends RunRefDto {
   @EnumField(RUN_STATUSES) status?: RunStatus;
   @Int64Field() end_time?: number;
-  @StringField() run_name?: string;
+  @StringField() @Documented({ maxLength: LIMITS.runName }) run_name?: string;
 }
 
 export class MetricDto {
-  @StringField('required') key!: string;
+  @StringField('required') @Documented(KEY_NAME) key!: string;
   @DoubleField('required') value!: number;
-  @Int64Field('required') timestamp!: number;
+  @Int64Field('required') @Documented({ minimum: 0 }) timestamp!: number;
   @Int64Field() step?: number;
   @StringField() model_id?: string;
   @StringField() dataset_name?: string;
@@ -59,9 +71,9 @@ export class MetricDto {
 
 /** log-metric takes one metric's fields next to the run reference. */
 export class LogMetricDto extends RunRefDto implements MetricDto {
-  @StringField('required') key!: string;
+  @StringField('required') @Documented(KEY_NAME) key!: string;
   @DoubleField('required') value!: number;
-  @Int64Field('required') timestamp!: number;
+  @Int64Field('required') @Documented({ minimum: 0 }) timestamp!: number;
   @Int64Field() step?: number;
   @StringField() model_id?: string;
   @StringField() dataset_name?: string;
@@ -69,17 +81,17 @@ export class LogMetricDto extends RunRefDto implements MetricDto {
 }
 
 export class ParamDto {
-  @StringField('required') key!: string;
+  @StringField('required') @Documented(KEY_NAME) key!: string;
   @StringField() value?: string;
 }
 
 export class LogParamDto extends RunRefDto {
-  @StringField('required') key!: string;
+  @StringField('required') @Documented(KEY_NAME) key!: string;
   @StringField() value?: string;
 }
 
 export class SetTagDto extends RunRefDto {
-  @StringField('required') key!: string;
+  @StringField('required') @Documented(KEY_NAME) key!: string;
   @StringField() value?: string;
 }
 
@@ -129,22 +141,32 @@ function parseMetricList(value: unknown): MetricDto[] | undefined {
 export class LogBatchDto extends RunRefDto {
   @IsOptional()
   @Transform(({ value }) => parseMetricList(value))
+  @Documented({ type: 'array', maxItems: LIMITS.metricsPerBatch }, () => MetricDto)
   metrics?: MetricDto[];
-  @NestedListField(() => ParamDto) params?: ParamDto[];
-  @NestedListField(() => TagDto) tags?: TagDto[];
+  @NestedListField(() => ParamDto)
+  @Documented({ maxItems: LIMITS.paramsOrTagsPerBatch })
+  params?: ParamDto[];
+  @NestedListField(() => RunTagDto)
+  @Documented({ maxItems: LIMITS.paramsOrTagsPerBatch })
+  tags?: RunTagDto[];
 }
 
 export class DatasetDto {
-  @StringField('required') name!: string;
-  @StringField('required') digest!: string;
+  @StringField('required') @Documented({ maxLength: LIMITS.datasetName }) name!: string;
+  @StringField('required') @Documented({ maxLength: LIMITS.datasetDigest }) digest!: string;
   @StringField('required') source_type!: string;
-  @StringField('required') source!: string;
-  @StringField() schema?: string;
-  @StringField() profile?: string;
+  @StringField('required') @Documented({ maxLength: LIMITS.datasetSource }) source!: string;
+  @StringField() @Documented({ maxLength: LIMITS.datasetSchema }) schema?: string;
+  @StringField() @Documented({ maxLength: LIMITS.datasetProfile }) profile?: string;
+}
+
+export class InputTagDto {
+  @StringField('required') @Documented({ maxLength: LIMITS.inputTagKey }) key!: string;
+  @StringField() @Documented({ maxLength: LIMITS.inputTagValue }) value?: string;
 }
 
 export class DatasetInputDto {
-  @NestedListField(() => TagDto) tags?: TagDto[];
+  @NestedListField(() => InputTagDto) tags?: InputTagDto[];
   @NestedField(() => DatasetDto, 'required') dataset!: DatasetDto;
 }
 
@@ -167,24 +189,28 @@ export class LogOutputsDto extends RunRefDto {
 }
 
 export class SearchRunsDto {
-  @IdListField() experiment_ids?: string[];
+  @IdListField() @Documented({ items: { pattern: EXPERIMENT_ID_PATTERN } }) experiment_ids?: string[];
   @StringField() filter?: string;
   @EnumField(VIEW_TYPES) run_view_type?: ViewType;
-  @Int64Field() max_results?: number;
+  @Int64Field() @Documented({ minimum: 1, maximum: MAX_RESULTS.searchRuns.maximum }) max_results?: number;
   @StringListField() order_by?: string[];
   @StringField() page_token?: string;
 }
 
 export class GetMetricHistoryDto extends RunRefDto {
   @StringField('required') metric_key!: string;
-  @Int64Field() max_results?: number;
+  @Int64Field() @Documented({ minimum: 1, maximum: MAX_RESULTS.metricHistory.maximum }) max_results?: number;
   @StringField() page_token?: string;
 }
 
 export class GetMetricHistoryBulkIntervalDto {
-  @StringListField('required') run_ids!: string[];
+  @StringListField('required')
+  @Documented({ minItems: 1, maxItems: LIMITS.runIdsPerHistoryRequest })
+  run_ids!: string[];
   @StringField('required') metric_key!: string;
   @Int64Field() start_step?: number;
   @Int64Field() end_step?: number;
-  @Int64Field() max_results?: number;
+  @Int64Field()
+  @Documented({ minimum: 1, maximum: MAX_RESULTS.metricHistoryBulkInterval.maximum })
+  max_results?: number;
 }

@@ -12,6 +12,7 @@ import {
 import { lifecycleCondition } from '../experiments/experiments.queries';
 import { ViewType } from '../experiments/experiments.dto';
 import { checkExperimentId } from '../shared/ids';
+import { MAX_RESULTS } from '../shared/limits';
 import { checkMaxResults, comparison, SqlParams } from '../shared/sql';
 import { DATABASE } from '../shared/tokens';
 import { groupBy, tagList, wireDouble } from '../shared/wire';
@@ -143,7 +144,7 @@ export class RunsQueries {
     order_by?: string[];
     page_token?: string;
   }): Promise<{ runs: RunView[]; next_page_token?: string }> {
-    const maxResults = checkMaxResults(request.max_results, 1000, 50000, 'search_runs');
+    const maxResults = checkMaxResults(request.max_results, MAX_RESULTS.searchRuns, 'search_runs');
     const clauses = parseRunFilter(request.filter);
     const order = parseRunOrderBy(request.order_by);
     const offset = decodeOffsetToken(request.page_token);

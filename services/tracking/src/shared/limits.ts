@@ -21,9 +21,29 @@ export const LIMITS = {
   inputTagValue: 500,
   artifactLocation: 2048,
   runName: 250,
+  runIdsPerHistoryRequest: 100,
+} as const;
+
+/** max_results of each paged read: the page size when it is left out, and the largest one accepted. */
+export const MAX_RESULTS = {
+  searchExperiments: { fallback: 1000, maximum: 50000 },
+  searchRuns: { fallback: 1000, maximum: 50000 },
+  searchLoggedModels: { fallback: 100, maximum: 50000 },
+  // GetMetricHistory.max_results is an int32 in MLflow's protobuf: any positive one is a page size.
+  metricHistory: { maximum: 2 ** 31 - 1 },
+  metricHistoryBulkInterval: { fallback: 2500, maximum: 2500 },
 } as const;
 
 const VALID_NAME = /^[/\w.\- :]*$/;
+
+/**
+ * validateName as a JSON Schema pattern, for the OpenAPI document: '/'-separated segments of MLflow's
+ * characters, none empty, '.' or '..', no leading slash and no leading '..' (a name that normalizes to
+ * itself and stays inside).
+ */
+const NAME_CHARACTER = '[A-Za-z0-9_\\- :]';
+const OR_DOT = '[A-Za-z0-9_.\\- :]';
+export const NAME_PATTERN = `^\\.?${NAME_CHARACTER}${OR_DOT}*(?:/(?:\\.?${NAME_CHARACTER}${OR_DOT}*|\\.\\.${OR_DOT}+))*/?$`;
 const BAD_CHARACTERS =
   'Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).';
 

@@ -40,7 +40,12 @@ function numberParameter(value: number, params: SqlParams): string {
 }
 
 /** MLflow's max_results bounds, with its wording. */
-export function checkMaxResults(value: number | undefined, fallback: number, maximum: number, what: string): number {
+export function checkMaxResults(
+  value: number | undefined,
+  bounds: { fallback: number; maximum: number },
+  what: string,
+): number {
+  const { fallback, maximum } = bounds;
   const max = value ?? fallback;
   if (!Number.isInteger(max) || max <= 0 || max > maximum) {
     throw invalidParameter(

@@ -1,0 +1,164 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LIMITS, MAX_RESULTS, NAME_PATTERN, validateName } from '../../tracking/src/shared/limits';
+import { buildOpenApiDocument } from './openapi.document';
+import { INT64_BOUND, integerStringPattern } from './openapi.schemas';
+
+type Schema = Record<string, any>;
+const document = buildOpenApiDocument() as Schema;
+const operations = Object.entries(document.paths as Record<string, Record<string, Schema>>).flatMap(([path, verbs]) =>
+  Object.entries(verbs).map(([verb, operation]) => ({ path, verb, operation })),
+);
+const operation = (id: string) => {
+  const found = operations.find((o) => o.operation.operationId === id);
+  assert.ok(found, `no operation ${id}`);
+  return found.operation;
+};
+const resolve = (schema: Schema): Schema => {
+  if (schema.allOf) return resolve(schema.allOf[0]);
+  return schema.$ref ? resolve(document.components.schemas[String(schema.$ref).split('/').pop()!]) : schema;
+};
+const bodyOf = (id: string) => resolve(operation(id).requestBody.content['application/json'].schema);
+const parameterOf = (id: string, name: string) =>
+  (operation(id).parameters as Schema[]).find((p) => p.name === name)!.schema as Schema;
+/** The integer alternative of an int64 body field (the other is its decimal string). */
+const integerOf = (schema: Schema) => (schema.anyOf as Schema[]).find((s) => s.type === 'integer')!;
+
+describe('OpenAPI document', () => {
+  it('names every operation once, so a generated client has one method per operation', () => {
+    const ids = operations.map((o) => o.operation.operationId as string);
+    assert.deepEqual(
+      ids.filter((id, index) => ids.indexOf(id) !== index),
+      [],
+    );
+    assert.ok(ids.includes('Experiments_create') && ids.includes('Experiments_create_ajax'));
+  });
+
+  it('states the limits the server enforces, from the same constants', () => {
+    const create = bodyOf('Experiments_create');
+    assert.equal(create.properties.name.maxLength, LIMITS.experimentName);
+    assert.equal(create.properties.name.minLength, 1, 'MLflow reads "" as missing');
+    assert.deepEqual(create.required, ['name']);
+    const batch = bodyOf('Runs_logBatch');
+    assert.equal(batch.properties.metrics.maxItems, LIMITS.metricsPerBatch);
+    assert.equal(batch.properties.params.maxItems, LIMITS.paramsOrTagsPerBatch);
+    const metric = resolve(batch.properties.metrics.items);
+    assert.equal(integerOf(metric.properties.timestamp).minimum, 0);
+    assert.equal(integerOf(metric.properties.step).maximum, INT64_BOUND);
+    assert.equal(metric.properties.key.pattern, NAME_PATTERN);
+    assert.equal(metric.properties.key.maxLength, LIMITS.entityKey);
+    assert.equal(parameterOf('Metrics_history', 'max_results').maximum, MAX_RESULTS.metricHistory.maximum);
+    assert.equal(integerOf(bodyOf('Runs_search').properties.max_results).maximum, MAX_RESULTS.searchRuns.maximum);
+    assert.equal(
+      bodyOf('Runs_logParam').properties.value.maxLength,
+      undefined,
+      'long param values are truncated, not refused',
+    );
+  });
+
+  it('requires a body only when it has a required field, and a run by run_id or run_uuid', () => {
+    assert.equal(operation('Runs_create').requestBody.required, false);
+    assert.equal(operation('Experiments_search').requestBody.required, false);
+    assert.equal(
+      operation('Experiments_search').requestBody.content['application/json'].schema.nullable,
+      true,
+      'a JSON null body reads as {}',
+    );
+    assert.equal(operation('Runs_logMetric').requestBody.required, true);
+    assert.deepEqual(
+      (bodyOf('Runs_delete').anyOf as Schema[]).map((alternative) => alternative.required),
+      [['run_id'], ['run_uuid']],
+    );
+    assert.equal(bodyOf('Runs_search').properties.filter.nullable, true, 'null reads as absent');
+  });
+
+  it("answers every refusal with MLflow's error shape under a documented status", () => {
+    for (const { path, verb, operation: op } of operations) {
+      assert.equal(op.responses.default, undefined, `${verb} ${path} hides its statuses behind default`);
+      if (path.endsWith('/server-info')) continue;
+      const refusal = op.responses['400'].content['application/json'].schema;
+      assert.equal(refusal.allOf[0].$ref, '#/components/schemas/Error', `${verb} ${path}`);
+    }
+    assert.deepEqual(document.components.schemas.Error.required, ['error_code', 'message']);
+    assert.ok(operation('Runs_get').responses['404']);
+    assert.equal(operation('Runs_search').responses['404'], undefined);
+  });
+
+  it('links the id each create answers to the operations that take it', () => {
+    const experimentLinks = operation('Experiments_create').responses['200'].links as Record<string, Schema>;
+    assert.deepEqual(experimentLinks.Experiments_get.parameters, {
+      'query.experiment_id': '$response.body#/experiment_id',
+    });
+    assert.deepEqual(experimentLinks.Runs_create.requestBody, { experiment_id: '$response.body#/experiment_id' });
+    assert.equal(experimentLinks.Experiments_get_ajax, undefined, 'links stay within one prefix');
+    const runLinks = operation('Runs_create').responses['200'].links as Record<string, Schema>;
+    for (const target of ['Runs_get', 'Runs_update', 'Runs_delete', 'Runs_logBatch', 'Metrics_history']) {
+      assert.ok(runLinks[target], `Runs_create links to ${target}`);
+    }
+    assert.match(runLinks.Artifacts_upload.parameters['path.path'], /run_id}\/artifacts\//);
+    const modelLinks = operation('LoggedModels_create').responses['200'].links as Record<string, Schema>;
+    assert.deepEqual(modelLinks.LoggedModels_get.parameters, { 'path.modelId': '$response.body#/model/info/model_id' });
+  });
+});
+
+describe('integerStringPattern', () => {
+  const accepts = (minimum: number, maximum: number, text: string) =>
+    new RegExp(integerStringPattern(minimum, maximum)).test(text);
+
+  it('accepts exactly the decimal strings within the range, leading zeros included', () => {
+    const cases: Array<[number, number, string, boolean]> = [
+      [0, INT64_BOUND, '9007199254740991', true],
+      [0, INT64_BOUND, '9007199254740992', false],
+      [0, INT64_BOUND, '10000000000000000', false],
+      [0, INT64_BOUND, '0009', true],
+      [0, INT64_BOUND, '-0', true],
+      [0, INT64_BOUND, '-1', false],
+      [-INT64_BOUND, INT64_BOUND, '-9007199254740991', true],
+      [-INT64_BOUND, INT64_BOUND, '-9007199254740992', false],
+      [1, 2500, '0', false],
+      [1, 2500, '2500', true],
+      [1, 2500, '2501', false],
+      [1, 2500, '999', true],
+      [1, 2500, '1e3', false],
+    ];
+    for (const [minimum, maximum, text, expected] of cases) {
+      assert.equal(accepts(minimum, maximum, text), expected, `${text} in [${minimum}, ${maximum}]`);
+    }
+  });
+});
+
+describe('NAME_PATTERN', () => {
+  it('accepts exactly the names validateName accepts', () => {
+    const names = [
+      'loss',
+      'a/b',
+      'a/b/',
+      'x.y',
+      '...',
+      '.a',
+      'a.',
+      'm: 1',
+      '/a',
+      'a//b',
+      './a',
+      'a/.',
+      '..',
+      '.',
+      '..a',
+      'a/..x',
+      'a/...',
+      'a/.b',
+    ];
+    const invalid = ['a/../b', 'a\\b', 'é', 'a?b', ''];
+    for (const name of [...names, ...invalid]) {
+      let valid = true;
+      try {
+        validateName(name);
+      } catch {
+        valid = false;
+      }
+      assert.equal(new RegExp(NAME_PATTERN).test(name), valid, JSON.stringify(name));
+    }
+  });
+});
