@@ -14,6 +14,7 @@ import Fastify, { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { PostgresDatabase } from '../../libs/platform/src/database';
 import { MlflowError } from '../../libs/platform/src/errors';
+import { answerUnsupportedMethods } from '../../libs/platform/src/http/allowed-methods';
 import { createHttpApp } from '../../libs/platform/src/http/app';
 import { TRANSFER_OFFLOAD } from '../../libs/platform/src/http/transfer-offload';
 import { createTestDatabase, testInfra } from '../../libs/testing/src/infra';
@@ -99,6 +100,7 @@ describe('artifacts API on real Postgres and S3', () => {
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     gateway = Fastify();
+    answerUnsupportedMethods(gateway);
     await registerRoutes(gateway, routingTable({ tracking: base, artifacts: base }), routeLogger);
     gatewayBase = await gateway.listen({ port: 0, host: '127.0.0.1' });
   });
@@ -293,6 +295,26 @@ describe('artifacts API on real Postgres and S3', () => {
     assert.match(declared.body, /exceeds the upload limit of 4194304 bytes/);
     assert.equal((await api(`${url}/too-long.bin`)).status, 404);
     assert.equal((await api(`${url}/declared.bin`)).status, 404);
+  });
+
+  it('through the gateway, a method MLflow does not use is answered 405 with Allow, not forwarded', async () => {
+    for (const method of ['QUERY', 'PROPFIND']) {
+      for (const path of ['/api/2.0/mlflow-artifacts/artifacts?path=', '/api/2.0/mlflow/runs/get']) {
+        const answer = await new Promise<{ status: number; allow: string; body: string }>((resolve, reject) => {
+          const request = httpRequest(`${gatewayBase}${path}`, { method }, (response) => {
+            let body = '';
+            response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+            response.on('end', () =>
+              resolve({ status: response.statusCode ?? 0, allow: String(response.headers.allow), body }),
+            );
+          });
+          request.on('error', reject).end();
+        });
+        assert.equal(answer.status, 405, `${method} ${path}: ${answer.body}`);
+        assert.equal(JSON.parse(answer.body).error_code, 'BAD_REQUEST');
+        assert.ok(answer.allow.includes('GET') && !answer.allow.includes(method), answer.allow);
+      }
+    }
   });
 
   it('through the gateway, a download is read from the store by the gateway, with the same answer', async () => {

@@ -4,7 +4,7 @@ import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CommandMetadata } from '../../../libs/eventstore/src/envelope';
 import { ANONYMOUS } from '../../../libs/eventstore/src/envelope';
 import { invalidParameter } from '../../../libs/platform/src/errors';
-import { failureAnswer } from '../../../libs/platform/src/http/error-filter';
+import { answerFailuresInMlflowShape, sendFailure } from '../../../libs/platform/src/http/error-filter';
 import { Logger } from '../../../libs/platform/src/logger';
 import { resolveListPrefix } from '../../../libs/artifact-paths/src/artifact-path';
 import { ArtifactsService } from './artifacts.service';
@@ -94,12 +94,7 @@ function uploadTarget(directory: string, body: Record<string, unknown>): string 
 }
 
 function sendError(reply: FastifyReply, error: unknown, logger: Logger) {
-  const mlflow = failureAnswer(reply.request, error, logger, 'artifact request failed');
-  settleUnreadBody(reply.request, reply);
-  return reply
-    .status(mlflow.httpStatus)
-    .header('content-type', 'application/json')
-    .send(JSON.stringify(mlflow.toJSON()));
+  return sendFailure(reply, error, logger, settleUnreadBody);
 }
 
 function baseUrl(request: FastifyRequest): string {
@@ -120,6 +115,7 @@ export async function registerArtifactRoutes(
   await fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    answerFailuresInMlflowShape(scope, logger, settleUnreadBody);
 
     /** An upload the gateway carries: no body comes here, only its description before and after. */
     async function answerOffloadedUpload(request: FastifyRequest, reply: FastifyReply, rawPath: string) {

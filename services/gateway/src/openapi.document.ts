@@ -98,7 +98,7 @@ function propertySchema(
     const item = textSchema(
       { ...(documented.items as JsonSchema | undefined) },
       false,
-      inBody && acceptsNumbers(dto, property),
+      inBody && acceptsNumberItems(dto, property),
     );
     delete documented.items;
     const list: JsonSchema = { type: 'array', items: item };
@@ -139,6 +139,9 @@ function transformed(dto: Constructor, property: string, value: unknown): unknow
 
 /** Experiment ids are strings on the wire, but a client may send one as a JSON number. */
 const acceptsNumbers = (dto: Constructor, property: string) => transformed(dto, property, 7) === '7';
+/** The same for the items of a list of ids; a lone number given for the list counts as one such item. */
+const acceptsNumberItems = (dto: Constructor, property: string) =>
+  (transformed(dto, property, [7]) as unknown[] | undefined)?.[0] === '7';
 /** A repeated field given once is read as a list of one. */
 const acceptsSingleValue = (dto: Constructor, property: string) => Array.isArray(transformed(dto, property, 'x'));
 

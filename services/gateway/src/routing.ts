@@ -2,6 +2,7 @@ import replyFrom from '@fastify/reply-from';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { IncomingHttpHeaders } from 'node:http';
 import { invalidParameter, MlflowError } from '../../../libs/platform/src/errors';
+import { answerFailuresInMlflowShape } from '../../../libs/platform/src/http/error-filter';
 import { bodyStream, declaredLength, settleUnreadBody } from '../../../libs/platform/src/http/request-body';
 import { Logger } from '../../../libs/platform/src/logger';
 import { TRANSFER_OFFLOAD, isOffloadHeader } from '../../../libs/platform/src/http/transfer-offload';
@@ -70,6 +71,12 @@ function sendError(reply: ErrorReply, error: MlflowError) {
 }
 
 /**
+ * The methods MLflow's API uses. Any other (QUERY, PROPFIND, TRACE, ...) is answered 405 here, as the
+ * services would, instead of being forwarded to a service that no route of which takes it.
+ */
+const MLFLOW_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/**
  * Forwards each owned path to its service with the request id the gateway assigned, and answers
  * MLflow's 503 when the service cannot be reached (the client retries that, as it should). Bodies
  * pass through as streams: the owning service parses and validates them, once. Artifact bytes the
@@ -79,18 +86,23 @@ export async function registerRoutes(fastify: FastifyInstance, routes: Route[], 
   await fastify.register(async (proxy) => {
     proxy.removeAllContentTypeParsers();
     proxy.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    answerFailuresInMlflowShape(proxy, logger, settleUnreadBody);
     // Node's http client: undici cost the gateway twice the CPU per uploaded GiB (docs/benchmarks.md).
     await proxy.register(replyFrom, { http: { requestOptions: { timeout: UPSTREAM_TIMEOUT_MS } } });
     for (const route of routes) {
       for (const prefix of route.prefixes) {
-        proxy.all(prefix.endsWith('/') ? `${prefix}*` : prefix, (request, reply) => {
-          if (unforwardable(request.url)) return sendError(reply, invalidParameter('Invalid path'));
-          const offloadable = route.offloadablePrefixes?.some((prefix) => request.url.startsWith(prefix)) ?? false;
-          const size = declaredLength(request);
-          if (offloadable && request.method === 'PUT' && size !== undefined) {
-            return carryUpload(route, request, reply, size, logger);
-          }
-          return forward(route, request, reply, offloadable, logger);
+        proxy.route({
+          method: MLFLOW_METHODS,
+          url: prefix.endsWith('/') ? `${prefix}*` : prefix,
+          handler: (request, reply) => {
+            if (unforwardable(request.url)) return sendError(reply, invalidParameter('Invalid path'));
+            const offloadable = route.offloadablePrefixes?.some((prefix) => request.url.startsWith(prefix)) ?? false;
+            const size = declaredLength(request);
+            if (offloadable && request.method === 'PUT' && size !== undefined) {
+              return carryUpload(route, request, reply, size, logger);
+            }
+            return forward(route, request, reply, offloadable, logger);
+          },
         });
       }
     }

@@ -6,7 +6,7 @@ import { FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
 import { answerUnsupportedMethods } from './allowed-methods';
 import { ConnectionLimits, connectionOptions, guardConnections } from './connection-guard';
-import { failureAnswer, MlflowErrorFilter } from './error-filter';
+import { MlflowErrorFilter } from './error-filter';
 import { assertStorableStrings, parseJsonBody } from './json-body';
 import { checkHostHeader } from './host-check';
 import { ServerConfig } from './server-config';
@@ -70,12 +70,6 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     },
   );
   fastify.addHook('preValidation', async (request) => assertStorableStrings(request.query));
-  // Routes registered straight on Fastify (the artifact proxy) take this handler, set before they are; Nest's
-  // routes get Nest's, which renders through MlflowErrorFilter.
-  fastify.setErrorHandler((error, request, reply) => {
-    const answer = failureAnswer(request, error, options.logger, 'request failed');
-    void reply.status(answer.httpStatus).type('application/json').send(JSON.stringify(answer.toJSON()));
-  });
 
   // Protobuf JSON, which MLflow speaks, leaves out empty repeated fields.
   fastify.setReplySerializer((payload) =>

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
-import { FastifyReply, FastifyRequest } from 'fastify';
+import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
 import { ConcurrencyError, ERROR_HTTP_STATUS, ErrorCode, MlflowError } from '../errors';
 
@@ -75,6 +75,33 @@ export function failureAnswer(request: FastifyRequest, exception: unknown, logge
   const error = toMlflowError(exception);
   if (error.httpStatus >= 500) logger.error({ err: exception, requestId: request.id, url: request.url }, what);
   return error;
+}
+
+/**
+ * Answers a failed request on a route registered straight on Fastify (the artifact proxy, the gateway's
+ * forwarding), leaving the connection fit for the next request (`settle`).
+ */
+export function sendFailure(
+  reply: FastifyReply,
+  exception: unknown,
+  logger: Logger,
+  settle: (request: FastifyRequest, reply: FastifyReply) => void,
+): FastifyReply {
+  const error = failureAnswer(reply.request, exception, logger, 'request failed');
+  settle(reply.request, reply);
+  return reply.status(error.httpStatus).header('content-type', 'application/json').send(JSON.stringify(error.toJSON()));
+}
+
+/**
+ * A failure before such a route's handler runs (a hook refusing the query string) is answered in MLflow's
+ * shape too, instead of Fastify's default 500. Nest's own routes go through MlflowErrorFilter.
+ */
+export function answerFailuresInMlflowShape(
+  scope: FastifyInstance,
+  logger: Logger,
+  settle: (request: FastifyRequest, reply: FastifyReply) => void,
+): void {
+  scope.setErrorHandler((exception, _request, reply) => sendFailure(reply, exception, logger, settle));
 }
 
 @Catch()

@@ -19,7 +19,7 @@ import {
 } from '../../../../libs/platform/src/http/validation';
 import { Documented, RequiresOneOf } from '../../../../libs/platform/src/http/openapi-metadata';
 import { VIEW_TYPES, ViewType } from '../experiments/experiments.dto';
-import { EXPERIMENT_ID_PATTERN } from '../shared/ids';
+import { EXPERIMENT_ID_PATTERN, EXPERIMENT_ID_OR_EMPTY_PATTERN } from '../shared/ids';
 import { LIMITS, MAX_RESULTS, NAME_PATTERN } from '../shared/limits';
 import { RUN_STATUSES, RunStatus } from './run.events';
 
@@ -46,7 +46,7 @@ export class RunTagDto {
 }
 
 export class CreateRunDto {
-  @IdField() @Documented({ pattern: EXPERIMENT_ID_PATTERN }) experiment_id?: string;
+  @IdField() @Documented({ pattern: EXPERIMENT_ID_OR_EMPTY_PATTERN }) experiment_id?: string;
   @StringField() user_id?: string;
   @StringField() @Documented({ maxLength: LIMITS.runName }) run_name?: string;
   @Int64Field() start_time?: number;
