@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Fastify, { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import pino, { Logger } from 'pino';
 import { PostgresDatabase } from '../../libs/platform/src/database';
 import { MlflowError } from '../../libs/platform/src/errors';
 import { answerUnsupportedMethods } from '../../libs/platform/src/http/allowed-methods';
@@ -31,6 +31,25 @@ import { TrackingModule } from '../../services/tracking/src/tracking.module';
 import { startTrackingRuntime, SYSTEM_METADATA, TrackingRuntime } from '../../services/tracking/src/tracking.runtime';
 
 const MAX_UPLOAD_MB = 4;
+
+/**
+ * The embedded shape's HTTP surface on the given runtimes, on a free port, and a gateway in front of it
+ * (as the distributed shape routes, with 405 for methods MLflow does not use).
+ */
+async function serveWithGateway(tracking: TrackingRuntime, artifacts: ArtifactsRuntime, routeLogger: Logger) {
+  @Module({ imports: [TrackingModule.with(tracking)] })
+  class TestModule {}
+  const app = await createHttpApp(TestModule, { logger: pino({ level: 'silent' }), bodyLimitBytes: 1024 * 1024 });
+  await registerArtifactRoutes(app.getHttpAdapter().getInstance(), artifacts.service, routeLogger);
+  await app.get(ExperimentsService).ensureDefaultExperiment(SYSTEM_METADATA());
+  await app.listen(0, '127.0.0.1');
+  const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+  const gateway = Fastify();
+  answerUnsupportedMethods(gateway);
+  await registerRoutes(gateway, routingTable({ tracking: base, artifacts: base }), routeLogger);
+  const gatewayBase = await gateway.listen({ port: 0, host: '127.0.0.1' });
+  return { app, base, gateway, gatewayBase };
+}
 
 describe('artifacts API on real Postgres and S3', () => {
   let app: NestFastifyApplication;
@@ -92,17 +111,7 @@ describe('artifacts API on real Postgres and S3', () => {
       { kind: 'in-process', trackingStore: tracking.store },
       tracking.db,
     );
-    @Module({ imports: [TrackingModule.with(tracking)] })
-    class TestModule {}
-    app = await createHttpApp(TestModule, { logger, bodyLimitBytes: 1024 * 1024 });
-    await registerArtifactRoutes(app.getHttpAdapter().getInstance(), artifacts.service, routeLogger);
-    await app.get(ExperimentsService).ensureDefaultExperiment(SYSTEM_METADATA());
-    await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-    gateway = Fastify();
-    answerUnsupportedMethods(gateway);
-    await registerRoutes(gateway, routingTable({ tracking: base, artifacts: base }), routeLogger);
-    gatewayBase = await gateway.listen({ port: 0, host: '127.0.0.1' });
+    ({ app, base, gateway, gatewayBase } = await serveWithGateway(tracking, artifacts, routeLogger));
   });
 
   after(async () => {
@@ -903,17 +912,10 @@ describe('artifact uploads refused before their body is read, on a local folder,
       { kind: 'in-process', trackingStore: tracking.store },
       tracking.db,
     );
-    @Module({ imports: [TrackingModule.with(tracking)] })
-    class TestModule {}
-    app = await createHttpApp(TestModule, { logger, bodyLimitBytes: 1024 * 1024 });
-    await registerArtifactRoutes(app.getHttpAdapter().getInstance(), artifacts.service, logger);
-    await app.get(ExperimentsService).ensureDefaultExperiment(SYSTEM_METADATA());
-    await app.listen(0, '127.0.0.1');
-    entries['the embedded shape'] = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-    gateway = Fastify();
-    const upstream = entries['the embedded shape'];
-    await registerRoutes(gateway, routingTable({ tracking: upstream, artifacts: upstream }), logger);
-    entries['the gateway'] = await gateway.listen({ port: 0, host: '127.0.0.1' });
+    const served = await serveWithGateway(tracking, artifacts, logger);
+    ({ app, gateway } = served);
+    entries['the embedded shape'] = served.base;
+    entries['the gateway'] = served.gatewayBase;
   });
 
   after(async () => {

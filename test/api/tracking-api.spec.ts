@@ -389,6 +389,11 @@ describe('tracking API on real Postgres and Kafka', () => {
       ],
       ['metrics nested 100,000 deep', () => raw('runs/log-batch', deep), 'nests deeper than 64'],
       [
+        'an experiment id number beyond 2^53',
+        () => raw('runs/search', '{"experiment_ids": [9007199254740993]}'),
+        "'experiment_ids'",
+      ],
+      [
         'invalid UTF-8',
         () => raw('experiments/create', Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d])),
         'UTF-8',

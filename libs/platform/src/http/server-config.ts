@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsInt, IsIP, IsOptional, Matches, Max, Min } from 'class-validator';
 import { loadConfig } from '../config';
@@ -5,47 +6,32 @@ import { ConnectionLimits } from './connection-guard';
 import { defaultAllowedHosts } from './host-check';
 
 const toInt = Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value));
+/** A whole-number setting within [minimum, maximum], given as decimal digits in the environment. */
+const IntegerSetting = (minimum: number, maximum: number) =>
+  applyDecorators(toInt, IsInt(), Min(minimum), Max(maximum));
 
 /** Where a service listens, how large a request body it takes, and how it treats its clients. */
 export class ServerEnvironment {
   @IsIP()
   HOST = '127.0.0.1';
 
-  @toInt
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IntegerSetting(0, 65535)
   PORT = 5000;
 
-  @toInt
-  @IsInt()
-  @Min(1)
-  @Max(1024)
+  @IntegerSetting(1, 1024)
   LOGBOOK_BODY_LIMIT_MB = 16;
 
-  @toInt
-  @IsInt()
-  @Min(1)
-  @Max(3600)
+  @IntegerSetting(1, 3600)
   LOGBOOK_HTTP_IDLE_TIMEOUT_S = 60;
 
-  @toInt
-  @IsInt()
-  @Min(1)
-  @Max(600)
+  @IntegerSetting(1, 600)
   LOGBOOK_HTTP_HEADERS_TIMEOUT_S = 30;
 
-  @toInt
-  @IsInt()
-  @Min(1)
-  @Max(3600)
+  @IntegerSetting(1, 3600)
   LOGBOOK_HTTP_KEEPALIVE_TIMEOUT_S = 72;
 
   @IsOptional()
-  @toInt
-  @IsInt()
-  @Min(0)
-  @Max(1_000_000)
+  @IntegerSetting(0, 1_000_000)
   LOGBOOK_MAX_CONNECTIONS_PER_ADDRESS?: number;
 
   @IsOptional()

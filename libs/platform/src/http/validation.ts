@@ -98,12 +98,12 @@ export const BooleanField = (mode: Presence = 'optional') => applyDecorators(pre
 export const StringListField = (mode: Presence = 'optional') =>
   applyDecorators(presence(mode), toArray, IsArray(), IsString({ each: true }));
 
-/** Experiment ids are strings on the wire but clients may send numbers, which MLflow stringifies. */
-const toIdString = Transform(({ value }) => {
-  if (typeof value === 'number') return String(value);
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'number' ? String(v) : v));
-  return value;
-});
+/**
+ * Experiment ids are strings on the wire but clients may send numbers, which MLflow stringifies. A number
+ * JSON.parse could not hold exactly stays a number, refused as not a string: it names another id.
+ */
+const idString = (value: unknown) => (isExactInteger(value) ? String(value) : value);
+const toIdString = Transform(({ value }) => (Array.isArray(value) ? value.map(idString) : idString(value)));
 export const IdField = (mode: Presence = 'optional') => applyDecorators(presence(mode), toIdString, IsString());
 export const IdListField = (mode: Presence = 'optional') =>
   applyDecorators(presence(mode), toArray, toIdString, IsArray(), IsString({ each: true }));
