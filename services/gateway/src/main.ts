@@ -15,7 +15,8 @@ import { loadArtifactsConfig } from '../../artifacts/src/config';
 import { registerArtifactRoutes } from '../../artifacts/src/artifacts.routes';
 import { startArtifactsRuntime } from '../../artifacts/src/artifacts.runtime';
 import { ApiInfoModule } from './api-info.module';
-import { registerRoutes, routingTable } from './routing';
+import { buildOpenApiDocument } from './openapi.document';
+import { forwardedRouteMethods, registerRoutes, routingTable } from './routing';
 
 /** The embedded shape: every service module in this one process, on an embedded Postgres. */
 async function embedded(logger: Logger, server: ServerConfig) {
@@ -59,7 +60,10 @@ async function distributed(logger: Logger, server: ServerConfig, config: Gateway
   })
   class GatewayModule {}
 
-  const app = await createHttpApp(GatewayModule, httpAppOptions(logger, server));
+  const app = await createHttpApp(GatewayModule, {
+    ...httpAppOptions(logger, server),
+    forwardedRoutes: forwardedRouteMethods(buildOpenApiDocument()),
+  });
   await registerRoutes(app.getHttpAdapter().getInstance(), routingTable(upstreams), logger);
   return { app, close: async () => undefined };
 }

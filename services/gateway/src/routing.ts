@@ -2,6 +2,7 @@ import replyFrom from '@fastify/reply-from';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { IncomingHttpHeaders } from 'node:http';
 import { invalidParameter, MlflowError } from '../../../libs/platform/src/errors';
+import { RouteMethods, routeMethods } from '../../../libs/platform/src/http/allowed-methods';
 import { answerFailuresInMlflowShape } from '../../../libs/platform/src/http/error-filter';
 import { bodyStream, declaredLength, settleUnreadBody } from '../../../libs/platform/src/http/request-body';
 import { Logger } from '../../../libs/platform/src/logger';
@@ -71,10 +72,22 @@ function sendError(reply: ErrorReply, error: MlflowError) {
 }
 
 /**
- * The methods MLflow's API uses. Any other (QUERY, PROPFIND, TRACE, ...) is answered 405 here, as the
- * services would, instead of being forwarded to a service that no route of which takes it.
+ * The methods MLflow's API uses. Any other (QUERY, PROPFIND, TRACE, ...) is answered 405 by the gateway
+ * itself, with the Allow of forwardedRouteMethods, instead of being forwarded.
  */
 const MLFLOW_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/**
+ * What each forwarded path takes, read from the OpenAPI document of the services' own routes. An
+ * artifact path parameter spans segments; any other parameter is one segment.
+ */
+export function forwardedRouteMethods(document: Record<string, unknown>): RouteMethods[] {
+  return Object.entries(document.paths as Record<string, Record<string, unknown>>).map(([template, operations]) => {
+    const methods = Object.keys(operations).map((method) => method.toUpperCase());
+    const url = template.replace(/\{path\}$/, '*').replace(/\{(\w+)\}/g, ':$1');
+    return routeMethods(url, methods.includes('GET') ? [...methods, 'HEAD'] : methods);
+  });
+}
 
 /**
  * Forwards each owned path to its service with the request id the gateway assigned, and answers

@@ -1,5 +1,12 @@
 import { FastifyInstance } from 'fastify';
 
+/** The methods one route pattern takes. */
+export interface RouteMethods {
+  methods: string[];
+  pattern: RegExp;
+  variables: number;
+}
+
 /** A route pattern (`/a/:id`, `/b/*`) as a regular expression over request paths. */
 export function routePattern(url: string): RegExp {
   const source = url
@@ -13,30 +20,33 @@ export function routePattern(url: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
+export function routeMethods(url: string, methods: string[]): RouteMethods {
+  return { methods, pattern: routePattern(url), variables: (url.match(/:\w+|\*/g) ?? []).length };
+}
+
+/** The methods the resource a path names takes; its most specific route decides (`/models/search`, not `/models/:id`). */
+function allowedMethods(routes: RouteMethods[], path: string): string[] {
+  const matching = routes.filter((route) => route.pattern.test(path));
+  const specific = Math.min(...matching.map((route) => route.variables));
+  return [...new Set(matching.filter((route) => route.variables === specific).flatMap((route) => route.methods))];
+}
+
 /**
  * Answers a method that a served path does not take with 405 and the Allow header, as HTTP (and
- * MLflow's Flask server) do, instead of the 404 of a path nothing serves.
+ * MLflow's Flask server) do, instead of the 404 of a path nothing serves. The routes are this server's
+ * own; `forwarded` describes paths this server only forwards (the gateway), whose wrong methods are
+ * answered here rather than sent on.
  */
-export function answerUnsupportedMethods(fastify: FastifyInstance): void {
-  const routes: Array<{ methods: string[]; pattern: RegExp; variables: number }> = [];
+export function answerUnsupportedMethods(fastify: FastifyInstance, forwarded: RouteMethods[] = []): void {
+  const registered: RouteMethods[] = [];
   fastify.addHook('onRoute', (route) => {
-    const url = route.url ?? route.path;
-    routes.push({
-      methods: ([] as string[]).concat(route.method),
-      pattern: routePattern(url),
-      variables: (url.match(/:\w+|\*/g) ?? []).length,
-    });
+    registered.push(routeMethods(route.url ?? route.path, ([] as string[]).concat(route.method)));
   });
   fastify.addHook('onRequest', async (request, reply) => {
-    if (!request.is404) return;
     const path = request.url.split('?')[0];
-    const matching = routes.filter((route) => route.pattern.test(path));
-    // The resource a path names is its most specific route: `/models/search`, not `/models/:id`.
-    const specific = Math.min(...matching.map((route) => route.variables));
-    const allowed = [
-      ...new Set(matching.filter((route) => route.variables === specific).flatMap((route) => route.methods)),
-    ];
-    if (allowed.length === 0) return;
+    const described = allowedMethods(forwarded, path);
+    const allowed = described.length > 0 ? described : request.is404 ? allowedMethods(registered, path) : [];
+    if (allowed.length === 0 || allowed.includes(request.method)) return;
     await reply
       .status(405)
       .header('allow', allowed.join(', '))

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
-import { answerUnsupportedMethods } from './allowed-methods';
+import { answerUnsupportedMethods, RouteMethods } from './allowed-methods';
 import { ConnectionLimits, connectionOptions, guardConnections } from './connection-guard';
 import { MlflowErrorFilter } from './error-filter';
 import { assertStorableStrings, parseJsonBody } from './json-body';
@@ -18,6 +18,8 @@ export interface HttpAppOptions {
   bodyLimitBytes: number;
   /** Deadlines for slow clients, the per-address cap and the Host check (server-config.ts); Node's defaults without. */
   clients?: { connections: ConnectionLimits; allowedHosts: string[] };
+  /** Paths this server forwards rather than serves, with the methods the services behind it take (the gateway). */
+  forwardedRoutes?: RouteMethods[];
 }
 
 class PinoNestLogger implements LoggerService {
@@ -54,7 +56,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     guardConnections(fastify, options.clients.connections, options.logger);
     checkHostHeader(fastify, options.clients.allowedHosts, options.logger);
   }
-  answerUnsupportedMethods(fastify);
+  answerUnsupportedMethods(fastify, options.forwardedRoutes);
 
   // MLflow's API takes JSON only. Query strings are held to the same rule for what can be stored.
   fastify.removeContentTypeParser('text/plain');
