@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
-import { Agent, createServer, IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { Agent, createServer, IncomingHttpHeaders, request as httpRequest, Server } from 'node:http';
 import { AddressInfo, connect, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +50,22 @@ async function serveWithGateway(tracking: TrackingRuntime, artifacts: ArtifactsR
   await registerRoutes(gateway, routingTable({ tracking: base, artifacts: base }), routeLogger);
   const gatewayBase = await gateway.listen({ port: 0, host: '127.0.0.1' });
   return { app, base, gateway, gatewayBase };
+}
+
+/** A gateway in front of a stand-in for the services, to test what the gateway itself does. */
+async function gatewayInFrontOf(service: Server, routeLogger: Logger) {
+  await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+  const upstream = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
+  const gateway = Fastify();
+  await registerRoutes(gateway, routingTable({ tracking: upstream, artifacts: upstream }), routeLogger);
+  const base = await gateway.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    base,
+    close: async () => {
+      await gateway.close();
+      service.close();
+    },
+  };
 }
 
 describe('artifacts API on real Postgres and S3', () => {
@@ -475,11 +491,7 @@ describe('artifacts API on real Postgres and S3', () => {
         response.end('{}');
       });
     });
-    await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
-    const upstream = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
-    const localGateway = Fastify();
-    await registerRoutes(localGateway, routingTable({ tracking: upstream, artifacts: upstream }), routeLogger);
-    const localBase = await localGateway.listen({ port: 0, host: '127.0.0.1' });
+    const { base: localBase, close } = await gatewayInFrontOf(service, routeLogger);
     try {
       const answer = await fetch(`${localBase}/api/2.0/mlflow-artifacts/artifacts/0/r/artifacts/a.txt`, {
         method: 'PUT',
@@ -494,8 +506,7 @@ describe('artifacts API on real Postgres and S3', () => {
         ],
       );
     } finally {
-      await localGateway.close();
-      service.close();
+      await close();
     }
   });
 
@@ -518,11 +529,7 @@ describe('artifacts API on real Postgres and S3', () => {
         response.setHeader('content-type', 'application/json');
         response.end('{}');
       });
-      await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
-      const upstream = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
-      const localGateway = Fastify();
-      await registerRoutes(localGateway, routingTable({ tracking: upstream, artifacts: upstream }), routeLogger);
-      const localBase = await localGateway.listen({ port: 0, host: '127.0.0.1' });
+      const { base: localBase, close } = await gatewayInFrontOf(service, routeLogger);
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
       try {
         const answer = await putWhole(
@@ -534,8 +541,7 @@ describe('artifacts API on real Postgres and S3', () => {
         assert.equal((JSON.parse(answer.body) as { error_code: string }).error_code, 'TEMPORARILY_UNAVAILABLE');
       } finally {
         agent.destroy();
-        await localGateway.close();
-        service.close();
+        await close();
         store.close();
       }
     },
