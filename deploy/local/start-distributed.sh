@@ -13,14 +13,16 @@ npm run build --silent
 export LOGBOOK_MODE=distributed
 # A larger young generation: streaming artifacts allocates a buffer per socket read (README, "V8 flags").
 export NODE_OPTIONS="${NODE_OPTIONS:---max-semi-space-size=64}"
-tracking_port="${TRACKING_PORT:-5001}"
-artifacts_port="${ARTIFACTS_PORT:-5002}"
+# One scheme, as in the test launcher: the gateway on PORT, the services behind it on the next two ports.
+gateway_port="${PORT:-5000}"
+tracking_port=$((gateway_port + 1))
+artifacts_port=$((gateway_port + 2))
 PORT="$tracking_port" node dist/services/tracking/src/main.js &
 tracking=$!
 PORT="$artifacts_port" node dist/services/artifacts/src/main.js &
 artifacts=$!
 TRACKING_URL="http://127.0.0.1:$tracking_port" ARTIFACTS_URL="http://127.0.0.1:$artifacts_port" \
-  PORT="${GATEWAY_PORT:-5000}" node dist/services/gateway/src/main.js &
+  PORT="$gateway_port" node dist/services/gateway/src/main.js &
 gateway=$!
 trap 'kill $tracking $artifacts $gateway 2>/dev/null; wait' INT TERM EXIT
 wait -n $tracking $artifacts $gateway

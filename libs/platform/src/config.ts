@@ -1,5 +1,14 @@
-import { plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsInt, Max, Min, validateSync, ValidationError } from 'class-validator';
+
+const toInteger = Transform(({ value }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value,
+);
+
+/** A whole-number setting within [minimum, maximum], given as decimal digits in the environment. */
+export const IntegerSetting = (minimum: number, maximum: number) =>
+  applyDecorators(toInteger, IsInt(), Min(minimum), Max(maximum));
 
 export class ConfigError extends Error {
   constructor(service: string, problems: string[]) {
@@ -18,7 +27,7 @@ export function loadConfig<T extends object>(
   env: NodeJS.ProcessEnv = process.env,
 ): T {
   const config = plainToInstance(schema, { ...env }, { enableImplicitConversion: false, exposeDefaultValues: true });
-  const errors = validateSync(config, { whitelist: false, skipMissingProperties: false });
+  const errors = validateSync(config, { whitelist: false, skipMissingProperties: false, stopAtFirstError: true });
   if (errors.length > 0) throw new ConfigError(service, errors.flatMap(describe));
   return config;
 }

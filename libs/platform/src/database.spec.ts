@@ -69,6 +69,7 @@ describe('embedded database (PGlite)', () => {
     const dir = join(root, 'stale');
     writeFileSync(`${dir}.lock`, '2147483646');
     const db = await PgliteDatabase.open(dir);
+    assert.deepEqual((await db.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
     await db.close();
   });
 

@@ -1,9 +1,7 @@
-import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
-import { loadConfig } from '../../../libs/platform/src/config';
+import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
+import { IntegerSetting, loadConfig } from '../../../libs/platform/src/config';
 import { DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../../../libs/platform/src/database';
 
-const toInt = Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value));
 const usesS3 = (env: ArtifactsEnvironment) => env.LOGBOOK_ARTIFACTS_BACKEND === 's3';
 
 /** The environment the artifacts module reads, validated at start. */
@@ -59,32 +57,20 @@ export class ArtifactsEnvironment {
   @IsIn(['true', 'false'])
   S3_FORCE_PATH_STYLE = 'true';
 
-  @toInt
-  @IsInt()
-  @Min(1)
-  @Max(5 * 1024 * 1024)
+  @IntegerSetting(1, 5 * 1024 * 1024)
   LOGBOOK_ARTIFACT_MAX_UPLOAD_MB = 5 * 1024;
 
-  @toInt
-  @IsInt()
-  @Min(0)
-  @Max(60_000)
+  @IntegerSetting(0, 60_000)
   LOGBOOK_ARTIFACT_OWNER_WAIT_MS = 5000;
 
   @IsIn(['true', 'false'])
   LOGBOOK_ARTIFACT_TRANSFER_OFFLOAD = 'true';
 
-  @toInt
-  @IsInt()
-  @Min(1)
-  @Max(64)
+  @IntegerSetting(1, 64)
   LOGBOOK_DB_POOL_SIZE = 10;
 
   /** Postgres ends a Logbook session idle inside a transaction after this long (0: the server's setting). */
-  @toInt
-  @IsInt()
-  @Min(0)
-  @Max(24 * 3600 * 1000)
+  @IntegerSetting(0, 24 * 3600 * 1000)
   LOGBOOK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS;
 }
 

@@ -14,4 +14,18 @@ describe('tracking configuration', () => {
       /Invalid configuration for tracking:[\s\S]*LOGBOOK_EMBEDDED_DURABILITY must be one of the following values: full, fast/,
     );
   });
+
+  it('reads whole-number settings, and names one problem for each variable that is wrong', () => {
+    assert.equal(loadTrackingConfig({ LOGBOOK_DB_POOL_SIZE: '32' }).dbPoolSize, 32);
+    assert.throws(
+      () => loadTrackingConfig({ LOGBOOK_DB_POOL_SIZE: '-1', LOGBOOK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: 'soon' }),
+      (error: Error) => {
+        assert.deepEqual(error.message.split('\n').slice(1), [
+          '  - LOGBOOK_DB_POOL_SIZE: LOGBOOK_DB_POOL_SIZE must not be less than 1',
+          '  - LOGBOOK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: LOGBOOK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS must be an integer number',
+        ]);
+        return true;
+      },
+    );
+  });
 });

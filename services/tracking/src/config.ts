@@ -1,13 +1,10 @@
-import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
-import { loadConfig } from '../../../libs/platform/src/config';
+import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
+import { IntegerSetting, loadConfig } from '../../../libs/platform/src/config';
 import {
   DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   EMBEDDED_DURABILITIES,
   EmbeddedDurability,
 } from '../../../libs/platform/src/database';
-
-const toInt = Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value));
 
 /** The environment the tracking module reads, validated at start. */
 export class TrackingEnvironment {
@@ -33,17 +30,11 @@ export class TrackingEnvironment {
   @IsNotEmpty()
   LOGBOOK_DEFAULT_ARTIFACT_ROOT = 'mlflow-artifacts:';
 
-  @toInt
-  @IsInt()
-  @Min(1)
-  @Max(64)
+  @IntegerSetting(1, 64)
   LOGBOOK_DB_POOL_SIZE = 10;
 
   /** Postgres ends a Logbook session idle inside a transaction after this long (0: the server's setting). */
-  @toInt
-  @IsInt()
-  @Min(0)
-  @Max(24 * 3600 * 1000)
+  @IntegerSetting(0, 24 * 3600 * 1000)
   LOGBOOK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS;
 
   @IsOptional()

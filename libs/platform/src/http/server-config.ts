@@ -1,14 +1,7 @@
-import { applyDecorators } from '@nestjs/common';
-import { Transform } from 'class-transformer';
-import { IsInt, IsIP, IsOptional, Matches, Max, Min } from 'class-validator';
-import { loadConfig } from '../config';
+import { IsIP, IsOptional, Matches } from 'class-validator';
+import { IntegerSetting, loadConfig } from '../config';
 import { ConnectionLimits } from './connection-guard';
 import { defaultAllowedHosts } from './host-check';
-
-const toInt = Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value));
-/** A whole-number setting within [minimum, maximum], given as decimal digits in the environment. */
-const IntegerSetting = (minimum: number, maximum: number) =>
-  applyDecorators(toInt, IsInt(), Min(minimum), Max(maximum));
 
 /** Where a service listens, how large a request body it takes, and how it treats its clients. */
 export class ServerEnvironment {
