@@ -10,7 +10,7 @@ import { Readable, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import Fastify, { FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import pino, { Logger } from 'pino';
 import { PostgresDatabase } from '../../libs/platform/src/database';
 import { MlflowError } from '../../libs/platform/src/errors';
@@ -49,7 +49,14 @@ async function serveWithGateway(tracking: TrackingRuntime, artifacts: ArtifactsR
   answerUnsupportedMethods(gateway, forwardedRouteMethods(buildOpenApiDocument()));
   await registerRoutes(gateway, routingTable({ tracking: base, artifacts: base }), routeLogger);
   const gatewayBase = await gateway.listen({ port: 0, host: '127.0.0.1' });
-  return { app, base, gateway, gatewayBase };
+  /** Stops the gateway, the app, then the runtimes under it. */
+  const close = async () => {
+    await gateway.close();
+    await app.close();
+    await artifacts.close();
+    await tracking.close();
+  };
+  return { app, base, gateway, gatewayBase, close };
 }
 
 /** A gateway in front of a stand-in for the services, to test what the gateway itself does. */
@@ -74,7 +81,7 @@ describe('artifacts API on real Postgres and S3', () => {
   let tracking: TrackingRuntime;
   let artifacts: ArtifactsRuntime;
   let database: { url: string; drop(): Promise<void> };
-  let gateway: FastifyInstance;
+  let close: () => Promise<void>;
   let gatewayBase: string;
 
   const api = (path: string, init?: RequestInit) => fetch(`${base}${path}`, init);
@@ -128,14 +135,11 @@ describe('artifacts API on real Postgres and S3', () => {
       { kind: 'in-process', trackingStore: tracking.store },
       tracking.db,
     );
-    ({ app, base, gateway, gatewayBase } = await serveWithGateway(tracking, artifacts, routeLogger));
+    ({ app, base, gatewayBase, close } = await serveWithGateway(tracking, artifacts, routeLogger));
   });
 
   after(async () => {
-    await gateway.close();
-    await app.close();
-    await artifacts.close();
-    await tracking.close();
+    await close();
     await database.drop();
   });
 
@@ -895,11 +899,10 @@ function putDeclaredUntilClosed(url: string, declared: number): Promise<RawAnswe
 }
 
 describe('artifact uploads refused before their body is read, on a local folder, direct and through the gateway', () => {
-  let app: NestFastifyApplication;
   let tracking: TrackingRuntime;
   let artifacts: ArtifactsRuntime;
   let database: { url: string; drop(): Promise<void> };
-  let gateway: FastifyInstance;
+  let close: () => Promise<void>;
   let folder: string;
   const entries: Record<string, string> = {};
 
@@ -924,16 +927,13 @@ describe('artifact uploads refused before their body is read, on a local folder,
       tracking.db,
     );
     const served = await serveWithGateway(tracking, artifacts, logger);
-    ({ app, gateway } = served);
+    close = served.close;
     entries['the embedded shape'] = served.base;
     entries['the gateway'] = served.gatewayBase;
   });
 
   after(async () => {
-    await gateway.close();
-    await app.close();
-    await artifacts.close();
-    await tracking.close();
+    await close();
     await database.drop();
     await rm(folder, { recursive: true, force: true });
   });
