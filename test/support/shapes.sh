@@ -7,6 +7,17 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # As deploy/local/start-distributed.sh: a larger young generation (README, "V8 flags").
 export NODE_OPTIONS="${NODE_OPTIONS:---max-semi-space-size=64}"
 
+# Runs one statement against the server of DATABASE_URL, with the pg driver the services use.
+database_admin() {
+  (cd "$repo" && node -e '
+    const { Client } = require("pg");
+    const client = new Client(process.argv[1]);
+    client.connect().then(() => client.query(process.argv[2])).then(
+      () => client.end(),
+      (error) => { console.error(error.message); process.exit(1); },
+    );' "$DATABASE_URL" "$1")
+}
+
 # wait_healthy <url> <log> [path]: /health by default; /health/ready also waits for Kafka and the database.
 wait_healthy() {
   local url=$1 log=$2 path=${3:-/health}
@@ -29,7 +40,12 @@ start() {
       echo $! >"$dir/pids"
       ;;
     distributed)
-      # A fresh schema per run is not needed: every suite uses unique names.
+      # A database of its own: suites that change shared state (schemathesis renames the default
+      # experiment) must not leave it to the next run.
+      local database="logbook_shape_${port}_$$"
+      database_admin "CREATE DATABASE $database"
+      echo "$database" >"$dir/database"
+      export DATABASE_URL="${DATABASE_URL%/*}/$database"
       local tracking_port=$((port + 1)) artifacts_port=$((port + 2))
       LOGBOOK_MODE=distributed PORT="$tracking_port" \
         node "$repo/dist/services/tracking/src/main.js" >"$dir/tracking.log" 2>&1 &
@@ -60,6 +76,10 @@ stop() {
     kill -9 "$pid" 2>/dev/null || true
   done <"$dir/pids"
   rm -f "$dir/pids"
+  if [ -f "$dir/database" ]; then
+    database_admin "DROP DATABASE IF EXISTS $(cat "$dir/database") WITH (FORCE)"
+    rm -f "$dir/database"
+  fi
 }
 
 "$@"
