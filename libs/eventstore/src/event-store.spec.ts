@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PostgresDatabase, Queryable } from '../../platform/src/database';
-import { ConcurrencyError } from '../../platform/src/errors';
-import { migrate } from '../../platform/src/migrations';
-import { dropSchema, testInfra, uniqueSchema } from '../../testing/src/infra';
+import { PostgresDatabase, Queryable, migrate, ANONYMOUS, CommandMetadata } from '@logbook/platform';
+import { ConcurrencyError } from './concurrency-error';
+import { dropSchema, testInfra, uniqueSchema } from '@logbook/testing';
 import { Decider } from './decider';
-import { ANONYMOUS, CommandMetadata, DomainEvent, EventEnvelope } from './envelope';
+import { DomainEvent, EventEnvelope } from './envelope';
 import { EventStore } from './event-store';
 import { InlineProjection } from './projection';
 import { eventStoreSchema } from './schema';

@@ -1,10 +1,8 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { PostgresDatabase } from '../../../libs/platform/src/database';
-import { runMain } from '../../../libs/platform/src/http/serve';
-import { createLogger } from '../../../libs/platform/src/logger';
+import { PostgresDatabase, runMain, createLogger, SYSTEM_METADATA } from '@logbook/platform';
 import { loadTrackingConfig } from '../../tracking/src/config';
-import { openTrackingStore, SYSTEM_METADATA } from '../../tracking/src/tracking.runtime';
+import { openTrackingStore } from '../../tracking/src/tracking.runtime';
 import { openArtifactsStore } from './artifacts.runtime';
 import { loadArtifactsConfig } from './config';
 
