@@ -13,7 +13,7 @@ bash deploy/local/infra.sh up
 source "${LOGBOOK_INFRA_DIR:-$repo/.logbook/infra}/env"
 export DATABASE_URL KAFKA_BROKERS S3_ENDPOINT S3_ACCESS_KEY S3_SECRET_KEY S3_REGION S3_BUCKET
 
-npm run build --silent
+npm run build:test --silent
 mapfile -t specs < <(find dist -name '*.spec.js' -not -path '*/node_modules/*' | sort)
 node --test --test-concurrency=1 --test-reporter=spec "${specs[@]}"
 

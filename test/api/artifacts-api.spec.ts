@@ -12,12 +12,16 @@ import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Fastify from 'fastify';
 import pino, { Logger } from 'pino';
-import { PostgresDatabase } from '../../libs/platform/src/database';
-import { MlflowError } from '../../libs/platform/src/errors';
-import { answerUnsupportedMethods } from '../../libs/platform/src/http/allowed-methods';
-import { createHttpApp } from '../../libs/platform/src/http/app';
-import { TRANSFER_OFFLOAD } from '../../libs/platform/src/http/transfer-offload';
-import { createTestDatabase, testInfra } from '../../libs/testing/src/infra';
+import {
+  PostgresDatabase,
+  MlflowError,
+  answerUnsupportedMethods,
+  createHttpApp,
+  TRANSFER_OFFLOAD,
+  SYSTEM_METADATA,
+} from '@logbook/platform';
+import { createTestDatabase, testInfra } from '@logbook/testing';
+import { artifactsOpenApi } from '../../services/artifacts/src/artifacts.openapi';
 import { registerArtifactRoutes } from '../../services/artifacts/src/artifacts.routes';
 import { ArtifactsRuntime, startArtifactsRuntime } from '../../services/artifacts/src/artifacts.runtime';
 import { ArtifactsService } from '../../services/artifacts/src/artifacts.service';
@@ -26,10 +30,10 @@ import { buildOpenApiDocument } from '../../services/gateway/src/openapi.documen
 import { forwardedRouteMethods, registerRoutes, routingTable } from '../../services/gateway/src/routing';
 import { loadTrackingConfig } from '../../services/tracking/src/config';
 import { experimentStream, experimentStreamId } from '../../services/tracking/src/experiments/experiment.decider';
-import { ExperimentsService } from '../../services/tracking/src/experiments/experiments.service';
 import { RunsService } from '../../services/tracking/src/runs/runs.service';
 import { TrackingModule } from '../../services/tracking/src/tracking.module';
-import { startTrackingRuntime, SYSTEM_METADATA, TrackingRuntime } from '../../services/tracking/src/tracking.runtime';
+import { trackingOpenApi } from '../../services/tracking/src/tracking.openapi';
+import { startTrackingRuntime, TrackingRuntime } from '../../services/tracking/src/tracking.runtime';
 
 const MAX_UPLOAD_MB = 4;
 
@@ -42,11 +46,13 @@ async function serveWithGateway(tracking: TrackingRuntime, artifacts: ArtifactsR
   class TestModule {}
   const app = await createHttpApp(TestModule, { logger: pino({ level: 'silent' }), bodyLimitBytes: 1024 * 1024 });
   await registerArtifactRoutes(app.getHttpAdapter().getInstance(), artifacts.service, routeLogger);
-  await app.get(ExperimentsService).ensureDefaultExperiment(SYSTEM_METADATA());
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   const gateway = Fastify();
-  answerUnsupportedMethods(gateway, forwardedRouteMethods(buildOpenApiDocument()));
+  answerUnsupportedMethods(
+    gateway,
+    forwardedRouteMethods(buildOpenApiDocument([trackingOpenApi(), artifactsOpenApi()])),
+  );
   await registerRoutes(gateway, routingTable({ tracking: base, artifacts: base }), routeLogger);
   const gatewayBase = await gateway.listen({ port: 0, host: '127.0.0.1' });
   /** Stops the gateway, the app, then the runtimes under it. */

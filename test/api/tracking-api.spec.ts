@@ -6,14 +6,12 @@ import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
-import { createHttpApp } from '../../libs/platform/src/http/app';
-import { createTestDatabase, testInfra } from '../../libs/testing/src/infra';
+import { createHttpApp } from '@logbook/platform';
+import { createTestDatabase, testInfra } from '@logbook/testing';
 import { loadTrackingConfig } from '../../services/tracking/src/config';
-import { ExperimentsService } from '../../services/tracking/src/experiments/experiments.service';
 import { TrackingModule } from '../../services/tracking/src/tracking.module';
 import {
   startTrackingRuntime,
-  SYSTEM_METADATA,
   TrackingRuntime,
   trackingProjections,
 } from '../../services/tracking/src/tracking.runtime';
@@ -57,7 +55,6 @@ describe('tracking API on real Postgres and Kafka', () => {
     app = await createHttpApp(TestModule, { logger: pino({ level: 'silent' }), bodyLimitBytes: BODY_LIMIT });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
-    await app.get(ExperimentsService).ensureDefaultExperiment(SYSTEM_METADATA());
   });
 
   after(async () => {
@@ -79,6 +76,13 @@ describe('tracking API on real Postgres and Kafka', () => {
     });
     return runId;
   }
+
+  it('has the Default experiment from its own bootstrap, without the caller asking for it', async () => {
+    const answer = await get('experiments/get', { experiment_id: '0' });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.json.experiment.name, 'Default');
+    assert.equal(answer.json.experiment.lifecycle_stage, 'active');
+  });
 
   it('answers bad input with the MLflow error and changes nothing', async () => {
     const runId = await newRun();

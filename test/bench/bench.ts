@@ -706,7 +706,7 @@ let activeServer: Server | undefined;
 
 async function startServer(o: Options, stamp: string): Promise<Server> {
   const gateway = `${REPO}/dist/services/gateway/src/main.js`;
-  if (!existsSync(gateway)) throw new BenchError(`${gateway} is missing: run npm run build (npm run bench does)`);
+  if (!existsSync(gateway)) throw new BenchError(`${gateway} is missing: run npm run build:test (npm run bench does)`);
   const stateDir = `${REPO}/.logbook/bench/${stamp}-${o.shape}`;
   mkdirSync(stateDir, { recursive: true });
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };

@@ -2,9 +2,7 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import { waitFor } from '../../libs/messaging/src/spec-support';
-import { createTestDatabase, testInfra } from '../../libs/testing/src/infra';
-import { TcpProxy } from '../../libs/testing/src/net';
+import { waitFor, createTestDatabase, testInfra, TcpProxy } from '@logbook/testing';
 import { loadTrackingConfig } from '../../services/tracking/src/config';
 import { startTrackingRuntime } from '../../services/tracking/src/tracking.runtime';
 

@@ -8,20 +8,15 @@ import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka } from 'kafkajs';
 import pino from 'pino';
-import { createKafka } from '../../libs/messaging/src/kafka';
-import { groupCaughtUp, readTopics, topicSize, waitFor } from '../../libs/messaging/src/spec-support';
-import { eventTopic } from '../../libs/messaging/src/topics';
-import { createHttpApp } from '../../libs/platform/src/http/app';
-import { ObservabilityModule } from '../../libs/platform/src/observability.module';
-import { createTestDatabase } from '../../libs/testing/src/infra';
-import { PrivateKafka } from '../../libs/testing/src/private-kafka';
+import { createKafka, eventTopic } from '@logbook/messaging';
+import { groupCaughtUp, readTopics, topicSize, waitFor, createTestDatabase, PrivateKafka } from '@logbook/testing';
+import { createHttpApp, ObservabilityModule } from '@logbook/platform';
 import { ArtifactsRuntime, startArtifactsRuntime } from '../../services/artifacts/src/artifacts.runtime';
 import { loadArtifactsConfig } from '../../services/artifacts/src/config';
 import { TRACKING_EVENTS_CONSUMER } from '../../services/artifacts/src/tracking-events.consumer';
 import { loadTrackingConfig } from '../../services/tracking/src/config';
-import { ExperimentsService } from '../../services/tracking/src/experiments/experiments.service';
 import { TrackingModule } from '../../services/tracking/src/tracking.module';
-import { startTrackingRuntime, SYSTEM_METADATA, TrackingRuntime } from '../../services/tracking/src/tracking.runtime';
+import { startTrackingRuntime, TrackingRuntime } from '../../services/tracking/src/tracking.runtime';
 
 const silent = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 const RUN_TOPIC = eventTopic('tracking', 'run');
@@ -113,7 +108,6 @@ describe('distributed services across Kafka outages', () => {
     app = await createHttpApp(TestModule, { logger: silent, bodyLimitBytes: 1024 * 1024 });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
-    await app.get(ExperimentsService).ensureDefaultExperiment(SYSTEM_METADATA());
   });
 
   after(async () => {

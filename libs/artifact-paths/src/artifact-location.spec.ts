@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MlflowError } from '../../platform/src/errors';
+import { MlflowError } from '@logbook/platform';
 import { checkArtifactLocation, isStoreRoot, proxiedRoot } from './artifact-location';
 
 describe('checkArtifactLocation', () => {

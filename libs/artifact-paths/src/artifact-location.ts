@@ -1,4 +1,4 @@
-import { invalidParameter, MlflowError } from '../../platform/src/errors';
+import { invalidParameter, MlflowError } from '@logbook/platform';
 import { resolveListPrefix } from './artifact-path';
 
 /** The scheme of the artifacts this server proxies and keeps in its own store. */

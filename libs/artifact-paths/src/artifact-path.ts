@@ -1,4 +1,4 @@
-import { invalidParameter, MlflowError } from '../../platform/src/errors';
+import { invalidParameter, MlflowError } from '@logbook/platform';
 
 /** S3 caps a key at 1024 UTF-8 bytes, so a longer artifact path could never be stored anyway. */
 export const MAX_ARTIFACT_PATH_BYTES = 1024;

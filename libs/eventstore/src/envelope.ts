@@ -1,18 +1,4 @@
-export interface Actor {
-  id: string;
-  kind: 'user' | 'service' | 'anonymous';
-}
-
-export const ANONYMOUS: Actor = { id: 'anonymous', kind: 'anonymous' };
-
-/** What every command carries besides its data: the clock, who asked, and which request it belongs to. */
-export interface CommandMetadata {
-  now: number;
-  actor: Actor;
-  requestId: string;
-  causationId?: string;
-  traceparent?: string;
-}
+import { Actor } from '@logbook/platform';
 
 /** A fact as a decider emits it, before the store wraps it in an envelope. */
 export interface DomainEvent<Type extends string = string, Data = unknown> {

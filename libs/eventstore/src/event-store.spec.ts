@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PostgresDatabase, Queryable } from '../../platform/src/database';
-import { ConcurrencyError } from '../../platform/src/errors';
-import { migrate } from '../../platform/src/migrations';
-import { dropSchema, testInfra, uniqueSchema } from '../../testing/src/infra';
+import { PostgresDatabase, Queryable, migrate, ANONYMOUS, CommandMetadata, MlflowError } from '@logbook/platform';
+import { ConcurrencyError } from './concurrency-error';
+import { dropSchema, testInfra, uniqueSchema } from '@logbook/testing';
 import { Decider } from './decider';
-import { ANONYMOUS, CommandMetadata, DomainEvent, EventEnvelope } from './envelope';
+import { DomainEvent, EventEnvelope } from './envelope';
 import { EventStore } from './event-store';
 import { InlineProjection } from './projection';
 import { eventStoreSchema } from './schema';
@@ -92,6 +91,9 @@ describe('event store on real Postgres', () => {
     assert.equal(fulfilled.length, 1);
     assert.equal(rejected.length, 1);
     assert.ok(rejected[0].reason instanceof ConcurrencyError);
+    assert.ok(rejected[0].reason instanceof MlflowError, 'the error filter answers it as it is');
+    assert.equal(rejected[0].reason.httpStatus, 503, 'a client retries a conflict');
+    assert.equal(rejected[0].reason.toJSON().error_code, 'TEMPORARILY_UNAVAILABLE');
     assert.equal((await store.readStream('account-b')).length, 2, 'the losing append left nothing behind');
     const { rows } = await db.query(`SELECT balance FROM ${schema}.balances WHERE stream_id = 'account-b'`);
     assert.deepEqual(rows, [{ balance: 11 }], 'the losing append did not touch the projection');

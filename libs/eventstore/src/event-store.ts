@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Database, Queryable } from '../../platform/src/database';
-import { ConcurrencyError } from '../../platform/src/errors';
+import { Database, Queryable, CommandMetadata } from '@logbook/platform';
+import { ConcurrencyError } from './concurrency-error';
 import { Decider } from './decider';
-import { CommandMetadata, DomainEvent, EventEnvelope } from './envelope';
+import { DomainEvent, EventEnvelope } from './envelope';
 import { InlineProjection } from './projection';
 
 export interface StreamDefinition<State, Command, Event extends DomainEvent> {

@@ -1,3 +1,4 @@
+export * from './concurrency-error';
 export * from './decider';
 export * from './envelope';
 export * from './event-store';

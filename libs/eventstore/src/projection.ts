@@ -1,4 +1,4 @@
-import { Queryable } from '../../platform/src/database';
+import { Queryable } from '@logbook/platform';
 import { EventEnvelope } from './envelope';
 
 /**

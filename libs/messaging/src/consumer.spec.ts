@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { IsInt } from 'class-validator';
 import { Kafka, Partitioners } from 'kafkajs';
-import { EventEnvelope } from '../../eventstore/src/envelope';
-import { PostgresDatabase } from '../../platform/src/database';
+import { EventEnvelope } from '@logbook/eventstore';
+import { PostgresDatabase } from '@logbook/platform';
 import { ConsumerDefinition, KafkaEventConsumer, validatePayloadWith } from './consumer';
 import { ensureTopics } from './kafka';
 import { KafkaEventPublisher } from './publisher';
@@ -22,7 +22,7 @@ import {
   topicSize,
   uniqueName,
   waitFor,
-} from './spec-support';
+} from '@logbook/testing';
 import { deadLetterTopic, eventTopic } from './topics';
 
 class TypedData {

@@ -16,10 +16,17 @@ import {
   ValidationError,
 } from 'class-validator';
 import { Consumer, EachMessagePayload, Kafka, KafkaMessage, Partitioners, Producer } from 'kafkajs';
-import { Actor, EventEnvelope } from '../../eventstore/src/envelope';
-import { Database, Queryable } from '../../platform/src/database';
-import { createLogger, Logger } from '../../platform/src/logger';
-import { backoffDelay, DependencyStatus, Outage } from '../../platform/src/retry';
+import {
+  Actor,
+  Database,
+  Queryable,
+  createLogger,
+  Logger,
+  backoffDelay,
+  DependencyStatus,
+  Outage,
+} from '@logbook/platform';
+import { EventEnvelope } from '@logbook/eventstore';
 import { createKafka, ensureTopics } from './kafka';
 import { deadLetterTopic } from './topics';
 

@@ -1,12 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEnvelope } from '../../eventstore/src/envelope';
-import { Database, PgliteDatabase, PostgresDatabase } from '../../platform/src/database';
-import { dropSchema, testInfra, uniqueSchema } from '../../testing/src/infra';
-import { DeadLetter } from './consumer';
-import { InProcessEventBus } from './publisher';
-import { OutboxRelay } from './relay';
+import { EventEnvelope } from '@logbook/eventstore';
+import { Database, PgliteDatabase, PostgresDatabase } from '@logbook/platform';
 import {
+  dropSchema,
+  testInfra,
+  uniqueSchema,
   appendTo,
   appliedRows,
   createSchema,
@@ -17,7 +16,10 @@ import {
   uniqueName,
   waitFor,
   waitPublishable,
-} from './spec-support';
+} from '@logbook/testing';
+import { DeadLetter } from './consumer';
+import { InProcessEventBus } from './publisher';
+import { OutboxRelay } from './relay';
 import { eventTopic } from './topics';
 
 /** The same scenarios against the test server and against PGlite (the embedded shape's database). */

@@ -1,5 +1,5 @@
 import { Admin, ConfigResourceTypes, Kafka, logLevel, LogEntry } from 'kafkajs';
-import { Logger } from '../../platform/src/logger';
+import { Logger } from '@logbook/platform';
 
 const LEVELS: Record<number, 'warn' | 'info' | 'debug'> = {
   // kafkajs logs each failed attempt of what it retries; what finally fails reaches Logbook's own

@@ -1,7 +1,6 @@
 import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
-import { EventEnvelope } from '../../eventstore/src/envelope';
-import { Database } from '../../platform/src/database';
-import { Logger } from '../../platform/src/logger';
+import { EventEnvelope } from '@logbook/eventstore';
+import { Database, Logger } from '@logbook/platform';
 import { ConsumerDefinition, DeadLetterSink, defaultLogger, handleDelivered } from './consumer';
 import { createKafka, ensureTopics } from './kafka';
 import { eventTopic } from './topics';

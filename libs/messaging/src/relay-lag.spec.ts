@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
-import { PostgresDatabase } from '../../platform/src/database';
-import { metricsRegistry } from '../../platform/src/metrics';
+import { PostgresDatabase, metricsRegistry } from '@logbook/platform';
 import { OutboxRelay } from './relay';
-import { appendTo, createStore, logger, messagingTestbed, RecordingPublisher, waitFor } from './spec-support';
+import { appendTo, createStore, logger, messagingTestbed, RecordingPublisher, waitFor } from '@logbook/testing';
 
 /** The value of `metric` for one relay in what Prometheus would scrape, undefined when absent. */
 async function scraped(metric: string, relay: string): Promise<number | undefined> {

@@ -1,14 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka } from 'kafkajs';
-import { EventEnvelope } from '../../eventstore/src/envelope';
-import { EventStore } from '../../eventstore/src/event-store';
-import { Database, PostgresDatabase } from '../../platform/src/database';
-import { dropSchema, testInfra, uniqueSchema } from '../../testing/src/infra';
-import { KafkaEventConsumer } from './consumer';
-import { EventPublisher, KafkaEventPublisher } from './publisher';
-import { OutboxRelay } from './relay';
+import { EventEnvelope, EventStore } from '@logbook/eventstore';
+import { Database, PostgresDatabase } from '@logbook/platform';
 import {
+  dropSchema,
+  testInfra,
+  uniqueSchema,
   waitPublishable,
   appendTo,
   appliedRows,
@@ -25,7 +23,10 @@ import {
   topicSize,
   uniqueName,
   waitFor,
-} from './spec-support';
+} from '@logbook/testing';
+import { KafkaEventConsumer } from './consumer';
+import { EventPublisher, KafkaEventPublisher } from './publisher';
+import { OutboxRelay } from './relay';
 import { eventTopic } from './topics';
 
 const STREAM_TYPES = ['run', 'experiment'];

@@ -1,7 +1,5 @@
-import { EventStore } from '../../eventstore/src/event-store';
-import { Logger } from '../../platform/src/logger';
-import { RelayLag, reportRelayLag } from '../../platform/src/metrics';
-import { backoffDelay, DependencyStatus, Outage } from '../../platform/src/retry';
+import { EventStore } from '@logbook/eventstore';
+import { Logger, RelayLag, reportRelayLag, backoffDelay, DependencyStatus, Outage } from '@logbook/platform';
 import { defaultLogger } from './consumer';
 import { EventPublisher } from './publisher';
 

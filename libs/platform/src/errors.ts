@@ -42,14 +42,3 @@ export class MlflowError extends Error {
 export const invalidParameter = (message: string) => new MlflowError('INVALID_PARAMETER_VALUE', message);
 export const notFound = (message: string) => new MlflowError('RESOURCE_DOES_NOT_EXIST', message);
 export const alreadyExists = (message: string) => new MlflowError('RESOURCE_ALREADY_EXISTS', message);
-
-/** Raised by the event store when another writer appended to the stream first. */
-export class ConcurrencyError extends Error {
-  constructor(
-    readonly streamId: string,
-    readonly expectedVersion: number,
-  ) {
-    super(`Stream ${streamId} is no longer at version ${expectedVersion}`);
-    this.name = 'ConcurrencyError';
-  }
-}

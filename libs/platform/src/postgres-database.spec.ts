@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { testInfra, uniqueSchema } from '../../testing/src/infra';
+import { testInfra, uniqueSchema } from '@logbook/testing';
 import { PostgresDatabase } from './database';
 
 describe('PostgresDatabase (pg pool)', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import { testInfra } from '../../testing/src/infra';
+import { testInfra } from '@logbook/testing';
 import { PostgresDatabase } from './database';
 import { isTransientDatabaseError, Outage, retryTransient } from './retry';
 

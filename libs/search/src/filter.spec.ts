@@ -9,7 +9,7 @@ import {
   parseRegisteredModelFilter,
   parseRunFilter,
 } from './filter';
-import { assertSyntaxError } from './spec-helpers';
+import { assertSyntaxError } from '@logbook/testing';
 
 const clause = (
   kind: Clause['kind'],

@@ -7,7 +7,7 @@ import {
   parseRegisteredModelOrderBy,
   parseRunOrderBy,
 } from './order-by';
-import { assertSyntaxError } from './spec-helpers';
+import { assertSyntaxError } from '@logbook/testing';
 
 const term = (kind: OrderTerm['kind'], key: string, ascending: boolean): OrderTerm => ({ kind, key, ascending });
 

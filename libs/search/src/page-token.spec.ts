@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeOffsetToken, encodeOffsetToken } from './page-token';
-import { assertSyntaxError } from './spec-helpers';
+import { assertSyntaxError } from '@logbook/testing';
 
 const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 

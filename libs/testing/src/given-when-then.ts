@@ -1,7 +1,6 @@
 import { deepStrictEqual, fail, ok, strictEqual } from 'node:assert/strict';
-import { Decider, fold } from '../../eventstore/src/decider';
-import { DomainEvent } from '../../eventstore/src/envelope';
-import { ErrorCode, MlflowError } from '../../platform/src/errors';
+import { Decider, fold, DomainEvent } from '@logbook/eventstore';
+import { ErrorCode, MlflowError } from '@logbook/platform';
 
 export interface Outcome<Event extends DomainEvent> {
   then(expected: Event[]): void;

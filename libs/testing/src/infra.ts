@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PostgresDatabase } from '../../platform/src/database';
+import { PostgresDatabase } from '@logbook/platform';
 
 export interface TestInfra {
   databaseUrl: string;

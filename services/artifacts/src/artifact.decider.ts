@@ -1,6 +1,5 @@
-import { Decider } from '../../../libs/eventstore/src/decider';
-import { CommandMetadata } from '../../../libs/eventstore/src/envelope';
-import { invalidParameter, notFound } from '../../../libs/platform/src/errors';
+import { Decider } from '@logbook/eventstore';
+import { CommandMetadata, invalidParameter, notFound } from '@logbook/platform';
 import { posix } from 'node:path';
 import { ArtifactEvent } from './artifact.events';
 import { ModelSummary } from './mlmodel';

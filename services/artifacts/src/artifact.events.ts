@@ -1,4 +1,4 @@
-import { DomainEvent } from '../../../libs/eventstore/src/envelope';
+import { DomainEvent } from '@logbook/eventstore';
 import { ModelSummary } from './mlmodel';
 
 /** The bytes are in storage before this is recorded; events carry facts about them, never the bytes. */

@@ -1,5 +1,5 @@
 /** The artifact proxy's routes for the gateway's OpenAPI document (they are Fastify routes, not Nest controllers). */
-import { errorResponse, JsonSchema } from '../../../libs/platform/src/http/openapi-metadata';
+import { ERROR_SCHEMA, errorResponse, JsonSchema, OpenApiFragment } from '@logbook/platform';
 import { ARTIFACT_PREFIXES, RUN_LIST_ROUTES, SERVER_INFO_ROUTES } from './artifacts.routes';
 import { MAX_MULTIPART_PARTS } from './artifacts.service';
 
@@ -214,3 +214,9 @@ export const ARTIFACT_OPENAPI_PATHS: Record<string, Record<string, Operation>> =
   ...SERVER_INFO_ROUTES.map(serverInfo),
   ...RUN_LIST_ROUTES.map(runListing),
 );
+
+/** The artifact proxy's part of the OpenAPI document. */
+export const artifactsOpenApi = (): OpenApiFragment => ({
+  paths: ARTIFACT_OPENAPI_PATHS,
+  components: { Error: ERROR_SCHEMA },
+});

@@ -1,5 +1,4 @@
-import { EventEnvelope } from '../../../libs/eventstore/src/envelope';
-import { InlineProjection } from '../../../libs/eventstore/src/projection';
+import { EventEnvelope, InlineProjection } from '@logbook/eventstore';
 import { ArtifactEvent } from './artifact.events';
 
 /** The index of stored artifacts with their digests, and of the models among them. */

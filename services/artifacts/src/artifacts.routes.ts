@@ -1,17 +1,22 @@
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CommandMetadata } from '../../../libs/eventstore/src/envelope';
-import { ANONYMOUS } from '../../../libs/eventstore/src/envelope';
-import { invalidParameter } from '../../../libs/platform/src/errors';
-import { answerFailuresInMlflowShape, sendFailure } from '../../../libs/platform/src/http/error-filter';
-import { Logger } from '../../../libs/platform/src/logger';
-import { resolveListPrefix } from '../../../libs/artifact-paths/src/artifact-path';
+import {
+  CommandMetadata,
+  ANONYMOUS,
+  invalidParameter,
+  answerFailuresInMlflowShape,
+  sendFailure,
+  Logger,
+  bodyStream,
+  declaredLength,
+  settleUnreadBody,
+  TRANSFER_OFFLOAD,
+} from '@logbook/platform';
+import { resolveListPrefix } from '@logbook/artifact-paths';
 import { ArtifactsService } from './artifacts.service';
 import { servedContentType } from './content-type';
 import { ObjectRange, RangeNotSatisfiableError } from './storage/artifact-storage';
-import { bodyStream, declaredLength, settleUnreadBody } from '../../../libs/platform/src/http/request-body';
-import { TRANSFER_OFFLOAD } from '../../../libs/platform/src/http/transfer-offload';
 
 export const ARTIFACT_PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'];
 /** The only routes that take part in TRANSFER_OFFLOAD: a file's PUT and GET. */

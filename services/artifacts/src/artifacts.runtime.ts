@@ -1,17 +1,22 @@
 import { resolve } from 'node:path';
-import { EventStore } from '../../../libs/eventstore/src/event-store';
+import { EventStore } from '@logbook/eventstore';
 import {
   EventPublisher,
   InProcessEventBus,
   KafkaEventConsumer,
   KafkaEventPublisher,
   OutboxRelay,
-} from '../../../libs/messaging/src';
-import { Database, PostgresDatabase } from '../../../libs/platform/src/database';
-import { Logger } from '../../../libs/platform/src/logger';
-import { databaseReadiness, ReadinessCheck, statusReadiness } from '../../../libs/platform/src/observability.module';
-import { waitForDatabase } from '../../../libs/platform/src/retry';
-import { migrate } from '../../../libs/platform/src/migrations';
+} from '@logbook/messaging';
+import {
+  Database,
+  PostgresDatabase,
+  Logger,
+  databaseReadiness,
+  ReadinessCheck,
+  statusReadiness,
+  waitForDatabase,
+  migrate,
+} from '@logbook/platform';
 import { ARTIFACTS_SCHEMA, artifactsMigrations } from '../migrations/001_initial';
 import { ArtifactsService } from './artifacts.service';
 import { artifactsProjection } from './artifacts.projection';

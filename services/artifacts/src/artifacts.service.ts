@@ -1,16 +1,13 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
-import { CommandMetadata } from '../../../libs/eventstore/src/envelope';
-import { EventStore } from '../../../libs/eventstore/src/event-store';
-import { Database } from '../../../libs/platform/src/database';
-import { invalidParameter, MlflowError, notFound } from '../../../libs/platform/src/errors';
+import { CommandMetadata, Database, invalidParameter, MlflowError, notFound } from '@logbook/platform';
+import { EventStore } from '@logbook/eventstore';
 import { servedContentType } from './content-type';
 import { discrepancies, listTree } from './reconciliation';
 import { MLMODEL_MAX_BYTES, ModelSummary, summarizeMlModel } from './mlmodel';
 import { artifactStream, artifactStreamId, checkWritable, OwnerFact } from './artifact.decider';
-import { isStoreRoot } from '../../../libs/artifact-paths/src/artifact-location';
-import { invalidPath, resolveArtifactPath, resolveListPrefix } from '../../../libs/artifact-paths/src/artifact-path';
+import { isStoreRoot, invalidPath, resolveArtifactPath, resolveListPrefix } from '@logbook/artifact-paths';
 import {
   ArtifactStorage,
   bareEtag,

@@ -1,6 +1,5 @@
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
-import { IntegerSetting, loadConfig } from '../../../libs/platform/src/config';
-import { DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../../../libs/platform/src/database';
+import { IntegerSetting, loadConfig, DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS } from '@logbook/platform';
 
 const usesS3 = (env: ArtifactsEnvironment) => env.LOGBOOK_ARTIFACTS_BACKEND === 's3';
 

@@ -1,10 +1,14 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
-import { createHttpApp, httpAppOptions } from '../../../libs/platform/src/http/app';
-import { runMain, serve } from '../../../libs/platform/src/http/serve';
-import { loadServerConfig } from '../../../libs/platform/src/http/server-config';
-import { createLogger } from '../../../libs/platform/src/logger';
-import { ObservabilityModule } from '../../../libs/platform/src/observability.module';
+import {
+  createHttpApp,
+  httpAppOptions,
+  runMain,
+  serve,
+  loadServerConfig,
+  createLogger,
+  ObservabilityModule,
+} from '@logbook/platform';
 import { registerArtifactRoutes } from './artifacts.routes';
 import { startArtifactsRuntime } from './artifacts.runtime';
 import { loadArtifactsConfig } from './config';

@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { PostgresDatabase } from '../../../libs/platform/src/database';
-import { runMain } from '../../../libs/platform/src/http/serve';
-import { createLogger } from '../../../libs/platform/src/logger';
+import { PostgresDatabase, runMain, createLogger, SYSTEM_METADATA } from '@logbook/platform';
+// The one known break of the boundaries: this command still opens tracking's store; the artifacts rework
+// of issue 8 takes it off tracking's internals.
+// eslint-disable-next-line boundaries/dependencies
 import { loadTrackingConfig } from '../../tracking/src/config';
-import { openTrackingStore, SYSTEM_METADATA } from '../../tracking/src/tracking.runtime';
+// eslint-disable-next-line boundaries/dependencies
+import { openTrackingStore } from '../../tracking/src/tracking.runtime';
 import { openArtifactsStore } from './artifacts.runtime';
 import { loadArtifactsConfig } from './config';
 

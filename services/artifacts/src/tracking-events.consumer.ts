@@ -1,10 +1,7 @@
-import { isStoreRoot, proxiedRoot } from '../../../libs/artifact-paths/src/artifact-location';
-import { Queryable } from '../../../libs/platform/src/database';
-import { Logger } from '../../../libs/platform/src/logger';
-import { EventEnvelope } from '../../../libs/eventstore/src/envelope';
-import { ConsumerDefinition } from '../../../libs/messaging/src/consumer';
-import { eventTopic } from '../../../libs/messaging/src/topics';
-import { EventStore } from '../../../libs/eventstore/src/event-store';
+import { isStoreRoot, proxiedRoot } from '@logbook/artifact-paths';
+import { Queryable, Logger } from '@logbook/platform';
+import { EventEnvelope, EventStore } from '@logbook/eventstore';
+import { ConsumerDefinition, eventTopic } from '@logbook/messaging';
 import { ARTIFACTS_SCHEMA } from '../migrations/001_initial';
 import { artifactStream, artifactStreamId } from './artifact.decider';
 import { ArtifactStorage } from './storage/artifact-storage';

@@ -1,12 +1,14 @@
-import { Controller, Get, Header, Module } from '@nestjs/common';
-import { buildOpenApiDocument } from './openapi.document';
+import { Controller, DynamicModule, Get, Header, Inject, Module } from '@nestjs/common';
+import { JsonSchema } from '@logbook/platform';
 
 /** The MLflow release whose REST API Logbook serves; clients gate some features on it (e.g. span logging ≥ 3.4). */
 export const MLFLOW_API_VERSION = '3.17.2';
 
+const API_DOCUMENT = Symbol('API_DOCUMENT');
+
 @Controller()
 class ApiInfoController {
-  private readonly document = buildOpenApiDocument();
+  constructor(@Inject(API_DOCUMENT) private readonly document: JsonSchema) {}
 
   @Get('openapi.json')
   openapi() {
@@ -21,5 +23,13 @@ class ApiInfoController {
 }
 
 /** What the gateway says about the API itself: its OpenAPI document and MLflow's /version. */
-@Module({ controllers: [ApiInfoController] })
-export class ApiInfoModule {}
+@Module({})
+export class ApiInfoModule {
+  static with(document: JsonSchema): DynamicModule {
+    return {
+      module: ApiInfoModule,
+      controllers: [ApiInfoController],
+      providers: [{ provide: API_DOCUMENT, useValue: document }],
+    };
+  }
+}

@@ -1,5 +1,5 @@
 import { IsIn, IsUrl, ValidateIf } from 'class-validator';
-import { loadConfig } from '../../../libs/platform/src/config';
+import { loadConfig } from '@logbook/platform';
 
 /** The gateway's own settings; in the distributed shape it needs to know where each service is. */
 export class GatewayEnvironment {

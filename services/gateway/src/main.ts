@@ -1,22 +1,33 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp, httpAppOptions } from '../../../libs/platform/src/http/app';
-import { runMain, serve } from '../../../libs/platform/src/http/serve';
-import { loadServerConfig, ServerConfig } from '../../../libs/platform/src/http/server-config';
-import { createLogger, Logger } from '../../../libs/platform/src/logger';
-import { databaseReadiness, httpReadiness, ObservabilityModule } from '../../../libs/platform/src/observability.module';
-import { loadTrackingConfig } from '../../tracking/src/config';
-import { ExperimentsService } from '../../tracking/src/experiments/experiments.service';
-import { TrackingModule } from '../../tracking/src/tracking.module';
-import { startTrackingRuntime, SYSTEM_METADATA } from '../../tracking/src/tracking.runtime';
-import { GatewayConfig, loadGatewayConfig } from './config';
-import { loadArtifactsConfig } from '../../artifacts/src/config';
-import { registerArtifactRoutes } from '../../artifacts/src/artifacts.routes';
-import { startArtifactsRuntime } from '../../artifacts/src/artifacts.runtime';
+import {
+  createHttpApp,
+  httpAppOptions,
+  runMain,
+  serve,
+  loadServerConfig,
+  ServerConfig,
+  createLogger,
+  Logger,
+  databaseReadiness,
+  httpReadiness,
+  ObservabilityModule,
+} from '@logbook/platform';
+import { loadTrackingConfig, startTrackingRuntime, TrackingModule, trackingOpenApi } from '../../tracking/src/index';
+import {
+  artifactsOpenApi,
+  loadArtifactsConfig,
+  registerArtifactRoutes,
+  startArtifactsRuntime,
+} from '../../artifacts/src/index';
 import { ApiInfoModule } from './api-info.module';
+import { GatewayConfig, loadGatewayConfig } from './config';
 import { buildOpenApiDocument } from './openapi.document';
 import { forwardedRouteMethods, registerRoutes, routingTable } from './routing';
+
+/** The API as one OpenAPI document: every service's fragment, merged. */
+const apiDocument = () => buildOpenApiDocument([trackingOpenApi(), artifactsOpenApi()]);
 
 /** The embedded shape: every service module in this one process, on an embedded Postgres. */
 async function embedded(logger: Logger, server: ServerConfig) {
@@ -29,13 +40,16 @@ async function embedded(logger: Logger, server: ServerConfig) {
   );
 
   @Module({
-    imports: [TrackingModule.with(tracking), ApiInfoModule, ObservabilityModule.with([databaseReadiness(tracking.db)])],
+    imports: [
+      TrackingModule.with(tracking),
+      ApiInfoModule.with(apiDocument()),
+      ObservabilityModule.with([databaseReadiness(tracking.db)]),
+    ],
   })
   class EmbeddedModule {}
 
   const app = await createHttpApp(EmbeddedModule, httpAppOptions(logger, server));
   await registerArtifactRoutes(app.getHttpAdapter().getInstance(), artifacts.service, logger);
-  await app.get(ExperimentsService).ensureDefaultExperiment(SYSTEM_METADATA());
   return {
     app,
     close: async () => {
@@ -48,10 +62,11 @@ async function embedded(logger: Logger, server: ServerConfig) {
 /** The distributed shape: the gateway forwards MLflow paths to the services that own them. */
 async function distributed(logger: Logger, server: ServerConfig, config: GatewayConfig) {
   const upstreams = { tracking: config.trackingUrl as string, artifacts: config.artifactsUrl as string };
+  const document = apiDocument();
 
   @Module({
     imports: [
-      ApiInfoModule,
+      ApiInfoModule.with(document),
       ObservabilityModule.with([
         httpReadiness('tracking', `${upstreams.tracking}/health`),
         httpReadiness('artifacts', `${upstreams.artifacts}/health`),
@@ -62,7 +77,7 @@ async function distributed(logger: Logger, server: ServerConfig, config: Gateway
 
   const app = await createHttpApp(GatewayModule, {
     ...httpAppOptions(logger, server),
-    forwardedRoutes: forwardedRouteMethods(buildOpenApiDocument()),
+    forwardedRoutes: forwardedRouteMethods(document),
   });
   await registerRoutes(app.getHttpAdapter().getInstance(), routingTable(upstreams), logger);
   return { app, close: async () => undefined };

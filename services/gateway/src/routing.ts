@@ -1,13 +1,20 @@
 import replyFrom from '@fastify/reply-from';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { IncomingHttpHeaders } from 'node:http';
-import { invalidParameter, MlflowError } from '../../../libs/platform/src/errors';
-import { RouteMethods, routeMethods } from '../../../libs/platform/src/http/allowed-methods';
-import { answerFailuresInMlflowShape } from '../../../libs/platform/src/http/error-filter';
-import { bodyStream, declaredLength, settleUnreadBody } from '../../../libs/platform/src/http/request-body';
-import { Logger } from '../../../libs/platform/src/logger';
-import { TRANSFER_OFFLOAD, isOffloadHeader } from '../../../libs/platform/src/http/transfer-offload';
-import { OFFLOADABLE_PREFIXES, SERVER_INFO_ROUTES } from '../../artifacts/src/artifacts.routes';
+import {
+  invalidParameter,
+  MlflowError,
+  RouteMethods,
+  routeMethods,
+  answerFailuresInMlflowShape,
+  bodyStream,
+  declaredLength,
+  settleUnreadBody,
+  Logger,
+  TRANSFER_OFFLOAD,
+  isOffloadHeader,
+} from '@logbook/platform';
+import { OFFLOADABLE_PREFIXES, SERVER_INFO_ROUTES } from '../../artifacts/src/index';
 import { carryOffloadedUpload, openOffloadedDownload, UploadOutcome } from './offloaded-transfers';
 
 export interface Route {

@@ -1,5 +1,5 @@
-import { eventStoreSchema } from '../../../libs/eventstore/src/schema';
-import { Migration } from '../../../libs/platform/src/migrations';
+import { eventStoreSchema } from '@logbook/eventstore';
+import { Migration } from '@logbook/platform';
 
 export const TRACKING_SCHEMA = 'tracking';
 

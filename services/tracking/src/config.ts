@@ -1,10 +1,11 @@
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
-import { IntegerSetting, loadConfig } from '../../../libs/platform/src/config';
 import {
+  IntegerSetting,
+  loadConfig,
   DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   EMBEDDED_DURABILITIES,
   EmbeddedDurability,
-} from '../../../libs/platform/src/database';
+} from '@logbook/platform';
 
 /** The environment the tracking module reads, validated at start. */
 export class TrackingEnvironment {

@@ -1,11 +1,10 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { runMain } from '../../../libs/platform/src/http/serve';
-import { createLogger } from '../../../libs/platform/src/logger';
+import { runMain, createLogger, SYSTEM_METADATA } from '@logbook/platform';
 import { loadTrackingConfig } from './config';
 import { ExperimentsQueries } from './experiments/experiments.queries';
 import { RunsService } from './runs/runs.service';
-import { openTrackingStore, SYSTEM_METADATA } from './tracking.runtime';
+import { openTrackingStore } from './tracking.runtime';
 
 /** MLflow's `--older-than` format: `1d2h3m4s`, any subset, in that order. */
 export function parseAge(text: string): number {

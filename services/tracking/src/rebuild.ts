@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { runMain } from '../../../libs/platform/src/http/serve';
-import { createLogger } from '../../../libs/platform/src/logger';
+import { runMain, createLogger } from '@logbook/platform';
 import { loadTrackingConfig } from './config';
 import { openTrackingStore, trackingProjections } from './tracking.runtime';
 

@@ -29,6 +29,8 @@ class TrackingInfrastructureModule {
   }
 }
 
+export const TRACKING_CONTROLLERS = [ExperimentsController, RunsController, MetricsController, LoggedModelsController];
+
 /** The MLflow Tracking API: experiments, runs, metrics and logged models. */
 @Module({})
 export class TrackingModule {
@@ -36,7 +38,7 @@ export class TrackingModule {
     return {
       module: TrackingModule,
       imports: [TrackingInfrastructureModule.with(runtime)],
-      controllers: [ExperimentsController, RunsController, MetricsController, LoggedModelsController],
+      controllers: TRACKING_CONTROLLERS,
       providers: [
         ExperimentsService,
         ExperimentsQueries,

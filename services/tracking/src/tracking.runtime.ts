@@ -1,13 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ANONYMOUS } from '../../../libs/eventstore/src/envelope';
-import { EventStore } from '../../../libs/eventstore/src/event-store';
-import { EventPublisher, InProcessEventBus, KafkaEventPublisher, OutboxRelay } from '../../../libs/messaging/src';
-import { Database, PgliteDatabase, PostgresDatabase } from '../../../libs/platform/src/database';
-import { Logger } from '../../../libs/platform/src/logger';
-import { databaseReadiness, ReadinessCheck, statusReadiness } from '../../../libs/platform/src/observability.module';
-import { waitForDatabase } from '../../../libs/platform/src/retry';
-import { migrate } from '../../../libs/platform/src/migrations';
+import {
+  Database,
+  PgliteDatabase,
+  PostgresDatabase,
+  Logger,
+  databaseReadiness,
+  ReadinessCheck,
+  statusReadiness,
+  waitForDatabase,
+  migrate,
+} from '@logbook/platform';
+import { EventStore } from '@logbook/eventstore';
+import { EventPublisher, InProcessEventBus, KafkaEventPublisher, OutboxRelay } from '@logbook/messaging';
 import { TRACKING_SCHEMA, trackingMigrations } from '../migrations/001_initial';
 import { TrackingConfig } from './config';
 import { experimentsProjection } from './experiments/experiments.projection';
@@ -92,9 +97,3 @@ export async function startTrackingRuntime(
     },
   };
 }
-
-export const SYSTEM_METADATA = () => ({
-  now: Date.now(),
-  actor: { ...ANONYMOUS, id: 'system', kind: 'service' as const },
-  requestId: 'startup',
-});

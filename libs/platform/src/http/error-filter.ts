@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
-import { ConcurrencyError, ERROR_HTTP_STATUS, ErrorCode, MlflowError } from '../errors';
+import { ERROR_HTTP_STATUS, ErrorCode, MlflowError } from '../errors';
 
 interface FastifyLikeError {
   code?: string;
@@ -15,12 +15,6 @@ export function toMlflowError(error: unknown): MlflowError {
   const coded = error as { errorCode?: unknown; message?: string };
   if (coded && typeof coded.errorCode === 'string' && coded.errorCode in ERROR_HTTP_STATUS) {
     return new MlflowError(coded.errorCode as ErrorCode, coded.message ?? '');
-  }
-  if (error instanceof ConcurrencyError) {
-    return new MlflowError(
-      'TEMPORARILY_UNAVAILABLE',
-      'Too many concurrent writes to the same entity; retry the request',
-    );
   }
   if (
     (error as { statusCode?: number }).statusCode === 413 ||

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
-import { ANONYMOUS, CommandMetadata } from '../../../eventstore/src/envelope';
+import { ANONYMOUS, CommandMetadata } from '../command-metadata';
 
 /**
  * The command metadata of the current request: its id (the gateway's X-Request-Id), the clock, and the

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { invalidParameter } from '../../../../libs/platform/src/errors';
+import { invalidParameter } from '@logbook/platform';
 
 /** Every stream in and out of a store moves in 1 MiB chunks: 16 KiB defaults cost 2x on large files. */
 export const STREAM_HIGH_WATER_MARK = 1024 * 1024;

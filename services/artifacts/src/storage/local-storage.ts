@@ -17,8 +17,8 @@ import {
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { invalidParameter, MlflowError, notFound } from '../../../../libs/platform/src/errors';
-import { invalidPath, resolveArtifactPath, resolveListPrefix } from '../../../../libs/artifact-paths/src/artifact-path';
+import { invalidParameter, MlflowError, notFound } from '@logbook/platform';
+import { invalidPath, resolveArtifactPath, resolveListPrefix } from '@logbook/artifact-paths';
 import {
   ArtifactStorage,
   bareEtag,

@@ -1,6 +1,6 @@
 import { createHash, Hash } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
-import { invalidParameter } from '../../../../libs/platform/src/errors';
+import { invalidParameter } from '@logbook/platform';
 import { ObjectTooLargeError, STREAM_HIGH_WATER_MARK } from './artifact-storage';
 
 export interface MeterOptions {

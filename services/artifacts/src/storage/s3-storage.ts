@@ -16,13 +16,8 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { invalidParameter, notFound } from '../../../../libs/platform/src/errors';
-import {
-  invalidPath,
-  MAX_ARTIFACT_PATH_BYTES,
-  resolveArtifactPath,
-  resolveListPrefix,
-} from '../../../../libs/artifact-paths/src/artifact-path';
+import { invalidParameter, notFound } from '@logbook/platform';
+import { invalidPath, MAX_ARTIFACT_PATH_BYTES, resolveArtifactPath, resolveListPrefix } from '@logbook/artifact-paths';
 import {
   ArtifactStorage,
   bareEtag,

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
 import { it } from 'node:test';
-import { MlflowError } from '../../../../libs/platform/src/errors';
+import { MlflowError } from '@logbook/platform';
 import {
   ArtifactStorage,
   CompletedPart,

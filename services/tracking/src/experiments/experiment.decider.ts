@@ -1,6 +1,5 @@
-import { CommandMetadata } from '../../../../libs/eventstore/src/envelope';
-import { Decider } from '../../../../libs/eventstore/src/decider';
-import { invalidParameter, MlflowError, notFound } from '../../../../libs/platform/src/errors';
+import { CommandMetadata, invalidParameter, MlflowError, notFound } from '@logbook/platform';
+import { Decider } from '@logbook/eventstore';
 import { validateExperimentName, validateExperimentTag } from '../shared/limits';
 import { ExperimentEvent, Tag } from './experiment.events';
 

@@ -1,4 +1,4 @@
-import { DomainEvent } from '../../../../libs/eventstore/src/envelope';
+import { DomainEvent } from '@logbook/eventstore';
 
 export interface Tag {
   key: string;

@@ -1,7 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { CommandMetadata } from '../../../../libs/eventstore/src/envelope';
-import { Answers } from '../../../../libs/platform/src/http/openapi-metadata';
-import { RequestMeta } from '../../../../libs/platform/src/http/request-context';
+import { CommandMetadata, Answers, RequestMeta } from '@logbook/platform';
 import { mlflowRoutes } from '../shared/routes';
 import { ANSWERS } from '../shared/wire-schemas';
 import {

@@ -1,12 +1,12 @@
-import { Documented } from '../../../../libs/platform/src/http/openapi-metadata';
 import {
+  Documented,
   EnumField,
   IdField,
   Int64Field,
   NestedListField,
   StringField,
   StringListField,
-} from '../../../../libs/platform/src/http/validation';
+} from '@logbook/platform';
 import { EXPERIMENT_ID_PATTERN } from '../shared/ids';
 import { LIMITS, MAX_RESULTS, NAME_PATTERN } from '../shared/limits';
 

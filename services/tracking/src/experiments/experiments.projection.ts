@@ -1,6 +1,5 @@
-import { Queryable } from '../../../../libs/platform/src/database';
-import { EventEnvelope } from '../../../../libs/eventstore/src/envelope';
-import { InlineProjection } from '../../../../libs/eventstore/src/projection';
+import { Queryable } from '@logbook/platform';
+import { EventEnvelope, InlineProjection } from '@logbook/eventstore';
 import { ExperimentEvent } from './experiment.events';
 
 async function applyOne(tx: Queryable, event: ExperimentEvent): Promise<void> {

@@ -1,12 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Database } from '../../../../libs/platform/src/database';
-import { notFound } from '../../../../libs/platform/src/errors';
-import {
-  decodeOffsetToken,
-  encodeOffsetToken,
-  parseExperimentFilter,
-  parseExperimentOrderBy,
-} from '../../../../libs/search/src';
+import { Database, notFound } from '@logbook/platform';
+import { decodeOffsetToken, encodeOffsetToken, parseExperimentFilter, parseExperimentOrderBy } from '@logbook/search';
 import { checkExperimentId } from '../shared/ids';
 import { MAX_RESULTS } from '../shared/limits';
 import { checkMaxResults, comparison, SqlParams } from '../shared/sql';

@@ -1,9 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { checkArtifactLocation } from '../../../../libs/artifact-paths/src/artifact-location';
-import { CommandMetadata } from '../../../../libs/eventstore/src/envelope';
-import { EventStore } from '../../../../libs/eventstore/src/event-store';
-import { Database } from '../../../../libs/platform/src/database';
-import { alreadyExists, invalidParameter } from '../../../../libs/platform/src/errors';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { checkArtifactLocation } from '@logbook/artifact-paths';
+import { CommandMetadata, Database, alreadyExists, invalidParameter, SYSTEM_METADATA } from '@logbook/platform';
+import { EventStore } from '@logbook/eventstore';
 import { TrackingConfig } from '../config';
 import { LIMITS } from '../shared/limits';
 import { isUniqueViolation } from '../shared/pg-errors';
@@ -17,7 +15,7 @@ export const DEFAULT_EXPERIMENT_ID = '0';
 type CommandOf<T extends ExperimentCommand['type']> = Extract<ExperimentCommand, { type: T }>['data'];
 
 @Injectable()
-export class ExperimentsService {
+export class ExperimentsService implements OnApplicationBootstrap {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(DATABASE) private readonly db: Database,
@@ -37,10 +35,10 @@ export class ExperimentsService {
     return this.createWithId(rows[0].id, name, artifactLocation, tags, nameTaken, metadata);
   }
 
-  /** Experiment "0" ("Default") exists from the start, as MLflow clients fall back to it. */
-  async ensureDefaultExperiment(metadata: CommandMetadata): Promise<void> {
+  /** Experiment "0" ("Default") exists before the first request, as MLflow clients fall back to it. */
+  async onApplicationBootstrap(): Promise<void> {
     if (await this.queries.findRow(DEFAULT_EXPERIMENT_ID)) return;
-    await this.createWithId(DEFAULT_EXPERIMENT_ID, 'Default', undefined, [], false, metadata);
+    await this.createWithId(DEFAULT_EXPERIMENT_ID, 'Default', undefined, [], false, SYSTEM_METADATA());
   }
 
   async rename(experimentId: string, newName: string, metadata: CommandMetadata): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
-import { CommandMetadata } from '../../../../libs/eventstore/src/envelope';
-import { spec } from '../../../../libs/testing/src/given-when-then';
+import { CommandMetadata } from '@logbook/platform';
+import { spec } from '@logbook/testing';
 import { Tag } from '../experiments/experiment.events';
 import { LoggedModelCommand, loggedModelDecider } from './logged-model.decider';
 import { LoggedModelCreated, LoggedModelDeleted } from './logged-model.events';

@@ -1,6 +1,5 @@
-import { Decider } from '../../../../libs/eventstore/src/decider';
-import { CommandMetadata } from '../../../../libs/eventstore/src/envelope';
-import { invalidParameter, notFound } from '../../../../libs/platform/src/errors';
+import { Decider } from '@logbook/eventstore';
+import { CommandMetadata, invalidParameter, notFound } from '@logbook/platform';
 import { Tag } from '../experiments/experiment.events';
 import { ExperimentFact } from '../runs/run.decider';
 import { validateParam, validateRunTag } from '../shared/limits';

@@ -1,4 +1,4 @@
-import { DomainEvent } from '../../../../libs/eventstore/src/envelope';
+import { DomainEvent } from '@logbook/eventstore';
 import { Tag } from '../experiments/experiment.events';
 
 export const LOGGED_MODEL_STATUSES = [

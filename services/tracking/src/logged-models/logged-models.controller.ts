@@ -1,7 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { CommandMetadata } from '../../../../libs/eventstore/src/envelope';
-import { Answers } from '../../../../libs/platform/src/http/openapi-metadata';
-import { RequestMeta } from '../../../../libs/platform/src/http/request-context';
+import { CommandMetadata, Answers, RequestMeta } from '@logbook/platform';
 import { ANSWERS } from '../shared/wire-schemas';
 import {
   CreateLoggedModelDto,

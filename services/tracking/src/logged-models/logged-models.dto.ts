@@ -1,13 +1,6 @@
 import { IsArray, IsBoolean, IsOptional, ValidateNested } from 'class-validator';
 import { Type } from 'class-transformer';
-import {
-  IdField,
-  IdListField,
-  Int64Field,
-  NestedListField,
-  StringField,
-} from '../../../../libs/platform/src/http/validation';
-import { Documented } from '../../../../libs/platform/src/http/openapi-metadata';
+import { IdField, IdListField, Int64Field, NestedListField, StringField, Documented } from '@logbook/platform';
 import { EXPERIMENT_ID_PATTERN } from '../shared/ids';
 import { MAX_RESULTS } from '../shared/limits';
 import { ParamDto, RunTagDto } from '../runs/runs.dto';

@@ -1,6 +1,5 @@
-import { Queryable } from '../../../../libs/platform/src/database';
-import { EventEnvelope } from '../../../../libs/eventstore/src/envelope';
-import { InlineProjection } from '../../../../libs/eventstore/src/projection';
+import { Queryable } from '@logbook/platform';
+import { EventEnvelope, InlineProjection } from '@logbook/eventstore';
 import { Tag } from '../experiments/experiment.events';
 import { LoggedModelEvent } from './logged-model.events';
 

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Database } from '../../../../libs/platform/src/database';
-import { invalidParameter, notFound } from '../../../../libs/platform/src/errors';
-import { Clause, decodeOffsetToken, encodeOffsetToken, parseLoggedModelFilter } from '../../../../libs/search/src';
+import { Database, invalidParameter, notFound } from '@logbook/platform';
+import { Clause, decodeOffsetToken, encodeOffsetToken, parseLoggedModelFilter } from '@logbook/search';
 import { checkExperimentId } from '../shared/ids';
 import { MAX_RESULTS } from '../shared/limits';
 import { checkMaxResults, comparison, SqlParams } from '../shared/sql';

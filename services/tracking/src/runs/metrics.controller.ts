@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { Answers } from '../../../../libs/platform/src/http/openapi-metadata';
+import { Answers } from '@logbook/platform';
 import { ANSWERS } from '../shared/wire-schemas';
 import { mlflowRoutes } from '../shared/routes';
 import { GetMetricHistoryBulkIntervalDto, GetMetricHistoryDto } from './runs.dto';

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Database } from '../../../../libs/platform/src/database';
-import { invalidParameter } from '../../../../libs/platform/src/errors';
-import { decodeOffsetToken, encodeOffsetToken } from '../../../../libs/search/src';
+import { Database, invalidParameter } from '@logbook/platform';
+import { decodeOffsetToken, encodeOffsetToken } from '@logbook/search';
 import { LIMITS, MAX_RESULTS } from '../shared/limits';
 import { DATABASE } from '../shared/tokens';
 import { wireDouble } from '../shared/wire';

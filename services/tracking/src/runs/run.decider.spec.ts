@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
-import { CommandMetadata } from '../../../../libs/eventstore/src/envelope';
-import { spec } from '../../../../libs/testing/src/given-when-then';
+import { CommandMetadata } from '@logbook/platform';
+import { spec } from '@logbook/testing';
 import { Tag } from '../experiments/experiment.events';
 import { ExperimentFact, MetricInput, RunCommand, runDecider } from './run.decider';
 import { DatasetInput, MetricPoint, RUN_NAME_TAG, RunCreated, RunDataLogged, RunDeleted } from './run.events';

@@ -1,6 +1,5 @@
-import { CommandMetadata } from '../../../../libs/eventstore/src/envelope';
-import { Decider } from '../../../../libs/eventstore/src/decider';
-import { invalidParameter, notFound } from '../../../../libs/platform/src/errors';
+import { CommandMetadata, invalidParameter, notFound } from '@logbook/platform';
+import { Decider } from '@logbook/eventstore';
 import { Tag } from '../experiments/experiment.events';
 import {
   checkLength,

@@ -16,8 +16,9 @@ import {
   NestedListField,
   StringField,
   StringListField,
-} from '../../../../libs/platform/src/http/validation';
-import { Documented, RequiresOneOf } from '../../../../libs/platform/src/http/openapi-metadata';
+  Documented,
+  RequiresOneOf,
+} from '@logbook/platform';
 import { VIEW_TYPES, ViewType } from '../experiments/experiments.dto';
 import { EXPERIMENT_ID_PATTERN, EXPERIMENT_ID_OR_EMPTY_PATTERN } from '../shared/ids';
 import { LIMITS, MAX_RESULTS, NAME_PATTERN } from '../shared/limits';

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Database } from '../../../../libs/platform/src/database';
-import { invalidParameter, notFound } from '../../../../libs/platform/src/errors';
+import { Database, invalidParameter, notFound } from '@logbook/platform';
 import {
   Clause,
   decodeOffsetToken,
@@ -8,7 +7,7 @@ import {
   OrderTerm,
   parseRunFilter,
   parseRunOrderBy,
-} from '../../../../libs/search/src';
+} from '@logbook/search';
 import { lifecycleCondition } from '../experiments/experiments.queries';
 import { ViewType } from '../experiments/experiments.dto';
 import { checkExperimentId } from '../shared/ids';

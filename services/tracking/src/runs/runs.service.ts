@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { CommandMetadata } from '../../../../libs/eventstore/src/envelope';
-import { EventStore } from '../../../../libs/eventstore/src/event-store';
-import { Database } from '../../../../libs/platform/src/database';
+import { CommandMetadata, Database } from '@logbook/platform';
+import { EventStore } from '@logbook/eventstore';
 import { Tag } from '../experiments/experiment.events';
 import { ExperimentsQueries } from '../experiments/experiments.queries';
 import { DEFAULT_EXPERIMENT_ID } from '../experiments/experiments.service';

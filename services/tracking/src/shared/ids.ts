@@ -1,4 +1,4 @@
-import { invalidParameter } from '../../../../libs/platform/src/errors';
+import { invalidParameter } from '@logbook/platform';
 
 /** Experiment ids are integers rendered as strings (also the OpenAPI document's pattern). */
 export const EXPERIMENT_ID_PATTERN = '^[0-9]{1,18}$';

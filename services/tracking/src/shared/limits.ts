@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { invalidParameter } from '../../../../libs/platform/src/errors';
+import { invalidParameter } from '@logbook/platform';
 
 /** MLflow's validation limits (mlflow/utils/validation.py), enforced identically. */
 export const LIMITS = {

@@ -1,4 +1,4 @@
-import { invalidParameter } from '../../../../libs/platform/src/errors';
+import { invalidParameter } from '@logbook/platform';
 
 /** Collects positional parameters while SQL text is assembled, so values never enter the text. */
 export class SqlParams {

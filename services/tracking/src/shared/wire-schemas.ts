@@ -1,4 +1,4 @@
-import { JsonSchema } from '../../../../libs/platform/src/http/openapi-metadata';
+import { JsonSchema } from '@logbook/platform';
 
 /**
  * JSON Schemas of what tracking answers, for the OpenAPI document. Empty lists are left out of every

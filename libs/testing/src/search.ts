@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { SearchSyntaxError } from './filter';
+import { SearchSyntaxError } from '@logbook/search';
 
 /** Asserts that `fn` throws a SearchSyntaxError whose message contains `fragment`. */
 export function assertSyntaxError(fn: () => unknown, fragment: string): void {

@@ -1,4 +1,4 @@
-import { JsonSchema } from '../../../libs/platform/src/http/openapi-metadata';
+import { JsonSchema } from './openapi-metadata';
 
 /**
  * Int64 fields take integers within ±(2^53−1) only: beyond that a JSON number can no longer be read

@@ -1,20 +1,13 @@
-// Helpers shared by this folder's specs (not a spec itself).
+// Helpers shared by the messaging specs and the resilience suites.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { IHeaders, Kafka } from 'kafkajs';
 import pino from 'pino';
-import { EventEnvelope } from '../../eventstore/src/envelope';
-import { EventStore } from '../../eventstore/src/event-store';
-import { InlineProjection } from '../../eventstore/src/projection';
-import { eventStoreSchema } from '../../eventstore/src/schema';
-import { Database, Queryable } from '../../platform/src/database';
-import { Logger } from '../../platform/src/logger';
-import { migrate } from '../../platform/src/migrations';
+import { EventEnvelope, EventStore, InlineProjection, eventStoreSchema } from '@logbook/eventstore';
+import { Database, Queryable, Logger, migrate, PostgresDatabase } from '@logbook/platform';
 import { after, before } from 'node:test';
-import { PostgresDatabase } from '../../platform/src/database';
-import { dropSchema, testInfra, uniqueSchema } from '../../testing/src/infra';
-import { createKafka } from './kafka';
-import { EventPublisher } from './publisher';
+import { dropSchema, testInfra, uniqueSchema } from './infra';
+import { createKafka, EventPublisher } from '@logbook/messaging';
 
 /** Quiet unless LOG_LEVEL asks otherwise: the specs provoke errors on purpose. */
 export const logger: Logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });

@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LIMITS, MAX_RESULTS, NAME_PATTERN, validateName } from '../../tracking/src/shared/limits';
-import { buildOpenApiDocument } from './openapi.document';
-import { INT64_BOUND, integerStringPattern } from './openapi.schemas';
+import { INT64_BOUND, integerStringPattern } from '@logbook/platform';
+import { artifactsOpenApi } from '../../services/artifacts/src/index';
+import { buildOpenApiDocument } from '../../services/gateway/src/openapi.document';
+import { trackingOpenApi } from '../../services/tracking/src/index';
+import { LIMITS, MAX_RESULTS, NAME_PATTERN, validateName } from '../../services/tracking/src/shared/limits';
 
 type Schema = Record<string, any>;
-const document = buildOpenApiDocument() as Schema;
+const document = buildOpenApiDocument([trackingOpenApi(), artifactsOpenApi()]) as Schema;
 const operations = Object.entries(document.paths as Record<string, Record<string, Schema>>).flatMap(([path, verbs]) =>
   Object.entries(verbs).map(([verb, operation]) => ({ path, verb, operation })),
 );

@@ -1,0 +1,60 @@
+/** The ground floor every lib and service builds on: configuration, database, errors, HTTP, logging, metrics. */
+export { ANONYMOUS, Actor, CommandMetadata, SYSTEM_METADATA } from './command-metadata';
+export { IntegerSetting, loadConfig } from './config';
+export {
+  DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  Database,
+  EMBEDDED_DURABILITIES,
+  EmbeddedDurability,
+  PgliteDatabase,
+  PostgresDatabase,
+  Queryable,
+} from './database';
+export { ErrorCode, MlflowError, alreadyExists, invalidParameter, notFound } from './errors';
+export { RouteMethods, answerUnsupportedMethods, routeMethods } from './http/allowed-methods';
+export { createHttpApp, httpAppOptions } from './http/app';
+export { answerFailuresInMlflowShape, sendFailure } from './http/error-filter';
+export { Answers, Documented, ERROR_SCHEMA, JsonSchema, RequiresOneOf, errorResponse } from './http/openapi-metadata';
+export {
+  OpenApiFragment,
+  OpenApiLocation,
+  OpenApiPaths,
+  openApiFromControllers,
+  takenFields,
+} from './http/openapi-generator';
+export { INT64_BOUND, integerStringPattern } from './http/openapi-schemas';
+export { bodyStream, declaredLength, settleUnreadBody } from './http/request-body';
+export { RequestMeta } from './http/request-context';
+export { runMain, serve } from './http/serve';
+export { ServerConfig, loadServerConfig } from './http/server-config';
+export { TRANSFER_OFFLOAD, isOffloadHeader } from './http/transfer-offload';
+export {
+  DoubleField,
+  EXACT_INTEGER,
+  EnumField,
+  IdField,
+  IdListField,
+  Int64Field,
+  NestedField,
+  NestedListField,
+  StringField,
+  StringListField,
+  coerceDouble,
+  coerceInt64,
+  integerOutOfRange,
+  invalidValue,
+  isExactInteger,
+  missingParameter,
+} from './http/validation';
+export { Logger, createLogger } from './logger';
+export { RelayLag, metricsRegistry, reportRelayLag } from './metrics';
+export { Migration, migrate } from './migrations';
+export {
+  DATABASE,
+  ObservabilityModule,
+  ReadinessCheck,
+  databaseReadiness,
+  httpReadiness,
+  statusReadiness,
+} from './observability.module';
+export { DependencyStatus, Outage, backoffDelay, waitForDatabase } from './retry';

@@ -1,0 +1,24 @@
+/** Helpers for specs and test suites only: production code never imports this lib. */
+export { spec } from './given-when-then';
+export { createTestDatabase, dropSchema, testInfra, uniqueSchema } from './infra';
+export {
+  RecordingPublisher,
+  appendTo,
+  appliedRows,
+  createSchema,
+  createStore,
+  deleteGroup,
+  groupCaughtUp,
+  idsByStream,
+  logger,
+  messagingTestbed,
+  readTopics,
+  recordApplied,
+  topicSize,
+  uniqueName,
+  waitFor,
+  waitPublishable,
+} from './messaging';
+export { TcpProxy } from './net';
+export { PrivateKafka } from './private-kafka';
+export { assertSyntaxError } from './search';
