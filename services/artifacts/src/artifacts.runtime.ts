@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import { ARTIFACTS_PRODUCER } from '../../../libs/contracts/src';
+import { EventEnvelope } from '../../../libs/eventstore/src/envelope';
 import { EventStore } from '../../../libs/eventstore/src/event-store';
 import {
   EventPublisher,
@@ -13,6 +15,7 @@ import { databaseReadiness, ReadinessCheck, statusReadiness } from '../../../lib
 import { waitForDatabase } from '../../../libs/platform/src/retry';
 import { migrate } from '../../../libs/platform/src/migrations';
 import { ARTIFACTS_SCHEMA, artifactsMigrations } from '../migrations/001_initial';
+import { artifactsToContract } from './artifacts.contracts';
 import { ArtifactsService } from './artifacts.service';
 import { artifactsProjection } from './artifacts.projection';
 import { ArtifactsConfig } from './config';
@@ -20,8 +23,6 @@ import { ArtifactStorage } from './storage/artifact-storage';
 import { LocalArtifactStorage } from './storage/local-storage';
 import { S3ArtifactStorage } from './storage/s3-storage';
 import { TRACKING_EVENTS_CONSUMER, TRACKING_TOPICS, trackingEventsConsumer } from './tracking-events.consumer';
-
-export const ARTIFACTS_PRODUCER = 'artifacts';
 
 export interface ArtifactsRuntime {
   config: ArtifactsConfig;
@@ -34,8 +35,13 @@ export interface ArtifactsRuntime {
   close(): Promise<void>;
 }
 
-/** Where the artifacts service learns of runs and logged models: Kafka, or the tracking log itself when embedded. */
-export type TrackingFeed = { kind: 'kafka' } | { kind: 'in-process'; trackingStore: EventStore };
+/**
+ * Where the artifacts service learns of runs and logged models: Kafka, or the tracking log itself when
+ * embedded, read through tracking's contract mapping as Kafka would carry it.
+ */
+export type TrackingFeed =
+  | { kind: 'kafka' }
+  | { kind: 'in-process'; trackingStore: EventStore; toContract: (event: EventEnvelope) => EventEnvelope };
 
 export async function createStorage(config: ArtifactsConfig): Promise<ArtifactStorage> {
   return config.backend === 's3'
@@ -83,7 +89,7 @@ export async function startArtifactsRuntime(
           logger,
         })
       : new InProcessEventBus(db, { logger });
-  const relay = new OutboxRelay(store, publisher, { logger });
+  const relay = new OutboxRelay(store, publisher, { logger, toContract: artifactsToContract });
   relay.start();
 
   const readinessChecks = [databaseReadiness(db), statusReadiness('event-relay', () => relay.status(), 'degrades')];
@@ -105,7 +111,11 @@ export async function startArtifactsRuntime(
     // Embedded: a relay of its own over tracking's log, with its own checkpoint, delivers to this consumer.
     const bus = new InProcessEventBus(db, { logger });
     bus.subscribe(trackingEventsConsumer({ store, storage, logger }));
-    const feedRelay = new OutboxRelay(feed.trackingStore, bus, { name: TRACKING_EVENTS_CONSUMER, logger });
+    const feedRelay = new OutboxRelay(feed.trackingStore, bus, {
+      name: TRACKING_EVENTS_CONSUMER,
+      logger,
+      toContract: feed.toContract,
+    });
     feedRelay.start();
     readinessChecks.push(statusReadiness('tracking-events', () => feedRelay.status()));
     stopFeed = () => feedRelay.stop();

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { TRACKING_PRODUCER } from '../../../libs/contracts/src';
 import { ANONYMOUS } from '../../../libs/eventstore/src/envelope';
 import { EventStore } from '../../../libs/eventstore/src/event-store';
 import { EventPublisher, InProcessEventBus, KafkaEventPublisher, OutboxRelay } from '../../../libs/messaging/src';
@@ -10,11 +11,11 @@ import { waitForDatabase } from '../../../libs/platform/src/retry';
 import { migrate } from '../../../libs/platform/src/migrations';
 import { TRACKING_SCHEMA, trackingMigrations } from '../migrations/001_initial';
 import { TrackingConfig } from './config';
+import { trackingToContract } from './tracking.contracts';
 import { experimentsProjection } from './experiments/experiments.projection';
 import { loggedModelsProjection } from './logged-models/logged-models.projection';
 import { runsProjection } from './runs/runs.projection';
 
-export const TRACKING_PRODUCER = 'tracking';
 export const TRACKING_STREAM_TYPES = ['experiment', 'run', 'logged-model'];
 export const trackingProjections = [experimentsProjection, runsProjection, loggedModelsProjection];
 
@@ -25,6 +26,8 @@ export interface TrackingRuntime {
   store: EventStore;
   relay: OutboxRelay;
   publisher: EventPublisher;
+  /** How the log's events are published (what an in-process subscriber over the log must apply too). */
+  toContract: typeof trackingToContract;
   /** What /health/ready checks: the database, and whether the relay can publish. */
   readinessChecks: ReadinessCheck[];
   close(): Promise<void>;
@@ -76,7 +79,7 @@ export async function startTrackingRuntime(
           logger,
         })
       : new InProcessEventBus(database, { logger });
-  const relay = new OutboxRelay(store, publisher, { logger });
+  const relay = new OutboxRelay(store, publisher, { logger, toContract: trackingToContract });
   relay.start();
   return {
     config,
@@ -84,6 +87,7 @@ export async function startTrackingRuntime(
     store,
     relay,
     publisher,
+    toContract: trackingToContract,
     readinessChecks: [databaseReadiness(database), statusReadiness('event-relay', () => relay.status(), 'degrades')],
     async close() {
       await relay.stop();
