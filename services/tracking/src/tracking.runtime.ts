@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { TRACKING_PRODUCER } from '../../../libs/contracts/src';
+import { TRACKING_PRODUCER, TRACKING_TOPICS } from '../../../libs/contracts/src';
 import { ANONYMOUS } from '../../../libs/eventstore/src/envelope';
 import { EventStore } from '../../../libs/eventstore/src/event-store';
 import { EventPublisher, InProcessEventBus, KafkaEventPublisher, OutboxRelay } from '../../../libs/messaging/src';
@@ -16,7 +16,7 @@ import { experimentsProjection } from './experiments/experiments.projection';
 import { loggedModelsProjection } from './logged-models/logged-models.projection';
 import { runsProjection } from './runs/runs.projection';
 
-export const TRACKING_STREAM_TYPES = ['experiment', 'run', 'logged-model'];
+export const TRACKING_STREAM_TYPES = TRACKING_TOPICS.map((topic) => topic.streamType);
 export const trackingProjections = [experimentsProjection, runsProjection, loggedModelsProjection];
 
 /** Everything the tracking module runs on: its database, its event log, and the relay that publishes it. */
