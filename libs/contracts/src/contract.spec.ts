@@ -1,20 +1,23 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { z } from 'zod';
 import { contractMapper, contractValidators, eventContract, publish } from './contract';
-import { arrayOf, field, integer, object, text } from './schema';
 
 const NotedV1 = eventContract({
   name: 'Noted',
   schemaVersion: 1,
   meaning: 'Something was noted.',
-  fields: { id: field(text, 'Id'), items: field(arrayOf(object('Item', { n: field(integer, 'N') })), 'Items') },
+  data: z.object({
+    id: z.string().describe('Id'),
+    items: z.array(z.object({ n: z.int().describe('N') })).describe('Items'),
+  }),
   example: { id: 'a', items: [{ n: 1 }] },
 });
 const NotedV2 = eventContract({
   name: 'Noted',
   schemaVersion: 2,
   meaning: 'Something was noted, with its author.',
-  fields: { id: field(text, 'Id'), author: field(text, 'Who noted it') },
+  data: z.object({ id: z.string().describe('Id'), author: z.string().describe('Who noted it') }),
   example: { id: 'a', author: 'ada' },
 });
 
@@ -48,6 +51,13 @@ describe('contractMapper (the publishers)', () => {
   it('given a domain event whose mapping builds another shape, then that shape is published', () => {
     const published = toContract({ type: 'Forgotten', schemaVersion: 1, data: { id: 'b' } });
     assert.deepEqual(published, { type: 'Noted', schemaVersion: 2, data: { id: 'b', author: 'system' } });
+  });
+
+  it('given a domain event that breaks its contract, then it refuses to publish it, naming the problem', () => {
+    assert.throws(
+      () => toContract({ type: 'Noted', schemaVersion: 1, data: { id: 'a', items: [{ n: 1.5 }] } }),
+      /Noted v1 does not match its contract: items\[0\]\.n: must be an integer/,
+    );
   });
 
   it('given an event type no mapping names, then it refuses to publish it', () => {

@@ -1,28 +1,32 @@
-import { Fields, object, ObjectOf, ObjectSchema } from './schema';
+import { z } from 'zod';
+import { problemsOf } from './problems';
 
-/** One published event at one version: what its `data` holds, what it means, and an example. */
-export interface EventContract<Name extends string = string, Data = unknown> {
+/**
+ * One published event at one version: what its `data` holds (a zod object whose fields carry their
+ * meanings as descriptions), what the event means, and an example.
+ */
+export interface EventContract<Name extends string = string, Data extends z.ZodObject = z.ZodObject> {
   name: Name;
   schemaVersion: number;
   meaning: string;
-  data: ObjectSchema<Data>;
-  example: Data;
+  data: Data;
+  example: z.input<Data>;
 }
 
-export type ContractData<C> = C extends EventContract<string, infer Data> ? Data : never;
+export type ContractData<C> = C extends EventContract<string, infer Data> ? z.output<Data> : never;
 
 /** The `{ type, data }` union of the contracts, for a consumer's switch over `type`. */
-export type ContractEvent<C> = C extends EventContract<infer Name, infer Data> ? { type: Name; data: Data } : never;
+export type ContractEvent<C> =
+  C extends EventContract<infer Name, infer Data> ? { type: Name; data: z.output<Data> } : never;
 
-export function eventContract<const Name extends string, F extends Fields>(definition: {
+export function eventContract<const Name extends string, Data extends z.ZodObject>(definition: {
   name: Name;
   schemaVersion: number;
   meaning: string;
-  fields: F;
-  example: NoInfer<ObjectOf<F>>;
-}): EventContract<Name, ObjectOf<F>> {
-  const { name, schemaVersion, meaning, fields, example } = definition;
-  return { name, schemaVersion, meaning, data: object(`${name} v${schemaVersion}`, fields), example };
+  data: Data;
+  example: NoInfer<z.input<Data>>;
+}): EventContract<Name, Data> {
+  return definition;
 }
 
 /** A Kafka topic: one stream type of one service, keyed by stream id, and the events published on it. */
@@ -48,7 +52,8 @@ export type ContractValidator = (data: unknown, event: Pick<PublishedEvent, 'sch
 
 /**
  * A validator per event type, for a consumer: the payload must match the contract of its type at
- * its schemaVersion, and a version no contract declares is refused (the consumer cannot read it).
+ * its schemaVersion (fields it does not declare are allowed: a version may gain fields), and a
+ * version no contract declares is refused (the consumer cannot read it).
  */
 export function contractValidators(contracts: readonly EventContract[]): Record<string, ContractValidator> {
   const byName = new Map<string, EventContract[]>();
@@ -62,15 +67,26 @@ export function contractValidators(contracts: readonly EventContract[]): Record<
           const known = versions.map((c) => c.schemaVersion).join(', ');
           return [`schemaVersion ${schemaVersion} of ${name} is unknown (known: ${known})`];
         }
-        return contract.data.check(data, '');
+        return problemsOf(contract.data, data);
       },
     ]),
   );
 }
 
-/** A domain event as its contract publishes it. */
-export function publish<Data>(contract: EventContract<string, Data>, data: NoInfer<Data>): PublishedEvent {
-  return { type: contract.name, schemaVersion: contract.schemaVersion, data: contract.data.pick(data) };
+/**
+ * A domain event as its contract publishes it: parsing keeps only the declared fields, at any depth.
+ * An event that breaks its own contract is not published (the relay retries and reports it).
+ */
+export function publish<Data extends z.ZodObject>(
+  contract: EventContract<string, Data>,
+  data: NoInfer<z.input<Data>>,
+): PublishedEvent {
+  const result = contract.data.safeParse(data);
+  if (!result.success) {
+    const problems = problemsOf(contract.data, data).join('; ');
+    throw new Error(`${contract.name} v${contract.schemaVersion} does not match its contract: ${problems}`);
+  }
+  return { type: contract.name, schemaVersion: contract.schemaVersion, data: result.data };
 }
 
 type DataOf<E extends { type: string; data: unknown }, T extends string> = Extract<E, { type: T }>['data'];

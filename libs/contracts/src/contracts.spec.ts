@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PUBLISHED_TOPICS } from './catalog';
 import { contractValidators, EventContract } from './contract';
-import { LoggedModelCreatedV1, RunDataLoggedV1, RunInputsLoggedV1, RunStatusChangedV1 } from './tracking';
-import { ModelDescribedV1 } from './artifacts';
+import { LoggedModelCreatedV1, RunDataLoggedV1, RunInputsLoggedV1, RunRenamedV1, RunStatusChangedV1 } from './tracking';
+import { ArtifactStoredV1, ModelDescribedV1 } from './artifacts';
 
 const CONTRACTS = PUBLISHED_TOPICS.flatMap((topic) => topic.events);
 const validators = contractValidators(CONTRACTS);
@@ -25,8 +25,8 @@ for (const contract of CONTRACTS) {
       assert.deepEqual(problemsOf(contract, { ...example(contract), addedLater: 'x' }), []);
     });
 
-    for (const [name, { optional }] of Object.entries(contract.data.fields)) {
-      if (!optional) {
+    for (const [name, field] of Object.entries(contract.data.shape)) {
+      if (!field.safeParse(undefined).success) {
         it(`given no ${name}, then it is refused naming the field`, () => {
           const data = example(contract);
           delete data[name];
@@ -63,7 +63,7 @@ describe('contract validators: the shapes inside the payloads', () => {
       assert.deepEqual(problemsOf(RunDataLoggedV1, data(value)), [], String(value));
     }
     assert.deepEqual(problemsOf(RunDataLoggedV1, data('nan')), [
-      'metrics[0].value: must be number or "NaN" | "Infinity" | "-Infinity"',
+      'metrics[0].value: must be a number or one of NaN, Infinity, -Infinity',
     ]);
   });
 
@@ -78,6 +78,11 @@ describe('contract validators: the shapes inside the payloads', () => {
       'status: must be one of RUNNING, SCHEDULED, FINISHED, FAILED, KILLED',
       'endTime: must be an integer',
     ]);
+  });
+
+  it('given an empty id or a negative size, then both are refused', () => {
+    assert.deepEqual(problemsOf(RunRenamedV1, { runId: '', runName: 'calm' }), ['runId: must not be empty']);
+    assert.deepEqual(problemsOf(ArtifactStoredV1, { ...example(ArtifactStoredV1), size: -1 }), ['size: must be >= 0']);
   });
 
   it('given null for a nullable field, then it is accepted; given null for an optional one, then it is refused', () => {

@@ -23,7 +23,8 @@ describe('docs/events.md', () => {
         const start = generated.indexOf(`### ${event.name} (schemaVersion ${event.schemaVersion})`);
         assert.ok(start >= 0, event.name);
         const section = generated.slice(start, generated.indexOf('Example `data`', start));
-        for (const [name, { meaning }] of Object.entries(event.data.fields)) {
+        for (const [name, { description: meaning = '' }] of Object.entries(event.data.shape)) {
+          assert.ok(meaning !== '', `${event.name}.${name} has no meaning: give it one with .describe()`);
           assert.match(
             section,
             new RegExp(`\\| \`${name}\`.*\\| ${meaning.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\|`),

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { TopicContract } from './contract';
-import { Fields, ObjectSchema } from './schema';
+import { z } from 'zod';
+import { EventContract, TopicContract } from './contract';
 
 /** Where the generated page lives, from this file's place in dist/libs/contracts/src. */
 export const EVENTS_DOC_PATH = resolve(__dirname, '../../../../docs/events.md');
@@ -28,12 +28,59 @@ function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|');
 }
 
-function fieldTable(fields: Fields): string {
-  const rows = Object.entries(fields).map(
-    ([name, { schema, meaning, optional }]) =>
-      `| \`${name}\`${optional ? ' (optional)' : ''} | \`${escapeCell(schema.typeName)}\` | ${escapeCell(meaning)} |`,
-  );
+type JsonSchema = z.core.JSONSchema.JSONSchema;
+
+const REF_PREFIX = '#/$defs/';
+
+/** Bounds zod's JSON Schema gives every integer (the safe range): not worth a word in the docs. */
+function isSafeIntegerBound(bound: number | undefined): boolean {
+  return bound === undefined || Math.abs(bound) === Number.MAX_SAFE_INTEGER;
+}
+
+/** The type of a JSON Schema as the page prints it: `string (not empty)`, `Tag[]`, `"A" \| "B"`, `integer \| null`. */
+function typeName(schema: JsonSchema): string {
+  if (schema.$ref) return schema.$ref.slice(REF_PREFIX.length);
+  if (schema.anyOf) return schema.anyOf.map((member) => typeName(member as JsonSchema)).join(' | ');
+  if (Array.isArray(schema.type)) return schema.type.map((type) => typeName({ ...schema, type })).join(' | ');
+  if (schema.enum) return schema.enum.map((value) => JSON.stringify(value)).join(' | ');
+  switch (schema.type) {
+    case 'string':
+      return schema.minLength === 1 ? 'string (not empty)' : 'string';
+    case 'integer':
+      return [
+        'integer',
+        isSafeIntegerBound(schema.minimum) ? '' : ` (>= ${schema.minimum})`,
+        isSafeIntegerBound(schema.maximum) ? '' : ` (<= ${schema.maximum})`,
+      ].join('');
+    case 'array': {
+      const item = typeName(schema.items as JsonSchema);
+      return item.includes(' ') ? `(${item})[]` : `${item}[]`;
+    }
+    case 'number':
+    case 'boolean':
+    case 'null':
+      return schema.type;
+    case undefined:
+      return 'JSON';
+    default:
+      throw new Error(`docs/events.md has no name for ${JSON.stringify(schema)}: name its schema with .meta({ id })`);
+  }
+}
+
+/** An object's fields as the page's table: name (and whether it may be absent), type, meaning. */
+function fieldTable(schema: JsonSchema): string {
+  const required = new Set(schema.required ?? []);
+  const rows = Object.entries(schema.properties ?? {}).map(([name, field]) => {
+    const { description = '' } = field as JsonSchema;
+    const optional = required.has(name) ? '' : ' (optional)';
+    return `| \`${name}\`${optional} | \`${escapeCell(typeName(field as JsonSchema))}\` | ${escapeCell(description)} |`;
+  });
   return ['| Field | Type | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+/** The JSON Schema of an event's data as a consumer reads it; named types (`.meta({ id })`) are in `$defs`. */
+function dataSchema(event: EventContract): JsonSchema {
+  return z.toJSONSchema(event.data, { io: 'input' });
 }
 
 function topicSection(topic: TopicContract): string {
@@ -41,7 +88,7 @@ function topicSection(topic: TopicContract): string {
     [
       `### ${event.name} (schemaVersion ${event.schemaVersion})`,
       event.meaning,
-      fieldTable(event.data.fields),
+      fieldTable(dataSchema(event)),
       `Example \`data\`:\n\n\`\`\`json\n${JSON.stringify(event.example, null, 2)}\n\`\`\``,
     ].join('\n\n'),
   );
@@ -53,13 +100,24 @@ function topicSection(topic: TopicContract): string {
   return [...header, ...events].join('\n\n');
 }
 
-/** The object types used inside the events' data, each once, in order of first use. */
-function sharedTypes(topics: readonly TopicContract[]): ObjectSchema<object>[] {
-  const seen = new Map<string, ObjectSchema<object>>();
-  for (const event of topics.flatMap((topic) => topic.events)) {
-    for (const type of event.data.namedTypes.slice(1)) if (!seen.has(type.typeName)) seen.set(type.typeName, type);
+/** Adds the named types `schema` refers to, and those they refer to, to `seen`, in order of first reference. */
+function addNamedTypes(schema: JsonSchema, defs: Record<string, JsonSchema>, seen: Map<string, JsonSchema>): void {
+  const own = JSON.stringify({ ...schema, $defs: undefined });
+  for (const [, name] of own.matchAll(/"\$ref":"#\/\$defs\/([^"]+)"/g)) {
+    if (seen.has(name)) continue;
+    seen.set(name, defs[name]);
+    addNamedTypes(defs[name], defs, seen);
   }
-  return [...seen.values()];
+}
+
+/** The named types used inside the events' data, each once, in order of first use. */
+function sharedTypes(topics: readonly TopicContract[]): Map<string, JsonSchema> {
+  const seen = new Map<string, JsonSchema>();
+  for (const event of topics.flatMap((topic) => topic.events)) {
+    const schema = dataSchema(event);
+    addNamedTypes(schema, schema.$defs ?? {}, seen);
+  }
+  return seen;
 }
 
 /** docs/events.md: the topics, their keys, and every event with its fields, types, meaning and version. */
@@ -74,7 +132,7 @@ export function renderEventsDoc(topics: readonly TopicContract[]): string {
           .join(', ')} |`,
     ),
   ].join('\n');
-  const types = sharedTypes(topics).map((type) => `### ${type.typeName}\n\n${fieldTable(type.fields)}`);
+  const types = [...sharedTypes(topics)].map(([name, type]) => `### ${name}\n\n${fieldTable(type)}`);
   return [
     INTRODUCTION.trimEnd(),
     `## Topics\n\n${index}`,

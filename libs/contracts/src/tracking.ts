@@ -1,54 +1,55 @@
+import { z } from 'zod';
 import { eventContract, TopicContract } from './contract';
-import {
-  arrayOf,
-  either,
-  field,
-  finiteNumber,
-  integer,
-  nonEmptyText,
-  nullable,
-  object,
-  oneOf,
-  optionalField,
-  text,
-} from './schema';
 import { eventTopic } from './topics';
 
 export const TRACKING_PRODUCER = 'tracking';
 
 const MS = 'milliseconds since the Unix epoch';
-const experimentId = field(nonEmptyText, 'Id of the experiment (MLflow experiment_id, a decimal string)');
-const runId = field(nonEmptyText, 'Id of the run (MLflow run_id, 32 hex characters)');
-const modelId = field(nonEmptyText, 'Id of the logged model (MLflow model_id)');
-const time = field(integer, `When it happened, ${MS}`);
+const experimentId = z.string().min(1).describe('Id of the experiment (MLflow experiment_id, a decimal string)');
+const runId = z.string().min(1).describe('Id of the run (MLflow run_id, 32 hex characters)');
+const modelId = z.string().min(1).describe('Id of the logged model (MLflow model_id)');
+const time = z.int().describe(`When it happened, ${MS}`);
 
-export const Tag = object('Tag', {
-  key: field(text, 'Name'),
-  value: field(text, 'Value'),
-});
+export const Tag = z
+  .object({
+    key: z.string().describe('Name'),
+    value: z.string().describe('Value'),
+  })
+  .meta({ id: 'Tag' });
 
 /** A metric value as JSON can carry it: non-finite doubles travel as protobuf JSON's strings. */
-export const WireDouble = either(finiteNumber, oneOf(['NaN', 'Infinity', '-Infinity'] as const));
+export const WireDouble = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
 
-export const MetricPoint = object('MetricPoint', {
-  key: field(text, 'Metric name'),
-  value: field(WireDouble, 'Value; non-finite values as the strings "NaN", "Infinity", "-Infinity"'),
-  timestamp: field(integer, `When it was measured, ${MS}`),
-  step: field(integer, 'Training step'),
-  modelId: optionalField(text, 'Logged model the value belongs to'),
-  datasetName: optionalField(text, 'Name of the dataset it was measured on'),
-  datasetDigest: optionalField(text, 'Digest of the dataset it was measured on'),
-});
+export const MetricPoint = z
+  .object({
+    key: z.string().describe('Metric name'),
+    value: WireDouble.describe('Value; non-finite values as the strings "NaN", "Infinity", "-Infinity"'),
+    timestamp: z.int().describe(`When it was measured, ${MS}`),
+    step: z.int().describe('Training step'),
+    modelId: z.string().optional().describe('Logged model the value belongs to'),
+    datasetName: z.string().optional().describe('Name of the dataset it was measured on'),
+    datasetDigest: z.string().optional().describe('Digest of the dataset it was measured on'),
+  })
+  .meta({ id: 'MetricPoint' });
 
-export const DatasetInput = object('DatasetInput', {
-  name: field(text, 'Dataset name'),
-  digest: field(text, 'Dataset digest'),
-  sourceType: field(text, 'Kind of source, e.g. "local", "s3", "delta_table"'),
-  source: field(text, 'Where the dataset comes from (JSON text, as MLflow sends it)'),
-  schema: optionalField(text, 'Dataset schema (JSON text)'),
-  profile: optionalField(text, 'Dataset profile (JSON text)'),
-  tags: field(arrayOf(Tag), 'Tags of this input, e.g. mlflow.data.context'),
-});
+export const DatasetInput = z
+  .object({
+    name: z.string().describe('Dataset name'),
+    digest: z.string().describe('Dataset digest'),
+    sourceType: z.string().describe('Kind of source, e.g. "local", "s3", "delta_table"'),
+    source: z.string().describe('Where the dataset comes from (JSON text, as MLflow sends it)'),
+    schema: z.string().optional().describe('Dataset schema (JSON text)'),
+    profile: z.string().optional().describe('Dataset profile (JSON text)'),
+    tags: z.array(Tag).describe('Tags of this input, e.g. mlflow.data.context'),
+  })
+  .meta({ id: 'DatasetInput' });
+
+export const ModelOutput = z
+  .object({
+    modelId: z.string().describe('The logged model'),
+    step: z.int().describe('Step at which it was output'),
+  })
+  .meta({ id: 'ModelOutput' });
 
 export const RUN_STATUSES = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'] as const;
 export const LOGGED_MODEL_STATUSES = [
@@ -68,13 +69,13 @@ export const ExperimentCreatedV1 = eventContract({
   name: 'ExperimentCreated',
   schemaVersion: 1,
   meaning: 'An experiment was created.',
-  fields: {
+  data: z.object({
     experimentId,
-    name: field(nonEmptyText, 'Experiment name, unique among experiments'),
-    artifactLocation: field(text, "Root URI of the experiment's artifacts"),
-    tags: field(arrayOf(Tag), 'Tags given at creation'),
-    creationTime: field(integer, `When it was created, ${MS}`),
-  },
+    name: z.string().min(1).describe('Experiment name, unique among experiments'),
+    artifactLocation: z.string().describe("Root URI of the experiment's artifacts"),
+    tags: z.array(Tag).describe('Tags given at creation'),
+    creationTime: z.int().describe(`When it was created, ${MS}`),
+  }),
   example: {
     experimentId: exampleExperimentId,
     name: 'churn',
@@ -88,7 +89,7 @@ export const ExperimentRenamedV1 = eventContract({
   name: 'ExperimentRenamed',
   schemaVersion: 1,
   meaning: 'An experiment got a new name.',
-  fields: { experimentId, name: field(nonEmptyText, 'The new name'), time },
+  data: z.object({ experimentId, name: z.string().min(1).describe('The new name'), time }),
   example: { experimentId: exampleExperimentId, name: 'churn-2026', time: exampleTime },
 });
 
@@ -96,7 +97,7 @@ export const ExperimentDeletedV1 = eventContract({
   name: 'ExperimentDeleted',
   schemaVersion: 1,
   meaning: 'An experiment was deleted (soft: it can be restored; its runs are hidden with it).',
-  fields: { experimentId, time },
+  data: z.object({ experimentId, time }),
   example: { experimentId: exampleExperimentId, time: exampleTime },
 });
 
@@ -104,7 +105,7 @@ export const ExperimentRestoredV1 = eventContract({
   name: 'ExperimentRestored',
   schemaVersion: 1,
   meaning: 'A deleted experiment was restored.',
-  fields: { experimentId, time },
+  data: z.object({ experimentId, time }),
   example: { experimentId: exampleExperimentId, time: exampleTime },
 });
 
@@ -112,7 +113,7 @@ export const ExperimentTagSetV1 = eventContract({
   name: 'ExperimentTagSet',
   schemaVersion: 1,
   meaning: 'A tag of an experiment was set (created or overwritten).',
-  fields: { experimentId, key: field(text, 'Tag name'), value: field(text, 'Tag value'), time },
+  data: z.object({ experimentId, key: z.string().describe('Tag name'), value: z.string().describe('Tag value'), time }),
   example: { experimentId: exampleExperimentId, key: 'team', value: 'growth', time: exampleTime },
 });
 
@@ -120,7 +121,7 @@ export const ExperimentTagDeletedV1 = eventContract({
   name: 'ExperimentTagDeleted',
   schemaVersion: 1,
   meaning: 'A tag of an experiment was removed.',
-  fields: { experimentId, key: field(text, 'Tag name'), time },
+  data: z.object({ experimentId, key: z.string().describe('Tag name'), time }),
   example: { experimentId: exampleExperimentId, key: 'team', time: exampleTime },
 });
 
@@ -130,15 +131,15 @@ export const RunCreatedV1 = eventContract({
   name: 'RunCreated',
   schemaVersion: 1,
   meaning: 'A run was created in an experiment.',
-  fields: {
+  data: z.object({
     runId,
     experimentId,
-    userId: field(text, 'Who created it, as the client reported'),
-    runName: field(text, 'Run name'),
-    startTime: field(integer, `When it started, ${MS}`),
-    artifactUri: field(text, "Root URI of the run's artifacts"),
-    tags: field(arrayOf(Tag), 'Tags given at creation'),
-  },
+    userId: z.string().describe('Who created it, as the client reported'),
+    runName: z.string().describe('Run name'),
+    startTime: z.int().describe(`When it started, ${MS}`),
+    artifactUri: z.string().describe("Root URI of the run's artifacts"),
+    tags: z.array(Tag).describe('Tags given at creation'),
+  }),
   example: {
     runId: exampleRunId,
     experimentId: exampleExperimentId,
@@ -154,11 +155,11 @@ export const RunStatusChangedV1 = eventContract({
   name: 'RunStatusChanged',
   schemaVersion: 1,
   meaning: 'The status of a run changed (e.g. it finished or failed).',
-  fields: {
+  data: z.object({
     runId,
-    status: field(oneOf(RUN_STATUSES), 'The new status'),
-    endTime: field(nullable(integer), `When it ended, ${MS}; null while it has not`),
-  },
+    status: z.enum(RUN_STATUSES).describe('The new status'),
+    endTime: z.int().nullable().describe(`When it ended, ${MS}; null while it has not`),
+  }),
   example: { runId: exampleRunId, status: 'FINISHED', endTime: exampleTime },
 });
 
@@ -166,7 +167,7 @@ export const RunRenamedV1 = eventContract({
   name: 'RunRenamed',
   schemaVersion: 1,
   meaning: 'A run got a new name.',
-  fields: { runId, runName: field(text, 'The new name') },
+  data: z.object({ runId, runName: z.string().describe('The new name') }),
   example: { runId: exampleRunId, runName: 'calm-fox-7' },
 });
 
@@ -174,7 +175,7 @@ export const RunDeletedV1 = eventContract({
   name: 'RunDeleted',
   schemaVersion: 1,
   meaning: 'A run was deleted (soft: it can be restored until it is purged).',
-  fields: { runId, experimentId, time },
+  data: z.object({ runId, experimentId, time }),
   example: { runId: exampleRunId, experimentId: exampleExperimentId, time: exampleTime },
 });
 
@@ -182,7 +183,7 @@ export const RunRestoredV1 = eventContract({
   name: 'RunRestored',
   schemaVersion: 1,
   meaning: 'A deleted run was restored.',
-  fields: { runId, experimentId, time },
+  data: z.object({ runId, experimentId, time }),
   example: { runId: exampleRunId, experimentId: exampleExperimentId, time: exampleTime },
 });
 
@@ -190,7 +191,7 @@ export const RunPurgedV1 = eventContract({
   name: 'RunPurged',
   schemaVersion: 1,
   meaning: 'A deleted run was removed for good, with everything logged to it; its artifacts are to be removed too.',
-  fields: { runId, experimentId, time },
+  data: z.object({ runId, experimentId, time }),
   example: { runId: exampleRunId, experimentId: exampleExperimentId, time: exampleTime },
 });
 
@@ -198,12 +199,12 @@ export const RunDataLoggedV1 = eventContract({
   name: 'RunDataLogged',
   schemaVersion: 1,
   meaning: 'Metrics, params and tags were logged to a run: one event per log-batch (or single log call).',
-  fields: {
+  data: z.object({
     runId,
-    metrics: field(arrayOf(MetricPoint), 'Metric values, in the order logged'),
-    params: field(arrayOf(Tag), 'Params logged for the first time (params cannot change)'),
-    tags: field(arrayOf(Tag), 'Tags set'),
-  },
+    metrics: z.array(MetricPoint).describe('Metric values, in the order logged'),
+    params: z.array(Tag).describe('Params logged for the first time (params cannot change)'),
+    tags: z.array(Tag).describe('Tags set'),
+  }),
   example: {
     runId: exampleRunId,
     metrics: [{ key: 'loss', value: 0.25, timestamp: exampleTime, step: 3 }],
@@ -216,7 +217,7 @@ export const RunTagDeletedV1 = eventContract({
   name: 'RunTagDeleted',
   schemaVersion: 1,
   meaning: 'A tag of a run was removed.',
-  fields: { runId, key: field(text, 'Tag name') },
+  data: z.object({ runId, key: z.string().describe('Tag name') }),
   example: { runId: exampleRunId, key: 'team' },
 });
 
@@ -224,12 +225,12 @@ export const RunInputsLoggedV1 = eventContract({
   name: 'RunInputsLogged',
   schemaVersion: 1,
   meaning: 'Datasets and logged models were recorded as inputs of a run.',
-  fields: {
+  data: z.object({
     runId,
     experimentId,
-    datasets: field(arrayOf(DatasetInput), 'Dataset inputs'),
-    modelIds: field(arrayOf(text), 'Logged models used as inputs'),
-  },
+    datasets: z.array(DatasetInput).describe('Dataset inputs'),
+    modelIds: z.array(z.string()).describe('Logged models used as inputs'),
+  }),
   example: {
     runId: exampleRunId,
     experimentId: exampleExperimentId,
@@ -250,18 +251,10 @@ export const RunOutputsLoggedV1 = eventContract({
   name: 'RunOutputsLogged',
   schemaVersion: 1,
   meaning: 'Logged models were recorded as outputs of a run.',
-  fields: {
+  data: z.object({
     runId,
-    models: field(
-      arrayOf(
-        object('ModelOutput', {
-          modelId: field(text, 'The logged model'),
-          step: field(integer, 'Step at which it was output'),
-        }),
-      ),
-      'Models output',
-    ),
-  },
+    models: z.array(ModelOutput).describe('Models output'),
+  }),
   example: { runId: exampleRunId, models: [{ modelId: exampleModelId, step: 0 }] },
 });
 
@@ -271,17 +264,17 @@ export const LoggedModelCreatedV1 = eventContract({
   name: 'LoggedModelCreated',
   schemaVersion: 1,
   meaning: 'A logged model was created (its artifacts are uploaded after, then it is finalized).',
-  fields: {
+  data: z.object({
     modelId,
     experimentId,
-    name: field(text, 'Model name'),
-    artifactUri: field(text, "Root URI of the model's artifacts"),
-    modelType: field(nullable(text), 'Model type, as the client gave it'),
-    sourceRunId: field(nullable(text), 'Run that produced it'),
-    params: field(arrayOf(Tag), 'Params given at creation'),
-    tags: field(arrayOf(Tag), 'Tags given at creation'),
+    name: z.string().describe('Model name'),
+    artifactUri: z.string().describe("Root URI of the model's artifacts"),
+    modelType: z.string().nullable().describe('Model type, as the client gave it'),
+    sourceRunId: z.string().nullable().describe('Run that produced it'),
+    params: z.array(Tag).describe('Params given at creation'),
+    tags: z.array(Tag).describe('Tags given at creation'),
     time,
-  },
+  }),
   example: {
     modelId: exampleModelId,
     experimentId: exampleExperimentId,
@@ -299,7 +292,7 @@ export const LoggedModelFinalizedV1 = eventContract({
   name: 'LoggedModelFinalized',
   schemaVersion: 1,
   meaning: 'A logged model got its final status: ready, or its upload failed.',
-  fields: { modelId, status: field(oneOf(LOGGED_MODEL_STATUSES), 'The status'), time },
+  data: z.object({ modelId, status: z.enum(LOGGED_MODEL_STATUSES).describe('The status'), time }),
   example: { modelId: exampleModelId, status: 'LOGGED_MODEL_READY', time: exampleTime },
 });
 
@@ -307,7 +300,7 @@ export const LoggedModelDeletedV1 = eventContract({
   name: 'LoggedModelDeleted',
   schemaVersion: 1,
   meaning: 'A logged model was deleted.',
-  fields: { modelId, time },
+  data: z.object({ modelId, time }),
   example: { modelId: exampleModelId, time: exampleTime },
 });
 
@@ -315,7 +308,7 @@ export const LoggedModelTagsSetV1 = eventContract({
   name: 'LoggedModelTagsSet',
   schemaVersion: 1,
   meaning: 'Tags of a logged model were set (created or overwritten).',
-  fields: { modelId, tags: field(arrayOf(Tag), 'Tags set'), time },
+  data: z.object({ modelId, tags: z.array(Tag).describe('Tags set'), time }),
   example: { modelId: exampleModelId, tags: [{ key: 'stage', value: 'candidate' }], time: exampleTime },
 });
 
@@ -323,7 +316,7 @@ export const LoggedModelTagDeletedV1 = eventContract({
   name: 'LoggedModelTagDeleted',
   schemaVersion: 1,
   meaning: 'A tag of a logged model was removed.',
-  fields: { modelId, key: field(text, 'Tag name'), time },
+  data: z.object({ modelId, key: z.string().describe('Tag name'), time }),
   example: { modelId: exampleModelId, key: 'stage', time: exampleTime },
 });
 
@@ -331,7 +324,7 @@ export const LoggedModelParamsLoggedV1 = eventContract({
   name: 'LoggedModelParamsLogged',
   schemaVersion: 1,
   meaning: 'Params were logged to a logged model.',
-  fields: { modelId, params: field(arrayOf(Tag), 'Params logged'), time },
+  data: z.object({ modelId, params: z.array(Tag).describe('Params logged'), time }),
   example: { modelId: exampleModelId, params: [{ key: 'depth', value: '6' }], time: exampleTime },
 });
 

@@ -60,7 +60,7 @@ function invalidRunCreatedEvents(): Array<[EventEnvelope, RegExp]> {
   const withoutExperiment: Partial<ReturnType<typeof runCreated>> = runCreated(hex(16));
   delete withoutExperiment.experimentId;
   return [
-    [trackingEvent('RunCreated', { ...runCreated(runId), runId: 42 }), /runId: must be a non-empty string/],
+    [trackingEvent('RunCreated', { ...runCreated(runId), runId: 42 }), /runId: must be a string/],
     [trackingEvent('RunCreated', withoutExperiment), /experimentId: is required/],
     [trackingEvent('RunCreated', runCreated(hex(16)), 2), /schemaVersion 2 of RunCreated is unknown/],
   ];
