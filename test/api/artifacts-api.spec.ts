@@ -138,7 +138,7 @@ describe('artifacts API on real Postgres and S3', () => {
         LOGBOOK_ARTIFACT_OWNER_WAIT_MS: '3000',
       }),
       logger,
-      { kind: 'in-process', trackingStore: tracking.store },
+      { kind: 'in-process', trackingStore: tracking.store, toContract: tracking.toContract },
       tracking.db,
     );
     ({ app, base, gatewayBase, close } = await serveWithGateway(tracking, artifacts, routeLogger));
@@ -929,7 +929,7 @@ describe('artifact uploads refused before their body is read, on a local folder,
         LOGBOOK_ARTIFACT_MAX_UPLOAD_MB: String(MAX_UPLOAD_MB),
       }),
       logger,
-      { kind: 'in-process', trackingStore: tracking.store },
+      { kind: 'in-process', trackingStore: tracking.store, toContract: tracking.toContract },
       tracking.db,
     );
     const served = await serveWithGateway(tracking, artifacts, logger);

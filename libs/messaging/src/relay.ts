@@ -1,4 +1,4 @@
-import { EventStore } from '@logbook/eventstore';
+import { EventEnvelope, EventStore } from '@logbook/eventstore';
 import { Logger, RelayLag, reportRelayLag, backoffDelay, DependencyStatus, Outage } from '@logbook/platform';
 import { defaultLogger } from './consumer';
 import { EventPublisher } from './publisher';
@@ -13,6 +13,8 @@ export interface OutboxRelayOptions {
   /** Ceiling of the retry backoff after a failure (default 10 s). */
   maxBackoffMs?: number;
   logger?: Logger;
+  /** What leaves the service for a stored event: its public contract (the service's publisher mapping). */
+  toContract?: (event: EventEnvelope) => EventEnvelope;
 }
 
 interface Checkpoint {
@@ -39,6 +41,7 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private readonly maxBackoffMs: number;
   private readonly label: string;
+  private readonly toContract: (event: EventEnvelope) => EventEnvelope;
   private readonly outage: Outage;
   private checkpoint?: Checkpoint;
   private stopReportingLag?: () => void;
@@ -58,6 +61,7 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
+    this.toContract = options.toContract ?? ((event) => event);
     this.label = `${store.schema}.${this.name}`;
     const logger = (options.logger ?? defaultLogger()).child({ relay: this.label });
     this.outage = new Outage(logger, 'outbox relay');
@@ -140,7 +144,7 @@ export class OutboxRelay {
       [from.transactionId, from.globalPosition, this.batchSize],
     );
     if (rows.length === 0) return 0;
-    await this.publisher.publish(rows.map((row) => this.store.toEnvelope(row)));
+    await this.publisher.publish(rows.map((row) => this.toContract(this.store.toEnvelope(row))));
     const last = rows[rows.length - 1];
     const next = { transactionId: last.tx, globalPosition: Number(last.global_position) };
     await db.query(

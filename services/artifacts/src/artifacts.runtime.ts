@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { EventStore } from '@logbook/eventstore';
+import { ARTIFACTS_PRODUCER } from '@logbook/contracts';
+import { EventEnvelope, EventStore } from '@logbook/eventstore';
 import {
   EventPublisher,
   InProcessEventBus,
@@ -18,6 +19,7 @@ import {
   migrate,
 } from '@logbook/platform';
 import { ARTIFACTS_SCHEMA, artifactsMigrations } from '../migrations/001_initial';
+import { artifactsToContract } from './artifacts.contracts';
 import { ArtifactsService } from './artifacts.service';
 import { artifactsProjection } from './artifacts.projection';
 import { ArtifactsConfig } from './config';
@@ -25,8 +27,6 @@ import { ArtifactStorage } from './storage/artifact-storage';
 import { LocalArtifactStorage } from './storage/local-storage';
 import { S3ArtifactStorage } from './storage/s3-storage';
 import { TRACKING_EVENTS_CONSUMER, TRACKING_TOPICS, trackingEventsConsumer } from './tracking-events.consumer';
-
-export const ARTIFACTS_PRODUCER = 'artifacts';
 
 export interface ArtifactsRuntime {
   config: ArtifactsConfig;
@@ -39,8 +39,13 @@ export interface ArtifactsRuntime {
   close(): Promise<void>;
 }
 
-/** Where the artifacts service learns of runs and logged models: Kafka, or the tracking log itself when embedded. */
-export type TrackingFeed = { kind: 'kafka' } | { kind: 'in-process'; trackingStore: EventStore };
+/**
+ * Where the artifacts service learns of runs and logged models: Kafka, or the tracking log itself when
+ * embedded, read through tracking's contract mapping as Kafka would carry it.
+ */
+export type TrackingFeed =
+  | { kind: 'kafka' }
+  | { kind: 'in-process'; trackingStore: EventStore; toContract: (event: EventEnvelope) => EventEnvelope };
 
 export async function createStorage(config: ArtifactsConfig): Promise<ArtifactStorage> {
   return config.backend === 's3'
@@ -88,7 +93,7 @@ export async function startArtifactsRuntime(
           logger,
         })
       : new InProcessEventBus(db, { logger });
-  const relay = new OutboxRelay(store, publisher, { logger });
+  const relay = new OutboxRelay(store, publisher, { logger, toContract: artifactsToContract });
   relay.start();
 
   const readinessChecks = [databaseReadiness(db), statusReadiness('event-relay', () => relay.status(), 'degrades')];
@@ -110,7 +115,11 @@ export async function startArtifactsRuntime(
     // Embedded: a relay of its own over tracking's log, with its own checkpoint, delivers to this consumer.
     const bus = new InProcessEventBus(db, { logger });
     bus.subscribe(trackingEventsConsumer({ store, storage, logger }));
-    const feedRelay = new OutboxRelay(feed.trackingStore, bus, { name: TRACKING_EVENTS_CONSUMER, logger });
+    const feedRelay = new OutboxRelay(feed.trackingStore, bus, {
+      name: TRACKING_EVENTS_CONSUMER,
+      logger,
+      toContract: feed.toContract,
+    });
     feedRelay.start();
     readinessChecks.push(statusReadiness('tracking-events', () => feedRelay.status()));
     stopFeed = () => feedRelay.stop();

@@ -1,17 +1,38 @@
 import { isStoreRoot, proxiedRoot } from '@logbook/artifact-paths';
+import {
+  ContractEvent,
+  contractValidators,
+  ExperimentDeletedV1,
+  ExperimentRestoredV1,
+  LoggedModelCreatedV1,
+  LoggedModelDeletedV1,
+  RunCreatedV1,
+  RunDeletedV1,
+  RunPurgedV1,
+  RunRestoredV1,
+  TRACKING_EXPERIMENT_TOPIC,
+  TRACKING_LOGGED_MODEL_TOPIC,
+  TRACKING_RUN_TOPIC,
+} from '@logbook/contracts';
 import { Queryable, Logger } from '@logbook/platform';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
-import { ConsumerDefinition, eventTopic } from '@logbook/messaging';
+import { ConsumerDefinition } from '@logbook/messaging';
 import { ARTIFACTS_SCHEMA } from '../migrations/001_initial';
 import { artifactStream, artifactStreamId } from './artifact.decider';
 import { ArtifactStorage } from './storage/artifact-storage';
 
-type TrackingEvent =
-  | { type: 'RunCreated'; data: { runId: string; experimentId: string; artifactUri: string } }
-  | { type: 'RunDeleted' | 'RunRestored' | 'RunPurged'; data: { runId: string } }
-  | { type: 'LoggedModelCreated'; data: { modelId: string; experimentId: string; artifactUri: string } }
-  | { type: 'LoggedModelDeleted'; data: { modelId: string } }
-  | { type: 'ExperimentDeleted' | 'ExperimentRestored'; data: { experimentId: string } };
+/** The tracking events this consumer acts on; their payloads are checked against these contracts first. */
+const HANDLED = [
+  RunCreatedV1,
+  RunDeletedV1,
+  RunRestoredV1,
+  RunPurgedV1,
+  LoggedModelCreatedV1,
+  LoggedModelDeletedV1,
+  ExperimentDeletedV1,
+  ExperimentRestoredV1,
+];
+type TrackingEvent = ContractEvent<(typeof HANDLED)[number]>;
 
 async function addOwner(
   tx: Queryable,
@@ -108,9 +129,14 @@ export const TRACKING_EVENTS_CONSUMER = 'artifacts.tracking-events';
 
 /** Which runs and logged models exist, are deleted or purged, learned from tracking's events. */
 export function trackingEventsConsumer(deps: ConsumerDeps): ConsumerDefinition {
-  return { name: TRACKING_EVENTS_CONSUMER, schema: ARTIFACTS_SCHEMA, handle: handler(deps) };
+  return {
+    name: TRACKING_EVENTS_CONSUMER,
+    schema: ARTIFACTS_SCHEMA,
+    handle: handler(deps),
+    validators: contractValidators(HANDLED),
+  };
 }
 
-export const TRACKING_TOPICS = ['run', 'experiment', 'logged-model'].map((streamType) =>
-  eventTopic('tracking', streamType),
+export const TRACKING_TOPICS = [TRACKING_RUN_TOPIC, TRACKING_EXPERIMENT_TOPIC, TRACKING_LOGGED_MODEL_TOPIC].map(
+  (topic) => topic.name,
 );

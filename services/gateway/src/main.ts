@@ -35,7 +35,7 @@ async function embedded(logger: Logger, server: ServerConfig) {
   const artifacts = await startArtifactsRuntime(
     loadArtifactsConfig(),
     logger,
-    { kind: 'in-process', trackingStore: tracking.store },
+    { kind: 'in-process', trackingStore: tracking.store, toContract: tracking.toContract },
     tracking.db,
   );
 

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { TRACKING_PRODUCER, TRACKING_TOPICS } from '@logbook/contracts';
 import {
   Database,
   PgliteDatabase,
@@ -15,12 +16,12 @@ import { EventStore } from '@logbook/eventstore';
 import { EventPublisher, InProcessEventBus, KafkaEventPublisher, OutboxRelay } from '@logbook/messaging';
 import { TRACKING_SCHEMA, trackingMigrations } from '../migrations/001_initial';
 import { TrackingConfig } from './config';
+import { trackingToContract } from './tracking.contracts';
 import { experimentsProjection } from './experiments/experiments.projection';
 import { loggedModelsProjection } from './logged-models/logged-models.projection';
 import { runsProjection } from './runs/runs.projection';
 
-export const TRACKING_PRODUCER = 'tracking';
-export const TRACKING_STREAM_TYPES = ['experiment', 'run', 'logged-model'];
+export const TRACKING_STREAM_TYPES = TRACKING_TOPICS.map((topic) => topic.streamType);
 export const trackingProjections = [experimentsProjection, runsProjection, loggedModelsProjection];
 
 /** Everything the tracking module runs on: its database, its event log, and the relay that publishes it. */
@@ -30,6 +31,8 @@ export interface TrackingRuntime {
   store: EventStore;
   relay: OutboxRelay;
   publisher: EventPublisher;
+  /** How the log's events are published (what an in-process subscriber over the log must apply too). */
+  toContract: typeof trackingToContract;
   /** What /health/ready checks: the database, and whether the relay can publish. */
   readinessChecks: ReadinessCheck[];
   close(): Promise<void>;
@@ -81,7 +84,7 @@ export async function startTrackingRuntime(
           logger,
         })
       : new InProcessEventBus(database, { logger });
-  const relay = new OutboxRelay(store, publisher, { logger });
+  const relay = new OutboxRelay(store, publisher, { logger, toContract: trackingToContract });
   relay.start();
   return {
     config,
@@ -89,6 +92,7 @@ export async function startTrackingRuntime(
     store,
     relay,
     publisher,
+    toContract: trackingToContract,
     readinessChecks: [databaseReadiness(database), statusReadiness('event-relay', () => relay.status(), 'degrades')],
     async close() {
       await relay.stop();

@@ -1,0 +1,144 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { EventContract, TopicContract } from './contract';
+
+/** Where the generated page lives, from this file's place in dist/libs/contracts/src. */
+export const EVENTS_DOC_PATH = resolve(__dirname, '../../../../docs/events.md');
+export const EVENTS_DOC_COMMAND = 'npm run docs:events';
+
+const INTRODUCTION = `# Published events
+
+Generated from \`libs/contracts\` by \`${EVENTS_DOC_COMMAND}\`: do not edit by hand (\`npm run test:unit\` fails
+when this page differs from what the contracts generate).
+
+Each service publishes its events on one Kafka topic per stream type (\`<service>.<streamType>.events.v1\`),
+keyed by the stream id, so the events of one stream arrive in order on one partition. Every message is a JSON
+event envelope: \`eventId\`, \`type\`, \`schemaVersion\`, \`streamId\`, \`streamType\`, \`streamPosition\`,
+\`globalPosition\`, \`occurredAt\`, \`producer\`, \`actor {id, kind}\`, \`correlationId\`, \`causationId\`,
+\`traceparent\` (optional) and \`data\`. \`type\` and \`schemaVersion\` name the contract that \`data\` follows;
+the message headers repeat \`id\`, \`type\`, \`schemaVersion\` and \`streamType\`. Delivery is at least once.
+
+A consumer checks \`data\` against the contract of the events it handles: a payload that does not match, or a
+\`schemaVersion\` it does not know, goes to the topic's dead-letter topic (\`<topic>.dlq\`) like an invalid
+envelope. Within a version a producer may add fields (consumers ignore fields they do not know); removing or
+changing a field makes a new version.
+`;
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+type JsonSchema = z.core.JSONSchema.JSONSchema;
+
+const REF_PREFIX = '#/$defs/';
+
+/** Bounds zod's JSON Schema gives every integer (the safe range): not worth a word in the docs. */
+function isSafeIntegerBound(bound: number | undefined): boolean {
+  return bound === undefined || Math.abs(bound) === Number.MAX_SAFE_INTEGER;
+}
+
+/** The type of a JSON Schema as the page prints it: `string (not empty)`, `Tag[]`, `"A" \| "B"`, `integer \| null`. */
+function typeName(schema: JsonSchema): string {
+  if (schema.$ref) return schema.$ref.slice(REF_PREFIX.length);
+  if (schema.anyOf) return schema.anyOf.map((member) => typeName(member as JsonSchema)).join(' | ');
+  if (Array.isArray(schema.type)) return schema.type.map((type) => typeName({ ...schema, type })).join(' | ');
+  if (schema.enum) return schema.enum.map((value) => JSON.stringify(value)).join(' | ');
+  switch (schema.type) {
+    case 'string':
+      return schema.minLength === 1 ? 'string (not empty)' : 'string';
+    case 'integer':
+      return [
+        'integer',
+        isSafeIntegerBound(schema.minimum) ? '' : ` (>= ${schema.minimum})`,
+        isSafeIntegerBound(schema.maximum) ? '' : ` (<= ${schema.maximum})`,
+      ].join('');
+    case 'array': {
+      const item = typeName(schema.items as JsonSchema);
+      return item.includes(' ') ? `(${item})[]` : `${item}[]`;
+    }
+    case 'number':
+    case 'boolean':
+    case 'null':
+      return schema.type;
+    case undefined:
+      return 'JSON';
+    default:
+      throw new Error(`docs/events.md has no name for ${JSON.stringify(schema)}: name its schema with .meta({ id })`);
+  }
+}
+
+/** An object's fields as the page's table: name (and whether it may be absent), type, meaning. */
+function fieldTable(schema: JsonSchema): string {
+  const required = new Set(schema.required ?? []);
+  const rows = Object.entries(schema.properties ?? {}).map(([name, field]) => {
+    const { description = '' } = field as JsonSchema;
+    const optional = required.has(name) ? '' : ' (optional)';
+    return `| \`${name}\`${optional} | \`${escapeCell(typeName(field as JsonSchema))}\` | ${escapeCell(description)} |`;
+  });
+  return ['| Field | Type | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+/** The JSON Schema of an event's data as a consumer reads it; named types (`.meta({ id })`) are in `$defs`. */
+function dataSchema(event: EventContract): JsonSchema {
+  return z.toJSONSchema(event.data, { io: 'input' });
+}
+
+function topicSection(topic: TopicContract): string {
+  const events = topic.events.map((event) =>
+    [
+      `### ${event.name} (schemaVersion ${event.schemaVersion})`,
+      event.meaning,
+      fieldTable(dataSchema(event)),
+      `Example \`data\`:\n\n\`\`\`json\n${JSON.stringify(event.example, null, 2)}\n\`\`\``,
+    ].join('\n\n'),
+  );
+  const header = [
+    `## ${topic.name}`,
+    topic.meaning,
+    `Producer: \`${topic.producer}\`. Key: ${topic.key}. Dead letters: \`${topic.name}.dlq\`.`,
+  ];
+  return [...header, ...events].join('\n\n');
+}
+
+/** Adds the named types `schema` refers to, and those they refer to, to `seen`, in order of first reference. */
+function addNamedTypes(schema: JsonSchema, defs: Record<string, JsonSchema>, seen: Map<string, JsonSchema>): void {
+  const own = JSON.stringify({ ...schema, $defs: undefined });
+  for (const [, name] of own.matchAll(/"\$ref":"#\/\$defs\/([^"]+)"/g)) {
+    if (seen.has(name)) continue;
+    seen.set(name, defs[name]);
+    addNamedTypes(defs[name], defs, seen);
+  }
+}
+
+/** The named types used inside the events' data, each once, in order of first use. */
+function sharedTypes(topics: readonly TopicContract[]): Map<string, JsonSchema> {
+  const seen = new Map<string, JsonSchema>();
+  for (const event of topics.flatMap((topic) => topic.events)) {
+    const schema = dataSchema(event);
+    addNamedTypes(schema, schema.$defs ?? {}, seen);
+  }
+  return seen;
+}
+
+/** docs/events.md: the topics, their keys, and every event with its fields, types, meaning and version. */
+export function renderEventsDoc(topics: readonly TopicContract[]): string {
+  const index = [
+    '| Topic | Key | Events |',
+    '| --- | --- | --- |',
+    ...topics.map(
+      (topic) =>
+        `| [\`${topic.name}\`](#${topic.name.replace(/\./g, '')}) | ${topic.key} | ${topic.events
+          .map((event) => `${event.name} v${event.schemaVersion}`)
+          .join(', ')} |`,
+    ),
+  ].join('\n');
+  const types = [...sharedTypes(topics)].map(([name, type]) => `### ${name}\n\n${fieldTable(type)}`);
+  return [
+    INTRODUCTION.trimEnd(),
+    `## Topics\n\n${index}`,
+    ...topics.map(topicSection),
+    ['## Types used in the events', ...types].join('\n\n'),
+  ]
+    .join('\n\n')
+    .concat('\n');
+}

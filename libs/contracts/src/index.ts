@@ -1,0 +1,5 @@
+export * from './artifacts';
+export * from './catalog';
+export * from './contract';
+export * from './topics';
+export * from './tracking';
