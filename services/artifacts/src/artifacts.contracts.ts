@@ -1,10 +1,4 @@
-import {
-  ArtifactDeletedV1,
-  ArtifactStoredV1,
-  contractMapper,
-  ModelDescribedV1,
-  publish,
-} from '@logbook/contracts';
+import { ArtifactDeletedV1, ArtifactStoredV1, contractMapper, ModelDescribedV1, publish } from '@logbook/contracts';
 import { ArtifactEvent } from './artifact.events';
 
 /**
