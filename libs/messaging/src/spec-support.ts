@@ -6,7 +6,7 @@ import pino from 'pino';
 import { EventEnvelope } from '../../eventstore/src/envelope';
 import { EventStore } from '../../eventstore/src/event-store';
 import { InlineProjection } from '../../eventstore/src/projection';
-import { eventStoreSchema } from '../../eventstore/src/schema';
+import { eventStoreSchema, streamStateVersionSchema } from '../../eventstore/src/schema';
 import { Database, Queryable } from '../../platform/src/database';
 import { Logger } from '../../platform/src/logger';
 import { migrate } from '../../platform/src/migrations';
@@ -27,6 +27,7 @@ export function uniqueName(prefix: string): string {
 export async function createSchema(db: Database, schema: string): Promise<void> {
   await migrate(db, schema, [
     { id: '001', sql: eventStoreSchema(schema) },
+    { id: '001b', sql: streamStateVersionSchema(schema) },
     {
       id: '002',
       sql: `CREATE TABLE ${schema}.applied (consumer text NOT NULL, event_id uuid NOT NULL, stream_id text NOT NULL, stream_position integer NOT NULL, seq bigserial);`,
@@ -53,7 +54,9 @@ export async function appendTo(
   const version = rows[0]?.version ?? 0;
   const events = Array.from({ length: count }, (_, i) => ({ type, data: { n: version + i + 1 } }));
   const metadata = { now: Date.now(), actor: { id: 'tester', kind: 'user' as const }, requestId: randomUUID() };
-  return store.append(streamType, streamId, version, events, metadata, { version: version + count });
+  return store.append({ streamType, stateVersion: 1 }, streamId, version, events, metadata, {
+    version: version + count,
+  });
 }
 
 /** A handler effect: one row per application. */

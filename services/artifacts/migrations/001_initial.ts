@@ -1,4 +1,4 @@
-import { eventStoreSchema } from '../../../libs/eventstore/src/schema';
+import { eventStoreSchema, streamStateVersionSchema } from '../../../libs/eventstore/src/schema';
 import { Migration } from '../../../libs/platform/src/migrations';
 
 export const ARTIFACTS_SCHEMA = 'artifacts';
@@ -39,4 +39,5 @@ export const artifactsMigrations: Migration[] = [
   { id: '001_event_store', sql: eventStoreSchema(ARTIFACTS_SCHEMA) },
   { id: '002_projections', sql: projections },
   { id: '003_models', sql: models },
+  { id: '004_stream_state_version', sql: streamStateVersionSchema(ARTIFACTS_SCHEMA) },
 ];
