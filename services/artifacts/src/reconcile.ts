@@ -1,10 +1,8 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { PostgresDatabase } from '../../../libs/platform/src/database';
 import { runMain } from '../../../libs/platform/src/http/serve';
 import { createLogger } from '../../../libs/platform/src/logger';
-import { loadTrackingConfig } from '../../tracking/src/config';
-import { openTrackingStore, SYSTEM_METADATA } from '../../tracking/src/tracking.runtime';
+import { SYSTEM_METADATA } from '../../tracking/src/tracking.runtime';
 import { openArtifactsStore } from './artifacts.runtime';
 import { loadArtifactsConfig } from './config';
 
@@ -17,14 +15,8 @@ import { loadArtifactsConfig } from './config';
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean' }, root: { type: 'string' } } });
   const logger = createLogger('artifacts-reconcile');
-  const config = loadArtifactsConfig();
-  // Embedded, the artifacts schema lives in the one embedded database, which the tracking runtime opens.
-  const db =
-    config.mode === 'distributed'
-      ? new PostgresDatabase(config.databaseUrl as string, 1)
-      : (await openTrackingStore(loadTrackingConfig(), logger)).db;
+  const { service, close } = await openArtifactsStore(loadArtifactsConfig(), logger);
   try {
-    const { service } = await openArtifactsStore(config, db, logger);
     const roots = values.root ? [values.root] : await service.ownedRoots();
     for (const root of roots) {
       const report = await service.reconcile(root, SYSTEM_METADATA(), { dryRun: values['dry-run'] });
@@ -34,7 +26,7 @@ async function main(): Promise<void> {
     }
     logger.info({ roots: roots.length, dryRun: Boolean(values['dry-run']) }, 'reconciled');
   } finally {
-    await db.close();
+    await close();
   }
 }
 

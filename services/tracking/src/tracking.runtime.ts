@@ -1,95 +1,48 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { ANONYMOUS } from '../../../libs/eventstore/src/envelope';
-import { EventStore } from '../../../libs/eventstore/src/event-store';
-import { EventPublisher, InProcessEventBus, KafkaEventPublisher, OutboxRelay } from '../../../libs/messaging/src';
-import { Database, PgliteDatabase, PostgresDatabase } from '../../../libs/platform/src/database';
+import { Database } from '../../../libs/platform/src/database';
 import { Logger } from '../../../libs/platform/src/logger';
-import { databaseReadiness, ReadinessCheck, statusReadiness } from '../../../libs/platform/src/observability.module';
-import { waitForDatabase } from '../../../libs/platform/src/retry';
-import { migrate } from '../../../libs/platform/src/migrations';
+import { ServiceDefinition, ServiceRuntime, startServiceRuntime } from '../../../libs/runtime/src';
 import { TRACKING_SCHEMA, trackingMigrations } from '../migrations/001_initial';
 import { TrackingConfig } from './config';
+import { experimentStream } from './experiments/experiment.decider';
 import { experimentsProjection } from './experiments/experiments.projection';
+import { loggedModelStream } from './logged-models/logged-model.decider';
 import { loggedModelsProjection } from './logged-models/logged-models.projection';
+import { runStream } from './runs/run.decider';
 import { runsProjection } from './runs/runs.projection';
 
 export const TRACKING_PRODUCER = 'tracking';
-export const TRACKING_STREAM_TYPES = ['experiment', 'run', 'logged-model'];
 export const trackingProjections = [experimentsProjection, runsProjection, loggedModelsProjection];
+export const trackingStreams = [experimentStream, runStream, loggedModelStream];
+export const TRACKING_STREAM_TYPES = trackingStreams.map((stream) => stream.streamType);
+
+export const trackingService: ServiceDefinition = {
+  name: TRACKING_PRODUCER,
+  schema: TRACKING_SCHEMA,
+  migrations: trackingMigrations,
+  store: { projections: trackingProjections },
+  streamTypes: TRACKING_STREAM_TYPES,
+};
 
 /** Everything the tracking module runs on: its database, its event log, and the relay that publishes it. */
-export interface TrackingRuntime {
+export interface TrackingRuntime extends ServiceRuntime {
   config: TrackingConfig;
-  db: Database;
-  store: EventStore;
-  relay: OutboxRelay;
-  publisher: EventPublisher;
-  /** What /health/ready checks: the database, and whether the relay can publish. */
-  readinessChecks: ReadinessCheck[];
-  close(): Promise<void>;
 }
 
-export async function openTrackingDatabase(config: TrackingConfig): Promise<Database> {
-  if (config.mode === 'distributed')
-    return new PostgresDatabase(config.databaseUrl as string, config.dbPoolSize, config.dbIdleInTransactionTimeoutMs);
-  const directory = resolve(config.dataDir, 'pg');
-  mkdirSync(directory, { recursive: true });
-  return PgliteDatabase.open(directory, config.embeddedDurability);
-}
-
-/** The tracking database, migrated, and its event store: what the service and its commands (rebuild, gc) run on. */
-export async function openTrackingStore(
-  config: TrackingConfig,
-  logger: Logger,
-  db?: Database,
-): Promise<{ db: Database; store: EventStore }> {
-  const database = db ?? (await openTrackingDatabase(config));
-  if (!db && config.mode === 'embedded')
-    logger.info({ durability: config.embeddedDurability }, 'embedded database opened');
-  const applied = await migrate(database, TRACKING_SCHEMA, trackingMigrations);
-  if (applied.length > 0) logger.info({ applied }, 'tracking migrations applied');
-  const store = new EventStore(database, {
-    schema: TRACKING_SCHEMA,
-    producer: TRACKING_PRODUCER,
-    projections: trackingProjections,
-  });
-  return { db: database, store };
-}
-
+/** `db`: a database the caller opened and closes; the service's own is opened otherwise. */
 export async function startTrackingRuntime(
   config: TrackingConfig,
   logger: Logger,
   db?: Database,
 ): Promise<TrackingRuntime> {
-  const database = db ?? (await openTrackingDatabase(config));
-  await waitForDatabase(database, logger);
-  const { store } = await openTrackingStore(config, logger, database);
-  // Kafka is not waited for: writes only need the database, and the relay publishes once Kafka answers.
-  const publisher: EventPublisher =
-    config.mode === 'distributed'
-      ? new KafkaEventPublisher({
-          brokers: config.kafkaBrokers,
-          service: TRACKING_PRODUCER,
-          streamTypes: TRACKING_STREAM_TYPES,
-          clientId: config.kafkaClientId,
-          logger,
-        })
-      : new InProcessEventBus(database, { logger });
-  const relay = new OutboxRelay(store, publisher, { logger });
-  relay.start();
+  return { config, ...(await startServiceRuntime({ service: trackingService, config, logger, db })) };
+}
+
+/** The tracking database, migrated, and its event store, with nothing running: what its commands (rebuild, gc) use. */
+export async function openTrackingStore(config: TrackingConfig, logger: Logger): Promise<TrackingRuntime> {
   return {
     config,
-    db: database,
-    store,
-    relay,
-    publisher,
-    readinessChecks: [databaseReadiness(database), statusReadiness('event-relay', () => relay.status(), 'degrades')],
-    async close() {
-      await relay.stop();
-      await publisher.close();
-      await database.close();
-    },
+    ...(await startServiceRuntime({ service: trackingService, config, logger, runSubscriptions: false })),
   };
 }
 
