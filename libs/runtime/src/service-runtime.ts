@@ -45,8 +45,11 @@ export interface ServiceRuntimeOptions {
   db?: Database;
   /** What it consumes, given its database and store once they exist. */
   subscriptions?: (built: { db: Database; store: EventStore }) => SubscriptionDefinition[];
-  /** False for commands (rebuild, gc): the database, migrated, and the store, with nothing running. */
-  runSubscriptions?: boolean;
+  /**
+   * `command` (rebuild, gc, reconcile): the database, migrated, and the store, with nothing running;
+   * an unreachable database fails it at once rather than being waited for. `service` by default.
+   */
+  role?: 'service' | 'command';
   /** Tuning of the relays (tests shorten the lock's retry). */
   relay?: RelaySubscriptionOptions;
 }
@@ -73,8 +76,9 @@ export async function startServiceRuntime(options: ServiceRuntimeOptions): Promi
   const { service, config, logger } = options;
   const db = options.db ?? (await openServiceDatabase(config, logger));
   const closeDb = options.db ? async () => undefined : () => db.close();
+  const isCommand = options.role === 'command';
   try {
-    await waitForDatabase(db, logger);
+    if (!isCommand) await waitForDatabase(db, logger);
     const applied = await migrate(db, service.schema, service.migrations);
     if (applied.length > 0) logger.info({ applied, schema: service.schema }, 'migrations applied');
   } catch (error) {
@@ -82,8 +86,7 @@ export async function startServiceRuntime(options: ServiceRuntimeOptions): Promi
     throw error;
   }
   const store = new EventStore(db, { schema: service.schema, producer: service.name, ...service.store });
-  if (options.runSubscriptions === false)
-    return { db, store, subscriptions: [], readinessChecks: [databaseReadiness(db)], close: closeDb };
+  if (isCommand) return { db, store, subscriptions: [], readinessChecks: [databaseReadiness(db)], close: closeDb };
 
   const relayOptions = { ...options.relay, logger };
   const publication =

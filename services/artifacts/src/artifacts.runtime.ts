@@ -54,7 +54,7 @@ function artifactsServiceOver(runtime: ServiceRuntime, storage: ArtifactStorage,
 /** The service over its migrated schema and its store, with nothing running (commands use this). */
 export async function openArtifactsStore(config: ArtifactsConfig, logger: Logger): Promise<ArtifactsRuntime> {
   const storage = await createStorage(config);
-  const runtime = await startServiceRuntime({ service: artifactsService, config, logger, runSubscriptions: false });
+  const runtime = await startServiceRuntime({ service: artifactsService, config, logger, role: 'command' });
   return { ...runtime, config, storage, service: artifactsServiceOver(runtime, storage, config) };
 }
 

@@ -42,7 +42,7 @@ export async function startTrackingRuntime(
 export async function openTrackingStore(config: TrackingConfig, logger: Logger): Promise<TrackingRuntime> {
   return {
     config,
-    ...(await startServiceRuntime({ service: trackingService, config, logger, runSubscriptions: false })),
+    ...(await startServiceRuntime({ service: trackingService, config, logger, role: 'command' })),
   };
 }
 
