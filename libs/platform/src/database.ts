@@ -106,8 +106,14 @@ export class PostgresDatabase implements Database {
   }
 
   async openSession(): Promise<DatabaseSession> {
-    // keepAlive lets the operating system notice a peer that vanished without closing the connection.
-    const client = new Client({ connectionString: this.connectionString, keepAlive: true });
+    // A peer that vanished without closing the connection: keepAlive lets the operating system notice,
+    // and a query that gets no answer fails after query_timeout instead of waiting forever.
+    const client = new Client({
+      connectionString: this.connectionString,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      query_timeout: 10_000,
+    });
     const ended = new Promise<void>((resolve) => {
       client.on('error', () => resolve());
       client.on('end', () => resolve());
