@@ -12,8 +12,9 @@ const LIB_DEPENDENCIES = {
   platform: [],
   'artifact-paths': ['platform'],
   eventstore: ['platform'],
-  contracts: ['platform', 'eventstore'],
+  contracts: [],
   messaging: ['platform', 'eventstore', 'contracts'],
+  runtime: ['platform', 'eventstore', 'messaging'],
   search: [],
   testing: ['platform', 'eventstore', 'messaging', 'search'],
 };

@@ -165,7 +165,9 @@ describe('distributed services across Kafka outages', () => {
     });
     assert.equal((history.json() as { metrics: unknown[] }).metrics.length, acknowledged);
 
-    await waitFor('the relay to publish everything', async () => (await tracking.relay.lag()) === 0, 60_000);
+    const { publication } = tracking;
+    assert.ok(publication, 'the distributed shape publishes to Kafka');
+    await waitFor('the relay to publish everything', async () => (await publication.relay.lag()) === 0, 60_000);
     const events = await loggedEventIds(runId);
     assert.ok(events.length > acknowledged, 'an event per write, and the run creation');
     const published = await publishedEventIds(runId, events.length);

@@ -1,13 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PostgresDatabase, Queryable, migrate, ANONYMOUS, CommandMetadata, MlflowError } from '@logbook/platform';
+import {
+  PostgresDatabase,
+  Queryable,
+  migrate,
+  ANONYMOUS,
+  CommandMetadata,
+  MlflowError,
+  metricsRegistry,
+} from '@logbook/platform';
 import { ConcurrencyError } from './concurrency-error';
 import { dropSchema, testInfra, uniqueSchema } from '@logbook/testing';
 import { Decider } from './decider';
 import { DomainEvent, EventEnvelope } from './envelope';
 import { EventStore } from './event-store';
 import { InlineProjection } from './projection';
-import { eventStoreSchema } from './schema';
+import { eventStoreSchema, streamStateVersionSchema } from './schema';
 
 type Deposited = DomainEvent<'Deposited', { amount: number }>;
 type Deposit = { type: 'Deposit'; amount: number };
@@ -20,7 +28,27 @@ const account: Decider<Account, Deposit, Deposited> = {
   evolve: (state, event) => ({ balance: state.balance + event.data.amount }),
   decide: (command) => [{ type: 'Deposited', data: { amount: command.amount } }],
 };
-const accountStream = { streamType: 'account', decider: account };
+const accountStream = { streamType: 'account', decider: account, stateVersion: 1 };
+
+/** The same stream with a new state shape: balances in cents. */
+interface AccountInCents {
+  cents: number;
+}
+const accountInCents: Decider<AccountInCents, Deposit, Deposited> = {
+  initialState: () => ({ cents: 0 }),
+  evolve: (state, event) => ({ cents: state.cents + event.data.amount * 100 }),
+  decide: (command) => [{ type: 'Deposited', data: { amount: command.amount } }],
+};
+const accountInCentsStream = { streamType: 'account', decider: accountInCents, stateVersion: 2 };
+
+/** What Prometheus would scrape for `logbook_events_appended_total` of one stream type (0 before the first). */
+async function scrapedAppended(streamType: string): Promise<number> {
+  const text = await metricsRegistry.metrics();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`logbook_events_appended_total{stream_type="${streamType}"} `));
+  return line === undefined ? 0 : Number(line.split(' ')[1]);
+}
 
 const meta = (requestId = 'req-1'): CommandMetadata => ({ now: 1_700_000_000_000, actor: ANONYMOUS, requestId });
 
@@ -49,6 +77,7 @@ describe('event store on real Postgres', () => {
     db = new PostgresDatabase(testInfra().databaseUrl, 8);
     await migrate(db, schema, [
       { id: '001', sql: eventStoreSchema(schema) },
+      { id: '001b', sql: streamStateVersionSchema(schema) },
       {
         id: '002',
         sql: `CREATE TABLE ${schema}.balances (stream_id text PRIMARY KEY, balance integer NOT NULL, deposits integer NOT NULL)`,
@@ -83,8 +112,8 @@ describe('event store on real Postgres', () => {
     await store.handle(accountStream, 'account-b', { type: 'Deposit', amount: 1 }, meta());
     const deposit: Deposited = { type: 'Deposited', data: { amount: 10 } };
     const outcomes = await Promise.allSettled([
-      store.append('account', 'account-b', 1, [deposit], meta('first'), { balance: 11 }),
-      store.append('account', 'account-b', 1, [deposit], meta('second'), { balance: 11 }),
+      store.append(accountStream, 'account-b', 1, [deposit], meta('first'), { balance: 11 }),
+      store.append(accountStream, 'account-b', 1, [deposit], meta('second'), { balance: 11 }),
     ]);
     const fulfilled = outcomes.filter((o) => o.status === 'fulfilled');
     const rejected = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
@@ -140,5 +169,58 @@ describe('event store on real Postgres', () => {
     const [event] = await upcasting.readStream('account-old');
     assert.deepEqual(event.data, { amount: 2.5 });
     assert.equal(event.schemaVersion, 1);
+  });
+
+  it('folds a head of another state version again from the log, and rewrites it', async () => {
+    await store.handle(accountStream, 'account-v', { type: 'Deposit', amount: 3 }, meta());
+    await store.handle(accountStream, 'account-v', { type: 'Deposit', amount: 4 }, meta());
+    const head = async () =>
+      (
+        await db.query<{ version: number; state: unknown; state_version: number }>(
+          `SELECT version, state, state_version FROM ${schema}.streams WHERE stream_id = 'account-v'`,
+        )
+      ).rows[0];
+    assert.deepEqual(await head(), { version: 2, state: { balance: 7 }, state_version: 1 });
+
+    assert.deepEqual(await store.load(accountInCentsStream, 'account-v'), { state: { cents: 700 }, version: 2 });
+    assert.deepEqual(await head(), { version: 2, state: { cents: 700 }, state_version: 2 }, 'the head is rewritten');
+
+    const next = await store.handle(accountInCentsStream, 'account-v', { type: 'Deposit', amount: 1 }, meta());
+    assert.deepEqual([next.state, next.version], [{ cents: 800 }, 3]);
+    assert.deepEqual(await head(), { version: 3, state: { cents: 800 }, state_version: 2 });
+  });
+
+  it('trusts a head of the current state version without reading the log', async () => {
+    await store.handle(accountStream, 'account-t', { type: 'Deposit', amount: 5 }, meta());
+    await db.query(`UPDATE ${schema}.streams SET state = '{"balance": 999}' WHERE stream_id = 'account-t'`);
+    assert.deepEqual((await store.load(accountStream, 'account-t')).state, { balance: 999 });
+  });
+
+  it('rebuilds every head of a stream type from the log', async () => {
+    await store.handle(accountStream, 'account-r1', { type: 'Deposit', amount: 2 }, meta());
+    await store.handle(accountStream, 'account-r2', { type: 'Deposit', amount: 6 }, meta());
+    await db.query(
+      `UPDATE ${schema}.streams SET state = '{"balance": -1}' WHERE stream_id IN ('account-r1', 'account-r2')`,
+    );
+    const rebuilt = await store.rebuildHeads([accountStream], 1);
+    const { rows } = await db.query(
+      `SELECT stream_id, state, state_version FROM ${schema}.streams WHERE stream_id IN ('account-r1', 'account-r2') ORDER BY stream_id`,
+    );
+    assert.deepEqual(rows, [
+      { stream_id: 'account-r1', state: { balance: 2 }, state_version: 1 },
+      { stream_id: 'account-r2', state: { balance: 6 }, state_version: 1 },
+    ]);
+    const { rows: count } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${schema}.streams WHERE stream_type = 'account'`,
+    );
+    assert.equal(rebuilt, count[0].n, 'every head of the type was folded');
+  });
+
+  it('counts appended events in logbook_events_appended_total, per stream type', async () => {
+    const before = await scrapedAppended('account');
+    await store.handle(accountStream, 'account-m', { type: 'Deposit', amount: 1 }, meta());
+    const deposit: Deposited = { type: 'Deposited', data: { amount: 1 } };
+    await store.append(accountStream, 'account-m', 1, [deposit, deposit], meta(), { balance: 3 });
+    assert.equal(await scrapedAppended('account'), before + 3);
   });
 });

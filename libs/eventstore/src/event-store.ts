@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { Database, Queryable, CommandMetadata } from '@logbook/platform';
+import { Database, Queryable, CommandMetadata, eventsAppended } from '@logbook/platform';
 import { ConcurrencyError } from './concurrency-error';
-import { Decider } from './decider';
+import { Decider, fold } from './decider';
 import { DomainEvent, EventEnvelope } from './envelope';
 import { InlineProjection } from './projection';
 
 export interface StreamDefinition<State, Command, Event extends DomainEvent> {
   streamType: string;
   decider: Decider<State, Command, Event>;
+  /**
+   * The shape of the decider's state, kept in the stream head. Raise it with any change to the state
+   * (or to `evolve`): heads of another version are folded again from the log when loaded.
+   */
+  stateVersion: number;
 }
 
 /** Rewrites a stored event of an older schema version into the current shape. */
@@ -104,7 +109,7 @@ export class EventStore {
       if (events.length === 0) return { events: [], state, version };
       const next = events.reduce(stream.decider.evolve, state);
       try {
-        const envelopes = await this.append(stream.streamType, streamId, version, events, metadata, next);
+        const envelopes = await this.append(stream, streamId, version, events, metadata, next);
         return { events: envelopes, state: next, version: version + events.length };
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
@@ -118,15 +123,57 @@ export class EventStore {
     streamId: string,
     db: Queryable = this.db,
   ): Promise<{ state: State; version: number }> {
-    const { rows } = await db.query<{ version: number; state: State }>(
-      `SELECT version, state FROM ${this.schema}.streams WHERE stream_id = $1`,
+    const { rows } = await db.query<{ version: number; state: State; state_version: number }>(
+      `SELECT version, state, state_version FROM ${this.schema}.streams WHERE stream_id = $1`,
       [streamId],
     );
-    return rows.length === 0 ? { state: stream.decider.initialState(), version: 0 } : rows[0];
+    if (rows.length === 0) return { state: stream.decider.initialState(), version: 0 };
+    const [head] = rows;
+    if (head.state_version === stream.stateVersion) return { state: head.state, version: head.version };
+    return this.refoldHead(stream, streamId, db);
+  }
+
+  /**
+   * Folds a stream's state from its events and rewrites its head with the current state version. The
+   * rewrite is conditional on the version read, so a concurrent append is never overwritten.
+   */
+  private async refoldHead<State>(
+    stream: StreamDefinition<State, never, DomainEvent>,
+    streamId: string,
+    db: Queryable,
+  ): Promise<{ state: State; version: number }> {
+    const events = await this.readStream(streamId, db);
+    const state = fold(stream.decider, events);
+    const version = events.length;
+    await db.query(
+      `UPDATE ${this.schema}.streams SET state = $3, state_version = $4 WHERE stream_id = $1 AND version = $2`,
+      [streamId, version, JSON.stringify(state), stream.stateVersion],
+    );
+    return { state, version };
+  }
+
+  /** Folds every head of the given stream types again from the log (`npm run rebuild -- --heads`). */
+  async rebuildHeads(streams: StreamDefinition<unknown, never, DomainEvent>[], batchSize = 500): Promise<number> {
+    let rebuilt = 0;
+    for (const stream of streams) {
+      let after = '';
+      for (;;) {
+        const { rows } = await this.db.query<{ stream_id: string }>(
+          `SELECT stream_id FROM ${this.schema}.streams WHERE stream_type = $1 AND stream_id > $2
+           ORDER BY stream_id LIMIT $3`,
+          [stream.streamType, after, batchSize],
+        );
+        if (rows.length === 0) break;
+        for (const { stream_id } of rows) await this.refoldHead(stream, stream_id, this.db);
+        rebuilt += rows.length;
+        after = rows[rows.length - 1].stream_id;
+      }
+    }
+    return rebuilt;
   }
 
   async append(
-    streamType: string,
+    stream: Pick<StreamDefinition<unknown, never, DomainEvent>, 'streamType' | 'stateVersion'>,
     streamId: string,
     expectedVersion: number,
     events: DomainEvent[],
@@ -134,9 +181,9 @@ export class EventStore {
     newState: unknown,
   ): Promise<EventEnvelope[]> {
     const envelopes = await this.db.transaction((tx) =>
-      this.appendIn(tx, streamType, streamId, expectedVersion, events, metadata, newState),
+      this.appendIn(tx, stream, streamId, expectedVersion, events, metadata, newState),
     );
-    this.notifyAppended();
+    this.notifyAppended(stream.streamType, envelopes.length);
     return envelopes;
   }
 
@@ -155,18 +202,19 @@ export class EventStore {
     const events = stream.decider.decide(command, state);
     if (events.length === 0) return [];
     const next = events.reduce(stream.decider.evolve, state);
-    const envelopes = await this.appendIn(tx, stream.streamType, streamId, version, events, metadata, next);
-    this.notifyAppended();
+    const envelopes = await this.appendIn(tx, stream, streamId, version, events, metadata, next);
+    this.notifyAppended(stream.streamType, envelopes.length);
     return envelopes;
   }
 
-  private notifyAppended(): void {
+  private notifyAppended(streamType: string, count: number): void {
+    eventsAppended.inc({ stream_type: streamType }, count);
     for (const listener of this.listeners) listener();
   }
 
   private async appendIn(
     tx: Queryable,
-    streamType: string,
+    { streamType, stateVersion }: Pick<StreamDefinition<unknown, never, DomainEvent>, 'streamType' | 'stateVersion'>,
     streamId: string,
     expectedVersion: number,
     events: DomainEvent[],
@@ -176,13 +224,15 @@ export class EventStore {
     const head =
       expectedVersion === 0
         ? await tx.query(
-            `INSERT INTO ${this.schema}.streams (stream_id, stream_type, version, state) VALUES ($1, $2, $3, $4)
+            `INSERT INTO ${this.schema}.streams (stream_id, stream_type, version, state, state_version)
+             VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (stream_id) DO NOTHING`,
-            [streamId, streamType, events.length, JSON.stringify(newState)],
+            [streamId, streamType, events.length, JSON.stringify(newState), stateVersion],
           )
         : await tx.query(
-            `UPDATE ${this.schema}.streams SET version = $3, state = $4 WHERE stream_id = $1 AND version = $2`,
-            [streamId, expectedVersion, expectedVersion + events.length, JSON.stringify(newState)],
+            `UPDATE ${this.schema}.streams SET version = $3, state = $4, state_version = $5
+             WHERE stream_id = $1 AND version = $2`,
+            [streamId, expectedVersion, expectedVersion + events.length, JSON.stringify(newState), stateVersion],
           );
     if (head.rowCount !== 1) throw new ConcurrencyError(streamId, expectedVersion);
     const stored = await this.insertEvents(tx, streamType, streamId, expectedVersion, events, metadata);
@@ -190,8 +240,8 @@ export class EventStore {
     return stored;
   }
 
-  async readStream(streamId: string): Promise<EventEnvelope[]> {
-    const { rows } = await this.db.query<EventRow>(
+  async readStream(streamId: string, db: Queryable = this.db): Promise<EventEnvelope[]> {
+    const { rows } = await db.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM ${this.schema}.events WHERE stream_id = $1 ORDER BY stream_position`,
       [streamId],
     );

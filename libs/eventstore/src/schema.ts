@@ -35,3 +35,11 @@ CREATE TABLE IF NOT EXISTS ${schema}.inbox (
 );
 `;
 }
+
+/**
+ * The version of the decider state a stream head holds. Rows that predate the column were folded by
+ * the first state shape of every decider, hence the default.
+ */
+export function streamStateVersionSchema(schema: string): string {
+  return `ALTER TABLE ${schema}.streams ADD COLUMN IF NOT EXISTS state_version integer NOT NULL DEFAULT 1;`;
+}

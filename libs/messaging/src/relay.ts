@@ -12,6 +12,8 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** Ceiling of the retry backoff after a failure (default 10 s). */
   maxBackoffMs?: number;
+  /** Export the lag gauges while started (default true); a RelaySubscription exports them itself. */
+  reportLag?: boolean;
   logger?: Logger;
   /** What leaves the service for a stored event: its public contract (the service's publisher mapping). */
   toContract?: (event: EventEnvelope) => EventEnvelope;
@@ -40,7 +42,9 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly maxBackoffMs: number;
-  private readonly label: string;
+  /** `<schema>.<name>`: the relay's label in logs and metrics. */
+  readonly label: string;
+  private readonly reportLag: boolean;
   private readonly toContract: (event: EventEnvelope) => EventEnvelope;
   private readonly outage: Outage;
   private checkpoint?: Checkpoint;
@@ -63,6 +67,7 @@ export class OutboxRelay {
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
     this.toContract = options.toContract ?? ((event) => event);
     this.label = `${store.schema}.${this.name}`;
+    this.reportLag = options.reportLag ?? true;
     const logger = (options.logger ?? defaultLogger()).child({ relay: this.label });
     this.outage = new Outage(logger, 'outbox relay');
     store.onAppended(() => this.wake());
@@ -76,7 +81,9 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.stopReportingLag = reportRelayLag(this.label, () => this.lagDetails());
+    // Another replica may have published since this one last ran: the stored checkpoint is the truth.
+    this.checkpoint = undefined;
+    if (this.reportLag) this.stopReportingLag = reportRelayLag(this.label, () => this.lagDetails());
     this.loop = this.run();
   }
 
@@ -120,14 +127,18 @@ export class OutboxRelay {
     return (await this.lagDetails()).pendingEvents;
   }
 
-  /** Committed events not yet published, and the age of the oldest (exported as gauges while running). */
+  /**
+   * Committed events not yet published, and the age of the oldest (exported as gauges while running).
+   * Measured from the stored checkpoint, which whichever replica publishes moves.
+   */
   async lagDetails(): Promise<RelayLag> {
-    const from = await this.currentCheckpoint();
     const { rows } = await this.store.db.query<{ pending: number; oldest: number | null }>(
       `SELECT count(*)::int AS pending, extract(epoch FROM clock_timestamp() - min(occurred_at))::float8 AS oldest
        FROM ${this.store.schema}.events
-       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)`,
-      [from.transactionId, from.globalPosition],
+       WHERE (transaction_id, global_position) > (
+         coalesce((SELECT transaction_id FROM ${this.store.schema}.checkpoints WHERE name = $1), '0'::xid8),
+         coalesce((SELECT global_position FROM ${this.store.schema}.checkpoints WHERE name = $1), 0))`,
+      [this.name],
     );
     return { pendingEvents: rows[0].pending, oldestPendingSeconds: Math.max(0, rows[0].oldest ?? 0) };
   }

@@ -1,4 +1,4 @@
-export { eventTopic } from '../../contracts/src';
+export { eventTopic } from '@logbook/contracts';
 
 /** Where a consumer parks the messages of `topic` it cannot process. */
 export function deadLetterTopic(topic: string): string {

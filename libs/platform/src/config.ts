@@ -1,6 +1,19 @@
 import { applyDecorators } from '@nestjs/common';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsInt, Max, Min, validateSync, ValidationError } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+import { DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS, EMBEDDED_DURABILITIES, EmbeddedDurability } from './database';
 
 const toInteger = Transform(({ value }) =>
   typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value,
@@ -9,6 +22,65 @@ const toInteger = Transform(({ value }) =>
 /** A whole-number setting within [minimum, maximum], given as decimal digits in the environment. */
 export const IntegerSetting = (minimum: number, maximum: number) =>
   applyDecorators(toInteger, IsInt(), Min(minimum), Max(maximum));
+
+const distributed = (env: ServiceEnvironment) => env.LOGBOOK_MODE === 'distributed';
+
+/** The variables every service reads (its shape, database and broker); a service's environment extends it. */
+export class ServiceEnvironment {
+  @IsIn(['embedded', 'distributed'])
+  LOGBOOK_MODE = 'embedded';
+
+  @ValidateIf(distributed)
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// connection string' })
+  DATABASE_URL?: string;
+
+  @ValidateIf(distributed)
+  @Matches(/^[\w.-]+:\d+(,[\w.-]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
+  KAFKA_BROKERS?: string;
+
+  @IsString()
+  @IsNotEmpty()
+  LOGBOOK_DATA_DIR = './.logbook';
+
+  @IsIn(EMBEDDED_DURABILITIES)
+  LOGBOOK_EMBEDDED_DURABILITY = 'full';
+
+  @IntegerSetting(1, 64)
+  LOGBOOK_DB_POOL_SIZE = 10;
+
+  /** Postgres ends a Logbook session idle inside a transaction after this long (0: the server's setting). */
+  @IntegerSetting(0, 24 * 3600 * 1000)
+  LOGBOOK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS;
+
+  @IsOptional()
+  @IsString()
+  LOGBOOK_KAFKA_CLIENT_ID?: string;
+}
+
+/** What ServiceEnvironment holds, typed: what the service runtime needs to open the database and reach Kafka. */
+export interface ServiceConfig {
+  mode: 'embedded' | 'distributed';
+  databaseUrl?: string;
+  kafkaBrokers: string[];
+  dataDir: string;
+  embeddedDurability: EmbeddedDurability;
+  dbPoolSize: number;
+  dbIdleInTransactionTimeoutMs: number;
+  kafkaClientId: string;
+}
+
+export function serviceConfig(raw: ServiceEnvironment, service: string): ServiceConfig {
+  return {
+    mode: raw.LOGBOOK_MODE as ServiceConfig['mode'],
+    databaseUrl: raw.DATABASE_URL,
+    kafkaBrokers: raw.KAFKA_BROKERS ? raw.KAFKA_BROKERS.split(',') : [],
+    dataDir: raw.LOGBOOK_DATA_DIR,
+    embeddedDurability: raw.LOGBOOK_EMBEDDED_DURABILITY as EmbeddedDurability,
+    dbPoolSize: raw.LOGBOOK_DB_POOL_SIZE,
+    dbIdleInTransactionTimeoutMs: raw.LOGBOOK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    kafkaClientId: raw.LOGBOOK_KAFKA_CLIENT_ID ?? `logbook-${service}`,
+  };
+}
 
 export class ConfigError extends Error {
   constructor(service: string, problems: string[]) {

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Pool, PoolClient, types } from 'pg';
+import { Client, Pool, PoolClient, types } from 'pg';
 import { lockDataDir } from './data-dir-lock';
 
 const INT8_OID = 20;
@@ -34,6 +34,17 @@ export interface Queryable {
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * A connection of its own, outside the pool, for what lives as long as a session (advisory locks).
+   * Absent where one process owns the whole database (PGlite).
+   */
+  openSession?(): Promise<DatabaseSession>;
+  close(): Promise<void>;
+}
+
+/** One server session; `ended` resolves when it is gone, whether closed, terminated or cut off. */
+export interface DatabaseSession extends Queryable {
+  readonly ended: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,7 +61,7 @@ export class PostgresDatabase implements Database {
 
   /** `idleInTransactionTimeoutMs`: 0 leaves the server's setting. */
   constructor(
-    connectionString: string,
+    private readonly connectionString: string,
     maxConnections = 10,
     idleInTransactionTimeoutMs = DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   ) {
@@ -92,6 +103,30 @@ export class PostgresDatabase implements Database {
       client.off('error', onError);
       client.release(lost);
     }
+  }
+
+  async openSession(): Promise<DatabaseSession> {
+    // A peer that vanished without closing the connection: keepAlive lets the operating system notice,
+    // and a query that gets no answer fails after query_timeout instead of waiting forever.
+    const client = new Client({
+      connectionString: this.connectionString,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      query_timeout: 10_000,
+    });
+    const ended = new Promise<void>((resolve) => {
+      client.on('error', () => resolve());
+      client.on('end', () => resolve());
+    });
+    await client.connect();
+    return {
+      ended,
+      query: async <Row>(sql: string, params?: unknown[]) => {
+        const r = await client.query(sql, params as unknown[]);
+        return { rows: r.rows as Row[], rowCount: r.rowCount ?? 0 };
+      },
+      close: () => client.end().catch(() => undefined),
+    };
   }
 
   async close(): Promise<void> {

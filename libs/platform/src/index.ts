@@ -1,9 +1,10 @@
 /** The ground floor every lib and service builds on: configuration, database, errors, HTTP, logging, metrics. */
 export { ANONYMOUS, Actor, CommandMetadata, SYSTEM_METADATA } from './command-metadata';
-export { IntegerSetting, loadConfig } from './config';
+export { IntegerSetting, ServiceConfig, ServiceEnvironment, loadConfig, serviceConfig } from './config';
 export {
   DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   Database,
+  DatabaseSession,
   EMBEDDED_DURABILITIES,
   EmbeddedDurability,
   PgliteDatabase,
@@ -47,7 +48,7 @@ export {
   missingParameter,
 } from './http/validation';
 export { Logger, createLogger } from './logger';
-export { RelayLag, metricsRegistry, reportRelayLag } from './metrics';
+export { RelayLag, eventsAppended, metricsRegistry, reportRelayLag } from './metrics';
 export { Migration, migrate } from './migrations';
 export {
   DATABASE,

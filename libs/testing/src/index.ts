@@ -8,6 +8,7 @@ export {
   createSchema,
   createStore,
   deleteGroup,
+  deleteTopics,
   groupCaughtUp,
   idsByStream,
   logger,

@@ -3,7 +3,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { IHeaders, Kafka } from 'kafkajs';
 import pino from 'pino';
-import { EventEnvelope, EventStore, InlineProjection, eventStoreSchema } from '@logbook/eventstore';
+import {
+  EventEnvelope,
+  EventStore,
+  InlineProjection,
+  eventStoreSchema,
+  streamStateVersionSchema,
+} from '@logbook/eventstore';
 import { Database, Queryable, Logger, migrate, PostgresDatabase } from '@logbook/platform';
 import { after, before } from 'node:test';
 import { dropSchema, testInfra, uniqueSchema } from './infra';
@@ -20,6 +26,7 @@ export function uniqueName(prefix: string): string {
 export async function createSchema(db: Database, schema: string): Promise<void> {
   await migrate(db, schema, [
     { id: '001', sql: eventStoreSchema(schema) },
+    { id: '001b', sql: streamStateVersionSchema(schema) },
     {
       id: '002',
       sql: `CREATE TABLE ${schema}.applied (consumer text NOT NULL, event_id uuid NOT NULL, stream_id text NOT NULL, stream_position integer NOT NULL, seq bigserial);`,
@@ -46,7 +53,9 @@ export async function appendTo(
   const version = rows[0]?.version ?? 0;
   const events = Array.from({ length: count }, (_, i) => ({ type, data: { n: version + i + 1 } }));
   const metadata = { now: Date.now(), actor: { id: 'tester', kind: 'user' as const }, requestId: randomUUID() };
-  return store.append(streamType, streamId, version, events, metadata, { version: version + count });
+  return store.append({ streamType, stateVersion: 1 }, streamId, version, events, metadata, {
+    version: version + count,
+  });
 }
 
 /** A handler effect: one row per application. */

@@ -1,4 +1,4 @@
-import { eventStoreSchema } from '@logbook/eventstore';
+import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore';
 import { Migration } from '@logbook/platform';
 
 export const ARTIFACTS_SCHEMA = 'artifacts';
@@ -39,4 +39,5 @@ export const artifactsMigrations: Migration[] = [
   { id: '001_event_store', sql: eventStoreSchema(ARTIFACTS_SCHEMA) },
   { id: '002_projections', sql: projections },
   { id: '003_models', sql: models },
+  { id: '004_stream_state_version', sql: streamStateVersionSchema(ARTIFACTS_SCHEMA) },
 ];

@@ -89,6 +89,9 @@ export const artifactDecider: Decider<ArtifactRootState, ArtifactCommand, Artifa
   },
 };
 
-export const artifactStream = { streamType: 'artifact', decider: artifactDecider };
+/** Raise with any change to the state's shape or to `evolve`: heads of another version are folded again. */
+export const artifactStateVersion = 1;
+
+export const artifactStream = { streamType: 'artifact', decider: artifactDecider, stateVersion: artifactStateVersion };
 
 export const artifactStreamId = (root: string) => `artifacts-${root}`;

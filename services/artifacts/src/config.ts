@@ -1,32 +1,17 @@
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
-import { IntegerSetting, loadConfig, DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS } from '@logbook/platform';
+import { IntegerSetting, loadConfig, ServiceConfig, serviceConfig, ServiceEnvironment } from '@logbook/platform';
 
 const usesS3 = (env: ArtifactsEnvironment) => env.LOGBOOK_ARTIFACTS_BACKEND === 's3';
 
 /** The environment the artifacts module reads, validated at start. */
-export class ArtifactsEnvironment {
-  @IsIn(['embedded', 'distributed'])
-  LOGBOOK_MODE = 'embedded';
-
+export class ArtifactsEnvironment extends ServiceEnvironment {
   @IsOptional()
   @IsIn(['local', 's3'])
   LOGBOOK_ARTIFACTS_BACKEND?: string;
 
-  @IsString()
-  @IsNotEmpty()
-  LOGBOOK_DATA_DIR = './.logbook';
-
   @IsOptional()
   @IsString()
   LOGBOOK_ARTIFACTS_DIR?: string;
-
-  @ValidateIf((env: ArtifactsEnvironment) => env.LOGBOOK_MODE === 'distributed')
-  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// connection string' })
-  DATABASE_URL?: string;
-
-  @ValidateIf((env: ArtifactsEnvironment) => env.LOGBOOK_MODE === 'distributed')
-  @Matches(/^[\w.-]+:\d+(,[\w.-]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
-  KAFKA_BROKERS?: string;
 
   @ValidateIf(usesS3)
   @IsString()
@@ -64,21 +49,11 @@ export class ArtifactsEnvironment {
 
   @IsIn(['true', 'false'])
   LOGBOOK_ARTIFACT_TRANSFER_OFFLOAD = 'true';
-
-  @IntegerSetting(1, 64)
-  LOGBOOK_DB_POOL_SIZE = 10;
-
-  /** Postgres ends a Logbook session idle inside a transaction after this long (0: the server's setting). */
-  @IntegerSetting(0, 24 * 3600 * 1000)
-  LOGBOOK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS;
 }
 
-export interface ArtifactsConfig {
-  mode: 'embedded' | 'distributed';
+export interface ArtifactsConfig extends ServiceConfig {
   backend: 'local' | 's3';
   localRoot: string;
-  databaseUrl?: string;
-  kafkaBrokers: string[];
   s3: {
     bucket: string;
     endpoint?: string;
@@ -92,19 +67,16 @@ export interface ArtifactsConfig {
   ownerWaitMs: number;
   /** Let the gateway read S3 downloads itself; needs the S3 endpoint reachable from the gateway. */
   transferOffload: boolean;
-  dbPoolSize: number;
-  dbIdleInTransactionTimeoutMs: number;
 }
 
 export function loadArtifactsConfig(env: NodeJS.ProcessEnv = process.env): ArtifactsConfig {
   const raw = loadConfig('artifacts', ArtifactsEnvironment, env);
-  const mode = raw.LOGBOOK_MODE as ArtifactsConfig['mode'];
+  const base = serviceConfig(raw, 'artifacts');
   return {
-    mode,
-    backend: (raw.LOGBOOK_ARTIFACTS_BACKEND ?? (mode === 'distributed' ? 's3' : 'local')) as ArtifactsConfig['backend'],
+    ...base,
+    backend: (raw.LOGBOOK_ARTIFACTS_BACKEND ??
+      (base.mode === 'distributed' ? 's3' : 'local')) as ArtifactsConfig['backend'],
     localRoot: raw.LOGBOOK_ARTIFACTS_DIR ?? `${raw.LOGBOOK_DATA_DIR.replace(/\/+$/, '')}/artifacts`,
-    databaseUrl: raw.DATABASE_URL,
-    kafkaBrokers: raw.KAFKA_BROKERS ? raw.KAFKA_BROKERS.split(',') : [],
     s3: {
       bucket: raw.S3_BUCKET ?? '',
       endpoint: raw.S3_ENDPOINT,
@@ -117,7 +89,5 @@ export function loadArtifactsConfig(env: NodeJS.ProcessEnv = process.env): Artif
     maxUploadBytes: raw.LOGBOOK_ARTIFACT_MAX_UPLOAD_MB * 1024 * 1024,
     ownerWaitMs: raw.LOGBOOK_ARTIFACT_OWNER_WAIT_MS,
     transferOffload: raw.LOGBOOK_ARTIFACT_TRANSFER_OFFLOAD === 'true',
-    dbPoolSize: raw.LOGBOOK_DB_POOL_SIZE,
-    dbIdleInTransactionTimeoutMs: raw.LOGBOOK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   };
 }

@@ -1,4 +1,4 @@
-import { eventStoreSchema } from '@logbook/eventstore';
+import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore';
 import { Migration } from '@logbook/platform';
 
 export const TRACKING_SCHEMA = 'tracking';
@@ -132,4 +132,5 @@ CREATE TABLE tracking.logged_model_params (
 export const trackingMigrations: Migration[] = [
   { id: '001_event_store', sql: eventStoreSchema(TRACKING_SCHEMA) },
   { id: '002_projections', sql: projections },
+  { id: '003_stream_state_version', sql: streamStateVersionSchema(TRACKING_SCHEMA) },
 ];

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const logger = createLogger('tracking-gc');
   const cutoff = Date.now() - (values['older-than'] ? parseAge(values['older-than']) : 0);
   const requested = values['run-ids']?.split(',').filter(Boolean);
-  const { db, store } = await openTrackingStore(loadTrackingConfig(), logger);
+  const { db, store, close } = await openTrackingStore(loadTrackingConfig(), logger);
   try {
     const { rows } = await db.query<{ run_id: string }>(
       `SELECT r.run_id FROM tracking.runs r JOIN tracking.experiments e ON e.experiment_id = r.experiment_id
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     for (const runId of runIds) await runs.purge(runId, SYSTEM_METADATA());
     logger.info({ purged: runIds.length }, 'deleted runs purged');
   } finally {
-    await db.close();
+    await close();
   }
 }
 

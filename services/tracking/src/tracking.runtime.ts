@@ -1,103 +1,48 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { TRACKING_PRODUCER, TRACKING_TOPICS } from '@logbook/contracts';
-import {
-  Database,
-  PgliteDatabase,
-  PostgresDatabase,
-  Logger,
-  databaseReadiness,
-  ReadinessCheck,
-  statusReadiness,
-  waitForDatabase,
-  migrate,
-} from '@logbook/platform';
-import { EventStore } from '@logbook/eventstore';
-import { EventPublisher, InProcessEventBus, KafkaEventPublisher, OutboxRelay } from '@logbook/messaging';
+import { Database, Logger } from '@logbook/platform';
+import { ServiceDefinition, ServiceRuntime, startServiceRuntime } from '@logbook/runtime';
 import { TRACKING_SCHEMA, trackingMigrations } from '../migrations/001_initial';
 import { TrackingConfig } from './config';
 import { trackingToContract } from './tracking.contracts';
+import { experimentStream } from './experiments/experiment.decider';
 import { experimentsProjection } from './experiments/experiments.projection';
+import { loggedModelStream } from './logged-models/logged-model.decider';
 import { loggedModelsProjection } from './logged-models/logged-models.projection';
+import { runStream } from './runs/run.decider';
 import { runsProjection } from './runs/runs.projection';
 
-export const TRACKING_STREAM_TYPES = TRACKING_TOPICS.map((topic) => topic.streamType);
 export const trackingProjections = [experimentsProjection, runsProjection, loggedModelsProjection];
+export const trackingStreams = [experimentStream, runStream, loggedModelStream];
+export const TRACKING_STREAM_TYPES = TRACKING_TOPICS.map((topic) => topic.streamType);
+
+export const trackingService: ServiceDefinition = {
+  name: TRACKING_PRODUCER,
+  schema: TRACKING_SCHEMA,
+  migrations: trackingMigrations,
+  store: { projections: trackingProjections },
+  streamTypes: TRACKING_STREAM_TYPES,
+  toContract: trackingToContract,
+};
 
 /** Everything the tracking module runs on: its database, its event log, and the relay that publishes it. */
-export interface TrackingRuntime {
+export interface TrackingRuntime extends ServiceRuntime {
   config: TrackingConfig;
-  db: Database;
-  store: EventStore;
-  relay: OutboxRelay;
-  publisher: EventPublisher;
   /** How the log's events are published (what an in-process subscriber over the log must apply too). */
   toContract: typeof trackingToContract;
-  /** What /health/ready checks: the database, and whether the relay can publish. */
-  readinessChecks: ReadinessCheck[];
-  close(): Promise<void>;
 }
 
-export async function openTrackingDatabase(config: TrackingConfig): Promise<Database> {
-  if (config.mode === 'distributed')
-    return new PostgresDatabase(config.databaseUrl as string, config.dbPoolSize, config.dbIdleInTransactionTimeoutMs);
-  const directory = resolve(config.dataDir, 'pg');
-  mkdirSync(directory, { recursive: true });
-  return PgliteDatabase.open(directory, config.embeddedDurability);
-}
-
-/** The tracking database, migrated, and its event store: what the service and its commands (rebuild, gc) run on. */
-export async function openTrackingStore(
-  config: TrackingConfig,
-  logger: Logger,
-  db?: Database,
-): Promise<{ db: Database; store: EventStore }> {
-  const database = db ?? (await openTrackingDatabase(config));
-  if (!db && config.mode === 'embedded')
-    logger.info({ durability: config.embeddedDurability }, 'embedded database opened');
-  const applied = await migrate(database, TRACKING_SCHEMA, trackingMigrations);
-  if (applied.length > 0) logger.info({ applied }, 'tracking migrations applied');
-  const store = new EventStore(database, {
-    schema: TRACKING_SCHEMA,
-    producer: TRACKING_PRODUCER,
-    projections: trackingProjections,
-  });
-  return { db: database, store };
-}
-
+/** `db`: a database the caller opened and closes; the service's own is opened otherwise. */
 export async function startTrackingRuntime(
   config: TrackingConfig,
   logger: Logger,
   db?: Database,
 ): Promise<TrackingRuntime> {
-  const database = db ?? (await openTrackingDatabase(config));
-  await waitForDatabase(database, logger);
-  const { store } = await openTrackingStore(config, logger, database);
-  // Kafka is not waited for: writes only need the database, and the relay publishes once Kafka answers.
-  const publisher: EventPublisher =
-    config.mode === 'distributed'
-      ? new KafkaEventPublisher({
-          brokers: config.kafkaBrokers,
-          service: TRACKING_PRODUCER,
-          streamTypes: TRACKING_STREAM_TYPES,
-          clientId: config.kafkaClientId,
-          logger,
-        })
-      : new InProcessEventBus(database, { logger });
-  const relay = new OutboxRelay(store, publisher, { logger, toContract: trackingToContract });
-  relay.start();
-  return {
-    config,
-    db: database,
-    store,
-    relay,
-    publisher,
-    toContract: trackingToContract,
-    readinessChecks: [databaseReadiness(database), statusReadiness('event-relay', () => relay.status(), 'degrades')],
-    async close() {
-      await relay.stop();
-      await publisher.close();
-      await database.close();
-    },
-  };
+  const runtime = await startServiceRuntime({ service: trackingService, config, logger, db });
+  return { ...runtime, config, toContract: trackingToContract };
+}
+
+/** The tracking database, migrated, and its event store, with nothing running: what its commands (rebuild, gc) use. */
+export async function openTrackingStore(config: TrackingConfig, logger: Logger): Promise<TrackingRuntime> {
+  const runtime = await startServiceRuntime({ service: trackingService, config, logger, role: 'command' });
+  return { ...runtime, config, toContract: trackingToContract };
 }

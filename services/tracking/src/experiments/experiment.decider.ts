@@ -135,6 +135,13 @@ export const experimentDecider: Decider<ExperimentState, ExperimentCommand, Expe
   decide,
 };
 
-export const experimentStream = { streamType: 'experiment', decider: experimentDecider };
+/** Raise with any change to the state's shape or to `evolve`: heads of another version are folded again. */
+export const experimentStateVersion = 1;
+
+export const experimentStream = {
+  streamType: 'experiment',
+  decider: experimentDecider,
+  stateVersion: experimentStateVersion,
+};
 
 export const experimentStreamId = (experimentId: string) => `experiment-${experimentId}`;

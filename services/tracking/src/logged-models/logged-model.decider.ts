@@ -140,6 +140,13 @@ export const loggedModelDecider: Decider<LoggedModelState, LoggedModelCommand, L
   decide,
 };
 
-export const loggedModelStream = { streamType: 'logged-model', decider: loggedModelDecider };
+/** Raise with any change to the state's shape or to `evolve`: heads of another version are folded again. */
+export const loggedModelStateVersion = 1;
+
+export const loggedModelStream = {
+  streamType: 'logged-model',
+  decider: loggedModelDecider,
+  stateVersion: loggedModelStateVersion,
+};
 
 export const loggedModelStreamId = (modelId: string) => `logged-model-${modelId}`;

@@ -298,6 +298,9 @@ function evolve(state: RunState, event: RunEvent): RunState {
 
 export const runDecider: Decider<RunState, RunCommand, RunEvent> = { initialState, evolve, decide };
 
-export const runStream = { streamType: 'run', decider: runDecider };
+/** Raise with any change to the state's shape or to `evolve`: heads of another version are folded again. */
+export const runStateVersion = 1;
+
+export const runStream = { streamType: 'run', decider: runDecider, stateVersion: runStateVersion };
 
 export const runStreamId = (runId: string) => `run-${runId}`;
