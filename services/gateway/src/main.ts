@@ -10,7 +10,7 @@ import {
   ServerConfig,
   createLogger,
   Logger,
-  databaseReadiness,
+  ReadinessCheck,
   httpReadiness,
   ObservabilityModule,
 } from '@logbook/platform';
@@ -29,6 +29,10 @@ import { forwardedRouteMethods, registerRoutes, routingTable } from './routing';
 /** The API as one OpenAPI document: every service's fragment, merged. */
 const apiDocument = () => buildOpenApiDocument([trackingOpenApi(), artifactsOpenApi()]);
 
+/** Both runtimes check the one embedded database: it is reported once. */
+const oncePerName = (checks: ReadinessCheck[]) =>
+  checks.filter((check, index) => checks.findIndex((other) => other.name === check.name) === index);
+
 /** The embedded shape: every service module in this one process, on an embedded Postgres. */
 async function embedded(logger: Logger, server: ServerConfig) {
   const tracking = await startTrackingRuntime(loadTrackingConfig(), logger);
@@ -43,7 +47,7 @@ async function embedded(logger: Logger, server: ServerConfig) {
     imports: [
       TrackingModule.with(tracking),
       ApiInfoModule.with(apiDocument()),
-      ObservabilityModule.with([databaseReadiness(tracking.db)]),
+      ObservabilityModule.with(oncePerName([...tracking.readinessChecks, ...artifacts.readinessChecks])),
     ],
   })
   class EmbeddedModule {}
