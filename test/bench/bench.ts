@@ -733,6 +733,8 @@ async function startServer(o: Options, stamp: string): Promise<Server> {
       server.databaseUrl = fresh.toString();
     }
     env.DATABASE_URL = server.databaseUrl;
+    // The services use this database, which the bench reads (and drops when it made it), not one of shapes.sh's own.
+    env.SHAPE_DATABASE = 'given';
     // Each bench run has its own database, so the relay starts from an empty outbox and a new client id.
     env.LOGBOOK_KAFKA_CLIENT_ID = `logbook-bench-${stamp.replace(/\D/g, '')}`;
     // The artifacts service stores in S3 (the local infrastructure's S3Proxy), under a prefix of its own.

@@ -41,11 +41,14 @@ start() {
       ;;
     distributed)
       # A database of its own: suites that change shared state (schemathesis renames the default
-      # experiment) must not leave it to the next run.
-      local database="logbook_shape_${port}_$$"
-      database_admin "CREATE DATABASE $database"
-      echo "$database" >"$dir/database"
-      export DATABASE_URL="${DATABASE_URL%/*}/$database"
+      # experiment) must not leave it to the next run. SHAPE_DATABASE=given keeps DATABASE_URL (the
+      # bench reads the database it gave).
+      if [ "${SHAPE_DATABASE:-own}" = own ]; then
+        local database="logbook_shape_${port}_$$"
+        database_admin "CREATE DATABASE $database"
+        echo "$database" >"$dir/database"
+        export DATABASE_URL="${DATABASE_URL%/*}/$database"
+      fi
       local tracking_port=$((port + 1)) artifacts_port=$((port + 2))
       LOGBOOK_MODE=distributed PORT="$tracking_port" \
         node "$repo/dist/services/tracking/src/main.js" >"$dir/tracking.log" 2>&1 &
