@@ -17,15 +17,19 @@ import {
   MlflowError,
   answerUnsupportedMethods,
   createHttpApp,
-  TRANSFER_OFFLOAD,
   SYSTEM_METADATA,
 } from '@logbook/platform';
+import { TRANSFER_OFFLOAD } from '@logbook/transfers';
 import { createTestDatabase, testInfra } from '@logbook/testing';
 import { artifactsOpenApi } from '../../services/artifacts/src/artifacts.openapi';
-import { registerArtifactRoutes } from '../../services/artifacts/src/artifacts.routes';
+import { ArtifactRecords } from '../../services/artifacts/src/artifact-records';
+import { ArtifactsModule } from '../../services/artifacts/src/artifacts.module';
 import { ArtifactsRuntime, startArtifactsRuntime } from '../../services/artifacts/src/artifacts.runtime';
-import { ArtifactsService } from '../../services/artifacts/src/artifacts.service';
 import { loadArtifactsConfig } from '../../services/artifacts/src/config';
+import { DownloadsService } from '../../services/artifacts/src/downloads/downloads.service';
+import { Owners } from '../../services/artifacts/src/owners/owners';
+import { ReconciliationService } from '../../services/artifacts/src/reconciliation/reconciliation.service';
+import { UploadsService } from '../../services/artifacts/src/uploads/uploads.service';
 import { buildOpenApiDocument } from '../../services/gateway/src/openapi.document';
 import { forwardedRouteMethods, registerRoutes, routingTable } from '../../services/gateway/src/routing';
 import { loadTrackingConfig } from '../../services/tracking/src/config';
@@ -42,10 +46,9 @@ const MAX_UPLOAD_MB = 4;
  * (as the distributed shape routes, with 405 for methods MLflow does not use).
  */
 async function serveWithGateway(tracking: TrackingRuntime, artifacts: ArtifactsRuntime, routeLogger: Logger) {
-  @Module({ imports: [TrackingModule.with(tracking)] })
+  @Module({ imports: [TrackingModule.with(tracking), ArtifactsModule.with(artifacts, routeLogger)] })
   class TestModule {}
   const app = await createHttpApp(TestModule, { logger: pino({ level: 'silent' }), bodyLimitBytes: 1024 * 1024 });
-  await registerArtifactRoutes(app.getHttpAdapter().getInstance(), artifacts.service, routeLogger);
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   const gateway = Fastify();
@@ -597,9 +600,9 @@ describe('artifacts API on real Postgres and S3', () => {
     const before = (await storedEvents()).length;
 
     const expected = { root, recorded: [`${root}/sub/orphan.bin`], deleted: [`${root}/gone.bin`], unrecordable: [] };
-    assert.deepEqual(await artifacts.service.reconcile(root, SYSTEM_METADATA(), { dryRun: true }), expected);
+    assert.deepEqual(await app.get(ReconciliationService).reconcile(root, SYSTEM_METADATA(), { dryRun: true }), expected);
     assert.equal((await storedEvents()).length, before, 'a dry run records nothing');
-    assert.deepEqual(await artifacts.service.reconcile(root, SYSTEM_METADATA()), expected);
+    assert.deepEqual(await app.get(ReconciliationService).reconcile(root, SYSTEM_METADATA()), expected);
     assert.deepEqual(
       (await storedEvents()).slice(before).map((event) => [event.type, event.data.path, event.data.sha256]),
       [
@@ -607,7 +610,7 @@ describe('artifacts API on real Postgres and S3', () => {
         ['ArtifactDeleted', `${root}/gone.bin`, undefined],
       ],
     );
-    assert.deepEqual(await artifacts.service.reconcile(root, SYSTEM_METADATA()), {
+    assert.deepEqual(await app.get(ReconciliationService).reconcile(root, SYSTEM_METADATA()), {
       root,
       recorded: [],
       deleted: [],
@@ -794,11 +797,11 @@ describe('artifacts API on real Postgres and S3', () => {
     { timeout: 20_000 },
     async () => {
       const { runId, root } = await newRun();
-      const patient = new ArtifactsService(artifacts.store, artifacts.db, artifacts.storage, {
-        maxUploadBytes: 1024,
-        ownerWaitMs: 60_000,
-        transferOffload: false,
-      });
+      const config = { ...artifacts.config, maxUploadBytes: 1024, ownerWaitMs: 60_000, transferOffload: false };
+      const owners = new Owners(artifacts.db, config, artifacts.ownerAnnouncements);
+      const records = new ArtifactRecords(artifacts.db, artifacts.store, artifacts.storage);
+      const uploads = new UploadsService(artifacts.storage, config, owners, records);
+      const downloads = new DownloadsService(artifacts.storage, config, owners);
       // Make sure the run is announced before asking about it.
       assert.equal(
         (await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/a.txt`, { method: 'PUT', body: 'a' })).status,
@@ -807,15 +810,15 @@ describe('artifacts API on real Postgres and S3', () => {
       const refusals: Array<[string, () => Promise<unknown>, number]> = [
         [
           'a path naming no run or model id',
-          () => patient.upload('0/link/x.txt', Readable.from([]), {}, SYSTEM_METADATA()),
+          () => uploads.upload('0/link/x.txt', Readable.from([]), {}, SYSTEM_METADATA()),
           404,
         ],
         [
           'a known run under another root',
-          () => patient.upload(`9999/${runId}/artifacts/x.txt`, Readable.from([]), {}, SYSTEM_METADATA()),
+          () => uploads.upload(`9999/${runId}/artifacts/x.txt`, Readable.from([]), {}, SYSTEM_METADATA()),
           404,
         ],
-        ['a run id that cannot be one', () => patient.listForRun('not-a-run', undefined), 404],
+        ['a run id that cannot be one', () => downloads.listForRun('not-a-run', undefined), 404],
       ];
       for (const [name, call, status] of refusals) {
         await assert.rejects(

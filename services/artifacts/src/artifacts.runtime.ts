@@ -5,9 +5,9 @@ import { Database, Logger } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime, SubscriptionDefinition } from '@logbook/runtime';
 import { ARTIFACTS_SCHEMA, artifactsMigrations } from '../migrations/001_initial';
 import { artifactsToContract } from './artifacts.contracts';
-import { ArtifactsService } from './artifacts.service';
 import { artifactsProjection } from './artifacts.projection';
 import { ArtifactsConfig } from './config';
+import { OwnerAnnouncements } from './owners/owner-announcements';
 import { ArtifactStorage } from './storage/artifact-storage';
 import { LocalArtifactStorage } from './storage/local-storage';
 import { S3ArtifactStorage } from './storage/s3-storage';
@@ -25,7 +25,8 @@ export const artifactsService: ServiceDefinition = {
 export interface ArtifactsRuntime extends ServiceRuntime {
   config: ArtifactsConfig;
   storage: ArtifactStorage;
-  service: ArtifactsService;
+  /** Told by the consumer of tracking's events of each one it handled: what a wait for an owner listens to. */
+  ownerAnnouncements: OwnerAnnouncements;
 }
 
 /**
@@ -42,19 +43,11 @@ export async function createStorage(config: ArtifactsConfig): Promise<ArtifactSt
     : LocalArtifactStorage.open(resolve(config.localRoot));
 }
 
-function artifactsServiceOver(runtime: ServiceRuntime, storage: ArtifactStorage, config: ArtifactsConfig) {
-  return new ArtifactsService(runtime.store, runtime.db, storage, {
-    maxUploadBytes: config.maxUploadBytes,
-    ownerWaitMs: config.ownerWaitMs,
-    transferOffload: config.transferOffload,
-  });
-}
-
-/** The service over its migrated schema and its store, with nothing running (commands use this). */
+/** The service's migrated schema, its store and its storage, with nothing running (commands use this). */
 export async function openArtifactsStore(config: ArtifactsConfig, logger: Logger): Promise<ArtifactsRuntime> {
   const storage = await createStorage(config);
   const runtime = await startServiceRuntime({ service: artifactsService, config, logger, role: 'command' });
-  return { ...runtime, config, storage, service: artifactsServiceOver(runtime, storage, config) };
+  return { ...runtime, config, storage, ownerAnnouncements: new OwnerAnnouncements() };
 }
 
 /** `sharedDb`: the embedded shape's one database, which the caller opened and closes. */
@@ -65,8 +58,9 @@ export async function startArtifactsRuntime(
   sharedDb?: Database,
 ): Promise<ArtifactsRuntime> {
   const storage = await createStorage(config);
+  const ownerAnnouncements = new OwnerAnnouncements();
   const trackingEvents = (store: EventStore): SubscriptionDefinition => {
-    const consumer = trackingEventsConsumer({ store, storage, logger });
+    const consumer = trackingEventsConsumer({ store, storage, logger, onHandled: () => ownerAnnouncements.handled() });
     return feed.kind === 'kafka'
       ? { kind: 'kafka', consumer, topics: TRACKING_TOPICS }
       : { kind: 'in-process', consumer, source: feed.trackingStore, toContract: feed.toContract };
@@ -78,5 +72,5 @@ export async function startArtifactsRuntime(
     db: sharedDb,
     subscriptions: ({ store }) => [trackingEvents(store)],
   });
-  return { ...runtime, config, storage, service: artifactsServiceOver(runtime, storage, config) };
+  return { ...runtime, config, storage, ownerAnnouncements };
 }

@@ -90,6 +90,8 @@ interface ConsumerDeps {
   store: EventStore;
   storage: ArtifactStorage;
   logger: Logger;
+  /** After each handled event committed (see ConsumerDefinition.onHandled). */
+  onHandled?: ConsumerDefinition['onHandled'];
 }
 
 function handler(deps: ConsumerDeps) {
@@ -134,6 +136,7 @@ export function trackingEventsConsumer(deps: ConsumerDeps): ConsumerDefinition {
     schema: ARTIFACTS_SCHEMA,
     handle: handler(deps),
     validators: contractValidators(HANDLED),
+    onHandled: deps.onHandled,
   };
 }
 

@@ -16,9 +16,9 @@ import {
 } from '@logbook/platform';
 import { loadTrackingConfig, startTrackingRuntime, TrackingModule, trackingOpenApi } from '../../tracking/src/index';
 import {
+  ArtifactsModule,
   artifactsOpenApi,
   loadArtifactsConfig,
-  registerArtifactRoutes,
   startArtifactsRuntime,
 } from '../../artifacts/src/index';
 import { ApiInfoModule } from './api-info.module';
@@ -46,6 +46,7 @@ async function embedded(logger: Logger, server: ServerConfig) {
   @Module({
     imports: [
       TrackingModule.with(tracking),
+      ArtifactsModule.with(artifacts, logger),
       ApiInfoModule.with(apiDocument()),
       ObservabilityModule.with(oncePerName([...tracking.readinessChecks, ...artifacts.readinessChecks])),
     ],
@@ -53,7 +54,6 @@ async function embedded(logger: Logger, server: ServerConfig) {
   class EmbeddedModule {}
 
   const app = await createHttpApp(EmbeddedModule, httpAppOptions(logger, server));
-  await registerArtifactRoutes(app.getHttpAdapter().getInstance(), artifacts.service, logger);
   return {
     app,
     close: async () => {

@@ -11,10 +11,8 @@ import {
   declaredLength,
   settleUnreadBody,
   Logger,
-  TRANSFER_OFFLOAD,
-  isOffloadHeader,
 } from '@logbook/platform';
-import { OFFLOADABLE_PREFIXES, SERVER_INFO_ROUTES } from '../../artifacts/src/index';
+import { isOffloadHeader, OFFLOADABLE_PREFIXES, SERVER_INFO_ROUTES, TRANSFER_OFFLOAD } from '@logbook/transfers';
 import { carryOffloadedUpload, openOffloadedDownload, UploadOutcome } from './offloaded-transfers';
 
 export interface Route {
