@@ -20,7 +20,7 @@ import {
   SYSTEM_METADATA,
 } from '@logbook/platform';
 import { TRANSFER_OFFLOAD } from '@logbook/transfers';
-import { createTestDatabase, testInfra } from '@logbook/testing';
+import { createTestDatabase, testInfra, waitFor } from '@logbook/testing';
 import { artifactsOpenApi } from '../../services/artifacts/src/artifacts.openapi';
 import { ArtifactRecords } from '../../services/artifacts/src/artifact-records';
 import { ArtifactsModule } from '../../services/artifacts/src/artifacts.module';
@@ -167,6 +167,21 @@ describe('artifacts API on real Postgres and S3', () => {
     });
   }
 
+  /**
+   * Waits until the artifacts service's copy of a run or logged model is in `stage`: looked up again each
+   * time its consumer of tracking's events commits one, failing after 10 s.
+   */
+  async function ownerLearned(ownerId: string, stage: 'active' | 'deleted' | 'purged'): Promise<void> {
+    const learned = await artifacts.ownerAnnouncements.until(async () => {
+      const { rows } = await artifacts.db.query<{ lifecycle_stage: string }>(
+        `SELECT lifecycle_stage FROM artifacts.owners WHERE owner_id = $1`,
+        [ownerId],
+      );
+      return rows[0]?.lifecycle_stage === stage || undefined;
+    }, 10_000);
+    assert.ok(learned, `the artifacts service did not learn within 10 s that ${ownerId} is ${stage}`);
+  }
+
   async function newRun(): Promise<{ runId: string; root: string }> {
     const run = (await (await api('/api/2.0/mlflow/runs/create', json({ experiment_id: '0' }))).json()) as {
       run: { info: { run_id: string; artifact_uri: string } };
@@ -257,13 +272,12 @@ describe('artifacts API on real Postgres and S3', () => {
 
     await api('/api/2.0/mlflow/runs/delete', json({ run_id: runId }));
     // The artifacts service learns of the deletion from tracking's events, a moment later.
-    let afterDelete = 0;
-    for (let attempt = 0; attempt < 50 && afterDelete !== 400; attempt++) {
-      afterDelete = (await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/late.txt`, { method: 'PUT', body: 'late' }))
-        .status;
-      if (afterDelete !== 400) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.equal(afterDelete, 400);
+    await ownerLearned(runId, 'deleted');
+    const afterDelete = await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/late.txt`, {
+      method: 'PUT',
+      body: 'late',
+    });
+    assert.equal(afterDelete.status, 400);
   });
 
   it('refuses a multipart completion whose parts are not objects with 400, recording nothing', async () => {
@@ -600,7 +614,10 @@ describe('artifacts API on real Postgres and S3', () => {
     const before = (await storedEvents()).length;
 
     const expected = { root, recorded: [`${root}/sub/orphan.bin`], deleted: [`${root}/gone.bin`], unrecordable: [] };
-    assert.deepEqual(await app.get(ReconciliationService).reconcile(root, SYSTEM_METADATA(), { dryRun: true }), expected);
+    assert.deepEqual(
+      await app.get(ReconciliationService).reconcile(root, SYSTEM_METADATA(), { dryRun: true }),
+      expected,
+    );
     assert.equal((await storedEvents()).length, before, 'a dry run records nothing');
     assert.deepEqual(await app.get(ReconciliationService).reconcile(root, SYSTEM_METADATA()), expected);
     assert.deepEqual(
@@ -670,9 +687,9 @@ describe('artifacts API on real Postgres and S3', () => {
     socket.write(randomBytes(300_000));
     await received;
     socket.destroy();
-    while (!routeLogs.some((line) => line.requestId === 'aborted-upload')) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitFor('the cut-off upload to be logged', async () =>
+      routeLogs.some((line) => line.requestId === 'aborted-upload'),
+    );
     assert.deepEqual(
       routeLogs.filter((line) => line.requestId === 'aborted-upload').map((line) => [line.level, line.msg]),
       [[30, 'request cut off before it was complete']],
@@ -697,12 +714,8 @@ describe('artifacts API on real Postgres and S3', () => {
     await runs.purge(runId, SYSTEM_METADATA());
 
     assert.equal((await api(`/api/2.0/mlflow/runs/get?run_id=${runId}`)).status, 404);
-    let status = 0;
-    for (let attempt = 0; attempt < 50 && status !== 404; attempt++) {
-      status = (await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/sub/b.txt`)).status;
-      if (status !== 404) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.equal(status, 404);
+    await ownerLearned(runId, 'purged');
+    assert.equal((await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/sub/b.txt`)).status, 404);
     assert.equal((await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/a.txt`)).status, 404);
     const deleted = (await storedEvents()).filter((e) => e.type === 'ArtifactDeleted' && e.data.root === root);
     assert.deepEqual(deleted.map((e) => e.data.path).sort(), [`${root}/a.txt`, `${root}/sub/b.txt`]);
@@ -763,12 +776,9 @@ describe('artifacts API on real Postgres and S3', () => {
     assert.equal((await api(`/api/2.0/mlflow/runs/get?run_id=${runId}`)).status, 200);
     assert.equal((await api('/api/2.0/mlflow/runs/search', json({ experiment_ids: [experimentId] }))).status, 200);
     assert.equal((await api(`/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`)).status, 200);
-    let listed = await api(`/api/2.0/mlflow/artifacts/list?run_id=${runId}`);
     // The artifacts service learns of the run from tracking's events, a moment later.
-    for (let attempt = 0; attempt < 50 && listed.status === 404; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      listed = await api(`/api/2.0/mlflow/artifacts/list?run_id=${runId}`);
-    }
+    await ownerLearned(runId, 'active');
+    const listed = await api(`/api/2.0/mlflow/artifacts/list?run_id=${runId}`);
     assert.equal(listed.status, 400);
     const listError = (await listed.json()) as { error_code: string; message: string };
     assert.equal(listError.error_code, 'INVALID_PARAMETER_VALUE');
@@ -778,16 +788,8 @@ describe('artifacts API on real Postgres and S3', () => {
 
     await api('/api/2.0/mlflow/runs/delete', json({ run_id: runId }));
     await app.get(RunsService).purge(runId, SYSTEM_METADATA());
-    let stage = '';
-    for (let attempt = 0; attempt < 50 && stage !== 'purged'; attempt++) {
-      const owner = await artifacts.db.query<{ lifecycle_stage: string }>(
-        `SELECT lifecycle_stage FROM artifacts.owners WHERE owner_id = $1`,
-        [runId],
-      );
-      stage = owner.rows[0]?.lifecycle_stage ?? '';
-      if (stage !== 'purged') await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.equal(stage, 'purged', 'the purge completed instead of being dead-lettered');
+    // The purge completes instead of being dead-lettered.
+    await ownerLearned(runId, 'purged');
     assert.equal(await artifacts.storage.exists(canary), 'file', 'nothing outside the run was deleted');
     assert.equal((await api(`/api/2.0/mlflow/runs/get?run_id=${runId}`)).status, 404);
   });

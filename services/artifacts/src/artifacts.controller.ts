@@ -83,9 +83,16 @@ export class ArtifactsController {
         scope.post(`${prefix}/mpu/abort/*`, under(this.abortMultipart));
       }
       for (const path of SERVER_INFO_ROUTES) {
-        scope.get(path, this.answered(async (_request, reply) => reply.send(this.multipart.serverInfo())));
+        scope.get(
+          path,
+          this.answered(async (_request, reply) => reply.send(this.multipart.serverInfo())),
+        );
       }
-      for (const path of RUN_LIST_ROUTES) scope.get(path, this.answered((request, reply) => this.listForRun(request, reply)));
+      for (const path of RUN_LIST_ROUTES)
+        scope.get(
+          path,
+          this.answered((request, reply) => this.listForRun(request, reply)),
+        );
     });
   }
 

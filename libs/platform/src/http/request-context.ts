@@ -17,7 +17,6 @@ export function requestMetadata(request: FastifyRequest): CommandMetadata {
 }
 
 /** requestMetadata of the current request, as a controller parameter. */
-export const RequestMeta = createParamDecorator(
-  (_: unknown, context: ExecutionContext): CommandMetadata =>
-    requestMetadata(context.switchToHttp().getRequest<FastifyRequest>()),
+export const RequestMeta = createParamDecorator((_: unknown, context: ExecutionContext): CommandMetadata =>
+  requestMetadata(context.switchToHttp().getRequest<FastifyRequest>()),
 );

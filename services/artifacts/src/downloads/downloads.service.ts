@@ -20,8 +20,7 @@ export type SuffixRange = { suffix: number };
 
 /** What a download answers with: the bytes, or where the gateway can read them (see TRANSFER_OFFLOAD). */
 export type Download = Omit<ReadObject, 'body'> & { path: string; partial: boolean } & (
-    | { body: ReadObject['body'] }
-    | { located: LocatedObject }
+    { body: ReadObject['body'] } | { located: LocatedObject }
   );
 
 /** Artifacts read and listed, straight from the store. */
