@@ -280,6 +280,67 @@ describe('artifacts API on real Postgres and S3', () => {
     assert.equal(afterDelete.status, 400);
   });
 
+  it('records an upload with the request id and traceparent it came with, as tracking records its commands', async () => {
+    const { root } = await newRun();
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const put = await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/traced.txt`, {
+      method: 'PUT',
+      headers: { traceparent, 'x-request-id': 'traced-upload' },
+      body: 'traced',
+    });
+    assert.equal(put.status, 200);
+    const { rows } = await artifacts.db.query<{ metadata: { correlationId: string; traceparent?: string } }>(
+      `SELECT metadata FROM artifacts.events WHERE type = 'ArtifactStored' AND data->>'path' = $1`,
+      [`${root}/traced.txt`],
+    );
+    assert.deepEqual(
+      rows.map((row) => [row.metadata.correlationId, row.metadata.traceparent]),
+      [['traced-upload', traceparent]],
+    );
+  });
+
+  it('refuses multipart bodies and part queries that miss or mistype a field with 400, recording nothing', async () => {
+    const { root } = await newRun();
+    const eventsBefore = (await storedEvents()).length;
+    const mpu = '/api/2.0/mlflow-artifacts/mpu';
+    const refusals: Array<[string, Promise<Response>, RegExp]> = [
+      ['create without path', api(`${mpu}/create/${root}`, json({ num_parts: 1 })), /required parameter 'path'/],
+      ['create without num_parts', api(`${mpu}/create/${root}`, json({ path: 'a.bin' })), /'num_parts'/],
+      ['create with 0 parts', api(`${mpu}/create/${root}`, json({ path: 'a.bin', num_parts: 0 })), /num_parts/],
+      ['create with a list', api(`${mpu}/create/${root}`, json([{ path: 'a.bin' }])), /JSON object/],
+      ['complete without parts', api(`${mpu}/complete/${root}`, json({ path: 'a.bin', upload_id: 'u' })), /'parts'/],
+      [
+        'complete with no parts',
+        api(`${mpu}/complete/${root}`, json({ path: 'a.bin', upload_id: 'u', parts: [] })),
+        /'parts'/,
+      ],
+      [
+        'complete with a part without etag',
+        api(`${mpu}/complete/${root}`, json({ path: 'a.bin', upload_id: 'u', parts: [{ part_number: 1 }] })),
+        /'parts\[0\]\.etag'/,
+      ],
+      ['abort without upload_id', api(`${mpu}/abort/${root}`, json({ path: 'a.bin' })), /'upload_id'/],
+      [
+        'a part without part_number',
+        api(`${mpu}/upload-part/${root}/a.bin?upload_id=u`, { method: 'PUT', body: 'x' }),
+        /'part_number'/,
+      ],
+      [
+        'a part numbered in words',
+        api(`${mpu}/upload-part/${root}/a.bin?upload_id=u&part_number=one`, { method: 'PUT', body: 'x' }),
+        /'part_number'/,
+      ],
+    ];
+    for (const [name, answer, message] of refusals) {
+      const response = await answer;
+      const body = (await response.json()) as { error_code: string; message: string };
+      assert.equal(response.status, 400, `${name}: ${body.message}`);
+      assert.equal(body.error_code, 'INVALID_PARAMETER_VALUE', name);
+      assert.match(body.message, message, name);
+    }
+    assert.equal((await storedEvents()).length, eventsBefore);
+  });
+
   it('refuses a multipart completion whose parts are not objects with 400, recording nothing', async () => {
     const { root } = await newRun();
     const eventsBefore = (await storedEvents()).length;

@@ -41,9 +41,8 @@ import { UploadsService } from './uploads/uploads.service';
 /** The tracking API's listing of a run's artifacts, which the artifact store answers. */
 export const RUN_LIST_ROUTES = ['/api/2.0/mlflow/artifacts/list', '/ajax-api/2.0/mlflow/artifacts/list'];
 
-type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
-/** A handler of one of the artifact proxy's prefixes (MLflow's REST one, or its UI's). */
-type PrefixedHandler = (request: FastifyRequest, reply: FastifyReply, prefix: string) => Promise<unknown>;
+type RouteHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+type Handler = (request: FastifyRequest, reply: FastifyReply, prefix: string) => Promise<unknown>;
 
 const header = (request: FastifyRequest, name: string): string | undefined => {
   const value = request.headers[name];
@@ -71,36 +70,28 @@ export class ArtifactsController {
       scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
       answerFailuresInMlflowShape(scope, this.logger, settleUnreadBody);
       for (const prefix of ARTIFACT_PREFIXES) {
-        const under = (handler: PrefixedHandler) =>
-          this.answered((request, reply) => handler.call(this, request, reply, prefix));
-        scope.put(`${prefix}/artifacts/*`, under(this.upload));
-        scope.get(`${prefix}/artifacts/*`, under(this.download));
-        scope.get(`${prefix}/artifacts`, under(this.list));
-        scope.delete(`${prefix}/artifacts/*`, under(this.delete));
-        scope.post(`${prefix}/mpu/create/*`, under(this.createMultipart));
-        scope.put(`${prefix}/mpu/upload-part/*`, under(this.uploadPart));
-        scope.post(`${prefix}/mpu/complete/*`, under(this.completeMultipart));
-        scope.post(`${prefix}/mpu/abort/*`, under(this.abortMultipart));
+        scope.put(`${prefix}/artifacts/*`, this.answered(this.upload, prefix));
+        scope.get(`${prefix}/artifacts/*`, this.answered(this.download, prefix));
+        scope.get(`${prefix}/artifacts`, this.answered(this.list, prefix));
+        scope.delete(`${prefix}/artifacts/*`, this.answered(this.delete, prefix));
+        scope.post(`${prefix}/mpu/create/*`, this.answered(this.createMultipart, prefix));
+        scope.put(`${prefix}/mpu/upload-part/*`, this.answered(this.uploadPart, prefix));
+        scope.post(`${prefix}/mpu/complete/*`, this.answered(this.completeMultipart, prefix));
+        scope.post(`${prefix}/mpu/abort/*`, this.answered(this.abortMultipart, prefix));
       }
-      for (const path of SERVER_INFO_ROUTES) {
-        scope.get(
-          path,
-          this.answered(async (_request, reply) => reply.send(this.multipart.serverInfo())),
-        );
-      }
-      for (const path of RUN_LIST_ROUTES)
-        scope.get(
-          path,
-          this.answered((request, reply) => this.listForRun(request, reply)),
-        );
+      for (const path of SERVER_INFO_ROUTES) scope.get(path, this.answered(this.serverInfo));
+      for (const path of RUN_LIST_ROUTES) scope.get(path, this.answered(this.listForRun));
     });
   }
 
-  /** The one place a failure becomes an answer: 416 for a range past the end, MLflow's error shape otherwise. */
-  private answered(handler: Handler): Handler {
+  /**
+   * A handler as a route of `prefix` (MLflow's REST prefix or its UI's), and the one place a failure
+   * becomes an answer: 416 for a range past the end, MLflow's error shape otherwise.
+   */
+  private answered(handler: Handler, prefix = ''): RouteHandler {
     return async (request, reply) => {
       try {
-        return await handler(request, reply);
+        return await handler.call(this, request, reply, prefix);
       } catch (error) {
         if (error instanceof RangeNotSatisfiableError) {
           return reply.status(416).header('content-range', `bytes */${error.size}`).send();
@@ -223,6 +214,10 @@ export class ArtifactsController {
     const body = await jsonBody(request, AbortMultipartUploadDto);
     await this.multipart.abort(uploadTarget(directory, body.path), body.upload_id);
     return reply.send({});
+  }
+
+  private async serverInfo(_request: FastifyRequest, reply: FastifyReply) {
+    return reply.send(this.multipart.serverInfo());
   }
 
   private async listForRun(request: FastifyRequest, reply: FastifyReply) {
