@@ -104,6 +104,7 @@ describe('registry API on real Postgres', () => {
     assert.deepEqual(model.tags, [{ key: 'team', value: 'risk' }]);
     assert.equal(typeof model.creation_timestamp, 'number');
     assert.equal(model.last_updated_timestamp, model.creation_timestamp);
+    assert.deepEqual(Object.keys(model).sort(), ['creation_timestamp', 'last_updated_timestamp', 'name', 'tags']);
     fails(
       await post('registered-models/create', { name }),
       400,
@@ -151,6 +152,18 @@ describe('registry API on real Postgres', () => {
   it('numbers versions per model, keeps them PENDING_REGISTRATION until the verification completes or fails', async () => {
     const name = await newModel();
     const first = await newVersion(name, { run_id: 'r1', description: 'first', tags: [{ key: 'k', value: 'v' }] });
+    assert.deepEqual(Object.keys(first).sort(), [
+      'creation_timestamp',
+      'current_stage',
+      'description',
+      'last_updated_timestamp',
+      'name',
+      'run_id',
+      'source',
+      'status',
+      'tags',
+      'version',
+    ]);
     assert.equal(first.version, '1');
     assert.equal(first.status, 'PENDING_REGISTRATION');
     assert.equal(first.current_stage, 'None');

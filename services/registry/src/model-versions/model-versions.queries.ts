@@ -95,7 +95,7 @@ export class ModelVersionsQueries {
       version,
     ]);
     if (!view) throw versionNotFound(name, version);
-    return view;
+    return view.view;
   }
 
   /** Where a version's model can be downloaded from: its registry copy, else its source. */
@@ -123,8 +123,7 @@ export class ModelVersionsQueries {
          AND f.current_stage = v.current_stage)`,
     );
     const byModel = new Map<string, ModelVersionView[]>(registeredModelIds.map((id) => [id, []]));
-    for (const view of views) byModel.get(view.registered_model_id as string)?.push(view);
-    for (const list of byModel.values()) for (const view of list) delete view.registered_model_id;
+    for (const { registeredModelId, view } of views) byModel.get(registeredModelId)?.push(view);
     return byModel;
   }
 
@@ -165,23 +164,22 @@ export class ModelVersionsQueries {
       `(v.registered_model_id, v.version) IN (SELECT * FROM unnest($1::text[], $2::int[]))`,
       [page.map((r) => r.registered_model_id), page.map((r) => r.version)],
     );
-    const byKey = new Map(views.map((view) => [`${view.registered_model_id as string}/${view.version}`, view]));
+    const byKey = new Map(views.map(({ registeredModelId, view }) => [`${registeredModelId}/${view.version}`, view]));
     const model_versions = page
       .map((r) => byKey.get(`${r.registered_model_id}/${r.version}`))
       .filter((view): view is ModelVersionView => view !== undefined);
-    for (const view of model_versions) delete view.registered_model_id;
     return rows.length > maxResults
       ? { model_versions, next_page_token: encodeOffsetToken(offset + maxResults) }
       : { model_versions };
   }
 
-  /** Versions with their tags and aliases, as MLflow's ModelVersion (plus the model's id, for the caller to drop). */
+  /** Versions with their tags and aliases, as MLflow's ModelVersion, each with its model's id. */
   private async load(
     condition: string,
     values: unknown[],
     withAliases = true,
     orderBy = 'v.version',
-  ): Promise<ModelVersionView[]> {
+  ): Promise<Array<{ registeredModelId: string; view: ModelVersionView }>> {
     const { rows } = await this.db.query<ModelVersionRow & { tags: [string, string][]; aliases: string[] }>(
       `SELECT ${COLUMNS},
          coalesce((SELECT json_agg(json_build_array(t.key, t.value) ORDER BY t.key) FROM registry.model_version_tags t
@@ -196,21 +194,23 @@ export class ModelVersionsQueries {
       values,
     );
     return rows.map((row) => ({
-      registered_model_id: row.registered_model_id,
-      name: row.name,
-      version: String(row.version),
-      creation_timestamp: Number(row.creation_time),
-      last_updated_timestamp: Number(row.last_updated_time),
-      current_stage: row.current_stage,
-      ...(row.description !== null ? { description: row.description } : {}),
-      source: row.source,
-      ...(row.run_id !== null ? { run_id: row.run_id } : {}),
-      status: row.status,
-      ...(row.status_message ? { status_message: row.status_message } : {}),
-      tags: row.tags.map(([key, value]) => ({ key, value })),
-      ...(row.run_link !== null ? { run_link: row.run_link } : {}),
-      aliases: row.aliases,
-      ...(row.model_id !== null ? { model_id: row.model_id } : {}),
+      registeredModelId: row.registered_model_id,
+      view: {
+        name: row.name,
+        version: String(row.version),
+        creation_timestamp: Number(row.creation_time),
+        last_updated_timestamp: Number(row.last_updated_time),
+        current_stage: row.current_stage,
+        ...(row.description !== null ? { description: row.description } : {}),
+        source: row.source,
+        ...(row.run_id !== null ? { run_id: row.run_id } : {}),
+        status: row.status,
+        ...(row.status_message ? { status_message: row.status_message } : {}),
+        tags: row.tags.map(([key, value]) => ({ key, value })),
+        ...(row.run_link !== null ? { run_link: row.run_link } : {}),
+        aliases: row.aliases,
+        ...(row.model_id !== null ? { model_id: row.model_id } : {}),
+      },
     }));
   }
 }

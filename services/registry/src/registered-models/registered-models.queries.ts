@@ -69,8 +69,7 @@ export class RegisteredModelsQueries {
     validateModelName(name);
     const [model] = await this.load('m.name = $1', [name]);
     if (!model) throw modelNotFound(name);
-    delete model.registered_model_id;
-    return model;
+    return model.view;
   }
 
   /** get-latest-versions: the highest version in each asked stage (all four when none is asked). */
@@ -128,16 +127,18 @@ export class RegisteredModelsQueries {
     );
     const ids = rows.slice(0, maxResults).map((r) => r.registered_model_id);
     const byId = new Map(
-      (await this.load('m.registered_model_id = ANY($1::text[])', [ids])).map((m) => [m.registered_model_id, m]),
+      (await this.load('m.registered_model_id = ANY($1::text[])', [ids])).map((m) => [m.registeredModelId, m.view]),
     );
     const registered_models = ids.map((id) => byId.get(id)).filter((m): m is RegisteredModelView => m !== undefined);
-    for (const model of registered_models) delete model.registered_model_id;
     return rows.length > maxResults
       ? { registered_models, next_page_token: encodeOffsetToken(offset + maxResults) }
       : { registered_models };
   }
 
-  private async load(condition: string, values: unknown[]): Promise<RegisteredModelView[]> {
+  private async load(
+    condition: string,
+    values: unknown[],
+  ): Promise<Array<{ registeredModelId: string; view: RegisteredModelView }>> {
     const { rows } = await this.db.query<RegisteredModelRow>(
       `SELECT m.registered_model_id, m.name, m.description, m.creation_time, m.last_updated_time,
          coalesce((SELECT json_agg(json_build_array(t.key, t.value) ORDER BY t.key) FROM registry.registered_model_tags t
@@ -152,14 +153,16 @@ export class RegisteredModelsQueries {
       false,
     );
     return rows.map((row) => ({
-      registered_model_id: row.registered_model_id,
-      name: row.name,
-      creation_timestamp: Number(row.creation_time),
-      last_updated_timestamp: Number(row.last_updated_time),
-      ...(row.description ? { description: row.description } : {}),
-      latest_versions: latest.get(row.registered_model_id) ?? [],
-      tags: row.tags.map(([key, value]) => ({ key, value })),
-      aliases: row.aliases.map(([alias, version]) => ({ alias, version: String(version) })),
+      registeredModelId: row.registered_model_id,
+      view: {
+        name: row.name,
+        creation_timestamp: Number(row.creation_time),
+        last_updated_timestamp: Number(row.last_updated_time),
+        ...(row.description ? { description: row.description } : {}),
+        latest_versions: latest.get(row.registered_model_id) ?? [],
+        tags: row.tags.map(([key, value]) => ({ key, value })),
+        aliases: row.aliases.map(([alias, version]) => ({ alias, version: String(version) })),
+      },
     }));
   }
 }
