@@ -512,6 +512,29 @@ describe('registry API on real Postgres', () => {
     fails(await get('model-versions/search', { filter: 'metrics.x > 1' }), 400, 'INVALID_PARAMETER_VALUE');
   });
 
+  it('registers prompt versions READY at once and leaves them out of version search unless asked', async () => {
+    const promptTag = { key: 'mlflow.prompt.is_prompt', value: 'true' };
+    const name = await newModel([promptTag]);
+    const version = await post('model-versions/create', {
+      name,
+      source: 'dummy-source',
+      tags: [promptTag, { key: 'mlflow.prompt.text', value: 'Hello {{name}}' }],
+    });
+    assert.equal(version.json.model_version.status, 'READY');
+    fails(
+      await post('model-versions/create', { name, source: 'runs:/r/model', tags: [promptTag] }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      "Invalid prompt source: 'runs:/r/model'.",
+    );
+    const filter = `name = '${name}'`;
+    assert.equal((await get('model-versions/search', { filter })).json.model_versions, undefined);
+    const prompts = await get('model-versions/search', {
+      filter: `${filter} AND tags.\`mlflow.prompt.is_prompt\` = 'true'`,
+    });
+    assert.equal(prompts.json.model_versions.length, 1);
+  });
+
   it('deletes a model with its versions; the name can be registered again from version 1', async () => {
     const name = await newModel();
     await newVersion(name);

@@ -84,6 +84,48 @@ describe('model version decider', () => {
       }
     });
 
+    it('makes a prompt version READY at once, its digest that of its template', () =>
+      given([])
+        .when(
+          create({
+            source: 'dummy-source',
+            runId: undefined,
+            tags: [
+              { key: 'mlflow.prompt.is_prompt', value: 'true' },
+              { key: 'mlflow.prompt.text', value: 'Hello {{name}}' },
+            ],
+          }),
+        )
+        .then([
+          {
+            type: 'ModelVersionCreated',
+            data: {
+              ...created.data,
+              source: 'dummy-source',
+              runId: null,
+              tags: [
+                { key: 'mlflow.prompt.is_prompt', value: 'true' },
+                { key: 'mlflow.prompt.text', value: 'Hello {{name}}' },
+              ],
+              time: now,
+            },
+          },
+          {
+            type: 'ModelVersionRegistrationCompleted',
+            data: {
+              ...address,
+              digest: 'sha256:652b7c016734eedbef52857a9b0ed99076468635861e3a29201b847f71e86da7',
+              storageLocation: null,
+              time: now,
+            },
+          },
+        ]));
+
+    it('refuses a prompt version whose source is not a placeholder', () =>
+      given([])
+        .when(create({ source: 'runs:/r1/model', tags: [{ key: 'mlflow.prompt.is_prompt', value: 'true' }] }))
+        .thenThrows('INVALID_PARAMETER_VALUE', "Invalid prompt source: 'runs:/r1/model'."));
+
     it('refuses tags beyond the limits', () =>
       given([])
         .when(create({ tags: [{ key: 'k', value: 'v'.repeat(100_001) }] }))

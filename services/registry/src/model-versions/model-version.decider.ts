@@ -1,8 +1,17 @@
+import { createHash } from 'node:crypto';
 import { Decider } from '@logbook/eventstore';
 import { CommandMetadata, invalidParameter } from '@logbook/platform';
 import { Tag } from '../registered-models/registered-model.events';
-import { versionNotFound } from '../registered-models/registered-model.decider';
-import { parseVersion, validateModelName, validateSource, validateTag, validateTagKey } from '../shared/limits';
+import { isPromptTags, versionNotFound } from '../registered-models/registered-model.decider';
+import {
+  parseVersion,
+  PROMPT_TEXT_TAG,
+  validateModelName,
+  validatePromptSource,
+  validateSource,
+  validateTag,
+  validateTagKey,
+} from '../shared/limits';
 import { ModelVersionEvent, RegistrationStatus } from './model-version.events';
 
 export interface ModelVersionState {
@@ -53,7 +62,17 @@ const initialState = (): ModelVersionState => ({
 export function checkNewModelVersion(request: NewModelVersion): void {
   validateModelName(request.name);
   request.tags.forEach((tag) => validateTag(tag.key, tag.value));
-  validateSource(request.source);
+  if (isPromptTags(request.tags)) validatePromptSource(request.source);
+  else validateSource(request.source);
+}
+
+const lastValuePerKey = (tags: Tag[]): Tag[] =>
+  [...new Map(tags.map((t) => [t.key, t.value])).entries()].map(([key, value]) => ({ key, value }));
+
+/** A prompt version's content is its template, held in a tag: nothing to fetch, so its digest is known at once. */
+function promptDigest(tags: Tag[]): string {
+  const template = lastValuePerKey(tags).find((tag) => tag.key === PROMPT_TEXT_TAG)?.value ?? '';
+  return `sha256:${createHash('sha256').update(template).digest('hex')}`;
 }
 
 /** The version number as MLflow parses it from a request: an integer, or 400. */
@@ -72,9 +91,6 @@ const addressOf = ({ registeredModelId, name, version }: VersionAddress): Versio
   version,
 });
 
-const lastValuePerKey = (tags: Tag[]): Tag[] =>
-  [...new Map(tags.map((t) => [t.key, t.value])).entries()].map(([key, value]) => ({ key, value }));
-
 function decide(command: ModelVersionCommand, state: ModelVersionState): ModelVersionEvent[] {
   const time = command.metadata.now;
   const address = addressOf(command.data);
@@ -84,19 +100,25 @@ function decide(command: ModelVersionCommand, state: ModelVersionState): ModelVe
       checkNewModelVersion(data);
       if (state.exists)
         throw invalidParameter(`Model Version (name=${data.name}, version=${data.version}) already exists.`);
+      const created: ModelVersionEvent = {
+        type: 'ModelVersionCreated',
+        data: {
+          ...address,
+          source: data.source,
+          runId: data.runId || null,
+          runLink: data.runLink || null,
+          description: data.description ?? null,
+          modelId: data.modelId || null,
+          tags: lastValuePerKey(data.tags),
+          time,
+        },
+      };
+      if (!isPromptTags(data.tags)) return [created];
       return [
+        created,
         {
-          type: 'ModelVersionCreated',
-          data: {
-            ...address,
-            source: data.source,
-            runId: data.runId || null,
-            runLink: data.runLink || null,
-            description: data.description ?? null,
-            modelId: data.modelId || null,
-            tags: lastValuePerKey(data.tags),
-            time,
-          },
+          type: 'ModelVersionRegistrationCompleted',
+          data: { ...address, digest: promptDigest(data.tags), storageLocation: null, time },
         },
       ];
     }

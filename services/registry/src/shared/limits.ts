@@ -21,6 +21,10 @@ export const ACTIVE_STAGES: readonly Stage[] = ['Staging', 'Production'];
 
 /** The tag marking a registered model (or version) as a prompt; searches leave prompts out unless asked. */
 export const PROMPT_TAG = 'mlflow.prompt.is_prompt';
+/** The version tag holding a prompt's template: a prompt version's whole content. */
+export const PROMPT_TEXT_TAG = 'mlflow.prompt.text';
+/** Prompt versions have no model files; MLflow's senders give one of these placeholders as their source. */
+const PROMPT_SOURCES = ['dummy-source', 'prompt-template'];
 
 const TAG_NAME = /^[/\w.\- :]*$/;
 const ALIAS_NAME = /^[\w-]*$/;
@@ -151,6 +155,13 @@ export function validateSource(source: string): void {
     .replace(/\/$/, '');
   if (path !== '' && (!path.startsWith('/') || posix.normalize(path) !== path)) {
     throw SOURCE_INVALID(source);
+  }
+}
+
+/** _validate_prompt_source. */
+export function validatePromptSource(source: string): void {
+  if (!PROMPT_SOURCES.includes(source)) {
+    throw invalidParameter(`Invalid prompt source: '${source}'. Prompt sources must use an MLflow placeholder.`);
   }
 }
 
