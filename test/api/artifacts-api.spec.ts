@@ -56,7 +56,7 @@ async function serveWithGateway(tracking: TrackingRuntime, artifacts: ArtifactsR
     gateway,
     forwardedRouteMethods(buildOpenApiDocument([trackingOpenApi(), artifactsOpenApi()])),
   );
-  await registerRoutes(gateway, routingTable({ tracking: base, artifacts: base }), routeLogger);
+  await registerRoutes(gateway, routingTable({ tracking: base, artifacts: base, registry: base }), routeLogger);
   const gatewayBase = await gateway.listen({ port: 0, host: '127.0.0.1' });
   /** Stops the gateway, the app, then the runtimes under it. */
   const close = async () => {
@@ -73,7 +73,11 @@ async function gatewayInFrontOf(service: Server, routeLogger: Logger) {
   await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
   const upstream = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
   const gateway = Fastify();
-  await registerRoutes(gateway, routingTable({ tracking: upstream, artifacts: upstream }), routeLogger);
+  await registerRoutes(
+    gateway,
+    routingTable({ tracking: upstream, artifacts: upstream, registry: upstream }),
+    routeLogger,
+  );
   const base = await gateway.listen({ port: 0, host: '127.0.0.1' });
   return {
     base,
@@ -650,7 +654,11 @@ describe('artifacts API on real Postgres and S3', () => {
     await new Promise<void>((resolve) => stale.listen(0, '127.0.0.1', resolve));
     const staleGateway = Fastify();
     const upstream = `http://127.0.0.1:${(stale.address() as AddressInfo).port}`;
-    await registerRoutes(staleGateway, routingTable({ tracking: upstream, artifacts: upstream }), routeLogger);
+    await registerRoutes(
+      staleGateway,
+      routingTable({ tracking: upstream, artifacts: upstream, registry: upstream }),
+      routeLogger,
+    );
     const staleBase = await staleGateway.listen({ port: 0, host: '127.0.0.1' });
     try {
       const answer = await fetch(`${staleBase}${path}`);

@@ -21,13 +21,14 @@ import {
   loadArtifactsConfig,
   startArtifactsRuntime,
 } from '../../artifacts/src/index';
+import { loadRegistryConfig, RegistryModule, registryOpenApi, startRegistryRuntime } from '../../registry/src/index';
 import { ApiInfoModule } from './api-info.module';
 import { GatewayConfig, loadGatewayConfig } from './config';
 import { buildOpenApiDocument } from './openapi.document';
 import { forwardedRouteMethods, registerRoutes, routingTable } from './routing';
 
 /** The API as one OpenAPI document: every service's fragment, merged. */
-const apiDocument = () => buildOpenApiDocument([trackingOpenApi(), artifactsOpenApi()]);
+const apiDocument = () => buildOpenApiDocument([trackingOpenApi(), artifactsOpenApi(), registryOpenApi()]);
 
 /** Both runtimes check the one embedded database: it is reported once. */
 const oncePerName = (checks: ReadinessCheck[]) =>
@@ -42,13 +43,17 @@ async function embedded(logger: Logger, server: ServerConfig) {
     { kind: 'in-process', trackingStore: tracking.store, toContract: tracking.toContract },
     tracking.db,
   );
+  const registry = await startRegistryRuntime(loadRegistryConfig(), logger, tracking.db);
 
   @Module({
     imports: [
       TrackingModule.with(tracking),
       ArtifactsModule.with(artifacts, logger),
+      RegistryModule.with(registry),
       ApiInfoModule.with(apiDocument()),
-      ObservabilityModule.with(oncePerName([...tracking.readinessChecks, ...artifacts.readinessChecks])),
+      ObservabilityModule.with(
+        oncePerName([...tracking.readinessChecks, ...artifacts.readinessChecks, ...registry.readinessChecks]),
+      ),
     ],
   })
   class EmbeddedModule {}
@@ -57,6 +62,7 @@ async function embedded(logger: Logger, server: ServerConfig) {
   return {
     app,
     close: async () => {
+      await registry.close();
       await artifacts.close();
       await tracking.close();
     },
@@ -65,7 +71,11 @@ async function embedded(logger: Logger, server: ServerConfig) {
 
 /** The distributed shape: the gateway forwards MLflow paths to the services that own them. */
 async function distributed(logger: Logger, server: ServerConfig, config: GatewayConfig) {
-  const upstreams = { tracking: config.trackingUrl as string, artifacts: config.artifactsUrl as string };
+  const upstreams = {
+    tracking: config.trackingUrl as string,
+    artifacts: config.artifactsUrl as string,
+    registry: config.registryUrl as string,
+  };
   const document = apiDocument();
 
   @Module({
@@ -74,6 +84,7 @@ async function distributed(logger: Logger, server: ServerConfig, config: Gateway
       ObservabilityModule.with([
         httpReadiness('tracking', `${upstreams.tracking}/health`),
         httpReadiness('artifacts', `${upstreams.artifacts}/health`),
+        httpReadiness('registry', `${upstreams.registry}/health`),
       ]),
     ],
   })

@@ -31,7 +31,7 @@ const UPSTREAM_TIMEOUT_MS = 120_000;
 const DOWNLOAD_HEADERS = ['content-disposition', 'content-range', 'accept-ranges'];
 
 /** Which service owns which MLflow paths; the longest matching prefix wins. */
-export function routingTable(upstreams: { tracking: string; artifacts: string }): Route[] {
+export function routingTable(upstreams: { tracking: string; artifacts: string; registry: string }): Route[] {
   return [
     {
       prefixes: ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/', '/api/3.0/mlflow/', '/ajax-api/3.0/mlflow/'],
@@ -48,6 +48,13 @@ export function routingTable(upstreams: { tracking: string; artifacts: string })
       ],
       upstream: upstreams.artifacts,
       offloadablePrefixes: OFFLOADABLE_PREFIXES,
+    },
+    {
+      prefixes: ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'].flatMap((prefix) => [
+        `${prefix}registered-models/`,
+        `${prefix}model-versions/`,
+      ]),
+      upstream: upstreams.registry,
     },
   ];
 }

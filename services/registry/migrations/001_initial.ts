@@ -1,0 +1,63 @@
+import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore';
+import { Migration } from '@logbook/platform';
+
+export const REGISTRY_SCHEMA = 'registry';
+
+const projections = `
+CREATE TABLE registry.registered_models (
+  registered_model_id text PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  description text,
+  creation_time bigint NOT NULL,
+  last_updated_time bigint NOT NULL
+);
+CREATE TABLE registry.registered_model_tags (
+  registered_model_id text NOT NULL REFERENCES registry.registered_models ON DELETE CASCADE,
+  key text NOT NULL,
+  value text NOT NULL,
+  PRIMARY KEY (registered_model_id, key)
+);
+CREATE INDEX registered_model_tags_by_key ON registry.registered_model_tags (key, value);
+CREATE TABLE registry.registered_model_aliases (
+  registered_model_id text NOT NULL REFERENCES registry.registered_models ON DELETE CASCADE,
+  alias text NOT NULL,
+  version integer NOT NULL,
+  PRIMARY KEY (registered_model_id, alias)
+);
+CREATE TABLE registry.model_versions (
+  registered_model_id text NOT NULL REFERENCES registry.registered_models ON DELETE CASCADE,
+  version integer NOT NULL,
+  name text NOT NULL,
+  creation_time bigint NOT NULL,
+  last_updated_time bigint NOT NULL,
+  description text,
+  source text NOT NULL,
+  storage_location text,
+  run_id text,
+  run_link text,
+  model_id text,
+  status text NOT NULL,
+  status_message text,
+  digest text,
+  current_stage text NOT NULL,
+  PRIMARY KEY (registered_model_id, version)
+);
+CREATE INDEX model_versions_by_name ON registry.model_versions (name, version);
+CREATE INDEX model_versions_by_run ON registry.model_versions (run_id);
+CREATE INDEX model_versions_by_update ON registry.model_versions (last_updated_time DESC, name, version DESC);
+CREATE TABLE registry.model_version_tags (
+  registered_model_id text NOT NULL,
+  version integer NOT NULL,
+  key text NOT NULL,
+  value text NOT NULL,
+  PRIMARY KEY (registered_model_id, version, key),
+  FOREIGN KEY (registered_model_id, version) REFERENCES registry.model_versions ON DELETE CASCADE
+);
+CREATE INDEX model_version_tags_by_key ON registry.model_version_tags (key, value);
+`;
+
+export const registryMigrations: Migration[] = [
+  { id: '001_event_store', sql: eventStoreSchema(REGISTRY_SCHEMA) },
+  { id: '002_projections', sql: projections },
+  { id: '003_stream_state_version', sql: streamStateVersionSchema(REGISTRY_SCHEMA) },
+];
