@@ -30,6 +30,8 @@ export interface ArtifactsRuntime extends ServiceRuntime {
   storage: ArtifactStorage;
   /** Told by the consumer of tracking's events of each one it handled: what a wait for an owner listens to. */
   ownerAnnouncements: OwnerAnnouncements;
+  /** How the log's events are published (what an in-process subscriber over the log must apply too). */
+  toContract: typeof artifactsToContract;
 }
 
 type ContractMapper = (event: EventEnvelope) => EventEnvelope;
@@ -58,7 +60,13 @@ export async function createStorage(config: ArtifactsConfig): Promise<ArtifactSt
 export async function openArtifactsStore(config: ArtifactsConfig, logger: Logger): Promise<ArtifactsRuntime> {
   const storage = await createStorage(config);
   const runtime = await startServiceRuntime({ service: artifactsService, config, logger, role: 'command' });
-  return { ...runtime, config, storage, ownerAnnouncements: new OwnerAnnouncements() };
+  return {
+    ...runtime,
+    config,
+    storage,
+    ownerAnnouncements: new OwnerAnnouncements(),
+    toContract: artifactsToContract,
+  };
 }
 
 /** `sharedDb`: the embedded shape's one database, which the caller opened and closes. */
@@ -104,7 +112,8 @@ export async function startArtifactsRuntime(
     db: sharedDb,
     subscriptions: ({ db, store }) => [trackingEvents(store), ...registryEvents(db, store)],
   });
-  if (!copier) return { ...runtime, config, storage, ownerAnnouncements };
+  const toContract = artifactsToContract;
+  if (!copier) return { ...runtime, config, storage, ownerAnnouncements, toContract };
   const registrations = copier;
   registrations.start();
   return {
@@ -112,6 +121,7 @@ export async function startArtifactsRuntime(
     config,
     storage,
     ownerAnnouncements,
+    toContract,
     readinessChecks: [
       ...runtime.readinessChecks,
       statusReadiness('registration-copier', () => registrations.status(), 'degrades'),
