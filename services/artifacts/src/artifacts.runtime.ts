@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { ARTIFACTS_PRODUCER, ARTIFACTS_TOPICS } from '@logbook/contracts';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
 import { Database, Logger, statusReadiness } from '@logbook/platform';
+import { RelaySubscription } from '@logbook/messaging';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime, SubscriptionDefinition } from '@logbook/runtime';
 import { ARTIFACTS_SCHEMA, artifactsMigrations } from '../migrations/001_initial';
 import { artifactsToContract } from './artifacts.contracts';
@@ -10,7 +11,11 @@ import { ArtifactsConfig } from './config';
 import { OwnerAnnouncements } from './owners/owner-announcements';
 import { RegistrationCopier } from './registrations/registration-copier';
 import { registrationsProjection } from './registrations/registrations.projection';
-import { REGISTRY_TOPICS, registryEventsConsumer } from './registrations/registry-events.consumer';
+import {
+  REGISTRY_EVENTS_CONSUMER,
+  REGISTRY_TOPICS,
+  registryEventsConsumer,
+} from './registrations/registry-events.consumer';
 import { ArtifactStorage } from './storage/artifact-storage';
 import { LocalArtifactStorage } from './storage/local-storage';
 import { S3ArtifactStorage } from './storage/s3-storage';
@@ -32,6 +37,11 @@ export interface ArtifactsRuntime extends ServiceRuntime {
   ownerAnnouncements: OwnerAnnouncements;
   /** How the log's events are published (what an in-process subscriber over the log must apply too). */
   toContract: typeof artifactsToContract;
+  /**
+   * In process: the registry appended to its log. The feed reads it through a store of its own (opened
+   * before the registry runtime existed), which the registry's appends do not wake.
+   */
+  registryAppended(): void;
 }
 
 type ContractMapper = (event: EventEnvelope) => EventEnvelope;
@@ -66,6 +76,7 @@ export async function openArtifactsStore(config: ArtifactsConfig, logger: Logger
     storage,
     ownerAnnouncements: new OwnerAnnouncements(),
     toContract: artifactsToContract,
+    registryAppended: () => undefined,
   };
 }
 
@@ -113,7 +124,11 @@ export async function startArtifactsRuntime(
     subscriptions: ({ db, store }) => [trackingEvents(store), ...registryEvents(db, store)],
   });
   const toContract = artifactsToContract;
-  if (!copier) return { ...runtime, config, storage, ownerAnnouncements, toContract };
+  const registryFeed = runtime.subscriptions.find((s) => s.name === REGISTRY_EVENTS_CONSUMER);
+  const registryAppended = () => {
+    if (registryFeed instanceof RelaySubscription) registryFeed.relay.wake();
+  };
+  if (!copier) return { ...runtime, config, storage, ownerAnnouncements, toContract, registryAppended };
   const registrations = copier;
   registrations.start();
   return {
@@ -122,6 +137,7 @@ export async function startArtifactsRuntime(
     storage,
     ownerAnnouncements,
     toContract,
+    registryAppended,
     readinessChecks: [
       ...runtime.readinessChecks,
       statusReadiness('registration-copier', () => registrations.status(), 'degrades'),

@@ -63,6 +63,7 @@ async function embedded(logger: Logger, server: ServerConfig) {
     },
     tracking.db,
   );
+  registry.store.onAppended(() => artifacts.registryAppended());
 
   @Module({
     imports: [

@@ -42,6 +42,8 @@ export interface RegistrationCopierOptions {
   logger: Logger;
   /** How long a claim on a registration lasts unless renewed: another replica takes over a crashed one's after it. */
   leaseMs?: number;
+  /** Copies one replica makes at a time (default 4): a large model or a source still awaited does not hold up the rest. */
+  parallelism?: number;
 }
 
 class CopyStopped extends Error {
@@ -58,7 +60,7 @@ const rootCandidates = (path: string) => {
 
 /**
  * Verifies and copies the model versions the registry created (queued by its consumer) into registry
- * storage, one at a time per replica, outside any transaction: file by file, streaming, each measured
+ * storage, a few at a time per replica, outside any transaction: file by file, streaming, each measured
  * (size, sha256) as it is written. The outcome is recorded once per version (registration stream) and
  * published. A registration is claimed with a lease, renewed while copying and released on stop, so a
  * restarted or surviving replica redoes an unfinished copy from scratch: the version's folder is
@@ -68,15 +70,17 @@ export class RegistrationCopier {
   private readonly logger: Logger;
   private readonly leaseMs: number;
   private readonly outage: Outage;
+  private readonly parallelism: number;
   private running = false;
-  private loop?: Promise<void>;
+  private loops: Promise<void>[] = [];
   private woken = false;
-  private wake?: () => void;
-  private abort?: AbortController;
+  private readonly idlers = new Set<() => void>();
+  private readonly copies = new Set<AbortController>();
 
   constructor(private readonly options: RegistrationCopierOptions) {
     this.logger = options.logger.child({ worker: 'registration-copier' });
     this.leaseMs = options.leaseMs ?? 30_000;
+    this.parallelism = options.parallelism ?? 4;
     this.outage = new Outage(this.logger, 'registration copier');
     this.outage.recovered();
   }
@@ -84,13 +88,13 @@ export class RegistrationCopier {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loop = this.run();
+    this.loops = Array.from({ length: this.parallelism }, () => this.run());
   }
 
   /** A registration was queued: look for work now. */
   notify(): void {
     this.woken = true;
-    this.wake?.();
+    for (const idler of this.idlers) idler();
   }
 
   status(): DependencyStatus {
@@ -100,9 +104,9 @@ export class RegistrationCopier {
   /** Interrupts the copy in hand (its claim is released for the next start or replica) and stops. */
   async stop(): Promise<void> {
     this.running = false;
-    this.abort?.abort();
-    this.wake?.();
-    await this.loop;
+    for (const copy of this.copies) copy.abort();
+    for (const idler of this.idlers) idler();
+    await Promise.all(this.loops);
   }
 
   private async run(): Promise<void> {
@@ -133,14 +137,14 @@ export class RegistrationCopier {
   private async idle(ms: number): Promise<void> {
     if (this.woken || !this.running) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.idlers.delete(done);
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
+      this.idlers.add(done);
     });
-    this.wake = undefined;
   }
 
   private async claimNext(): Promise<Claim | undefined> {
@@ -177,7 +181,8 @@ export class RegistrationCopier {
   }
 
   private async process(claim: Claim): Promise<void> {
-    const abort = (this.abort = new AbortController());
+    const abort = new AbortController();
+    this.copies.add(abort);
     const renewal = setInterval(() => void this.renew(claim).catch(() => undefined), this.leaseMs / 3);
     try {
       const outcome = await this.verify(claim, abort.signal);
@@ -194,7 +199,7 @@ export class RegistrationCopier {
       throw error;
     } finally {
       clearInterval(renewal);
-      this.abort = undefined;
+      this.copies.delete(abort);
     }
   }
 
