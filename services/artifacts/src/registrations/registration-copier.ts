@@ -21,6 +21,8 @@ const MAX_ATTEMPTS = 10;
 
 interface Claim {
   attempts: number;
+  /** When the registry created the version. */
+  requestedAt: number;
   registeredModelId: string;
   version: number;
   name: string;
@@ -157,19 +159,21 @@ export class RegistrationCopier {
       cause_event_id: string;
       correlation_id: string;
       attempts: number;
+      requested_at: string;
     }>(
       `UPDATE artifacts.registrations SET claimed_until = $2, attempts = attempts + 1
        WHERE (registered_model_id, version) = (
          SELECT registered_model_id, version FROM artifacts.registrations
          WHERE NOT done AND (claimed_until IS NULL OR claimed_until < $1)
          ORDER BY requested_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-       RETURNING registered_model_id, version, name, source, cause_event_id, correlation_id, attempts`,
+       RETURNING registered_model_id, version, name, source, cause_event_id, correlation_id, attempts, requested_at`,
       [now, now + this.leaseMs],
     );
     const row = rows[0];
     return (
       row && {
         attempts: row.attempts,
+        requestedAt: Number(row.requested_at),
         registeredModelId: row.registered_model_id,
         version: row.version,
         name: row.name,
@@ -209,7 +213,7 @@ export class RegistrationCopier {
       const owner =
         parsed.kind === 'store'
           ? await this.ownerOfPath(parsed.path)
-          : await this.ownerById(parsed.kind === 'run' ? parsed.runId : parsed.modelId, parsed.kind);
+          : await this.ownerById(parsed.kind === 'run' ? parsed.runId : parsed.modelId, parsed.kind, claim);
       const folder = modelFolder(parsed, owner, claim.source);
       return {
         verified: await this.copy(folder, registryFolder(claim.registeredModelId, claim.version), claim, signal),
@@ -281,9 +285,14 @@ export class RegistrationCopier {
     return summarizeMlModel(Buffer.concat(chunks).toString('utf8'));
   }
 
-  private async ownerById(ownerId: string, kind: 'run' | 'logged-model'): Promise<SourceOwner | undefined> {
+  /**
+   * Tracking's events may lag the registry's: an unknown owner is waited for, until `ownerWaitMs` after the
+   * version was created. A backlog of old versions (a consumer catching up) waits for nothing.
+   */
+  private async ownerById(ownerId: string, kind: 'run' | 'logged-model', claim: Claim) {
     const lookup = () => this.owner(`owner_id = $1 AND kind = $2`, [ownerId, kind]);
-    return (await lookup()) ?? this.options.announcements.until(lookup, this.options.ownerWaitMs);
+    const waitMs = claim.requestedAt + this.options.ownerWaitMs - Date.now();
+    return (await lookup()) ?? (waitMs > 0 ? this.options.announcements.until(lookup, waitMs) : undefined);
   }
 
   private ownerOfPath(path: string): Promise<SourceOwner | undefined> {

@@ -18,14 +18,14 @@ const PROMPT_TAG = 'mlflow.prompt.is_prompt';
 async function requestCopy(tx: Queryable, envelope: EventEnvelope): Promise<void> {
   const event = envelope as unknown as RegistryEvent;
   if (event.type !== 'ModelVersionCreated') return;
-  const { registeredModelId, name, version, source, tags } = event.data;
+  const { registeredModelId, name, version, source, tags, time } = event.data;
   if (tags.some((tag) => tag.key === PROMPT_TAG && tag.value.toLowerCase() === 'true')) return;
   await tx.query(
     `INSERT INTO artifacts.registrations
        (registered_model_id, version, name, source, requested_at, cause_event_id, correlation_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (registered_model_id, version) DO NOTHING`,
-    [registeredModelId, version, name, source, Date.now(), envelope.eventId, envelope.correlationId],
+    [registeredModelId, version, name, source, time, envelope.eventId, envelope.correlationId],
   );
 }
 
