@@ -35,9 +35,37 @@ CREATE TABLE artifacts.models (
 );
 `;
 
+// Versions the registry created, waiting for their copy (a lease keeps two replicas off one), and the
+// files each verified copy holds.
+const registrations = `
+CREATE TABLE artifacts.registrations (
+  registered_model_id text NOT NULL,
+  version integer NOT NULL,
+  name text NOT NULL,
+  source text NOT NULL,
+  requested_at bigint NOT NULL,
+  cause_event_id text NOT NULL,
+  correlation_id text NOT NULL,
+  done boolean NOT NULL DEFAULT false,
+  claimed_until bigint,
+  attempts integer NOT NULL DEFAULT 0,
+  PRIMARY KEY (registered_model_id, version)
+);
+CREATE INDEX registrations_pending ON artifacts.registrations (requested_at) WHERE NOT done;
+CREATE TABLE artifacts.registered_files (
+  registered_model_id text NOT NULL,
+  version integer NOT NULL,
+  path text NOT NULL,
+  size bigint NOT NULL,
+  sha256 text NOT NULL,
+  PRIMARY KEY (registered_model_id, version, path)
+);
+`;
+
 export const artifactsMigrations: Migration[] = [
   { id: '001_event_store', sql: eventStoreSchema(ARTIFACTS_SCHEMA) },
   { id: '002_projections', sql: projections },
   { id: '003_models', sql: models },
   { id: '004_stream_state_version', sql: streamStateVersionSchema(ARTIFACTS_SCHEMA) },
+  { id: '005_registrations', sql: registrations },
 ];

@@ -21,7 +21,13 @@ import {
   loadArtifactsConfig,
   startArtifactsRuntime,
 } from '../../artifacts/src/index';
-import { loadRegistryConfig, RegistryModule, registryOpenApi, startRegistryRuntime } from '../../registry/src/index';
+import {
+  loadRegistryConfig,
+  openRegistryLog,
+  RegistryModule,
+  registryOpenApi,
+  startRegistryRuntime,
+} from '../../registry/src/index';
 import { ApiInfoModule } from './api-info.module';
 import { GatewayConfig, loadGatewayConfig } from './config';
 import { buildOpenApiDocument } from './openapi.document';
@@ -37,13 +43,27 @@ const oncePerName = (checks: ReadinessCheck[]) =>
 /** The embedded shape: every service module in this one process, on an embedded Postgres. */
 async function embedded(logger: Logger, server: ServerConfig) {
   const tracking = await startTrackingRuntime(loadTrackingConfig(), logger);
+  const registryConfig = loadRegistryConfig();
+  // The artifacts service verifies the registry's new versions and the registry applies its verdicts:
+  // the registry's log exists (migrated) before either starts consuming the other.
+  const registryLog = await openRegistryLog(registryConfig, logger, tracking.db);
   const artifacts = await startArtifactsRuntime(
     loadArtifactsConfig(),
     logger,
-    { kind: 'in-process', trackingStore: tracking.store, toContract: tracking.toContract },
+    { kind: 'in-process', trackingStore: tracking.store, toContract: tracking.toContract, registry: registryLog },
     tracking.db,
   );
-  const registry = await startRegistryRuntime(loadRegistryConfig(), logger, tracking.db);
+  const registry = await startRegistryRuntime(
+    registryConfig,
+    logger,
+    {
+      kind: 'in-process',
+      tracking: { store: tracking.store, toContract: tracking.toContract },
+      artifacts: { store: artifacts.store, toContract: artifacts.toContract },
+    },
+    tracking.db,
+  );
+  registry.store.onAppended(() => artifacts.registryAppended());
 
   @Module({
     imports: [

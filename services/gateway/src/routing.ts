@@ -50,10 +50,14 @@ export function routingTable(upstreams: { tracking: string; artifacts: string; r
       offloadablePrefixes: OFFLOADABLE_PREFIXES,
     },
     {
-      prefixes: ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'].flatMap((prefix) => [
-        `${prefix}registered-models/`,
-        `${prefix}model-versions/`,
-      ]),
+      prefixes: [
+        ...['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'].flatMap((prefix) => [
+          `${prefix}registered-models/`,
+          `${prefix}model-versions/`,
+        ]),
+        '/api/2.0/logbook/model-versions/',
+        '/ajax-api/2.0/logbook/model-versions/',
+      ],
       upstream: upstreams.registry,
     },
   ];

@@ -56,8 +56,54 @@ CREATE TABLE registry.model_version_tags (
 CREATE INDEX model_version_tags_by_key ON registry.model_version_tags (key, value);
 `;
 
+// What the registry learned of runs and logged models from tracking's events: a version's lineage.
+const lineage = `
+CREATE TABLE registry.lineage_runs (
+  run_id text PRIMARY KEY,
+  experiment_id text NOT NULL,
+  run_name text NOT NULL,
+  user_id text NOT NULL,
+  status text NOT NULL,
+  start_time bigint NOT NULL,
+  end_time bigint,
+  lifecycle_stage text NOT NULL DEFAULT 'active'
+);
+CREATE TABLE registry.lineage_run_params (
+  run_id text NOT NULL REFERENCES registry.lineage_runs ON DELETE CASCADE,
+  key text NOT NULL,
+  value text NOT NULL,
+  PRIMARY KEY (run_id, key)
+);
+CREATE TABLE registry.lineage_run_metrics (
+  run_id text NOT NULL REFERENCES registry.lineage_runs ON DELETE CASCADE,
+  key text NOT NULL,
+  value double precision NOT NULL,
+  timestamp bigint NOT NULL,
+  step bigint NOT NULL,
+  PRIMARY KEY (run_id, key)
+);
+CREATE TABLE registry.lineage_run_datasets (
+  run_id text NOT NULL REFERENCES registry.lineage_runs ON DELETE CASCADE,
+  name text NOT NULL,
+  digest text NOT NULL,
+  source_type text NOT NULL,
+  source text NOT NULL,
+  context text,
+  PRIMARY KEY (run_id, name, digest)
+);
+CREATE TABLE registry.lineage_logged_models (
+  model_id text PRIMARY KEY,
+  experiment_id text NOT NULL,
+  name text NOT NULL,
+  source_run_id text,
+  artifact_location text NOT NULL,
+  deleted boolean NOT NULL DEFAULT false
+);
+`;
+
 export const registryMigrations: Migration[] = [
   { id: '001_event_store', sql: eventStoreSchema(REGISTRY_SCHEMA) },
   { id: '002_projections', sql: projections },
   { id: '003_stream_state_version', sql: streamStateVersionSchema(REGISTRY_SCHEMA) },
+  { id: '004_lineage', sql: lineage },
 ];

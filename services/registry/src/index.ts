@@ -2,4 +2,4 @@
 export { loadRegistryConfig } from './config';
 export { RegistryModule } from './registry.module';
 export { registryOpenApi } from './registry.openapi';
-export { startRegistryRuntime } from './registry.runtime';
+export { openRegistryLog, startRegistryRuntime } from './registry.runtime';

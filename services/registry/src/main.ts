@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const logger = createLogger('registry');
   const config = loadRegistryConfig({ LOGBOOK_MODE: 'distributed', ...process.env });
   const server = loadServerConfig('registry', 5003, 'internal');
-  const runtime = await startRegistryRuntime(config, logger);
+  const runtime = await startRegistryRuntime(config, logger, { kind: 'kafka' });
 
   @Module({ imports: [RegistryModule.with(runtime), ObservabilityModule.with(runtime.readinessChecks)] })
   class RegistryServiceModule {}

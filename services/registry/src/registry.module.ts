@@ -1,4 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { LineageController } from './lineage/lineage.controller';
+import { LineageQueries } from './lineage/lineage.queries';
 import { ModelVersionsController } from './model-versions/model-versions.controller';
 import { ModelVersionsQueries } from './model-versions/model-versions.queries';
 import { ModelVersionsService } from './model-versions/model-versions.service';
@@ -23,9 +25,9 @@ class RegistryInfrastructureModule {
   }
 }
 
-export const REGISTRY_CONTROLLERS = [RegisteredModelsController, ModelVersionsController];
+export const REGISTRY_CONTROLLERS = [RegisteredModelsController, ModelVersionsController, LineageController];
 
-/** MLflow's Model Registry API: registered models, versions, tags, aliases and stages. */
+/** MLflow's Model Registry API (registered models, versions, tags, aliases and stages) and versions' lineage. */
 @Module({})
 export class RegistryModule {
   static with(runtime: RegistryRuntime): DynamicModule {
@@ -33,7 +35,13 @@ export class RegistryModule {
       module: RegistryModule,
       imports: [RegistryInfrastructureModule.with(runtime)],
       controllers: REGISTRY_CONTROLLERS,
-      providers: [RegisteredModelsService, RegisteredModelsQueries, ModelVersionsService, ModelVersionsQueries],
+      providers: [
+        RegisteredModelsService,
+        RegisteredModelsQueries,
+        ModelVersionsService,
+        ModelVersionsQueries,
+        LineageQueries,
+      ],
       exports: [ModelVersionsService],
     };
   }

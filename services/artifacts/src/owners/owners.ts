@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isStoreRoot } from '@logbook/artifact-paths';
-import { Database } from '@logbook/platform';
+import { Database, MlflowError } from '@logbook/platform';
 import { OwnerFact } from '../artifact.decider';
 import { ArtifactsConfig } from '../config';
+import { inRegistryStorage, REGISTRY_STORAGE_PREFIX } from '../registrations/registration-source';
 import { ARTIFACTS_CONFIG, DATABASE } from '../shared/tokens';
 import { OwnerAnnouncements } from './owner-announcements';
 
@@ -52,8 +53,15 @@ export class Owners {
   /**
    * The run or logged model a path belongs to. When none is known yet, it waits for one only if the path
    * names an id tracking has not announced (its events may lag); otherwise the answer is already final.
+   * Registry storage belongs to no run or logged model: nothing there may be written or deleted.
    */
   async ownerOf(path: string): Promise<OwnerFact | undefined> {
+    if (inRegistryStorage(path)) {
+      throw new MlflowError(
+        'PERMISSION_DENIED',
+        `'${path}' is in registry storage ('${REGISTRY_STORAGE_PREFIX}/'), which is read-only: registered model versions never change`,
+      );
+    }
     const lookup = async () => {
       const { rows } = await this.db.query<OwnerRow>(
         `SELECT ${OWNER_COLUMNS} FROM artifacts.owners WHERE root = ANY($1::text[]) ORDER BY length(root) DESC LIMIT 1`,

@@ -9,6 +9,7 @@ import {
 import { ModelVersionNumberAssigned } from '../registered-models/registered-model.events';
 import { RegisteredModelsQueries } from '../registered-models/registered-models.queries';
 import { NO_MODEL } from '../registered-models/registered-models.service';
+import { LineageQueries } from '../lineage/lineage.queries';
 import { DATABASE, EVENT_STORE } from '../shared/tokens';
 import {
   checkNewModelVersion,
@@ -33,14 +34,24 @@ export class ModelVersionsService {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(DATABASE) private readonly db: Database,
     private readonly models: RegisteredModelsQueries,
+    private readonly lineage: LineageQueries,
   ) {}
 
   /**
    * The model counts the new version and the version's stream records it, in one transaction: a
-   * number is never assigned without its version, and two concurrent creates get two numbers.
+   * number is never assigned without its version, and two concurrent creates get two numbers. A
+   * `models:/<model_id>` source links the version to its logged model and that model's run, as MLflow 3 does.
    */
-  async create(request: NewModelVersion, metadata: CommandMetadata): Promise<number> {
-    checkNewModelVersion(request);
+  async create(given: NewModelVersion, metadata: CommandMetadata): Promise<number> {
+    checkNewModelVersion(given);
+    const loggedModel = await this.lineage.loggedModelOfSource(given.source);
+    const request = loggedModel
+      ? {
+          ...given,
+          modelId: given.modelId || loggedModel.modelId,
+          runId: given.runId || (loggedModel.sourceRunId ?? undefined),
+        }
+      : given;
     const registeredModelId = (await this.models.findByName(request.name))?.registeredModelId ?? NO_MODEL;
     return this.acrossStreams(async (tx) => {
       const [assigned] = await this.onModelIn(

@@ -38,6 +38,69 @@ const modelVersion = object(
   ['name', 'version', 'creation_timestamp', 'current_stage', 'source', 'status'],
 );
 
+const int64String: JsonSchema = { type: 'string', pattern: '^-?[0-9]+$' };
+
+const lineage = object(
+  {
+    model_version: object(
+      {
+        name: text,
+        version: { type: 'string', pattern: '^[0-9]+$' },
+        source: text,
+        status: { type: 'string', enum: ['PENDING_REGISTRATION', 'FAILED_REGISTRATION', 'READY'] },
+        status_message: text,
+        digest: { type: 'string', description: 'sha256: digest of the copied files, once READY' },
+        storage_location: { type: 'string', description: 'The read-only registry copy the version downloads from' },
+        run_id: text,
+        model_id: text,
+      },
+      ['name', 'version', 'source', 'status'],
+    ),
+    logged_model: object(
+      {
+        model_id: text,
+        name: text,
+        experiment_id: text,
+        source_run_id: text,
+        artifact_location: text,
+        deleted: { type: 'boolean' },
+      },
+      ['model_id', 'name', 'experiment_id', 'artifact_location'],
+    ),
+    run: object(
+      {
+        run_id: text,
+        experiment_id: text,
+        run_name: text,
+        user_id: text,
+        status: text,
+        start_time: int64String,
+        end_time: int64String,
+        lifecycle_stage: { type: 'string', enum: ['active', 'deleted', 'purged'] },
+        params: listOf(tag),
+        metrics: listOf(
+          object({ key: text, value: { type: ['number', 'string'] }, timestamp: int64String, step: int64String }, [
+            'key',
+            'value',
+            'timestamp',
+            'step',
+          ]),
+        ),
+        dataset_inputs: listOf(
+          object({ name: text, digest: text, source_type: text, source: text, context: text }, [
+            'name',
+            'digest',
+            'source_type',
+            'source',
+          ]),
+        ),
+      },
+      ['run_id', 'experiment_id', 'run_name', 'status', 'start_time', 'lifecycle_stage'],
+    ),
+  },
+  ['model_version'],
+);
+
 export const REGISTRY_WIRE_SCHEMAS = {
   ModelVersion: modelVersion,
   RegisteredModel: object(
@@ -61,4 +124,9 @@ export const ANSWERS = {
   modelVersion: object({ model_version: ref('ModelVersion') }, ['model_version']),
   modelVersions: object({ model_versions: listOf(ref('ModelVersion')), next_page_token: pageToken }),
   downloadUri: object({ artifact_uri: text }, ['artifact_uri']),
+  lineage: {
+    ...lineage,
+    description:
+      "A version's source, registration, logged model and run (latest metrics), as the registry learned them",
+  },
 } satisfies Record<string, JsonSchema>;
