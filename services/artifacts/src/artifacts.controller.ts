@@ -65,7 +65,9 @@ export class ArtifactsController {
   ) {}
 
   async register(fastify: FastifyInstance): Promise<void> {
-    await fastify.register(async (scope) => {
+    // Not awaited: awaiting loads the plugin at once, ahead of Nest's MLflow error handler, whose answer
+    // the JSON parser's errors on Nest's routes then lose. Fastify loads it before listening.
+    void fastify.register(async (scope) => {
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
       answerFailuresInMlflowShape(scope, this.logger, settleUnreadBody);
