@@ -12,6 +12,15 @@ export {
   Queryable,
 } from './database';
 export { ErrorCode, MlflowError, alreadyExists, invalidParameter, notFound } from './errors';
+export {
+  KEY_NAME_PATTERN,
+  invalidValueBecause,
+  pythonJson,
+  pythonNormpath,
+  resolvesElsewhere,
+  resolvesElsewhereReason,
+  validateKeyName,
+} from './mlflow-names';
 export { RouteMethods, answerUnsupportedMethods, routeMethods } from './http/allowed-methods';
 export { createHttpApp, httpAppOptions } from './http/app';
 export { answerFailuresInMlflowShape, sendFailure } from './http/error-filter';
