@@ -37,6 +37,7 @@ export { parseJsonBody } from './http/json-body';
 export { bodyStream, declaredLength, settleUnreadBody } from './http/request-body';
 export { RequestMeta, requestMetadata } from './http/request-context';
 export { runMain, serve } from './http/serve';
+export { RunningService, ServiceProcess, runServiceProcess } from './http/service-process';
 export { ServerConfig, loadServerConfig } from './http/server-config';
 export {
   DoubleField,
