@@ -2,13 +2,16 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import Fastify from 'fastify';
 import pino from 'pino';
 import { CommandMetadata, createHttpApp } from '@logbook/platform';
 import { runRebuildCommand } from '@logbook/runtime';
 import { createTestDatabase, testInfra } from '@logbook/testing';
+import { registerRoutes, routingTable } from '../../services/gateway/src/routing';
 import { loadRegistryConfig } from '../../services/registry/src/config';
 import { ModelVersionsService } from '../../services/registry/src/model-versions/model-versions.service';
 import { RegistryModule } from '../../services/registry/src/registry.module';
@@ -107,8 +110,7 @@ describe('registry history and time travel on real Postgres', () => {
     @Module({ imports: [RegistryModule.with(runtime)] })
     class TestModule {}
     app = await createHttpApp(TestModule, { logger: pino({ level: 'silent' }), bodyLimitBytes: 2 * 1024 * 1024 });
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    await app.listen(0, '127.0.0.1');
     versions = app.get(ModelVersionsService);
   });
 
@@ -293,6 +295,33 @@ describe('registry history and time travel on real Postgres', () => {
     });
     assert.equal(lastPage.status, 200);
     assert.equal(lastPage.json.changes, undefined);
+  });
+
+  it('is routed by the distributed gateway under both prefixes', async () => {
+    const name = `routed-${randomUUID().slice(0, 8)}`;
+    await mlflow('POST', 'registered-models/create', { name });
+    const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    const gateway = Fastify();
+    await registerRoutes(
+      gateway,
+      routingTable({ tracking: base, artifacts: base, registry: base }),
+      pino({ level: 'silent' }),
+    );
+    const gatewayBase = await gateway.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      for (const prefix of ['api', 'ajax-api']) {
+        const changes = await fetch(`${gatewayBase}/${prefix}/2.0/logbook/registered-models/history?name=${name}`);
+        assert.equal(changes.status, 200);
+        assert.equal(((await changes.json()) as Record<string, any>).changes[0].type, 'RegisteredModelCreated');
+        const state = await fetch(
+          `${gatewayBase}/${prefix}/2.0/logbook/registered-models/state?name=${name}&as_of=${Date.now()}`,
+        );
+        assert.equal(state.status, 200);
+        assert.equal(((await state.json()) as Record<string, any>).registered_model.name, name);
+      }
+    } finally {
+      await gateway.close();
+    }
   });
 
   it('rebuilds the registry read model from its log, through its rebuild command, to the same rows', async () => {
