@@ -248,6 +248,27 @@ export class EventStore {
     return rows.map((row) => this.toEnvelope(row));
   }
 
+  /**
+   * Events of any stream whose data field `field` holds `value`: what one entity spread over several
+   * streams went through (an index on `data->>'<field>'` keeps it fast). Those after `after` and before
+   * `before`, in log order.
+   */
+  async readByDataField(
+    field: string,
+    value: string,
+    range: { after: number; before?: number; limit: number },
+    db: Queryable = this.db,
+  ): Promise<EventEnvelope[]> {
+    if (!/^\w+$/.test(field)) throw new Error(`Not a data field name: ${field}`);
+    const { rows } = await db.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM ${this.schema}.events
+       WHERE data->>'${field}' = $1 AND global_position > $2 AND ($3::bigint IS NULL OR global_position < $3)
+       ORDER BY global_position LIMIT $4`,
+      [value, range.after, range.before ?? null, range.limit],
+    );
+    return rows.map((row) => this.toEnvelope(row));
+  }
+
   /** Events committed after `afterPosition`, in commit order. */
   async readAll(afterPosition: number, limit: number, db: Queryable = this.db): Promise<EventEnvelope[]> {
     const { rows } = await db.query<EventRow>(

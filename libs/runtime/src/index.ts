@@ -1,2 +1,3 @@
 export * from './service-database';
 export * from './service-runtime';
+export * from './rebuild-command';

@@ -55,8 +55,10 @@ export function routingTable(upstreams: { tracking: string; artifacts: string; r
           `${prefix}registered-models/`,
           `${prefix}model-versions/`,
         ]),
-        '/api/2.0/logbook/model-versions/',
-        '/ajax-api/2.0/logbook/model-versions/',
+        ...['/api/2.0/logbook/', '/ajax-api/2.0/logbook/'].flatMap((prefix) => [
+          `${prefix}registered-models/`,
+          `${prefix}model-versions/`,
+        ]),
       ],
       upstream: upstreams.registry,
     },

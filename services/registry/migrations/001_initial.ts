@@ -101,9 +101,18 @@ CREATE TABLE registry.lineage_logged_models (
 );
 `;
 
+// A model's history and state as of a time read its events across its own stream and its versions' streams,
+// all of which name it; a name is resolved to the model that last took it. Hash: a name may be long.
+const history = `
+CREATE INDEX events_by_registered_model ON registry.events ((data->>'registeredModelId'), global_position);
+CREATE INDEX events_by_model_name ON registry.events USING hash ((data->>'name'))
+  WHERE type IN ('RegisteredModelCreated', 'RegisteredModelRenamed');
+`;
+
 export const registryMigrations: Migration[] = [
   { id: '001_event_store', sql: eventStoreSchema(REGISTRY_SCHEMA) },
   { id: '002_projections', sql: projections },
   { id: '003_stream_state_version', sql: streamStateVersionSchema(REGISTRY_SCHEMA) },
   { id: '004_lineage', sql: lineage },
+  { id: '005_history', sql: history },
 ];

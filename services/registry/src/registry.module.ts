@@ -1,4 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { HistoryController } from './history/history.controller';
+import { HistoryQueries } from './history/history.queries';
 import { LineageController } from './lineage/lineage.controller';
 import { LineageQueries } from './lineage/lineage.queries';
 import { ModelVersionsController } from './model-versions/model-versions.controller';
@@ -25,9 +27,14 @@ class RegistryInfrastructureModule {
   }
 }
 
-export const REGISTRY_CONTROLLERS = [RegisteredModelsController, ModelVersionsController, LineageController];
+export const REGISTRY_CONTROLLERS = [
+  RegisteredModelsController,
+  ModelVersionsController,
+  LineageController,
+  HistoryController,
+];
 
-/** MLflow's Model Registry API (registered models, versions, tags, aliases and stages) and versions' lineage. */
+/** MLflow's Model Registry API (registered models, versions, tags, aliases and stages), versions' lineage, models' history. */
 @Module({})
 export class RegistryModule {
   static with(runtime: RegistryRuntime): DynamicModule {
@@ -41,6 +48,7 @@ export class RegistryModule {
         ModelVersionsService,
         ModelVersionsQueries,
         LineageQueries,
+        HistoryQueries,
       ],
       exports: [ModelVersionsService],
     };

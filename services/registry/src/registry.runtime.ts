@@ -79,6 +79,11 @@ export async function startRegistryRuntime(
   return { ...runtime, config, toContract: registryToContract };
 }
 
+/** The registry database, migrated, and its event store, with nothing running: what its commands (rebuild) use. */
+export async function openRegistryStore(config: RegistryConfig, logger: Logger) {
+  return startServiceRuntime({ service: registryService, config, logger, role: 'command' });
+}
+
 /**
  * The registry's migrated log with nothing running: what the artifacts service's in-process feed reads
  * when it has to start before the registry (each consumes the other's events).

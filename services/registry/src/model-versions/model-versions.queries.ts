@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Database, invalidParameter, invalidValue } from '@logbook/platform';
+import { Database, invalidParameter, invalidValue, Queryable } from '@logbook/platform';
 import {
   Clause,
   decodeOffsetToken,
@@ -7,6 +7,7 @@ import {
   parseModelVersionFilter,
   parseModelVersionOrderBy,
 } from '@logbook/search';
+import { REGISTRY_SCHEMA } from '../../migrations/001_initial';
 import { versionNotFound } from '../registered-models/registered-model.decider';
 import { MAX_RESULTS, PROMPT_TAG } from '../shared/limits';
 import { comparison, SqlParams } from '../shared/sql';
@@ -84,6 +85,74 @@ export function checkMaxResults(value: number | undefined, bounds: { fallback: n
   return max;
 }
 
+/** Versions with their tags and aliases (from the read model in `schema`), as MLflow's ModelVersion, each with its model's id. */
+export async function modelVersionViews(
+  db: Queryable,
+  schema: string,
+  condition: string,
+  values: unknown[],
+  withAliases = true,
+  orderBy = 'v.version',
+): Promise<Array<{ registeredModelId: string; view: ModelVersionView }>> {
+  const { rows } = await db.query<ModelVersionRow & { tags: [string, string][]; aliases: string[] }>(
+    `SELECT ${COLUMNS},
+       coalesce((SELECT json_agg(json_build_array(t.key, t.value) ORDER BY t.key) FROM ${schema}.model_version_tags t
+         WHERE t.registered_model_id = v.registered_model_id AND t.version = v.version), '[]') AS tags,
+       ${
+         withAliases
+           ? `coalesce((SELECT json_agg(a.alias ORDER BY a.alias) FROM ${schema}.registered_model_aliases a
+         WHERE a.registered_model_id = v.registered_model_id AND a.version = v.version), '[]')`
+           : `'[]'::json`
+       } AS aliases
+     FROM ${schema}.model_versions v WHERE ${condition} ORDER BY ${orderBy}`,
+    values,
+  );
+  return rows.map((row) => ({
+    registeredModelId: row.registered_model_id,
+    view: {
+      name: row.name,
+      version: String(row.version),
+      creation_timestamp: Number(row.creation_time),
+      last_updated_timestamp: Number(row.last_updated_time),
+      current_stage: row.current_stage,
+      ...(row.description !== null ? { description: row.description } : {}),
+      source: row.source,
+      ...(row.run_id !== null ? { run_id: row.run_id } : {}),
+      status: row.status,
+      ...(row.status_message ? { status_message: row.status_message } : {}),
+      tags: row.tags.map(([key, value]) => ({ key, value })),
+      ...(row.run_link !== null ? { run_link: row.run_link } : {}),
+      aliases: row.aliases,
+      ...(row.model_id !== null ? { model_id: row.model_id } : {}),
+    },
+  }));
+}
+
+/** The highest live version in each stage of the given models (`withAliases` fills each version's aliases). */
+export async function latestVersionsPerStage(
+  db: Queryable,
+  schema: string,
+  registeredModelIds: string[],
+  withAliases: boolean,
+): Promise<Map<string, ModelVersionView[]>> {
+  const views = await modelVersionViews(
+    db,
+    schema,
+    `(v.registered_model_id, v.version) IN (
+       SELECT registered_model_id, max(version) FROM ${schema}.model_versions
+       WHERE registered_model_id = ANY($1::text[]) AND current_stage <> '${DELETED_STAGE}'
+       GROUP BY registered_model_id, current_stage)`,
+    [registeredModelIds],
+    withAliases,
+    // MLflow lists the stages in the order their first version appears.
+    `(SELECT min(f.version) FROM ${schema}.model_versions f WHERE f.registered_model_id = v.registered_model_id
+       AND f.current_stage = v.current_stage)`,
+  );
+  const byModel = new Map<string, ModelVersionView[]>(registeredModelIds.map((id) => [id, []]));
+  for (const { registeredModelId, view } of views) byModel.get(registeredModelId)?.push(view);
+  return byModel;
+}
+
 @Injectable()
 export class ModelVersionsQueries {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
@@ -110,21 +179,8 @@ export class ModelVersionsQueries {
   }
 
   /** The highest live version in each stage of the given models (`withAliases` fills each version's aliases). */
-  async latestPerStage(registeredModelIds: string[], withAliases: boolean): Promise<Map<string, ModelVersionView[]>> {
-    const views = await this.load(
-      `(v.registered_model_id, v.version) IN (
-         SELECT registered_model_id, max(version) FROM registry.model_versions
-         WHERE registered_model_id = ANY($1::text[]) AND current_stage <> '${DELETED_STAGE}'
-         GROUP BY registered_model_id, current_stage)`,
-      [registeredModelIds],
-      withAliases,
-      // MLflow lists the stages in the order their first version appears.
-      `(SELECT min(f.version) FROM registry.model_versions f WHERE f.registered_model_id = v.registered_model_id
-         AND f.current_stage = v.current_stage)`,
-    );
-    const byModel = new Map<string, ModelVersionView[]>(registeredModelIds.map((id) => [id, []]));
-    for (const { registeredModelId, view } of views) byModel.get(registeredModelId)?.push(view);
-    return byModel;
+  latestPerStage(registeredModelIds: string[], withAliases: boolean): Promise<Map<string, ModelVersionView[]>> {
+    return latestVersionsPerStage(this.db, REGISTRY_SCHEMA, registeredModelIds, withAliases);
   }
 
   async search(request: {
@@ -173,44 +229,7 @@ export class ModelVersionsQueries {
       : { model_versions };
   }
 
-  /** Versions with their tags and aliases, as MLflow's ModelVersion, each with its model's id. */
-  private async load(
-    condition: string,
-    values: unknown[],
-    withAliases = true,
-    orderBy = 'v.version',
-  ): Promise<Array<{ registeredModelId: string; view: ModelVersionView }>> {
-    const { rows } = await this.db.query<ModelVersionRow & { tags: [string, string][]; aliases: string[] }>(
-      `SELECT ${COLUMNS},
-         coalesce((SELECT json_agg(json_build_array(t.key, t.value) ORDER BY t.key) FROM registry.model_version_tags t
-           WHERE t.registered_model_id = v.registered_model_id AND t.version = v.version), '[]') AS tags,
-         ${
-           withAliases
-             ? `coalesce((SELECT json_agg(a.alias ORDER BY a.alias) FROM registry.registered_model_aliases a
-           WHERE a.registered_model_id = v.registered_model_id AND a.version = v.version), '[]')`
-             : `'[]'::json`
-         } AS aliases
-       FROM registry.model_versions v WHERE ${condition} ORDER BY ${orderBy}`,
-      values,
-    );
-    return rows.map((row) => ({
-      registeredModelId: row.registered_model_id,
-      view: {
-        name: row.name,
-        version: String(row.version),
-        creation_timestamp: Number(row.creation_time),
-        last_updated_timestamp: Number(row.last_updated_time),
-        current_stage: row.current_stage,
-        ...(row.description !== null ? { description: row.description } : {}),
-        source: row.source,
-        ...(row.run_id !== null ? { run_id: row.run_id } : {}),
-        status: row.status,
-        ...(row.status_message ? { status_message: row.status_message } : {}),
-        tags: row.tags.map(([key, value]) => ({ key, value })),
-        ...(row.run_link !== null ? { run_link: row.run_link } : {}),
-        aliases: row.aliases,
-        ...(row.model_id !== null ? { model_id: row.model_id } : {}),
-      },
-    }));
+  private load(condition: string, values: unknown[]) {
+    return modelVersionViews(this.db, REGISTRY_SCHEMA, condition, values);
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Database, invalidParameter, notFound } from '@logbook/platform';
+import { Database, invalidParameter, notFound, Queryable } from '@logbook/platform';
 import {
   Clause,
   decodeOffsetToken,
@@ -7,8 +7,10 @@ import {
   parseRegisteredModelFilter,
   parseRegisteredModelOrderBy,
 } from '@logbook/search';
+import { REGISTRY_SCHEMA } from '../../migrations/001_initial';
 import {
   checkMaxResults,
+  latestVersionsPerStage,
   ModelVersionsQueries,
   ModelVersionView,
   promptScope,
@@ -45,6 +47,42 @@ function clauseSql(clause: Clause, params: SqlParams): string {
       AND t.key = ${params.add(clause.key)} AND ${comparison('t.value', clause.comparator, clause.value, params)})`;
   }
   return comparison('m.name', clause.comparator, clause.value, params);
+}
+
+/** Registered models (from the read model in `schema`) as MLflow's RegisteredModel, each with its id. */
+export async function registeredModelViews(
+  db: Queryable,
+  schema: string,
+  condition: string,
+  values: unknown[],
+): Promise<Array<{ registeredModelId: string; view: RegisteredModelView }>> {
+  const { rows } = await db.query<RegisteredModelRow>(
+    `SELECT m.registered_model_id, m.name, m.description, m.creation_time, m.last_updated_time,
+       coalesce((SELECT json_agg(json_build_array(t.key, t.value) ORDER BY t.key) FROM ${schema}.registered_model_tags t
+         WHERE t.registered_model_id = m.registered_model_id), '[]') AS tags,
+       coalesce((SELECT json_agg(json_build_array(a.alias, a.version) ORDER BY a.alias)
+         FROM ${schema}.registered_model_aliases a WHERE a.registered_model_id = m.registered_model_id), '[]') AS aliases
+     FROM ${schema}.registered_models m WHERE ${condition}`,
+    values,
+  );
+  const latest = await latestVersionsPerStage(
+    db,
+    schema,
+    rows.map((r) => r.registered_model_id),
+    false,
+  );
+  return rows.map((row) => ({
+    registeredModelId: row.registered_model_id,
+    view: {
+      name: row.name,
+      creation_timestamp: Number(row.creation_time),
+      last_updated_timestamp: Number(row.last_updated_time),
+      ...(row.description ? { description: row.description } : {}),
+      latest_versions: latest.get(row.registered_model_id) ?? [],
+      tags: row.tags.map(([key, value]) => ({ key, value })),
+      aliases: row.aliases.map(([alias, version]) => ({ alias, version: String(version) })),
+    },
+  }));
 }
 
 @Injectable()
@@ -135,34 +173,7 @@ export class RegisteredModelsQueries {
       : { registered_models };
   }
 
-  private async load(
-    condition: string,
-    values: unknown[],
-  ): Promise<Array<{ registeredModelId: string; view: RegisteredModelView }>> {
-    const { rows } = await this.db.query<RegisteredModelRow>(
-      `SELECT m.registered_model_id, m.name, m.description, m.creation_time, m.last_updated_time,
-         coalesce((SELECT json_agg(json_build_array(t.key, t.value) ORDER BY t.key) FROM registry.registered_model_tags t
-           WHERE t.registered_model_id = m.registered_model_id), '[]') AS tags,
-         coalesce((SELECT json_agg(json_build_array(a.alias, a.version) ORDER BY a.alias)
-           FROM registry.registered_model_aliases a WHERE a.registered_model_id = m.registered_model_id), '[]') AS aliases
-       FROM registry.registered_models m WHERE ${condition}`,
-      values,
-    );
-    const latest = await this.versions.latestPerStage(
-      rows.map((r) => r.registered_model_id),
-      false,
-    );
-    return rows.map((row) => ({
-      registeredModelId: row.registered_model_id,
-      view: {
-        name: row.name,
-        creation_timestamp: Number(row.creation_time),
-        last_updated_timestamp: Number(row.last_updated_time),
-        ...(row.description ? { description: row.description } : {}),
-        latest_versions: latest.get(row.registered_model_id) ?? [],
-        tags: row.tags.map(([key, value]) => ({ key, value })),
-        aliases: row.aliases.map(([alias, version]) => ({ alias, version: String(version) })),
-      },
-    }));
+  private load(condition: string, values: unknown[]) {
+    return registeredModelViews(this.db, REGISTRY_SCHEMA, condition, values);
   }
 }

@@ -101,6 +101,18 @@ const lineage = object(
   ['model_version'],
 );
 
+const change = object(
+  {
+    event_id: { type: 'string', format: 'uuid' },
+    type: { type: 'string', description: 'The event type, as docs/events.md names it' },
+    timestamp: { ...int64, description: 'When the change was made, in milliseconds since the Unix epoch' },
+    actor: object({ id: text, kind: { type: 'string', enum: ['user', 'service', 'anonymous'] } }, ['id', 'kind']),
+    request_id: { type: 'string', description: 'The request that made the change' },
+    data: { type: 'object', description: "The event's fields, in snake_case" },
+  },
+  ['event_id', 'type', 'timestamp', 'actor', 'request_id', 'data'],
+);
+
 export const REGISTRY_WIRE_SCHEMAS = {
   ModelVersion: modelVersion,
   RegisteredModel: object(
@@ -124,6 +136,21 @@ export const ANSWERS = {
   modelVersion: object({ model_version: ref('ModelVersion') }, ['model_version']),
   modelVersions: object({ model_versions: listOf(ref('ModelVersion')), next_page_token: pageToken }),
   downloadUri: object({ artifact_uri: text }, ['artifact_uri']),
+  history: {
+    ...object({ changes: listOf(change), next_page_token: pageToken }),
+    description: 'The changes to a registered model and its versions, oldest first, followed across renames',
+  },
+  modelState: {
+    ...object(
+      {
+        as_of: int64,
+        registered_model: ref('RegisteredModel'),
+        model_versions: listOf(ref('ModelVersion')),
+      },
+      ['as_of', 'registered_model'],
+    ),
+    description: 'A registered model and its versions (not deleted) as they were at as_of',
+  },
   lineage: {
     ...lineage,
     description:
