@@ -1,4 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Patch, Post, Query, Redirect, Req } from '@nestjs/common';
+import { FastifyRequest } from 'fastify';
+import { resolveArtifactPath } from '@logbook/artifact-paths';
 import { Answers, CommandMetadata, RequestMeta } from '@logbook/platform';
 import { tagEntries } from '../registered-models/registered-models.controller';
 import { RegisteredModelsService } from '../registered-models/registered-models.service';
@@ -8,6 +10,7 @@ import { versionNumber } from './model-version.decider';
 import {
   CreateModelVersionDto,
   DeleteModelVersionTagDto,
+  ModelVersionArtifactDto,
   ModelVersionDto,
   SearchModelVersionsDto,
   SetModelVersionTagDto,
@@ -90,6 +93,22 @@ export class ModelVersionsController {
   @Answers(ANSWERS.downloadUri)
   async downloadUri(@Query() dto: ModelVersionDto) {
     return { artifact_uri: await this.queries.downloadUri(dto.name, versionNumber(dto.name, dto.version)) };
+  }
+
+  /**
+   * One file of a version's model, as MLflow's UI reads it: a redirect to the file in the version's
+   * read-only registry copy, which the artifact proxy streams (as an attachment, with its content type).
+   * The registry owns the version and its state; the artifacts service owns the bytes.
+   */
+  @Get('get-artifact')
+  @Redirect()
+  async artifact(@Query() dto: ModelVersionArtifactDto, @Req() request: FastifyRequest) {
+    // MLflow checks the path before it looks the version up.
+    const path = resolveArtifactPath(dto.path);
+    const folder = await this.queries.registryCopy(dto.name, versionNumber(dto.name, dto.version));
+    const prefix = request.url.startsWith('/ajax-api/') ? 'ajax-api' : 'api';
+    const encoded = `${folder}/${path}`.split('/').map(encodeURIComponent).join('/');
+    return { url: `/${prefix}/2.0/mlflow-artifacts/artifacts/${encoded}`, statusCode: HttpStatus.TEMPORARY_REDIRECT };
   }
 
   @Post('set-tag')
