@@ -46,6 +46,7 @@ const MODEL_FILES: Record<string, string> = {
 const POLL_MS = 5;
 const SEARCH_MAX_RESULTS = 100;
 const TEAMS = 10;
+const SETTLE_CAP_MS = 120_000;
 const VERSIONS_PER_RUN = 10;
 
 export interface RoundTripResult {
@@ -77,6 +78,8 @@ export interface RegistrySearchResult<Resources> {
     versionsPerSecond: number;
     requestLatencyMs: LatencyStats;
     settledSeconds: number;
+    /** Of the last 20 versions seeded, those still PENDING_REGISTRATION when the wait was given up. */
+    pendingAfterCap: number;
   };
   analyzed: boolean;
   maxResults: number;
@@ -241,9 +244,12 @@ async function seed(client: Client, o: RegistryOptions, errors: ErrorLog, stamp:
   });
   const wallSeconds = (performance.now() - t0) / 1000;
   log(`registry: ${fmt(seeded.length)} versions in ${fmt(wallSeconds, 1)} s; waiting for their verdicts`);
-  // Verdicts arrive in order: once the last versions created have theirs, the flow has drained.
+  // Verdicts arrive in order: once the last versions created have theirs, the flow has drained. Searches do
+  // not read the status, so a verdict that never comes (another consumer in the group on a shared broker
+  // took it) is reported, not waited for past SETTLE_CAP_MS.
   const settleStart = performance.now();
   const last = [...seeded].sort((a, b) => b.updated - a.updated).slice(0, 20);
+  let pendingAfterCap = 0;
   for (const v of last) {
     for (;;) {
       const got = await client.json<ModelVersionAnswer>(
@@ -251,11 +257,15 @@ async function seed(client: Client, o: RegistryOptions, errors: ErrorLog, stamp:
         `/api/2.0/mlflow/model-versions/get?name=${v.name}&version=${v.version}`,
       );
       if (got.model_version.status !== 'PENDING_REGISTRATION') break;
-      if (performance.now() - settleStart > o.timeLimitSeconds * 1000)
-        throw new BenchError(`seeded version ${v.name}/${v.version} still pending after the time limit`);
+      if (performance.now() - settleStart > SETTLE_CAP_MS) {
+        pendingAfterCap++;
+        break;
+      }
       await sleep(500);
     }
   }
+  if (pendingAfterCap > 0)
+    log(`registry: ${pendingAfterCap} of the last 20 versions still pending after ${SETTLE_CAP_MS / 1000} s`);
   return {
     seeded,
     models,
@@ -266,6 +276,7 @@ async function seed(client: Client, o: RegistryOptions, errors: ErrorLog, stamp:
       versionsPerSecond: Math.round(seeded.length / wallSeconds),
       requestLatencyMs: latencyStats(latencies),
       settledSeconds: Math.round((performance.now() - settleStart) / 10) / 100,
+      pendingAfterCap,
     },
   };
 }
