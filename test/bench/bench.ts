@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: Logbook's throughput benchmark (W1a log-batch ingestion and W2(b) search_runs of
- * docs/benchmarks.md and the performance reference §4, and A1: a large artifact up and down through the
- * gateway next to a direct copy to the store), with server RSS and CPU.
+ * docs/benchmarks.md and the performance reference §4, A1: a large artifact up and down through the
+ * gateway next to a direct copy to the store, and the registry's R1 registration round trip and R2
+ * search_model_versions, registry-workload.ts), with server RSS and CPU.
  *
  *   node dist/test/bench/bench.js [--shape distributed|embedded] [--url http://127.0.0.1:PORT] [options]
  *
@@ -26,6 +27,20 @@ import {
   S3Settings,
   Transfer,
 } from './artifact-io';
+import {
+  BenchError,
+  Client,
+  ErrorLog,
+  fmt,
+  LatencyStats,
+  latencyStats,
+  log,
+  percentile,
+  pool,
+  prng,
+  sleep,
+} from './bench-support';
+import { RegistryResult, registryWorkload } from './registry-workload';
 
 // ------------------------------------------------------------------------------------------ options
 
@@ -46,7 +61,10 @@ interface Options {
   setupConcurrency: number;
   artifactMib: number;
   artifactRounds: number;
-  only?: 'ingest' | 'search' | 'artifacts';
+  registryVersions: number;
+  registryModels: number;
+  registrations: number;
+  only?: Workload;
   timeLimitSeconds: number;
   requestTimeoutMs: number;
   pin: boolean;
@@ -74,7 +92,10 @@ const USAGE = `Usage: node dist/test/bench/bench.js [options]
   --setup-concurrency N          concurrent requests while creating the search runs (default 8)
   --artifact-mib N               size of the artifact workload's file in MiB (default 1024 = 1 GiB)
   --artifact-rounds N            rounds of direct + Logbook upload and download; medians reported (default 3)
-  --only ingest|search|artifacts run one workload
+  --registry-versions N          versions the registry search workload seeds (default 100000)
+  --registry-models N            registered models they are spread over (default 100)
+  --registrations N              timed create -> READY round trips (default 200)
+  --only ingest|search|artifacts|registry   run one workload
   --time-limit S                 cap per workload phase and per artifact transfer, in seconds (default 900)
   --request-timeout MS           per-request timeout (default 60000)
   --no-pin                       do not pin the load generator to CPU 1 (taskset)
@@ -100,6 +121,9 @@ function parseArgs(argv: string[]): Options {
     setupConcurrency: 8,
     artifactMib: 1024,
     artifactRounds: 3,
+    registryVersions: 100_000,
+    registryModels: 100,
+    registrations: 200,
     timeLimitSeconds: 900,
     requestTimeoutMs: 60_000,
     pin: true,
@@ -175,11 +199,20 @@ function parseArgs(argv: string[]): Options {
       case '--artifact-rounds':
         o.artifactRounds = int(flag, value(), 1, 20);
         break;
+      case '--registry-versions':
+        o.registryVersions = int(flag, value(), 1, 10_000_000);
+        break;
+      case '--registry-models':
+        o.registryModels = int(flag, value(), 1, 100_000);
+        break;
+      case '--registrations':
+        o.registrations = int(flag, value(), 1, 100_000);
+        break;
       case '--only': {
         const v = value();
-        if (v !== 'ingest' && v !== 'search' && v !== 'artifacts')
-          throw new UsageError(`--only must be ingest, search or artifacts, got ${v}`);
-        o.only = v;
+        const workload = WORKLOADS.find((w) => w === v);
+        if (!workload) throw new UsageError(`--only must be one of ${WORKLOADS.join(', ')}, got ${v}`);
+        o.only = workload;
         break;
       }
       case '--time-limit':
@@ -230,6 +263,9 @@ function parseArgs(argv: string[]): Options {
 
 class UsageError extends Error {}
 
+const WORKLOADS = ['ingest', 'search', 'artifacts', 'registry'] as const;
+type Workload = (typeof WORKLOADS)[number];
+
 const isLoopback = (host: string) => host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
 
 // ------------------------------------------------------------------------------------------ small helpers
@@ -239,137 +275,6 @@ const REPO = dirOf(dirOf(dirOf(__dirname))); // <repo>/dist/test/bench -> <repo>
 function dirOf(path: string): string {
   const i = path.replace(/\/+$/, '').lastIndexOf('/');
   return i <= 0 ? '/' : path.slice(0, i);
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
-}
-
-interface LatencyStats {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
-
-function latencyStats(samples: number[]): LatencyStats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const sum = sorted.reduce((a, b) => a + b, 0);
-  const r = (n: number) => Math.round(n * 100) / 100;
-  return {
-    count: sorted.length,
-    p50: r(percentile(sorted, 50)),
-    p90: r(percentile(sorted, 90)),
-    p99: r(percentile(sorted, 99)),
-    max: r(sorted.length ? sorted[sorted.length - 1] : NaN),
-    mean: r(sorted.length ? sum / sorted.length : NaN),
-  };
-}
-
-/** Deterministic PRNG (mulberry32), so every run writes the same data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function log(message: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
-
-const fmt = (n: number, digits = 0) =>
-  Number.isFinite(n)
-    ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
-    : 'n/a';
-
-// ------------------------------------------------------------------------------------------ HTTP
-
-interface Reply {
-  status: number;
-  ms: number;
-  body: string;
-}
-
-class Client {
-  constructor(
-    readonly base: string,
-    private readonly timeoutMs: number,
-  ) {}
-
-  async send(method: 'GET' | 'POST' | 'DELETE', path: string, payload?: unknown | string): Promise<Reply> {
-    const t0 = performance.now();
-    try {
-      const response = await fetch(`${this.base}${path}`, {
-        method,
-        headers: payload === undefined ? undefined : { 'content-type': 'application/json' },
-        body: payload === undefined ? undefined : typeof payload === 'string' ? payload : JSON.stringify(payload),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      const body = await response.text();
-      return { status: response.status, ms: performance.now() - t0, body };
-    } catch (error) {
-      // status 0: no HTTP answer (connection refused, reset, timeout)
-      return {
-        status: 0,
-        ms: performance.now() - t0,
-        body: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      };
-    }
-  }
-
-  /** A request that must succeed: setup steps and correctness reads. */
-  async json<T>(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<T> {
-    const reply = await this.send(method, path, payload);
-    if (reply.status !== 200)
-      throw new BenchError(`${method} ${path} answered ${reply.status}: ${reply.body.slice(0, 300)}`);
-    return JSON.parse(reply.body) as T;
-  }
-}
-
-class BenchError extends Error {}
-
-/** Counts non-200 answers by status and keeps the first few bodies. */
-class ErrorLog {
-  readonly byStatus: Record<string, number> = {};
-  readonly samples: string[] = [];
-  total = 0;
-
-  add(what: string, reply: Reply): void {
-    this.total++;
-    this.byStatus[String(reply.status)] = (this.byStatus[String(reply.status)] ?? 0) + 1;
-    if (this.samples.length < 5) this.samples.push(`${what}: ${reply.status} ${reply.body.slice(0, 200)}`);
-  }
-}
-
-/** Runs `work(i)` for i in [0, count) on `concurrency` workers; stops taking new items after the deadline. */
-async function pool(
-  count: number,
-  concurrency: number,
-  deadline: number,
-  work: (i: number) => Promise<void>,
-): Promise<number> {
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < count && performance.now() < deadline) {
-      const i = next++;
-      await work(i);
-      done++;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(count, 1)) }, worker));
-  return done;
 }
 
 // ------------------------------------------------------------------------------------------ /proc sampling
@@ -752,14 +657,14 @@ async function startServer(o: Options, stamp: string): Promise<Server> {
       S3_PREFIX: server.s3Prefix,
     });
   }
-  const port = await choosePort(o.port, o.shape === 'distributed' ? 3 : 1);
+  const port = await choosePort(o.port, o.shape === 'distributed' ? 4 : 1);
   log(`starting Logbook (${o.shape}) on 127.0.0.1:${port}, state in ${stateDir}`);
   const start = run('bash', [`${REPO}/test/support/shapes.sh`, 'start', o.shape, String(port), stateDir], env, 180_000);
   if (start.code !== 0) throw new BenchError(`shapes.sh start ${o.shape} failed:\n${start.stderr.slice(-3000)}`);
   server.url = start.stdout.trim().split('\n').pop() as string;
   const pids = readFileSync(`${stateDir}/pids`, 'utf8').split('\n').filter(Boolean).map(Number);
   // shapes.sh writes the pids in start order.
-  const names = o.shape === 'distributed' ? ['tracking', 'artifacts', 'gateway'] : ['gateway(embedded)'];
+  const names = o.shape === 'distributed' ? ['tracking', 'artifacts', 'registry', 'gateway'] : ['gateway(embedded)'];
   server.procs = pids.map((pid, i) => ({ pid, name: names[i] ?? `pid${pid}` }));
   return server;
 }
@@ -1735,6 +1640,9 @@ const TARGETS = {
   artifactThroughputRatio: 0.8,
   artifactTtfbMs: 100,
   artifactPeakRssMb: 256,
+  /** Registry (issue 9): search_model_versions with a tag filter over 100,000 versions; create -> READY. */
+  registrySearchP50Ms: 50,
+  registrationP99Ms: 1000,
 };
 
 const mark = (ok: boolean) => (ok ? 'PASS' : 'MISS');
@@ -1981,6 +1889,7 @@ function printReport(summary: Summary): void {
     );
     for (const f of a.failures) out.push(`    ! ${f}`);
   }
+  if (summary.registry) printRegistry(summary.registry, line, out);
   out.push('');
   out.push(
     `Result: ${summary.ok ? 'OK' : 'FAILED'}${summary.problems.length ? ` (${summary.problems.join('; ')})` : ''}`,
@@ -1998,9 +1907,123 @@ interface Summary {
   ingest?: IngestResult;
   search?: SearchResult;
   artifacts?: ArtifactResult;
+  registry?: RegistryResult<RegistryResources>;
   ok: boolean;
   problems: string[];
   file: string;
+}
+
+// ------------------------------------------------------------------------------------------ workload 4: registry
+
+interface RegistryResources {
+  cpu?: CpuDelta;
+  memory?: MemoryWindow;
+}
+
+/** The registry workloads (registry-workload.ts), with CPU and RSS around the timed searches. */
+function runRegistryWorkload(client: Client, o: Options, sampler: Sampler | undefined, server: Server, stamp: string) {
+  return registryWorkload<RegistryResources>(
+    client,
+    {
+      versions: o.registryVersions,
+      models: o.registryModels,
+      registrations: o.registrations,
+      searchReps: o.searchReps,
+      searchReaders: o.searchReaders,
+      setupConcurrency: o.setupConcurrency,
+      timeLimitSeconds: o.timeLimitSeconds,
+    },
+    {
+      beforeReads: () => {
+        if (!o.analyze || server.shape !== 'distributed' || !server.databaseUrl || !havePsql()) return false;
+        log('registry: VACUUM ANALYZE (fairness rule: before read workloads)');
+        psql(server.databaseUrl, 'VACUUM ANALYZE');
+        return true;
+      },
+      measure: () => {
+        const closeWindow = sampler?.window();
+        const before = sampler?.cpu();
+        return () => {
+          const after = sampler?.cpu();
+          const memory = closeWindow?.();
+          return before && after ? { cpu: cpuDelta(before, after), memory } : undefined;
+        };
+      },
+    },
+    stamp,
+  );
+}
+
+function printRegistry(
+  r: RegistryResult<RegistryResources>,
+  line: (label: string, value: string, note?: string) => void,
+  out: string[],
+) {
+  const t = r.roundTrip;
+  out.push('');
+  out.push(
+    `R1 registration round trip: ${t.ready}/${t.registrations} versions create -> READY, one at a time (polled every ${t.pollIntervalMs} ms)`,
+  );
+  line('create -> READY p50 / p90', `${fmt(t.createToReadyMs.p50, 1)} / ${fmt(t.createToReadyMs.p90, 1)} ms`);
+  line(
+    'create -> READY p99 / max',
+    `${fmt(t.createToReadyMs.p99, 1)} / ${fmt(t.createToReadyMs.max, 1)} ms`,
+    `${mark(t.createToReadyMs.p99 < TARGETS.registrationP99Ms)} target p99 < ${TARGETS.registrationP99Ms} ms`,
+  );
+  line('create request p50 / p99', `${fmt(t.createRequestMs.p50, 1)} / ${fmt(t.createRequestMs.p99, 1)} ms`);
+  line('get-artifact of MLmodel', t.artifactCheck);
+  for (const f of t.failed) out.push(`    ! ${f}`);
+  const s = r.search;
+  out.push('');
+  out.push(
+    `R2 search_model_versions over ${fmt(s.versions)} versions of ${fmt(s.models)} models, max_results ${s.maxResults}`,
+  );
+  line(
+    'seeding',
+    `${fmt(s.seeding.wallSeconds, 1)} s`,
+    `${fmt(s.seeding.versionsPerSecond)} versions/s, create p50 ${fmt(s.seeding.requestLatencyMs.p50, 1)} ms p99 ${fmt(s.seeding.requestLatencyMs.p99, 1)} ms; verdicts settled ${fmt(s.seeding.settledSeconds, 1)} s later`,
+  );
+  for (const q of s.queries) {
+    const target =
+      q.label === 'tag'
+        ? `${mark(q.sequential.p50 < TARGETS.registrySearchP50Ms)} target p50 < ${TARGETS.registrySearchP50Ms} ms`
+        : '';
+    line(
+      `${q.label} p50 / p99`,
+      `${fmt(q.sequential.p50, 1)} / ${fmt(q.sequential.p99, 1)} ms`,
+      `${target} "${q.filter}": ${fmt(q.matching)} match, ${fmt(q.resultBytes / 1024, 0)} KiB`.trim(),
+    );
+  }
+  line(
+    `${s.concurrent.readers} readers (${s.concurrent.label}) p50 / p99`,
+    `${fmt(s.concurrent.p50, 1)} / ${fmt(s.concurrent.p99, 1)} ms`,
+    `${fmt(s.concurrent.requestsPerSecond, 1)} req/s`,
+  );
+  const cpu = s.resources?.cpu;
+  if (cpu) {
+    const per = Object.entries(cpu.logbookSeconds)
+      .map(([n, c]) => `${n} ${fmt(c, 1)}`)
+      .join(', ');
+    line('Logbook CPU (timed searches)', `${fmt(cpu.logbookTotalSeconds, 1)} s`, per);
+    if (cpu.postgresSeconds !== undefined) line('Postgres CPU (timed searches)', `${fmt(cpu.postgresSeconds, 1)} s`);
+    line('not ours', `${fmt(cpu.otherSeconds, 1)} s`, 'busy CPU of other processes on the machine');
+  }
+  const memory = s.resources?.memory;
+  if (memory)
+    line(
+      'peak RSS',
+      Object.entries(memory.peakRssMb)
+        .map(([n, mb]) => `${n} ${fmt(mb, 0)} MB`)
+        .join(', '),
+    );
+  line(
+    'correctness',
+    s.verification.failures.length ? 'FAILED' : 'ok',
+    `${s.verification.checked} responses compared with the expected first ${s.maxResults}`,
+  );
+  line('errors (non-200)', String(r.errors.total), r.errors.total ? JSON.stringify(r.errors.byStatus) : '');
+  for (const f of s.verification.failures) out.push(`    ! ${f}`);
+  for (const e of r.errors.samples) out.push(`    ! ${e}`);
 }
 
 // ------------------------------------------------------------------------------------------ main
@@ -2047,6 +2070,8 @@ async function main(): Promise<number> {
     if (!o.only || o.only === 'search') summary.search = await searchWorkload(client, o, sampler, server, stamp);
     if (!o.only || o.only === 'artifacts')
       summary.artifacts = await artifactWorkload(client, o, sampler, server, stamp);
+    if (!o.only || o.only === 'registry')
+      summary.registry = await runRegistryWorkload(client, o, sampler, server, stamp);
   } finally {
     sampler?.stop();
     stopServer(server, o);
@@ -2081,6 +2106,19 @@ async function main(): Promise<number> {
     if (artifacts.failures.length > 0)
       summary.problems.push(`artifact workload: ${artifacts.failures.length} failures`);
     if (!artifacts.download) summary.problems.push('artifact workload: no complete upload and download');
+  }
+  const { registry } = summary;
+  if (registry) {
+    const tag = registry.search.queries.find((q) => q.label === 'tag');
+    if (tag) summary.verdicts.registrySearchP50Ms = mark(tag.sequential.p50 < TARGETS.registrySearchP50Ms);
+    summary.verdicts.registrationP99Ms = mark(registry.roundTrip.createToReadyMs.p99 < TARGETS.registrationP99Ms);
+    if (registry.errors.total > 0) summary.problems.push(`${registry.errors.total} registry-workload errors`);
+    if (registry.roundTrip.failed.length > 0 || registry.roundTrip.ready === 0)
+      summary.problems.push('registry: registrations that did not become READY');
+    if (registry.roundTrip.artifactCheck !== 'ok')
+      summary.problems.push(`registry: ${registry.roundTrip.artifactCheck}`);
+    if (registry.search.verification.failures.length > 0 || registry.search.verification.checked === 0)
+      summary.problems.push('registry search correctness check failed');
   }
   summary.ok = summary.problems.length === 0;
   mkdirSync(dirOf(summary.file), { recursive: true });

@@ -59,6 +59,8 @@ export function routingTable(upstreams: { tracking: string; artifacts: string; r
           `${prefix}registered-models/`,
           `${prefix}model-versions/`,
         ]),
+        // MLflow's UI reads a registered version's files at the server's root.
+        '/model-versions/get-artifact',
       ],
       upstream: upstreams.registry,
     },

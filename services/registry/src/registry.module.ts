@@ -3,6 +3,7 @@ import { HistoryController } from './history/history.controller';
 import { HistoryQueries } from './history/history.queries';
 import { LineageController } from './lineage/lineage.controller';
 import { LineageQueries } from './lineage/lineage.queries';
+import { ModelVersionArtifactsController } from './model-versions/model-version-artifacts.controller';
 import { ModelVersionsController } from './model-versions/model-versions.controller';
 import { ModelVersionsQueries } from './model-versions/model-versions.queries';
 import { ModelVersionsService } from './model-versions/model-versions.service';
@@ -30,6 +31,7 @@ class RegistryInfrastructureModule {
 export const REGISTRY_CONTROLLERS = [
   RegisteredModelsController,
   ModelVersionsController,
+  ModelVersionArtifactsController,
   LineageController,
   HistoryController,
 ];

@@ -5,10 +5,27 @@ import { REGISTRY_WIRE_SCHEMAS } from './shared/wire-schemas';
 /** Fields naming a model, version or alias that may not exist: an operation taking one can answer 404. */
 const ENTITY_FIELDS = new Set(['name', 'version']);
 
+/** get-artifact answers with a redirect to the artifact proxy, which streams the file. */
+const ARTIFACT_REDIRECT = {
+  description:
+    "Redirect to the file in the version's read-only registry copy under the artifact proxy " +
+    '(`<prefix>/2.0/mlflow-artifacts/artifacts/registry/<model id>/<version>/<path>`), which answers the bytes as ' +
+    'an attachment with their content type, or 404 RESOURCE_DOES_NOT_EXIST when the copy has no such file. ' +
+    'A version not READY is refused with 400 INVALID_STATE.',
+  headers: { Location: { description: 'Where the file is served', schema: { type: 'string' } } },
+};
+
 /** The registry API's part of the OpenAPI document, generated from its controllers. */
 export function registryOpenApi(): OpenApiFragment {
-  return openApiFromControllers(REGISTRY_CONTROLLERS, REGISTRY_WIRE_SCHEMAS, {
+  const fragment = openApiFromControllers(REGISTRY_CONTROLLERS, REGISTRY_WIRE_SCHEMAS, {
     fields: ENTITY_FIELDS,
     description: 'No such registered model or model version',
   });
+  for (const [path, operations] of Object.entries(fragment.paths)) {
+    if (!path.endsWith('/model-versions/get-artifact')) continue;
+    const { responses } = operations.get;
+    delete responses['200'];
+    operations.get.responses = { '307': ARTIFACT_REDIRECT, ...responses };
+  }
+  return fragment;
 }

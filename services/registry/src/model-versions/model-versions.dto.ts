@@ -23,6 +23,14 @@ export class ModelVersionDto extends ModelNameDto {
   @StringField('required') @Documented({ pattern: '^[0-9]+$' }) version!: string;
 }
 
+export class ModelVersionArtifactDto extends ModelVersionDto {
+  @StringField('required')
+  @Documented({
+    description: "A file under the version's model folder; traversal, `\\`, `#`, NUL and absolute paths get 400",
+  })
+  path!: string;
+}
+
 export class UpdateModelVersionDto extends ModelVersionDto {
   @StringField() description?: string;
 }

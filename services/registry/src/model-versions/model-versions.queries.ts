@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Database, invalidParameter, invalidValue, Queryable } from '@logbook/platform';
+import { Database, invalidParameter, invalidValue, MlflowError, notFound, Queryable } from '@logbook/platform';
 import {
   Clause,
   decodeOffsetToken,
@@ -73,6 +73,35 @@ export function promptScope(clauses: Clause[], isPrompt: (alias: string) => stri
     clauses: clauses.filter((c) => !(c.kind === 'tag' && c.key === PROMPT_TAG)),
     condition: prompts ? isPrompt('p') : `NOT ${isPrompt('p')}`,
   };
+}
+
+const ARTIFACT_PROXY_SCHEME = 'mlflow-artifacts:';
+
+/**
+ * The artifact-store folder of a version's read-only registry copy (`registry/<model id>/<version>`).
+ * Only a READY version has one: before, its files are still being copied; a failed one never got any; a
+ * prompt version's content is its tags.
+ */
+export function registryCopyFolder(
+  copy: { status: string; storageLocation: string | null; statusMessage: string | null },
+  name: string,
+  version: number,
+): string {
+  const subject = `Model Version (name=${name}, version=${version})`;
+  if (copy.status === 'PENDING_REGISTRATION') {
+    throw new MlflowError(
+      'INVALID_STATE',
+      `${subject} is PENDING_REGISTRATION: its files are still being copied into registry storage. Try again once it is READY.`,
+    );
+  }
+  if (copy.status === 'FAILED_REGISTRATION') {
+    throw new MlflowError(
+      'INVALID_STATE',
+      `${subject} is FAILED_REGISTRATION and has no files${copy.statusMessage ? `: ${copy.statusMessage}` : ''}`,
+    );
+  }
+  if (!copy.storageLocation?.startsWith(ARTIFACT_PROXY_SCHEME)) throw notFound(`${subject} has no files`);
+  return copy.storageLocation.slice(ARTIFACT_PROXY_SCHEME.length).replace(/^\/+/, '');
 }
 
 /** Validates max_results as the registry handlers and stores do. */
@@ -176,6 +205,26 @@ export class ModelVersionsQueries {
     );
     if (rows.length === 0) throw versionNotFound(name, version);
     return rows[0].uri;
+  }
+
+  /** Where a live version's files are in the artifact store: see registryCopyFolder. */
+  async registryCopy(name: string, version: number): Promise<string> {
+    const { rows } = await this.db.query<{
+      status: string;
+      storage_location: string | null;
+      status_message: string | null;
+    }>(
+      `SELECT status, storage_location, status_message FROM registry.model_versions
+       WHERE name = $1 AND version = $2::bigint AND current_stage <> '${DELETED_STAGE}'`,
+      [name, version],
+    );
+    if (rows.length === 0) throw versionNotFound(name, version);
+    const [row] = rows;
+    return registryCopyFolder(
+      { status: row.status, storageLocation: row.storage_location, statusMessage: row.status_message },
+      name,
+      version,
+    );
   }
 
   /** The highest live version in each stage of the given models (`withAliases` fills each version's aliases). */
