@@ -10,6 +10,7 @@ export {
   PgliteDatabase,
   PostgresDatabase,
   Queryable,
+  Transaction,
 } from './database';
 export { ErrorCode, MlflowError, alreadyExists, invalidParameter, notFound } from './errors';
 export { RouteMethods, answerUnsupportedMethods, routeMethods } from './http/allowed-methods';
@@ -49,7 +50,7 @@ export {
 } from './http/validation';
 export { Logger, createLogger } from './logger';
 export { RelayLag, eventsAppended, metricsRegistry, reportRelayLag } from './metrics';
-export { Migration, migrate } from './migrations';
+export { SqlMigration, migrate } from './migrations';
 export {
   DATABASE,
   ObservabilityModule,
