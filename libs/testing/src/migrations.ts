@@ -1,5 +1,5 @@
 import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore';
-import { SqlMigration } from '@logbook/platform';
+import { Database, SqlMigration } from '@logbook/platform';
 
 class TestEventStore1700000000001 extends SqlMigration {
   constructor(schema: string) {
@@ -26,4 +26,16 @@ export function eventStoreMigrations(schema: string, tablesSql?: string): SqlMig
     new TestStreamStateVersion1700000000002(schema),
     ...(tablesSql === undefined ? [] : [new TestTables1700000000003(tablesSql)]),
   ];
+}
+
+/**
+ * Leaves a migrated `schema` as the hand-written runner TypeORM replaced would have: the ids it applied
+ * in `<schema>.migrations`, and no record of TypeORM's.
+ */
+export async function recordAsLegacyRunner(db: Database, schema: string, appliedIds: string[]): Promise<void> {
+  await db.query(`DROP TABLE ${schema}.typeorm_migrations`);
+  await db.query(
+    `CREATE TABLE ${schema}.migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+  );
+  await db.query(`INSERT INTO ${schema}.migrations (id) SELECT unnest($1::text[])`, [appliedIds]);
 }
