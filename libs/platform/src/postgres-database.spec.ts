@@ -38,3 +38,28 @@ describe('PostgresDatabase (pg pool)', () => {
     }
   });
 });
+
+describe('PostgresDatabase transactions (TypeORM query runner)', () => {
+  it("gives the work TypeORM's entity manager in the same transaction, and rolls both back together", async () => {
+    const db = new PostgresDatabase(testInfra().databaseUrl, 2);
+    const table = uniqueSchema('manager_tx');
+    await db.query(`CREATE TABLE ${table} (n integer)`);
+    try {
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await tx.query(`INSERT INTO ${table} VALUES (1)`);
+          const seen = (await tx.manager.query(`SELECT count(*)::int AS n FROM ${table}`)) as { n: number }[];
+          assert.equal(seen[0].n, 1, 'the manager sees the transaction it is part of');
+          await tx.manager.query(`INSERT INTO ${table} VALUES (2)`);
+          throw new Error('abandon');
+        }),
+        /abandon/,
+      );
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+      assert.equal(rows[0].n, 0);
+    } finally {
+      await db.query(`DROP TABLE ${table}`);
+      await db.close();
+    }
+  });
+});
