@@ -18,6 +18,7 @@ export function parseInt8(text: string): number | string {
   return Number.isSafeInteger(value) ? value : text;
 }
 
+// TypeORM's postgres driver loads this same pg module, so the DataSource's pool reads int8 this way too.
 types.setTypeParser(INT8_OID, parseInt8);
 const PARSERS = { [INT8_OID]: parseInt8 };
 

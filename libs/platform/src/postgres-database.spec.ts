@@ -62,4 +62,16 @@ describe('PostgresDatabase transactions (TypeORM query runner)', () => {
       await db.close();
     }
   });
+
+  it('reads an int8 beyond 2^53 as its exact decimal string, and others as numbers', async () => {
+    const db = new PostgresDatabase(testInfra().databaseUrl, 1);
+    try {
+      const { rows } = await db.query('SELECT 9007199254740993::int8 AS big, 42::int8 AS small');
+      assert.deepEqual(rows, [{ big: '9007199254740993', small: 42 }]);
+      const inTransaction = await db.transaction((tx) => tx.query('SELECT (-9007199254740993)::int8 AS big'));
+      assert.deepEqual(inTransaction.rows, [{ big: '-9007199254740993' }]);
+    } finally {
+      await db.close();
+    }
+  });
 });
