@@ -16,6 +16,7 @@ const LIB_DEPENDENCIES = {
   messaging: ['platform', 'eventstore', 'contracts'],
   runtime: ['platform', 'eventstore', 'messaging'],
   search: [],
+  transfers: ['platform'],
   testing: ['platform', 'eventstore', 'messaging', 'search'],
 };
 const PRODUCTION_LIBS = Object.keys(LIB_DEPENDENCIES).filter((lib) => lib !== 'testing');

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The distributed shape on this machine: real Postgres, Kafka and S3Proxy from infra.sh, then the
-# tracking service, the artifacts service and the gateway as separate processes. Ctrl-C stops them.
+# tracking, artifacts and registry services and the gateway as separate processes. Ctrl-C stops them.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
@@ -13,16 +13,19 @@ npm run build --silent
 export LOGBOOK_MODE=distributed
 # A larger young generation: streaming artifacts allocates a buffer per socket read (README, "V8 flags").
 export NODE_OPTIONS="${NODE_OPTIONS:---max-semi-space-size=64}"
-# One scheme, as in the test launcher: the gateway on PORT, the services behind it on the next two ports.
+# One scheme, as in the test launcher: the gateway on PORT, the services behind it on the next three ports.
 gateway_port="${PORT:-5000}"
 tracking_port=$((gateway_port + 1))
 artifacts_port=$((gateway_port + 2))
+registry_port=$((gateway_port + 3))
 PORT="$tracking_port" node dist/services/tracking/src/main.js &
 tracking=$!
 PORT="$artifacts_port" node dist/services/artifacts/src/main.js &
 artifacts=$!
+PORT="$registry_port" node dist/services/registry/src/main.js &
+registry=$!
 TRACKING_URL="http://127.0.0.1:$tracking_port" ARTIFACTS_URL="http://127.0.0.1:$artifacts_port" \
-  PORT="$gateway_port" node dist/services/gateway/src/main.js &
+  REGISTRY_URL="http://127.0.0.1:$registry_port" PORT="$gateway_port" node dist/services/gateway/src/main.js &
 gateway=$!
-trap 'kill $tracking $artifacts $gateway 2>/dev/null; wait' INT TERM EXIT
-wait -n $tracking $artifacts $gateway
+trap 'kill $tracking $artifacts $registry $gateway 2>/dev/null; wait' INT TERM EXIT
+wait -n $tracking $artifacts $registry $gateway

@@ -17,15 +17,19 @@ import {
   MlflowError,
   answerUnsupportedMethods,
   createHttpApp,
-  TRANSFER_OFFLOAD,
   SYSTEM_METADATA,
 } from '@logbook/platform';
-import { createTestDatabase, testInfra } from '@logbook/testing';
+import { TRANSFER_OFFLOAD } from '@logbook/transfers';
+import { createTestDatabase, testInfra, waitFor } from '@logbook/testing';
 import { artifactsOpenApi } from '../../services/artifacts/src/artifacts.openapi';
-import { registerArtifactRoutes } from '../../services/artifacts/src/artifacts.routes';
+import { ArtifactRecords } from '../../services/artifacts/src/artifact-records';
+import { ArtifactsModule } from '../../services/artifacts/src/artifacts.module';
 import { ArtifactsRuntime, startArtifactsRuntime } from '../../services/artifacts/src/artifacts.runtime';
-import { ArtifactsService } from '../../services/artifacts/src/artifacts.service';
 import { loadArtifactsConfig } from '../../services/artifacts/src/config';
+import { DownloadsService } from '../../services/artifacts/src/downloads/downloads.service';
+import { Owners } from '../../services/artifacts/src/owners/owners';
+import { ReconciliationService } from '../../services/artifacts/src/reconciliation/reconciliation.service';
+import { UploadsService } from '../../services/artifacts/src/uploads/uploads.service';
 import { buildOpenApiDocument } from '../../services/gateway/src/openapi.document';
 import { forwardedRouteMethods, registerRoutes, routingTable } from '../../services/gateway/src/routing';
 import { loadTrackingConfig } from '../../services/tracking/src/config';
@@ -42,10 +46,9 @@ const MAX_UPLOAD_MB = 4;
  * (as the distributed shape routes, with 405 for methods MLflow does not use).
  */
 async function serveWithGateway(tracking: TrackingRuntime, artifacts: ArtifactsRuntime, routeLogger: Logger) {
-  @Module({ imports: [TrackingModule.with(tracking)] })
+  @Module({ imports: [TrackingModule.with(tracking), ArtifactsModule.with(artifacts, routeLogger)] })
   class TestModule {}
   const app = await createHttpApp(TestModule, { logger: pino({ level: 'silent' }), bodyLimitBytes: 1024 * 1024 });
-  await registerArtifactRoutes(app.getHttpAdapter().getInstance(), artifacts.service, routeLogger);
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   const gateway = Fastify();
@@ -53,7 +56,7 @@ async function serveWithGateway(tracking: TrackingRuntime, artifacts: ArtifactsR
     gateway,
     forwardedRouteMethods(buildOpenApiDocument([trackingOpenApi(), artifactsOpenApi()])),
   );
-  await registerRoutes(gateway, routingTable({ tracking: base, artifacts: base }), routeLogger);
+  await registerRoutes(gateway, routingTable({ tracking: base, artifacts: base, registry: base }), routeLogger);
   const gatewayBase = await gateway.listen({ port: 0, host: '127.0.0.1' });
   /** Stops the gateway, the app, then the runtimes under it. */
   const close = async () => {
@@ -70,7 +73,11 @@ async function gatewayInFrontOf(service: Server, routeLogger: Logger) {
   await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
   const upstream = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
   const gateway = Fastify();
-  await registerRoutes(gateway, routingTable({ tracking: upstream, artifacts: upstream }), routeLogger);
+  await registerRoutes(
+    gateway,
+    routingTable({ tracking: upstream, artifacts: upstream, registry: upstream }),
+    routeLogger,
+  );
   const base = await gateway.listen({ port: 0, host: '127.0.0.1' });
   return {
     base,
@@ -164,6 +171,21 @@ describe('artifacts API on real Postgres and S3', () => {
     });
   }
 
+  /**
+   * Waits until the artifacts service's copy of a run or logged model is in `stage`: looked up again each
+   * time its consumer of tracking's events commits one, failing after 10 s.
+   */
+  async function ownerLearned(ownerId: string, stage: 'active' | 'deleted' | 'purged'): Promise<void> {
+    const learned = await artifacts.ownerAnnouncements.until(async () => {
+      const { rows } = await artifacts.db.query<{ lifecycle_stage: string }>(
+        `SELECT lifecycle_stage FROM artifacts.owners WHERE owner_id = $1`,
+        [ownerId],
+      );
+      return rows[0]?.lifecycle_stage === stage || undefined;
+    }, 10_000);
+    assert.ok(learned, `the artifacts service did not learn within 10 s that ${ownerId} is ${stage}`);
+  }
+
   async function newRun(): Promise<{ runId: string; root: string }> {
     const run = (await (await api('/api/2.0/mlflow/runs/create', json({ experiment_id: '0' }))).json()) as {
       run: { info: { run_id: string; artifact_uri: string } };
@@ -254,13 +276,73 @@ describe('artifacts API on real Postgres and S3', () => {
 
     await api('/api/2.0/mlflow/runs/delete', json({ run_id: runId }));
     // The artifacts service learns of the deletion from tracking's events, a moment later.
-    let afterDelete = 0;
-    for (let attempt = 0; attempt < 50 && afterDelete !== 400; attempt++) {
-      afterDelete = (await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/late.txt`, { method: 'PUT', body: 'late' }))
-        .status;
-      if (afterDelete !== 400) await new Promise((resolve) => setTimeout(resolve, 100));
+    await ownerLearned(runId, 'deleted');
+    const afterDelete = await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/late.txt`, {
+      method: 'PUT',
+      body: 'late',
+    });
+    assert.equal(afterDelete.status, 400);
+  });
+
+  it('records an upload with the request id and traceparent it came with, as tracking records its commands', async () => {
+    const { root } = await newRun();
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const put = await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/traced.txt`, {
+      method: 'PUT',
+      headers: { traceparent, 'x-request-id': 'traced-upload' },
+      body: 'traced',
+    });
+    assert.equal(put.status, 200);
+    const { rows } = await artifacts.db.query<{ metadata: { correlationId: string; traceparent?: string } }>(
+      `SELECT metadata FROM artifacts.events WHERE type = 'ArtifactStored' AND data->>'path' = $1`,
+      [`${root}/traced.txt`],
+    );
+    assert.deepEqual(
+      rows.map((row) => [row.metadata.correlationId, row.metadata.traceparent]),
+      [['traced-upload', traceparent]],
+    );
+  });
+
+  it('refuses multipart bodies and part queries that miss or mistype a field with 400, recording nothing', async () => {
+    const { root } = await newRun();
+    const eventsBefore = (await storedEvents()).length;
+    const mpu = '/api/2.0/mlflow-artifacts/mpu';
+    const refusals: Array<[string, Promise<Response>, RegExp]> = [
+      ['create without path', api(`${mpu}/create/${root}`, json({ num_parts: 1 })), /required parameter 'path'/],
+      ['create without num_parts', api(`${mpu}/create/${root}`, json({ path: 'a.bin' })), /'num_parts'/],
+      ['create with 0 parts', api(`${mpu}/create/${root}`, json({ path: 'a.bin', num_parts: 0 })), /num_parts/],
+      ['create with a list', api(`${mpu}/create/${root}`, json([{ path: 'a.bin' }])), /JSON object/],
+      ['complete without parts', api(`${mpu}/complete/${root}`, json({ path: 'a.bin', upload_id: 'u' })), /'parts'/],
+      [
+        'complete with no parts',
+        api(`${mpu}/complete/${root}`, json({ path: 'a.bin', upload_id: 'u', parts: [] })),
+        /'parts'/,
+      ],
+      [
+        'complete with a part without etag',
+        api(`${mpu}/complete/${root}`, json({ path: 'a.bin', upload_id: 'u', parts: [{ part_number: 1 }] })),
+        /'parts\[0\]\.etag'/,
+      ],
+      ['abort without upload_id', api(`${mpu}/abort/${root}`, json({ path: 'a.bin' })), /'upload_id'/],
+      [
+        'a part without part_number',
+        api(`${mpu}/upload-part/${root}/a.bin?upload_id=u`, { method: 'PUT', body: 'x' }),
+        /'part_number'/,
+      ],
+      [
+        'a part numbered in words',
+        api(`${mpu}/upload-part/${root}/a.bin?upload_id=u&part_number=one`, { method: 'PUT', body: 'x' }),
+        /'part_number'/,
+      ],
+    ];
+    for (const [name, answer, message] of refusals) {
+      const response = await answer;
+      const body = (await response.json()) as { error_code: string; message: string };
+      assert.equal(response.status, 400, `${name}: ${body.message}`);
+      assert.equal(body.error_code, 'INVALID_PARAMETER_VALUE', name);
+      assert.match(body.message, message, name);
     }
-    assert.equal(afterDelete, 400);
+    assert.equal((await storedEvents()).length, eventsBefore);
   });
 
   it('refuses a multipart completion whose parts are not objects with 400, recording nothing', async () => {
@@ -572,7 +654,11 @@ describe('artifacts API on real Postgres and S3', () => {
     await new Promise<void>((resolve) => stale.listen(0, '127.0.0.1', resolve));
     const staleGateway = Fastify();
     const upstream = `http://127.0.0.1:${(stale.address() as AddressInfo).port}`;
-    await registerRoutes(staleGateway, routingTable({ tracking: upstream, artifacts: upstream }), routeLogger);
+    await registerRoutes(
+      staleGateway,
+      routingTable({ tracking: upstream, artifacts: upstream, registry: upstream }),
+      routeLogger,
+    );
     const staleBase = await staleGateway.listen({ port: 0, host: '127.0.0.1' });
     try {
       const answer = await fetch(`${staleBase}${path}`);
@@ -597,9 +683,12 @@ describe('artifacts API on real Postgres and S3', () => {
     const before = (await storedEvents()).length;
 
     const expected = { root, recorded: [`${root}/sub/orphan.bin`], deleted: [`${root}/gone.bin`], unrecordable: [] };
-    assert.deepEqual(await artifacts.service.reconcile(root, SYSTEM_METADATA(), { dryRun: true }), expected);
+    assert.deepEqual(
+      await app.get(ReconciliationService).reconcile(root, SYSTEM_METADATA(), { dryRun: true }),
+      expected,
+    );
     assert.equal((await storedEvents()).length, before, 'a dry run records nothing');
-    assert.deepEqual(await artifacts.service.reconcile(root, SYSTEM_METADATA()), expected);
+    assert.deepEqual(await app.get(ReconciliationService).reconcile(root, SYSTEM_METADATA()), expected);
     assert.deepEqual(
       (await storedEvents()).slice(before).map((event) => [event.type, event.data.path, event.data.sha256]),
       [
@@ -607,7 +696,7 @@ describe('artifacts API on real Postgres and S3', () => {
         ['ArtifactDeleted', `${root}/gone.bin`, undefined],
       ],
     );
-    assert.deepEqual(await artifacts.service.reconcile(root, SYSTEM_METADATA()), {
+    assert.deepEqual(await app.get(ReconciliationService).reconcile(root, SYSTEM_METADATA()), {
       root,
       recorded: [],
       deleted: [],
@@ -667,9 +756,9 @@ describe('artifacts API on real Postgres and S3', () => {
     socket.write(randomBytes(300_000));
     await received;
     socket.destroy();
-    while (!routeLogs.some((line) => line.requestId === 'aborted-upload')) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitFor('the cut-off upload to be logged', async () =>
+      routeLogs.some((line) => line.requestId === 'aborted-upload'),
+    );
     assert.deepEqual(
       routeLogs.filter((line) => line.requestId === 'aborted-upload').map((line) => [line.level, line.msg]),
       [[30, 'request cut off before it was complete']],
@@ -694,12 +783,8 @@ describe('artifacts API on real Postgres and S3', () => {
     await runs.purge(runId, SYSTEM_METADATA());
 
     assert.equal((await api(`/api/2.0/mlflow/runs/get?run_id=${runId}`)).status, 404);
-    let status = 0;
-    for (let attempt = 0; attempt < 50 && status !== 404; attempt++) {
-      status = (await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/sub/b.txt`)).status;
-      if (status !== 404) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.equal(status, 404);
+    await ownerLearned(runId, 'purged');
+    assert.equal((await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/sub/b.txt`)).status, 404);
     assert.equal((await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/a.txt`)).status, 404);
     const deleted = (await storedEvents()).filter((e) => e.type === 'ArtifactDeleted' && e.data.root === root);
     assert.deepEqual(deleted.map((e) => e.data.path).sort(), [`${root}/a.txt`, `${root}/sub/b.txt`]);
@@ -760,12 +845,9 @@ describe('artifacts API on real Postgres and S3', () => {
     assert.equal((await api(`/api/2.0/mlflow/runs/get?run_id=${runId}`)).status, 200);
     assert.equal((await api('/api/2.0/mlflow/runs/search', json({ experiment_ids: [experimentId] }))).status, 200);
     assert.equal((await api(`/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`)).status, 200);
-    let listed = await api(`/api/2.0/mlflow/artifacts/list?run_id=${runId}`);
     // The artifacts service learns of the run from tracking's events, a moment later.
-    for (let attempt = 0; attempt < 50 && listed.status === 404; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      listed = await api(`/api/2.0/mlflow/artifacts/list?run_id=${runId}`);
-    }
+    await ownerLearned(runId, 'active');
+    const listed = await api(`/api/2.0/mlflow/artifacts/list?run_id=${runId}`);
     assert.equal(listed.status, 400);
     const listError = (await listed.json()) as { error_code: string; message: string };
     assert.equal(listError.error_code, 'INVALID_PARAMETER_VALUE');
@@ -775,16 +857,8 @@ describe('artifacts API on real Postgres and S3', () => {
 
     await api('/api/2.0/mlflow/runs/delete', json({ run_id: runId }));
     await app.get(RunsService).purge(runId, SYSTEM_METADATA());
-    let stage = '';
-    for (let attempt = 0; attempt < 50 && stage !== 'purged'; attempt++) {
-      const owner = await artifacts.db.query<{ lifecycle_stage: string }>(
-        `SELECT lifecycle_stage FROM artifacts.owners WHERE owner_id = $1`,
-        [runId],
-      );
-      stage = owner.rows[0]?.lifecycle_stage ?? '';
-      if (stage !== 'purged') await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.equal(stage, 'purged', 'the purge completed instead of being dead-lettered');
+    // The purge completes instead of being dead-lettered.
+    await ownerLearned(runId, 'purged');
     assert.equal(await artifacts.storage.exists(canary), 'file', 'nothing outside the run was deleted');
     assert.equal((await api(`/api/2.0/mlflow/runs/get?run_id=${runId}`)).status, 404);
   });
@@ -794,11 +868,11 @@ describe('artifacts API on real Postgres and S3', () => {
     { timeout: 20_000 },
     async () => {
       const { runId, root } = await newRun();
-      const patient = new ArtifactsService(artifacts.store, artifacts.db, artifacts.storage, {
-        maxUploadBytes: 1024,
-        ownerWaitMs: 60_000,
-        transferOffload: false,
-      });
+      const config = { ...artifacts.config, maxUploadBytes: 1024, ownerWaitMs: 60_000, transferOffload: false };
+      const owners = new Owners(artifacts.db, config, artifacts.ownerAnnouncements);
+      const records = new ArtifactRecords(artifacts.db, artifacts.store, artifacts.storage);
+      const uploads = new UploadsService(artifacts.storage, config, owners, records);
+      const downloads = new DownloadsService(artifacts.storage, config, owners);
       // Make sure the run is announced before asking about it.
       assert.equal(
         (await api(`/api/2.0/mlflow-artifacts/artifacts/${root}/a.txt`, { method: 'PUT', body: 'a' })).status,
@@ -807,15 +881,15 @@ describe('artifacts API on real Postgres and S3', () => {
       const refusals: Array<[string, () => Promise<unknown>, number]> = [
         [
           'a path naming no run or model id',
-          () => patient.upload('0/link/x.txt', Readable.from([]), {}, SYSTEM_METADATA()),
+          () => uploads.upload('0/link/x.txt', Readable.from([]), {}, SYSTEM_METADATA()),
           404,
         ],
         [
           'a known run under another root',
-          () => patient.upload(`9999/${runId}/artifacts/x.txt`, Readable.from([]), {}, SYSTEM_METADATA()),
+          () => uploads.upload(`9999/${runId}/artifacts/x.txt`, Readable.from([]), {}, SYSTEM_METADATA()),
           404,
         ],
-        ['a run id that cannot be one', () => patient.listForRun('not-a-run', undefined), 404],
+        ['a run id that cannot be one', () => downloads.listForRun('not-a-run', undefined), 404],
       ];
       for (const [name, call, status] of refusals) {
         await assert.rejects(

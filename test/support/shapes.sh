@@ -49,18 +49,22 @@ start() {
         echo "$database" >"$dir/database"
         export DATABASE_URL="${DATABASE_URL%/*}/$database"
       fi
-      local tracking_port=$((port + 1)) artifacts_port=$((port + 2))
+      local tracking_port=$((port + 1)) artifacts_port=$((port + 2)) registry_port=$((port + 3))
       LOGBOOK_MODE=distributed PORT="$tracking_port" \
         node "$repo/dist/services/tracking/src/main.js" >"$dir/tracking.log" 2>&1 &
       echo $! >"$dir/pids"
       LOGBOOK_MODE=distributed PORT="$artifacts_port" S3_PREFIX="${S3_PREFIX:-run-$port-$$/}" \
         node "$repo/dist/services/artifacts/src/main.js" >"$dir/artifacts.log" 2>&1 &
       echo $! >>"$dir/pids"
+      LOGBOOK_MODE=distributed PORT="$registry_port" \
+        node "$repo/dist/services/registry/src/main.js" >"$dir/registry.log" 2>&1 &
+      echo $! >>"$dir/pids"
       # The services serve before Kafka answers; the suite starts once they publish and consume.
       wait_healthy "http://127.0.0.1:$tracking_port" "$dir/tracking.log" /health/ready
       wait_healthy "http://127.0.0.1:$artifacts_port" "$dir/artifacts.log" /health/ready
+      wait_healthy "http://127.0.0.1:$registry_port" "$dir/registry.log" /health/ready
       LOGBOOK_MODE=distributed TRACKING_URL="http://127.0.0.1:$tracking_port" \
-        ARTIFACTS_URL="http://127.0.0.1:$artifacts_port" PORT="$port" \
+        ARTIFACTS_URL="http://127.0.0.1:$artifacts_port" REGISTRY_URL="http://127.0.0.1:$registry_port" PORT="$port" \
         node "$repo/dist/services/gateway/src/main.js" >"$dir/gateway.log" 2>&1 &
       echo $! >>"$dir/pids"
       ;;

@@ -109,4 +109,84 @@ export const ARTIFACTS_ARTIFACT_TOPIC: TopicContract = {
   events: [ArtifactStoredV1, ModelDescribedV1, ArtifactDeletedV1],
 };
 
-export const ARTIFACTS_TOPICS = [ARTIFACTS_ARTIFACT_TOPIC];
+// Registrations: the registry's new versions, verified and copied into registry storage
+
+const registeredModelId = z.string().min(1).describe("The registry's id of the registered model");
+const versionName = z.string().min(1).describe('Name of the registered model when the version was created');
+const versionNumber = z.int().min(1).describe('Version number');
+const source = z.string().describe('The source the version was created from, as the registry received it');
+const exampleRegistration = {
+  registeredModelId: '3f2b8c1d9e7a4b6c8d0e1f2a3b4c5d6e',
+  name: 'fraud',
+  version: 3,
+  source: 'models:/m-4a1b2c3d4e5f60718293a4b5c6d7e8f9',
+};
+
+export const ModelVersionVerifiedV1 = eventContract({
+  name: 'ModelVersionVerified',
+  schemaVersion: 1,
+  meaning:
+    "A model version's source was checked and its files copied into immutable registry storage, each with its sha256 and size.",
+  data: z.object({
+    registeredModelId,
+    name: versionName,
+    version: versionNumber,
+    source,
+    digest: z
+      .string()
+      .describe('`sha256:` and the SHA-256 of the lines `<path> <sha256>`, one per file, sorted by path'),
+    storageLocation: z.string().describe('Where the copy is served from, read-only: an mlflow-artifacts:/ URI'),
+    fileCount: z.int().nonnegative().describe('How many files were copied'),
+    totalSize: z.int().nonnegative().describe('Their size in bytes, together'),
+    summary: ModelSummary.describe("What the model's MLmodel file says"),
+    time,
+  }),
+  example: {
+    ...exampleRegistration,
+    digest: 'sha256:9f2c0b7d5c1e4a8b6f3d2e1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a',
+    storageLocation: 'mlflow-artifacts:/registry/3f2b8c1d9e7a4b6c8d0e1f2a3b4c5d6e/3',
+    fileCount: 5,
+    totalSize: 20480,
+    summary: {
+      flavors: ['python_function', 'sklearn'],
+      signature: null,
+      inputExample: null,
+      modelId: 'm-4a1b2c3d4e5f60718293a4b5c6d7e8f9',
+      runId: '0f6c3e1a9b8d4c2e8f7a6b5c4d3e2f10',
+      mlflowVersion: '3.1.0',
+      createdAt: '2026-12-04 18:00:00.000000',
+    },
+    time: exampleTime,
+  },
+});
+
+export const ModelVersionVerificationFailedV1 = eventContract({
+  name: 'ModelVersionVerificationFailed',
+  schemaVersion: 1,
+  meaning:
+    "A model version's source was refused (not a run, logged model or location inside the artifact roots) or held no model: nothing was copied.",
+  data: z.object({
+    registeredModelId,
+    name: versionName,
+    version: versionNumber,
+    source,
+    message: z.string().min(1).describe('Why, for the user'),
+    time,
+  }),
+  example: {
+    ...exampleRegistration,
+    message: "No MLmodel file at 'models:/m-4a1b2c3d4e5f60718293a4b5c6d7e8f9'",
+    time: exampleTime,
+  },
+});
+
+export const ARTIFACTS_REGISTRATION_TOPIC: TopicContract = {
+  name: eventTopic(ARTIFACTS_PRODUCER, 'registration'),
+  producer: ARTIFACTS_PRODUCER,
+  streamType: 'registration',
+  meaning: "The outcome of each model version's verification: its files copied into registry storage, or refused.",
+  key: '`registration-<registeredModelId>-<version>`, the stream id',
+  events: [ModelVersionVerifiedV1, ModelVersionVerificationFailedV1],
+};
+
+export const ARTIFACTS_TOPICS = [ARTIFACTS_ARTIFACT_TOPIC, ARTIFACTS_REGISTRATION_TOPIC];

@@ -1,5 +1,6 @@
 export * from './artifacts';
 export * from './catalog';
 export * from './contract';
+export * from './registry';
 export * from './topics';
 export * from './tracking';

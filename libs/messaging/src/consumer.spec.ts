@@ -55,7 +55,7 @@ describe('KafkaEventConsumer', () => {
     }
   }
 
-  it('sees an event again after its handler threw mid-handle, and applies it once', async () => {
+  it('sees an event again after its handler threw mid-handle, applies it once, and tells onHandled once', async () => {
     const { schema, service, topic } = await fixture();
     const store = createStore(db, schema, service);
     await appendTo(store, 'run', 'run-1', 3);
@@ -76,6 +76,7 @@ describe('KafkaEventConsumer', () => {
 
     const name = uniqueName('projector');
     const attempts = new Map<string, number>();
+    const told: string[] = [];
     await consumeAll(
       {
         name,
@@ -87,6 +88,7 @@ describe('KafkaEventConsumer', () => {
           attempts.set(event.eventId, attempt);
           if (attempt === 1) throw new Error('crashed after writing its row');
         },
+        onHandled: (event) => told.push(event.eventId),
       },
       [topic],
     );
@@ -95,6 +97,11 @@ describe('KafkaEventConsumer', () => {
     assert.equal(applied.length, 6);
     assert.equal(new Set(applied.map((r) => r.event_id)).size, 6);
     assert.deepEqual([...attempts.values()], [2, 2, 2, 2, 2, 2]);
+    assert.deepEqual(
+      told.sort(),
+      [...attempts.keys()].sort(),
+      'told once of each event, after the attempt that committed',
+    );
     for (const stream of ['run-1', 'run-2']) {
       assert.deepEqual(
         applied.filter((r) => r.stream_id === stream).map((r) => r.stream_position),

@@ -79,6 +79,11 @@ export interface ConsumerDefinition {
   maxAttempts?: number;
   /** Delay before the second attempt, doubled for each further one (default 25 ms). */
   retryDelayMs?: number;
+  /**
+   * Told of each event whose handler's transaction committed in this process (not of duplicates or dead
+   * letters), in both transports: how code that reads the consumer's tables learns they changed.
+   */
+  onHandled?: (envelope: EventEnvelope) => void;
 }
 
 export interface DeadLetter {
@@ -147,7 +152,7 @@ export async function handleDelivered(
   const maxAttempts = consumer.maxAttempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction(async (tx): Promise<DeliveryOutcome> => {
+      const outcome = await db.transaction(async (tx): Promise<DeliveryOutcome> => {
         const inserted = await tx.query(
           `INSERT INTO ${consumer.schema}.inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
           [consumer.name, envelope.eventId],
@@ -163,6 +168,8 @@ export async function handleDelivered(
         }
         return 'processed';
       });
+      if (outcome === 'processed') tellHandled(consumer, envelope, logger);
+      return outcome;
     } catch (error) {
       if (!(error instanceof HandlerFailure)) throw error;
       if (attempt >= maxAttempts) {
@@ -181,6 +188,15 @@ export async function handleDelivered(
       );
       await delay((consumer.retryDelayMs ?? 25) * 2 ** (attempt - 1));
     }
+  }
+}
+
+/** The event is handled whatever a listener does: a throwing one is logged, not retried. */
+function tellHandled(consumer: ConsumerDefinition, envelope: EventEnvelope, logger: Logger): void {
+  try {
+    consumer.onHandled?.(envelope);
+  } catch (error) {
+    logger.error({ consumer: consumer.name, eventId: envelope.eventId, err: error }, 'onHandled listener threw');
   }
 }
 

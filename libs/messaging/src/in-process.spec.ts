@@ -101,6 +101,37 @@ for (const kind of ['postgres', 'pglite'] as const) {
       assert.equal((await appliedRows(db, schema, 'experiments')).length, seen.experiments.length);
     });
 
+    it('tells onHandled of each event once its effects committed, and not of duplicates or dead letters', async () => {
+      const { schema, bus, store, drain } = await fixture();
+      const told: string[] = [];
+      const visibleWhenTold: Promise<boolean>[] = [];
+      bus.subscribe({
+        name: 'told',
+        schema,
+        maxAttempts: 1,
+        handle: async (tx, e) => {
+          await recordApplied(tx, schema, 'told', e);
+          if (e.type === 'Boom') throw new Error('boom');
+        },
+        onHandled: (e) => {
+          told.push(e.eventId);
+          visibleWhenTold.push(
+            appliedRows(db, schema, 'told').then((rows) => rows.some((row) => row.event_id === e.eventId)),
+          );
+        },
+      });
+      const handled = await appendTo(store, 'run', 'run-1', 2);
+      await appendTo(store, 'run', 'run-1', 1, 'Boom');
+      await drain();
+      await bus.publish(handled);
+
+      assert.deepEqual(
+        told,
+        handled.map((e) => e.eventId),
+      );
+      assert.deepEqual(await Promise.all(visibleWhenTold), [true, true]);
+    });
+
     it('retries a handler that threw mid-handle; the effect is applied once', async () => {
       const { schema, bus, store, drain } = await fixture();
       const attempts = new Map<string, number>();

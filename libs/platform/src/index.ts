@@ -25,11 +25,11 @@ export {
   takenFields,
 } from './http/openapi-generator';
 export { INT64_BOUND, integerStringPattern } from './http/openapi-schemas';
+export { parseJsonBody } from './http/json-body';
 export { bodyStream, declaredLength, settleUnreadBody } from './http/request-body';
-export { RequestMeta } from './http/request-context';
+export { RequestMeta, requestMetadata } from './http/request-context';
 export { runMain, serve } from './http/serve';
 export { ServerConfig, loadServerConfig } from './http/server-config';
-export { TRANSFER_OFFLOAD, isOffloadHeader } from './http/transfer-offload';
 export {
   DoubleField,
   EXACT_INTEGER,
@@ -47,6 +47,7 @@ export {
   invalidValue,
   isExactInteger,
   missingParameter,
+  parseRequest,
 } from './http/validation';
 export { Logger, createLogger } from './logger';
 export { RelayLag, eventsAppended, metricsRegistry, reportRelayLag } from './metrics';

@@ -84,7 +84,9 @@ export interface ServiceRuntime {
 export async function startServiceRuntime(options: ServiceRuntimeOptions): Promise<ServiceRuntime> {
   const { service, config, logger } = options;
   const db = options.db ?? (await openServiceDatabase(config, logger));
-  const closeDb = options.db ? async () => undefined : () => db.close();
+  // Once only: a runtime stopped by its owner may be closed again by a shutdown path (pg refuses a second end).
+  let dbClosed: Promise<void> | undefined;
+  const closeDb = options.db ? async () => undefined : () => (dbClosed ??= db.close());
   const isCommand = options.role === 'command';
   try {
     if (!isCommand) await waitForDatabase(db, logger);

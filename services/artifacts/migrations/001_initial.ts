@@ -35,6 +35,33 @@ CREATE TABLE artifacts.models (
 );
 `;
 
+// Versions the registry created, waiting for their copy (a lease keeps two replicas off one), and the
+// files each verified copy holds.
+const registrations = `
+CREATE TABLE artifacts.registrations (
+  registered_model_id text NOT NULL,
+  version integer NOT NULL,
+  name text NOT NULL,
+  source text NOT NULL,
+  requested_at bigint NOT NULL,
+  cause_event_id text NOT NULL,
+  correlation_id text NOT NULL,
+  done boolean NOT NULL DEFAULT false,
+  claimed_until bigint,
+  attempts integer NOT NULL DEFAULT 0,
+  PRIMARY KEY (registered_model_id, version)
+);
+CREATE INDEX registrations_pending ON artifacts.registrations (requested_at) WHERE NOT done;
+CREATE TABLE artifacts.registered_files (
+  registered_model_id text NOT NULL,
+  version integer NOT NULL,
+  path text NOT NULL,
+  size bigint NOT NULL,
+  sha256 text NOT NULL,
+  PRIMARY KEY (registered_model_id, version, path)
+);
+`;
+
 // Each class name ends with the time its migration was written, which orders them.
 export class ArtifactsEventStore1795709564000 extends SqlMigration {
   constructor() {
@@ -60,9 +87,16 @@ export class ArtifactsStreamStateVersion1796408902000 extends SqlMigration {
   }
 }
 
+export class ArtifactsRegistrations1796451145000 extends SqlMigration {
+  constructor() {
+    super(registrations, '005_registrations');
+  }
+}
+
 export const artifactsMigrations: SqlMigration[] = [
   new ArtifactsEventStore1795709564000(),
   new ArtifactsProjections1795709564001(),
   new ArtifactsModels1795709662000(),
   new ArtifactsStreamStateVersion1796408902000(),
+  new ArtifactsRegistrations1796451145000(),
 ];

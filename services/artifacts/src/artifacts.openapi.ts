@@ -1,7 +1,8 @@
 /** The artifact proxy's routes for the gateway's OpenAPI document (they are Fastify routes, not Nest controllers). */
 import { ERROR_SCHEMA, errorResponse, JsonSchema, OpenApiFragment } from '@logbook/platform';
-import { ARTIFACT_PREFIXES, RUN_LIST_ROUTES, SERVER_INFO_ROUTES } from './artifacts.routes';
-import { MAX_MULTIPART_PARTS } from './artifacts.service';
+import { ARTIFACT_PREFIXES, SERVER_INFO_ROUTES } from '@logbook/transfers';
+import { RUN_LIST_ROUTES } from './artifacts.controller';
+import { MAX_MULTIPART_PARTS } from './multipart/multipart.service';
 
 type Operation = JsonSchema & { operationId: string; responses: Record<string, JsonSchema> };
 
@@ -142,11 +143,15 @@ function proxyPaths(prefix: string): Record<string, Record<string, Operation>> {
         requestBody: jsonBody(
           {
             path: requiredText,
-            upload_id: text,
+            upload_id: requiredText,
             parts: {
               type: 'array',
               minItems: 1,
-              items: { type: 'object', properties: { part_number: { type: 'integer' }, etag: text } },
+              items: {
+                type: 'object',
+                properties: { part_number: { type: 'integer' }, etag: requiredText },
+                required: ['part_number', 'etag'],
+              },
             },
           },
           ['path', 'upload_id', 'parts'],
@@ -158,7 +163,7 @@ function proxyPaths(prefix: string): Record<string, Record<string, Operation>> {
       post: {
         operationId: idFor('Artifacts_abortMultipartUpload', prefix),
         parameters: [pathParameter],
-        requestBody: jsonBody({ path: requiredText, upload_id: text }, ['path', 'upload_id']),
+        requestBody: jsonBody({ path: requiredText, upload_id: requiredText }, ['path', 'upload_id']),
         responses: { '200': ok('Aborted'), ...writeRefusals },
       },
     },

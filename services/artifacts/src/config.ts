@@ -49,6 +49,9 @@ export class ArtifactsEnvironment extends ServiceEnvironment {
 
   @IsIn(['true', 'false'])
   LOGBOOK_ARTIFACT_TRANSFER_OFFLOAD = 'true';
+
+  @IntegerSetting(100, 3_600_000)
+  LOGBOOK_REGISTRATION_LEASE_MS = 30_000;
 }
 
 export interface ArtifactsConfig extends ServiceConfig {
@@ -67,6 +70,8 @@ export interface ArtifactsConfig extends ServiceConfig {
   ownerWaitMs: number;
   /** Let the gateway read S3 downloads itself; needs the S3 endpoint reachable from the gateway. */
   transferOffload: boolean;
+  /** How long a replica's claim on a model version's copy lasts unless renewed (another replica takes over after). */
+  registrationLeaseMs: number;
 }
 
 export function loadArtifactsConfig(env: NodeJS.ProcessEnv = process.env): ArtifactsConfig {
@@ -89,5 +94,6 @@ export function loadArtifactsConfig(env: NodeJS.ProcessEnv = process.env): Artif
     maxUploadBytes: raw.LOGBOOK_ARTIFACT_MAX_UPLOAD_MB * 1024 * 1024,
     ownerWaitMs: raw.LOGBOOK_ARTIFACT_OWNER_WAIT_MS,
     transferOffload: raw.LOGBOOK_ARTIFACT_TRANSFER_OFFLOAD === 'true',
+    registrationLeaseMs: raw.LOGBOOK_REGISTRATION_LEASE_MS,
   };
 }

@@ -9,7 +9,7 @@ import {
   createLogger,
   ObservabilityModule,
 } from '@logbook/platform';
-import { registerArtifactRoutes } from './artifacts.routes';
+import { ArtifactsModule } from './artifacts.module';
 import { startArtifactsRuntime } from './artifacts.runtime';
 import { loadArtifactsConfig } from './config';
 
@@ -20,11 +20,10 @@ async function main(): Promise<void> {
   const server = loadServerConfig('artifacts', 5002, 'internal');
   const runtime = await startArtifactsRuntime(config, logger, { kind: 'kafka' });
 
-  @Module({ imports: [ObservabilityModule.with(runtime.readinessChecks)] })
+  @Module({ imports: [ArtifactsModule.with(runtime, logger), ObservabilityModule.with(runtime.readinessChecks)] })
   class ArtifactsServiceModule {}
 
   const app = await createHttpApp(ArtifactsServiceModule, httpAppOptions(logger, server));
-  await registerArtifactRoutes(app.getHttpAdapter().getInstance(), runtime.service, logger);
   await serve(app, server, logger, () => runtime.close());
 }
 

@@ -19,6 +19,7 @@ import { EventEnvelope, EventStore } from '@logbook/eventstore';
 import { ConsumerDefinition } from '@logbook/messaging';
 import { ARTIFACTS_SCHEMA } from '../migrations/001_initial';
 import { artifactStream, artifactStreamId } from './artifact.decider';
+import { inRegistryStorage } from './registrations/registration-source';
 import { ArtifactStorage } from './storage/artifact-storage';
 
 /** The tracking events this consumer acts on; their payloads are checked against these contracts first. */
@@ -43,9 +44,10 @@ async function addOwner(
 ) {
   const proxied = proxiedRoot(uri);
   if (proxied === undefined) return;
-  // A location refused by the gatekeeper (stored before locations were checked) is kept as it is, so
-  // the owner is known, but it matches no artifact path and isStoreRoot tells it apart.
-  const root = 'root' in proxied ? proxied.root : proxied.invalid;
+  // A location refused by the gatekeeper (stored before locations were checked), or one inside registry
+  // storage (which no run may write or purge), is kept as it is, so the owner is known, but it matches
+  // no artifact path and isStoreRoot tells it apart.
+  const root = 'root' in proxied && !inRegistryStorage(proxied.root) ? proxied.root : uri;
   await tx.query(
     `INSERT INTO artifacts.owners (root, kind, owner_id, experiment_id, lifecycle_stage) VALUES ($1, $2, $3, $4, 'active')
      ON CONFLICT (root) DO NOTHING`,
@@ -90,6 +92,8 @@ interface ConsumerDeps {
   store: EventStore;
   storage: ArtifactStorage;
   logger: Logger;
+  /** After each handled event committed (see ConsumerDefinition.onHandled). */
+  onHandled?: ConsumerDefinition['onHandled'];
 }
 
 function handler(deps: ConsumerDeps) {
@@ -134,6 +138,7 @@ export function trackingEventsConsumer(deps: ConsumerDeps): ConsumerDefinition {
     schema: ARTIFACTS_SCHEMA,
     handle: handler(deps),
     validators: contractValidators(HANDLED),
+    onHandled: deps.onHandled,
   };
 }
 

@@ -13,12 +13,17 @@ export class GatewayEnvironment {
   @ValidateIf((env: GatewayEnvironment) => env.LOGBOOK_MODE === 'distributed')
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'ARTIFACTS_URL must be an http(s) URL' })
   ARTIFACTS_URL?: string;
+
+  @ValidateIf((env: GatewayEnvironment) => env.LOGBOOK_MODE === 'distributed')
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'REGISTRY_URL must be an http(s) URL' })
+  REGISTRY_URL?: string;
 }
 
 export interface GatewayConfig {
   mode: 'embedded' | 'distributed';
   trackingUrl?: string;
   artifactsUrl?: string;
+  registryUrl?: string;
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -27,5 +32,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     mode: raw.LOGBOOK_MODE as GatewayConfig['mode'],
     trackingUrl: raw.TRACKING_URL?.replace(/\/+$/, ''),
     artifactsUrl: raw.ARTIFACTS_URL?.replace(/\/+$/, ''),
+    registryUrl: raw.REGISTRY_URL?.replace(/\/+$/, ''),
   };
 }

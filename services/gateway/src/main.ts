@@ -16,18 +16,25 @@ import {
 } from '@logbook/platform';
 import { loadTrackingConfig, startTrackingRuntime, TrackingModule, trackingOpenApi } from '../../tracking/src/index';
 import {
+  ArtifactsModule,
   artifactsOpenApi,
   loadArtifactsConfig,
-  registerArtifactRoutes,
   startArtifactsRuntime,
 } from '../../artifacts/src/index';
+import {
+  loadRegistryConfig,
+  openRegistryLog,
+  RegistryModule,
+  registryOpenApi,
+  startRegistryRuntime,
+} from '../../registry/src/index';
 import { ApiInfoModule } from './api-info.module';
 import { GatewayConfig, loadGatewayConfig } from './config';
 import { buildOpenApiDocument } from './openapi.document';
 import { forwardedRouteMethods, registerRoutes, routingTable } from './routing';
 
 /** The API as one OpenAPI document: every service's fragment, merged. */
-const apiDocument = () => buildOpenApiDocument([trackingOpenApi(), artifactsOpenApi()]);
+const apiDocument = () => buildOpenApiDocument([trackingOpenApi(), artifactsOpenApi(), registryOpenApi()]);
 
 /** Both runtimes check the one embedded database: it is reported once. */
 const oncePerName = (checks: ReadinessCheck[]) =>
@@ -36,27 +43,46 @@ const oncePerName = (checks: ReadinessCheck[]) =>
 /** The embedded shape: every service module in this one process, on an embedded Postgres. */
 async function embedded(logger: Logger, server: ServerConfig) {
   const tracking = await startTrackingRuntime(loadTrackingConfig(), logger);
+  const registryConfig = loadRegistryConfig();
+  // The artifacts service verifies the registry's new versions and the registry applies its verdicts:
+  // the registry's log exists (migrated) before either starts consuming the other.
+  const registryLog = await openRegistryLog(registryConfig, logger, tracking.db);
   const artifacts = await startArtifactsRuntime(
     loadArtifactsConfig(),
     logger,
-    { kind: 'in-process', trackingStore: tracking.store, toContract: tracking.toContract },
+    { kind: 'in-process', trackingStore: tracking.store, toContract: tracking.toContract, registry: registryLog },
     tracking.db,
   );
+  const registry = await startRegistryRuntime(
+    registryConfig,
+    logger,
+    {
+      kind: 'in-process',
+      tracking: { store: tracking.store, toContract: tracking.toContract },
+      artifacts: { store: artifacts.store, toContract: artifacts.toContract },
+    },
+    tracking.db,
+  );
+  registry.store.onAppended(() => artifacts.registryAppended());
 
   @Module({
     imports: [
       TrackingModule.with(tracking),
+      ArtifactsModule.with(artifacts, logger),
+      RegistryModule.with(registry),
       ApiInfoModule.with(apiDocument()),
-      ObservabilityModule.with(oncePerName([...tracking.readinessChecks, ...artifacts.readinessChecks])),
+      ObservabilityModule.with(
+        oncePerName([...tracking.readinessChecks, ...artifacts.readinessChecks, ...registry.readinessChecks]),
+      ),
     ],
   })
   class EmbeddedModule {}
 
   const app = await createHttpApp(EmbeddedModule, httpAppOptions(logger, server));
-  await registerArtifactRoutes(app.getHttpAdapter().getInstance(), artifacts.service, logger);
   return {
     app,
     close: async () => {
+      await registry.close();
       await artifacts.close();
       await tracking.close();
     },
@@ -65,7 +91,11 @@ async function embedded(logger: Logger, server: ServerConfig) {
 
 /** The distributed shape: the gateway forwards MLflow paths to the services that own them. */
 async function distributed(logger: Logger, server: ServerConfig, config: GatewayConfig) {
-  const upstreams = { tracking: config.trackingUrl as string, artifacts: config.artifactsUrl as string };
+  const upstreams = {
+    tracking: config.trackingUrl as string,
+    artifacts: config.artifactsUrl as string,
+    registry: config.registryUrl as string,
+  };
   const document = apiDocument();
 
   @Module({
@@ -74,6 +104,7 @@ async function distributed(logger: Logger, server: ServerConfig, config: Gateway
       ObservabilityModule.with([
         httpReadiness('tracking', `${upstreams.tracking}/health`),
         httpReadiness('artifacts', `${upstreams.artifacts}/health`),
+        httpReadiness('registry', `${upstreams.registry}/health`),
       ]),
     ],
   })

@@ -2,8 +2,7 @@ import { Agent as HttpAgent, IncomingHttpHeaders, IncomingMessage, request as ht
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ObjectMeter } from '../../artifacts/src/index';
-import { TRANSFER_OFFLOAD } from '@logbook/platform';
+import { ObjectMeter, TRANSFER_OFFLOAD } from '@logbook/transfers';
 
 const agents = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) };
 

@@ -2,7 +2,8 @@ import { JsonSchema, OpenApiFragment, OpenApiLocation, OpenApiPaths, takenFields
 
 /**
  * Where a create's answer carries the new id, and the parameter or body field that takes it elsewhere
- * (`in` narrows where the field must be). A new run's artifacts live under `<experiment>/<run>/artifacts`.
+ * (`in` narrows where the field must be). A new run's artifacts live under `<experiment>/<run>/artifacts`. A
+ * registered model and its versions are addressed by name (and version number).
  */
 const ID_SOURCES: Array<{ operationId: string; field: string; value: string; in?: OpenApiLocation }> = [
   { operationId: 'Experiments_create', field: 'experiment_id', value: '$response.body#/experiment_id' },
@@ -14,6 +15,9 @@ const ID_SOURCES: Array<{ operationId: string; field: string; value: string; in?
     value: '{$response.body#/run/info/experiment_id}/{$response.body#/run/info/run_id}/artifacts/logbook.txt',
   },
   { operationId: 'LoggedModels_create', field: 'modelId', value: '$response.body#/model/info/model_id' },
+  { operationId: 'RegisteredModels_create', field: 'name', value: '$response.body#/registered_model/name' },
+  { operationId: 'ModelVersions_create', field: 'name', value: '$response.body#/model_version/name' },
+  { operationId: 'ModelVersions_create', field: 'version', value: '$response.body#/model_version/version' },
 ];
 
 const DESCRIPTION = [

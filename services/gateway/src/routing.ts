@@ -11,10 +11,8 @@ import {
   declaredLength,
   settleUnreadBody,
   Logger,
-  TRANSFER_OFFLOAD,
-  isOffloadHeader,
 } from '@logbook/platform';
-import { OFFLOADABLE_PREFIXES, SERVER_INFO_ROUTES } from '../../artifacts/src/index';
+import { isOffloadHeader, OFFLOADABLE_PREFIXES, SERVER_INFO_ROUTES, TRANSFER_OFFLOAD } from '@logbook/transfers';
 import { carryOffloadedUpload, openOffloadedDownload, UploadOutcome } from './offloaded-transfers';
 
 export interface Route {
@@ -33,7 +31,7 @@ const UPSTREAM_TIMEOUT_MS = 120_000;
 const DOWNLOAD_HEADERS = ['content-disposition', 'content-range', 'accept-ranges'];
 
 /** Which service owns which MLflow paths; the longest matching prefix wins. */
-export function routingTable(upstreams: { tracking: string; artifacts: string }): Route[] {
+export function routingTable(upstreams: { tracking: string; artifacts: string; registry: string }): Route[] {
   return [
     {
       prefixes: ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/', '/api/3.0/mlflow/', '/ajax-api/3.0/mlflow/'],
@@ -50,6 +48,17 @@ export function routingTable(upstreams: { tracking: string; artifacts: string })
       ],
       upstream: upstreams.artifacts,
       offloadablePrefixes: OFFLOADABLE_PREFIXES,
+    },
+    {
+      prefixes: [
+        ...['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'].flatMap((prefix) => [
+          `${prefix}registered-models/`,
+          `${prefix}model-versions/`,
+        ]),
+        '/api/2.0/logbook/model-versions/',
+        '/ajax-api/2.0/logbook/model-versions/',
+      ],
+      upstream: upstreams.registry,
     },
   ];
 }

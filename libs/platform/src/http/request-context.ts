@@ -3,11 +3,10 @@ import { FastifyRequest } from 'fastify';
 import { ANONYMOUS, CommandMetadata } from '../command-metadata';
 
 /**
- * The command metadata of the current request: its id (the gateway's X-Request-Id), the clock, and the
- * actor (anonymous while authentication is off).
+ * The command metadata of a request: its id (the gateway's X-Request-Id), the clock, the actor
+ * (anonymous while authentication is off) and the caller's W3C traceparent.
  */
-export const RequestMeta = createParamDecorator((_: unknown, context: ExecutionContext): CommandMetadata => {
-  const request = context.switchToHttp().getRequest<FastifyRequest>();
+export function requestMetadata(request: FastifyRequest): CommandMetadata {
   const traceparent = request.headers.traceparent;
   return {
     now: Date.now(),
@@ -15,4 +14,9 @@ export const RequestMeta = createParamDecorator((_: unknown, context: ExecutionC
     requestId: String(request.id),
     ...(typeof traceparent === 'string' ? { traceparent } : {}),
   };
-});
+}
+
+/** requestMetadata of the current request, as a controller parameter. */
+export const RequestMeta = createParamDecorator((_: unknown, context: ExecutionContext): CommandMetadata =>
+  requestMetadata(context.switchToHttp().getRequest<FastifyRequest>()),
+);

@@ -1,8 +1,6 @@
 import type { Readable } from 'node:stream';
 import { invalidParameter } from '@logbook/platform';
 
-/** Every stream in and out of a store moves in 1 MiB chunks: 16 KiB defaults cost 2x on large files. */
-export const STREAM_HIGH_WATER_MARK = 1024 * 1024;
 /** S3's limit, applied to every backend so a client behaves the same against both. */
 export const MAX_PARTS = 10_000;
 
@@ -55,14 +53,6 @@ export interface MultipartUpload {
 export interface CompletedPart {
   partNumber: number;
   etag: string;
-}
-
-/** The body crossed `maxBytes`; the store has already discarded what it received. */
-export class ObjectTooLargeError extends Error {
-  constructor(readonly maxBytes: number) {
-    super(`The object is larger than the limit of ${maxBytes} bytes`);
-    this.name = 'ObjectTooLargeError';
-  }
 }
 
 /** The range starts past the end of the object; HTTP answers 416 with `Content-Range: bytes *\/size`. */

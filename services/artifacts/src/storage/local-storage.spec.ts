@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { STREAM_HIGH_WATER_MARK } from './artifact-storage';
+import { STREAM_HIGH_WATER_MARK } from '@logbook/transfers';
 import { LocalArtifactStorage } from './local-storage';
 import { isInvalidParameter, MiB, Noise, readAll, storageContract, text } from './storage.contract';
 

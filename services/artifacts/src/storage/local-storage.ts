@@ -19,6 +19,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { invalidParameter, MlflowError, notFound } from '@logbook/platform';
 import { invalidPath, resolveArtifactPath, resolveListPrefix } from '@logbook/artifact-paths';
+import { ObjectMeter, STREAM_HIGH_WATER_MARK } from '@logbook/transfers';
 import {
   ArtifactStorage,
   bareEtag,
@@ -34,10 +35,8 @@ import {
   PutOptions,
   ReadObject,
   resolveRange,
-  STREAM_HIGH_WATER_MARK,
   StoredObject,
 } from './artifact-storage';
-import { ObjectMeter } from './object-meter';
 
 // Bytes in flight live inside the root, so a rename publishes them atomically and nothing spills to /tmp.
 const INCOMING = '.incoming';

@@ -18,6 +18,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { invalidParameter, notFound } from '@logbook/platform';
 import { invalidPath, MAX_ARTIFACT_PATH_BYTES, resolveArtifactPath, resolveListPrefix } from '@logbook/artifact-paths';
+import { ObjectMeter } from '@logbook/transfers';
 import {
   ArtifactStorage,
   bareEtag,
@@ -36,7 +37,6 @@ import {
   ReadObject,
   StoredObject,
 } from './artifact-storage';
-import { ObjectMeter } from './object-meter';
 import { S3UrlSigner } from './s3-url-signer';
 
 export interface S3StorageConfig {

@@ -4,15 +4,8 @@ import { Readable } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
 import { it } from 'node:test';
 import { MlflowError } from '@logbook/platform';
-import {
-  ArtifactStorage,
-  CompletedPart,
-  ListEntry,
-  ObjectTooLargeError,
-  RangeNotSatisfiableError,
-  ReadObject,
-  STREAM_HIGH_WATER_MARK,
-} from './artifact-storage';
+import { ObjectTooLargeError, STREAM_HIGH_WATER_MARK } from '@logbook/transfers';
+import { ArtifactStorage, CompletedPart, ListEntry, RangeNotSatisfiableError, ReadObject } from './artifact-storage';
 
 /** The behaviour every ArtifactStorage must have, registered into the caller's `describe`. */
 export interface ContractTarget {

@@ -1,7 +1,17 @@
 import { createHash, Hash } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
 import { invalidParameter } from '@logbook/platform';
-import { ObjectTooLargeError, STREAM_HIGH_WATER_MARK } from './artifact-storage';
+
+/** Every stream of artifact bytes moves in 1 MiB chunks: 16 KiB defaults cost 2x on large files. */
+export const STREAM_HIGH_WATER_MARK = 1024 * 1024;
+
+/** The body crossed `maxBytes`; the store has already discarded what it received. */
+export class ObjectTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`The object is larger than the limit of ${maxBytes} bytes`);
+    this.name = 'ObjectTooLargeError';
+  }
+}
 
 export interface MeterOptions {
   maxBytes: number;

@@ -1,4 +1,4 @@
-import { ArtifactStorage } from './storage/artifact-storage';
+import { ArtifactStorage } from '../storage/artifact-storage';
 
 export interface FoundObject {
   path: string;

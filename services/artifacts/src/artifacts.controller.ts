@@ -1,0 +1,229 @@
+import { posix } from 'node:path';
+import { Readable } from 'node:stream';
+import { Inject, Injectable } from '@nestjs/common';
+import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  answerFailuresInMlflowShape,
+  bodyStream,
+  declaredLength,
+  invalidParameter,
+  Logger,
+  requestMetadata,
+  sendFailure,
+  settleUnreadBody,
+} from '@logbook/platform';
+import { ARTIFACT_PREFIXES, SERVER_INFO_ROUTES, TRANSFER_OFFLOAD } from '@logbook/transfers';
+import {
+  baseUrl,
+  checkedDirectory,
+  contentDisposition,
+  jsonBody,
+  parseRange,
+  query,
+  rawPathAfter,
+  uploadTarget,
+} from './artifact-requests';
+import {
+  AbortMultipartUploadDto,
+  CompleteMultipartUploadDto,
+  CreateMultipartUploadDto,
+  ListArtifactsQueryDto,
+  RunArtifactsQueryDto,
+  UploadPartQueryDto,
+} from './artifacts.dto';
+import { servedContentType } from './content-type';
+import { DownloadsService } from './downloads/downloads.service';
+import { MultipartService } from './multipart/multipart.service';
+import { ARTIFACTS_LOGGER } from './shared/tokens';
+import { RangeNotSatisfiableError } from './storage/artifact-storage';
+import { UploadsService } from './uploads/uploads.service';
+
+/** The tracking API's listing of a run's artifacts, which the artifact store answers. */
+export const RUN_LIST_ROUTES = ['/api/2.0/mlflow/artifacts/list', '/ajax-api/2.0/mlflow/artifacts/list'];
+
+type RouteHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+type Handler = (request: FastifyRequest, reply: FastifyReply, prefix: string) => Promise<unknown>;
+
+const header = (request: FastifyRequest, name: string): string | undefined => {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+const offloadAsked = (request: FastifyRequest) => header(request, TRANSFER_OFFLOAD.accept) === TRANSFER_OFFLOAD.version;
+
+/**
+ * MLflow's artifact proxy routes. They are Fastify routes in a context of their own, not Nest routes, so
+ * request bodies stay streams (an artifact may be a JSON file, or 5 GiB): nothing here buffers an upload.
+ */
+@Injectable()
+export class ArtifactsController {
+  constructor(
+    private readonly uploads: UploadsService,
+    private readonly downloads: DownloadsService,
+    private readonly multipart: MultipartService,
+    @Inject(ARTIFACTS_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async register(fastify: FastifyInstance): Promise<void> {
+    // Not awaited: awaiting loads the plugin at once, ahead of Nest's MLflow error handler, whose answer
+    // the JSON parser's errors on Nest's routes then lose. Fastify loads it before listening.
+    void fastify.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+      answerFailuresInMlflowShape(scope, this.logger, settleUnreadBody);
+      for (const prefix of ARTIFACT_PREFIXES) {
+        scope.put(`${prefix}/artifacts/*`, this.answered(this.upload, prefix));
+        scope.get(`${prefix}/artifacts/*`, this.answered(this.download, prefix));
+        scope.get(`${prefix}/artifacts`, this.answered(this.list, prefix));
+        scope.delete(`${prefix}/artifacts/*`, this.answered(this.delete, prefix));
+        scope.post(`${prefix}/mpu/create/*`, this.answered(this.createMultipart, prefix));
+        scope.put(`${prefix}/mpu/upload-part/*`, this.answered(this.uploadPart, prefix));
+        scope.post(`${prefix}/mpu/complete/*`, this.answered(this.completeMultipart, prefix));
+        scope.post(`${prefix}/mpu/abort/*`, this.answered(this.abortMultipart, prefix));
+      }
+      for (const path of SERVER_INFO_ROUTES) scope.get(path, this.answered(this.serverInfo));
+      for (const path of RUN_LIST_ROUTES) scope.get(path, this.answered(this.listForRun));
+    });
+  }
+
+  /**
+   * A handler as a route of `prefix` (MLflow's REST prefix or its UI's), and the one place a failure
+   * becomes an answer: 416 for a range past the end, MLflow's error shape otherwise.
+   */
+  private answered(handler: Handler, prefix = ''): RouteHandler {
+    return async (request, reply) => {
+      try {
+        return await handler.call(this, request, reply, prefix);
+      } catch (error) {
+        if (error instanceof RangeNotSatisfiableError) {
+          return reply.status(416).header('content-range', `bytes */${error.size}`).send();
+        }
+        return sendFailure(reply, error, this.logger, settleUnreadBody);
+      }
+    };
+  }
+
+  private async upload(request: FastifyRequest, reply: FastifyReply, prefix: string) {
+    const rawPath = rawPathAfter(request, `${prefix}/artifacts/`);
+    if (offloadAsked(request) && header(request, TRANSFER_OFFLOAD.length) !== undefined) {
+      return this.offloadedUpload(request, reply, rawPath);
+    }
+    await this.uploads.upload(
+      rawPath,
+      bodyStream(request),
+      { contentType: request.headers['content-type'], size: declaredLength(request) },
+      requestMetadata(request),
+    );
+    return reply.send({});
+  }
+
+  /** An upload the gateway carries (TRANSFER_OFFLOAD): no body comes here, only its description before and after. */
+  private async offloadedUpload(request: FastifyRequest, reply: FastifyReply, rawPath: string) {
+    const size = Number(header(request, TRANSFER_OFFLOAD.length));
+    if (!Number.isSafeInteger(size) || size < 0) throw invalidParameter('Invalid offloaded upload length');
+    const sha256 = header(request, TRANSFER_OFFLOAD.sha256);
+    if (sha256 === undefined) {
+      const target = await this.uploads.prepareOffloaded(rawPath, size);
+      if (!target) return reply.header(TRANSFER_OFFLOAD.declined, 'true').send({});
+      return reply
+        .header(TRANSFER_OFFLOAD.url, target.url)
+        .header(TRANSFER_OFFLOAD.contentType, target.contentType)
+        .send({});
+    }
+    await this.uploads.commitOffloaded(
+      rawPath,
+      { size, sha256, etag: header(request, TRANSFER_OFFLOAD.etag) ?? '' },
+      request.headers['content-type'],
+      requestMetadata(request),
+    );
+    return reply.send({});
+  }
+
+  private async download(request: FastifyRequest, reply: FastifyReply, prefix: string) {
+    const rawPath = rawPathAfter(request, `${prefix}/artifacts/`);
+    const object = await this.downloads.download(rawPath, parseRange(request.headers.range), {
+      offloadAccepted: offloadAsked(request),
+    });
+    const name = posix.basename(object.path);
+    void reply
+      .header('content-type', servedContentType(name))
+      .header('content-disposition', contentDisposition(name))
+      .header('x-content-type-options', 'nosniff')
+      .header('accept-ranges', 'bytes');
+    if (object.partial) {
+      void reply.status(206).header('content-range', `bytes ${object.start}-${object.end}/${object.size}`);
+    }
+    if ('located' in object) {
+      if (object.partial) void reply.header(TRANSFER_OFFLOAD.range, `bytes=${object.start}-${object.end}`);
+      return reply
+        .header(TRANSFER_OFFLOAD.url, object.located.url)
+        .header(TRANSFER_OFFLOAD.etag, object.located.etag)
+        .header(TRANSFER_OFFLOAD.length, String(object.contentLength))
+        .header('content-length', '0')
+        .send();
+    }
+    return reply.header('content-length', String(object.contentLength)).send(object.body);
+  }
+
+  private async list(request: FastifyRequest, reply: FastifyReply) {
+    const entries = await this.downloads.list(query(request, ListArtifactsQueryDto).path);
+    if (entries.length === 0) return reply.send({});
+    return reply.send({
+      files: entries.map((e) => ({ path: e.name, is_dir: e.isDir, ...(e.size ? { file_size: e.size } : {}) })),
+    });
+  }
+
+  private async delete(request: FastifyRequest, reply: FastifyReply, prefix: string) {
+    (request.body as Readable | undefined)?.resume?.();
+    await this.uploads.delete(rawPathAfter(request, `${prefix}/artifacts/`), requestMetadata(request));
+    return reply.send({});
+  }
+
+  private async createMultipart(request: FastifyRequest, reply: FastifyReply, prefix: string) {
+    const directory = checkedDirectory(request, `${prefix}/mpu/create/`);
+    const body = await jsonBody(request, CreateMultipartUploadDto);
+    const path = uploadTarget(directory, body.path);
+    const partUrl = (partNumber: number, uploadId: string) =>
+      `${baseUrl(request)}${prefix}/mpu/upload-part/${path}?upload_id=${encodeURIComponent(uploadId)}&part_number=${partNumber}`;
+    return reply.send(await this.multipart.create(path, body.num_parts, partUrl));
+  }
+
+  private async uploadPart(request: FastifyRequest, reply: FastifyReply, prefix: string) {
+    const part = query(request, UploadPartQueryDto);
+    const { etag } = await this.multipart.uploadPart(
+      rawPathAfter(request, `${prefix}/mpu/upload-part/`),
+      part.upload_id,
+      part.part_number,
+      bodyStream(request),
+    );
+    return reply.header('etag', etag).send({});
+  }
+
+  private async completeMultipart(request: FastifyRequest, reply: FastifyReply, prefix: string) {
+    const directory = checkedDirectory(request, `${prefix}/mpu/complete/`);
+    const body = await jsonBody(request, CompleteMultipartUploadDto);
+    await this.multipart.complete(
+      uploadTarget(directory, body.path),
+      body.upload_id,
+      body.parts.map((part) => ({ partNumber: part.part_number, etag: part.etag })),
+      requestMetadata(request),
+    );
+    return reply.send({});
+  }
+
+  private async abortMultipart(request: FastifyRequest, reply: FastifyReply, prefix: string) {
+    const directory = checkedDirectory(request, `${prefix}/mpu/abort/`);
+    const body = await jsonBody(request, AbortMultipartUploadDto);
+    await this.multipart.abort(uploadTarget(directory, body.path), body.upload_id);
+    return reply.send({});
+  }
+
+  private async serverInfo(_request: FastifyRequest, reply: FastifyReply) {
+    return reply.send(this.multipart.serverInfo());
+  }
+
+  private async listForRun(request: FastifyRequest, reply: FastifyReply) {
+    const dto = query(request, RunArtifactsQueryDto);
+    return reply.send(await this.downloads.listForRun(dto.runId, dto.path));
+  }
+}

@@ -1,0 +1,53 @@
+import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { FastifyInstance } from 'fastify';
+import { Logger } from '@logbook/platform';
+import { ArtifactRecords } from './artifact-records';
+import { ArtifactsController } from './artifacts.controller';
+import { ArtifactsRuntime } from './artifacts.runtime';
+import { DownloadsService } from './downloads/downloads.service';
+import { MultipartService } from './multipart/multipart.service';
+import { OwnerAnnouncements } from './owners/owner-announcements';
+import { Owners } from './owners/owners';
+import { ReconciliationService } from './reconciliation/reconciliation.service';
+import { ARTIFACT_STORAGE, ARTIFACTS_CONFIG, ARTIFACTS_LOGGER, DATABASE, EVENT_STORE } from './shared/tokens';
+import { UploadsService } from './uploads/uploads.service';
+
+/**
+ * MLflow's artifact proxy: uploads, downloads, listings, multipart uploads, and the reconciliation of
+ * the index with the store. Its routes go straight on Fastify when the module starts (see ArtifactsController).
+ */
+@Module({})
+export class ArtifactsModule implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly controller: ArtifactsController,
+  ) {}
+
+  /** Its own providers, not global ones: in one process, tracking's module provides the same kinds of thing. */
+  static with(runtime: ArtifactsRuntime, logger: Logger): DynamicModule {
+    return {
+      module: ArtifactsModule,
+      providers: [
+        { provide: DATABASE, useValue: runtime.db },
+        { provide: EVENT_STORE, useValue: runtime.store },
+        { provide: ARTIFACT_STORAGE, useValue: runtime.storage },
+        { provide: ARTIFACTS_CONFIG, useValue: runtime.config },
+        { provide: ARTIFACTS_LOGGER, useValue: logger },
+        { provide: OwnerAnnouncements, useValue: runtime.ownerAnnouncements },
+        Owners,
+        ArtifactRecords,
+        UploadsService,
+        DownloadsService,
+        MultipartService,
+        ReconciliationService,
+        ArtifactsController,
+      ],
+      exports: [ReconciliationService],
+    };
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.controller.register(this.adapterHost.httpAdapter.getInstance<FastifyInstance>());
+  }
+}

@@ -1,0 +1,48 @@
+import {
+  ContractEvent,
+  contractValidators,
+  ModelVersionCreatedV1,
+  REGISTRY_MODEL_VERSION_TOPIC,
+} from '@logbook/contracts';
+import { EventEnvelope } from '@logbook/eventstore';
+import { ConsumerDefinition } from '@logbook/messaging';
+import { Queryable } from '@logbook/platform';
+import { ARTIFACTS_SCHEMA } from '../../migrations/001_initial';
+
+const HANDLED = [ModelVersionCreatedV1];
+type RegistryEvent = ContractEvent<(typeof HANDLED)[number]>;
+
+/** A prompt version holds its template in a tag: there are no files to verify, and the registry marks it READY itself. */
+const PROMPT_TAG = 'mlflow.prompt.is_prompt';
+
+async function requestCopy(tx: Queryable, envelope: EventEnvelope): Promise<void> {
+  const event = envelope as unknown as RegistryEvent;
+  if (event.type !== 'ModelVersionCreated') return;
+  const { registeredModelId, name, version, source, tags, time } = event.data;
+  if (tags.some((tag) => tag.key === PROMPT_TAG && tag.value.toLowerCase() === 'true')) return;
+  await tx.query(
+    `INSERT INTO artifacts.registrations
+       (registered_model_id, version, name, source, requested_at, cause_event_id, correlation_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (registered_model_id, version) DO NOTHING`,
+    [registeredModelId, version, name, source, time, envelope.eventId, envelope.correlationId],
+  );
+}
+
+export const REGISTRY_EVENTS_CONSUMER = 'artifacts.registry-events';
+
+/**
+ * The registry's new model versions, queued for verification in the inbox's transaction; the copier
+ * (told through `onHandled`) copies them outside any transaction, since a model may take minutes.
+ */
+export function registryEventsConsumer(onHandled: ConsumerDefinition['onHandled']): ConsumerDefinition {
+  return {
+    name: REGISTRY_EVENTS_CONSUMER,
+    schema: ARTIFACTS_SCHEMA,
+    handle: requestCopy,
+    validators: contractValidators(HANDLED),
+    onHandled,
+  };
+}
+
+export const REGISTRY_TOPICS = [REGISTRY_MODEL_VERSION_TOPIC.name];

@@ -1,0 +1,134 @@
+import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore';
+import { SqlMigration } from '@logbook/platform';
+
+export const REGISTRY_SCHEMA = 'registry';
+
+const projections = `
+CREATE TABLE registry.registered_models (
+  registered_model_id text PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  description text,
+  creation_time bigint NOT NULL,
+  last_updated_time bigint NOT NULL
+);
+CREATE TABLE registry.registered_model_tags (
+  registered_model_id text NOT NULL REFERENCES registry.registered_models ON DELETE CASCADE,
+  key text NOT NULL,
+  value text NOT NULL,
+  PRIMARY KEY (registered_model_id, key)
+);
+CREATE INDEX registered_model_tags_by_key ON registry.registered_model_tags (key, value);
+CREATE TABLE registry.registered_model_aliases (
+  registered_model_id text NOT NULL REFERENCES registry.registered_models ON DELETE CASCADE,
+  alias text NOT NULL,
+  version integer NOT NULL,
+  PRIMARY KEY (registered_model_id, alias)
+);
+CREATE TABLE registry.model_versions (
+  registered_model_id text NOT NULL REFERENCES registry.registered_models ON DELETE CASCADE,
+  version integer NOT NULL,
+  name text NOT NULL,
+  creation_time bigint NOT NULL,
+  last_updated_time bigint NOT NULL,
+  description text,
+  source text NOT NULL,
+  storage_location text,
+  run_id text,
+  run_link text,
+  model_id text,
+  status text NOT NULL,
+  status_message text,
+  digest text,
+  current_stage text NOT NULL,
+  PRIMARY KEY (registered_model_id, version)
+);
+CREATE INDEX model_versions_by_name ON registry.model_versions (name, version);
+CREATE INDEX model_versions_by_run ON registry.model_versions (run_id);
+CREATE INDEX model_versions_by_update ON registry.model_versions (last_updated_time DESC, name, version DESC);
+CREATE TABLE registry.model_version_tags (
+  registered_model_id text NOT NULL,
+  version integer NOT NULL,
+  key text NOT NULL,
+  value text NOT NULL,
+  PRIMARY KEY (registered_model_id, version, key),
+  FOREIGN KEY (registered_model_id, version) REFERENCES registry.model_versions ON DELETE CASCADE
+);
+CREATE INDEX model_version_tags_by_key ON registry.model_version_tags (key, value);
+`;
+
+// What the registry learned of runs and logged models from tracking's events: a version's lineage.
+const lineage = `
+CREATE TABLE registry.lineage_runs (
+  run_id text PRIMARY KEY,
+  experiment_id text NOT NULL,
+  run_name text NOT NULL,
+  user_id text NOT NULL,
+  status text NOT NULL,
+  start_time bigint NOT NULL,
+  end_time bigint,
+  lifecycle_stage text NOT NULL DEFAULT 'active'
+);
+CREATE TABLE registry.lineage_run_params (
+  run_id text NOT NULL REFERENCES registry.lineage_runs ON DELETE CASCADE,
+  key text NOT NULL,
+  value text NOT NULL,
+  PRIMARY KEY (run_id, key)
+);
+CREATE TABLE registry.lineage_run_metrics (
+  run_id text NOT NULL REFERENCES registry.lineage_runs ON DELETE CASCADE,
+  key text NOT NULL,
+  value double precision NOT NULL,
+  timestamp bigint NOT NULL,
+  step bigint NOT NULL,
+  PRIMARY KEY (run_id, key)
+);
+CREATE TABLE registry.lineage_run_datasets (
+  run_id text NOT NULL REFERENCES registry.lineage_runs ON DELETE CASCADE,
+  name text NOT NULL,
+  digest text NOT NULL,
+  source_type text NOT NULL,
+  source text NOT NULL,
+  context text,
+  PRIMARY KEY (run_id, name, digest)
+);
+CREATE TABLE registry.lineage_logged_models (
+  model_id text PRIMARY KEY,
+  experiment_id text NOT NULL,
+  name text NOT NULL,
+  source_run_id text,
+  artifact_location text NOT NULL,
+  deleted boolean NOT NULL DEFAULT false
+);
+`;
+
+// Each class name ends with the time its migration was written, which orders them.
+export class RegistryEventStore1796447390000 extends SqlMigration {
+  constructor() {
+    super(eventStoreSchema(REGISTRY_SCHEMA), '001_event_store');
+  }
+}
+
+export class RegistryProjections1796447390001 extends SqlMigration {
+  constructor() {
+    super(projections, '002_projections');
+  }
+}
+
+export class RegistryStreamStateVersion1796447390002 extends SqlMigration {
+  constructor() {
+    super(streamStateVersionSchema(REGISTRY_SCHEMA), '003_stream_state_version');
+  }
+}
+
+export class RegistryLineage1796451273000 extends SqlMigration {
+  constructor() {
+    super(lineage, '004_lineage');
+  }
+}
+
+export const registryMigrations: SqlMigration[] = [
+  new RegistryEventStore1796447390000(),
+  new RegistryProjections1796447390001(),
+  new RegistryStreamStateVersion1796447390002(),
+  new RegistryLineage1796451273000(),
+];

@@ -1,0 +1,45 @@
+import { ARTIFACTS_REGISTRATION_TOPIC, contractValidators } from '@logbook/contracts';
+import { EventEnvelope, EventStore } from '@logbook/eventstore';
+import { ConsumerDefinition } from '@logbook/messaging';
+import { Queryable } from '@logbook/platform';
+import { REGISTRY_SCHEMA } from '../../migrations/001_initial';
+import { modelVersionStream, modelVersionStreamId } from '../model-versions/model-version.decider';
+import { registeredModelStream, registeredModelStreamId } from '../registered-models/registered-model.decider';
+import { REGISTRATION_RESULTS, registrationCommand, RegistrationResult } from './registration-outcome';
+
+export const REGISTRATION_RESULTS_CONSUMER = 'registry.registration-results';
+
+/**
+ * The artifacts service's verdicts on new versions, applied to their streams in the inbox's transaction.
+ * A verdict on a version this registry never created (another deployment sharing the topic) is ignored.
+ */
+export function registrationResultsConsumer(store: EventStore): ConsumerDefinition {
+  return {
+    name: REGISTRATION_RESULTS_CONSUMER,
+    schema: REGISTRY_SCHEMA,
+    validators: contractValidators(REGISTRATION_RESULTS),
+    async handle(tx: Queryable, envelope: EventEnvelope) {
+      const result = envelope as unknown as RegistrationResult;
+      const { registeredModelId, version } = result.data;
+      const streamId = modelVersionStreamId(registeredModelId, version);
+      const { state } = await store.load(modelVersionStream, streamId, tx);
+      if (!state.exists) return;
+      const { state: model } = await store.load(registeredModelStream, registeredModelStreamId(registeredModelId), tx);
+      const metadata = {
+        now: Date.now(),
+        actor: { id: 'registry', kind: 'service' as const },
+        requestId: envelope.correlationId,
+        causationId: envelope.eventId,
+      };
+      await store.handleIn(
+        tx,
+        modelVersionStream,
+        streamId,
+        registrationCommand(result, model.name, metadata),
+        metadata,
+      );
+    },
+  };
+}
+
+export const ARTIFACTS_TOPICS = [ARTIFACTS_REGISTRATION_TOPIC.name];

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { contractValidators, REGISTRY_TOPICS } from '@logbook/contracts';
+import { Decider, DomainEvent, fold } from '@logbook/eventstore';
+import { CommandMetadata } from '@logbook/platform';
+import { ModelVersionCommand, modelVersionDecider } from './model-versions/model-version.decider';
+import { RegisteredModelCommand, registeredModelDecider } from './registered-models/registered-model.decider';
+import { registryToContract } from './registry.contracts';
+
+const metadata: CommandMetadata = { now: 1_764_864_000_000, actor: { id: 'ada', kind: 'user' }, requestId: 'req-1' };
+const registeredModelId = '3f2b8c1d9e7a4b6c8d0e1f2a3b4c5d6e';
+const name = 'fraud';
+const tags = [{ key: 'team', value: 'risk' }];
+
+/** Runs the commands one after another on one stream; every event the decider emitted, in order. */
+function play<State, Command, Event extends DomainEvent>(
+  decider: Decider<State, Command, Event>,
+  commands: Command[],
+): Event[] {
+  const history: Event[] = [];
+  for (const command of commands) history.push(...decider.decide(command, fold(decider, history)));
+  return history;
+}
+
+type Scripted<C> = C extends { metadata: CommandMetadata } ? Omit<C, 'metadata'> : never;
+const withMetadata = <C>(commands: Scripted<C>[]) => commands.map((c) => ({ ...c, metadata }) as C);
+
+const modelEvents = play(
+  registeredModelDecider,
+  withMetadata<RegisteredModelCommand>([
+    { type: 'CreateRegisteredModel', data: { registeredModelId, name, tags, holder: null } },
+    { type: 'AssignModelVersionNumber', data: { name } },
+    { type: 'AssignModelVersionNumber', data: { name } },
+    { type: 'RenameRegisteredModel', data: { name, newName: 'fraud-v2', holder: null } },
+    { type: 'UpdateRegisteredModel', data: { name: 'fraud-v2', description: 'boosted trees' } },
+    { type: 'SetRegisteredModelTag', data: { name: 'fraud-v2', key: 'owner', value: 'ada' } },
+    { type: 'DeleteRegisteredModelTag', data: { name: 'fraud-v2', key: 'owner' } },
+    { type: 'SetRegisteredModelAlias', data: { name: 'fraud-v2', alias: 'champion', version: '1' } },
+    { type: 'SetRegisteredModelAlias', data: { name: 'fraud-v2', alias: 'champion', version: '2' } },
+    { type: 'DeleteRegisteredModelAlias', data: { name: 'fraud-v2', alias: 'champion' } },
+    {
+      type: 'TransitionModelVersionStage',
+      data: { name: 'fraud-v2', version: '1', stage: 'Production', archiveExistingVersions: false },
+    },
+    {
+      type: 'TransitionModelVersionStage',
+      data: { name: 'fraud-v2', version: '2', stage: 'Production', archiveExistingVersions: true },
+    },
+    { type: 'WithdrawModelVersion', data: { name: 'fraud-v2', version: '1' } },
+    { type: 'DeleteRegisteredModel', data: { name: 'fraud-v2' } },
+  ]),
+);
+
+const address = { registeredModelId, name, version: 1 };
+const versionEvents = (outcome: Scripted<ModelVersionCommand>) =>
+  play(
+    modelVersionDecider,
+    withMetadata<ModelVersionCommand>([
+      {
+        type: 'CreateModelVersion',
+        data: { ...address, source: 'models:/m-4a1b', runId: 'r1', modelId: 'm-4a1b', tags },
+      },
+      outcome,
+      { type: 'UpdateModelVersion', data: { ...address, description: 'retrained' } },
+      { type: 'SetModelVersionTag', data: { ...address, key: 'validated', value: 'true' } },
+      { type: 'DeleteModelVersionTag', data: { ...address, key: 'validated' } },
+      { type: 'DeleteModelVersion', data: address },
+    ]),
+  );
+
+describe("the registry's publisher: what the deciders emit leaves as valid contracts", () => {
+  const validators = contractValidators(REGISTRY_TOPICS.flatMap((topic) => topic.events));
+  const emitted: DomainEvent[] = [
+    ...modelEvents,
+    ...versionEvents({ type: 'CompleteRegistration', data: { ...address, digest: 'sha256:ab' } }),
+    ...versionEvents({ type: 'FailRegistration', data: { ...address, message: 'No MLmodel file' } }),
+  ];
+
+  it('given a history covering every registry event type, then each is published as a contract its consumers accept', () => {
+    const published = emitted.map((event) => registryToContract({ ...event, schemaVersion: 1 }));
+    const problems = published.flatMap((event) =>
+      validators[event.type](event.data, event).map((problem) => `${event.type}: ${problem}`),
+    );
+    assert.deepEqual(problems, []);
+    const contracted = REGISTRY_TOPICS.flatMap((topic) => topic.events.map((event) => event.name)).sort();
+    assert.deepEqual([...new Set(published.map((event) => event.type))].sort(), contracted);
+  });
+});

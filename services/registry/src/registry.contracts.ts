@@ -1,0 +1,49 @@
+import {
+  contractMapper,
+  ModelVersionCreatedV1,
+  ModelVersionDeletedV1,
+  ModelVersionDescriptionUpdatedV1,
+  ModelVersionNumberAssignedV1,
+  ModelVersionRegistrationCompletedV1,
+  ModelVersionRegistrationFailedV1,
+  ModelVersionStageTransitionedV1,
+  ModelVersionTagDeletedV1,
+  ModelVersionTagSetV1,
+  ModelVersionWithdrawnV1,
+  publish,
+  RegisteredModelAliasDeletedV1,
+  RegisteredModelAliasSetV1,
+  RegisteredModelCreatedV1,
+  RegisteredModelDeletedV1,
+  RegisteredModelDescriptionUpdatedV1,
+  RegisteredModelRenamedV1,
+  RegisteredModelTagDeletedV1,
+  RegisteredModelTagSetV1,
+} from '@logbook/contracts';
+import { ModelVersionEvent } from './model-versions/model-version.events';
+import { RegisteredModelEvent } from './registered-models/registered-model.events';
+
+/**
+ * How the registry's events leave the service: each domain event as the contract other services read.
+ * The compiler checks each domain shape against its contract; when they part, map the fields here.
+ */
+export const registryToContract = contractMapper<RegisteredModelEvent | ModelVersionEvent>({
+  RegisteredModelCreated: (data) => publish(RegisteredModelCreatedV1, data),
+  RegisteredModelRenamed: (data) => publish(RegisteredModelRenamedV1, data),
+  RegisteredModelDescriptionUpdated: (data) => publish(RegisteredModelDescriptionUpdatedV1, data),
+  RegisteredModelDeleted: (data) => publish(RegisteredModelDeletedV1, data),
+  RegisteredModelTagSet: (data) => publish(RegisteredModelTagSetV1, data),
+  RegisteredModelTagDeleted: (data) => publish(RegisteredModelTagDeletedV1, data),
+  RegisteredModelAliasSet: (data) => publish(RegisteredModelAliasSetV1, data),
+  RegisteredModelAliasDeleted: (data) => publish(RegisteredModelAliasDeletedV1, data),
+  ModelVersionNumberAssigned: (data) => publish(ModelVersionNumberAssignedV1, data),
+  ModelVersionStageTransitioned: (data) => publish(ModelVersionStageTransitionedV1, data),
+  ModelVersionWithdrawn: (data) => publish(ModelVersionWithdrawnV1, data),
+  ModelVersionCreated: (data) => publish(ModelVersionCreatedV1, data),
+  ModelVersionRegistrationCompleted: (data) => publish(ModelVersionRegistrationCompletedV1, data),
+  ModelVersionRegistrationFailed: (data) => publish(ModelVersionRegistrationFailedV1, data),
+  ModelVersionDescriptionUpdated: (data) => publish(ModelVersionDescriptionUpdatedV1, data),
+  ModelVersionTagSet: (data) => publish(ModelVersionTagSetV1, data),
+  ModelVersionTagDeleted: (data) => publish(ModelVersionTagDeletedV1, data),
+  ModelVersionDeleted: (data) => publish(ModelVersionDeletedV1, data),
+});

@@ -1,0 +1,48 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { LineageController } from './lineage/lineage.controller';
+import { LineageQueries } from './lineage/lineage.queries';
+import { ModelVersionsController } from './model-versions/model-versions.controller';
+import { ModelVersionsQueries } from './model-versions/model-versions.queries';
+import { ModelVersionsService } from './model-versions/model-versions.service';
+import { RegisteredModelsController } from './registered-models/registered-models.controller';
+import { RegisteredModelsQueries } from './registered-models/registered-models.queries';
+import { RegisteredModelsService } from './registered-models/registered-models.service';
+import { RegistryRuntime } from './registry.runtime';
+import { DATABASE, EVENT_STORE } from './shared/tokens';
+
+@Global()
+@Module({})
+class RegistryInfrastructureModule {
+  static with(runtime: RegistryRuntime): DynamicModule {
+    return {
+      module: RegistryInfrastructureModule,
+      providers: [
+        { provide: DATABASE, useValue: runtime.db },
+        { provide: EVENT_STORE, useValue: runtime.store },
+      ],
+      exports: [DATABASE, EVENT_STORE],
+    };
+  }
+}
+
+export const REGISTRY_CONTROLLERS = [RegisteredModelsController, ModelVersionsController, LineageController];
+
+/** MLflow's Model Registry API (registered models, versions, tags, aliases and stages) and versions' lineage. */
+@Module({})
+export class RegistryModule {
+  static with(runtime: RegistryRuntime): DynamicModule {
+    return {
+      module: RegistryModule,
+      imports: [RegistryInfrastructureModule.with(runtime)],
+      controllers: REGISTRY_CONTROLLERS,
+      providers: [
+        RegisteredModelsService,
+        RegisteredModelsQueries,
+        ModelVersionsService,
+        ModelVersionsQueries,
+        LineageQueries,
+      ],
+      exports: [ModelVersionsService],
+    };
+  }
+}

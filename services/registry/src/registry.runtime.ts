@@ -1,0 +1,89 @@
+import { REGISTRY_PRODUCER, REGISTRY_TOPICS } from '@logbook/contracts';
+import { EventEnvelope, EventStore } from '@logbook/eventstore';
+import { Database, Logger } from '@logbook/platform';
+import { ServiceDefinition, ServiceRuntime, startServiceRuntime, SubscriptionDefinition } from '@logbook/runtime';
+import { REGISTRY_SCHEMA, registryMigrations } from '../migrations/001_initial';
+import { RegistryConfig } from './config';
+import { ARTIFACTS_TOPICS, registrationResultsConsumer } from './integration/registration-results.consumer';
+import { TRACKING_TOPICS, trackingEventsConsumer } from './integration/tracking-events.consumer';
+import { modelVersionStream } from './model-versions/model-version.decider';
+import { registeredModelStream } from './registered-models/registered-model.decider';
+import { registryToContract } from './registry.contracts';
+import { registryProjection } from './registry.projection';
+
+export const registryProjections = [registryProjection];
+export const registryStreams = [registeredModelStream, modelVersionStream];
+
+export const registryService: ServiceDefinition = {
+  name: REGISTRY_PRODUCER,
+  schema: REGISTRY_SCHEMA,
+  migrations: registryMigrations,
+  store: { projections: registryProjections },
+  streamTypes: REGISTRY_TOPICS.map((topic) => topic.streamType),
+  toContract: registryToContract,
+};
+
+/** Everything the registry module runs on: its database, its event log, and the relay that publishes it. */
+export interface RegistryRuntime extends ServiceRuntime {
+  config: RegistryConfig;
+  /** How the log's events are published (what an in-process subscriber over the log must apply too). */
+  toContract: typeof registryToContract;
+}
+
+type ContractMapper = (event: EventEnvelope) => EventEnvelope;
+
+/**
+ * Where the registry learns of runs and logged models (lineage) and of the artifacts service's verdicts
+ * on new versions: Kafka, or, embedded, the two services' logs read through their contract mappings.
+ */
+export type RegistryFeeds =
+  | { kind: 'kafka' }
+  | {
+      kind: 'in-process';
+      tracking: { store: EventStore; toContract: ContractMapper };
+      artifacts: { store: EventStore; toContract: ContractMapper };
+    };
+
+function subscriptions(feeds: RegistryFeeds, store: EventStore): SubscriptionDefinition[] {
+  const tracking = trackingEventsConsumer();
+  const results = registrationResultsConsumer(store);
+  if (feeds.kind === 'kafka') {
+    return [
+      { kind: 'kafka', consumer: tracking, topics: TRACKING_TOPICS },
+      { kind: 'kafka', consumer: results, topics: ARTIFACTS_TOPICS },
+    ];
+  }
+  return [
+    { kind: 'in-process', consumer: tracking, source: feeds.tracking.store, toContract: feeds.tracking.toContract },
+    { kind: 'in-process', consumer: results, source: feeds.artifacts.store, toContract: feeds.artifacts.toContract },
+  ];
+}
+
+/**
+ * `feeds`: none for a registry that consumes nothing (its versions then stay PENDING_REGISTRATION, as
+ * the API specs run it). `db`: a database the caller opened and closes (the embedded shape's shared one).
+ */
+export async function startRegistryRuntime(
+  config: RegistryConfig,
+  logger: Logger,
+  feeds?: RegistryFeeds,
+  db?: Database,
+): Promise<RegistryRuntime> {
+  const runtime = await startServiceRuntime({
+    service: registryService,
+    config,
+    logger,
+    db,
+    subscriptions: ({ store }) => (feeds ? subscriptions(feeds, store) : []),
+  });
+  return { ...runtime, config, toContract: registryToContract };
+}
+
+/**
+ * The registry's migrated log with nothing running: what the artifacts service's in-process feed reads
+ * when it has to start before the registry (each consumes the other's events).
+ */
+export async function openRegistryLog(config: RegistryConfig, logger: Logger, db: Database) {
+  const { store } = await startServiceRuntime({ service: registryService, config, logger, db, role: 'command' });
+  return { store, toContract: registryToContract };
+}

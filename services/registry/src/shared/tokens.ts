@@ -1,0 +1,2 @@
+export { DATABASE } from '@logbook/platform';
+export const EVENT_STORE = Symbol('REGISTRY_EVENT_STORE');
