@@ -10,12 +10,11 @@ import {
   metricsRegistry,
 } from '@logbook/platform';
 import { ConcurrencyError } from './concurrency-error';
-import { dropSchema, testInfra, uniqueSchema } from '@logbook/testing';
+import { dropSchema, eventStoreMigrations, testInfra, uniqueSchema } from '@logbook/testing';
 import { Decider } from './decider';
 import { DomainEvent, EventEnvelope } from './envelope';
 import { EventStore } from './event-store';
 import { InlineProjection } from './projection';
-import { eventStoreSchema, streamStateVersionSchema } from './schema';
 
 type Deposited = DomainEvent<'Deposited', { amount: number }>;
 type Deposit = { type: 'Deposit'; amount: number };
@@ -75,14 +74,14 @@ describe('event store on real Postgres', () => {
 
   before(async () => {
     db = new PostgresDatabase(testInfra().databaseUrl, 8);
-    await migrate(db, schema, [
-      { id: '001', sql: eventStoreSchema(schema) },
-      { id: '001b', sql: streamStateVersionSchema(schema) },
-      {
-        id: '002',
-        sql: `CREATE TABLE ${schema}.balances (stream_id text PRIMARY KEY, balance integer NOT NULL, deposits integer NOT NULL)`,
-      },
-    ]);
+    await migrate(
+      db,
+      schema,
+      eventStoreMigrations(
+        schema,
+        `CREATE TABLE ${schema}.balances (stream_id text PRIMARY KEY, balance integer NOT NULL, deposits integer NOT NULL)`,
+      ),
+    );
     store = new EventStore(db, { schema, producer: 'test', projections: [balances(schema)] });
   });
 

@@ -217,6 +217,7 @@ for (const kind of ['postgres', 'pglite'] as const) {
         kind: db.kind,
         query: <Row>(sql: string, params?: unknown[]) => db.query<Row>(sql, params),
         transaction: (work) => (failures-- > 0 ? Promise.reject(new Error('connection reset')) : db.transaction(work)),
+        dataSource: () => db.dataSource(),
         close: async () => undefined,
       };
       const bus = new InProcessEventBus(flakyDb, { logger });

@@ -294,6 +294,7 @@ function gatedDatabase(db: Database) {
         await gate;
         return result;
       }),
+    dataSource: () => db.dataSource(),
     close: async () => undefined,
   };
   return { gated, inside, release };

@@ -185,6 +185,23 @@ describe('embedded database (PGlite)', () => {
     await db.close();
   });
 
+  it('rolls a nested transaction back to its savepoint and commits the rest', async () => {
+    const db = await PgliteDatabase.open(undefined);
+    await db.query('CREATE TABLE t (id int PRIMARY KEY)');
+    await db.transaction(async (tx) => {
+      await tx.query('INSERT INTO t VALUES (1)');
+      await assert.rejects(
+        tx.manager.transaction(async (nested) => {
+          await nested.query('INSERT INTO t VALUES (2)');
+          await nested.query('INSERT INTO t VALUES (2)');
+        }),
+      );
+      await tx.manager.transaction((nested) => nested.query('INSERT INTO t VALUES (3)'));
+    });
+    assert.deepEqual((await db.query('SELECT id FROM t ORDER BY id')).rows, [{ id: 1 }, { id: 3 }]);
+    await db.close();
+  });
+
   it('reads an int8 beyond 2^53 as its exact decimal string, and others as numbers', async () => {
     const db = await PgliteDatabase.open(undefined);
     const { rows } = await db.query<{ big: unknown; small: unknown }>(

@@ -1,7 +1,10 @@
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Client, Pool, PoolClient, types } from 'pg';
+import { EventEmitter } from 'node:events';
+import { Client, types } from 'pg';
+import { DataSource, EntityManager, QueryResult as TypeOrmQueryResult, QueryRunner } from 'typeorm';
 import { lockDataDir } from './data-dir-lock';
+import { pgliteDriver } from './pglite-driver';
 
 const INT8_OID = 20;
 
@@ -15,6 +18,7 @@ export function parseInt8(text: string): number | string {
   return Number.isSafeInteger(value) ? value : text;
 }
 
+// TypeORM's postgres driver loads this same pg module, so the DataSource's pool reads int8 this way too.
 types.setTypeParser(INT8_OID, parseInt8);
 const PARSERS = { [INT8_OID]: parseInt8 };
 
@@ -27,13 +31,20 @@ export interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<Row>>;
 }
 
+/** A transaction: set-based SQL through `query`, and TypeORM's entities and repositories through `manager`, committing together. */
+export interface Transaction extends Queryable {
+  readonly manager: EntityManager;
+}
+
 /**
- * The one seam between Logbook and Postgres. Two implementations exist: a pg pool against a real
- * server (distributed shape, tests) and PGlite in-process (embedded shape).
+ * The one seam between Logbook and Postgres. Both implementations sit on a TypeORM DataSource: a pg
+ * pool against a real server (distributed shape, tests) and PGlite in-process (embedded shape).
  */
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
-  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
+  /** The DataSource underneath, connected: for entities, repositories and the migration runner. */
+  dataSource(): Promise<DataSource>;
   /**
    * A connection of its own, outside the pool, for what lives as long as a session (advisory locks).
    * Absent where one process owns the whole database (PGlite).
@@ -55,54 +66,86 @@ export interface DatabaseSession extends Queryable {
  */
 export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 
-export class PostgresDatabase implements Database {
-  readonly kind = 'postgres' as const;
-  private readonly pool: Pool;
+/** Queries and transactions through the DataSource's query runners, whose connections come from its pool. */
+abstract class DataSourceDatabase implements Database {
+  abstract readonly kind: 'postgres' | 'pglite';
 
-  /** `idleInTransactionTimeoutMs`: 0 leaves the server's setting. */
+  protected constructor(protected readonly source: DataSource) {}
+
+  abstract dataSource(): Promise<DataSource>;
+
+  async query<Row>(sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
+    const runner = (await this.dataSource()).createQueryRunner();
+    try {
+      return await queryThrough<Row>(runner, sql, params);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const runner = (await this.dataSource()).createQueryRunner();
+    const connection = (await runner.connect()) as EventEmitter;
+    // The server can end a session mid-transaction (the idle-in-transaction timeout, a restart): the
+    // query runner then drops the connection and refuses further queries; the server's reason is the error.
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost = error);
+    connection.on('error', onError);
+    try {
+      await runner.startTransaction();
+      const result = await work({
+        manager: runner.manager,
+        query: <Row>(sql: string, params?: unknown[]) => queryThrough<Row>(runner, sql, params),
+      });
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive && !runner.isReleased) await runner.rollbackTransaction().catch(() => undefined);
+      throw lost ?? error;
+    } finally {
+      connection.off('error', onError);
+      await runner.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.source.isInitialized) await this.source.destroy();
+  }
+}
+
+async function queryThrough<Row>(runner: QueryRunner, sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
+  const result = (await runner.query(sql, params, true)) as TypeOrmQueryResult;
+  return { rows: (result.records ?? []) as Row[], rowCount: result.affected ?? 0 };
+}
+
+export class PostgresDatabase extends DataSourceDatabase {
+  readonly kind = 'postgres' as const;
+  private connecting: Promise<DataSource> | undefined;
+
+  /** `idleInTransactionTimeoutMs`: 0 leaves the server's setting. Connects on first use, so a database still starting can be waited for. */
   constructor(
     private readonly connectionString: string,
     maxConnections = 10,
     idleInTransactionTimeoutMs = DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   ) {
-    this.pool = new Pool({
-      connectionString,
-      max: maxConnections,
-      idle_in_transaction_session_timeout: idleInTransactionTimeoutMs,
-    });
-    // An idle connection the server closed (restart, failover) is replaced on next use, not fatal.
-    this.pool.on('error', () => undefined);
+    super(
+      new DataSource({
+        type: 'postgres',
+        url: connectionString,
+        poolSize: maxConnections,
+        extra: { idle_in_transaction_session_timeout: idleInTransactionTimeoutMs },
+        // An idle connection the server closed (restart, failover) is replaced on next use, not fatal.
+        poolErrorHandler: () => undefined,
+        logging: false,
+      }),
+    );
   }
 
-  async query<Row>(sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
-    const result = await this.pool.query(sql, params as unknown[]);
-    return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
-  }
-
-  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client: PoolClient = await this.pool.connect();
-    // The server can end a session mid-transaction (the idle-in-transaction timeout, a restart): pg
-    // then emits 'error' on the client, which would crash the process unheard; the next query fails.
-    let lost: Error | undefined;
-    const onError = (error: Error) => (lost = error);
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
-      const result = await work({
-        query: async <Row>(sql: string, params?: unknown[]) => {
-          const r = await client.query(sql, params as unknown[]);
-          return { rows: r.rows as Row[], rowCount: r.rowCount ?? 0 };
-        },
-      });
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.off('error', onError);
-      client.release(lost);
-    }
+  dataSource(): Promise<DataSource> {
+    if (this.source.isInitialized) return Promise.resolve(this.source);
+    // A failed attempt is forgotten, so the next use (the wait for the database) tries again.
+    this.connecting ??= this.source.initialize().finally(() => (this.connecting = undefined));
+    return this.connecting;
   }
 
   async openSession(): Promise<DatabaseSession> {
@@ -129,8 +172,9 @@ export class PostgresDatabase implements Database {
     };
   }
 
-  async close(): Promise<void> {
-    await this.pool.end();
+  override async close(): Promise<void> {
+    await this.connecting?.catch(() => undefined);
+    await super.close();
   }
 }
 
@@ -155,13 +199,16 @@ const DURABILITY_SETTINGS: Record<EmbeddedDurability, string[]> = {
   fast: ['fsync=off'],
 };
 
-export class PgliteDatabase implements Database {
+export class PgliteDatabase extends DataSourceDatabase {
   readonly kind = 'pglite' as const;
 
   private constructor(
+    source: DataSource,
     private readonly db: PGliteInstance,
     private readonly releaseLock: () => void,
-  ) {}
+  ) {
+    super(source);
+  }
 
   /**
    * Opens (creating if needed) the database in `dataDir`, or an in-memory one without it. PGlite itself does not stop a second
@@ -170,9 +217,7 @@ export class PgliteDatabase implements Database {
   static async open(dataDir: string | undefined, durability: EmbeddedDurability = 'full'): Promise<PgliteDatabase> {
     if (dataDir === undefined) {
       const { PGlite } = await importPglite();
-      const db = new PGlite({ parsers: PARSERS });
-      await db.waitReady;
-      return new PgliteDatabase(db, () => undefined);
+      return PgliteDatabase.connect(new PGlite({ parsers: PARSERS }), () => undefined);
     }
     const releaseLock = await lockDataDir(dataDir);
     try {
@@ -185,30 +230,31 @@ export class PgliteDatabase implements Database {
       });
       await db.waitReady;
       if (fresh && durability === 'full') syncNewDatabase(dataDir);
-      return new PgliteDatabase(db, releaseLock);
+      return await PgliteDatabase.connect(db, releaseLock);
     } catch (error) {
       releaseLock();
       throw error;
     }
   }
 
-  async query<Row>(sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
-    const result = await this.db.query<Row>(sql, params as unknown[]);
-    return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+  private static async connect(db: PGliteInstance, releaseLock: () => void): Promise<PgliteDatabase> {
+    await db.waitReady;
+    const source = new DataSource({ type: 'postgres', driver: pgliteDriver(db), logging: false });
+    try {
+      await source.initialize();
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    return new PgliteDatabase(source, db, releaseLock);
   }
 
-  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.db.transaction(async (tx) =>
-      work({
-        query: async <Row>(sql: string, params?: unknown[]) => {
-          const r = await tx.query<Row>(sql, params as unknown[]);
-          return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
-        },
-      }),
-    );
+  dataSource(): Promise<DataSource> {
+    return Promise.resolve(this.source);
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
+    await super.close();
     await this.db.close();
     this.releaseLock();
   }

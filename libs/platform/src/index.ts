@@ -10,6 +10,7 @@ export {
   PgliteDatabase,
   PostgresDatabase,
   Queryable,
+  Transaction,
 } from './database';
 export { ErrorCode, MlflowError, alreadyExists, invalidParameter, notFound } from './errors';
 export {
@@ -60,7 +61,7 @@ export {
 } from './http/validation';
 export { Logger, createLogger } from './logger';
 export { RelayLag, eventsAppended, metricsRegistry, reportRelayLag } from './metrics';
-export { Migration, migrate } from './migrations';
+export { SqlMigration, migrate } from './migrations';
 export {
   DATABASE,
   ObservabilityModule,

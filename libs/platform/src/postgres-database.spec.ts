@@ -38,3 +38,40 @@ describe('PostgresDatabase (pg pool)', () => {
     }
   });
 });
+
+describe('PostgresDatabase transactions (TypeORM query runner)', () => {
+  it("gives the work TypeORM's entity manager in the same transaction, and rolls both back together", async () => {
+    const db = new PostgresDatabase(testInfra().databaseUrl, 2);
+    const table = uniqueSchema('manager_tx');
+    await db.query(`CREATE TABLE ${table} (n integer)`);
+    try {
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await tx.query(`INSERT INTO ${table} VALUES (1)`);
+          const seen = (await tx.manager.query(`SELECT count(*)::int AS n FROM ${table}`)) as { n: number }[];
+          assert.equal(seen[0].n, 1, 'the manager sees the transaction it is part of');
+          await tx.manager.query(`INSERT INTO ${table} VALUES (2)`);
+          throw new Error('abandon');
+        }),
+        /abandon/,
+      );
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+      assert.equal(rows[0].n, 0);
+    } finally {
+      await db.query(`DROP TABLE ${table}`);
+      await db.close();
+    }
+  });
+
+  it('reads an int8 beyond 2^53 as its exact decimal string, and others as numbers', async () => {
+    const db = new PostgresDatabase(testInfra().databaseUrl, 1);
+    try {
+      const { rows } = await db.query('SELECT 9007199254740993::int8 AS big, 42::int8 AS small');
+      assert.deepEqual(rows, [{ big: '9007199254740993', small: 42 }]);
+      const inTransaction = await db.transaction((tx) => tx.query('SELECT (-9007199254740993)::int8 AS big'));
+      assert.deepEqual(inTransaction.rows, [{ big: '-9007199254740993' }]);
+    } finally {
+      await db.close();
+    }
+  });
+});

@@ -1,21 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore';
-import { appendTo, appliedRows, logger, recordApplied, waitFor } from '@logbook/testing';
+import { appendTo, appliedRows, eventStoreMigrations, logger, recordApplied, waitFor } from '@logbook/testing';
 import { serviceConfig, ServiceEnvironment, PgliteDatabase } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime } from './service-runtime';
 
 const embedded = serviceConfig(new ServiceEnvironment(), 'embedded-spec');
 
-function service(name: string, extraSql = ''): ServiceDefinition {
+function service(name: string, extraSql?: string): ServiceDefinition {
   return {
     name,
     schema: name,
-    migrations: [
-      { id: '001', sql: eventStoreSchema(name) },
-      { id: '002', sql: streamStateVersionSchema(name) },
-      ...(extraSql ? [{ id: '003', sql: extraSql }] : []),
-    ],
+    migrations: eventStoreMigrations(name, extraSql),
     store: { projections: [] },
     streamTypes: ['note'],
   };

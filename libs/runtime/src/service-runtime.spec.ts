@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import { Client } from 'pg';
-import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore';
 import { eventTopic } from '@logbook/messaging';
 import {
   appendTo,
   deleteTopics,
+  eventStoreMigrations,
   idsByStream,
   logger,
   messagingTestbed,
@@ -28,10 +28,7 @@ function testService(): ServiceDefinition {
   return {
     name: uniqueName('rtsvc'),
     schema,
-    migrations: [
-      { id: '001', sql: eventStoreSchema(schema) },
-      { id: '002', sql: streamStateVersionSchema(schema) },
-    ],
+    migrations: eventStoreMigrations(schema),
     store: { projections: [] },
     streamTypes: [STREAM_TYPE],
   };

@@ -13,7 +13,7 @@ import {
   ServiceConfig,
   Database,
   Logger,
-  Migration,
+  SqlMigration,
   migrate,
   databaseReadiness,
   ReadinessCheck,
@@ -27,7 +27,7 @@ export interface ServiceDefinition {
   /** The producer of its events and the first part of its topics' names. */
   name: string;
   schema: string;
-  migrations: Migration[];
+  migrations: SqlMigration[];
   store: Pick<EventStoreOptions, 'projections' | 'upcasters' | 'schemaVersions'>;
   /** Stream types whose topics its relay creates up front. */
   streamTypes: string[];

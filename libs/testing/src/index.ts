@@ -20,6 +20,7 @@ export {
   waitFor,
   waitPublishable,
 } from './messaging';
+export { eventStoreMigrations, recordAsLegacyRunner } from './migrations';
 export { TcpProxy } from './net';
 export { PrivateKafka } from './private-kafka';
 export { assertSyntaxError } from './search';

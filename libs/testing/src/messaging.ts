@@ -3,17 +3,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { IHeaders, Kafka } from 'kafkajs';
 import pino from 'pino';
-import {
-  EventEnvelope,
-  EventStore,
-  InlineProjection,
-  eventStoreSchema,
-  streamStateVersionSchema,
-} from '@logbook/eventstore';
+import { EventEnvelope, EventStore, InlineProjection } from '@logbook/eventstore';
 import { Database, Queryable, Logger, migrate, PostgresDatabase } from '@logbook/platform';
 import { after, before } from 'node:test';
 import { dropSchema, testInfra, uniqueSchema } from './infra';
 import { createKafka, EventPublisher } from '@logbook/messaging';
+import { eventStoreMigrations } from './migrations';
 
 /** Quiet unless LOG_LEVEL asks otherwise: the specs provoke errors on purpose. */
 export const logger: Logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
@@ -24,14 +19,14 @@ export function uniqueName(prefix: string): string {
 
 /** The event store's tables plus `applied`, where the specs' handlers record their effects (no unique key: duplicates would show). */
 export async function createSchema(db: Database, schema: string): Promise<void> {
-  await migrate(db, schema, [
-    { id: '001', sql: eventStoreSchema(schema) },
-    { id: '001b', sql: streamStateVersionSchema(schema) },
-    {
-      id: '002',
-      sql: `CREATE TABLE ${schema}.applied (consumer text NOT NULL, event_id uuid NOT NULL, stream_id text NOT NULL, stream_position integer NOT NULL, seq bigserial);`,
-    },
-  ]);
+  await migrate(
+    db,
+    schema,
+    eventStoreMigrations(
+      schema,
+      `CREATE TABLE ${schema}.applied (consumer text NOT NULL, event_id uuid NOT NULL, stream_id text NOT NULL, stream_position integer NOT NULL, seq bigserial);`,
+    ),
+  );
 }
 
 export function createStore(db: Database, schema: string, producer: string, projections: InlineProjection[] = []) {

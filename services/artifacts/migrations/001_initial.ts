@@ -1,5 +1,5 @@
 import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore';
-import { Migration } from '@logbook/platform';
+import { SqlMigration } from '@logbook/platform';
 
 export const ARTIFACTS_SCHEMA = 'artifacts';
 
@@ -62,10 +62,41 @@ CREATE TABLE artifacts.registered_files (
 );
 `;
 
-export const artifactsMigrations: Migration[] = [
-  { id: '001_event_store', sql: eventStoreSchema(ARTIFACTS_SCHEMA) },
-  { id: '002_projections', sql: projections },
-  { id: '003_models', sql: models },
-  { id: '004_stream_state_version', sql: streamStateVersionSchema(ARTIFACTS_SCHEMA) },
-  { id: '005_registrations', sql: registrations },
+// Each class name ends with the time its migration was written, which orders them.
+export class ArtifactsEventStore1795709564000 extends SqlMigration {
+  constructor() {
+    super(eventStoreSchema(ARTIFACTS_SCHEMA), '001_event_store');
+  }
+}
+
+export class ArtifactsProjections1795709564001 extends SqlMigration {
+  constructor() {
+    super(projections, '002_projections');
+  }
+}
+
+export class ArtifactsModels1795709662000 extends SqlMigration {
+  constructor() {
+    super(models, '003_models');
+  }
+}
+
+export class ArtifactsStreamStateVersion1796408902000 extends SqlMigration {
+  constructor() {
+    super(streamStateVersionSchema(ARTIFACTS_SCHEMA), '004_stream_state_version');
+  }
+}
+
+export class ArtifactsRegistrations1796451145000 extends SqlMigration {
+  constructor() {
+    super(registrations, '005_registrations');
+  }
+}
+
+export const artifactsMigrations: SqlMigration[] = [
+  new ArtifactsEventStore1795709564000(),
+  new ArtifactsProjections1795709564001(),
+  new ArtifactsModels1795709662000(),
+  new ArtifactsStreamStateVersion1796408902000(),
+  new ArtifactsRegistrations1796451145000(),
 ];

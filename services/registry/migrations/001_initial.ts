@@ -1,5 +1,5 @@
 import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore';
-import { Migration } from '@logbook/platform';
+import { SqlMigration } from '@logbook/platform';
 
 export const REGISTRY_SCHEMA = 'registry';
 
@@ -109,10 +109,41 @@ CREATE INDEX events_by_model_name ON registry.events USING hash ((data->>'name')
   WHERE type IN ('RegisteredModelCreated', 'RegisteredModelRenamed');
 `;
 
-export const registryMigrations: Migration[] = [
-  { id: '001_event_store', sql: eventStoreSchema(REGISTRY_SCHEMA) },
-  { id: '002_projections', sql: projections },
-  { id: '003_stream_state_version', sql: streamStateVersionSchema(REGISTRY_SCHEMA) },
-  { id: '004_lineage', sql: lineage },
-  { id: '005_history', sql: history },
+// Each class name ends with the time its migration was written, which orders them.
+export class RegistryEventStore1796447390000 extends SqlMigration {
+  constructor() {
+    super(eventStoreSchema(REGISTRY_SCHEMA), '001_event_store');
+  }
+}
+
+export class RegistryProjections1796447390001 extends SqlMigration {
+  constructor() {
+    super(projections, '002_projections');
+  }
+}
+
+export class RegistryStreamStateVersion1796447390002 extends SqlMigration {
+  constructor() {
+    super(streamStateVersionSchema(REGISTRY_SCHEMA), '003_stream_state_version');
+  }
+}
+
+export class RegistryLineage1796451273000 extends SqlMigration {
+  constructor() {
+    super(lineage, '004_lineage');
+  }
+}
+
+export class RegistryHistory1796459290000 extends SqlMigration {
+  constructor() {
+    super(history, '005_history');
+  }
+}
+
+export const registryMigrations: SqlMigration[] = [
+  new RegistryEventStore1796447390000(),
+  new RegistryProjections1796447390001(),
+  new RegistryStreamStateVersion1796447390002(),
+  new RegistryLineage1796451273000(),
+  new RegistryHistory1796459290000(),
 ];

@@ -1,5 +1,5 @@
 import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore';
-import { Migration } from '@logbook/platform';
+import { SqlMigration } from '@logbook/platform';
 
 export const TRACKING_SCHEMA = 'tracking';
 
@@ -129,8 +129,27 @@ CREATE TABLE tracking.logged_model_params (
 );
 `;
 
-export const trackingMigrations: Migration[] = [
-  { id: '001_event_store', sql: eventStoreSchema(TRACKING_SCHEMA) },
-  { id: '002_projections', sql: projections },
-  { id: '003_stream_state_version', sql: streamStateVersionSchema(TRACKING_SCHEMA) },
+// Each class name ends with the time its migration was written, which orders them.
+export class TrackingEventStore1795704381000 extends SqlMigration {
+  constructor() {
+    super(eventStoreSchema(TRACKING_SCHEMA), '001_event_store');
+  }
+}
+
+export class TrackingProjections1795704381001 extends SqlMigration {
+  constructor() {
+    super(projections, '002_projections');
+  }
+}
+
+export class TrackingStreamStateVersion1796408902000 extends SqlMigration {
+  constructor() {
+    super(streamStateVersionSchema(TRACKING_SCHEMA), '003_stream_state_version');
+  }
+}
+
+export const trackingMigrations: SqlMigration[] = [
+  new TrackingEventStore1795704381000(),
+  new TrackingProjections1795704381001(),
+  new TrackingStreamStateVersion1796408902000(),
 ];

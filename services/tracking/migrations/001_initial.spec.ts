@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PostgresDatabase, migrate } from '@logbook/platform';
+import { createTestDatabase, recordAsLegacyRunner } from '@logbook/testing';
+import { TRACKING_SCHEMA, trackingMigrations } from './001_initial';
+
+describe('tracking migrations', () => {
+  let database: { url: string; drop(): Promise<void> };
+  let db: PostgresDatabase;
+  before(async () => {
+    database = await createTestDatabase('tracking_migrations');
+    db = new PostgresDatabase(database.url, 2);
+  });
+  after(async () => {
+    await db.close();
+    await database.drop();
+  });
+
+  it('runs none again on a database the hand-written runner migrated (its ids name these migrations)', async () => {
+    assert.equal((await migrate(db, TRACKING_SCHEMA, trackingMigrations)).length, trackingMigrations.length);
+    await recordAsLegacyRunner(db, TRACKING_SCHEMA, ['001_event_store', '002_projections', '003_stream_state_version']);
+    assert.deepEqual(await migrate(db, TRACKING_SCHEMA, trackingMigrations), []);
+    const { rows } = await db.query(`SELECT name FROM ${TRACKING_SCHEMA}.typeorm_migrations`);
+    assert.equal(rows.length, trackingMigrations.length);
+  });
+});
