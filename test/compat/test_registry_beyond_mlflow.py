@@ -7,6 +7,8 @@ validating the suite against the reference MLflow server, deselect them:
     test/compat/run.sh http://127.0.0.1:5055 -m "not logbook_only"
 """
 
+import threading
+
 import mlflow
 import pytest
 import requests
@@ -24,6 +26,10 @@ FAILED = ModelVersionStatus.to_string(ModelVersionStatus.FAILED_REGISTRATION)
 @pytest.fixture(scope="module")
 def logged(client):
     return log_adder(new_experiment(client, "rmbeyond"), 1)
+
+
+def _stages(client, name):
+    return {v.version: v.current_stage for v in client.search_model_versions(f"name = '{name}'")}
 
 
 # MLflow answers 500 INTERNAL_ERROR (an unhandled exception in its store) when
@@ -106,3 +112,46 @@ def test_version_survives_deleting_the_source_files(client, url, unique):
     assert predict(f"models:/{name}/1", [0]) == [7]
     download_uri = client.get_model_version_download_uri(name, "1")
     assert list(mlflow.pyfunc.load_model(download_uri).predict([1])) == [8]
+
+
+# MLflow reads the versions to archive and writes the transition in separate
+# steps with nothing ordering two requests on one model: two concurrent
+# promotions with archive_existing_versions can both stay in Production (seen
+# against 3.17.2). Logbook decides every transition of a model on its one stream.
+def test_concurrent_transitions_of_one_model_leave_one_winner(client, unique, logged):
+    _, info = logged
+    name = unique("mvrace")
+    for _ in range(4):
+        register(info.model_uri, name)
+    promoted = set()
+    for round_versions in (("1", "2"), ("3", "4"), ("2", "3")):
+        promoted.update(round_versions)
+        barrier = threading.Barrier(len(round_versions))
+        outcomes = {}
+
+        def promote(version):
+            barrier.wait()
+            try:
+                client.transition_model_version_stage(
+                    name, version, "Production", archive_existing_versions=True
+                )
+                outcomes[version] = "ok"
+            except MlflowException as e:
+                outcomes[version] = e.error_code
+
+        threads = [threading.Thread(target=promote, args=(v,)) for v in round_versions]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        # Each call either wins in turn or is refused with a clear error, never a server failure.
+        failures = {v: o for v, o in outcomes.items() if o != "ok"}
+        assert not set(failures.values()) & {"INTERNAL_ERROR", "TEMPORARILY_UNAVAILABLE"}, failures
+        stages = _stages(client, name)
+        production = [v for v, stage in stages.items() if stage == "Production"]
+        # One model, one decision at a time: exactly one version is left in Production,
+        # one whose transition succeeded, and every other version promoted so far is Archived.
+        assert len(production) == 1, stages
+        assert outcomes[production[0]] == "ok", outcomes
+        others = promoted - set(production)
+        assert {stages[v] for v in others} == {"Archived"}, stages
