@@ -187,6 +187,60 @@ describe('KafkaEventConsumer', () => {
     assert.match(letters[2].headers['dlq-error'], /boom/);
     assert.match(letters[3].headers['dlq-error'], /data: count must be an integer/);
   });
+
+  it('keeps installations in their own namespaces apart on one broker: topics and consumer groups', async () => {
+    const first = await fixture();
+    const second = await bed.fresh();
+    const service = first.service;
+    const namespaces = [uniqueName('install_a'), uniqueName('install_b')];
+    const stores = [createStore(db, first.schema, service), createStore(db, second.schema, service)];
+    await appendTo(stores[0], 'run', 'run-a', 2);
+    await appendTo(stores[1], 'run', 'run-b', 3);
+    for (const [i, namespace] of namespaces.entries()) {
+      const publisher = new KafkaEventPublisher({
+        brokers: infra.kafkaBrokers,
+        service,
+        streamTypes: ['run'],
+        namespace,
+        logger,
+      });
+      const relay = new OutboxRelay(stores[i], publisher, { logger });
+      await waitFor('publishing', async () => {
+        await relay.drain();
+        return (await relay.lag()) === 0;
+      });
+      await publisher.close();
+    }
+
+    const name = uniqueName('projector');
+    const schemas = [first.schema, second.schema];
+    for (const [i, namespace] of namespaces.entries()) {
+      const topic = `${namespace}.${first.topic}`;
+      const consumer = new KafkaEventConsumer(
+        db,
+        { name, schema: schemas[i], handle: (tx, event) => recordApplied(tx, schemas[i], name, event) },
+        { brokers: infra.kafkaBrokers, topics: [first.topic], namespace, logger },
+      );
+      await consumer.start();
+      try {
+        await waitFor(`${namespace} to read its topic`, () => groupCaughtUp(kafka, `${namespace}.${name}`, [topic]));
+      } finally {
+        await consumer.stop();
+        await deleteGroup(kafka, `${namespace}.${name}`);
+      }
+    }
+
+    const streamsApplied = async (schema: string) => (await appliedRows(db, schema, name)).map((row) => row.stream_id);
+    assert.deepEqual(await streamsApplied(first.schema), ['run-a', 'run-a']);
+    assert.deepEqual(await streamsApplied(second.schema), ['run-b', 'run-b', 'run-b']);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      assert.ok(!(await admin.listTopics()).includes(first.topic), 'no topic outside the namespaces');
+    } finally {
+      await admin.disconnect();
+    }
+  });
 });
 
 function envelope(producer: string, type: string, data: unknown): EventEnvelope {

@@ -28,7 +28,7 @@ import {
 } from '@logbook/platform';
 import { EventEnvelope } from '@logbook/eventstore';
 import { createKafka, ensureTopics } from './kafka';
-import { deadLetterTopic } from './topics';
+import { deadLetterTopic, inNamespace } from './topics';
 
 class ActorDto implements Actor {
   @IsString() @IsNotEmpty() id!: string;
@@ -206,6 +206,8 @@ export interface KafkaEventConsumerOptions {
   topics: string[];
   /** Consumer group; the consumer's name by default. */
   groupId?: string;
+  /** Prefix of its topics and group (see inNamespace). */
+  namespace?: string;
   clientId?: string;
   /** Where a new group starts: the earliest retained message (default) or only new ones. */
   fromBeginning?: boolean;
@@ -282,7 +284,8 @@ export class KafkaEventConsumer {
   }
 
   private async join(): Promise<void> {
-    const { topics } = this.options;
+    const { namespace } = this.options;
+    const topics = this.options.topics.map((topic) => inNamespace(namespace, topic));
     const admin = this.kafka.admin();
     await admin.connect();
     try {
@@ -298,7 +301,7 @@ export class KafkaEventConsumer {
       createPartitioner: Partitioners.DefaultPartitioner,
     }));
     const consumer = (this.consumer = this.kafka.consumer({
-      groupId: this.options.groupId ?? this.definition.name,
+      groupId: inNamespace(namespace, this.options.groupId ?? this.definition.name),
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 1000,
     }));

@@ -3,7 +3,7 @@ import { EventEnvelope } from '@logbook/eventstore';
 import { Database, Logger } from '@logbook/platform';
 import { ConsumerDefinition, DeadLetterSink, defaultLogger, handleDelivered } from './consumer';
 import { createKafka, ensureTopics } from './kafka';
-import { eventTopic } from './topics';
+import { eventTopic, inNamespace } from './topics';
 
 /** Where the outbox relay hands committed events. Resolves once the transport has them durably. */
 export interface EventPublisher {
@@ -22,6 +22,8 @@ export interface KafkaEventPublisherOptions {
   clientId?: string;
   /** Partitions of the topics it creates (default 3). */
   partitions?: number;
+  /** Prefix of its topics (see inNamespace). */
+  namespace?: string;
   /** Upper bound of one produce request's payload; larger batches are sent in several requests, in order. */
   maxRequestBytes?: number;
   logger?: Logger;
@@ -52,7 +54,7 @@ export class KafkaEventPublisher implements EventPublisher {
   /** Creates the stream types' topics and connects the producer; a failed attempt is tried again on the next call. */
   connect(): Promise<void> {
     this.connecting ??= (async () => {
-      await this.ensureTopics(this.options.streamTypes.map((type) => eventTopic(this.options.service, type)));
+      await this.ensureTopics(this.options.streamTypes.map((type) => this.topicOf(type)));
       await this.producer.connect();
     })().catch((error) => {
       this.connecting = undefined;
@@ -64,7 +66,7 @@ export class KafkaEventPublisher implements EventPublisher {
   async publish(events: EventEnvelope[]): Promise<void> {
     if (events.length === 0) return;
     await this.connect();
-    const topics = events.map((event) => eventTopic(this.options.service, event.streamType));
+    const topics = events.map((event) => this.topicOf(event.streamType));
     await this.ensureTopics(topics);
     const maxBytes = this.options.maxRequestBytes ?? 800_000;
     let chunk = new Map<string, Message[]>();
@@ -103,6 +105,10 @@ export class KafkaEventPublisher implements EventPublisher {
       acks: -1,
       topicMessages: [...chunk].map(([topic, messages]) => ({ topic, messages })),
     });
+  }
+
+  private topicOf(streamType: string): string {
+    return inNamespace(this.options.namespace, eventTopic(this.options.service, streamType));
   }
 
   private async ensureTopics(topics: string[]): Promise<void> {

@@ -16,6 +16,7 @@ describe('the environment every service shares', () => {
       DATABASE_URL: 'postgres://db/logbook',
       KAFKA_BROKERS: 'a:9092,b:9092',
       LOGBOOK_DB_POOL_SIZE: '4',
+      LOGBOOK_KAFKA_NAMESPACE: 'staging-2',
     });
     assert.equal(raw.EXAMPLE_SETTING, 'default');
     assert.deepEqual(serviceConfig(raw, 'example'), {
@@ -27,6 +28,7 @@ describe('the environment every service shares', () => {
       dbPoolSize: 4,
       dbIdleInTransactionTimeoutMs: 60_000,
       kafkaClientId: 'logbook-example',
+      kafkaNamespace: 'staging-2',
     });
   });
 
@@ -42,5 +44,15 @@ describe('the environment every service shares', () => {
         return true;
       },
     );
+  });
+
+  it('refuses a Kafka namespace that is not a plain name', () => {
+    for (const namespace of ['', 'a.b', 'a/b', 'x'.repeat(65)]) {
+      assert.throws(
+        () => loadConfig('example', ExampleEnvironment, { LOGBOOK_KAFKA_NAMESPACE: namespace }),
+        /LOGBOOK_KAFKA_NAMESPACE must be 1 to 64 letters, digits, underscores or dashes/,
+        namespace,
+      );
+    }
   });
 });

@@ -55,6 +55,13 @@ export class ServiceEnvironment {
   @IsOptional()
   @IsString()
   LOGBOOK_KAFKA_CLIENT_ID?: string;
+
+  /** Prefix of every topic and consumer group: several installations can share one Kafka cluster. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, {
+    message: 'LOGBOOK_KAFKA_NAMESPACE must be 1 to 64 letters, digits, underscores or dashes',
+  })
+  LOGBOOK_KAFKA_NAMESPACE?: string;
 }
 
 /** What ServiceEnvironment holds, typed: what the service runtime needs to open the database and reach Kafka. */
@@ -67,6 +74,7 @@ export interface ServiceConfig {
   dbPoolSize: number;
   dbIdleInTransactionTimeoutMs: number;
   kafkaClientId: string;
+  kafkaNamespace?: string;
 }
 
 export function serviceConfig(raw: ServiceEnvironment, service: string): ServiceConfig {
@@ -79,6 +87,7 @@ export function serviceConfig(raw: ServiceEnvironment, service: string): Service
     dbPoolSize: raw.LOGBOOK_DB_POOL_SIZE,
     dbIdleInTransactionTimeoutMs: raw.LOGBOOK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     kafkaClientId: raw.LOGBOOK_KAFKA_CLIENT_ID ?? `logbook-${service}`,
+    kafkaNamespace: raw.LOGBOOK_KAFKA_NAMESPACE,
   };
 }
 

@@ -12,6 +12,15 @@ export {
   Queryable,
 } from './database';
 export { ErrorCode, MlflowError, alreadyExists, invalidParameter, notFound } from './errors';
+export {
+  KEY_NAME_PATTERN,
+  invalidValueBecause,
+  pythonJson,
+  pythonNormpath,
+  resolvesElsewhere,
+  resolvesElsewhereReason,
+  validateKeyName,
+} from './mlflow-names';
 export { RouteMethods, answerUnsupportedMethods, routeMethods } from './http/allowed-methods';
 export { createHttpApp, httpAppOptions } from './http/app';
 export { answerFailuresInMlflowShape, sendFailure } from './http/error-filter';
@@ -28,6 +37,7 @@ export { parseJsonBody } from './http/json-body';
 export { bodyStream, declaredLength, settleUnreadBody } from './http/request-body';
 export { RequestMeta, requestMetadata } from './http/request-context';
 export { runMain, serve } from './http/serve';
+export { RunningService, ServiceProcess, runServiceProcess } from './http/service-process';
 export { ServerConfig, loadServerConfig } from './http/server-config';
 export {
   DoubleField,

@@ -135,6 +135,7 @@ function kafkaPublisher(service: ServiceDefinition, config: ServiceConfig, logge
     service: service.name,
     streamTypes: service.streamTypes,
     clientId: config.kafkaClientId,
+    namespace: config.kafkaNamespace,
     logger,
   });
 }
@@ -152,6 +153,7 @@ function consumerSubscription(
       brokers: config.kafkaBrokers,
       topics: definition.topics,
       clientId: config.kafkaClientId,
+      namespace: config.kafkaNamespace,
       logger,
     });
     return new ConsumerSubscription(name, consumer);

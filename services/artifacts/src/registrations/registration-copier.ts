@@ -242,7 +242,9 @@ export class RegistrationCopier {
       const object = await storage.get(`${folder}/${path}`);
       if (!object)
         throw new SourceRefused(`'${path}' disappeared from the source '${claim.source}' while it was copied.`);
-      const stopOnAbort = () => object.body.destroy(new CopyStopped());
+      // Destroyed without an error: the body may have no listener yet (storage prepares its destination
+      // first), and an 'error' with no listener would take the process down.
+      const stopOnAbort = () => object.body.destroy();
       signal.addEventListener('abort', stopOnAbort);
       try {
         const stored = await storage.put(`${destination}/${path}`, object.body, {

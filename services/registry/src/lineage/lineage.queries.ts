@@ -45,7 +45,7 @@ export class LineageQueries {
       model_id: string | null;
     }>(
       `SELECT registered_model_id, source, status, status_message, digest, storage_location, run_id, model_id
-       FROM registry.model_versions WHERE name = $1 AND version = $2 AND current_stage <> '${DELETED_STAGE}'`,
+       FROM registry.model_versions WHERE name = $1 AND version = $2::bigint AND current_stage <> '${DELETED_STAGE}'`,
       [name, version],
     );
     const row = rows[0];

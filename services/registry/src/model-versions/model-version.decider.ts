@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Decider } from '@logbook/eventstore';
-import { CommandMetadata, invalidParameter } from '@logbook/platform';
+import { CommandMetadata, invalidParameter, validateKeyName } from '@logbook/platform';
 import { Tag } from '../registered-models/registered-model.events';
 import { isPromptTags, versionNotFound } from '../registered-models/registered-model.decider';
 import {
@@ -10,7 +10,6 @@ import {
   validatePromptSource,
   validateSource,
   validateTag,
-  validateTagKey,
 } from '../shared/limits';
 import { ModelVersionEvent, RegistrationStatus } from './model-version.events';
 
@@ -158,7 +157,7 @@ function decide(command: ModelVersionCommand, state: ModelVersionState): ModelVe
     }
     case 'DeleteModelVersionTag': {
       const { key } = command.data;
-      validateTagKey(key);
+      validateKeyName(key);
       requireLive(state, address);
       if (!state.tagKeys.includes(key)) return [];
       return [{ type: 'ModelVersionTagDeleted', data: { ...address, key, time } }];

@@ -1,5 +1,12 @@
 import { IsBoolean, IsOptional } from 'class-validator';
-import { Documented, Int64Field, NestedListField, StringField, StringListField } from '@logbook/platform';
+import {
+  Documented,
+  Int64Field,
+  KEY_NAME_PATTERN,
+  NestedListField,
+  StringField,
+  StringListField,
+} from '@logbook/platform';
 import { ModelNameDto, TagDto } from '../registered-models/registered-models.dto';
 import { LIMITS, MAX_RESULTS, STAGES } from '../shared/limits';
 
@@ -26,12 +33,12 @@ export class TransitionStageDto extends ModelVersionDto {
 }
 
 export class SetModelVersionTagDto extends ModelVersionDto {
-  @StringField('required') @Documented({ maxLength: LIMITS.tagKey }) key!: string;
+  @StringField('required') @Documented({ maxLength: LIMITS.tagKey, pattern: KEY_NAME_PATTERN }) key!: string;
   @StringField() @Documented({ maxLength: LIMITS.tagValue }) value?: string;
 }
 
 export class DeleteModelVersionTagDto extends ModelVersionDto {
-  @StringField('required') key!: string;
+  @StringField('required') @Documented({ pattern: KEY_NAME_PATTERN }) key!: string;
 }
 
 export class SearchModelVersionsDto {

@@ -90,7 +90,7 @@ export class ModelVersionsQueries {
 
   /** A live version, by model name and number. */
   async get(name: string, version: number): Promise<ModelVersionView> {
-    const [view] = await this.load(`v.name = $1 AND v.version = $2 AND v.current_stage <> '${DELETED_STAGE}'`, [
+    const [view] = await this.load(`v.name = $1 AND v.version = $2::bigint AND v.current_stage <> '${DELETED_STAGE}'`, [
       name,
       version,
     ]);
@@ -102,7 +102,7 @@ export class ModelVersionsQueries {
   async downloadUri(name: string, version: number): Promise<string> {
     const { rows } = await this.db.query<{ uri: string }>(
       `SELECT coalesce(storage_location, source) AS uri FROM registry.model_versions
-       WHERE name = $1 AND version = $2 AND current_stage <> '${DELETED_STAGE}'`,
+       WHERE name = $1 AND version = $2::bigint AND current_stage <> '${DELETED_STAGE}'`,
       [name, version],
     );
     if (rows.length === 0) throw versionNotFound(name, version);

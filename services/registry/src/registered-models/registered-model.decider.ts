@@ -1,5 +1,5 @@
 import { Decider } from '@logbook/eventstore';
-import { alreadyExists, CommandMetadata, MlflowError, notFound } from '@logbook/platform';
+import { alreadyExists, CommandMetadata, MlflowError, notFound, validateKeyName } from '@logbook/platform';
 import {
   ACTIVE_STAGES,
   canonicalStage,
@@ -11,7 +11,6 @@ import {
   validateAliasNotReserved,
   validateModelName,
   validateTag,
-  validateTagKey,
 } from '../shared/limits';
 import { RegisteredModelEvent, Tag } from './registered-model.events';
 
@@ -149,7 +148,7 @@ function decide(command: RegisteredModelCommand, state: RegisteredModelState): R
     case 'DeleteRegisteredModelTag': {
       const { name, key: tagKey } = command.data;
       validateModelName(name);
-      validateTagKey(tagKey);
+      validateKeyName(tagKey);
       requireModel(state, name);
       if (!state.tagKeys.includes(tagKey)) return [];
       return [{ type: 'RegisteredModelTagDeleted', data: { ...key, key: tagKey, time } }];

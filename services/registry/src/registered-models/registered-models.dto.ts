@@ -1,11 +1,19 @@
-import { Documented, Int64Field, NestedListField, StringField, StringListField } from '@logbook/platform';
+import {
+  Documented,
+  Int64Field,
+  KEY_NAME_PATTERN,
+  NestedListField,
+  StringField,
+  StringListField,
+} from '@logbook/platform';
 import { LIMITS, MAX_RESULTS, STAGES } from '../shared/limits';
 
-const MODEL_NAME = { pattern: '^[^/:]*\\S[^/:]*$' };
+// Not blank, no '/' or ':', and nothing a path would resolve elsewhere ('.', or a leading '..').
+const MODEL_NAME = { pattern: '^(?:\\.[^/:.][^/:]*|[^/:.\\s][^/:]*|\\s+[^/:\\s][^/:]*)$' };
 const ALIAS = { pattern: '^[\\w-]+$', maxLength: LIMITS.alias };
 
 export class TagDto {
-  @StringField('required') @Documented({ maxLength: LIMITS.tagKey }) key!: string;
+  @StringField('required') @Documented({ maxLength: LIMITS.tagKey, pattern: KEY_NAME_PATTERN }) key!: string;
   @StringField() @Documented({ maxLength: LIMITS.tagValue }) value?: string;
 }
 
@@ -40,12 +48,12 @@ export class GetLatestVersionsDto extends ModelNameDto {
 }
 
 export class SetRegisteredModelTagDto extends ModelNameDto {
-  @StringField('required') @Documented({ maxLength: LIMITS.tagKey }) key!: string;
+  @StringField('required') @Documented({ maxLength: LIMITS.tagKey, pattern: KEY_NAME_PATTERN }) key!: string;
   @StringField() @Documented({ maxLength: LIMITS.tagValue }) value?: string;
 }
 
 export class DeleteRegisteredModelTagDto extends ModelNameDto {
-  @StringField('required') key!: string;
+  @StringField('required') @Documented({ pattern: KEY_NAME_PATTERN }) key!: string;
 }
 
 export class AliasDto extends ModelNameDto {

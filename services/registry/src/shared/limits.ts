@@ -1,5 +1,12 @@
 import { posix } from 'node:path';
-import { invalidParameter, MlflowError } from '@logbook/platform';
+import {
+  invalidParameter,
+  invalidValueBecause,
+  MlflowError,
+  resolvesElsewhere,
+  resolvesElsewhereReason,
+  validateKeyName,
+} from '@logbook/platform';
 
 /** MLflow's registry limits (mlflow/utils/validation.py), enforced identically. */
 export const LIMITS = {
@@ -26,26 +33,11 @@ export const PROMPT_TEXT_TAG = 'mlflow.prompt.text';
 /** Prompt versions have no model files; MLflow's senders give one of these placeholders as their source. */
 const PROMPT_SOURCES = ['dummy-source', 'prompt-template'];
 
-const TAG_NAME = /^[/\w.\- :]*$/;
-const ALIAS_NAME = /^[\w-]*$/;
+// Python's `\w` is Unicode-aware: letters and digits of any script.
+const ALIAS_NAME = /^[\p{L}\p{N}_-]*$/u;
 const VERSION_ALIAS = /^[vV]\d+$/;
 
-const BAD_CHARACTERS =
-  'Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).';
-
 const missing = (path: string) => invalidParameter(`Missing value for required parameter '${path}'.`);
-
-function resolvesElsewhere(name: string): boolean {
-  const normalized = posix.normalize(name);
-  return normalized !== name || normalized === '.' || normalized.startsWith('..') || normalized.startsWith('/');
-}
-
-const badPath = (name: string) =>
-  `Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${posix.normalize(name)}'`;
-
-/** invalid_value of MLflow: the value as compact JSON. */
-const invalidValue = (path: string, value: string, reason: string) =>
-  invalidParameter(`Invalid value ${JSON.stringify(value)} for parameter '${path}' supplied: ${reason}`);
 
 function checkLength(path: string, limit: number, value: string): void {
   if (value.length > limit) throw invalidParameter(`'${path}' exceeds the maximum length of ${limit} characters`);
@@ -57,18 +49,12 @@ export function validateModelName(name: string, path = 'name'): void {
   if (name.includes('/') || name.includes(':')) {
     throw invalidParameter(`Invalid model name '${name}'. Names cannot contain '/' or ':'.`);
   }
-  if (resolvesElsewhere(name)) throw invalidValue('name', name, badPath(name));
-}
-
-/** _validate_tag_name. */
-export function validateTagKey(key: string): void {
-  if (!TAG_NAME.test(key)) throw invalidValue('key', key, BAD_CHARACTERS);
-  if (resolvesElsewhere(key)) throw invalidValue('key', key, badPath(key));
+  if (resolvesElsewhere(name)) throw invalidValueBecause('name', name, resolvesElsewhereReason(name));
 }
 
 /** Registered-model and model-version tags: 250 characters of key, 100,000 of value. */
 export function validateTag(key: string, value: string): void {
-  validateTagKey(key);
+  validateKeyName(key);
   checkLength('key', LIMITS.tagKey, key);
   checkLength('value', LIMITS.tagValue, value);
 }

@@ -1,5 +1,6 @@
 import {
   Documented,
+  KEY_NAME_PATTERN,
   EnumField,
   IdField,
   Int64Field,
@@ -8,10 +9,10 @@ import {
   StringListField,
 } from '@logbook/platform';
 import { EXPERIMENT_ID_PATTERN } from '../shared/ids';
-import { LIMITS, MAX_RESULTS, NAME_PATTERN } from '../shared/limits';
+import { LIMITS, MAX_RESULTS } from '../shared/limits';
 
 export class ExperimentTagDto {
-  @StringField('required') @Documented({ maxLength: LIMITS.experimentTagKey, pattern: NAME_PATTERN }) key!: string;
+  @StringField('required') @Documented({ maxLength: LIMITS.experimentTagKey, pattern: KEY_NAME_PATTERN }) key!: string;
   @StringField() @Documented({ maxLength: LIMITS.experimentTagValue }) value?: string;
 }
 
@@ -36,7 +37,7 @@ export class UpdateExperimentDto extends ExperimentIdDto {
 }
 
 export class SetExperimentTagDto extends ExperimentIdDto {
-  @StringField('required') @Documented({ maxLength: LIMITS.experimentTagKey, pattern: NAME_PATTERN }) key!: string;
+  @StringField('required') @Documented({ maxLength: LIMITS.experimentTagKey, pattern: KEY_NAME_PATTERN }) key!: string;
   @StringField() @Documented({ maxLength: LIMITS.experimentTagValue }) value?: string;
 }
 

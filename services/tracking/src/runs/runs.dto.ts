@@ -17,11 +17,12 @@ import {
   StringField,
   StringListField,
   Documented,
+  KEY_NAME_PATTERN,
   RequiresOneOf,
 } from '@logbook/platform';
 import { VIEW_TYPES, ViewType } from '../experiments/experiments.dto';
 import { EXPERIMENT_ID_PATTERN, EXPERIMENT_ID_OR_EMPTY_PATTERN } from '../shared/ids';
-import { LIMITS, MAX_RESULTS, NAME_PATTERN } from '../shared/limits';
+import { LIMITS, MAX_RESULTS } from '../shared/limits';
 import { RUN_STATUSES, RunStatus } from './run.events';
 
 /** MLflow accepts the run id as `run_id` or the deprecated `run_uuid`; clients send both. */
@@ -39,7 +40,7 @@ export class RunRefDto {
 }
 
 /** Param and run tag keys are names; long values are cut to the limit, so no value length is refused. */
-const KEY_NAME = { maxLength: LIMITS.entityKey, pattern: NAME_PATTERN };
+const KEY_NAME = { maxLength: LIMITS.entityKey, pattern: KEY_NAME_PATTERN };
 
 export class RunTagDto {
   @StringField('required') @Documented(KEY_NAME) key!: string;

@@ -1,5 +1,4 @@
-import { posix } from 'node:path';
-import { invalidParameter } from '@logbook/platform';
+import { invalidParameter, validateKeyName } from '@logbook/platform';
 
 /** MLflow's validation limits (mlflow/utils/validation.py), enforced identically. */
 export const LIMITS = {
@@ -34,38 +33,8 @@ export const MAX_RESULTS = {
   metricHistoryBulkInterval: { fallback: 2500, maximum: 2500 },
 } as const;
 
-const VALID_NAME = /^[/\w.\- :]*$/;
-
-/**
- * validateName as a JSON Schema pattern, for the OpenAPI document: '/'-separated segments of MLflow's
- * characters, none empty, '.' or '..', no leading slash and no leading '..' (a name that normalizes to
- * itself and stays inside).
- */
-const NAME_CHARACTER = '[A-Za-z0-9_\\- :]';
-const OR_DOT = '[A-Za-z0-9_.\\- :]';
-export const NAME_PATTERN = `^\\.?${NAME_CHARACTER}${OR_DOT}*(?:/(?:\\.?${NAME_CHARACTER}${OR_DOT}*|\\.\\.${OR_DOT}+))*/?$`;
-const BAD_CHARACTERS =
-  'Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).';
-
 /** Long param and tag values are cut to the limit, as MLflow does by default (MLFLOW_TRUNCATE_LONG_VALUES). */
 const truncateLongValues = process.env.MLFLOW_TRUNCATE_LONG_VALUES?.toLowerCase() !== 'false';
-
-function resolvesElsewhere(name: string): boolean {
-  const normalized = posix.normalize(name);
-  return normalized !== name || normalized === '.' || normalized.startsWith('..') || normalized.startsWith('/');
-}
-
-/** Metric, param and tag keys: MLflow's character set, and no name that resolves to another path. */
-export function validateName(name: string): void {
-  const invalid = (reason: string) =>
-    invalidParameter(`Invalid value "${name}" for parameter 'key' supplied: ${reason}`);
-  if (!VALID_NAME.test(name)) throw invalid(BAD_CHARACTERS);
-  if (resolvesElsewhere(name)) {
-    throw invalid(
-      `Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${posix.normalize(name)}'`,
-    );
-  }
-}
 
 export function checkLength(entity: string, limit: number, value: string): string;
 export function checkLength(entity: string, limit: number, value: string, truncate: boolean): string;
@@ -78,7 +47,7 @@ export function checkLength(entity: string, limit: number, value: string, trunca
 }
 
 export function validateParam(key: string, value: string): { key: string; value: string } {
-  validateName(key);
+  validateKeyName(key);
   return {
     key: checkLength('Param key', LIMITS.entityKey, key),
     value: checkLength('Param value', LIMITS.paramValue, value, true),
@@ -86,7 +55,7 @@ export function validateParam(key: string, value: string): { key: string; value:
 }
 
 export function validateRunTag(key: string, value: string): { key: string; value: string } {
-  validateName(key);
+  validateKeyName(key);
   return {
     key: checkLength('Tag key', LIMITS.entityKey, key),
     value: checkLength('Tag value', LIMITS.runTagValue, value, true),
@@ -94,7 +63,7 @@ export function validateRunTag(key: string, value: string): { key: string; value
 }
 
 export function validateMetric(key: string, value: number, timestamp: number, step: number): void {
-  validateName(key);
+  validateKeyName(key);
   if (typeof value !== 'number') {
     throw invalidParameter(
       `Got invalid value ${String(value)} for metric '${key}' (timestamp=${timestamp}). Please specify value as a valid double (64-bit floating point)`,
@@ -121,7 +90,7 @@ export function validateExperimentName(name: string): void {
 }
 
 export function validateExperimentTag(key: string, value: string): void {
-  validateName(key);
+  validateKeyName(key);
   checkLength('Tag key', LIMITS.experimentTagKey, key);
   checkLength('Tag value', LIMITS.experimentTagValue, value);
 }
