@@ -447,7 +447,10 @@ describe('parseModelVersionFilter', () => {
     ['name LIKE', 'Invalid clause(s) in filter string'],
     ['run_id IN (,)', 'expected a non-empty list of string values, but got ill-formed list'],
     ["run_id IN ('runid1',,'runid2')", 'expected a non-empty list of string values, but got ill-formed list'],
-    ["source_path IN ('a')", "Only ['name', 'run_id'] attributes support comparison with a list of quoted string values."],
+    [
+      "source_path IN ('a')",
+      "Only ['name', 'run_id'] attributes support comparison with a list of quoted string values.",
+    ],
     ["version_number LIKE '1'", 'Invalid comparator for attribute version_number: LIKE'],
     ["version_number = 'abc'", 'Expected numeric value type for numeric attribute: version_number'],
     ['name = 5', "Only the '['version_number']' attributes support comparison with numeric values."],
