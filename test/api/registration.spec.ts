@@ -151,7 +151,9 @@ describe('registration through Kafka: create → verified copy → READY', () =>
     env = { LOGBOOK_MODE: 'distributed', DATABASE_URL: database.url, KAFKA_BROKERS: kafka.brokers.join(',') };
     tracking = await startTrackingRuntime(loadTrackingConfig(env), silent);
     artifacts = await startArtifactsRuntime(artifactsConfig(), silent, { kind: 'kafka' });
-    registry = await startRegistryRuntime(loadRegistryConfig(env), silent, { kind: 'kafka' });
+    // Creates answer at once, so these tests watch the versions leave PENDING_REGISTRATION as the client polls them.
+    const answerAtOnce = { LOGBOOK_REGISTRATION_WAIT_MS: '0' };
+    registry = await startRegistryRuntime(loadRegistryConfig({ ...env, ...answerAtOnce }), silent, { kind: 'kafka' });
     @Module({
       imports: [TrackingModule.with(tracking), ArtifactsModule.with(artifacts, silent), RegistryModule.with(registry)],
     })

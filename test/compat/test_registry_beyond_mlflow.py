@@ -7,6 +7,8 @@ validating the suite against the reference MLflow server, deselect them:
     test/compat/run.sh http://127.0.0.1:5055 -m "not logbook_only"
 """
 
+import threading
+
 import mlflow
 import pytest
 import requests
@@ -26,6 +28,10 @@ def logged(client):
     return log_adder(new_experiment(client, "rmbeyond"), 1)
 
 
+def _stages(client, name):
+    return {v.version: v.current_stage for v in client.search_model_versions(f"name = '{name}'")}
+
+
 # MLflow answers 500 INTERNAL_ERROR (an unhandled exception in its store) when
 # archive_existing_versions accompanies a transition to None or Archived.
 @pytest.mark.parametrize("stage", ["None", "Archived"])
@@ -42,15 +48,30 @@ def test_archive_existing_versions_to_other_stages_is_a_400(client, unique, logg
 
 
 # MLflow 3.17.2's SQL store has no model_id column on model versions, so the
-# link to the logged model is lost (model_id comes back empty).
-def test_version_keeps_its_logged_model_id(client, unique, logged):
+# link to the logged model is lost (model_id comes back empty). The client's
+# ModelVersion.from_proto never reads model_id, so the REST answers are checked.
+def test_version_keeps_its_logged_model_id(client, api, unique, logged):
     run_id, info = logged
     name = unique("rmbeyond")
-    mv = register(f"runs:/{run_id}/model", name)
-    assert mv.model_id == info.model_id
-    assert client.get_model_version(name, mv.version).model_id == info.model_id
+
+    def model_id(version):
+        r = requests.get(
+            f"{api}/model-versions/get", params={"name": name, "version": version}, timeout=30
+        )
+        assert r.status_code == 200, r.text
+        return r.json()["model_version"].get("model_id")
+
+    register(f"runs:/{run_id}/model", name)
+    assert model_id("1") == info.model_id
     register(info.model_uri, name)
-    assert client.get_model_version(name, "2").model_id == info.model_id
+    assert model_id("2") == info.model_id
+    created = requests.post(
+        f"{api}/model-versions/create",
+        json={"name": name, "source": info.model_uri, "model_id": info.model_id},
+        timeout=30,
+    )
+    assert created.status_code == 200, created.text
+    assert created.json()["model_version"]["model_id"] == info.model_id
 
 
 # MLflow marks a version READY without looking at its source; Logbook's
@@ -91,3 +112,46 @@ def test_version_survives_deleting_the_source_files(client, url, unique):
     assert predict(f"models:/{name}/1", [0]) == [7]
     download_uri = client.get_model_version_download_uri(name, "1")
     assert list(mlflow.pyfunc.load_model(download_uri).predict([1])) == [8]
+
+
+# MLflow reads the versions to archive and writes the transition in separate
+# steps with nothing ordering two requests on one model: two concurrent
+# promotions with archive_existing_versions can both stay in Production (seen
+# against 3.17.2). Logbook decides every transition of a model on its one stream.
+def test_concurrent_transitions_of_one_model_leave_one_winner(client, unique, logged):
+    _, info = logged
+    name = unique("mvrace")
+    for _ in range(4):
+        register(info.model_uri, name)
+    promoted = set()
+    for round_versions in (("1", "2"), ("3", "4"), ("2", "3")):
+        promoted.update(round_versions)
+        barrier = threading.Barrier(len(round_versions))
+        outcomes = {}
+
+        def promote(version):
+            barrier.wait()
+            try:
+                client.transition_model_version_stage(
+                    name, version, "Production", archive_existing_versions=True
+                )
+                outcomes[version] = "ok"
+            except MlflowException as e:
+                outcomes[version] = e.error_code
+
+        threads = [threading.Thread(target=promote, args=(v,)) for v in round_versions]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        # Each call either wins in turn or is refused with a clear error, never a server failure.
+        failures = {v: o for v, o in outcomes.items() if o != "ok"}
+        assert not set(failures.values()) & {"INTERNAL_ERROR", "TEMPORARILY_UNAVAILABLE"}, failures
+        stages = _stages(client, name)
+        production = [v for v, stage in stages.items() if stage == "Production"]
+        # One model, one decision at a time: exactly one version is left in Production,
+        # one whose transition succeeded, and every other version promoted so far is Archived.
+        assert len(production) == 1, stages
+        assert outcomes[production[0]] == "ok", outcomes
+        others = promoted - set(production)
+        assert {stages[v] for v in others} == {"Archived"}, stages

@@ -381,6 +381,8 @@ describe('parseRegisteredModelFilter', () => {
     ["name = 'm' and tag.t1 = 'abc'", [clause('attribute', 'name', '=', 'm'), clause('tag', 't1', '=', 'abc')]],
     ["tags.`mlflow.prompt.is_prompt` = 'true'", [clause('tag', 'mlflow.prompt.is_prompt', '=', 'true')]],
     ["attribute.name != 'x'", [clause('attribute', 'name', '!=', 'x')]],
+    ["name IN ('a', 'b')", [clause('attribute', 'name', 'IN', ['a', 'b'])]],
+    ["name NOT IN ('a')", [clause('attribute', 'name', 'NOT IN', ['a'])]],
   ];
   for (const [filter, expected] of valid) {
     it(`parses ${JSON.stringify(filter)}`, () => assert.deepEqual(parseRegisteredModelFilter(filter), expected));
@@ -397,7 +399,6 @@ describe('parseRegisteredModelFilter', () => {
     ["name > 'a'", 'Invalid comparator for attribute: >'],
     ["tags.a >= 'b'", 'Invalid comparator for tag: >='],
     ['name = 1', 'Expected a quoted string value or a list of quoted string values for attributes. Got value 1'],
-    ["name IN ('a')", "Only the 'run_id' attribute supports comparison with a list"],
     ['metrics.a > 1', "Invalid entity type 'metrics'. Valid entity types are ('attribute', 'tag', 'tags')"],
     ["tags.a IN ('x')", "Expected a quoted string value for tag (e.g. 'my-value'). Got value ('x')"],
   ];
@@ -419,6 +420,9 @@ describe('parseModelVersionFilter', () => {
     [`run_id IN ('${runId1}','${runId2}')`, [clause('attribute', 'run_id', 'IN', [runId1, runId2])]],
     [`run_id IN ('${runId1.toUpperCase()}','${runId2}')`, [clause('attribute', 'run_id', 'IN', [runId2])]],
     [`run_id IN ('${runId1}', '${runId2}')`, [clause('attribute', 'run_id', 'IN', [runId1, runId2])]],
+    [`run_id NOT IN ('${runId1}')`, [clause('attribute', 'run_id', 'NOT IN', [runId1])]],
+    ["name IN ('a', 'B')", [clause('attribute', 'name', 'IN', ['a', 'B'])]],
+    ["name NOT IN ('a')", [clause('attribute', 'name', 'NOT IN', ['a'])]],
     [`run_id LIKE '${runId2.slice(0, 30)}%'`, [clause('attribute', 'run_id', 'LIKE', `${runId2.slice(0, 30)}%`)]],
     ["source_path = 'A/D'", [clause('attribute', 'source_path', '=', 'A/D')]],
     ["source_path = ''", [clause('attribute', 'source_path', '=', '')]],
@@ -443,8 +447,10 @@ describe('parseModelVersionFilter', () => {
     ['name LIKE', 'Invalid clause(s) in filter string'],
     ['run_id IN (,)', 'expected a non-empty list of string values, but got ill-formed list'],
     ["run_id IN ('runid1',,'runid2')", 'expected a non-empty list of string values, but got ill-formed list'],
-    ["run_id NOT IN ('a')", 'Invalid comparator for attribute: NOT IN'],
-    ["name IN ('a')", "Only the 'run_id' attribute supports comparison with a list"],
+    [
+      "source_path IN ('a')",
+      "Only ['name', 'run_id'] attributes support comparison with a list of quoted string values.",
+    ],
     ["version_number LIKE '1'", 'Invalid comparator for attribute version_number: LIKE'],
     ["version_number = 'abc'", 'Expected numeric value type for numeric attribute: version_number'],
     ['name = 5', "Only the '['version_number']' attributes support comparison with numeric values."],

@@ -163,8 +163,8 @@ export const REGISTERED_MODEL_SPEC: EntitySpec = {
   invalidPrefixMessage: attributeOrTagPrefixMessage,
   attributes: new Map<string, AttributeType>([['name', 'string']]),
   aliases: new Map(),
-  listAttributes: new Set(),
-  comparators: () => STRING,
+  listAttributes: new Set(['name']),
+  comparators: (kind) => (kind === 'attribute' ? STRING_OR_LIST : STRING),
   registryMessages: true,
   quoteInvalidClauses: false,
 };
@@ -180,10 +180,10 @@ export const MODEL_VERSION_SPEC: EntitySpec = {
     ['version_number', 'number'],
   ]),
   aliases: new Map(),
-  listAttributes: new Set(['run_id']),
-  comparators: (kind, key, type) => {
-    if (kind === 'attribute' && type === 'number') return NUMERIC;
-    return kind === 'attribute' && key === 'run_id' ? [...STRING, 'IN'] : STRING;
+  listAttributes: new Set(['name', 'run_id']),
+  comparators: (kind, _key, type) => {
+    if (kind !== 'attribute') return STRING;
+    return type === 'number' ? NUMERIC : STRING_OR_LIST;
   },
   registryMessages: true,
   quoteInvalidClauses: false,
@@ -365,7 +365,9 @@ function parseAttributeValue(id: ResolvedIdentifier, token: Token, spec: EntityS
   if (token.kind === 'list') {
     if (!spec.listAttributes.has(id.canonicalKey)) {
       throw new SearchSyntaxError(
-        "Only the 'run_id' attribute supports comparison with a list of quoted string values.",
+        spec.registryMessages
+          ? `Only ${formatList([...spec.listAttributes].sort())} attributes support comparison with a list of quoted string values.`
+          : "Only the 'run_id' attribute supports comparison with a list of quoted string values.",
       );
     }
     const values = parseList(token);

@@ -1,13 +1,13 @@
 import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyInstance } from 'fastify';
+import { Announcements } from '@logbook/messaging';
 import { Logger } from '@logbook/platform';
 import { ArtifactRecords } from './artifact-records';
 import { ArtifactsController } from './artifacts.controller';
 import { ArtifactsRuntime } from './artifacts.runtime';
 import { DownloadsService } from './downloads/downloads.service';
 import { MultipartService } from './multipart/multipart.service';
-import { OwnerAnnouncements } from './owners/owner-announcements';
 import { Owners } from './owners/owners';
 import { ReconciliationService } from './reconciliation/reconciliation.service';
 import { ARTIFACT_STORAGE, ARTIFACTS_CONFIG, ARTIFACTS_LOGGER, DATABASE, EVENT_STORE } from './shared/tokens';
@@ -34,7 +34,7 @@ export class ArtifactsModule implements OnModuleInit {
         { provide: ARTIFACT_STORAGE, useValue: runtime.storage },
         { provide: ARTIFACTS_CONFIG, useValue: runtime.config },
         { provide: ARTIFACTS_LOGGER, useValue: logger },
-        { provide: OwnerAnnouncements, useValue: runtime.ownerAnnouncements },
+        { provide: Announcements, useValue: runtime.ownerAnnouncements },
         Owners,
         ArtifactRecords,
         UploadsService,

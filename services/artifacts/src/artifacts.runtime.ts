@@ -2,13 +2,12 @@ import { resolve } from 'node:path';
 import { ARTIFACTS_PRODUCER, ARTIFACTS_TOPICS } from '@logbook/contracts';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
 import { Database, Logger, statusReadiness } from '@logbook/platform';
-import { RelaySubscription } from '@logbook/messaging';
+import { Announcements, RelaySubscription } from '@logbook/messaging';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime, SubscriptionDefinition } from '@logbook/runtime';
 import { ARTIFACTS_SCHEMA, artifactsMigrations } from '../migrations/001_initial';
 import { artifactsToContract } from './artifacts.contracts';
 import { artifactsProjection } from './artifacts.projection';
 import { ArtifactsConfig } from './config';
-import { OwnerAnnouncements } from './owners/owner-announcements';
 import { RegistrationCopier } from './registrations/registration-copier';
 import { registrationsProjection } from './registrations/registrations.projection';
 import {
@@ -34,7 +33,7 @@ export interface ArtifactsRuntime extends ServiceRuntime {
   config: ArtifactsConfig;
   storage: ArtifactStorage;
   /** Told by the consumer of tracking's events of each one it handled: what a wait for an owner listens to. */
-  ownerAnnouncements: OwnerAnnouncements;
+  ownerAnnouncements: Announcements;
   /** How the log's events are published (what an in-process subscriber over the log must apply too). */
   toContract: typeof artifactsToContract;
   /**
@@ -74,7 +73,7 @@ export async function openArtifactsStore(config: ArtifactsConfig, logger: Logger
     ...runtime,
     config,
     storage,
-    ownerAnnouncements: new OwnerAnnouncements(),
+    ownerAnnouncements: new Announcements(),
     toContract: artifactsToContract,
     registryAppended: () => undefined,
   };
@@ -88,7 +87,7 @@ export async function startArtifactsRuntime(
   sharedDb?: Database,
 ): Promise<ArtifactsRuntime> {
   const storage = await createStorage(config);
-  const ownerAnnouncements = new OwnerAnnouncements();
+  const ownerAnnouncements = new Announcements();
   let copier: RegistrationCopier | undefined;
   const trackingEvents = (store: EventStore): SubscriptionDefinition => {
     const consumer = trackingEventsConsumer({ store, storage, logger, onHandled: () => ownerAnnouncements.handled() });

@@ -7,11 +7,12 @@ import { ModelVersionArtifactsController } from './model-versions/model-version-
 import { ModelVersionsController } from './model-versions/model-versions.controller';
 import { ModelVersionsQueries } from './model-versions/model-versions.queries';
 import { ModelVersionsService } from './model-versions/model-versions.service';
+import { RegistrationVerdicts } from './model-versions/registration-verdicts';
 import { RegisteredModelsController } from './registered-models/registered-models.controller';
 import { RegisteredModelsQueries } from './registered-models/registered-models.queries';
 import { RegisteredModelsService } from './registered-models/registered-models.service';
 import { RegistryRuntime } from './registry.runtime';
-import { DATABASE, EVENT_STORE } from './shared/tokens';
+import { DATABASE, EVENT_STORE, REGISTRATION_VERDICTS } from './shared/tokens';
 
 @Global()
 @Module({})
@@ -22,8 +23,12 @@ class RegistryInfrastructureModule {
       providers: [
         { provide: DATABASE, useValue: runtime.db },
         { provide: EVENT_STORE, useValue: runtime.store },
+        {
+          provide: REGISTRATION_VERDICTS,
+          useValue: { announcements: runtime.registrationVerdicts, waitMs: runtime.registrationWaitMs },
+        },
       ],
-      exports: [DATABASE, EVENT_STORE],
+      exports: [DATABASE, EVENT_STORE, REGISTRATION_VERDICTS],
     };
   }
 }
@@ -49,6 +54,7 @@ export class RegistryModule {
         RegisteredModelsQueries,
         ModelVersionsService,
         ModelVersionsQueries,
+        RegistrationVerdicts,
         LineageQueries,
         HistoryQueries,
       ],

@@ -1,5 +1,6 @@
 import { REGISTRY_PRODUCER, REGISTRY_TOPICS } from '@logbook/contracts';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
+import { Announcements } from '@logbook/messaging';
 import { Database, Logger } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime, SubscriptionDefinition } from '@logbook/runtime';
 import { REGISTRY_SCHEMA, registryMigrations } from '../migrations/001_initial';
@@ -28,6 +29,10 @@ export interface RegistryRuntime extends ServiceRuntime {
   config: RegistryConfig;
   /** How the log's events are published (what an in-process subscriber over the log must apply too). */
   toContract: typeof registryToContract;
+  /** Told of each registration verdict this process applied; what a create waiting for its verdict listens to. */
+  registrationVerdicts: Announcements;
+  /** How long a create waits for its verdict: none when nothing feeds the registry verdicts. */
+  registrationWaitMs: number;
 }
 
 type ContractMapper = (event: EventEnvelope) => EventEnvelope;
@@ -44,9 +49,9 @@ export type RegistryFeeds =
       artifacts: { store: EventStore; toContract: ContractMapper };
     };
 
-function subscriptions(feeds: RegistryFeeds, store: EventStore): SubscriptionDefinition[] {
+function subscriptions(feeds: RegistryFeeds, store: EventStore, verdicts: Announcements): SubscriptionDefinition[] {
   const tracking = trackingEventsConsumer();
-  const results = registrationResultsConsumer(store);
+  const results = registrationResultsConsumer(store, () => verdicts.handled());
   if (feeds.kind === 'kafka') {
     return [
       { kind: 'kafka', consumer: tracking, topics: TRACKING_TOPICS },
@@ -69,14 +74,21 @@ export async function startRegistryRuntime(
   feeds?: RegistryFeeds,
   db?: Database,
 ): Promise<RegistryRuntime> {
+  const registrationVerdicts = new Announcements();
   const runtime = await startServiceRuntime({
     service: registryService,
     config,
     logger,
     db,
-    subscriptions: ({ store }) => (feeds ? subscriptions(feeds, store) : []),
+    subscriptions: ({ store }) => (feeds ? subscriptions(feeds, store, registrationVerdicts) : []),
   });
-  return { ...runtime, config, toContract: registryToContract };
+  return {
+    ...runtime,
+    config,
+    toContract: registryToContract,
+    registrationVerdicts,
+    registrationWaitMs: feeds ? config.registrationWaitMs : 0,
+  };
 }
 
 /** The registry database, migrated, and its event store, with nothing running: what its commands (rebuild) use. */

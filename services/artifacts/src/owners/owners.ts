@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isStoreRoot } from '@logbook/artifact-paths';
+import { Announcements } from '@logbook/messaging';
 import { Database, MlflowError } from '@logbook/platform';
 import { OwnerFact } from '../artifact.decider';
 import { ArtifactsConfig } from '../config';
 import { inRegistryStorage, REGISTRY_STORAGE_PREFIX } from '../registrations/registration-source';
 import { ARTIFACTS_CONFIG, DATABASE } from '../shared/tokens';
-import { OwnerAnnouncements } from './owner-announcements';
 
 interface OwnerRow {
   root: string;
@@ -47,7 +47,7 @@ export class Owners {
   constructor(
     @Inject(DATABASE) private readonly db: Database,
     @Inject(ARTIFACTS_CONFIG) private readonly config: ArtifactsConfig,
-    private readonly announcements: OwnerAnnouncements,
+    private readonly announcements: Announcements,
   ) {}
 
   /**

@@ -1,9 +1,9 @@
 import { posix } from 'node:path';
 import { EventStore } from '@logbook/eventstore';
+import { Announcements } from '@logbook/messaging';
 import { backoffDelay, CommandMetadata, Database, DependencyStatus, Logger, Outage } from '@logbook/platform';
 import { servedContentType } from '../content-type';
 import { MLMODEL_MAX_BYTES, ModelSummary, summarizeMlModel } from '../mlmodel';
-import { OwnerAnnouncements } from '../owners/owner-announcements';
 import { ArtifactStorage } from '../storage/artifact-storage';
 import { registrationStream, registrationStreamId } from './registration.decider';
 import { RegisteredFile } from './registration.events';
@@ -38,7 +38,7 @@ export interface RegistrationCopierOptions {
   store: EventStore;
   storage: ArtifactStorage;
   storeIdentity: StoreIdentity;
-  announcements: OwnerAnnouncements;
+  announcements: Announcements;
   /** How long a source naming a run or logged model tracking has not announced yet is waited for. */
   ownerWaitMs: number;
   logger: Logger;

@@ -12,10 +12,12 @@ export const REGISTRATION_RESULTS_CONSUMER = 'registry.registration-results';
 /**
  * The artifacts service's verdicts on new versions, applied to their streams in the inbox's transaction.
  * A verdict on a version this registry never created (another deployment sharing the topic) is ignored.
+ * `onHandled` hears of each verdict once its transaction committed.
  */
-export function registrationResultsConsumer(store: EventStore): ConsumerDefinition {
+export function registrationResultsConsumer(store: EventStore, onHandled?: () => void): ConsumerDefinition {
   return {
     name: REGISTRATION_RESULTS_CONSUMER,
+    onHandled,
     schema: REGISTRY_SCHEMA,
     validators: contractValidators(REGISTRATION_RESULTS),
     async handle(tx: Queryable, envelope: EventEnvelope) {

@@ -16,6 +16,7 @@ import {
 } from './model-versions.dto';
 import { ModelVersionsQueries } from './model-versions.queries';
 import { ModelVersionsService } from './model-versions.service';
+import { RegistrationVerdicts } from './registration-verdicts';
 
 @Controller(mlflowRoutes('model-versions'))
 export class ModelVersionsController {
@@ -23,6 +24,7 @@ export class ModelVersionsController {
     private readonly versions: ModelVersionsService,
     private readonly models: RegisteredModelsService,
     private readonly queries: ModelVersionsQueries,
+    private readonly verdicts: RegistrationVerdicts,
   ) {}
 
   @Post('create')
@@ -41,7 +43,7 @@ export class ModelVersionsController {
       },
       meta,
     );
-    return { model_version: await this.queries.get(dto.name, version) };
+    return { model_version: await this.verdicts.settled(() => this.queries.get(dto.name, version)) };
   }
 
   @Get('get')

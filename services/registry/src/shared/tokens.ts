@@ -1,2 +1,3 @@
 export { DATABASE } from '@logbook/platform';
 export const EVENT_STORE = Symbol('REGISTRY_EVENT_STORE');
+export const REGISTRATION_VERDICTS = Symbol('REGISTRY_REGISTRATION_VERDICTS');

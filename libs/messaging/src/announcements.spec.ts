@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { OwnerAnnouncements } from './owner-announcements';
+import { Announcements } from './announcements';
 
 /** A lookup that finds nothing until `announce()`, counting how often it was asked. */
 function lookupOfAnOwner() {
@@ -16,9 +16,9 @@ function lookupOfAnOwner() {
   };
 }
 
-describe('OwnerAnnouncements: waiting for tracking to announce an owner', () => {
+describe('Announcements: waiting for tracking to announce an owner', () => {
   it('given an owner already known, when waited for, then it answers from the first lookup', async () => {
-    const announcements = new OwnerAnnouncements();
+    const announcements = new Announcements();
     const owner = lookupOfAnOwner();
     owner.announce();
     assert.equal(await announcements.until(owner.lookup, 60_000), 'the owner');
@@ -26,7 +26,7 @@ describe('OwnerAnnouncements: waiting for tracking to announce an owner', () => 
   });
 
   it('given an owner announced while waiting, when the consumer has handled the event, then it answers at once', async () => {
-    const announcements = new OwnerAnnouncements();
+    const announcements = new Announcements();
     const owner = lookupOfAnOwner();
     const started = Date.now();
     const waiting = announcements.until(owner.lookup, 60_000);
@@ -39,7 +39,7 @@ describe('OwnerAnnouncements: waiting for tracking to announce an owner', () => 
   });
 
   it('given events handled that announce other owners, when each is handled, then it looks again each time', async () => {
-    const announcements = new OwnerAnnouncements();
+    const announcements = new Announcements();
     const owner = lookupOfAnOwner();
     const waiting = announcements.until(owner.lookup, 60_000);
     for (let event = 0; event < 3; event++) {
@@ -54,7 +54,7 @@ describe('OwnerAnnouncements: waiting for tracking to announce an owner', () => 
   });
 
   it('given an event handled while a lookup runs, when that lookup finds nothing, then the next starts at once', async () => {
-    const announcements = new OwnerAnnouncements();
+    const announcements = new Announcements();
     let asked = 0;
     const lookup = async () => {
       asked++;
@@ -66,7 +66,7 @@ describe('OwnerAnnouncements: waiting for tracking to announce an owner', () => 
   });
 
   it('given nothing handled, when the deadline passes, then it looked twice: at once and at the deadline', async () => {
-    const announcements = new OwnerAnnouncements();
+    const announcements = new Announcements();
     const owner = lookupOfAnOwner();
     const started = Date.now();
     assert.equal(await announcements.until(owner.lookup, 200), undefined);
@@ -75,7 +75,7 @@ describe('OwnerAnnouncements: waiting for tracking to announce an owner', () => 
   });
 
   it('given the owner announced by another replica, when the deadline passes, then the final lookup finds it', async () => {
-    const announcements = new OwnerAnnouncements();
+    const announcements = new Announcements();
     const owner = lookupOfAnOwner();
     const waiting = announcements.until(owner.lookup, 100);
     owner.announce();
@@ -84,7 +84,7 @@ describe('OwnerAnnouncements: waiting for tracking to announce an owner', () => 
   });
 
   it('given a wait that answered, when more events are handled, then it no longer looks', async () => {
-    const announcements = new OwnerAnnouncements();
+    const announcements = new Announcements();
     const owner = lookupOfAnOwner();
     const waiting = announcements.until(owner.lookup, 60_000);
     await new Promise((resolve) => setImmediate(resolve));

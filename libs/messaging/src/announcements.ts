@@ -1,13 +1,14 @@
 /**
- * Runs and logged models are announced by tracking's events, a moment after tracking answered the client.
- * A lookup that finds nothing looks again each time this process's consumer of those events has committed
- * one, and once more at the deadline; never on a timer. Any handled event is a reason to look: the one
- * awaited may have been handled by another replica, whose commit this process sees but is not told of.
+ * Waiting for a fact another service announces through its events, a moment after the request that
+ * caused it was answered (tracking announcing a run, artifacts its verdict on a registration). A lookup
+ * that finds nothing looks again each time this process's consumer of those events has committed one, and
+ * once more at the deadline; never on a timer. Any handled event is a reason to look: the one awaited may
+ * have been handled by another replica, whose commit this process sees but is not told of.
  */
-export class OwnerAnnouncements {
+export class Announcements {
   private readonly listeners = new Set<() => void>();
 
-  /** The consumer of tracking's events committed one: every waiting lookup looks again. */
+  /** The consumer of the announcing events committed one: every waiting lookup looks again. */
   handled(): void {
     for (const listener of this.listeners) listener();
   }
