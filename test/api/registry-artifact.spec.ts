@@ -9,16 +9,11 @@ import Fastify, { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { createHttpApp } from '@logbook/platform';
 import { createTestDatabase, testInfra, waitFor } from '@logbook/testing';
-import { ArtifactsModule } from '../../services/artifacts/src/artifacts.module';
-import { ArtifactsRuntime, startArtifactsRuntime } from '../../services/artifacts/src/artifacts.runtime';
 import { loadArtifactsConfig } from '../../services/artifacts/src/config';
+import { startEmbeddedServices } from '../../services/gateway/src/embedded-services';
 import { registerRoutes, routingTable } from '../../services/gateway/src/routing';
 import { loadRegistryConfig } from '../../services/registry/src/config';
-import { RegistryModule } from '../../services/registry/src/registry.module';
-import { openRegistryLog, RegistryRuntime, startRegistryRuntime } from '../../services/registry/src/registry.runtime';
 import { loadTrackingConfig } from '../../services/tracking/src/config';
-import { TrackingModule } from '../../services/tracking/src/tracking.module';
-import { startTrackingRuntime, TrackingRuntime } from '../../services/tracking/src/tracking.runtime';
 
 const silent = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 const MLMODEL = `artifact_path: model
@@ -36,9 +31,7 @@ mlflow_version: 3.1.0
  */
 describe('model-versions/get-artifact on real Postgres and S3', () => {
   let database: { url: string; drop(): Promise<void> };
-  let tracking: TrackingRuntime;
-  let artifacts: ArtifactsRuntime;
-  let registry: RegistryRuntime;
+  let embedded: Awaited<ReturnType<typeof startEmbeddedServices>>;
   let app: NestFastifyApplication;
   let gateway: FastifyInstance;
   let base: string;
@@ -89,35 +82,21 @@ describe('model-versions/get-artifact on real Postgres and S3', () => {
       DATABASE_URL: database.url,
       KAFKA_BROKERS: infra.kafkaBrokers.join(','),
     };
-    tracking = await startTrackingRuntime(loadTrackingConfig(env), silent);
-    const registryConfig = loadRegistryConfig(env);
-    const registryLog = await openRegistryLog(registryConfig, silent, tracking.db);
-    artifacts = await startArtifactsRuntime(
-      loadArtifactsConfig({
-        ...process.env,
-        ...env,
-        LOGBOOK_ARTIFACTS_BACKEND: 's3',
-        S3_PREFIX: `registry-artifact-test-${randomUUID()}/`,
-        LOGBOOK_ARTIFACT_OWNER_WAIT_MS: '3000',
-      }),
-      silent,
-      { kind: 'in-process', trackingStore: tracking.store, toContract: tracking.toContract, registry: registryLog },
-      tracking.db,
-    );
-    registry = await startRegistryRuntime(
-      registryConfig,
-      silent,
+    embedded = await startEmbeddedServices(
       {
-        kind: 'in-process',
-        tracking: { store: tracking.store, toContract: tracking.toContract },
-        artifacts: { store: artifacts.store, toContract: artifacts.toContract },
+        tracking: loadTrackingConfig(env),
+        artifacts: loadArtifactsConfig({
+          ...process.env,
+          ...env,
+          LOGBOOK_ARTIFACTS_BACKEND: 's3',
+          S3_PREFIX: `registry-artifact-test-${randomUUID()}/`,
+          LOGBOOK_ARTIFACT_OWNER_WAIT_MS: '3000',
+        }),
+        registry: loadRegistryConfig(env),
       },
-      tracking.db,
+      silent,
     );
-    registry.store.onAppended(() => artifacts.registryAppended());
-    @Module({
-      imports: [TrackingModule.with(tracking), ArtifactsModule.with(artifacts, silent), RegistryModule.with(registry)],
-    })
+    @Module({ imports: embedded.modules })
     class TestModule {}
     app = await createHttpApp(TestModule, { logger: silent, bodyLimitBytes: 8 * 1024 * 1024 });
     await app.listen(0, '127.0.0.1');
@@ -150,7 +129,7 @@ describe('model-versions/get-artifact on real Postgres and S3', () => {
     await post('registered-models/create', { name });
     await post('model-versions/create', { name, source: `runs:/${run.info.run_id}/model` });
     assert.equal((await settled(name, '1')).status, 'READY');
-    const { rows } = await registry.db.query<{ id: string }>(
+    const { rows } = await embedded.registry.db.query<{ id: string }>(
       `SELECT registered_model_id AS id FROM registry.registered_models WHERE name = $1`,
       [name],
     );
@@ -160,9 +139,7 @@ describe('model-versions/get-artifact on real Postgres and S3', () => {
   after(async () => {
     await gateway?.close();
     await app?.close();
-    await registry?.close();
-    await artifacts?.close();
-    await tracking?.close();
+    await embedded?.close();
     await database?.drop();
   });
 

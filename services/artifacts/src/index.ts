@@ -2,4 +2,4 @@
 export { ArtifactsModule } from './artifacts.module';
 export { artifactsOpenApi } from './artifacts.openapi';
 export { startArtifactsRuntime } from './artifacts.runtime';
-export { loadArtifactsConfig } from './config';
+export { ArtifactsConfig, loadArtifactsConfig } from './config';

@@ -10,83 +10,36 @@ import {
   ServerConfig,
   createLogger,
   Logger,
-  ReadinessCheck,
   httpReadiness,
   ObservabilityModule,
 } from '@logbook/platform';
-import { loadTrackingConfig, startTrackingRuntime, TrackingModule, trackingOpenApi } from '../../tracking/src/index';
-import {
-  ArtifactsModule,
-  artifactsOpenApi,
-  loadArtifactsConfig,
-  startArtifactsRuntime,
-} from '../../artifacts/src/index';
-import {
-  loadRegistryConfig,
-  openRegistryLog,
-  RegistryModule,
-  registryOpenApi,
-  startRegistryRuntime,
-} from '../../registry/src/index';
+import { artifactsOpenApi } from '../../artifacts/src/index';
+import { registryOpenApi } from '../../registry/src/index';
+import { trackingOpenApi } from '../../tracking/src/index';
 import { ApiInfoModule } from './api-info.module';
 import { GatewayConfig, loadGatewayConfig } from './config';
+import { embeddedConfigs, startEmbeddedServices } from './embedded-services';
 import { buildOpenApiDocument } from './openapi.document';
 import { forwardedRouteMethods, registerRoutes, routingTable } from './routing';
 
 /** The API as one OpenAPI document: every service's fragment, merged. */
 const apiDocument = () => buildOpenApiDocument([trackingOpenApi(), artifactsOpenApi(), registryOpenApi()]);
 
-/** Both runtimes check the one embedded database: it is reported once. */
-const oncePerName = (checks: ReadinessCheck[]) =>
-  checks.filter((check, index) => checks.findIndex((other) => other.name === check.name) === index);
-
 /** The embedded shape: every service module in this one process, on an embedded Postgres. */
 async function embedded(logger: Logger, server: ServerConfig) {
-  const tracking = await startTrackingRuntime(loadTrackingConfig(), logger);
-  const registryConfig = loadRegistryConfig();
-  // The artifacts service verifies the registry's new versions and the registry applies its verdicts:
-  // the registry's log exists (migrated) before either starts consuming the other.
-  const registryLog = await openRegistryLog(registryConfig, logger, tracking.db);
-  const artifacts = await startArtifactsRuntime(
-    loadArtifactsConfig(),
-    logger,
-    { kind: 'in-process', trackingStore: tracking.store, toContract: tracking.toContract, registry: registryLog },
-    tracking.db,
-  );
-  const registry = await startRegistryRuntime(
-    registryConfig,
-    logger,
-    {
-      kind: 'in-process',
-      tracking: { store: tracking.store, toContract: tracking.toContract },
-      artifacts: { store: artifacts.store, toContract: artifacts.toContract },
-    },
-    tracking.db,
-  );
-  registry.store.onAppended(() => artifacts.registryAppended());
+  const services = await startEmbeddedServices(embeddedConfigs(), logger);
 
   @Module({
     imports: [
-      TrackingModule.with(tracking),
-      ArtifactsModule.with(artifacts, logger),
-      RegistryModule.with(registry),
+      ...services.modules,
       ApiInfoModule.with(apiDocument()),
-      ObservabilityModule.with(
-        oncePerName([...tracking.readinessChecks, ...artifacts.readinessChecks, ...registry.readinessChecks]),
-      ),
+      ObservabilityModule.with(services.readinessChecks),
     ],
   })
   class EmbeddedModule {}
 
   const app = await createHttpApp(EmbeddedModule, httpAppOptions(logger, server));
-  return {
-    app,
-    close: async () => {
-      await registry.close();
-      await artifacts.close();
-      await tracking.close();
-    },
-  };
+  return { app, close: services.close };
 }
 
 /** The distributed shape: the gateway forwards MLflow paths to the services that own them. */

@@ -1,5 +1,5 @@
 /** The registry service as other code may use it: its module, how to start its runtime, its OpenAPI fragment. */
-export { loadRegistryConfig } from './config';
+export { loadRegistryConfig, RegistryConfig } from './config';
 export { RegistryModule } from './registry.module';
 export { registryOpenApi } from './registry.openapi';
 export { openRegistryLog, startRegistryRuntime } from './registry.runtime';

@@ -1,5 +1,5 @@
 /** The tracking service as other code may use it: its module, how to start its runtime, its OpenAPI fragment. */
-export { loadTrackingConfig } from './config';
+export { loadTrackingConfig, TrackingConfig } from './config';
 export { TrackingModule } from './tracking.module';
 export { trackingOpenApi } from './tracking.openapi';
 export { startTrackingRuntime } from './tracking.runtime';
