@@ -15,7 +15,7 @@ export DATABASE_URL KAFKA_BROKERS S3_ENDPOINT S3_ACCESS_KEY S3_SECRET_KEY S3_REG
 
 npm run build:test --silent
 mapfile -t specs < <(find dist -name '*.spec.js' -not -path '*/node_modules/*' | sort)
-node --test --test-concurrency=1 --test-reporter=spec "${specs[@]}"
+node --test --test-concurrency=1 --test-force-exit --test-reporter=spec "${specs[@]}"
 
 bash test/compat/setup.sh >/dev/null
 LOGBOOK_VENV="$repo/.logbook/schemathesis-venv" LOGBOOK_REQUIREMENTS=test/schemathesis/requirements.txt \

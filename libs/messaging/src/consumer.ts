@@ -225,8 +225,8 @@ export interface KafkaEventConsumerOptions {
  * eachMessage resolved, that is after its transaction committed or it was dead-lettered to
  * `<topic>.dlq` (original key, value and headers, plus `dlq-*` headers naming the error and where it
  * came from). It never gives up on the broker: joining is retried with backoff while the broker is
- * unreachable or not ready (a fresh broker has no topic metadata yet), and so is a crash that
- * kafkajs does not restart by itself.
+ * unreachable or not ready (a fresh broker has no topic metadata yet), and so is every crash, which
+ * it restarts itself rather than leaving it to kafkajs.
  */
 export class KafkaEventConsumer {
   private readonly logger: Logger;
@@ -303,21 +303,23 @@ export class KafkaEventConsumer {
     const consumer = (this.consumer = this.kafka.consumer({
       groupId: inNamespace(namespace, this.options.groupId ?? this.definition.name),
       allowAutoTopicCreation: false,
+      // kafkajs' own restart after a crash can outlive disconnect() (it arms its timer after the stop
+      // that clears it) and reconnect forever; every restart goes through onCrash, which checks `stopped`.
+      retry: { retries: 5, restartOnFailure: async () => false },
       maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 1000,
     }));
     consumer.on(consumer.events.GROUP_JOIN, () => this.outage.recovered());
-    consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error, payload.restart));
+    consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error));
     await producer.connect();
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
     await consumer.run({ eachMessage: (payload) => this.onMessage(payload) });
   }
 
-  /** kafkajs restarts the consumer after a retriable crash by itself; any other crash is restarted here. */
-  private onCrash(error: Error, restartedByKafkajs: boolean): void {
+  /** A crash (kafkajs has already left the group) is restarted here, with the join's backoff, unless stopped. */
+  private onCrash(error: Error): void {
     if (this.stopped) return;
     this.outage.failed(error);
-    if (restartedByKafkajs) return;
     void this.disconnect().then(() => (this.stopped ? undefined : this.start()));
   }
 
