@@ -5,7 +5,7 @@ import { IsInt } from 'class-validator';
 import { Kafka, Partitioners } from 'kafkajs';
 import { EventEnvelope } from '@logbook/eventstore';
 import { PostgresDatabase } from '@logbook/platform';
-import { ConsumerDefinition, KafkaEventConsumer, validatePayloadWith } from './consumer';
+import { ConsumerDefinition, handleDelivered, KafkaEventConsumer, validatePayloadWith } from './consumer';
 import { ensureTopics } from './kafka';
 import { KafkaEventPublisher } from './publisher';
 import { OutboxRelay } from './relay';
@@ -186,6 +186,36 @@ describe('KafkaEventConsumer', () => {
     assert.match(letters[1].headers['dlq-error'], /eventId must be a UUID/);
     assert.match(letters[2].headers['dlq-error'], /boom/);
     assert.match(letters[3].headers['dlq-error'], /data: count must be an integer/);
+  });
+
+  it('passes over the event types it does not handle: no handler call, no transaction, no inbox row', async () => {
+    const { schema, service } = await fixture();
+    const name = uniqueName('selective');
+    const handled: string[] = [];
+    const definition: ConsumerDefinition = {
+      name,
+      schema,
+      handledTypes: new Set(['RunCreated']),
+      handle: async (tx, event) => {
+        handled.push(event.type);
+        await recordApplied(tx, schema, name, event);
+      },
+    };
+    const refuse = async () => assert.fail('nothing is dead-lettered');
+    const created = envelope(service, 'RunCreated', {});
+    assert.equal(await handleDelivered(db, definition, created, refuse, logger), 'processed');
+    assert.equal(
+      await handleDelivered(db, definition, envelope(service, 'RunDataLogged', {}), refuse, logger),
+      'passed-over',
+    );
+    assert.deepEqual(handled, ['RunCreated']);
+    const { rows } = await db.query<{ event_id: string }>(`SELECT event_id FROM ${schema}.inbox WHERE consumer = $1`, [
+      name,
+    ]);
+    assert.deepEqual(
+      rows.map((row) => row.event_id),
+      [created.eventId],
+    );
   });
 
   it('keeps installations in their own namespaces apart on one broker: topics and consumer groups', async () => {

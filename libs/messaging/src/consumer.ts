@@ -26,6 +26,7 @@ import {
   DependencyStatus,
   Outage,
 } from '@logbook/platform';
+import { contractValidators, EventContract } from '@logbook/contracts';
 import { EventEnvelope } from '@logbook/eventstore';
 import { createKafka, ensureTopics } from './kafka';
 import { deadLetterTopic, inNamespace } from './topics';
@@ -75,6 +76,11 @@ export interface ConsumerDefinition {
   handle: EventHandler;
   /** Payload validator per event type; events of other types are checked as envelopes only. */
   validators?: Record<string, PayloadValidator>;
+  /**
+   * The event types it acts on (all when absent). Others are passed over without a transaction or an
+   * inbox row, and on Kafka without parsing: a consumer of a few run events skips every metric batch.
+   */
+  handledTypes?: ReadonlySet<string>;
   /** Attempts of a throwing handler before the message is dead-lettered (default 5). */
   maxAttempts?: number;
   /** Delay before the second attempt, doubled for each further one (default 25 ms). */
@@ -98,7 +104,20 @@ export interface DeadLetter {
 
 export type DeadLetterSink = (letter: DeadLetter) => Promise<void>;
 
-export type DeliveryOutcome = 'processed' | 'duplicate' | 'dead-lettered';
+export type DeliveryOutcome = 'processed' | 'duplicate' | 'dead-lettered' | 'passed-over';
+
+/** What a consumer of these contracts acts on, and how it checks their payloads. */
+export function consumes(contracts: readonly EventContract[]): Pick<ConsumerDefinition, 'handledTypes' | 'validators'> {
+  return {
+    handledTypes: new Set(contracts.map((contract) => contract.name)),
+    validators: contractValidators(contracts),
+  };
+}
+
+/** True when the consumer has no use for an event of this type. */
+function passesOver(consumer: ConsumerDefinition, type: unknown): boolean {
+  return consumer.handledTypes !== undefined && typeof type === 'string' && !consumer.handledTypes.has(type);
+}
 
 export class InvalidEnvelopeError extends Error {
   constructor(readonly problems: string[]) {
@@ -141,6 +160,7 @@ export async function handleDelivered(
   deadLetter: DeadLetterSink,
   logger: Logger = defaultLogger(),
 ): Promise<DeliveryOutcome> {
+  if (passesOver(consumer, (message as { type?: unknown } | null)?.type)) return 'passed-over';
   let envelope: EventEnvelope;
   try {
     envelope = parseEnvelope(message, consumer.validators);
@@ -345,6 +365,7 @@ export class KafkaEventConsumer {
   }
 
   private async onMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
+    if (passesOver(this.definition, message.headers?.type?.toString())) return;
     const deadLetter: DeadLetterSink = (letter) => this.sendDeadLetter(topic, partition, message, letter);
     const text = message.value?.toString('utf8') ?? '';
     let parsed: unknown;

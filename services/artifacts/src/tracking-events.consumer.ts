@@ -1,7 +1,6 @@
 import { isStoreRoot, proxiedRoot } from '@logbook/artifact-paths';
 import {
   ContractEvent,
-  contractValidators,
   ExperimentDeletedV1,
   ExperimentRestoredV1,
   LoggedModelCreatedV1,
@@ -16,7 +15,7 @@ import {
 } from '@logbook/contracts';
 import { Queryable, Logger } from '@logbook/platform';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
-import { ConsumerDefinition } from '@logbook/messaging';
+import { ConsumerDefinition, consumes } from '@logbook/messaging';
 import { ARTIFACTS_SCHEMA } from '../migrations/001_initial';
 import { artifactStream, artifactStreamId } from './artifact.decider';
 import { inRegistryStorage } from './registrations/registration-source';
@@ -137,7 +136,7 @@ export function trackingEventsConsumer(deps: ConsumerDeps): ConsumerDefinition {
     name: TRACKING_EVENTS_CONSUMER,
     schema: ARTIFACTS_SCHEMA,
     handle: handler(deps),
-    validators: contractValidators(HANDLED),
+    ...consumes(HANDLED),
     onHandled: deps.onHandled,
   };
 }

@@ -1,11 +1,6 @@
-import {
-  ContractEvent,
-  contractValidators,
-  ModelVersionCreatedV1,
-  REGISTRY_MODEL_VERSION_TOPIC,
-} from '@logbook/contracts';
+import { ContractEvent, ModelVersionCreatedV1, REGISTRY_MODEL_VERSION_TOPIC } from '@logbook/contracts';
 import { EventEnvelope } from '@logbook/eventstore';
-import { ConsumerDefinition } from '@logbook/messaging';
+import { ConsumerDefinition, consumes } from '@logbook/messaging';
 import { Queryable } from '@logbook/platform';
 import { ARTIFACTS_SCHEMA } from '../../migrations/001_initial';
 
@@ -40,7 +35,7 @@ export function registryEventsConsumer(onHandled: ConsumerDefinition['onHandled'
     name: REGISTRY_EVENTS_CONSUMER,
     schema: ARTIFACTS_SCHEMA,
     handle: requestCopy,
-    validators: contractValidators(HANDLED),
+    ...consumes(HANDLED),
     onHandled,
   };
 }

@@ -1,6 +1,6 @@
-import { ARTIFACTS_REGISTRATION_TOPIC, contractValidators } from '@logbook/contracts';
+import { ARTIFACTS_REGISTRATION_TOPIC } from '@logbook/contracts';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
-import { ConsumerDefinition } from '@logbook/messaging';
+import { ConsumerDefinition, consumes } from '@logbook/messaging';
 import { Queryable } from '@logbook/platform';
 import { REGISTRY_SCHEMA } from '../../migrations/001_initial';
 import { modelVersionStream, modelVersionStreamId } from '../model-versions/model-version.decider';
@@ -19,7 +19,7 @@ export function registrationResultsConsumer(store: EventStore, onHandled?: () =>
     name: REGISTRATION_RESULTS_CONSUMER,
     onHandled,
     schema: REGISTRY_SCHEMA,
-    validators: contractValidators(REGISTRATION_RESULTS),
+    ...consumes(REGISTRATION_RESULTS),
     async handle(tx: Queryable, envelope: EventEnvelope) {
       const result = envelope as unknown as RegistrationResult;
       const { registeredModelId, version } = result.data;

@@ -1,6 +1,5 @@
 import {
   ContractEvent,
-  contractValidators,
   LoggedModelCreatedV1,
   LoggedModelDeletedV1,
   RunCreatedV1,
@@ -15,7 +14,7 @@ import {
   TRACKING_RUN_TOPIC,
 } from '@logbook/contracts';
 import { EventEnvelope } from '@logbook/eventstore';
-import { ConsumerDefinition } from '@logbook/messaging';
+import { ConsumerDefinition, consumes } from '@logbook/messaging';
 import { Queryable } from '@logbook/platform';
 import { REGISTRY_SCHEMA } from '../../migrations/001_initial';
 
@@ -159,7 +158,7 @@ export function trackingEventsConsumer(): ConsumerDefinition {
     name: TRACKING_EVENTS_CONSUMER,
     schema: REGISTRY_SCHEMA,
     handle: apply,
-    validators: contractValidators(HANDLED),
+    ...consumes(HANDLED),
   };
 }
 
