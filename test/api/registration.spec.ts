@@ -25,17 +25,10 @@ import { RegistryRuntime, startRegistryRuntime } from '../../services/registry/s
 import { loadTrackingConfig } from '../../services/tracking/src/config';
 import { TrackingModule } from '../../services/tracking/src/tracking.module';
 import { startTrackingRuntime, TrackingRuntime } from '../../services/tracking/src/tracking.runtime';
+import { MLMODEL } from './registry-fixtures';
 
 const silent = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
-const MLMODEL = `artifact_path: model
-flavors:
-  python_function:
-    loader_module: mlflow.pyfunc.model
-    python_version: 3.11.0
-mlflow_version: 3.1.0
-utc_time_created: '2026-12-04 18:00:00.000000'
-`;
 
 /**
  * Registration as a cross-service flow on real Postgres and a Kafka broker of its own: the registry

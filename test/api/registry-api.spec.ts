@@ -15,6 +15,7 @@ import {
   RegistryRuntime,
   startRegistryRuntime,
 } from '../../services/registry/src/registry.runtime';
+import { registryProjectionRows } from './registry-fixtures';
 
 type Answer = { status: number; json: Record<string, any> };
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -589,16 +590,7 @@ describe('registry API on real Postgres', () => {
   });
 
   it('rebuilds the registry projection from the log to the same rows', async () => {
-    const snapshot = async () => {
-      const tables = [
-        'registered_models ORDER BY registered_model_id',
-        'registered_model_tags ORDER BY registered_model_id, key',
-        'registered_model_aliases ORDER BY registered_model_id, alias',
-        'model_versions ORDER BY registered_model_id, version',
-        'model_version_tags ORDER BY registered_model_id, version, key',
-      ];
-      return Promise.all(tables.map(async (table) => (await runtime.db.query(`SELECT * FROM registry.${table}`)).rows));
-    };
+    const snapshot = () => registryProjectionRows(runtime.db);
     const live = await snapshot();
     for (const projection of registryProjections) await runtime.store.rebuild(projection);
     assert.deepEqual(await snapshot(), live);

@@ -14,15 +14,9 @@ import { startEmbeddedServices } from '../../services/gateway/src/embedded-servi
 import { registerRoutes, routingTable } from '../../services/gateway/src/routing';
 import { loadRegistryConfig } from '../../services/registry/src/config';
 import { loadTrackingConfig } from '../../services/tracking/src/config';
+import { MLMODEL } from './registry-fixtures';
 
 const silent = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
-const MLMODEL = `artifact_path: model
-flavors:
-  python_function:
-    loader_module: mlflow.pyfunc.model
-    python_version: 3.11.0
-mlflow_version: 3.1.0
-`;
 
 /**
  * The UI's `model-versions/get-artifact` on real Postgres and S3: the registry checks the path and the

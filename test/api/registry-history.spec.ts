@@ -23,6 +23,7 @@ import {
   startRegistryRuntime,
 } from '../../services/registry/src/registry.runtime';
 import { RegistryConfig } from '../../services/registry/src/config';
+import { registryProjectionRows } from './registry-fixtures';
 
 type Answer = { status: number; json: Record<string, any> };
 
@@ -364,16 +365,7 @@ describe('registry history and time travel on real Postgres', () => {
     await mlflow('DELETE', 'registered-models/delete', { name: doomed });
     await mlflow('POST', 'registered-models/create', { name: doomed, tags: [{ key: 'again', value: 'yes' }] });
 
-    const snapshot = async () => {
-      const tables = [
-        'registered_models ORDER BY registered_model_id',
-        'registered_model_tags ORDER BY registered_model_id, key',
-        'registered_model_aliases ORDER BY registered_model_id, alias',
-        'model_versions ORDER BY registered_model_id, version',
-        'model_version_tags ORDER BY registered_model_id, version, key',
-      ];
-      return Promise.all(tables.map(async (table) => (await runtime.db.query(`SELECT * FROM registry.${table}`)).rows));
-    };
+    const snapshot = () => registryProjectionRows(runtime.db);
     const live = await snapshot();
     assert.ok(live[3].length >= 5, 'the sequence left versions to compare');
     await runtime.db.query(`UPDATE registry.model_versions SET current_stage = 'Staging', description = 'drifted'`);

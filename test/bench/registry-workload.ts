@@ -7,6 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { BenchError, Client, ErrorLog, LatencyStats, latencyStats, log, fmt, pool, prng, sleep } from './bench-support';
+import { MLMODEL } from '../api/registry-fixtures';
 
 export interface RegistryOptions {
   /** Versions the search workload seeds, spread evenly over `models` registered models. */
@@ -29,14 +30,6 @@ export interface RegistryHooks<Resources> {
   beforeReads(): boolean;
 }
 
-const MLMODEL = `artifact_path: model
-flavors:
-  python_function:
-    loader_module: mlflow.pyfunc.model
-    python_version: 3.11.0
-mlflow_version: 3.1.0
-utc_time_created: '2026-12-10 12:00:00.000000'
-`;
 /** A small model: what the round trip copies is a few files, as a registered sklearn model is. */
 const MODEL_FILES: Record<string, string> = {
   MLmodel: MLMODEL,
