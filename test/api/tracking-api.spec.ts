@@ -489,6 +489,39 @@ describe('tracking API on real Postgres and Kafka', () => {
     assert.equal(models.json.models.length, 1);
   });
 
+  it('searches by IS NULL on run tags and params and experiment tags, and by experiment_id', async () => {
+    const tagged = await newRun();
+    const { json: info } = await get('runs/get', { run_id: tagged });
+    const experiment = info.run.info.experiment_id as string;
+    const bare = (await post('runs/create', { experiment_id: experiment, start_time: 2000 })).json.run.info.run_id;
+    const search = async (filter: string) =>
+      (await post('runs/search', { experiment_ids: [experiment], filter })).json.runs?.map((r: any) => r.info.run_id) ??
+      [];
+    assert.deepEqual(await search('tags.team IS NULL'), [bare]);
+    assert.deepEqual(await search('tags.team IS NOT NULL'), [tagged]);
+    assert.deepEqual(await search('params.lr is null'), [bare]);
+    assert.deepEqual(await search("params.lr IS NOT NULL AND tags.team = 'a'"), [tagged]);
+
+    const other = (await post('experiments/create', { name: `exp-${randomUUID()}`, tags: [{ key: 'k', value: 'v' }] }))
+      .json.experiment_id as string;
+    const experiments = async (filter: string, orderBy?: string[]) =>
+      (await post('experiments/search', { max_results: 1000, filter, order_by: orderBy })).json.experiments?.map(
+        (e: any) => e.experiment_id,
+      ) ?? [];
+    assert.deepEqual(await experiments(`experiment_id = '${other}'`), [other]);
+    assert.deepEqual(await experiments(`experiment_id IN ('${experiment}', '${other}')`, ['experiment_id DESC']), [
+      other,
+      experiment,
+    ]);
+    assert.deepEqual(await experiments(`experiment_id IN ('${experiment}', '${other}') AND tags.k IS NULL`), [
+      experiment,
+    ]);
+    assert.ok(!(await experiments(`experiment_id NOT IN ('${other}')`)).includes(other));
+    const refused = await post('experiments/search', { max_results: 10, filter: "experiment_id = 'x'" });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.json.message, "Invalid experiment ID 'x'. Experiment ID must be a valid integer.");
+  });
+
   it('publishes a run lifecycle to Kafka in stream order, one event per log-batch', async () => {
     const runId = await newRun();
     // The largest batch MLflow allows, with values at their length limits: about 1.4 MB in one event.

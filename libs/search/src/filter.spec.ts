@@ -202,7 +202,18 @@ describe('parseRunFilter', () => {
     ['run_id IN (', 'Invalid clause(s) in filter string'],
     ["run_id IN 'abc'", 'Invalid clause(s) in filter string'],
     // Lists (test_search_model_versions shares these messages).
-    ["attributes.status IN ('a')", "Only the 'run_id' attribute supports comparison with a list"],
+    [
+      "attributes.status IN ('a')",
+      "Only ['run_id'] attributes support comparison with a list of quoted string values.",
+    ],
+    ["run_name = ('a')", "Only ['run_id'] attributes support comparison with a list"],
+    ["start_time = ('1')", "Expected numeric value type for numeric attribute: start_time. Found ('1')"],
+    ["run_id = ('a')", "Invalid comparator '=' for a list of values"],
+    ['run_id IS NULL', "IS NULL / IS NOT NULL is only supported for tags and params, not for 'attribute' 'run_id'"],
+    ['metrics.m IS NOT NULL', "IS NULL / IS NOT NULL is only supported for tags and params, not for 'metric' 'm'"],
+    ['tags.t IS NOT  NULL', "Invalid clause(s) in filter string: 'tags.t', 'IS', 'NOT  NULL'"],
+    ['tags.t NOT NULL', "Invalid clause(s) in filter string: 'tags.t', 'NOT NULL'"],
+    ['tags.t IS', "Invalid clause(s) in filter string: 'tags.t', 'IS'"],
     ['run_id IN ()', 'expected a non-empty list of string values, but got empty list'],
     ['run_id IN (,)', 'but got ill-formed list'],
     ["run_id IN ('a',,'b')", 'but got ill-formed list'],
@@ -234,6 +245,28 @@ describe('parseRunFilter', () => {
     }
   }
 
+  it('parses IS NULL and IS NOT NULL on tags and params, in any case', () => {
+    assert.deepEqual(parseRunFilter('tags.team IS NULL AND params.lr is not null'), [
+      clause('tag', 'team', 'IS NULL', null),
+      clause('param', 'lr', 'IS NOT NULL', null),
+    ]);
+  });
+
+  it('words comparator refusals per clause kind, as MLflow does', () => {
+    assertSyntaxError(
+      () => parseRunFilter('metrics.m LIKE 1'),
+      "Invalid comparator 'LIKE' not one of '{'!=', '<', '<=', '=', '>', '>='}",
+    );
+    assertSyntaxError(
+      () => parseRunFilter('start_time LIKE 1'),
+      "Invalid comparator 'LIKE' not one of '{'!=', '=', 'ILIKE', 'IN', 'LIKE', 'NOT IN'}",
+    );
+    assertSyntaxError(
+      () => parseRunFilter("metrics.m IS NULL AND params.p > 'a'"),
+      'only supported for tags and params',
+    );
+  });
+
   it('rejects IN lists on params', () => {
     assertSyntaxError(() => parseRunFilter("params.abc IN ('x')"), 'Expected a quoted string value for parameter');
   });
@@ -248,15 +281,15 @@ describe('parseRunFilter', () => {
   it('names the offending comparator and the allowed ones', () => {
     assertSyntaxError(
       () => parseRunFilter("params.a > 'x'"),
-      "Invalid comparator '>' not one of '['=', '!=', 'LIKE', 'ILIKE']'",
+      "Invalid comparator '>' not one of '{'!=', '=', 'ILIKE', 'IS NOT NULL', 'IS NULL', 'LIKE'}'",
     );
   });
 
   it('lists the valid attribute keys', () => {
     assertSyntaxError(
       () => parseRunFilter("foo = 'x'"),
-      "Invalid attribute key 'foo' specified. Valid keys are '['Created', 'Run Name', 'Run name', 'artifact_uri', 'created', " +
-        "'end_time', 'run name', 'run_id', 'run_name', 'start_time', 'status', 'user_id']'",
+      "Invalid attribute key 'foo' specified. Valid keys are '{'Created', 'Run Name', 'Run name', 'artifact_uri', 'created', " +
+        "'end_time', 'run name', 'run_id', 'run_name', 'start_time', 'status', 'user_id'}'",
     );
   });
 
@@ -282,6 +315,12 @@ describe('parseExperimentFilter', () => {
     ['last_update_time <= 5', [clause('attribute', 'last_update_time', '<=', 5)]],
     ["tags.key = 'value'", [clause('tag', 'key', '=', 'value')]],
     ["tag.`mlflow.note.content` ILIKE '%x%'", [clause('tag', 'mlflow.note.content', 'ILIKE', '%x%')]],
+    ["experiment_id = '1'", [clause('attribute', 'experiment_id', '=', '1')]],
+    ["attribute.experiment_id != '2'", [clause('attribute', 'experiment_id', '!=', '2')]],
+    ["experiment_id IN ('1', '2')", [clause('attribute', 'experiment_id', 'IN', ['1', '2'])]],
+    ["experiment_id NOT IN ('3')", [clause('attribute', 'experiment_id', 'NOT IN', ['3'])]],
+    ['tags.team IS NULL', [clause('tag', 'team', 'IS NULL', null)]],
+    ['tags.`a.b` is not null', [clause('tag', 'a.b', 'IS NOT NULL', null)]],
     [
       "name != 'a' AND tags.k LIKE 'v%' and creation_time >= 0",
       [
@@ -300,13 +339,23 @@ describe('parseExperimentFilter', () => {
     ["params.a = 'x'", "Invalid entity type 'params'"],
     ['metrics.a > 1', "Invalid entity type 'metrics'"],
     ["run_id = 'x'", "Invalid attribute key 'run_id'"],
-    ["experiment_id = '1'", "Invalid attribute key 'experiment_id'"],
-    ["name > 'a'", "Invalid comparator '>'"],
+    ["lifecycle_stage = 'active'", "Invalid attribute key 'lifecycle_stage'"],
+    ["name > 'a'", "Invalid comparator '>' not one of '{'!=', '=', 'ILIKE', 'IN', 'LIKE', 'NOT IN'}'"],
+    ["name like 'a'", "Invalid comparator 'like' not one of"],
+    ["tags.a like 'b'", 'Invalid comparator for tag: like'],
+    ["experiment_id < '1'", 'Invalid comparator for experiment_id: <'],
+    ["experiment_id in ('1')", 'Invalid comparator for experiment_id: in'],
+    ["experiment_id = 'abc'", "Invalid experiment ID 'abc'. Experiment ID must be a valid integer."],
+    ["experiment_id IN ('1', 'x')", "Invalid experiment ID 'x'"],
+    ['experiment_id = 1', 'Expected a quoted string value for attributes. Got value 1'],
+    ['creation_time > 1.5', "Invalid value for numeric attribute 'creation_time': '1.5'"],
+    ['creation_time > 1e3', "Invalid value for numeric attribute 'creation_time': '1000.0'"],
+    ['name IS NULL', "IS NULL / IS NOT NULL is only supported for tags, not for attribute 'name'"],
     ["creation_time LIKE '1%'", 'Expected numeric value type for numeric attribute: creation_time'],
     ['creation_time LIKE 1', "Invalid comparator 'LIKE'"],
-    ["tags.a > 'b'", "Invalid comparator '>'"],
+    ["tags.a > 'b'", 'Invalid comparator for tag: >'],
     ['name = 1', 'Expected a quoted string value for attributes. Got value 1'],
-    ["name IN ('a')", "Only the 'run_id' attribute supports comparison with a list"],
+    ["name IN ('a')", "Only ['experiment_id'] attributes support comparison with a list of quoted string values."],
     ["name = 'a' OR name = 'b'", 'Invalid clause(s) in filter string: OR'],
     ['name = something', 'Parameter value is either not quoted'],
   ];
@@ -401,6 +450,11 @@ describe('parseRegisteredModelFilter', () => {
     ['name = 1', 'Expected a quoted string value or a list of quoted string values for attributes. Got value 1'],
     ['metrics.a > 1', "Invalid entity type 'metrics'. Valid entity types are ('attribute', 'tag', 'tags')"],
     ["tags.a IN ('x')", "Expected a quoted string value for tag (e.g. 'my-value'). Got value ('x')"],
+    // The registry stores check the key before unquoting it.
+    ["`name` = 'a'", "Invalid attribute key '`name`' specified. Valid keys are '{'name'}'"],
+    ['tags.t IS NULL', 'Invalid clause(s) in filter string: tags.t, IS, NULL'],
+    ["name < ('a')", 'Invalid comparator for attribute: <'],
+    ["name = ('a')", "Invalid comparator '=' for a list of values"],
   ];
   for (const [filter, message] of invalid) {
     it(`rejects ${JSON.stringify(filter)}`, () => assertSyntaxError(() => parseRegisteredModelFilter(filter), message));

@@ -1,13 +1,15 @@
 import { Token, isQuoted, scanQuoted, stripQuotes, tokenize, trimBackticks } from './tokens';
 
-export type Comparator = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'LIKE' | 'ILIKE' | 'IN' | 'NOT IN';
+export type Comparator =
+  '=' | '!=' | '<' | '<=' | '>' | '>=' | 'LIKE' | 'ILIKE' | 'IN' | 'NOT IN' | 'IS NULL' | 'IS NOT NULL';
 export type ClauseKind = 'attribute' | 'metric' | 'param' | 'tag' | 'dataset';
 
 export interface Clause {
   kind: ClauseKind;
   key: string;
   comparator: Comparator;
-  value: string | number | string[];
+  /** null for IS NULL and IS NOT NULL. */
+  value: string | number | string[] | null;
 }
 
 /** A filter or order_by the user got wrong; maps to 400 INVALID_PARAMETER_VALUE. */
@@ -22,6 +24,16 @@ export class SearchSyntaxError extends Error {
 
 type AttributeType = 'string' | 'number';
 
+/** A clause as parsed, with what the entity's checks after parsing need to know. */
+export interface ParsedClause {
+  clause: Clause;
+  type: AttributeType | undefined;
+  /** The comparator as written: the experiment store compares it case-sensitively. */
+  operatorText: string;
+  /** The value was a float literal (`1.5`, `1e3`), not an integer. */
+  floatLiteral: boolean;
+}
+
 /** What one search endpoint accepts; the parsing machinery is shared. */
 export interface EntitySpec {
   prefixes: ReadonlyMap<string, ClauseKind>;
@@ -33,16 +45,23 @@ export interface EntitySpec {
   aliases: ReadonlyMap<string, string>;
   /** Canonical string attributes that may be compared with a list. */
   listAttributes: ReadonlySet<string>;
-  comparators(kind: ClauseKind, key: string, type: AttributeType | undefined): readonly string[];
+  /** Clause kinds that take `IS NULL` / `IS NOT NULL`, and the refusal for the others. */
+  nullChecks?: { kinds: ReadonlySet<ClauseKind>; refusal(kind: ClauseKind, key: string): string };
+  /** The store's checks once every clause parsed (comparators, value ranges), in clause order. */
+  check(parsed: ParsedClause): void;
   /** The registry stores word their errors differently from the tracking stores. */
   registryMessages: boolean;
   /** Whether 'Invalid clause(s)' quotes each offending token (MLflow differs per entity). */
   quoteInvalidClauses: boolean;
 }
 
-const NUMERIC = ['=', '!=', '<', '<=', '>', '>='] as const;
-const STRING = ['=', '!=', 'LIKE', 'ILIKE'] as const;
-const STRING_OR_LIST = [...STRING, 'IN', 'NOT IN'] as const;
+// In the order of MLflow's set literals; it prints them as Python sets.
+const METRIC_COMPARATORS = ['>', '>=', '!=', '=', '<', '<='];
+const PARAM_OR_TAG_COMPARATORS = ['!=', '=', 'LIKE', 'ILIKE', 'IS NULL', 'IS NOT NULL'];
+const STRING_ATTRIBUTE_COMPARATORS = ['!=', '=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'];
+const NUMERIC = ['=', '!=', '<', '<=', '>', '>='];
+const STRING = ['=', '!=', 'LIKE', 'ILIKE'];
+const STRING_OR_LIST = [...STRING, 'IN', 'NOT IN'];
 const DATASET_KEYS = new Set(['name', 'digest', 'context']);
 // IDs are stored lower-case; MLflow drops mixed-case list values because MySQL's IN ignores case.
 const LOWER_CASE_ID_KEYS = new Set(['run_id', 'source_run_id', 'model_id']);
@@ -73,14 +92,133 @@ export function formatList(items: Iterable<string>): string {
   return `[${[...items].map((item) => `'${item}'`).join(', ')}]`;
 }
 
+/** A Python set's repr; Python's own order varies per process, so this one is sorted. */
+export function formatSet(items: Iterable<string>): string {
+  return `{${[...items]
+    .sort()
+    .map((item) => `'${item}'`)
+    .join(', ')}}`;
+}
+
+function invalidComparator(clause: Clause, allowed: readonly string[], closingQuote = true): SearchSyntaxError {
+  const quote = closingQuote ? "'" : '';
+  return new SearchSyntaxError(`Invalid comparator '${clause.comparator}' not one of '${formatSet(allowed)}${quote}`);
+}
+
+function refuseListWithComparator(clause: Clause): void {
+  if (Array.isArray(clause.value) && clause.comparator !== 'IN' && clause.comparator !== 'NOT IN') {
+    throw new SearchSyntaxError(
+      `Invalid comparator '${clause.comparator}' for a list of values. Lists are compared with IN or NOT IN.`,
+    );
+  }
+}
+
+/** Python's str() of a float: integral values keep a trailing `.0`. */
+function pythonFloat(value: number): string {
+  return Number.isInteger(value) && Math.abs(value) < 1e16 ? `${value}.0` : String(value);
+}
+
 function attributeOrTagPrefixMessage(prefix: string): string {
   return `Invalid entity type '${prefix}'. Valid entity types are ('attribute', 'tag', 'tags')`;
 }
 
-function trackingComparators(kind: ClauseKind, _key: string, type: AttributeType | undefined): readonly string[] {
-  if (kind === 'metric' || type === 'number') return NUMERIC;
-  if (kind === 'param' || kind === 'tag') return STRING;
-  return STRING_OR_LIST;
+/** SearchUtils.is_metric / is_param / ...: each words its refusal slightly differently. */
+function checkRunClause({ clause, type }: ParsedClause): void {
+  const allows = (allowed: readonly string[]) => allowed.includes(clause.comparator);
+  switch (clause.kind) {
+    case 'metric':
+      if (!allows(METRIC_COMPARATORS)) throw invalidComparator(clause, METRIC_COMPARATORS, false);
+      break;
+    case 'param':
+      if (!allows(PARAM_OR_TAG_COMPARATORS)) throw invalidComparator(clause, PARAM_OR_TAG_COMPARATORS);
+      break;
+    case 'tag':
+      if (!allows(PARAM_OR_TAG_COMPARATORS)) throw invalidComparator(clause, PARAM_OR_TAG_COMPARATORS, false);
+      break;
+    case 'dataset':
+      if (!allows(STRING_ATTRIBUTE_COMPARATORS)) throw invalidComparator(clause, STRING_ATTRIBUTE_COMPARATORS, false);
+      break;
+    case 'attribute':
+      if (type === 'number') {
+        // MLflow names the string comparators here.
+        if (!allows(METRIC_COMPARATORS)) throw invalidComparator(clause, STRING_ATTRIBUTE_COMPARATORS, false);
+      } else if (!allows(STRING_ATTRIBUTE_COMPARATORS)) {
+        throw invalidComparator(clause, STRING_ATTRIBUTE_COMPARATORS);
+      }
+      break;
+  }
+  refuseListWithComparator(clause);
+}
+
+/** The identifier MLflow names in its IS NULL refusal. */
+const MLFLOW_KIND_NAMES: Record<ClauseKind, string> = {
+  attribute: 'attribute',
+  metric: 'metric',
+  param: 'parameter',
+  tag: 'tag',
+  dataset: 'dataset',
+};
+
+const EXPERIMENT_ID_COMPARATORS = ['=', '!=', 'IN', 'NOT IN'];
+
+/** Python's int() of a string: an optional sign and digits, surrounding whitespace allowed. */
+function checkExperimentIdValue(value: string): void {
+  if (!/^\s*[-+]?\d+(_\d+)*\s*$/.test(value)) {
+    throw new SearchSyntaxError(`Invalid experiment ID '${value}'. Experiment ID must be a valid integer.`);
+  }
+}
+
+/** _get_search_experiments_filter_clauses: comparators as written (case-sensitive), then values. */
+function checkExperimentClause({ clause, type, operatorText, floatLiteral }: ParsedClause): void {
+  if (clause.kind === 'tag') {
+    if (clause.comparator === 'IS NULL' || clause.comparator === 'IS NOT NULL') return;
+    if (!STRING.includes(operatorText)) throw new SearchSyntaxError(`Invalid comparator for tag: ${operatorText}`);
+    return;
+  }
+  if (clause.key === 'experiment_id') {
+    if (!EXPERIMENT_ID_COMPARATORS.includes(operatorText)) {
+      throw new SearchSyntaxError(`Invalid comparator for experiment_id: ${operatorText}`);
+    }
+    const values = Array.isArray(clause.value) ? clause.value : [String(clause.value)];
+    values.forEach(checkExperimentIdValue);
+    refuseListWithComparator(clause);
+    return;
+  }
+  const comparator = { ...clause, comparator: operatorText as Comparator };
+  if (type === 'number') {
+    if (!METRIC_COMPARATORS.includes(operatorText)) {
+      throw invalidComparator(comparator, STRING_ATTRIBUTE_COMPARATORS, false);
+    }
+    if (floatLiteral) {
+      throw new SearchSyntaxError(
+        `Invalid value for numeric attribute '${clause.key}': '${pythonFloat(Number(clause.value))}'`,
+      );
+    }
+    return;
+  }
+  if (!STRING_ATTRIBUTE_COMPARATORS.includes(operatorText))
+    throw invalidComparator(comparator, STRING_ATTRIBUTE_COMPARATORS);
+  if (!STRING.includes(operatorText))
+    throw new SearchSyntaxError(`Invalid comparator for string attribute: ${operatorText}`);
+}
+
+function registryComparatorMessage(clause: Clause, numeric: boolean): string {
+  if (clause.kind === 'tag') return `Invalid comparator for tag: ${clause.comparator}`;
+  return numeric
+    ? `Invalid comparator for attribute ${clause.key}: ${clause.comparator}`
+    : `Invalid comparator for attribute: ${clause.comparator}`;
+}
+
+function registryCheck(comparators: (kind: ClauseKind, type: AttributeType | undefined) => readonly string[]) {
+  return ({ clause, type, floatLiteral }: ParsedClause): void => {
+    if (!comparators(clause.kind, type).includes(clause.comparator)) {
+      throw new SearchSyntaxError(registryComparatorMessage(clause, type === 'number'));
+    }
+    if (type === 'number' && floatLiteral) {
+      throw new SearchSyntaxError(`Invalid value for numeric attribute '${clause.key}': ${clause.value}`);
+    }
+    refuseListWithComparator(clause);
+  };
 }
 
 export const RUN_SPEC: EntitySpec = {
@@ -110,7 +248,12 @@ export const RUN_SPEC: EntitySpec = {
     ['Run Name', 'run_name'],
   ]),
   listAttributes: new Set(['run_id']),
-  comparators: trackingComparators,
+  nullChecks: {
+    kinds: new Set(['tag', 'param']),
+    refusal: (kind, key) =>
+      `IS NULL / IS NOT NULL is only supported for tags and params, not for '${MLFLOW_KIND_NAMES[kind]}' '${key}'`,
+  },
+  check: checkRunClause,
   registryMessages: false,
   quoteInvalidClauses: true,
 };
@@ -121,12 +264,17 @@ export const EXPERIMENT_SPEC: EntitySpec = {
   invalidPrefixMessage: attributeOrTagPrefixMessage,
   attributes: new Map<string, AttributeType>([
     ['name', 'string'],
+    ['experiment_id', 'string'],
     ['creation_time', 'number'],
     ['last_update_time', 'number'],
   ]),
   aliases: new Map(),
-  listAttributes: new Set(),
-  comparators: (kind, _key, type) => (kind === 'attribute' && type === 'number' ? NUMERIC : STRING),
+  listAttributes: new Set(['experiment_id']),
+  nullChecks: {
+    kinds: new Set(['tag']),
+    refusal: (_kind, key) => `IS NULL / IS NOT NULL is only supported for tags, not for attribute '${key}'`,
+  },
+  check: checkExperimentClause,
   registryMessages: false,
   quoteInvalidClauses: false,
 };
@@ -152,7 +300,7 @@ export const LOGGED_MODEL_SPEC: EntitySpec = {
     ['last_updated_time', 'last_updated_timestamp'],
   ]),
   listAttributes: new Set(['name', 'model_id', 'model_type', 'status', 'source_run_id']),
-  comparators: trackingComparators,
+  check: checkRunClause,
   registryMessages: false,
   quoteInvalidClauses: true,
 };
@@ -164,7 +312,7 @@ export const REGISTERED_MODEL_SPEC: EntitySpec = {
   attributes: new Map<string, AttributeType>([['name', 'string']]),
   aliases: new Map(),
   listAttributes: new Set(['name']),
-  comparators: (kind) => (kind === 'attribute' ? STRING_OR_LIST : STRING),
+  check: registryCheck((kind) => (kind === 'attribute' ? STRING_OR_LIST : STRING)),
   registryMessages: true,
   quoteInvalidClauses: false,
 };
@@ -181,10 +329,10 @@ export const MODEL_VERSION_SPEC: EntitySpec = {
   ]),
   aliases: new Map(),
   listAttributes: new Set(['name', 'run_id']),
-  comparators: (kind, _key, type) => {
+  check: registryCheck((kind, type) => {
     if (kind !== 'attribute') return STRING;
     return type === 'number' ? NUMERIC : STRING_OR_LIST;
-  },
+  }),
   registryMessages: true,
   quoteInvalidClauses: false,
 };
@@ -202,6 +350,7 @@ export function resolveIdentifier(
   text: string,
   spec: EntitySpec,
   validAttributes: Iterable<string>,
+  checkQuotedKey = false,
 ): ResolvedIdentifier {
   const dot = text.indexOf('.');
   let kind: ClauseKind = 'attribute';
@@ -212,17 +361,17 @@ export function resolveIdentifier(
     if (resolved === undefined) throw new SearchSyntaxError(spec.invalidPrefixMessage(prefix));
     kind = resolved;
   }
-  const key = trimBackticks(stripQuotes(dot >= 0 ? text.slice(dot + 1) : text));
+  const rawKey = dot >= 0 ? text.slice(dot + 1) : text;
+  const key = trimBackticks(stripQuotes(rawKey));
   const attributes = new Set(validAttributes);
-  if (kind === 'attribute' && !attributes.has(key)) {
+  const checkedKey = checkQuotedKey ? rawKey : key;
+  if (kind === 'attribute' && !attributes.has(checkedKey)) {
     throw new SearchSyntaxError(
-      `Invalid attribute key '${key}' specified. Valid keys are '${formatList([...attributes].sort())}'`,
+      `Invalid attribute key '${checkedKey}' specified. Valid keys are '${formatSet(attributes)}'`,
     );
   }
   if (kind === 'dataset' && !DATASET_KEYS.has(key)) {
-    throw new SearchSyntaxError(
-      `Invalid dataset key '${key}' specified. Valid keys are '${formatList([...DATASET_KEYS].sort())}'`,
-    );
+    throw new SearchSyntaxError(`Invalid dataset key '${key}' specified. Valid keys are '${formatSet(DATASET_KEYS)}'`);
   }
   return { kind, key, canonicalKey: kind === 'attribute' ? (spec.aliases.get(key) ?? key) : key };
 }
@@ -230,30 +379,45 @@ export function resolveIdentifier(
 interface RawComparison {
   left: Token;
   operator: string;
-  right: Token;
+  /** The comparator as written. */
+  operatorText: string;
+  /** Absent for IS NULL and IS NOT NULL. */
+  right?: Token;
 }
 
 const isOperand = (token: Token | undefined): token is Token =>
   token?.kind === 'ident' || token?.kind === 'string' || token?.kind === 'number';
 
-function matchComparison(tokens: Token[], start: number): { comparison: RawComparison; next: number } | undefined {
+const isKeyword = (token: Token | undefined, value: string) => token?.kind === 'keyword' && token.value === value;
+
+function matchComparison(
+  tokens: Token[],
+  start: number,
+  nullChecks: boolean,
+): { comparison: RawComparison; next: number } | undefined {
   const [left, second, third, fourth] = tokens.slice(start, start + 4);
   if (!isOperand(left) || second === undefined) return undefined;
-  if (second.kind === 'op' && isOperand(third)) {
-    return { comparison: { left, operator: second.value, right: third }, next: start + 3 };
+  // sqlparse groups a parenthesised right-hand side into the comparison too: `name = ('a')`.
+  const listOperand = left.kind === 'ident' && third?.kind === 'list';
+  if (second.kind === 'op' && third !== undefined && (isOperand(third) || listOperand)) {
+    return { comparison: { left, operator: second.value, operatorText: second.text, right: third }, next: start + 3 };
   }
   if (left.kind !== 'ident') return undefined;
-  if (second.value === 'IN' && second.kind === 'keyword' && third?.kind === 'list') {
-    return { comparison: { left, operator: 'IN', right: third }, next: start + 3 };
+  if (isKeyword(second, 'IN') && third?.kind === 'list') {
+    return { comparison: { left, operator: 'IN', operatorText: second.text, right: third }, next: start + 3 };
   }
-  if (second.value === 'NOT' && third?.value === 'IN' && third.kind === 'keyword' && fourth?.kind === 'list') {
-    return { comparison: { left, operator: 'NOT IN', right: fourth }, next: start + 4 };
+  if (nullChecks && isKeyword(second, 'IS') && third !== undefined && ['NULL', 'NOT NULL'].includes(third.value)) {
+    const operator = `IS ${third.value}`;
+    return { comparison: { left, operator, operatorText: operator }, next: start + 3 };
+  }
+  if (isKeyword(second, 'NOT') && isKeyword(third, 'IN') && fourth?.kind === 'list') {
+    return { comparison: { left, operator: 'NOT IN', operatorText: 'NOT IN', right: fourth }, next: start + 4 };
   }
   return undefined;
 }
 
 /** Groups tokens into `<operand> <comparator> <operand>` triples joined by AND. */
-function groupComparisons(tokens: Token[], quoteInvalid: boolean): RawComparison[] {
+function groupComparisons(tokens: Token[], quoteInvalid: boolean, nullChecks: boolean): RawComparison[] {
   const comparisons: RawComparison[] = [];
   const invalid: Token[] = [];
   let expectAnd = false;
@@ -264,7 +428,7 @@ function groupComparisons(tokens: Token[], quoteInvalid: boolean): RawComparison
       i++;
       continue;
     }
-    const match = expectAnd ? undefined : matchComparison(tokens, i);
+    const match = expectAnd ? undefined : matchComparison(tokens, i, nullChecks);
     if (match) {
       comparisons.push(match.comparison);
       expectAnd = true;
@@ -365,9 +529,7 @@ function parseAttributeValue(id: ResolvedIdentifier, token: Token, spec: EntityS
   if (token.kind === 'list') {
     if (!spec.listAttributes.has(id.canonicalKey)) {
       throw new SearchSyntaxError(
-        spec.registryMessages
-          ? `Only ${formatList([...spec.listAttributes].sort())} attributes support comparison with a list of quoted string values.`
-          : "Only the 'run_id' attribute supports comparison with a list of quoted string values.",
+        `Only ${formatList([...spec.listAttributes].sort())} attributes support comparison with a list of quoted string values.`,
       );
     }
     const values = parseList(token);
@@ -408,21 +570,6 @@ function parseValue(id: ResolvedIdentifier, token: Token, spec: EntitySpec): Cla
   }
 }
 
-function comparatorMessage(spec: EntitySpec, clause: Clause, allowed: readonly string[], numeric: boolean): string {
-  if (!spec.registryMessages) return `Invalid comparator '${clause.comparator}' not one of '${formatList(allowed)}'`;
-  if (clause.kind === 'tag') return `Invalid comparator for tag: ${clause.comparator}`;
-  return numeric
-    ? `Invalid comparator for attribute ${clause.key}: ${clause.comparator}`
-    : `Invalid comparator for attribute: ${clause.comparator}`;
-}
-
-function checkComparator(spec: EntitySpec, clause: Clause, type: AttributeType | undefined): void {
-  const allowed = spec.comparators(clause.kind, clause.key, type);
-  if (!allowed.includes(clause.comparator)) {
-    throw new SearchSyntaxError(comparatorMessage(spec, clause, allowed, type === 'number'));
-  }
-}
-
 /** Parses a filter string for the entity described by `spec`. Empty or blank → []. */
 export function parseFilter(filter: string | undefined, spec: EntitySpec): Clause[] {
   if (filter === undefined || filter.trim() === '') return [];
@@ -433,18 +580,27 @@ export function parseFilter(filter: string | undefined, spec: EntitySpec): Claus
       `Search filter contained multiple expression '${filter}'. Provide AND-ed expression list.`,
     );
   }
-  const comparisons = groupComparisons(tokens, spec.quoteInvalidClauses);
+  const comparisons = groupComparisons(tokens, spec.quoteInvalidClauses, spec.nullChecks !== undefined);
   // Like MLflow, every clause's identifier and value are checked before any comparator.
-  const parsed = comparisons.map(({ left, operator, right }) => {
+  const parsed = comparisons.map(({ left, operator, operatorText, right }): ParsedClause => {
     if (left.kind !== 'ident') {
       throw new SearchSyntaxError(`Invalid comparison clause. Expected 'Identifier' found '${left.text}'`);
     }
-    const id = resolveIdentifier(left.text, spec, spec.attributes.keys());
-    const value = parseValue(id, right, spec);
+    // The registry stores check a filter's key before unquoting it: `name` in backticks is unknown there.
+    const id = resolveIdentifier(left.text, spec, spec.attributes.keys(), spec.registryMessages);
+    if (right === undefined && spec.nullChecks && !spec.nullChecks.kinds.has(id.kind)) {
+      throw new SearchSyntaxError(spec.nullChecks.refusal(id.kind, id.key));
+    }
+    const value = right === undefined ? null : parseValue(id, right, spec);
     const clause = { kind: id.kind, key: id.canonicalKey, comparator: operator as Comparator, value };
-    return { clause, type: id.kind === 'attribute' ? spec.attributes.get(id.key) : undefined };
+    return {
+      clause,
+      type: id.kind === 'attribute' ? spec.attributes.get(id.key) : undefined,
+      operatorText,
+      floatLiteral: right?.kind === 'number' && /[.eE]/.test(right.text),
+    };
   });
-  for (const { clause, type } of parsed) checkComparator(spec, clause, type);
+  parsed.forEach((clause) => spec.check(clause));
   return parsed.map(({ clause }) => clause);
 }
 

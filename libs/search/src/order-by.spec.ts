@@ -118,11 +118,17 @@ describe('parseExperimentOrderBy', () => {
     );
   });
 
+  it('lets a field repeat, as MLflow 3.17 does for experiments', () => {
+    assert.deepEqual(parseExperimentOrderBy(['name ASC', 'name DESC']), [
+      term('attribute', 'name', true),
+      term('attribute', 'name', false),
+    ]);
+  });
+
   const invalid: [string[], string][] = [
     [['foo'], "Invalid attribute key 'foo'"],
     [['tags.a'], 'Invalid order_by entity: tag'],
     [['attributes.name'], "Invalid entity type 'attributes'"],
-    [['name ASC', 'name DESC'], '`order_by` contains duplicate fields'],
     [['name aCs'], 'Invalid ordering key'],
   ];
   for (const [items, message] of invalid) {

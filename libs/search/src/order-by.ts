@@ -63,15 +63,14 @@ function rejectDuplicates(terms: OrderTerm[], items: string[]): OrderTerm[] {
 function parseOrderByList(
   items: string[] | undefined,
   toTerm: (identifier: string, ascending: boolean) => OrderTerm,
+  { allowDuplicates = false } = {},
 ): OrderTerm[] {
   const list = items ?? [];
-  return rejectDuplicates(
-    list.map((item) => {
-      const { identifier, ascending } = splitOrderBy(item);
-      return toTerm(identifier, ascending);
-    }),
-    list,
-  );
+  const terms = list.map((item) => {
+    const { identifier, ascending } = splitOrderBy(item);
+    return toTerm(identifier, ascending);
+  });
+  return allowDuplicates ? terms : rejectDuplicates(terms, list);
 }
 
 function attributeOnlyTerm(spec: EntitySpec, keys: string[]) {
@@ -91,8 +90,9 @@ export function parseRunOrderBy(items: string[] | undefined): OrderTerm[] {
   });
 }
 
+/** The experiment store, unlike the others, lets a field repeat: its first mention decides. */
 export function parseExperimentOrderBy(items: string[] | undefined): OrderTerm[] {
-  return parseOrderByList(items, attributeOnlyTerm(EXPERIMENT_SPEC, EXPERIMENT_ORDER_KEYS));
+  return parseOrderByList(items, attributeOnlyTerm(EXPERIMENT_SPEC, EXPERIMENT_ORDER_KEYS), { allowDuplicates: true });
 }
 
 /** Registered models: `name`, `timestamp` and `last_updated_timestamp` (both sort by last update). */

@@ -127,28 +127,33 @@ function readToken(source: string, start: number): Token {
   return single(ch === ',' || ch === ';' || ch === '.' || ch === ')' ? 'punct' : 'error');
 }
 
-/** `NOT LIKE` style operators are one comparator (which no entity accepts), as in sqlparse. */
-function mergeNegatedOperators(tokens: Token[]): Token[] {
+/**
+ * `NOT LIKE` style operators are one comparator (which no entity accepts), and `NOT NULL` one keyword,
+ * as in sqlparse. The keyword keeps its spacing: MLflow only accepts `IS NOT NULL` with one space.
+ */
+function mergeNegations(tokens: Token[], source: string, starts: number[]): Token[] {
   const merged: Token[] = [];
-  for (const token of tokens) {
+  const mergedStarts: number[] = [];
+  tokens.forEach((token, index) => {
     const previous = merged[merged.length - 1];
-    if (
-      previous?.value === 'NOT' &&
-      previous.kind === 'keyword' &&
-      WORD_OPERATORS.has(token.value) &&
-      token.kind === 'op'
-    ) {
+    const negates = previous?.value === 'NOT' && previous.kind === 'keyword';
+    if (negates && WORD_OPERATORS.has(token.value) && token.kind === 'op') {
       merged[merged.length - 1] = { kind: 'op', text: `${previous.text} ${token.text}`, value: `NOT ${token.value}` };
+    } else if (negates && token.value === 'NULL' && token.kind === 'keyword') {
+      const text = source.slice(mergedStarts[mergedStarts.length - 1], starts[index] + token.text.length);
+      merged[merged.length - 1] = { kind: 'keyword', text, value: text.toUpperCase() };
     } else {
       merged.push(token);
+      mergedStarts.push(starts[index]);
     }
-  }
+  });
   return merged;
 }
 
 /** Splits `source` into tokens, dropping whitespace. Never throws: bad input yields 'error' tokens. */
 export function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
+  const starts: number[] = [];
   let position = 0;
   while (position < source.length) {
     const space = matchAt(WHITESPACE, source, position);
@@ -158,7 +163,8 @@ export function tokenize(source: string): Token[] {
     }
     const token = readToken(source, position);
     tokens.push(token);
+    starts.push(position);
     position += token.text.length;
   }
-  return mergeNegatedOperators(tokens);
+  return mergeNegations(tokens, source, starts);
 }

@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, notFound } from '@logbook/platform';
-import { decodeOffsetToken, encodeOffsetToken, parseExperimentFilter, parseExperimentOrderBy } from '@logbook/search';
+import {
+  Clause,
+  decodeOffsetToken,
+  encodeOffsetToken,
+  parseExperimentFilter,
+  parseExperimentOrderBy,
+} from '@logbook/search';
 import { checkExperimentId } from '../shared/ids';
 import { MAX_RESULTS } from '../shared/limits';
 import { checkMaxResults, comparison, SqlParams } from '../shared/sql';
@@ -37,6 +43,31 @@ export function lifecycleCondition(viewType: ViewType | undefined, ...columns: s
   if (viewType === 'ALL') return 'TRUE';
   if (viewType === 'DELETED_ONLY') return `(${columns.map((c) => `${c} = 'deleted'`).join(' OR ')})`;
   return columns.map((c) => `${c} = 'active'`).join(' AND ');
+}
+
+/** Experiment ids as bigints; the parser has checked they are integers, as Python's int() reads them. */
+function experimentIdValue(value: Clause['value']): string | string[] {
+  const toBigint = (id: string) => BigInt(id.trim().replace(/_/g, '')).toString();
+  return Array.isArray(value) ? value.map(toBigint) : toBigint(String(value));
+}
+
+function clauseSql(clause: Clause, params: SqlParams): string {
+  if (clause.kind === 'tag') {
+    const row = `SELECT 1 FROM tracking.experiment_tags t WHERE t.experiment_id = e.experiment_id AND t.key = ${params.add(clause.key)}`;
+    if (clause.comparator === 'IS NULL') return `NOT EXISTS (${row})`;
+    if (clause.comparator === 'IS NOT NULL') return `EXISTS (${row})`;
+    return `EXISTS (${row} AND ${comparison('t.value', clause.comparator, clause.value, params)})`;
+  }
+  if (clause.key !== 'experiment_id') return comparison(`e.${clause.key}`, clause.comparator, clause.value, params);
+  const ids = experimentIdValue(clause.value);
+  switch (clause.comparator) {
+    case 'IN':
+      return `e.experiment_id = ANY(${params.add(ids)}::bigint[])`;
+    case 'NOT IN':
+      return `NOT (e.experiment_id = ANY(${params.add(ids)}::bigint[]))`;
+    default:
+      return `e.experiment_id ${clause.comparator} ${params.add(ids)}::bigint`;
+  }
 }
 
 @Injectable()
@@ -82,19 +113,14 @@ export class ExperimentsQueries {
     const order = parseExperimentOrderBy(request.order_by);
     const offset = decodeOffsetToken(request.page_token);
     const params = new SqlParams();
-    const where = [lifecycleCondition(request.view_type, 'e.lifecycle_stage')];
-    for (const clause of clauses) {
-      if (clause.kind === 'tag') {
-        where.push(
-          `EXISTS (SELECT 1 FROM tracking.experiment_tags t WHERE t.experiment_id = e.experiment_id AND t.key = ${params.add(clause.key)} AND ${comparison('t.value', clause.comparator, clause.value, params)})`,
-        );
-      } else {
-        where.push(comparison(`e.${clause.key}`, clause.comparator, clause.value, params));
-      }
-    }
+    const where = [
+      lifecycleCondition(request.view_type, 'e.lifecycle_stage'),
+      ...clauses.map((c) => clauseSql(c, params)),
+    ];
+    // MLflow's default order, else the requested one with the newest id breaking ties.
     const orderBy = order.map((term) => `e.${term.key} ${term.ascending ? 'ASC' : 'DESC'}`);
-    if (!order.some((t) => t.key === 'creation_time')) orderBy.push('e.creation_time DESC');
-    if (!order.some((t) => t.key === 'experiment_id')) orderBy.push('e.experiment_id ASC');
+    if (order.length === 0) orderBy.push('e.creation_time DESC', 'e.experiment_id ASC');
+    else if (!order.some((t) => t.key === 'experiment_id')) orderBy.push('e.experiment_id DESC');
     const { rows } = await this.db.query<ExperimentRow>(
       `SELECT ${COLUMNS} FROM tracking.experiments e WHERE ${where.join(' AND ')}
        ORDER BY ${orderBy.join(', ')} LIMIT ${params.add(maxResults + 1)} OFFSET ${params.add(offset)}`,

@@ -80,6 +80,14 @@ function attributeColumn(key: string): string {
   return column;
 }
 
+/** A param or tag clause: IS NULL asks whether the run lacks the key, other comparators test its value. */
+function keyedValueSql(table: string, alias: string, clause: Clause, params: SqlParams): string {
+  const row = `SELECT 1 FROM ${table} WHERE ${alias}.run_key = r.run_key AND ${alias}.key = ${params.add(clause.key)}`;
+  if (clause.comparator === 'IS NULL') return `NOT EXISTS (${row})`;
+  if (clause.comparator === 'IS NOT NULL') return `EXISTS (${row})`;
+  return `EXISTS (${row} AND ${comparison(`${alias}.value`, clause.comparator, clause.value, params)})`;
+}
+
 function clauseSql(clause: Clause, params: SqlParams): string {
   switch (clause.kind) {
     case 'attribute':
@@ -88,11 +96,9 @@ function clauseSql(clause: Clause, params: SqlParams): string {
       return `EXISTS (SELECT 1 FROM tracking.latest_metrics lm WHERE lm.run_key = r.run_key
         AND lm.key_id = ${metricKeyId(clause.key, params)} AND ${comparison('lm.value', clause.comparator, clause.value, params)})`;
     case 'param':
-      return `EXISTS (SELECT 1 FROM tracking.params p WHERE p.run_key = r.run_key AND p.key = ${params.add(clause.key)}
-        AND ${comparison('p.value', clause.comparator, clause.value, params)})`;
+      return keyedValueSql('tracking.params p', 'p', clause, params);
     case 'tag':
-      return `EXISTS (SELECT 1 FROM tracking.run_tags t WHERE t.run_key = r.run_key AND t.key = ${params.add(clause.key)}
-        AND ${comparison('t.value', clause.comparator, clause.value, params)})`;
+      return keyedValueSql('tracking.run_tags t', 't', clause, params);
     case 'dataset': {
       const column =
         clause.key === 'context'

@@ -1,4 +1,5 @@
 import { invalidParameter } from '@logbook/platform';
+import { Comparator } from '@logbook/search';
 
 /** Collects positional parameters while SQL text is assembled, so values never enter the text. */
 export class SqlParams {
@@ -10,8 +11,6 @@ export class SqlParams {
   }
 }
 
-export type Comparator = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'LIKE' | 'ILIKE' | 'IN' | 'NOT IN';
-
 /** `column <comparator> value` with the value bound as a parameter. */
 export function comparison(column: string, comparator: Comparator, value: unknown, params: SqlParams): string {
   switch (comparator) {
@@ -19,6 +18,9 @@ export function comparison(column: string, comparator: Comparator, value: unknow
       return `${column} = ANY(${params.add(value)}::text[])`;
     case 'NOT IN':
       return `NOT (${column} = ANY(${params.add(value)}::text[]))`;
+    case 'IS NULL':
+    case 'IS NOT NULL':
+      return `${column} ${comparator}`;
     case '=':
     case '!=':
     case '<':
