@@ -41,6 +41,7 @@ export { runMain, serve } from './http/serve';
 export { RunningService, ServiceProcess, runServiceProcess } from './http/service-process';
 export { ServerConfig, loadServerConfig } from './http/server-config';
 export {
+  BulkField,
   DoubleField,
   EXACT_INTEGER,
   EnumField,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KEY_NAME_PATTERN, pythonJson, pythonNormpath, validateKeyName } from './mlflow-names';
+import { KEY_NAME_PATTERN, pythonJson, pythonNormpath, resolvesElsewhere, validateKeyName } from './mlflow-names';
 
 const refusal = (name: string) => {
   try {
@@ -45,6 +45,18 @@ describe('MLflow key names', () => {
     for (const name of [...names, ...more]) {
       assert.equal(documented.test(name), refusal(name) === undefined, JSON.stringify(name));
     }
+  });
+
+  it('the pattern, which also lets the server skip the path check, takes no name the path rules refuse', () => {
+    const documented = new RegExp(KEY_NAME_PATTERN);
+    const byPathRules = (name: string) => /^[\w.\- :/]*$/.test(name) && !resolvesElsewhere(name);
+    const names = [''];
+    for (let length = 1; length <= 6; length++) {
+      for (const prefix of names.filter((name) => name.length === length - 1)) {
+        for (const character of ['a', '.', '/', ' ']) names.push(prefix + character);
+      }
+    }
+    for (const name of names) assert.equal(documented.test(name), byPathRules(name), JSON.stringify(name));
   });
 
   it('prints values as Python’s json.dumps', () => {

@@ -17,6 +17,7 @@ const BAD_CHARACTERS =
 const NAME_CHARACTER = '[A-Za-z0-9_\\- :]';
 const OR_DOT = '[A-Za-z0-9_.\\- :]';
 export const KEY_NAME_PATTERN = `^\\.?${NAME_CHARACTER}${OR_DOT}*(?:/(?:\\.?${NAME_CHARACTER}${OR_DOT}*|\\.\\.${OR_DOT}+))*$`;
+const PORTABLE_KEY = new RegExp(KEY_NAME_PATTERN);
 
 /** Python's posixpath.normpath, which differs from Node's in dropping a trailing slash and keeping a leading '//'. */
 export function pythonNormpath(path: string): string {
@@ -54,6 +55,8 @@ export const invalidValueBecause = (path: string, value: unknown, reason: string
 
 /** _validate_tag_name and _validate_param_name: MLflow's characters, and no name that resolves to another path. */
 export function validateKeyName(name: string, path = 'key'): void {
+  // Nearly every key is a portable one, which cannot resolve elsewhere: the path check is skipped for it.
+  if (PORTABLE_KEY.test(name)) return;
   if (!KEY_CHARACTERS.test(name)) throw invalidValueBecause(path, name, BAD_CHARACTERS);
   if (resolvesElsewhere(name)) throw invalidValueBecause(path, name, resolvesElsewhereReason(name));
 }

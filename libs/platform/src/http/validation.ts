@@ -168,15 +168,45 @@ function firstProblem(errors: ValidationError[], prefix = ''): Error | undefined
   return undefined;
 }
 
+type BulkParser = (value: unknown) => unknown;
+const BULK_FIELDS = new Map<object, Map<string, BulkParser>>();
+
+/**
+ * A field parsed by a function of its own, which throws MLflow's message for the first problem, and
+ * left out of class-transformer: a volume path (log-batch's thousand metrics) that class-transformer
+ * would otherwise walk element by element, about a sixth of tracking's ingest CPU.
+ */
+export function BulkField(parse: BulkParser): PropertyDecorator {
+  return (target, propertyName) => {
+    const fields = BULK_FIELDS.get(target.constructor) ?? new Map<string, BulkParser>();
+    BULK_FIELDS.set(target.constructor, fields.set(propertyName as string, parse));
+  };
+}
+
+function bulkFieldsOf(type: object): [string, BulkParser][] {
+  const fields: [string, BulkParser][] = [];
+  for (let at = type; at !== Function.prototype && at; at = Object.getPrototypeOf(at) as object) {
+    fields.push(...(BULK_FIELDS.get(at) ?? []));
+  }
+  return fields;
+}
+
 /** Validates a request DTO and answers MLflow's INVALID_PARAMETER_VALUE with its wording. */
 export function parseRequest<T extends object>(type: new () => T, raw: unknown): T {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw invalidParameter(`Invalid request body: expected a JSON object. ${HELP}`);
   }
-  const instance = plainToInstance(type, raw);
+  const bulk = bulkFieldsOf(type);
+  const plain: Record<string, unknown> = bulk.length > 0 ? { ...raw } : (raw as Record<string, unknown>);
+  const parsed = bulk.map(([name, parse]): [string, unknown] => {
+    delete plain[name];
+    return [name, parse((raw as Record<string, unknown>)[name])];
+  });
+  const instance = plainToInstance(type, plain);
   const errors = validateSync(instance, { forbidUnknownValues: false });
   const problem = firstProblem(errors);
   if (problem) throw problem;
+  for (const [name, value] of parsed) if (value !== undefined) (instance as Record<string, unknown>)[name] = value;
   return instance;
 }
 

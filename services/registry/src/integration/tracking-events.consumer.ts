@@ -36,27 +36,48 @@ type MetricPoint = Extract<TrackingEvent, { type: 'RunDataLogged' }>['data']['me
 /** The dataset's role in the run (training, evaluation), as MLflow tags the input. */
 const DATASET_CONTEXT = 'mlflow.data.context';
 
+/** Postgres orders NaN above every number; the stored comparison below does, so this one does too. */
+const orderable = (value: MetricPoint['value']) => (value === 'NaN' ? Infinity : Number(value));
+
+function isLater(a: MetricPoint, b: MetricPoint): boolean {
+  if (a.step !== b.step) return a.step > b.step;
+  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
+  const [x, y] = [orderable(a.value), orderable(b.value)];
+  return x > y || (x === y && a.value === 'NaN' && b.value !== 'NaN');
+}
+
 /**
- * The latest value of each metric, as MLflow picks it: the highest step, then the latest timestamp,
- * then the highest value; one batch's points are reduced first, then merged with what is stored.
+ * The latest point of each metric in one batch, as MLflow picks it: the highest step, then the latest
+ * timestamp, then the highest value. Reduced here, a batch of thousands of points costs the database
+ * one row per metric key.
  */
+export function latestPerKey(metrics: readonly MetricPoint[]): MetricPoint[] {
+  const latest = new Map<string, MetricPoint>();
+  for (const point of metrics) {
+    const held = latest.get(point.key);
+    if (!held || isLater(point, held)) latest.set(point.key, point);
+  }
+  return [...latest.values()];
+}
+
+/** Each batch's latest points, merged with what is stored by the same ordering. */
 async function logMetrics(tx: Queryable, runId: string, metrics: MetricPoint[]): Promise<void> {
   if (metrics.length === 0) return;
+  const latest = latestPerKey(metrics);
   await tx.query(
     `INSERT INTO registry.lineage_run_metrics (run_id, key, value, timestamp, step)
-     SELECT DISTINCT ON (m.key) $1, m.key, m.value, m.timestamp, m.step
+     SELECT $1, m.key, m.value, m.timestamp, m.step
      FROM unnest($2::text[], $3::float8[], $4::bigint[], $5::bigint[]) AS m(key, value, timestamp, step)
      WHERE EXISTS (SELECT 1 FROM registry.lineage_runs WHERE run_id = $1)
-     ORDER BY m.key, m.step DESC, m.timestamp DESC, m.value DESC
      ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step
      WHERE (excluded.step, excluded.timestamp, excluded.value) >
            (registry.lineage_run_metrics.step, registry.lineage_run_metrics.timestamp, registry.lineage_run_metrics.value)`,
     [
       runId,
-      metrics.map((m) => m.key),
-      metrics.map((m) => String(m.value)),
-      metrics.map((m) => m.timestamp),
-      metrics.map((m) => m.step),
+      latest.map((m) => m.key),
+      latest.map((m) => String(m.value)),
+      latest.map((m) => m.timestamp),
+      latest.map((m) => m.step),
     ],
   );
 }

@@ -1,6 +1,6 @@
-import { Transform } from 'class-transformer';
 import { IsOptional, ValidateIf } from 'class-validator';
 import {
+  BulkField,
   coerceDouble,
   coerceInt64,
   DoubleField,
@@ -104,7 +104,7 @@ export class DeleteTagDto extends RunRefDto {
 /**
  * log-batch's metrics are the volume path (up to 1000 a request): they are checked in one pass with
  * the same coercions and messages as the decorated DTOs, instead of one class-validator run per
- * element, which cost about 7 ms a batch.
+ * element, which cost about 7 ms a batch, and class-transformer never walks them.
  */
 function parseMetricList(value: unknown): MetricDto[] | undefined {
   if (value === undefined || value === null) return undefined;
@@ -142,7 +142,7 @@ function parseMetricList(value: unknown): MetricDto[] | undefined {
 
 export class LogBatchDto extends RunRefDto {
   @IsOptional()
-  @Transform(({ value }) => parseMetricList(value))
+  @BulkField(parseMetricList)
   @Documented({ type: 'array', maxItems: LIMITS.metricsPerBatch }, () => MetricDto)
   metrics?: MetricDto[];
   @NestedListField(() => ParamDto)
