@@ -2,7 +2,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readdirSync } from 'node:fs
 import { dirname, join, resolve } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { Client, types } from 'pg';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryResult as TypeOrmQueryResult, QueryRunner } from 'typeorm';
 import { lockDataDir } from './data-dir-lock';
 import { pgliteDriver } from './pglite-driver';
 
@@ -77,7 +77,7 @@ abstract class DataSourceDatabase implements Database {
   async query<Row>(sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
     const runner = (await this.dataSource()).createQueryRunner();
     try {
-      return await queryOn<Row>((await runner.connect()) as DriverConnection, sql, params);
+      return await queryThrough<Row>(runner, sql, params);
     } finally {
       await runner.release();
     }
@@ -85,7 +85,7 @@ abstract class DataSourceDatabase implements Database {
 
   async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     const runner = (await this.dataSource()).createQueryRunner();
-    const connection = (await runner.connect()) as DriverConnection;
+    const connection = (await runner.connect()) as EventEmitter;
     // The server can end a session mid-transaction (the idle-in-transaction timeout, a restart): the
     // query runner then drops the connection and refuses further queries; the server's reason is the error.
     let lost: Error | undefined;
@@ -95,7 +95,7 @@ abstract class DataSourceDatabase implements Database {
       await runner.startTransaction();
       const result = await work({
         manager: runner.manager,
-        query: <Row>(sql: string, params?: unknown[]) => queryOn<Row>(connection, sql, params),
+        query: <Row>(sql: string, params?: unknown[]) => queryThrough<Row>(runner, sql, params),
       });
       await runner.commitTransaction();
       return result;
@@ -113,19 +113,9 @@ abstract class DataSourceDatabase implements Database {
   }
 }
 
-/** The connection a query runner holds: a pg client, or the PGlite session of `pgliteDriver`. */
-interface DriverConnection extends EventEmitter {
-  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
-}
-
-/**
- * Set-based SQL goes straight to the runner's connection: TypeORM's per-statement logging and
- * subscriber broadcast cost the ingest path about 3% of tracking's CPU (docs/benchmarks.md), and
- * entities, repositories and transaction control still go through the runner.
- */
-async function queryOn<Row>(connection: DriverConnection, sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
-  const result = await connection.query(sql, params);
-  return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+async function queryThrough<Row>(runner: QueryRunner, sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
+  const result = (await runner.query(sql, params, true)) as TypeOrmQueryResult;
+  return { rows: (result.records ?? []) as Row[], rowCount: result.affected ?? 0 };
 }
 
 export class PostgresDatabase extends DataSourceDatabase {
