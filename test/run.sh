@@ -2,7 +2,8 @@
 # `npm test`: starts the real infrastructure (Postgres, Kafka, S3Proxy), then runs
 #   1. the TypeScript suites (deciders, event store, messaging, HTTP API) against it, and
 #   2. the official MLflow Python client suite against BOTH runtime shapes, and
-#   3. schemathesis against each shape's OpenAPI document (test/schemathesis/run.sh).
+#   3. schemathesis against each shape's OpenAPI document (test/schemathesis/run.sh), and
+#   4. the client suite against MLflow's own server, so it keeps encoding MLflow's behaviour.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -35,3 +36,6 @@ for shape in embedded distributed; do
   bash test/support/shapes.sh stop "$run_dir/$shape"
   [ "$status" -eq 0 ] || { echo "compatibility suite or schemathesis failed against the $shape shape" >&2; exit "$status"; }
 done
+
+echo "== the same suite against MLflow's own server (tests marked logbook_only left out)"
+bash test/compat/reference.sh

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs the compatibility suite (all but the tests marked logbook_only) against MLflow's own server of
+# the pinned version, from the suite's venv, so the suite keeps encoding MLflow's behaviour.
+#
+#   test/compat/reference.sh [port] [extra pytest args...]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+port="${1:-$((5900 + RANDOM % 90))}"
+if [[ $# -gt 0 ]]; then shift; fi
+
+py="$(bash "$here/setup.sh")"
+state="$(mktemp -d)"
+log="$state/server.log"
+MLFLOW_DISABLE_TELEMETRY=true setsid "$(dirname "$py")/mlflow" server --host 127.0.0.1 --port "$port" \
+  --backend-store-uri "sqlite:///$state/db.sqlite" --default-artifact-root mlflow-artifacts:/ \
+  --artifacts-destination "$state/artifacts" --workers 1 >"$log" 2>&1 &
+server=$!
+stop() {
+  # The server runs its workers as children: the whole process group goes.
+  kill -- "-$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  rm -rf "$state"
+}
+trap stop EXIT
+
+url="http://127.0.0.1:$port"
+for _ in $(seq 1 120); do
+  curl -fsS "$url/health" >/dev/null 2>&1 && break
+  kill -0 "$server" 2>/dev/null || { cat "$log" >&2; echo "MLflow's server did not start" >&2; exit 1; }
+  sleep 1
+done
+curl -fsS "$url/health" >/dev/null || { cat "$log" >&2; echo "MLflow's server did not answer in 120 s" >&2; exit 1; }
+bash "$here/run.sh" "$url" -m "not logbook_only" "$@"
