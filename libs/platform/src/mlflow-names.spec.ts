@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KEY_NAME_PATTERN, pythonJson, pythonNormpath, validateKeyName } from './mlflow-names';
+import { KEY_NAME_PATTERN, pythonNormpath, validateKeyName } from './mlflow-names';
 
 const refusal = (name: string) => {
   try {
@@ -45,9 +45,5 @@ describe('MLflow key names', () => {
     for (const name of [...names, ...more]) {
       assert.equal(documented.test(name), refusal(name) === undefined, JSON.stringify(name));
     }
-  });
-
-  it('prints values as Python’s json.dumps', () => {
-    assert.equal(pythonJson('é"\n'), '"\\u00e9\\"\\n"');
   });
 });
