@@ -5,7 +5,7 @@ import { ExperimentsService } from './experiments/experiments.service';
 import { LoggedModelsController } from './logged-models/logged-models.controller';
 import { LoggedModelsQueries } from './logged-models/logged-models.queries';
 import { LoggedModelsService } from './logged-models/logged-models.service';
-import { MetricsController } from './runs/metrics.controller';
+import { MetricsBulkController, MetricsController } from './runs/metrics.controller';
 import { MetricsQueries } from './runs/metrics.queries';
 import { RunsController } from './runs/runs.controller';
 import { RunsQueries } from './runs/runs.queries';
@@ -29,7 +29,13 @@ class TrackingInfrastructureModule {
   }
 }
 
-export const TRACKING_CONTROLLERS = [ExperimentsController, RunsController, MetricsController, LoggedModelsController];
+export const TRACKING_CONTROLLERS = [
+  ExperimentsController,
+  RunsController,
+  MetricsController,
+  MetricsBulkController,
+  LoggedModelsController,
+];
 
 /** The MLflow Tracking API: experiments, runs, metrics and logged models. */
 @Module({})
