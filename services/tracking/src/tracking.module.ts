@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { ExperimentsController } from './experiments/experiments.controller';
+import { ExperimentDatasetsController, ExperimentsController } from './experiments/experiments.controller';
 import { ExperimentsQueries } from './experiments/experiments.queries';
 import { ExperimentsService } from './experiments/experiments.service';
 import { LoggedModelsController } from './logged-models/logged-models.controller';
@@ -31,6 +31,7 @@ class TrackingInfrastructureModule {
 
 export const TRACKING_CONTROLLERS = [
   ExperimentsController,
+  ExperimentDatasetsController,
   RunsController,
   MetricsController,
   MetricsBulkController,

@@ -21,6 +21,8 @@ export const LIMITS = {
   artifactLocation: 2048,
   runName: 250,
   runIdsPerHistoryRequest: 100,
+  experimentIdsPerDatasetSearch: 20,
+  datasetSummaries: 1000,
 } as const;
 
 /** max_results of each paged read: the page size when it is left out, and the largest one accepted. */
