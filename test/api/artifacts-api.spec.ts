@@ -889,7 +889,7 @@ describe('artifacts API on real Postgres and S3', () => {
           () => uploads.upload(`9999/${runId}/artifacts/x.txt`, Readable.from([]), {}, SYSTEM_METADATA()),
           404,
         ],
-        ['a run id that cannot be one', () => downloads.listForRun('not-a-run', undefined), 404],
+        ['a run id that cannot be one', () => downloads.listForOwner({ kind: 'run', id: 'not-a-run' }, undefined), 404],
       ];
       for (const [name, call, status] of refusals) {
         await assert.rejects(

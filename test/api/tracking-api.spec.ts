@@ -604,6 +604,86 @@ describe('tracking API on real Postgres and Kafka', () => {
     assert.equal((await sampled({ metric_key: 'curve', max_results: '2501' })).error_code, 'INVALID_PARAMETER_VALUE');
   });
 
+  it("samples as MLflow 3.17 does: NTILE buckets' first points, the last point kept, MLflow's messages", async () => {
+    const runId = await newRun();
+    await post('runs/log-batch', {
+      run_id: runId,
+      metrics: Array.from({ length: 10 }, (_, step) => ({ key: 'ten', value: step, timestamp: 100 + step, step })),
+    });
+    const sampled = (query: Record<string, string>) =>
+      get('metrics/get-history-bulk-interval', { run_ids: runId, metric_key: 'ten', ...query });
+    const steps = (await sampled({ max_results: '5' })).json.metrics.map((m: { step: number }) => m.step);
+    assert.deepEqual(steps, [0, 2, 4, 6, 9]);
+    assert.deepEqual(
+      (await sampled({ max_results: '1' })).json.metrics.map((m: { step: number }) => m.step),
+      [9],
+    );
+    assert.equal(
+      (await sampled({ max_results: '0' })).json.message,
+      'max_results must be between 1 and 2500. See the API docs for more information about request parameters.',
+    );
+    assert.equal(
+      (await sampled({ start_step: '5', end_step: '2' })).json.message,
+      'end_step must be greater than start_step. Found start_step=5 and end_step=2.',
+    );
+  });
+
+  it("answers the UI's bulk history under the ajax prefix only: run ids sorted, capped at max_results", async () => {
+    const runIds = [await newRun(), await newRun()];
+    for (const runId of runIds) {
+      await post('runs/log-batch', {
+        run_id: runId,
+        metrics: [3, 1, 2].map((step) => ({ key: 'bulk', value: step / 2, timestamp: step, step })),
+      });
+    }
+    const bulk = async (query: [string, string][]) => {
+      const response = await app.inject({
+        method: 'GET',
+        url: `/ajax-api/2.0/mlflow/metrics/get-history-bulk?${new URLSearchParams(query)}`,
+      });
+      return { status: response.statusCode, json: response.json() as Record<string, any> };
+    };
+    const both = runIds.map((id): [string, string] => ['run_id', id]);
+    const { json } = await bulk([...both, ['metric_key', 'bulk']]);
+    const sorted = [...runIds].sort();
+    assert.deepEqual(
+      json.metrics.map((m: { run_id: string; step: number }) => [m.run_id, m.step]),
+      sorted.flatMap((id) => [1, 2, 3].map((step) => [id, step])),
+    );
+    assert.equal((await bulk([...both, ['metric_key', 'bulk'], ['max_results', '4']])).json.metrics.length, 4);
+    assert.equal(
+      (await bulk([['metric_key', 'bulk']])).json.message,
+      'GetMetricHistoryBulk request must specify at least one run_id.',
+    );
+    assert.equal((await bulk(both)).json.message, 'GetMetricHistoryBulk request must specify a metric_key.');
+    assert.equal((await get('metrics/get-history-bulk', { run_id: runIds[0], metric_key: 'bulk' })).status, 404);
+  });
+
+  it('reports validation failures as MLflow does: the run reference first, values as Python prints them', async () => {
+    const runId = await newRun();
+    const refusal = async (path: string, body: string) => (await post(path, body)).json.message as string;
+    assert.match(
+      await refusal('runs/log-parameter', '{"run_id": 31, "key": "param", "value": 41}'),
+      /^Invalid value 31 for parameter 'run_id' supplied/,
+    );
+    assert.match(
+      await refusal('runs/set-tag', `{"run_id": "${runId}", "key": "t", "value": 9.0}`),
+      /^Invalid value 9\.0 for parameter 'value' supplied: {2}Hint: Value was of type 'float'\./,
+    );
+    assert.match(
+      await refusal('experiments/create', '{"name": "x", "artifact_location": "loc", "tags": "5"}'),
+      /^Invalid value "5" for parameter 'tags' supplied/,
+    );
+    assert.match(
+      await refusal('runs/log-metric', '{"key": "foo", "value": 3, "timestamp": "x"}'),
+      /^Missing value for required parameter 'run_id'/,
+    );
+    assert.match(
+      await refusal('experiments/create', '{"name": "x", "artifact_location": 1e16}'),
+      /^Invalid value 1e\+16 for parameter 'artifact_location'/,
+    );
+  });
+
   it('rebuilds every tracking projection from the log to the same API answers', async () => {
     const runId = await newRun();
     await post('runs/log-batch', {

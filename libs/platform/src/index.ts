@@ -12,11 +12,11 @@ export {
   Queryable,
   Transaction,
 } from './database';
+export { pythonFloat, pythonJson } from './http/python-json';
 export { ErrorCode, MlflowError, alreadyExists, invalidParameter, notFound } from './errors';
 export {
   KEY_NAME_PATTERN,
   invalidValueBecause,
-  pythonJson,
   pythonNormpath,
   resolvesElsewhere,
   resolvesElsewhereReason,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KEY_NAME_PATTERN, pythonJson, pythonNormpath, resolvesElsewhere, validateKeyName } from './mlflow-names';
+import { KEY_NAME_PATTERN, pythonNormpath, resolvesElsewhere, validateKeyName } from './mlflow-names';
 
 const refusal = (name: string) => {
   try {
@@ -57,9 +57,5 @@ describe('MLflow key names', () => {
       }
     }
     for (const name of names) assert.equal(documented.test(name), byPathRules(name), JSON.stringify(name));
-  });
-
-  it('prints values as Python’s json.dumps', () => {
-    assert.equal(pythonJson('é"\n'), '"\\u00e9\\"\\n"');
   });
 });

@@ -1,4 +1,5 @@
 import { invalidParameter } from './errors';
+import { pythonJson } from './http/python-json';
 
 /**
  * MLflow's rules for metric, param and tag keys (mlflow/utils/validation.py), one copy for every service.
@@ -41,10 +42,6 @@ export function resolvesElsewhere(name: string): boolean {
 
 export const resolvesElsewhereReason = (name: string) =>
   `Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to ${pythonRepr(pythonNormpath(name))}`;
-
-/** json.dumps as MLflow's messages print values: non-ASCII characters escaped. */
-export const pythonJson = (value: unknown) =>
-  JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 const pythonRepr = (text: string) =>
   text.includes("'") && !text.includes('"') ? `"${text}"` : `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

@@ -8,11 +8,13 @@ import {
   declaredLength,
   invalidParameter,
   Logger,
+  MlflowError,
   requestMetadata,
   sendFailure,
   settleUnreadBody,
 } from '@logbook/platform';
-import { ARTIFACT_PREFIXES, SERVER_INFO_ROUTES, TRANSFER_OFFLOAD } from '@logbook/transfers';
+import { ARTIFACT_PREFIXES, OWNER_ARTIFACT_ROUTES, SERVER_INFO_ROUTES, TRANSFER_OFFLOAD } from '@logbook/transfers';
+import { invalidPath, resolveArtifactPath } from '@logbook/artifact-paths';
 import {
   baseUrl,
   checkedDirectory,
@@ -28,11 +30,15 @@ import {
   CompleteMultipartUploadDto,
   CreateMultipartUploadDto,
   ListArtifactsQueryDto,
+  LoggedModelDirectoryQueryDto,
+  LoggedModelFileQueryDto,
+  RunArtifactQueryDto,
   RunArtifactsQueryDto,
+  UploadArtifactQueryDto,
   UploadPartQueryDto,
 } from './artifacts.dto';
 import { servedContentType } from './content-type';
-import { DownloadsService } from './downloads/downloads.service';
+import { ArtifactOwner, Download, DownloadsService, encodedPath } from './downloads/downloads.service';
 import { MultipartService } from './multipart/multipart.service';
 import { ARTIFACTS_LOGGER } from './shared/tokens';
 import { RangeNotSatisfiableError } from './storage/artifact-storage';
@@ -40,6 +46,9 @@ import { UploadsService } from './uploads/uploads.service';
 
 /** The tracking API's listing of a run's artifacts, which the artifact store answers. */
 export const RUN_LIST_ROUTES = ['/api/2.0/mlflow/artifacts/list', '/ajax-api/2.0/mlflow/artifacts/list'];
+
+/** MLflow's limit for the UI's small-file upload. */
+const MAX_UI_UPLOAD_BYTES = 10 * 1024 * 1024;
 
 type RouteHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 type Handler = (request: FastifyRequest, reply: FastifyReply, prefix: string) => Promise<unknown>;
@@ -83,6 +92,12 @@ export class ArtifactsController {
       }
       for (const path of SERVER_INFO_ROUTES) scope.get(path, this.answered(this.serverInfo));
       for (const path of RUN_LIST_ROUTES) scope.get(path, this.answered(this.listForRun));
+      scope.get(OWNER_ARTIFACT_ROUTES.runFile, this.answered(this.runFile));
+      scope.post(OWNER_ARTIFACT_ROUTES.runUpload, this.answered(this.runUpload));
+      scope.get(OWNER_ARTIFACT_ROUTES.loggedModelFile, this.answered(this.loggedModelFile));
+      for (const path of OWNER_ARTIFACT_ROUTES.loggedModelDirectories) {
+        scope.get(path, this.answered(this.loggedModelDirectory));
+      }
     });
   }
 
@@ -144,6 +159,11 @@ export class ArtifactsController {
     const object = await this.downloads.download(rawPath, parseRange(request.headers.range), {
       offloadAccepted: offloadAsked(request),
     });
+    return this.sendDownload(reply, object);
+  }
+
+  /** A file's bytes (or where the gateway reads them), always as an attachment, as MLflow sends artifacts. */
+  private sendDownload(reply: FastifyReply, object: Download) {
     const name = posix.basename(object.path);
     void reply
       .header('content-type', servedContentType(name))
@@ -224,6 +244,64 @@ export class ArtifactsController {
 
   private async listForRun(request: FastifyRequest, reply: FastifyReply) {
     const dto = query(request, RunArtifactsQueryDto);
-    return reply.send(await this.downloads.listForRun(dto.runId, dto.path));
+    return reply.send(await this.downloads.listForOwner({ kind: 'run', id: dto.runId }, dto.path));
+  }
+
+  private async runFile(request: FastifyRequest, reply: FastifyReply) {
+    const dto = query(request, RunArtifactQueryDto);
+    return this.sendDownload(reply, await this.ownerFile({ kind: 'run', id: dto.runId }, dto.path ?? ''));
+  }
+
+  /** A relative path checked as MLflow's validate_path_is_safe does, answering its 'Invalid path'. */
+  private async ownerFile(owner: ArtifactOwner, path: string) {
+    if (path.startsWith('/')) throw invalidPath();
+    resolveArtifactPath(encodedPath(path));
+    return this.downloads.downloadFromOwner(owner, path);
+  }
+
+  private async loggedModelFile(request: FastifyRequest, reply: FastifyReply) {
+    const { modelId } = request.params as { modelId: string };
+    const path = query(request, LoggedModelFileQueryDto).artifact_file_path;
+    if (!path) {
+      throw new MlflowError('BAD_REQUEST', 'Request must include the "artifact_file_path" query parameter.');
+    }
+    return this.sendDownload(reply, await this.ownerFile({ kind: 'logged-model', id: modelId }, path));
+  }
+
+  private async loggedModelDirectory(request: FastifyRequest, reply: FastifyReply) {
+    const { modelId } = request.params as { modelId: string };
+    const path = query(request, LoggedModelDirectoryQueryDto).artifact_directory_path;
+    const listed = await this.downloads.listForOwner(
+      { kind: 'logged-model', id: modelId },
+      path === undefined ? undefined : encodedPath(path),
+    );
+    return reply.send(listed.files.length > 0 ? listed : { root_uri: listed.root_uri });
+  }
+
+  /** The UI's upload of one small file (up to 10 MB, read whole) into a run, with MLflow's checks in its order. */
+  private async runUpload(request: FastifyRequest, reply: FastifyReply) {
+    const dto = query(request, UploadArtifactQueryDto);
+    if (!dto.run_uuid) throw invalidParameter('Request must specify run_uuid.');
+    if (!dto.path) throw invalidParameter('Request must specify path.');
+    if (dto.path.startsWith('/')) throw invalidPath();
+    const relative = resolveArtifactPath(encodedPath(dto.path));
+    const tooLarge = () => invalidParameter('Artifact size is too large. Max size is 10MB.');
+    if ((declaredLength(request) ?? 0) > MAX_UI_UPLOAD_BYTES) throw tooLarge();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of bodyStream(request)) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_UI_UPLOAD_BYTES) throw tooLarge();
+      chunks.push(chunk as Buffer);
+    }
+    if (size === 0) throw invalidParameter('Request must specify data.');
+    const root = await this.downloads.ownerRoot({ kind: 'run', id: dto.run_uuid });
+    await this.uploads.upload(
+      `${root}/${encodedPath(relative)}`,
+      Readable.from(chunks),
+      { contentType: request.headers['content-type'], size },
+      requestMetadata(request),
+    );
+    return reply.send({});
   }
 }

@@ -47,3 +47,22 @@ export class RunArtifactsQueryDto {
     return (this.run_id || this.run_uuid) as string;
   }
 }
+
+/** MLflow's legacy get-artifact: one file of a run, by run-relative path. */
+export class RunArtifactQueryDto extends RunArtifactsQueryDto {}
+
+/** The UI's upload of one small file into a run (its handler's own checks and messages). */
+export class UploadArtifactQueryDto {
+  @StringField() run_uuid?: string;
+  @StringField() path?: string;
+}
+
+/** One file of a logged model, by model-relative path. */
+export class LoggedModelFileQueryDto {
+  @StringField() artifact_file_path?: string;
+}
+
+/** A logged model's directory listing. */
+export class LoggedModelDirectoryQueryDto {
+  @StringField() artifact_directory_path?: string;
+}

@@ -12,7 +12,13 @@ import {
   settleUnreadBody,
   Logger,
 } from '@logbook/platform';
-import { isOffloadHeader, OFFLOADABLE_PREFIXES, SERVER_INFO_ROUTES, TRANSFER_OFFLOAD } from '@logbook/transfers';
+import {
+  isOffloadHeader,
+  OFFLOADABLE_PREFIXES,
+  OWNER_ARTIFACT_ROUTES,
+  SERVER_INFO_ROUTES,
+  TRANSFER_OFFLOAD,
+} from '@logbook/transfers';
 import { carryOffloadedUpload, openOffloadedDownload, UploadOutcome } from './offloaded-transfers';
 
 export interface Route {
@@ -45,6 +51,11 @@ export function routingTable(upstreams: { tracking: string; artifacts: string; r
         '/ajax-api/2.0/mlflow/artifacts/list',
         // Multipart capability is the artifact store's to declare.
         ...SERVER_INFO_ROUTES,
+        // Fastify matches these parameterised paths before tracking's wildcard prefixes.
+        OWNER_ARTIFACT_ROUTES.runFile,
+        OWNER_ARTIFACT_ROUTES.runUpload,
+        OWNER_ARTIFACT_ROUTES.loggedModelFile,
+        ...OWNER_ARTIFACT_ROUTES.loggedModelDirectories,
       ],
       upstream: upstreams.artifacts,
       offloadablePrefixes: OFFLOADABLE_PREFIXES,

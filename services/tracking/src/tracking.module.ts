@@ -1,11 +1,11 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { ExperimentsController } from './experiments/experiments.controller';
+import { ExperimentDatasetsController, ExperimentsController } from './experiments/experiments.controller';
 import { ExperimentsQueries } from './experiments/experiments.queries';
 import { ExperimentsService } from './experiments/experiments.service';
 import { LoggedModelsController } from './logged-models/logged-models.controller';
 import { LoggedModelsQueries } from './logged-models/logged-models.queries';
 import { LoggedModelsService } from './logged-models/logged-models.service';
-import { MetricsController } from './runs/metrics.controller';
+import { MetricsBulkController, MetricsController } from './runs/metrics.controller';
 import { MetricsQueries } from './runs/metrics.queries';
 import { RunsController } from './runs/runs.controller';
 import { RunsQueries } from './runs/runs.queries';
@@ -29,7 +29,14 @@ class TrackingInfrastructureModule {
   }
 }
 
-export const TRACKING_CONTROLLERS = [ExperimentsController, RunsController, MetricsController, LoggedModelsController];
+export const TRACKING_CONTROLLERS = [
+  ExperimentsController,
+  ExperimentDatasetsController,
+  RunsController,
+  MetricsController,
+  MetricsBulkController,
+  LoggedModelsController,
+];
 
 /** The MLflow Tracking API: experiments, runs, metrics and logged models. */
 @Module({})

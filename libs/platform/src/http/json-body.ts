@@ -1,4 +1,5 @@
 import { invalidParameter } from '../errors';
+import { rememberSourceText } from './python-json';
 
 /** No MLflow request nests deeper than a handful of levels; this bound keeps every recursive walk safe. */
 export const MAX_JSON_DEPTH = 64;
@@ -22,9 +23,11 @@ export function parseJsonBody(body: Buffer): unknown {
   if (typeof parsed === 'string') {
     const inner = parseBounded(parsed);
     assertStorableStrings(inner);
+    rememberSourceText(inner, parsed);
     return inner;
   }
   if (SUSPECT_ESCAPE.test(text)) assertStorableStrings(parsed);
+  rememberSourceText(parsed, text);
   return parsed;
 }
 

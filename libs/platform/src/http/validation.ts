@@ -12,8 +12,10 @@ import {
   validateSync,
   ValidationOptions,
   registerDecorator,
+  getMetadataStorage,
 } from 'class-validator';
 import { invalidParameter } from '../errors';
+import { LiteralLookup, numberLiteralsOf, pythonJson, pythonTypeName } from './python-json';
 
 const HELP = 'See the API docs for more information about request parameters.';
 
@@ -130,27 +132,39 @@ export function NestedField(type: () => new () => object, mode: Presence = 'opti
   return applyDecorators(presence(mode), ValidateNested(), Type(type));
 }
 
-/** Names of Python types, which MLflow's messages use. */
-function pythonType(value: unknown): string {
-  if (value === null) return 'NoneType';
-  if (Array.isArray(value)) return 'list';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
-  if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'string') return 'str';
-  return 'dict';
-}
-
 export const missingParameter = (path: string) =>
   invalidParameter(`Missing value for required parameter '${path}'. ${HELP}`);
 
-export function invalidValue(path: string, value: unknown) {
-  const shown = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
+/** MLflow's invalid_value: the value as Python's json.dumps prints it, and its Python type. */
+export function invalidValue(path: string, value: unknown, literalAt?: LiteralLookup) {
   return invalidParameter(
-    `Invalid value ${shown} for parameter '${path}' supplied:  Hint: Value was of type '${pythonType(value)}'. ${HELP}`,
+    `Invalid value ${pythonJson(value, literalAt, path)} for parameter '${path}' supplied:  Hint: Value was of type '${pythonTypeName(value, literalAt?.(path))}'. ${HELP}`,
   );
 }
 
-function firstProblem(errors: ValidationError[], prefix = ''): Error | undefined {
+const declarationOrders = new WeakMap<object, string[]>();
+
+/**
+ * MLflow checks a request's fields in its schema's order, where the run reference comes first;
+ * class-validator lists a class's own fields before inherited ones, so fields are ordered from the
+ * base class down.
+ */
+function declarationOrder(type: new () => object): string[] {
+  let order = declarationOrders.get(type);
+  if (!order) {
+    const metadata = getMetadataStorage().getTargetValidationMetadatas(type, '', true, false);
+    const chain: unknown[] = [];
+    for (let cls: unknown = type; typeof cls === 'function' && cls !== Function.prototype;) {
+      chain.unshift(cls);
+      cls = Object.getPrototypeOf(cls);
+    }
+    order = [...new Set(chain.flatMap((cls) => metadata.filter((m) => m.target === cls).map((m) => m.propertyName)))];
+    declarationOrders.set(type, order);
+  }
+  return order;
+}
+
+function firstProblem(errors: ValidationError[], literalAt: LiteralLookup | undefined, prefix = ''): Error | undefined {
   for (const error of errors) {
     const path = prefix
       ? `${prefix}${/^\d+$/.test(error.property) ? `[${error.property}]` : `.${error.property}`}`
@@ -160,9 +174,9 @@ function firstProblem(errors: ValidationError[], prefix = ''): Error | undefined
       if (EXACT_INTEGER in error.constraints && Number.isInteger(error.value)) {
         return integerOutOfRange(path);
       }
-      return invalidValue(path, error.value);
+      return invalidValue(path, error.value, literalAt);
     }
-    const nested = firstProblem(error.children ?? [], path);
+    const nested = firstProblem(error.children ?? [], literalAt, path);
     if (nested) return nested;
   }
   return undefined;
@@ -204,7 +218,16 @@ export function parseRequest<T extends object>(type: new () => T, raw: unknown):
   });
   const instance = plainToInstance(type, plain);
   const errors = validateSync(instance, { forbidUnknownValues: false });
-  const problem = firstProblem(errors);
+  if (errors.length === 0) return instance;
+  const order = declarationOrder(type);
+  const rank = (error: ValidationError) => {
+    const index = order.indexOf(error.property);
+    return index < 0 ? order.length : index;
+  };
+  const problem = firstProblem(
+    [...errors].sort((a, b) => rank(a) - rank(b)),
+    numberLiteralsOf(raw),
+  );
   if (problem) throw problem;
   for (const [name, value] of parsed) if (value !== undefined) (instance as Record<string, unknown>)[name] = value;
   return instance;

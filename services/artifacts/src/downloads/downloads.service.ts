@@ -23,6 +23,15 @@ export type Download = Omit<ReadObject, 'body'> & { path: string; partial: boole
     { body: ReadObject['body'] } | { located: LocatedObject }
   );
 
+/** A run or a logged model, whose artifacts MLflow also addresses relative to their root. */
+export interface ArtifactOwner {
+  kind: 'run' | 'logged-model';
+  id: string;
+}
+
+/** A decoded path (from a query string) in the encoded form the artifact routes' paths take. */
+export const encodedPath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+
 /** Artifacts read and listed, straight from the store. */
 @Injectable()
 export class DownloadsService {
@@ -71,15 +80,34 @@ export class DownloadsService {
     return this.storage.list(prefix);
   }
 
-  /** The tracking API's artifacts/list: run-relative paths under the run's artifact root. */
-  async listForRun(runId: string, rawPath: string | undefined) {
-    const root = await this.owners.runRoot(runId);
-    if (root === undefined) throw notFound(`Run with id=${runId} not found`);
-    if (!isStoreRoot(root)) {
-      throw invalidParameter(
-        `The artifact location of run ${runId} ('${root}') leaves the artifact root; its artifacts cannot be served`,
+  /**
+   * The artifact root of a run or logged model, as MLflow's run- and model-relative routes resolve it
+   * (its not-found message included); only roots inside the store can be served.
+   */
+  async ownerRoot(owner: ArtifactOwner): Promise<string> {
+    const root = await this.owners.rootOf(owner.kind, owner.id);
+    if (root === undefined) {
+      throw notFound(
+        owner.kind === 'run' ? `Run with id=${owner.id} not found` : `Logged model with ID '${owner.id}' not found.`,
       );
     }
+    if (!isStoreRoot(root)) {
+      throw invalidParameter(
+        `The artifact location of ${owner.kind} ${owner.id} ('${root}') leaves the artifact root; its artifacts cannot be served`,
+      );
+    }
+    return root;
+  }
+
+  /** One file of a run or logged model, by its path relative to the owner's root (MLflow's get-artifact). */
+  async downloadFromOwner(owner: ArtifactOwner, relativePath: string): Promise<Download> {
+    const root = await this.ownerRoot(owner);
+    return this.download(`${root}/${encodedPath(relativePath)}`, undefined);
+  }
+
+  /** The tracking API's artifacts/list and the logged models' directories: paths relative to the owner's root. */
+  async listForOwner(owner: ArtifactOwner, rawPath: string | undefined) {
+    const root = await this.ownerRoot(owner);
     const relative = resolveListPrefix(rawPath);
     const prefix = relative ? `${root}/${relative}` : root;
     const entries = (await this.storage.exists(prefix)) === 'dir' ? await this.storage.list(prefix) : [];

@@ -75,16 +75,16 @@ export class Owners {
     return (await this.mayStillBeAnnounced(ownerIdsIn(path))) ? this.untilAnnounced(lookup) : lookup();
   }
 
-  /** The artifact root of a run, waiting for it to be announced when the id could be a run's. */
-  async runRoot(runId: string): Promise<string | undefined> {
+  /** The artifact root of a run or logged model, waiting for it to be announced when the id could be one. */
+  async rootOf(kind: OwnerRow['kind'], ownerId: string): Promise<string | undefined> {
     const lookup = async () => {
       const { rows } = await this.db.query<{ root: string }>(
-        `SELECT root FROM artifacts.owners WHERE owner_id = $1 AND kind = 'run'`,
-        [runId],
+        `SELECT root FROM artifacts.owners WHERE owner_id = $1 AND kind = $2`,
+        [ownerId, kind],
       );
       return rows[0]?.root;
     };
-    return (await lookup()) ?? (OWNER_ID.test(runId) ? this.untilAnnounced(lookup) : undefined);
+    return (await lookup()) ?? (OWNER_ID.test(ownerId) ? this.untilAnnounced(lookup) : undefined);
   }
 
   /** The owner whose root is exactly `root`, without waiting. */

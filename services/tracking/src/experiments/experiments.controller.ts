@@ -7,6 +7,7 @@ import {
   DeleteExperimentTagDto,
   ExperimentIdDto,
   GetExperimentByNameDto,
+  SearchDatasetsDto,
   SearchExperimentsDto,
   SetExperimentTagDto,
   UpdateExperimentDto,
@@ -92,5 +93,18 @@ export class ExperimentsController {
   async deleteTag(@Body() dto: DeleteExperimentTagDto, @RequestMeta() meta: CommandMetadata) {
     await this.experiments.deleteTag(dto.experiment_id, dto.key, meta);
     return {};
+  }
+}
+
+/** The datasets of experiments, which MLflow serves to its UI only, under the ajax prefix. */
+@Controller('ajax-api/2.0/mlflow/experiments')
+export class ExperimentDatasetsController {
+  constructor(private readonly queries: ExperimentsQueries) {}
+
+  @Post('search-datasets')
+  @HttpCode(200)
+  @Answers(ANSWERS.datasetSummaries)
+  searchDatasets(@Body() dto: SearchDatasetsDto) {
+    return this.queries.searchDatasets(dto.experiment_ids ?? []);
   }
 }

@@ -3,6 +3,7 @@ import {
   KEY_NAME_PATTERN,
   EnumField,
   IdField,
+  IdListField,
   Int64Field,
   NestedListField,
   StringField,
@@ -54,4 +55,14 @@ export class SearchExperimentsDto {
   @StringField() filter?: string;
   @StringListField() order_by?: string[];
   @EnumField(VIEW_TYPES) view_type?: ViewType;
+}
+
+export class SearchDatasetsDto {
+  @IdListField()
+  @Documented({
+    minItems: 1,
+    maxItems: LIMITS.experimentIdsPerDatasetSearch,
+    items: { pattern: EXPERIMENT_ID_PATTERN },
+  })
+  experiment_ids?: string[];
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Database, notFound } from '@logbook/platform';
+import { Database, invalidParameter, notFound } from '@logbook/platform';
 import {
   Clause,
   decodeOffsetToken,
@@ -8,7 +8,7 @@ import {
   parseExperimentOrderBy,
 } from '@logbook/search';
 import { checkExperimentId } from '../shared/ids';
-import { MAX_RESULTS } from '../shared/limits';
+import { LIMITS, MAX_RESULTS } from '../shared/limits';
 import { checkMaxResults, comparison, SqlParams } from '../shared/sql';
 import { DATABASE } from '../shared/tokens';
 import { groupBy, tagList } from '../shared/wire';
@@ -99,6 +99,41 @@ export class ExperimentsQueries {
     ]);
     if (rows.length === 0) throw notFound(`Could not find experiment with name '${name}'`);
     return (await this.withTags(rows))[0];
+  }
+
+  /**
+   * The datasets the UI lists for experiments: each distinct (experiment, name, digest, context) of the
+   * runs' inputs, the context being the input's `mlflow.data.context` tag.
+   */
+  async searchDatasets(experimentIds: string[]) {
+    if (experimentIds.length === 0) {
+      throw invalidParameter('SearchDatasets request must specify at least one experiment_id.');
+    }
+    if (experimentIds.length > LIMITS.experimentIdsPerDatasetSearch) {
+      throw invalidParameter(
+        `SearchDatasets request cannot specify more than ${LIMITS.experimentIdsPerDatasetSearch} experiment_ids. Received ${experimentIds.length} experiment_ids.`,
+      );
+    }
+    const ids = experimentIds.filter((id) => /^\d{1,18}$/.test(id));
+    const { rows } = await this.db.query<{
+      experiment_id: string;
+      name: string;
+      digest: string;
+      context: string | null;
+    }>(
+      `SELECT DISTINCT d.experiment_id::text AS experiment_id, d.name, d.digest, context.value AS context
+       FROM tracking.datasets d
+       JOIN tracking.run_inputs i ON i.dataset_key = d.dataset_key
+       LEFT JOIN LATERAL (
+         SELECT tag->>'value' AS value FROM jsonb_array_elements(i.tags) tag WHERE tag->>'key' = 'mlflow.data.context'
+       ) context ON true
+       WHERE d.experiment_id = ANY($1::bigint[])
+       LIMIT ${LIMITS.datasetSummaries}`,
+      [ids],
+    );
+    return {
+      dataset_summaries: rows.map(({ context, ...summary }) => (context === null ? summary : { ...summary, context })),
+    };
   }
 
   async search(request: {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { checkArtifactLocation } from '@logbook/artifact-paths';
 import { CommandMetadata, Database, alreadyExists, invalidParameter, SYSTEM_METADATA } from '@logbook/platform';
@@ -30,9 +31,10 @@ export class ExperimentsService implements OnApplicationBootstrap {
     metadata: CommandMetadata,
   ): Promise<string> {
     if (artifactLocation !== undefined && artifactLocation !== '') validateArtifactLocation(artifactLocation);
+    const location = artifactLocation ? resolveLocalLocation(artifactLocation) : artifactLocation;
     const nameTaken = name ? await this.queries.nameTaken(name) : false;
     const { rows } = await this.db.query<{ id: string }>(`SELECT nextval('tracking.experiment_ids')::text AS id`);
-    return this.createWithId(rows[0].id, name, artifactLocation, tags, nameTaken, metadata);
+    return this.createWithId(rows[0].id, name, location, tags, nameTaken, metadata);
   }
 
   /** Experiment "0" ("Default") exists before the first request, as MLflow clients fall back to it. */
@@ -102,6 +104,14 @@ export class ExperimentsService implements OnApplicationBootstrap {
       throw error;
     }
   }
+}
+
+/**
+ * A location without a URI scheme is a local path, which MLflow's stores make absolute against the
+ * server's working directory (resolve_uri_if_local); URIs are kept as given.
+ */
+function resolveLocalLocation(location: string): string {
+  return /^[A-Za-z][A-Za-z0-9+.-]*:/.test(location) ? location : resolve(location);
 }
 
 function validateArtifactLocation(location: string): void {

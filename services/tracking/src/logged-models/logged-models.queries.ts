@@ -108,11 +108,18 @@ export class LoggedModelsQueries {
     const offset = decodeOffsetToken(request.page_token);
     const params = new SqlParams();
     const experimentIds = request.experiment_ids.map(checkExperimentId);
+    const clauses = parseLoggedModelFilter(request.filter);
     const where = [
       `m.experiment_id = ANY(${params.add(experimentIds)}::bigint[])`,
       `m.lifecycle_stage = 'active'`,
-      ...parseLoggedModelFilter(request.filter).map((clause) => clauseSql(clause, request.datasets, params)),
+      ...clauses.map((clause) => clauseSql(clause, request.datasets, params)),
     ];
+    // Datasets scope the metric clauses; without one, MLflow keeps the models with any metric on them.
+    if (request.datasets?.length && !clauses.some((clause) => clause.kind === 'metric')) {
+      where.push(
+        `EXISTS (SELECT 1 FROM tracking.model_metrics mm WHERE mm.model_id = m.model_id AND ${datasetScope(request.datasets, params, 'mm')})`,
+      );
+    }
     const orderBy = (request.order_by ?? []).map((order) => orderSql(order, params));
     orderBy.push('m.creation_time DESC', 'm.model_id ASC');
     const { rows } = await this.db.query<{ model_id: string }>(

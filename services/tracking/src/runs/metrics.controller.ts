@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { Answers } from '@logbook/platform';
 import { ANSWERS } from '../shared/wire-schemas';
 import { mlflowRoutes } from '../shared/routes';
-import { GetMetricHistoryBulkIntervalDto, GetMetricHistoryDto } from './runs.dto';
+import { GetMetricHistoryBulkDto, GetMetricHistoryBulkIntervalDto, GetMetricHistoryDto } from './runs.dto';
 import { MetricsQueries } from './metrics.queries';
 
 @Controller(mlflowRoutes('metrics'))
@@ -19,5 +19,17 @@ export class MetricsController {
   @Answers(ANSWERS.metrics)
   bulkInterval(@Query() dto: GetMetricHistoryBulkIntervalDto) {
     return this.metrics.bulkInterval(dto);
+  }
+}
+
+/** MLflow serves the bulk history to its UI only, under the ajax prefix. */
+@Controller('ajax-api/2.0/mlflow/metrics')
+export class MetricsBulkController {
+  constructor(private readonly metrics: MetricsQueries) {}
+
+  @Get('get-history-bulk')
+  @Answers(ANSWERS.metrics)
+  bulk(@Query() dto: GetMetricHistoryBulkDto) {
+    return this.metrics.bulk(dto.run_id ?? [], dto.metric_key, dto.max_results);
   }
 }

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, invalidParameter } from '@logbook/platform';
+
+const HELP = 'See the API docs for more information about request parameters.';
 import { decodeOffsetToken, encodeOffsetToken } from '@logbook/search';
 import { LIMITS, MAX_RESULTS } from '../shared/limits';
 import { DATABASE } from '../shared/tokens';
@@ -58,8 +60,38 @@ export class MetricsQueries {
   }
 
   /**
-   * Chart sampling: per run, up to max_results evenly spaced steps of the range (its first and last
-   * step always among them), read from the index rather than by scanning every point.
+   * The UI's charts (ajax-api only): each run's history in MLflow's order, run ids sorted, at most
+   * max_results points in all (up to 25,000, as MLflow caps it).
+   */
+  async bulk(
+    runIds: string[],
+    key: string | undefined,
+    maxResults: number | undefined,
+  ): Promise<{ metrics: MetricView[] }> {
+    if (runIds.length === 0) throw invalidParameter('GetMetricHistoryBulk request must specify at least one run_id.');
+    if (runIds.length > LIMITS.runIdsPerHistoryRequest) {
+      throw invalidParameter(
+        `GetMetricHistoryBulk request cannot specify more than ${LIMITS.runIdsPerHistoryRequest} run_ids. Received ${runIds.length} run_ids.`,
+      );
+    }
+    if (key === undefined) throw invalidParameter('GetMetricHistoryBulk request must specify a metric_key.');
+    const { fallback, maximum } = MAX_RESULTS.metricHistoryBulk;
+    const limit = Math.min(maxResults ?? fallback, maximum);
+    const { rows } = await this.db.query<PointRow & { run_id: string }>(
+      `SELECT r.run_id, m.value, m.ts, m.step FROM tracking.runs r
+       JOIN tracking.metrics m ON m.run_key = r.run_key
+        AND m.key_id = (SELECT key_id FROM tracking.metric_keys WHERE key = $2)
+       WHERE r.run_id = ANY($1::text[])
+       ORDER BY r.run_id, m.ts, m.step, m.value LIMIT $3`,
+      [runIds, key, Math.max(limit, 0)],
+    );
+    return { metrics: rows.map((row) => ({ ...toView(key, row), run_id: row.run_id })) };
+  }
+
+  /**
+   * Chart sampling as MLflow 3.17 samples: per run, the points ordered by step, timestamp and value
+   * fall into max_results equal buckets (NTILE) and the first of each is kept; the run's last point
+   * replaces the final sample, so the range's ends are always shown.
    */
   async bulkInterval(request: {
     run_ids: string[];
@@ -68,47 +100,53 @@ export class MetricsQueries {
     end_step?: number;
     max_results?: number;
   }): Promise<{ metrics: MetricView[] }> {
-    const runIds = [...new Set(request.run_ids)];
+    const runIds = request.run_ids;
     if (runIds.length === 0)
       throw invalidParameter('GetMetricHistoryBulkInterval request must specify at least one run_id.');
     if (runIds.length > LIMITS.runIdsPerHistoryRequest) {
       throw invalidParameter(
-        `GetMetricHistoryBulkInterval request cannot specify more than ${LIMITS.runIdsPerHistoryRequest} run_ids. Received ${runIds.length} run_ids.`,
+        `GetMetricHistoryBulkInterval request must specify at most ${LIMITS.runIdsPerHistoryRequest} run_ids. Received ${runIds.length} run_ids. ${HELP}`,
       );
-    }
-    if ((request.start_step === undefined) !== (request.end_step === undefined)) {
-      throw invalidParameter('If either start step or end step are specified, both must be specified.');
-    }
-    if (request.start_step !== undefined && request.end_step !== undefined && request.start_step > request.end_step) {
-      throw invalidParameter('end_step must be greater than start_step. ');
     }
     const { fallback, maximum } = MAX_RESULTS.metricHistoryBulkInterval;
     const maxResults = request.max_results ?? fallback;
     if (maxResults <= 0 || maxResults > maximum) {
-      throw invalidParameter(`max_results must be between 1 and ${maximum}. Received ${maxResults}.`);
+      throw invalidParameter(`max_results must be between 1 and ${maximum}. ${HELP}`);
     }
-    const { rows } = await this.db.query<PointRow & { run_id: string }>(
+    const { start_step: start, end_step: end } = request;
+    if (start !== undefined && end !== undefined && start > end) {
+      throw invalidParameter(
+        `end_step must be greater than start_step. Found start_step=${start} and end_step=${end}.`,
+      );
+    }
+    if ((start === undefined) !== (end === undefined)) {
+      throw invalidParameter('If either start step or end step are specified, both must be specified.');
+    }
+    const { rows } = await this.db.query<PointRow & { run_id: string; run_order: number }>(
       `WITH target AS (
-         SELECT r.run_key, r.run_id FROM tracking.runs r WHERE r.run_id = ANY($1::text[])
-       ), metric AS (
-         SELECT key_id FROM tracking.metric_keys WHERE key = $2
-       ), steps AS (
-         SELECT DISTINCT t.run_key, m.step FROM target t JOIN tracking.metrics m ON m.run_key = t.run_key
-         WHERE m.key_id = (SELECT key_id FROM metric)
+         SELECT r.run_key, r.run_id, min(u.ordinality) AS run_order
+         FROM unnest($1::text[]) WITH ORDINALITY u(run_id, ordinality)
+         JOIN tracking.runs r ON r.run_id = u.run_id GROUP BY r.run_key, r.run_id
+       ), points AS (
+         SELECT t.run_key, m.value, m.ts, m.step,
+                ntile($5) OVER (PARTITION BY t.run_key ORDER BY m.step, m.ts, m.value) AS bucket,
+                row_number() OVER (PARTITION BY t.run_key ORDER BY m.step DESC, m.ts DESC, m.value DESC) AS from_end
+         FROM target t JOIN tracking.metrics m ON m.run_key = t.run_key
+         WHERE m.key_id = (SELECT key_id FROM tracking.metric_keys WHERE key = $2)
            AND ($3::bigint IS NULL OR m.step BETWEEN $3 AND $4)
-       ), ranked AS (
-         SELECT run_key, step, row_number() OVER w - 1 AS position, count(*) OVER (PARTITION BY run_key) AS total
-         FROM steps WINDOW w AS (PARTITION BY run_key ORDER BY step)
+       ), firsts AS (
+         SELECT *, row_number() OVER (PARTITION BY run_key, bucket ORDER BY step, ts, value) AS in_bucket
+         FROM points
        ), sampled AS (
-         SELECT run_key, step FROM ranked
-         WHERE total <= $5 OR position = total - 1
-            OR floor(position * ($5 - 1)::numeric / (total - 1)) <> floor((position - 1) * ($5 - 1)::numeric / (total - 1))
+         SELECT *, count(*) OVER (PARTITION BY run_key) AS taken,
+                row_number() OVER (PARTITION BY run_key ORDER BY step DESC, ts DESC, value DESC) AS sample_from_end
+         FROM firsts WHERE in_bucket = 1 OR from_end = 1
        )
-       SELECT t.run_id, m.value, m.ts, m.step FROM sampled s
-       JOIN target t ON t.run_key = s.run_key
-       JOIN tracking.metrics m ON m.run_key = s.run_key AND m.key_id = (SELECT key_id FROM metric) AND m.step = s.step
-       ORDER BY t.run_id, m.step, m.ts`,
-      [runIds, request.metric_key, request.start_step ?? null, request.end_step ?? null, maxResults],
+       SELECT t.run_id, t.run_order, s.value, s.ts, s.step FROM sampled s JOIN target t ON t.run_key = s.run_key
+       -- the last point displaces the final bucket's first one once max_results are taken
+       WHERE NOT (s.taken > $5 AND s.sample_from_end = 2)
+       ORDER BY t.run_order, s.step, s.ts, s.value`,
+      [runIds, request.metric_key, start ?? null, end ?? null, maxResults],
     );
     return { metrics: rows.map((row) => ({ ...toView(request.metric_key, row), run_id: row.run_id })) };
   }

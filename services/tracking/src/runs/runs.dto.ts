@@ -205,6 +205,13 @@ export class GetMetricHistoryDto extends RunRefDto {
   @StringField() page_token?: string;
 }
 
+/** The UI's bulk read, whose checks (and their order) are MLflow's handler's own, not a schema's. */
+export class GetMetricHistoryBulkDto {
+  @StringListField() @Documented({ minItems: 1, maxItems: LIMITS.runIdsPerHistoryRequest }) run_id?: string[];
+  @StringField() metric_key?: string;
+  @Int64Field() @Documented({ maximum: MAX_RESULTS.metricHistoryBulk.maximum }) max_results?: number;
+}
+
 export class GetMetricHistoryBulkIntervalDto {
   @StringListField('required')
   @Documented({ minItems: 1, maxItems: LIMITS.runIdsPerHistoryRequest })

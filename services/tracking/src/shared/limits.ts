@@ -21,6 +21,8 @@ export const LIMITS = {
   artifactLocation: 2048,
   runName: 250,
   runIdsPerHistoryRequest: 100,
+  experimentIdsPerDatasetSearch: 20,
+  datasetSummaries: 1000,
 } as const;
 
 /** max_results of each paged read: the page size when it is left out, and the largest one accepted. */
@@ -30,6 +32,7 @@ export const MAX_RESULTS = {
   searchLoggedModels: { fallback: 100, maximum: 50000 },
   // GetMetricHistory.max_results is an int32 in MLflow's protobuf: any positive one is a page size.
   metricHistory: { maximum: 2 ** 31 - 1 },
+  metricHistoryBulk: { fallback: 25_000, maximum: 25_000 },
   metricHistoryBulkInterval: { fallback: 2500, maximum: 2500 },
 } as const;
 

@@ -122,4 +122,7 @@ export const ANSWERS = {
   metrics: object({ metrics: listOf(ref('Metric')), next_page_token: pageToken }),
   model: object({ model: ref('LoggedModel') }, ['model']),
   models: object({ models: listOf(ref('LoggedModel')), next_page_token: pageToken }),
+  datasetSummaries: object({
+    dataset_summaries: listOf(object({ experiment_id: text, name: text, digest: text, context: text })),
+  }),
 } satisfies Record<string, JsonSchema>;
