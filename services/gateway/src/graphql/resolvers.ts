@@ -93,15 +93,15 @@ export interface GraphqlContext {
   rest: RestCall;
 }
 
-type Resolver = GraphQLFieldResolver<Source, GraphqlContext, any>;
+type Resolver = GraphQLFieldResolver<Source, GraphqlContext, Record<string, unknown>>;
 
 /** A root field answered by one REST operation, its input passed as the operation's parameters. */
 const restField =
   (method: 'GET' | 'POST', path: string): Resolver =>
-  (_source, { input }: { input: Input }, context) =>
-    rest(context.rest, method, path, restInput(input));
+  (_source, args, context) =>
+    rest(context.rest, method, path, restInput(args.input as Input));
 
-const echo: Resolver = (_source, { inputString }: { inputString?: string }) => ({ output: inputString });
+const echo: Resolver = (_source, args) => ({ output: args.inputString });
 
 const runInfo = (run: Source) => (run.info ?? {}) as Source;
 
