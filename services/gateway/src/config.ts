@@ -1,5 +1,6 @@
-import { IsIn, IsUrl, ValidateIf } from 'class-validator';
+import { IsIn, IsUrl, Matches, ValidateIf } from 'class-validator';
 import { loadConfig } from '@logbook/platform';
+import { QueryLimits } from './graphql/query-safety';
 
 /** The gateway's own settings; in the distributed shape it needs to know where each service is. */
 export class GatewayEnvironment {
@@ -17,6 +18,13 @@ export class GatewayEnvironment {
   @ValidateIf((env: GatewayEnvironment) => env.LOGBOOK_MODE === 'distributed')
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'REGISTRY_URL must be an http(s) URL' })
   REGISTRY_URL?: string;
+
+  /** MLflow's own names for its GraphQL limits, which its refusals name too. */
+  @Matches(/^[0-9]+$/, { message: 'MLFLOW_SERVER_GRAPHQL_MAX_ROOT_FIELDS must be a whole number' })
+  MLFLOW_SERVER_GRAPHQL_MAX_ROOT_FIELDS = '10';
+
+  @Matches(/^[0-9]+$/, { message: 'MLFLOW_SERVER_GRAPHQL_MAX_ALIASES must be a whole number' })
+  MLFLOW_SERVER_GRAPHQL_MAX_ALIASES = '10';
 }
 
 export interface GatewayConfig {
@@ -24,6 +32,7 @@ export interface GatewayConfig {
   trackingUrl?: string;
   artifactsUrl?: string;
   registryUrl?: string;
+  graphqlLimits: QueryLimits;
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -33,5 +42,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     trackingUrl: raw.TRACKING_URL?.replace(/\/+$/, ''),
     artifactsUrl: raw.ARTIFACTS_URL?.replace(/\/+$/, ''),
     registryUrl: raw.REGISTRY_URL?.replace(/\/+$/, ''),
+    graphqlLimits: {
+      maxRootFields: Number(raw.MLFLOW_SERVER_GRAPHQL_MAX_ROOT_FIELDS),
+      maxAliases: Number(raw.MLFLOW_SERVER_GRAPHQL_MAX_ALIASES),
+    },
   };
 }

@@ -19,6 +19,7 @@ import { trackingOpenApi } from '../../tracking/src/index';
 import { ApiInfoModule } from './api-info.module';
 import { GatewayConfig, loadGatewayConfig } from './config';
 import { embeddedConfigs, startEmbeddedServices } from './embedded-services';
+import { registerGraphqlRoute } from './graphql/graphql.route';
 import { buildOpenApiDocument } from './openapi.document';
 import { forwardedRouteMethods, registerRoutes, routingTable } from './routing';
 
@@ -26,7 +27,7 @@ import { forwardedRouteMethods, registerRoutes, routingTable } from './routing';
 const apiDocument = () => buildOpenApiDocument([trackingOpenApi(), artifactsOpenApi(), registryOpenApi()]);
 
 /** The embedded shape: every service module in this one process, on an embedded Postgres. */
-async function embedded(logger: Logger, server: ServerConfig) {
+async function embedded(logger: Logger, server: ServerConfig, config: GatewayConfig) {
   const services = await startEmbeddedServices(embeddedConfigs(), logger);
 
   @Module({
@@ -39,6 +40,7 @@ async function embedded(logger: Logger, server: ServerConfig) {
   class EmbeddedModule {}
 
   const app = await createHttpApp(EmbeddedModule, httpAppOptions(logger, server));
+  await registerGraphqlRoute(app.getHttpAdapter().getInstance(), config.graphqlLimits, logger);
   return { app, close: services.close };
 }
 
@@ -68,6 +70,7 @@ async function distributed(logger: Logger, server: ServerConfig, config: Gateway
     forwardedRoutes: forwardedRouteMethods(document),
   });
   await registerRoutes(app.getHttpAdapter().getInstance(), routingTable(upstreams), logger);
+  await registerGraphqlRoute(app.getHttpAdapter().getInstance(), config.graphqlLimits, logger);
   return { app, close: async () => undefined };
 }
 
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const server = loadServerConfig('gateway', 5000, 'public');
   const { app, close }: { app: NestFastifyApplication; close: () => Promise<void> } =
-    config.mode === 'embedded' ? await embedded(logger, server) : await distributed(logger, server, config);
+    config.mode === 'embedded' ? await embedded(logger, server, config) : await distributed(logger, server, config);
   await serve(app, server, logger, close);
 }
 
