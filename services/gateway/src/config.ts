@@ -1,5 +1,6 @@
-import { IsIn, IsUrl, ValidateIf } from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, ValidateBy, ValidateIf } from 'class-validator';
 import { loadConfig } from '@logbook/platform';
+import { isUiBuild, UiConfig } from './web-ui/ui-build';
 
 /** The gateway's own settings; in the distributed shape it needs to know where each service is. */
 export class GatewayEnvironment {
@@ -17,6 +18,24 @@ export class GatewayEnvironment {
   @ValidateIf((env: GatewayEnvironment) => env.LOGBOOK_MODE === 'distributed')
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'REGISTRY_URL must be an http(s) URL' })
   REGISTRY_URL?: string;
+
+  /** A folder holding MLflow's web UI build (mlflow/server/js/build); unset: the installed mlflow package's. */
+  @IsOptional()
+  @ValidateBy({
+    name: 'isUiBuild',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isUiBuild(value),
+      defaultMessage: () =>
+        "LOGBOOK_UI_DIR must be a folder holding MLflow's web UI build (index.html and static/), " +
+        'such as <site-packages>/mlflow/server/js/build',
+    },
+  })
+  LOGBOOK_UI_DIR?: string;
+
+  /** The Python interpreter asked where the mlflow package is, when LOGBOOK_UI_DIR is unset. */
+  @IsString()
+  @IsNotEmpty()
+  LOGBOOK_UI_PYTHON = 'python3';
 }
 
 export interface GatewayConfig {
@@ -24,6 +43,7 @@ export interface GatewayConfig {
   trackingUrl?: string;
   artifactsUrl?: string;
   registryUrl?: string;
+  ui: UiConfig;
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -33,5 +53,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     trackingUrl: raw.TRACKING_URL?.replace(/\/+$/, ''),
     artifactsUrl: raw.ARTIFACTS_URL?.replace(/\/+$/, ''),
     registryUrl: raw.REGISTRY_URL?.replace(/\/+$/, ''),
+    ui: { dir: raw.LOGBOOK_UI_DIR, python: raw.LOGBOOK_UI_PYTHON },
   };
 }
