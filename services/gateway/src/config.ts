@@ -1,6 +1,7 @@
-import { IsIn, IsUrl, Matches, ValidateIf } from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, ValidateBy, ValidateIf } from 'class-validator';
 import { loadConfig } from '@logbook/platform';
 import { QueryLimits } from './graphql/query-safety';
+import { isUiBuild, UiConfig } from './web-ui/ui-build';
 
 /** The gateway's own settings; in the distributed shape it needs to know where each service is. */
 export class GatewayEnvironment {
@@ -25,6 +26,24 @@ export class GatewayEnvironment {
 
   @Matches(/^[0-9]+$/, { message: 'MLFLOW_SERVER_GRAPHQL_MAX_ALIASES must be a whole number' })
   MLFLOW_SERVER_GRAPHQL_MAX_ALIASES = '10';
+
+  /** A folder holding MLflow's web UI build (mlflow/server/js/build); unset: the installed mlflow package's. */
+  @IsOptional()
+  @ValidateBy({
+    name: 'isUiBuild',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isUiBuild(value),
+      defaultMessage: () =>
+        "LOGBOOK_UI_DIR must be a folder holding MLflow's web UI build (index.html and static/), " +
+        'such as <site-packages>/mlflow/server/js/build',
+    },
+  })
+  LOGBOOK_UI_DIR?: string;
+
+  /** The Python interpreter asked where the mlflow package is, when LOGBOOK_UI_DIR is unset. */
+  @IsString()
+  @IsNotEmpty()
+  LOGBOOK_UI_PYTHON = 'python3';
 }
 
 export interface GatewayConfig {
@@ -33,6 +52,7 @@ export interface GatewayConfig {
   artifactsUrl?: string;
   registryUrl?: string;
   graphqlLimits: QueryLimits;
+  ui: UiConfig;
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -46,5 +66,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxRootFields: Number(raw.MLFLOW_SERVER_GRAPHQL_MAX_ROOT_FIELDS),
       maxAliases: Number(raw.MLFLOW_SERVER_GRAPHQL_MAX_ALIASES),
     },
+    ui: { dir: raw.LOGBOOK_UI_DIR, python: raw.LOGBOOK_UI_PYTHON },
   };
 }

@@ -22,6 +22,8 @@ import { embeddedConfigs, startEmbeddedServices } from './embedded-services';
 import { registerGraphqlRoute } from './graphql/graphql.route';
 import { buildOpenApiDocument } from './openapi.document';
 import { forwardedRouteMethods, registerRoutes, routingTable } from './routing';
+import { locateUiBuild } from './web-ui/ui-build';
+import { registerWebUi } from './web-ui/ui.routes';
 
 /** The API as one OpenAPI document: every service's fragment, merged. */
 const apiDocument = () => buildOpenApiDocument([trackingOpenApi(), artifactsOpenApi(), registryOpenApi()]);
@@ -78,8 +80,10 @@ async function main(): Promise<void> {
   const logger = createLogger('gateway');
   const config = loadGatewayConfig();
   const server = loadServerConfig('gateway', 5000, 'public');
+  const uiBuild = await locateUiBuild(config.ui, logger);
   const { app, close }: { app: NestFastifyApplication; close: () => Promise<void> } =
     config.mode === 'embedded' ? await embedded(logger, server, config) : await distributed(logger, server, config);
+  registerWebUi(app.getHttpAdapter().getInstance(), uiBuild);
   await serve(app, server, logger, close);
 }
 
