@@ -1983,6 +1983,21 @@ function printRegistry(
     `${fmt(s.seeding.wallSeconds, 1)} s`,
     `${fmt(s.seeding.versionsPerSecond)} versions/s, create p50 ${fmt(s.seeding.requestLatencyMs.p50, 1)} ms p99 ${fmt(s.seeding.requestLatencyMs.p99, 1)} ms; verdicts settled ${fmt(s.seeding.settledSeconds, 1)} s later`,
   );
+  line('seeding versions/s by tenth', s.seeding.versionsPerSecondByTenth.map((rate) => fmt(rate)).join(' '));
+  const seedingCpu = s.seeding.resources?.cpu;
+  if (seedingCpu) {
+    const perVersionMs = (seconds: number | undefined) => fmt(((seconds ?? 0) * 1000) / s.versions, 2);
+    line(
+      'CPU per version (seeding)',
+      `Logbook ${perVersionMs(seedingCpu.logbookTotalSeconds)} ms`,
+      [
+        ...Object.entries(seedingCpu.logbookSeconds).map(([n, c]) => `${n} ${perVersionMs(c)}`),
+        `Postgres ${perVersionMs(seedingCpu.postgresSeconds)}`,
+        `Kafka ${perVersionMs(seedingCpu.kafkaSeconds)}`,
+        `not ours ${fmt(seedingCpu.otherSeconds, 0)} s in ${fmt(seedingCpu.wallSeconds, 0)} s`,
+      ].join(', '),
+    );
+  }
   for (const q of s.queries) {
     const target =
       q.label === 'tag'

@@ -73,6 +73,13 @@ export interface RegistrySearchResult<Resources> {
     settledSeconds: number;
     /** Of the last 20 versions seeded, those still PENDING_REGISTRATION when the wait was given up. */
     pendingAfterCap: number;
+    /**
+     * Versions/s over each tenth of the versions seeded, in order: a rate that falls from one tenth to the
+     * next means a create costs more as the registry grows.
+     */
+    versionsPerSecondByTenth: number[];
+    /** CPU and RSS from the first create until the last verdicts arrived: the whole flow, per version seeded. */
+    resources?: Resources;
   };
   analyzed: boolean;
   maxResults: number;
@@ -195,7 +202,13 @@ async function registrationRoundTrip(
 const byDefaultOrder = (a: SeededVersion, b: SeededVersion) =>
   b.updated - a.updated || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || b.version - a.version;
 
-async function seed(client: Client, o: RegistryOptions, errors: ErrorLog, stamp: string) {
+async function seed<Resources>(
+  client: Client,
+  o: RegistryOptions,
+  hooks: RegistryHooks<Resources>,
+  errors: ErrorLog,
+  stamp: string,
+) {
   const random = prng(20261210);
   const models = Array.from({ length: o.models }, (_, k) => `bench-search-${stamp}-${String(k).padStart(3, '0')}`);
   const runIds = Array.from({ length: Math.ceil(o.versions / VERSIONS_PER_RUN) }, () =>
@@ -207,8 +220,10 @@ async function seed(client: Client, o: RegistryOptions, errors: ErrorLog, stamp:
   });
   const seeded: SeededVersion[] = [];
   const latencies: number[] = [];
+  const seededAt: number[] = [];
+  const close = hooks.measure();
   const t0 = performance.now();
-  let progressAt = t0;
+  let progress = { at: t0, count: 0 };
   // Consecutive items go to different models, so concurrent creates rarely contend for one model's stream.
   await pool(o.versions, o.setupConcurrency, t0 + o.timeLimitSeconds * 1000, async (i) => {
     const name = models[i % o.models];
@@ -230,9 +245,14 @@ async function seed(client: Client, o: RegistryOptions, errors: ErrorLog, stamp:
     if (reply.status !== 200) return errors.add('model-versions/create (seed)', reply);
     const { version, last_updated_timestamp } = (JSON.parse(reply.body) as ModelVersionAnswer).model_version;
     seeded.push({ name, version: Number(version), updated: last_updated_timestamp, team, runId });
-    if (performance.now() - progressAt > 15_000) {
-      progressAt = performance.now();
-      log(`registry: ${fmt(seeded.length)} versions (${fmt(seeded.length / ((progressAt - t0) / 1000))}/s)`);
+    seededAt.push(performance.now());
+    if (performance.now() - progress.at > 15_000) {
+      const now = { at: performance.now(), count: seeded.length };
+      const windowRate = (now.count - progress.count) / ((now.at - progress.at) / 1000);
+      log(
+        `registry: ${fmt(seeded.length)} versions (${fmt(windowRate)}/s in the last 15 s, ${fmt(now.count / ((now.at - t0) / 1000))}/s overall)`,
+      );
+      progress = now;
     }
   });
   const wallSeconds = (performance.now() - t0) / 1000;
@@ -259,6 +279,7 @@ async function seed(client: Client, o: RegistryOptions, errors: ErrorLog, stamp:
   }
   if (pendingAfterCap > 0)
     log(`registry: ${pendingAfterCap} of the last 20 versions still pending after ${SETTLE_CAP_MS / 1000} s`);
+  const resources = close();
   return {
     seeded,
     models,
@@ -270,8 +291,24 @@ async function seed(client: Client, o: RegistryOptions, errors: ErrorLog, stamp:
       requestLatencyMs: latencyStats(latencies),
       settledSeconds: Math.round((performance.now() - settleStart) / 10) / 100,
       pendingAfterCap,
+      versionsPerSecondByTenth: ratesByTenth(t0, seededAt),
+      ...(resources !== undefined ? { resources } : {}),
     },
   };
+}
+
+/** Versions/s over each tenth of the creates, from the times their answers arrived (in arrival order). */
+function ratesByTenth(t0: number, arrivals: number[]): number[] {
+  const rates: number[] = [];
+  let start = { at: t0, index: 0 };
+  for (let tenth = 1; tenth <= 10; tenth++) {
+    const end = Math.floor((arrivals.length * tenth) / 10);
+    if (end <= start.index) continue;
+    const at = arrivals[end - 1];
+    rates.push(Math.round((end - start.index) / ((at - start.at) / 1000)));
+    start = { at, index: end };
+  }
+  return rates;
 }
 
 async function searchVersions<Resources>(
@@ -281,7 +318,7 @@ async function searchVersions<Resources>(
   errors: ErrorLog,
   stamp: string,
 ): Promise<RegistrySearchResult<Resources>> {
-  const { seeded, models, runIds, seeding } = await seed(client, o, errors, stamp);
+  const { seeded, models, runIds, seeding } = await seed(client, o, hooks, errors, stamp);
   const analyzed = hooks.beforeReads();
   const model = models[Math.floor(models.length / 2)];
   const runId = runIds[Math.floor(runIds.length / 3)];

@@ -1,8 +1,11 @@
+import { deepStrictEqual } from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { fold } from '@logbook/eventstore';
 import { CommandMetadata } from '@logbook/platform';
 import { spec } from '@logbook/testing';
 import { RegisteredModelCommand, registeredModelDecider } from './registered-model.decider';
 import { RegisteredModelEvent } from './registered-model.events';
+import { Stage } from '../shared/limits';
 
 const now = 1_700_000_000_000;
 const metadata: CommandMetadata = { now, actor: { id: 'alice', kind: 'user' }, requestId: 'req-1' };
@@ -19,7 +22,7 @@ const numbered = (version: number): RegisteredModelEvent => ({
   type: 'ModelVersionNumberAssigned',
   data: { ...key, version, time: now - 90 },
 });
-const transitioned = (version: number, stage: 'Staging' | 'Production', previousStage = 'None' as const) =>
+const transitioned = (version: number, stage: Stage, previousStage: Stage = 'None') =>
   ({
     type: 'ModelVersionStageTransitioned',
     data: { ...key, version, stage, previousStage, archivedVersions: [], time: now - 80 },
@@ -209,6 +212,9 @@ describe('registered model decider', () => {
       given([created, numbered(1), withdrawn(1)])
         .when(setAlias('1'))
         .thenThrows('RESOURCE_DOES_NOT_EXIST');
+      given([created, numbered(1)])
+        .when(setAlias('0'))
+        .thenThrows('RESOURCE_DOES_NOT_EXIST', 'Model Version (name=fraud, version=0) not found');
     });
 
     it('deletes an alias that is there, ignores one that is not, and needs the model', () => {
@@ -232,6 +238,15 @@ describe('registered model decider', () => {
       given([created, numbered(1), numbered(2), withdrawn(2)])
         .when(command('AssignModelVersionNumber', { name }))
         .then([{ type: 'ModelVersionNumberAssigned', data: { ...key, version: 3, time: now } }]);
+    });
+
+    it('keeps a head that does not grow with the versions that stay in None', () => {
+      const manyVersions = Array.from({ length: 1000 }, (_, i) => numbered(i + 1));
+      const state = fold(registeredModelDecider, [created, ...manyVersions, transitioned(7, 'Staging'), withdrawn(9)]);
+      deepStrictEqual(
+        { lastVersion: state.lastVersion, withdrawnVersions: state.withdrawnVersions, stages: state.stages },
+        { lastVersion: 1000, withdrawnVersions: [9], stages: { '7': 'Staging' } },
+      );
     });
 
     it('needs a live model', () =>
@@ -292,6 +307,46 @@ describe('registered model decider', () => {
           'Invalid Model Version stage: Live. Value must be one of None, Staging, Production, Archived.',
         );
       given([created]).when(transition('4', 'Staging')).thenThrows('RESOURCE_DOES_NOT_EXIST');
+    });
+
+    it('takes a version moved back to None as in None, and archives it no more', () =>
+      given([created, numbered(1), numbered(2), transitioned(1, 'Production'), transitioned(1, 'None', 'Production')])
+        .when(transition('2', 'Production', true))
+        .then([
+          {
+            type: 'ModelVersionStageTransitioned',
+            data: { ...key, version: 2, stage: 'Production', previousStage: 'None', archivedVersions: [], time: now },
+          },
+        ]));
+
+    it('records the stage a version leaves: one it was moved to, or Archived', () => {
+      given([created, numbered(1), numbered(2), transitioned(1, 'Staging'), transitioned(2, 'Staging')])
+        .when(transition('2', 'Staging', true))
+        .then([
+          {
+            type: 'ModelVersionStageTransitioned',
+            data: { ...key, version: 2, stage: 'Staging', previousStage: 'Staging', archivedVersions: [1], time: now },
+          },
+        ]);
+      const archivingOne: RegisteredModelEvent = {
+        type: 'ModelVersionStageTransitioned',
+        data: { ...key, version: 2, stage: 'Staging', previousStage: 'None', archivedVersions: [1], time: now - 10 },
+      };
+      given([created, numbered(1), numbered(2), transitioned(1, 'Staging'), archivingOne])
+        .when(transition('1', 'Production'))
+        .then([
+          {
+            type: 'ModelVersionStageTransitioned',
+            data: {
+              ...key,
+              version: 1,
+              stage: 'Production',
+              previousStage: 'Archived',
+              archivedVersions: [],
+              time: now,
+            },
+          },
+        ]);
     });
 
     it('no longer sees a withdrawn version in its stage', () =>

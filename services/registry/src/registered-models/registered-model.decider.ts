@@ -21,7 +21,12 @@ export interface RegisteredModelState {
   name: string;
   /** The highest version number ever assigned; numbers of deleted versions are not reused. */
   lastVersion: number;
-  /** Stage of each live (not deleted) version, by version number. */
+  /** Versions deleted so far: every other number up to `lastVersion` is a live version. */
+  withdrawnVersions: number[];
+  /**
+   * Stage of each live version that left 'None', by version number; the others are in 'None'. The head
+   * is read and written on every version created, so it holds nothing per version that stays in 'None'.
+   */
   stages: Record<string, Stage>;
   /** Version each alias points to. */
   aliases: Record<string, number>;
@@ -60,6 +65,7 @@ const initialState = (): RegisteredModelState => ({
   registeredModelId: '',
   name: '',
   lastVersion: 0,
+  withdrawnVersions: [],
   stages: {},
   aliases: {},
   tagKeys: [],
@@ -71,6 +77,11 @@ export const versionNotFound = (name: string, version: string | number) =>
 
 const isLive = (state: RegisteredModelState) => state.exists && !state.deleted;
 
+const isLiveVersion = (state: RegisteredModelState, version: number) =>
+  version >= 1 && version <= state.lastVersion && !state.withdrawnVersions.includes(version);
+
+const stageOf = (state: RegisteredModelState, version: number): Stage => state.stages[String(version)] ?? 'None';
+
 function requireModel(state: RegisteredModelState, name: string): void {
   if (!isLive(state)) throw modelNotFound(name);
 }
@@ -79,7 +90,7 @@ function requireModel(state: RegisteredModelState, name: string): void {
 function requireVersion(state: RegisteredModelState, name: string, version: string): number {
   validateModelName(name);
   const number = parseVersion(version);
-  if (!isLive(state) || state.stages[String(number)] === undefined) throw versionNotFound(name, number);
+  if (!isLive(state) || !isLiveVersion(state, number)) throw versionNotFound(name, number);
   return number;
 }
 
@@ -181,13 +192,14 @@ function decide(command: RegisteredModelCommand, state: RegisteredModelState): R
       const stage = canonicalStage(command.data.stage);
       if (archiveExistingVersions && !ACTIVE_STAGES.includes(stage)) throw cannotArchive(command.data.stage);
       const version = requireVersion(state, name, command.data.version);
+      // Versions in 'None' are not in `stages`, and archive_existing_versions only archives the active stages.
       const archivedVersions = archiveExistingVersions
         ? Object.entries(state.stages)
             .filter(([other, otherStage]) => Number(other) !== version && otherStage === stage)
             .map(([other]) => Number(other))
             .sort((a, b) => a - b)
         : [];
-      const previousStage = state.stages[String(version)];
+      const previousStage = stageOf(state, version);
       return [
         {
           type: 'ModelVersionStageTransitioned',
@@ -234,13 +246,10 @@ function evolve(state: RegisteredModelState, event: RegisteredModelEvent): Regis
     case 'RegisteredModelAliasDeleted':
       return { ...state, aliases: without(state.aliases, event.data.alias) };
     case 'ModelVersionNumberAssigned':
-      return {
-        ...state,
-        lastVersion: event.data.version,
-        stages: { ...state.stages, [String(event.data.version)]: 'None' },
-      };
+      return { ...state, lastVersion: event.data.version };
     case 'ModelVersionStageTransitioned': {
-      const stages = { ...state.stages, [String(event.data.version)]: event.data.stage };
+      const stages = without(state.stages, String(event.data.version));
+      if (event.data.stage !== 'None') stages[String(event.data.version)] = event.data.stage;
       for (const archived of event.data.archivedVersions) stages[String(archived)] = 'Archived';
       return { ...state, stages };
     }
@@ -248,7 +257,12 @@ function evolve(state: RegisteredModelState, event: RegisteredModelEvent): Regis
       const aliases = Object.fromEntries(
         Object.entries(state.aliases).filter(([alias]) => !event.data.removedAliases.includes(alias)),
       );
-      return { ...state, stages: without(state.stages, String(event.data.version)), aliases };
+      return {
+        ...state,
+        withdrawnVersions: [...state.withdrawnVersions, event.data.version],
+        stages: without(state.stages, String(event.data.version)),
+        aliases,
+      };
     }
   }
 }
@@ -260,7 +274,7 @@ export const registeredModelDecider: Decider<RegisteredModelState, RegisteredMod
 };
 
 /** Raise with any change to the state's shape or to `evolve`: heads of another version are folded again. */
-export const registeredModelStateVersion = 1;
+export const registeredModelStateVersion = 2;
 
 export const registeredModelStream = {
   streamType: 'registered-model',
