@@ -218,7 +218,7 @@ export function parseRequest<T extends object>(type: new () => T, raw: unknown):
   });
   const instance = plainToInstance(type, plain);
   const errors = validateSync(instance, { forbidUnknownValues: false });
-  if (errors.length === 0) return instance;
+  if (errors.length === 0) return withParsed(instance, parsed);
   const order = declarationOrder(type);
   const rank = (error: ValidationError) => {
     const index = order.indexOf(error.property);
@@ -229,6 +229,10 @@ export function parseRequest<T extends object>(type: new () => T, raw: unknown):
     numberLiteralsOf(raw),
   );
   if (problem) throw problem;
+  return withParsed(instance, parsed);
+}
+
+function withParsed<T extends object>(instance: T, parsed: [string, unknown][]): T {
   for (const [name, value] of parsed) if (value !== undefined) (instance as Record<string, unknown>)[name] = value;
   return instance;
 }
