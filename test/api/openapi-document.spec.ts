@@ -3,12 +3,19 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { INT64_BOUND, integerStringPattern, KEY_NAME_PATTERN } from '@logbook/platform';
 import { artifactsOpenApi } from '../../services/artifacts/src/index';
+import { graphqlOpenApi } from '../../services/gateway/src/graphql/graphql.openapi';
 import { buildOpenApiDocument } from '../../services/gateway/src/openapi.document';
+import { registryOpenApi } from '../../services/registry/src/index';
 import { trackingOpenApi } from '../../services/tracking/src/index';
 import { LIMITS, MAX_RESULTS } from '../../services/tracking/src/shared/limits';
 
 type Schema = Record<string, any>;
-const document = buildOpenApiDocument([trackingOpenApi(), artifactsOpenApi()]) as Schema;
+const document = buildOpenApiDocument([
+  trackingOpenApi(),
+  artifactsOpenApi(),
+  registryOpenApi(),
+  graphqlOpenApi(),
+]) as Schema;
 const operations = Object.entries(document.paths as Record<string, Record<string, Schema>>).flatMap(([path, verbs]) =>
   Object.entries(verbs).map(([verb, operation]) => ({ path, verb, operation })),
 );
@@ -85,6 +92,24 @@ describe('OpenAPI document', () => {
     assert.deepEqual(document.components.schemas.Error.required, ['error_code', 'message']);
     assert.ok(operation('Runs_get').responses['404']);
     assert.equal(operation('Runs_search').responses['404'], undefined);
+  });
+
+  it("documents the web UI's routes: GraphQL, bulk history, datasets and run- and model-relative files", () => {
+    const served = operations.map((o) => `${o.verb.toUpperCase()} ${o.path}`);
+    for (const route of [
+      'POST /graphql',
+      'GET /ajax-api/2.0/mlflow/metrics/get-history-bulk',
+      'POST /ajax-api/2.0/mlflow/experiments/search-datasets',
+      'GET /get-artifact',
+      'POST /ajax-api/2.0/mlflow/upload-artifact',
+      'GET /model-versions/get-artifact',
+      'GET /ajax-api/2.0/mlflow/logged-models/{modelId}/artifacts/files',
+      'GET /api/2.0/mlflow/logged-models/{modelId}/artifacts/directories',
+      'GET /ajax-api/2.0/mlflow/logged-models/{modelId}/artifacts/directories',
+    ]) {
+      assert.ok(served.includes(route), `${route} is documented`);
+    }
+    assert.deepEqual(bodyOf('Graphql_execute').required, ['query']);
   });
 
   it('links the id each create answers to the operations that take it', () => {

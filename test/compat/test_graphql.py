@@ -229,3 +229,16 @@ def test_malformed_requests_are_400_where_mlflow_answers_500(url, body):
     response = requests.post(f"{url}/graphql", json=body, timeout=30)
     assert response.status_code == 400
     assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+@pytest.mark.logbook_only
+def test_a_get_takes_the_operation_in_its_query_string(url, logged_run):
+    _, run_id = logged_run
+    params = {
+        "query": "query Q($data: MlflowGetRunInput!) { mlflowGetRun(input: $data) { run { info { runUuid } } } }",
+        "variables": '{"data": {"runId": "%s"}}' % run_id,
+    }
+    response = requests.get(f"{url}/graphql", params=params, timeout=30)
+    assert response.json() == {"data": {"mlflowGetRun": {"run": {"info": {"runUuid": run_id}}}}, "errors": None}
+    refused = requests.get(f"{url}/graphql", params={**params, "variables": "{"}, timeout=30)
+    assert refused.status_code == 400

@@ -130,7 +130,7 @@ def test_bulk_history_for_the_ui(url, ajax, client, experiment_id):
     assert len(bulk({"run_id": runs, "metric_key": "bulk", "max_results": 4}).json()["metrics"]) == 4
     assert message_of(bulk({"metric_key": "bulk"})) == "GetMetricHistoryBulk request must specify at least one run_id."
     assert message_of(bulk({"run_id": runs[0]})) == "GetMetricHistoryBulk request must specify a metric_key."
-    assert bulk({"run_id": "0" * 32, "metric_key": "bulk"}).json().get("metrics", []) == []
+    assert bulk({"run_id": "0" * 32, "metric_key": "bulk"}).json() == {"metrics": []}
     rest = requests.get(
         f"{url}/api/2.0/mlflow/metrics/get-history-bulk",
         params={"run_id": runs[0], "metric_key": "bulk"},

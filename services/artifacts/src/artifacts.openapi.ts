@@ -1,6 +1,6 @@
 /** The artifact proxy's routes for the gateway's OpenAPI document (they are Fastify routes, not Nest controllers). */
 import { ERROR_SCHEMA, errorResponse, JsonSchema, OpenApiFragment } from '@logbook/platform';
-import { ARTIFACT_PREFIXES, SERVER_INFO_ROUTES } from '@logbook/transfers';
+import { ARTIFACT_PREFIXES, OWNER_ARTIFACT_ROUTES, SERVER_INFO_ROUTES } from '@logbook/transfers';
 import { RUN_LIST_ROUTES } from './artifacts.controller';
 import { MAX_MULTIPART_PARTS } from './multipart/multipart.service';
 
@@ -213,11 +213,77 @@ const runListing = (route: string): Record<string, Record<string, Operation>> =>
   },
 });
 
+/** Fastify's `:name` path parameters in OpenAPI's `{name}` form. */
+const openApiPath = (route: string) => route.replace(/:(\w+)/g, '{$1}');
+const modelIdParameter = { name: 'modelId', in: 'path', required: true, schema: requiredText };
+const fileAnswers = {
+  '200': { description: 'The bytes, as an attachment', content: bytes },
+  ...refusals,
+};
+
+const ownerRoutes = (): Record<string, Record<string, Operation>> => ({
+  [OWNER_ARTIFACT_ROUTES.runFile]: {
+    get: {
+      operationId: 'Artifacts_getForRun',
+      description: "MLflow's legacy run-relative download, at the server's root.",
+      parameters: [
+        { name: 'run_id', in: 'query', required: true, schema: requiredText },
+        { name: 'path', in: 'query', required: false, description: PATH_RULES, schema: text },
+      ],
+      responses: fileAnswers,
+    },
+  },
+  [OWNER_ARTIFACT_ROUTES.runUpload]: {
+    post: {
+      operationId: 'Artifacts_uploadForRun_ajax',
+      description: "The web UI's upload of one file of up to 10 MB into a run.",
+      parameters: [
+        { name: 'run_uuid', in: 'query', required: true, schema: requiredText },
+        { name: 'path', in: 'query', required: true, description: PATH_RULES, schema: requiredText },
+      ],
+      requestBody: { required: true, content: bytes },
+      responses: { '200': ok('Stored'), ...writeRefusals },
+    },
+  },
+  [openApiPath(OWNER_ARTIFACT_ROUTES.loggedModelFile)]: {
+    get: {
+      operationId: 'LoggedModelArtifacts_getFile_ajax',
+      parameters: [
+        modelIdParameter,
+        { name: 'artifact_file_path', in: 'query', required: true, description: PATH_RULES, schema: requiredText },
+      ],
+      responses: fileAnswers,
+    },
+  },
+  ...Object.fromEntries(
+    OWNER_ARTIFACT_ROUTES.loggedModelDirectories.map((route) => [
+      openApiPath(route),
+      {
+        get: {
+          operationId: idFor('LoggedModelArtifacts_listDirectory', route),
+          parameters: [
+            modelIdParameter,
+            { name: 'artifact_directory_path', in: 'query', required: false, description: PATH_RULES, schema: text },
+          ],
+          responses: {
+            '200': ok('Model-relative listing (no files key for an empty or missing directory)', {
+              type: 'object',
+              properties: { root_uri: text, files: { type: 'array', items: fileInfo } },
+            }),
+            ...refusals,
+          },
+        },
+      },
+    ]),
+  ),
+});
+
 export const ARTIFACT_OPENAPI_PATHS: Record<string, Record<string, Operation>> = Object.assign(
   {},
   ...ARTIFACT_PREFIXES.map(proxyPaths),
   ...SERVER_INFO_ROUTES.map(serverInfo),
   ...RUN_LIST_ROUTES.map(runListing),
+  ownerRoutes(),
 );
 
 /** The artifact proxy's part of the OpenAPI document. */

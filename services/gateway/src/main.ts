@@ -20,13 +20,17 @@ import { ApiInfoModule } from './api-info.module';
 import { GatewayConfig, loadGatewayConfig } from './config';
 import { embeddedConfigs, startEmbeddedServices } from './embedded-services';
 import { registerGraphqlRoute } from './graphql/graphql.route';
+import { graphqlOpenApi } from './graphql/graphql.openapi';
 import { buildOpenApiDocument } from './openapi.document';
 import { forwardedRouteMethods, registerRoutes, routingTable } from './routing';
 import { locateUiBuild } from './web-ui/ui-build';
 import { registerWebUi } from './web-ui/ui.routes';
 
-/** The API as one OpenAPI document: every service's fragment, merged. */
-const apiDocument = () => buildOpenApiDocument([trackingOpenApi(), artifactsOpenApi(), registryOpenApi()]);
+/** The routes the services answer (the distributed gateway forwards them). */
+const serviceFragments = () => [trackingOpenApi(), artifactsOpenApi(), registryOpenApi()];
+
+/** The API as one OpenAPI document: every service's fragment and the gateway's own GraphQL, merged. */
+const apiDocument = () => buildOpenApiDocument([...serviceFragments(), graphqlOpenApi()]);
 
 /** The embedded shape: every service module in this one process, on an embedded Postgres. */
 async function embedded(logger: Logger, server: ServerConfig, config: GatewayConfig) {
@@ -69,7 +73,7 @@ async function distributed(logger: Logger, server: ServerConfig, config: Gateway
 
   const app = await createHttpApp(GatewayModule, {
     ...httpAppOptions(logger, server),
-    forwardedRoutes: forwardedRouteMethods(document),
+    forwardedRoutes: forwardedRouteMethods(buildOpenApiDocument(serviceFragments())),
   });
   await registerRoutes(app.getHttpAdapter().getInstance(), routingTable(upstreams), logger);
   await registerGraphqlRoute(app.getHttpAdapter().getInstance(), config.graphqlLimits, logger);

@@ -52,6 +52,20 @@ function graphqlRequest(body: unknown): GraphqlRequest {
   };
 }
 
+/**
+ * A GET's operation from its query string, as GraphQL over HTTP puts it (`variables` as JSON). MLflow
+ * reads a GET's JSON body, which Fastify does not parse for GET; a query string is what GET clients send.
+ */
+function fromQueryString(params: Record<string, unknown>): unknown {
+  const { variables } = params;
+  if (typeof variables !== 'string') return params;
+  try {
+    return { ...params, variables: JSON.parse(variables) as unknown };
+  } catch {
+    throw invalidParameter('GraphQL "variables" must be a JSON object');
+  }
+}
+
 function parsed(query: string) {
   try {
     return parse(query);
@@ -108,7 +122,9 @@ export async function registerGraphqlRoute(fastify: FastifyInstance, limits: Que
       method: ['GET', 'POST'],
       url: GRAPHQL_PATH,
       handler: async (request, reply) => {
-        const { query, variables, operationName } = graphqlRequest(request.body);
+        const { query, variables, operationName } = graphqlRequest(
+          request.method === 'GET' ? fromQueryString(request.query as Record<string, unknown>) : request.body,
+        );
         const document = parsed(query);
         const refusal = querySafetyError(document, limits);
         let result: { data?: unknown; errors?: readonly GraphQLError[] };

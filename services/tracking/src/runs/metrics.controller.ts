@@ -1,4 +1,5 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { Answers } from '@logbook/platform';
 import { ANSWERS } from '../shared/wire-schemas';
 import { mlflowRoutes } from '../shared/routes';
@@ -29,7 +30,11 @@ export class MetricsBulkController {
 
   @Get('get-history-bulk')
   @Answers(ANSWERS.metrics)
-  bulk(@Query() dto: GetMetricHistoryBulkDto) {
-    return this.metrics.bulk(dto.run_id ?? [], dto.metric_key, dto.max_results);
+  async bulk(@Query() dto: GetMetricHistoryBulkDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    const answer = await this.metrics.bulk(dto.run_id ?? [], dto.metric_key, dto.max_results);
+    // MLflow answers this route with Flask's jsonify, not protobuf JSON, so no points is `"metrics": []`.
+    // Set after the query: a refusal is serialised by the error filter.
+    reply.serializer(JSON.stringify);
+    return answer;
   }
 }
