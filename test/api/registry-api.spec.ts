@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
-import { CommandMetadata, createHttpApp } from '@logbook/platform';
+import { CommandMetadata, createHttpApp, systemActor } from '@logbook/platform';
 import { createTestDatabase, testInfra } from '@logbook/testing';
 import { loadRegistryConfig } from '../../services/registry/src/config';
 import { ModelVersionsService } from '../../services/registry/src/model-versions/model-versions.service';
@@ -20,7 +20,7 @@ import { registryProjectionRows } from './registry-fixtures';
 type Answer = { status: number; json: Record<string, any> };
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-const SYSTEM: CommandMetadata = { now: 0, actor: { id: 'artifacts', kind: 'service' }, requestId: 'verification' };
+const SYSTEM: CommandMetadata = { now: 0, actor: systemActor('artifacts'), requestId: 'verification' };
 
 describe('registry API on real Postgres', () => {
   let app: NestFastifyApplication;

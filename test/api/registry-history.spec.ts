@@ -8,7 +8,7 @@ import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Fastify from 'fastify';
 import pino from 'pino';
-import { CommandMetadata, createHttpApp } from '@logbook/platform';
+import { CommandMetadata, createHttpApp, systemActor } from '@logbook/platform';
 import { runRebuildCommand } from '@logbook/runtime';
 import { createTestDatabase, testInfra } from '@logbook/testing';
 import { registerRoutes, routingTable } from '../../services/gateway/src/routing';
@@ -30,7 +30,7 @@ type Answer = { status: number; json: Record<string, any> };
 /** What the artifacts service's verdict on a version carries when the registry applies it. */
 const artifacts = (): CommandMetadata => ({
   now: Date.now(),
-  actor: { id: 'artifacts', kind: 'service' },
+  actor: systemActor('artifacts'),
   requestId: 'verification',
 });
 const SOURCE = `runs:/${'a'.repeat(32)}/model`;
@@ -172,8 +172,8 @@ describe('registry history and time travel on real Postgres', () => {
       timestamps,
       [...timestamps].sort((a, b) => a - b),
     );
-    assert.deepEqual(changes[3].actor, { id: 'artifacts', kind: 'service' });
-    assert.deepEqual(changes[0].actor, { id: 'anonymous', kind: 'anonymous' });
+    assert.deepEqual(changes[3].actor, { id: 'artifacts', kind: 'system', name: 'artifacts', auth_method: 'none' });
+    assert.deepEqual(changes[0].actor, { id: 'anonymous', kind: 'anonymous', name: 'anonymous', auth_method: 'none' });
     assert.equal(changes[0].data.name, name, 'changes made under the old name are listed');
     assert.deepEqual(changes[0].data.tags, [{ key: 'team', value: 'risk' }]);
     assert.deepEqual(changes[7].data.previous_stage, 'None');

@@ -14,9 +14,14 @@ when this page differs from what the contracts generate).
 Each service publishes its events on one Kafka topic per stream type (\`<service>.<streamType>.events.v1\`),
 keyed by the stream id, so the events of one stream arrive in order on one partition. Every message is a JSON
 event envelope: \`eventId\`, \`type\`, \`schemaVersion\`, \`streamId\`, \`streamType\`, \`streamPosition\`,
-\`globalPosition\`, \`occurredAt\`, \`producer\`, \`actor {id, kind}\`, \`correlationId\`, \`causationId\`,
-\`traceparent\` (optional) and \`data\`. \`type\` and \`schemaVersion\` name the contract that \`data\` follows;
+\`globalPosition\`, \`occurredAt\`, \`producer\`, \`actor\`, \`correlationId\`, \`causationId\`, \`traceparent\`
+(optional) and \`data\`. \`type\` and \`schemaVersion\` name the contract that \`data\` follows;
 the message headers repeat \`id\`, \`type\`, \`schemaVersion\` and \`streamType\`. Delivery is at least once.
+
+\`actor\` is who made the change: \`{id, kind, name, authMethod}\`, where \`kind\` is \`user\`, \`service\` (an API
+token), \`system\` (Logbook itself) or \`anonymous\` (authentication off), and \`authMethod\` is \`basic\`,
+\`token\`, \`oidc\` or \`none\`. Events published before actors had names carry \`{id, kind}\` only, with
+\`kind\` \`service\` for Logbook itself; consumers read them as \`{id, kind: system, name: id, authMethod: none}\`.
 
 A consumer checks \`data\` against the contract of the events it handles: a payload that does not match, or a
 \`schemaVersion\` it does not know, goes to the topic's dead-letter topic (\`<topic>.dlq\`) like an invalid

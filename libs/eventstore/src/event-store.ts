@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Database, Queryable, CommandMetadata, eventsAppended } from '@logbook/platform';
+import { Database, Queryable, CommandMetadata, eventsAppended, storedActor } from '@logbook/platform';
 import { ConcurrencyError } from './concurrency-error';
 import { Decider, fold } from './decider';
 import { DomainEvent, EventEnvelope } from './envelope';
@@ -305,7 +305,7 @@ export class EventStore {
       globalPosition: Number(row.global_position),
       occurredAt: new Date(row.occurred_at).toISOString(),
       producer: row.metadata.producer,
-      actor: row.metadata.actor,
+      actor: storedActor(row.metadata.actor),
       correlationId: row.metadata.correlationId,
       causationId: row.metadata.causationId ?? null,
       ...(row.metadata.traceparent ? { traceparent: row.metadata.traceparent } : {}),

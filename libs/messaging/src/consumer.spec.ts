@@ -284,7 +284,7 @@ function envelope(producer: string, type: string, data: unknown): EventEnvelope 
     globalPosition: 1,
     occurredAt: new Date().toISOString(),
     producer,
-    actor: { id: 'tester', kind: 'user' },
+    actor: { id: 'tester', kind: 'user', name: 'tester', authMethod: 'basic' },
     correlationId: randomUUID(),
     causationId: null,
     data,

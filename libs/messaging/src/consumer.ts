@@ -17,7 +17,10 @@ import {
 } from 'class-validator';
 import { Consumer, EachMessagePayload, Kafka, KafkaMessage, Partitioners, Producer } from 'kafkajs';
 import {
-  Actor,
+  ACTOR_KINDS,
+  ActorKind,
+  AUTH_METHODS,
+  AuthMethod,
   Database,
   Queryable,
   createLogger,
@@ -25,15 +28,19 @@ import {
   backoffDelay,
   DependencyStatus,
   Outage,
+  storedActor,
 } from '@logbook/platform';
 import { contractValidators, EventContract } from '@logbook/contracts';
 import { EventEnvelope } from '@logbook/eventstore';
 import { createKafka, ensureTopics } from './kafka';
 import { deadLetterTopic, inNamespace } from './topics';
 
-class ActorDto implements Actor {
+/** An actor as published; `name` and `authMethod` are absent from events published before they existed. */
+class ActorDto {
   @IsString() @IsNotEmpty() id!: string;
-  @IsIn(['user', 'service', 'anonymous']) kind!: Actor['kind'];
+  @IsIn(ACTOR_KINDS) kind!: ActorKind;
+  @IsOptional() @IsString() name?: string;
+  @IsOptional() @IsIn(AUTH_METHODS) authMethod?: AuthMethod;
 }
 
 /**
@@ -41,7 +48,7 @@ class ActorDto implements Actor {
  * checked apart, against the event's contract: class-transformer would copy a thousand-point batch
  * element by element only to check that it is there.
  */
-class EventEnvelopeDto implements Omit<EventEnvelope, 'data'> {
+class EventEnvelopeDto implements Omit<EventEnvelope, 'data' | 'actor'> {
   @IsUUID() eventId!: string;
   @IsString() @IsNotEmpty() type!: string;
   @IsInt() @Min(1) schemaVersion!: number;
@@ -138,7 +145,7 @@ export function parseEnvelope(message: unknown, validators: Record<string, Paylo
   const problems = describeErrors(validateSync(plainToInstance(EventEnvelopeDto, fields)));
   if (data === undefined || data === null) problems.push('data should not be null or undefined');
   if (problems.length > 0) throw new InvalidEnvelopeError(problems);
-  const envelope = message as EventEnvelope;
+  const envelope = { ...(message as EventEnvelope), actor: storedActor(fields.actor as ActorDto) };
   const payloadProblems = validators[envelope.type]?.(envelope.data, envelope) ?? [];
   if (payloadProblems.length > 0) throw new InvalidEnvelopeError(payloadProblems.map((p) => `data: ${p}`));
   return envelope;

@@ -13,7 +13,7 @@ const delivered = (changes: Record<string, unknown>) => ({
   globalPosition: 1,
   occurredAt: new Date().toISOString(),
   producer: 'tracking',
-  actor: { id: 'tester', kind: 'user' },
+  actor: { id: 'tester', kind: 'user', name: 'tester', authMethod: 'basic' },
   correlationId: randomUUID(),
   causationId: null,
   data: { runId: 'r1', metrics: [{ key: 'loss', value: 1, timestamp: 1, step: 0 }] },

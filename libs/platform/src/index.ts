@@ -1,5 +1,16 @@
 /** The ground floor every lib and service builds on: configuration, database, errors, HTTP, logging, metrics. */
-export { ANONYMOUS, Actor, CommandMetadata, SYSTEM_METADATA } from './command-metadata';
+export {
+  ACTOR_KINDS,
+  Actor,
+  ActorKind,
+  ANONYMOUS,
+  AUTH_METHODS,
+  AuthMethod,
+  CommandMetadata,
+  storedActor,
+  SYSTEM_METADATA,
+  systemActor,
+} from './command-metadata';
 export { IntegerSetting, ServiceConfig, ServiceEnvironment, loadConfig, serviceConfig } from './config';
 export {
   DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
@@ -37,9 +48,19 @@ export { INT64_BOUND, integerStringPattern } from './http/openapi-schemas';
 export { parseJsonBody } from './http/json-body';
 export { bodyStream, declaredLength, settleUnreadBody } from './http/request-body';
 export { RequestMeta, requestMetadata } from './http/request-context';
+export {
+  Authenticate,
+  isOpenPath,
+  NOT_AUTHENTICATED_MESSAGE,
+  Principal,
+  PRINCIPAL_HEADER,
+  replyNotAuthenticated,
+  signPrincipal,
+  verifyPrincipal,
+} from './http/principal';
 export { runMain, serve } from './http/serve';
 export { RunningService, ServiceProcess, runServiceProcess } from './http/service-process';
-export { ServerConfig, loadServerConfig } from './http/server-config';
+export { AUTH_MODES, AuthConfig, AuthMode, ServerConfig, loadServerConfig } from './http/server-config';
 export {
   BulkField,
   DoubleField,

@@ -47,7 +47,11 @@ export async function appendTo(
   );
   const version = rows[0]?.version ?? 0;
   const events = Array.from({ length: count }, (_, i) => ({ type, data: { n: version + i + 1 } }));
-  const metadata = { now: Date.now(), actor: { id: 'tester', kind: 'user' as const }, requestId: randomUUID() };
+  const metadata = {
+    now: Date.now(),
+    actor: { id: 'tester', kind: 'user' as const, name: 'tester', authMethod: 'basic' as const },
+    requestId: randomUUID(),
+  };
   return store.append({ streamType, stateVersion: 1 }, streamId, version, events, metadata, {
     version: version + count,
   });

@@ -35,7 +35,7 @@ function trackingEvent(type: string, data: unknown, schemaVersion = 1): EventEnv
     globalPosition: 1,
     occurredAt: new Date().toISOString(),
     producer: 'tracking',
-    actor: { id: 'ada', kind: 'user' },
+    actor: { id: 'ada', kind: 'user', name: 'ada', authMethod: 'basic' },
     correlationId: randomUUID(),
     causationId: null,
     data,

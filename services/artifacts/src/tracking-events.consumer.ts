@@ -13,7 +13,7 @@ import {
   TRACKING_LOGGED_MODEL_TOPIC,
   TRACKING_RUN_TOPIC,
 } from '@logbook/contracts';
-import { Queryable, Logger } from '@logbook/platform';
+import { Queryable, Logger, systemActor } from '@logbook/platform';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
 import { ConsumerDefinition, consumes } from '@logbook/messaging';
 import { ARTIFACTS_SCHEMA } from '../migrations/001_initial';
@@ -73,7 +73,7 @@ async function purgeArtifacts(tx: Queryable, envelope: EventEnvelope, runId: str
   ]);
   const metadata = {
     now: Date.now(),
-    actor: { id: 'artifacts', kind: 'service' as const },
+    actor: systemActor('artifacts'),
     requestId: envelope.correlationId,
     causationId: envelope.eventId,
   };

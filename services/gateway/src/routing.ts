@@ -11,6 +11,8 @@ import {
   declaredLength,
   settleUnreadBody,
   Logger,
+  PRINCIPAL_HEADER,
+  signPrincipal,
 } from '@logbook/platform';
 import {
   isOffloadHeader,
@@ -30,6 +32,8 @@ export interface Route {
    * Only these: any other route would take a bodiless hand-over request for an empty upload.
    */
   offloadablePrefixes?: string[];
+  /** The key the service verifies forwarded principals with (auth on); none when requests are anonymous. */
+  principalKey?: string;
 }
 
 const UPSTREAM_TIMEOUT_MS = 120_000;
@@ -37,8 +41,11 @@ const UPSTREAM_TIMEOUT_MS = 120_000;
 const DOWNLOAD_HEADERS = ['content-disposition', 'content-range', 'accept-ranges'];
 
 /** Which service owns which MLflow paths; the longest matching prefix wins. */
-export function routingTable(upstreams: { tracking: string; artifacts: string; registry: string }): Route[] {
-  return [
+export function routingTable(
+  upstreams: { tracking: string; artifacts: string; registry: string },
+  principalKey?: string,
+): Route[] {
+  const routes: Route[] = [
     {
       prefixes: ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/', '/api/3.0/mlflow/', '/ajax-api/3.0/mlflow/'],
       upstream: upstreams.tracking,
@@ -76,6 +83,7 @@ export function routingTable(upstreams: { tracking: string; artifacts: string; r
       upstream: upstreams.registry,
     },
   ];
+  return principalKey ? routes.map((route) => ({ ...route, principalKey })) : routes;
 }
 
 /**
@@ -153,8 +161,12 @@ export async function registerRoutes(fastify: FastifyInstance, routes: Route[], 
   });
 }
 
-function forwardedHeaders(request: FastifyRequest): Record<string, string> {
+function forwardedHeaders(request: FastifyRequest, route: Route): Record<string, string> {
+  const { principalKey } = route;
   return {
+    ...(principalKey && request.principal
+      ? { [PRINCIPAL_HEADER]: signPrincipal(request.principal, principalKey) }
+      : {}),
     'x-request-id': String(request.id),
     'x-forwarded-host': String(request.headers['x-forwarded-host'] ?? request.headers.host ?? ''),
     'x-forwarded-proto': String(request.headers['x-forwarded-proto'] ?? request.protocol),
@@ -167,9 +179,9 @@ const unavailable = (route: Route) =>
 function forward(route: Route, request: FastifyRequest, reply: FastifyReply, offloadable: boolean, logger: Logger) {
   return reply.from(`${route.upstream}${request.url}`, {
     rewriteRequestHeaders: (_req, headers) => ({
-      ...withoutOffloadHeaders(headers),
+      ...withoutInternalHeaders(headers),
       ...(offloadable && request.method === 'GET' ? { [TRANSFER_OFFLOAD.accept]: TRANSFER_OFFLOAD.version } : {}),
-      ...forwardedHeaders(request),
+      ...forwardedHeaders(request, route),
     }),
     onResponse: (_request, proxied, response) => {
       // reply-from's typings name a ServerResponse; what it passes carries the upstream's headers.
@@ -200,7 +212,7 @@ async function carryUpload(route: Route, request: FastifyRequest, reply: Fastify
     outcome = await carryOffloadedUpload(
       {
         url: `${route.upstream}${request.url}`,
-        headers: { ...forwardedHeaders(request), ...(contentType ? { 'content-type': contentType } : {}) },
+        headers: { ...forwardedHeaders(request, route), ...(contentType ? { 'content-type': contentType } : {}) },
       },
       body,
       size,
@@ -233,6 +245,11 @@ async function carryUpload(route: Route, request: FastifyRequest, reply: Fastify
 }
 
 /** Offload headers are the gateway's to send: whatever a client sent under those names is dropped. */
-function withoutOffloadHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !isOffloadHeader(name)));
+/** What a client sends that only the gateway may say (offload and principal headers), and its credentials. */
+function withoutInternalHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  return Object.fromEntries(
+    Object.entries(headers).filter(
+      ([name]) => !isOffloadHeader(name) && name !== PRINCIPAL_HEADER && name !== 'authorization',
+    ),
+  );
 }

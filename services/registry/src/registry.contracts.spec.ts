@@ -7,7 +7,11 @@ import { ModelVersionCommand, modelVersionDecider } from './model-versions/model
 import { RegisteredModelCommand, registeredModelDecider } from './registered-models/registered-model.decider';
 import { registryToContract } from './registry.contracts';
 
-const metadata: CommandMetadata = { now: 1_764_864_000_000, actor: { id: 'ada', kind: 'user' }, requestId: 'req-1' };
+const metadata: CommandMetadata = {
+  now: 1_764_864_000_000,
+  actor: { id: 'ada', kind: 'user', name: 'ada', authMethod: 'basic' },
+  requestId: 'req-1',
+};
 const registeredModelId = '3f2b8c1d9e7a4b6c8d0e1f2a3b4c5d6e';
 const name = 'fraud';
 const tags = [{ key: 'team', value: 'risk' }];

@@ -8,7 +8,11 @@ import { LoggedModelCommand, loggedModelDecider } from './logged-models/logged-m
 import { ExperimentFact, RunCommand, runDecider } from './runs/run.decider';
 import { trackingToContract } from './tracking.contracts';
 
-const metadata: CommandMetadata = { now: 1_764_864_000_000, actor: { id: 'ada', kind: 'user' }, requestId: 'req-1' };
+const metadata: CommandMetadata = {
+  now: 1_764_864_000_000,
+  actor: { id: 'ada', kind: 'user', name: 'ada', authMethod: 'basic' },
+  requestId: 'req-1',
+};
 const experimentId = '7';
 const runId = '0f6c3e1a9b8d4c2e8f7a6b5c4d3e2f10';
 const modelId = 'm-4a1b2c3d4e5f60718293a4b5c6d7e8f9';

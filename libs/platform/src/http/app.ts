@@ -9,6 +9,7 @@ import { ConnectionLimits, connectionOptions, guardConnections } from './connect
 import { MlflowErrorFilter } from './error-filter';
 import { assertStorableStrings, parseJsonBody } from './json-body';
 import { checkHostHeader } from './host-check';
+import { Authenticate, requireCredentials, requireGatewayPrincipal } from './principal';
 import { ServerConfig } from './server-config';
 import { httpRequestDuration } from '../metrics';
 import { MlflowValidationPipe } from './validation';
@@ -20,6 +21,11 @@ export interface HttpAppOptions {
   clients?: { connections: ConnectionLimits; allowedHosts: string[] };
   /** Paths this server forwards rather than serves, with the methods the services behind it take (the gateway). */
   forwardedRoutes?: RouteMethods[];
+  /**
+   * Who may call: the gateway authenticates credentials (`credentials`); a service behind it accepts only
+   * requests carrying the principal the gateway signed with `gatewayKey`. Neither: everyone, anonymously.
+   */
+  access?: { credentials: { authenticate: Authenticate; challenges: string[] } } | { gatewayKey: string };
 }
 
 class PinoNestLogger implements LoggerService {
@@ -55,6 +61,11 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   if (options.clients) {
     guardConnections(fastify, options.clients.connections, options.logger);
     checkHostHeader(fastify, options.clients.allowedHosts, options.logger);
+  }
+  if (options.access && 'credentials' in options.access) {
+    requireCredentials(fastify, options.access.credentials.authenticate, options.access.credentials.challenges);
+  } else if (options.access) {
+    requireGatewayPrincipal(fastify, options.access.gatewayKey);
   }
   answerUnsupportedMethods(fastify, options.forwardedRoutes);
 
@@ -110,5 +121,6 @@ export function httpAppOptions(logger: Logger, server: ServerConfig): HttpAppOpt
     logger,
     bodyLimitBytes: server.bodyLimitBytes,
     clients: { connections: server.connections, allowedHosts: server.allowedHosts },
+    ...(server.role === 'internal' && server.auth.gatewayKey ? { access: { gatewayKey: server.auth.gatewayKey } } : {}),
   };
 }

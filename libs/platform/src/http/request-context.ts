@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
+import './principal';
 import { ANONYMOUS, CommandMetadata } from '../command-metadata';
 
 /**
@@ -10,7 +11,7 @@ export function requestMetadata(request: FastifyRequest): CommandMetadata {
   const traceparent = request.headers.traceparent;
   return {
     now: Date.now(),
-    actor: ANONYMOUS,
+    actor: request.principal?.actor ?? ANONYMOUS,
     requestId: String(request.id),
     ...(typeof traceparent === 'string' ? { traceparent } : {}),
   };

@@ -1,7 +1,12 @@
-import { IsIP, IsOptional, Matches } from 'class-validator';
+import { IsIn, IsIP, IsOptional, Matches, MinLength, ValidateIf } from 'class-validator';
 import { IntegerSetting, loadConfig } from '../config';
 import { ConnectionLimits } from './connection-guard';
 import { defaultAllowedHosts } from './host-check';
+
+/** off: every request is anonymous. basic: HTTP Basic credentials of Logbook's users, as MLflow's basic-auth app. */
+export const AUTH_MODES = ['off', 'basic'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+const authOn = (mode: string | undefined) => mode !== undefined && mode !== 'off';
 
 /** Where a service listens, how large a request body it takes, and how it treats its clients. */
 export class ServerEnvironment {
@@ -32,6 +37,31 @@ export class ServerEnvironment {
     message: 'LOGBOOK_ALLOWED_HOSTS must be a comma-separated list of host names or patterns, or *',
   })
   LOGBOOK_ALLOWED_HOSTS?: string;
+
+  @IsIn(['embedded', 'distributed'])
+  LOGBOOK_MODE = 'embedded';
+
+  /** Embedded: off unless set. Distributed: must be said, so no deployment is left open by omission. */
+  @ValidateIf((env: ServerEnvironment) => env.LOGBOOK_MODE === 'distributed' || env.LOGBOOK_AUTH !== undefined)
+  @IsIn(AUTH_MODES, {
+    message:
+      'LOGBOOK_AUTH must be one of off, basic; the distributed shape needs it said: basic to require credentials, off to serve anyone who reaches it',
+  })
+  LOGBOOK_AUTH?: string;
+
+  @ValidateIf((env: ServerEnvironment) => env.LOGBOOK_MODE === 'distributed' && authOn(env.LOGBOOK_AUTH))
+  @MinLength(32, {
+    message:
+      'LOGBOOK_GATEWAY_KEY must be a secret of at least 32 characters, the same for the gateway and every service, when auth is on in the distributed shape',
+  })
+  LOGBOOK_GATEWAY_KEY?: string;
+}
+
+/** Whether requests are authenticated, and the key that signs the principal the gateway hands to the services. */
+export interface AuthConfig {
+  mode: AuthMode;
+  /** Distributed shape with auth on: the gateway signs each forwarded request's principal with it; services verify. */
+  gatewayKey?: string;
 }
 
 /**
@@ -50,6 +80,9 @@ export interface ServerConfig {
   connections: ConnectionLimits;
   /** Host header patterns (MLflow's --allowed-hosts syntax); `*` allows every host. */
   allowedHosts: string[];
+  /** Only an internal server checks the gateway's principal; the gateway itself authenticates. */
+  role: ServerRole;
+  auth: AuthConfig;
 }
 
 export function loadServerConfig(
@@ -72,5 +105,12 @@ export function loadServerConfig(
     allowedHosts:
       raw.LOGBOOK_ALLOWED_HOSTS?.split(',').map((host) => host.trim()) ??
       (role === 'public' ? defaultAllowedHosts(raw.HOST) : ['*']),
+    role,
+    auth: {
+      mode: (raw.LOGBOOK_AUTH ?? 'off') as AuthMode,
+      ...(raw.LOGBOOK_MODE === 'distributed' && authOn(raw.LOGBOOK_AUTH)
+        ? { gatewayKey: raw.LOGBOOK_GATEWAY_KEY }
+        : {}),
+    },
   };
 }

@@ -1,7 +1,15 @@
 import { posix } from 'node:path';
 import { EventStore } from '@logbook/eventstore';
 import { Announcements } from '@logbook/messaging';
-import { backoffDelay, CommandMetadata, Database, DependencyStatus, Logger, Outage } from '@logbook/platform';
+import {
+  backoffDelay,
+  CommandMetadata,
+  Database,
+  DependencyStatus,
+  Logger,
+  Outage,
+  systemActor,
+} from '@logbook/platform';
 import { servedContentType } from '../content-type';
 import { MLMODEL_MAX_BYTES, ModelSummary, summarizeMlModel } from '../mlmodel';
 import { ArtifactStorage } from '../storage/artifact-storage';
@@ -316,7 +324,7 @@ export class RegistrationCopier {
     const { store, db } = this.options;
     const metadata: CommandMetadata = {
       now: Date.now(),
-      actor: { id: 'artifacts', kind: 'service' },
+      actor: systemActor('artifacts'),
       requestId: claim.correlationId,
       causationId: claim.causeEventId,
     };

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { CommandMetadata } from '@logbook/platform';
+import { CommandMetadata, systemActor } from '@logbook/platform';
 import { spec } from '@logbook/testing';
 import { ModelSummary } from '../mlmodel';
 import { contentDigest, RegistrationCommand, registrationDecider } from './registration.decider';
 import { RegistrationEvent } from './registration.events';
 
 const now = 1_700_000_000_000;
-const metadata: CommandMetadata = { now, actor: { id: 'artifacts', kind: 'service' }, requestId: 'req-1' };
+const metadata: CommandMetadata = { now, actor: systemActor('artifacts'), requestId: 'req-1' };
 const key = { registeredModelId: 'rm1', name: 'fraud', version: 3, source: 'models:/m-1' };
 const summary: ModelSummary = {
   flavors: ['python_function'],

@@ -92,6 +92,8 @@ function restThroughGateway(fastify: FastifyInstance, request: FastifyRequest): 
     const headers: Record<string, string> = {
       'x-request-id': String(request.id),
       ...(request.headers.host ? { host: request.headers.host } : {}),
+      // Each field's REST call is the caller's own: authenticated and authorized as the caller.
+      ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
     };
     const response = await fastify.inject(
       method === 'GET'

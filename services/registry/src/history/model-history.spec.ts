@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EventEnvelope } from '@logbook/eventstore';
+import { ANONYMOUS } from '@logbook/platform';
 import { RegisteredModelAliasSet } from '../registered-models/registered-model.events';
 import { historyEntry } from './model-history';
 
@@ -30,11 +31,11 @@ describe('a change as the history lists it', () => {
       type: 'RegisteredModelAliasSet',
       data: { registeredModelId: 'rm1', name: 'fraud', alias: 'champion', version: 3, previousVersion: 2, time: now },
     };
-    assert.deepEqual(historyEntry(envelope(moved, { id: 'ana', kind: 'user' })), {
+    assert.deepEqual(historyEntry(envelope(moved, { id: 'ana', kind: 'user', name: 'ana', authMethod: 'basic' })), {
       event_id: '6f1c1a52-6a3e-4d59-9f0e-2f4a6d1f2b11',
       type: 'RegisteredModelAliasSet',
       timestamp: now,
-      actor: { id: 'ana', kind: 'user' },
+      actor: { id: 'ana', kind: 'user', name: 'ana', auth_method: 'basic' },
       request_id: 'req-9',
       data: {
         registered_model_id: 'rm1',
@@ -59,8 +60,8 @@ describe('a change as the history lists it', () => {
         time: now,
       },
     };
-    const entry = historyEntry(envelope(set, { id: 'anonymous', kind: 'anonymous' }));
+    const entry = historyEntry(envelope(set, ANONYMOUS));
     assert.equal(entry.data.previous_version, null);
-    assert.deepEqual(entry.actor, { id: 'anonymous', kind: 'anonymous' });
+    assert.deepEqual(entry.actor, { id: 'anonymous', kind: 'anonymous', name: 'anonymous', auth_method: 'none' });
   });
 });

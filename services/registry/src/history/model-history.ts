@@ -12,7 +12,12 @@ export function historyEntry(event: EventEnvelope) {
     event_id: event.eventId,
     type: event.type,
     timestamp: Date.parse(event.occurredAt),
-    actor: { id: event.actor.id, kind: event.actor.kind },
+    actor: {
+      id: event.actor.id,
+      kind: event.actor.kind,
+      name: event.actor.name,
+      auth_method: event.actor.authMethod,
+    },
     request_id: event.correlationId,
     data: Object.fromEntries(Object.entries(data).map(([field, value]) => [snakeCase(field), value])),
   };

@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
-import { CommandMetadata } from '@logbook/platform';
+import { CommandMetadata, systemActor } from '@logbook/platform';
 import { spec } from '@logbook/testing';
 import { modelVersionDecider } from '../model-versions/model-version.decider';
 import { ModelVersionEvent } from '../model-versions/model-version.events';
 import { registrationCommand, RegistrationResult } from './registration-outcome';
 
 const now = 1_700_000_000_000;
-const metadata: CommandMetadata = { now, actor: { id: 'registry', kind: 'service' }, requestId: 'req-1' };
+const metadata: CommandMetadata = { now, actor: systemActor('registry'), requestId: 'req-1' };
 const source = 'models:/m-4a1b2c3d4e5f60718293a4b5c6d7e8f9';
 const key = { registeredModelId: 'rm1', name: 'fraud', version: 3, source };
 const created: ModelVersionEvent = {

@@ -1,7 +1,7 @@
 import { ARTIFACTS_REGISTRATION_TOPIC } from '@logbook/contracts';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
 import { ConsumerDefinition, consumes } from '@logbook/messaging';
-import { Queryable } from '@logbook/platform';
+import { Queryable, systemActor } from '@logbook/platform';
 import { REGISTRY_SCHEMA } from '../../migrations/001_initial';
 import { modelVersionStream, modelVersionStreamId } from '../model-versions/model-version.decider';
 import { registeredModelStream, registeredModelStreamId } from '../registered-models/registered-model.decider';
@@ -29,7 +29,7 @@ export function registrationResultsConsumer(store: EventStore, onHandled?: () =>
       const { state: model } = await store.load(registeredModelStream, registeredModelStreamId(registeredModelId), tx);
       const metadata = {
         now: Date.now(),
-        actor: { id: 'registry', kind: 'service' as const },
+        actor: systemActor('registry'),
         requestId: envelope.correlationId,
         causationId: envelope.eventId,
       };

@@ -5,7 +5,11 @@ import { ModelVersionCommand, modelVersionDecider } from './model-version.decide
 import { ModelVersionEvent } from './model-version.events';
 
 const now = 1_700_000_000_000;
-const metadata: CommandMetadata = { now, actor: { id: 'alice', kind: 'user' }, requestId: 'req-1' };
+const metadata: CommandMetadata = {
+  now,
+  actor: { id: 'alice', kind: 'user', name: 'alice', authMethod: 'basic' },
+  requestId: 'req-1',
+};
 const address = { registeredModelId: 'rm1', name: 'fraud', version: 3 };
 const source = 'runs:/0f6c3e1a9b8d4c2e8f7a6b5c4d3e2f10/model';
 const given = spec(modelVersionDecider).given;

@@ -8,7 +8,11 @@ import { RegisteredModelEvent } from './registered-model.events';
 import { Stage } from '../shared/limits';
 
 const now = 1_700_000_000_000;
-const metadata: CommandMetadata = { now, actor: { id: 'alice', kind: 'user' }, requestId: 'req-1' };
+const metadata: CommandMetadata = {
+  now,
+  actor: { id: 'alice', kind: 'user', name: 'alice', authMethod: 'basic' },
+  requestId: 'req-1',
+};
 const registeredModelId = 'rm1';
 const name = 'fraud';
 const key = { registeredModelId, name };

@@ -1,4 +1,4 @@
-import { JsonSchema } from '@logbook/platform';
+import { ACTOR_KINDS, AUTH_METHODS, JsonSchema } from '@logbook/platform';
 import { STAGES } from './limits';
 
 /**
@@ -106,7 +106,15 @@ const change = object(
     event_id: { type: 'string', format: 'uuid' },
     type: { type: 'string', description: 'The event type, as docs/events.md names it' },
     timestamp: { ...int64, description: 'When the change was made, in milliseconds since the Unix epoch' },
-    actor: object({ id: text, kind: { type: 'string', enum: ['user', 'service', 'anonymous'] } }, ['id', 'kind']),
+    actor: object(
+      {
+        id: text,
+        kind: { type: 'string', enum: [...ACTOR_KINDS] },
+        name: text,
+        auth_method: { type: 'string', enum: [...AUTH_METHODS] },
+      },
+      ['id', 'kind', 'name', 'auth_method'],
+    ),
     request_id: { type: 'string', description: 'The request that made the change' },
     data: { type: 'object', description: "The event's fields, in snake_case" },
   },

@@ -5,7 +5,11 @@ import { experimentDecider } from './experiment.decider';
 import { ExperimentCreated, ExperimentDeleted, ExperimentTagSet } from './experiment.events';
 
 const now = 1_700_000_000_000;
-const metadata: CommandMetadata = { now, actor: { id: 'alice', kind: 'user' }, requestId: 'req-1' };
+const metadata: CommandMetadata = {
+  now,
+  actor: { id: 'alice', kind: 'user', name: 'alice', authMethod: 'basic' },
+  requestId: 'req-1',
+};
 const experimentId = '7';
 const given = spec(experimentDecider).given;
 

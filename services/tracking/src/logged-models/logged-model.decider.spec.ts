@@ -6,7 +6,11 @@ import { LoggedModelCommand, loggedModelDecider } from './logged-model.decider';
 import { LoggedModelCreated, LoggedModelDeleted } from './logged-model.events';
 
 const now = 1_700_000_000_000;
-const metadata: CommandMetadata = { now, actor: { id: 'alice', kind: 'user' }, requestId: 'req-1' };
+const metadata: CommandMetadata = {
+  now,
+  actor: { id: 'alice', kind: 'user', name: 'alice', authMethod: 'basic' },
+  requestId: 'req-1',
+};
 const modelId = 'm-0123456789abcdef';
 const experimentId = '7';
 const activeExperiment = {

@@ -6,7 +6,11 @@ import { ExperimentFact, MetricInput, RunCommand, runDecider } from './run.decid
 import { DatasetInput, MetricPoint, RUN_NAME_TAG, RunCreated, RunDataLogged, RunDeleted } from './run.events';
 
 const now = 1_700_000_000_000;
-const metadata: CommandMetadata = { now, actor: { id: 'alice', kind: 'user' }, requestId: 'req-1' };
+const metadata: CommandMetadata = {
+  now,
+  actor: { id: 'alice', kind: 'user', name: 'alice', authMethod: 'basic' },
+  requestId: 'req-1',
+};
 const runId = 'r1';
 const experimentId = '7';
 const artifactUri = 's3://bucket/7/r1/artifacts';

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { describe, it } from 'node:test';
+import Fastify from 'fastify';
+import { requestMetadata } from './request-context';
+import {
+  NOT_AUTHENTICATED_MESSAGE,
+  Principal,
+  PRINCIPAL_HEADER,
+  requireCredentials,
+  requireGatewayPrincipal,
+  signPrincipal,
+  verifyPrincipal,
+} from './principal';
+
+const KEY = 'k'.repeat(32);
+const alice: Principal = { actor: { id: '2', kind: 'user', name: 'alice', authMethod: 'basic' }, isAdmin: false };
+const now = 1_764_864_000_000;
+
+describe('a principal the gateway signs', () => {
+  it('is read back by a service holding the same key', () => {
+    assert.deepEqual(verifyPrincipal(signPrincipal(alice, KEY, now), KEY, now + 1000), alice);
+  });
+
+  it('is refused when signed with another key, changed, expired or not a signed principal at all', () => {
+    const signed = signPrincipal(alice, KEY, now);
+    assert.equal(verifyPrincipal(signed, 'x'.repeat(32), now), null, 'another key');
+    const [payload, signature] = signed.split('.');
+    const admin = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), isAdmin: true }),
+    ).toString('base64url');
+    assert.equal(verifyPrincipal(`${admin}.${signature}`, KEY, now), null, 'a payload made admin');
+    assert.equal(verifyPrincipal(signed, KEY, now + 61_000), null, 'expired');
+    for (const garbage of ['', '.', 'abc', `${signed}.extra`, `${payload}.`, `.${signature}`]) {
+      assert.equal(verifyPrincipal(garbage, KEY, now), null, JSON.stringify(garbage));
+    }
+  });
+
+  it('is refused when its signed payload is not a principal', () => {
+    const forge = (value: unknown) => {
+      const payload = Buffer.from(JSON.stringify(value)).toString('base64url');
+      return `${payload}.${createHmac('sha256', KEY).update(payload).digest('base64url')}`;
+    };
+    assert.deepEqual(verifyPrincipal(forge({ ...alice, expires: now + 1 }), KEY, now), alice);
+    assert.equal(verifyPrincipal(forge({ ...alice, expires: now + 1, isAdmin: 'yes' }), KEY, now), null);
+    assert.equal(
+      verifyPrincipal(forge({ actor: { id: '2', kind: 'root' }, isAdmin: true, expires: now + 1 }), KEY, now),
+      null,
+    );
+    assert.equal(verifyPrincipal(forge('alice'), KEY, now), null);
+  });
+});
+
+async function appWith(install: (app: ReturnType<typeof Fastify>) => void) {
+  const app = Fastify();
+  install(app);
+  app.get('/api/2.0/mlflow/experiments/get', async (request) => ({ actor: requestMetadata(request).actor }));
+  app.get('/health', async () => ({ status: 'ok' }));
+  await app.ready();
+  return app;
+}
+
+describe('a service behind the gateway', () => {
+  it('acts as the principal the gateway signed, and refuses a request that did not come through the gateway', async () => {
+    const app = await appWith((fastify) => requireGatewayPrincipal(fastify, KEY));
+    const url = '/api/2.0/mlflow/experiments/get';
+    const signed = await app.inject({ url, headers: { [PRINCIPAL_HEADER]: signPrincipal(alice, KEY) } });
+    assert.deepEqual(signed.json(), { actor: alice.actor });
+    for (const headers of [
+      {},
+      { [PRINCIPAL_HEADER]: signPrincipal(alice, 'x'.repeat(32)) },
+      { authorization: 'Basic YTpi' },
+    ]) {
+      const refused = await app.inject({ url, headers });
+      assert.equal(refused.statusCode, 401);
+      assert.deepEqual(refused.json(), { error_code: 'UNAUTHENTICATED', message: NOT_AUTHENTICATED_MESSAGE });
+    }
+    assert.equal((await app.inject({ url: '/health' })).statusCode, 200, 'probes need no principal');
+    await app.close();
+  });
+});
+
+describe('the gateway', () => {
+  it('answers 401 with its challenge to a request its authenticator does not accept, before routing', async () => {
+    const app = await appWith((fastify) =>
+      requireCredentials(fastify, async (request) => (request.headers.authorization === 'Basic good' ? alice : null), [
+        'Basic realm="mlflow"',
+      ]),
+    );
+    const accepted = await app.inject({
+      url: '/api/2.0/mlflow/experiments/get',
+      headers: { authorization: 'Basic good' },
+    });
+    assert.deepEqual(accepted.json(), { actor: alice.actor });
+    for (const url of ['/api/2.0/mlflow/experiments/get', '/no/such/path']) {
+      const refused = await app.inject({ url, headers: { authorization: 'Basic bad' } });
+      assert.equal(refused.statusCode, 401, url);
+      assert.equal(refused.headers['www-authenticate'], 'Basic realm="mlflow"');
+    }
+    assert.equal((await app.inject({ url: '/health' })).statusCode, 200);
+    await app.close();
+  });
+});

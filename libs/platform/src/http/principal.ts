@@ -1,0 +1,115 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Actor, ACTOR_KINDS, AUTH_METHODS } from '../command-metadata';
+
+/** Who sent a request, as authenticated by the gateway. */
+export interface Principal {
+  actor: Actor;
+  isAdmin: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set once the request is authenticated; absent while authentication is off. */
+    principal?: Principal;
+  }
+}
+
+/** The header in which the gateway hands a request's principal to the service behind it. */
+export const PRINCIPAL_HEADER = 'x-logbook-principal';
+
+/** How long a signed principal is good for: one forwarded request, with room for clock skew between hosts. */
+const PRINCIPAL_LIFETIME_MS = 60_000;
+
+/**
+ * MLflow's answer to a request without valid credentials. MLflow sends it as text/html; Logbook sends the
+ * same text in MLflow's error shape, which its clients read either way.
+ */
+export const NOT_AUTHENTICATED_MESSAGE =
+  'You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.';
+
+/**
+ * Paths that answer without credentials, as in MLflow (static files, health, server-info) and Logbook's
+ * own probes and metrics, which orchestrators call without credentials.
+ */
+const OPEN_PATHS =
+  /^\/(?:health|ready|metrics|favicon\.ico|static-files\/.*|(?:ajax-)?api\/\d\.\d\/mlflow\/server-info)$/;
+
+export const isOpenPath = (url: string) => OPEN_PATHS.test(url.split('?')[0]);
+
+export function replyNotAuthenticated(reply: FastifyReply, challenges: string[]) {
+  if (challenges.length > 0) void reply.header('www-authenticate', challenges.join(', '));
+  return reply
+    .status(401)
+    .header('content-type', 'application/json')
+    .send(JSON.stringify({ error_code: 'UNAUTHENTICATED', message: NOT_AUTHENTICATED_MESSAGE }));
+}
+
+const base64url = (bytes: Buffer | string) => Buffer.from(bytes).toString('base64url');
+const mac = (key: string, payload: string) => createHmac('sha256', key).update(payload).digest();
+
+/** The principal as the gateway forwards it: its JSON and an expiry, signed with the key it shares with the services. */
+export function signPrincipal(principal: Principal, key: string, now = Date.now()): string {
+  const payload = base64url(JSON.stringify({ ...principal, expires: now + PRINCIPAL_LIFETIME_MS }));
+  return `${payload}.${base64url(mac(key, payload))}`;
+}
+
+function isPrincipal(value: unknown): value is Principal & { expires: number } {
+  const candidate = value as { actor?: Record<string, unknown>; isAdmin?: unknown; expires?: unknown } | null;
+  const actor = candidate?.actor;
+  return (
+    typeof candidate?.isAdmin === 'boolean' &&
+    typeof candidate.expires === 'number' &&
+    typeof actor?.id === 'string' &&
+    typeof actor.name === 'string' &&
+    ACTOR_KINDS.includes(actor.kind as Actor['kind']) &&
+    AUTH_METHODS.includes(actor.authMethod as Actor['authMethod'])
+  );
+}
+
+/** The principal a signed header carries, or null when it is not one the key signed or it has expired. */
+export function verifyPrincipal(signed: string, key: string, now = Date.now()): Principal | null {
+  const [payload, signature, extra] = signed.split('.');
+  if (!payload || !signature || extra !== undefined) return null;
+  const expected = mac(key, payload);
+  const given = Buffer.from(signature, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (!isPrincipal(decoded) || decoded.expires < now) return null;
+  return { actor: decoded.actor, isAdmin: decoded.isAdmin };
+}
+
+/** Finds who sent a request from its credentials; null when they are missing or wrong. */
+export type Authenticate = (request: FastifyRequest) => Promise<Principal | null>;
+
+/**
+ * The gateway's check: every request but those to open paths is authenticated before it is routed (as
+ * MLflow does, so an unknown path answers 401 too), and carries its principal from then on.
+ */
+export function requireCredentials(fastify: FastifyInstance, authenticate: Authenticate, challenges: string[]): void {
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (isOpenPath(request.url)) return;
+    const principal = await authenticate(request);
+    if (!principal) return replyNotAuthenticated(reply, challenges);
+    request.principal = principal;
+  });
+}
+
+/**
+ * A service's check behind the gateway: every request but those to open paths carries the principal the
+ * gateway signed. One without it went around the gateway and is refused.
+ */
+export function requireGatewayPrincipal(fastify: FastifyInstance, key: string): void {
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (isOpenPath(request.url)) return;
+    const signed = request.headers[PRINCIPAL_HEADER];
+    const principal = typeof signed === 'string' ? verifyPrincipal(signed, key) : null;
+    if (!principal) return replyNotAuthenticated(reply, []);
+    request.principal = principal;
+  });
+}
