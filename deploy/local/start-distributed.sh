@@ -5,6 +5,17 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
 
+if [ -z "${LOGBOOK_AUTH:-}" ]; then
+  echo "Set LOGBOOK_AUTH: basic to require credentials (LOGBOOK_ADMIN_USERNAME/PASSWORD name the first admin)," >&2
+  echo "or off to serve anyone who can reach the port. The distributed shape does not choose for you." >&2
+  exit 2
+fi
+# The secret the gateway signs each request's principal with and the services verify: one per start here.
+if [ "$LOGBOOK_AUTH" != off ] && [ -z "${LOGBOOK_GATEWAY_KEY:-}" ]; then
+  LOGBOOK_GATEWAY_KEY="$(node -e "process.stdout.write(require('node:crypto').randomBytes(32).toString('hex'))")"
+  export LOGBOOK_GATEWAY_KEY
+fi
+
 bash deploy/local/infra.sh up
 # shellcheck disable=SC1091
 source "${LOGBOOK_INFRA_DIR:-$repo/.logbook/infra}/env"

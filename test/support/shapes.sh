@@ -52,6 +52,8 @@ start() {
       # Topics and consumer groups of its own too: another installation on the same broker must not
       # take a share of its partitions.
       export LOGBOOK_KAFKA_NAMESPACE="${LOGBOOK_KAFKA_NAMESPACE:-run-$port-$$}"
+      # Said explicitly, as the distributed shape requires: these suites drive it without credentials.
+      export LOGBOOK_AUTH="${LOGBOOK_AUTH:-off}"
       local tracking_port=$((port + 1)) artifacts_port=$((port + 2)) registry_port=$((port + 3))
       LOGBOOK_MODE=distributed PORT="$tracking_port" \
         node "$repo/dist/services/tracking/src/main.js" >"$dir/tracking.log" 2>&1 &

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { requestMetadata } from './request-context';
 import {
+  isOpenPath,
   NOT_AUTHENTICATED_MESSAGE,
   Principal,
   PRINCIPAL_HEADER,
@@ -75,7 +76,11 @@ describe('a service behind the gateway', () => {
       assert.equal(refused.statusCode, 401);
       assert.deepEqual(refused.json(), { error_code: 'UNAUTHENTICATED', message: NOT_AUTHENTICATED_MESSAGE });
     }
+    for (const url of ['/health', '/health/ready', '/metrics', '/api/3.0/mlflow/server-info']) {
+      assert.equal(isOpenPath(url), true, url);
+    }
     assert.equal((await app.inject({ url: '/health' })).statusCode, 200, 'probes need no principal');
+    assert.equal(isOpenPath('/health/../api/2.0/mlflow/experiments/get'), false);
     await app.close();
   });
 });

@@ -33,7 +33,7 @@ export const NOT_AUTHENTICATED_MESSAGE =
  * own probes and metrics, which orchestrators call without credentials.
  */
 const OPEN_PATHS =
-  /^\/(?:health|ready|metrics|favicon\.ico|static-files\/.*|(?:ajax-)?api\/\d\.\d\/mlflow\/server-info)$/;
+  /^\/(?:health|health\/ready|metrics|favicon\.ico|static-files\/.*|(?:ajax-)?api\/\d\.\d\/mlflow\/server-info)$/;
 
 export const isOpenPath = (url: string) => OPEN_PATHS.test(url.split('?')[0]);
 

@@ -23,7 +23,10 @@ export interface ServiceProcess<Runtime extends RunningService> {
 export function runServiceProcess<Runtime extends RunningService>(service: ServiceProcess<Runtime>): void {
   runMain(async () => {
     const logger = createLogger(service.service);
-    const server = loadServerConfig(service.service, service.defaultPort, 'internal');
+    const server = loadServerConfig(service.service, service.defaultPort, 'internal', {
+      LOGBOOK_MODE: 'distributed',
+      ...process.env,
+    });
     const runtime = await service.start(logger);
 
     @Module({ imports: [service.module(runtime, logger), ObservabilityModule.with(runtime.readinessChecks)] })

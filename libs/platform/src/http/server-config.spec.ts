@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadServerConfig } from './server-config';
+
+const load = (env: NodeJS.ProcessEnv, role: 'public' | 'internal' = 'internal') =>
+  loadServerConfig('tracking', 5001, role, env);
+
+describe('authentication settings', () => {
+  it('are off in the embedded shape unless set', () => {
+    assert.deepEqual(load({}).auth, { mode: 'off' });
+    assert.deepEqual(load({ LOGBOOK_AUTH: 'basic' }, 'public').auth, { mode: 'basic' });
+  });
+
+  it('must be said in the distributed shape, and auth on needs the key the gateway signs principals with', () => {
+    assert.throws(() => load({ LOGBOOK_MODE: 'distributed' }), /LOGBOOK_AUTH must be one of off, basic/);
+    assert.deepEqual(load({ LOGBOOK_MODE: 'distributed', LOGBOOK_AUTH: 'off' }).auth, { mode: 'off' });
+    assert.throws(
+      () => load({ LOGBOOK_MODE: 'distributed', LOGBOOK_AUTH: 'basic', LOGBOOK_GATEWAY_KEY: 'short' }),
+      /LOGBOOK_GATEWAY_KEY must be a secret of at least 32 characters/,
+    );
+    const key = 'k'.repeat(32);
+    assert.deepEqual(load({ LOGBOOK_MODE: 'distributed', LOGBOOK_AUTH: 'basic', LOGBOOK_GATEWAY_KEY: key }).auth, {
+      mode: 'basic',
+      gatewayKey: key,
+    });
+  });
+
+  it('refuse a mode Logbook does not have', () => {
+    assert.throws(() => load({ LOGBOOK_AUTH: 'kerberos' }), /LOGBOOK_AUTH must be one of/);
+  });
+});
