@@ -55,6 +55,7 @@ export {
   Principal,
   PRINCIPAL_HEADER,
   replyNotAuthenticated,
+  requireCredentials,
   signPrincipal,
   verifyPrincipal,
 } from './http/principal';

@@ -9,7 +9,7 @@ import { ConnectionLimits, connectionOptions, guardConnections } from './connect
 import { MlflowErrorFilter } from './error-filter';
 import { assertStorableStrings, parseJsonBody } from './json-body';
 import { checkHostHeader } from './host-check';
-import { Authenticate, requireCredentials, requireGatewayPrincipal } from './principal';
+import { requireGatewayPrincipal } from './principal';
 import { ServerConfig } from './server-config';
 import { httpRequestDuration } from '../metrics';
 import { MlflowValidationPipe } from './validation';
@@ -22,10 +22,10 @@ export interface HttpAppOptions {
   /** Paths this server forwards rather than serves, with the methods the services behind it take (the gateway). */
   forwardedRoutes?: RouteMethods[];
   /**
-   * Who may call: the gateway authenticates credentials (`credentials`); a service behind it accepts only
-   * requests carrying the principal the gateway signed with `gatewayKey`. Neither: everyone, anonymously.
+   * A service behind the gateway with auth on: it accepts only requests carrying the principal the gateway
+   * signed with this key. (The gateway authenticates credentials itself, with requireCredentials.)
    */
-  access?: { credentials: { authenticate: Authenticate; challenges: string[] } } | { gatewayKey: string };
+  gatewayKey?: string;
 }
 
 class PinoNestLogger implements LoggerService {
@@ -62,11 +62,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     guardConnections(fastify, options.clients.connections, options.logger);
     checkHostHeader(fastify, options.clients.allowedHosts, options.logger);
   }
-  if (options.access && 'credentials' in options.access) {
-    requireCredentials(fastify, options.access.credentials.authenticate, options.access.credentials.challenges);
-  } else if (options.access) {
-    requireGatewayPrincipal(fastify, options.access.gatewayKey);
-  }
+  if (options.gatewayKey) requireGatewayPrincipal(fastify, options.gatewayKey);
   answerUnsupportedMethods(fastify, options.forwardedRoutes);
 
   // MLflow's API takes JSON only. Query strings are held to the same rule for what can be stored.
@@ -121,6 +117,6 @@ export function httpAppOptions(logger: Logger, server: ServerConfig): HttpAppOpt
     logger,
     bodyLimitBytes: server.bodyLimitBytes,
     clients: { connections: server.connections, allowedHosts: server.allowedHosts },
-    ...(server.role === 'internal' && server.auth.gatewayKey ? { access: { gatewayKey: server.auth.gatewayKey } } : {}),
+    ...(server.role === 'internal' && server.auth.gatewayKey ? { gatewayKey: server.auth.gatewayKey } : {}),
   };
 }
