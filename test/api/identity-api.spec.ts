@@ -10,6 +10,7 @@ import { IdentityAuthenticator } from '../../services/identity/src/authenticatio
 import { loadIdentityConfig } from '../../services/identity/src/config';
 import { IdentityModule } from '../../services/identity/src/identity.module';
 import { IdentityRuntime, startIdentityRuntime } from '../../services/identity/src/identity.runtime';
+import { usersProjection } from '../../services/identity/src/users/users.projection';
 import { Principal } from '../../services/identity/src/shared/caller';
 
 type Answer = { status: number; json: Record<string, any>; text: string };
@@ -174,6 +175,16 @@ describe('identity users API on real Postgres', () => {
     );
   });
 
+  it('refuses one of two concurrent creates of one username, by the unique index', async () => {
+    const create = () =>
+      call('POST', 'create', { as: asAdmin, body: { username: 'twin', password: 'twin password!' } });
+    const answers = await Promise.all([create(), create(), create()]);
+    assert.deepEqual(answers.map((a) => a.status).sort(), [200, 400, 400], answers.map((a) => a.text).join('\n'));
+    for (const answer of answers.filter((a) => a.status === 400)) {
+      fails(answer, 400, 'RESOURCE_ALREADY_EXISTS', 'User (username=twin) already exists.');
+    }
+  });
+
   it('lets a user get themselves but not another, and only admins create', async () => {
     await createUser('dora');
     await createUser('erin');
@@ -310,5 +321,18 @@ describe('identity users API on real Postgres', () => {
     assert.equal(created.user.username, 'kate');
     assert.deepEqual(ok(await call('PATCH', 'update-admin', { body: { username: 'kate', is_admin: true } })), {});
     assert.equal(ok(await call('GET', 'current')).is_basic_auth, false);
+  });
+
+  it('rebuilds the users table from the log to the same rows', async () => {
+    const rows = async () =>
+      (
+        await runtime.db.query(
+          `SELECT id, username, password_hash, is_admin, created_time FROM identity.users ORDER BY id`,
+        )
+      ).rows;
+    const before = await rows();
+    assert.ok(before.length > 5);
+    await runtime.store.rebuild(usersProjection);
+    assert.deepEqual(await rows(), before);
   });
 });
