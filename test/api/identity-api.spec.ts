@@ -109,6 +109,10 @@ describe('identity users API on real Postgres', () => {
     await database.drop();
   });
 
+  it('keeps its events to itself: no relay publishes password hashes', () => {
+    assert.equal(runtime.publication, undefined);
+  });
+
   it('made sure of the configured admin at start, which signs in with its password', async () => {
     const admin = ok(await call('GET', 'get', { as: asAdmin, query: { username: ADMIN } })).user;
     assert.deepEqual(admin, { id: admin.id, is_admin: true, username: ADMIN });
