@@ -33,6 +33,11 @@ export interface ServiceDefinition {
   streamTypes: string[];
   /** How its domain events leave it: their public contracts (libs/contracts). */
   toContract?: ContractMapper;
+  /**
+   * False for a service whose events no other service consumes and must not leave it (identity's carry
+   * password hashes): it runs no relay, so nothing reaches Kafka. True by default.
+   */
+  publishes?: boolean;
 }
 
 type ContractMapper = (event: EventEnvelope) => EventEnvelope;
@@ -101,7 +106,7 @@ export async function startServiceRuntime(options: ServiceRuntimeOptions): Promi
 
   const relayOptions = { ...options.relay, logger };
   const publication =
-    config.mode === 'distributed'
+    config.mode === 'distributed' && service.publishes !== false
       ? new RelaySubscription('relay', store, kafkaPublisher(service, config, logger), {
           ...relayOptions,
           toContract: service.toContract,

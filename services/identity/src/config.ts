@@ -1,0 +1,34 @@
+import { IsNotEmpty, IsString, MinLength, NotEquals, ValidateIf } from 'class-validator';
+import { loadConfig, ServiceConfig, serviceConfig, ServiceEnvironment } from '@logbook/platform';
+
+const LEGACY_ADMIN_PASSWORD = 'password1234';
+
+/** The environment the identity service reads, validated at start: the shared service settings and its own. */
+// class-validator checks a field's decorators from the bottom up, and reports the first that fails.
+export class IdentityEnvironment extends ServiceEnvironment {
+  /** The admin made sure of at start (MLflow's MLFLOW_AUTH_ADMIN_USERNAME); set with its password or not at all. */
+  @ValidateIf((env: IdentityEnvironment) => env.LOGBOOK_ADMIN_PASSWORD !== undefined)
+  @IsNotEmpty({ message: 'LOGBOOK_ADMIN_USERNAME must not be empty' })
+  @IsString({ message: 'LOGBOOK_ADMIN_USERNAME must be set when LOGBOOK_ADMIN_PASSWORD is' })
+  LOGBOOK_ADMIN_USERNAME?: string;
+
+  /** Used only to create that admin: an existing user's password is never overwritten. */
+  @ValidateIf((env: IdentityEnvironment) => env.LOGBOOK_ADMIN_USERNAME !== undefined)
+  @NotEquals(LEGACY_ADMIN_PASSWORD, { message: 'LOGBOOK_ADMIN_PASSWORD must not be the insecure default password' })
+  @MinLength(12, { message: 'LOGBOOK_ADMIN_PASSWORD must be at least 12 characters' })
+  @IsString({ message: 'LOGBOOK_ADMIN_PASSWORD must be set when LOGBOOK_ADMIN_USERNAME is' })
+  LOGBOOK_ADMIN_PASSWORD?: string;
+}
+
+export interface IdentityConfig extends ServiceConfig {
+  admin: { username: string; password: string } | null;
+}
+
+export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): IdentityConfig {
+  const raw = loadConfig('identity', IdentityEnvironment, env);
+  const { LOGBOOK_ADMIN_USERNAME: username, LOGBOOK_ADMIN_PASSWORD: password } = raw;
+  return {
+    ...serviceConfig(raw, 'identity'),
+    admin: username !== undefined && password !== undefined ? { username, password } : null,
+  };
+}

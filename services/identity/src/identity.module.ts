@@ -1,0 +1,47 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { IdentityAuthenticator } from './authentication/authenticator';
+import { CredentialCache } from './authentication/credential-cache';
+import { IdentityRuntime } from './identity.runtime';
+import { AccessGuard } from './shared/access';
+import { DATABASE, EVENT_STORE, IDENTITY_CONFIG } from './shared/tokens';
+import { UsersController } from './users/users.controller';
+import { UsersQueries } from './users/users.queries';
+import { UsersService } from './users/users.service';
+
+@Global()
+@Module({})
+class IdentityInfrastructureModule {
+  static with(runtime: IdentityRuntime): DynamicModule {
+    return {
+      module: IdentityInfrastructureModule,
+      providers: [
+        { provide: DATABASE, useValue: runtime.db },
+        { provide: EVENT_STORE, useValue: runtime.store },
+        { provide: IDENTITY_CONFIG, useValue: runtime.config },
+      ],
+      exports: [DATABASE, EVENT_STORE, IDENTITY_CONFIG],
+    };
+  }
+}
+
+export const IDENTITY_CONTROLLERS = [UsersController];
+
+/** MLflow's basic-auth users API, and the authenticator the gateway checks Basic credentials with. */
+@Module({})
+export class IdentityModule {
+  static with(runtime: IdentityRuntime): DynamicModule {
+    return {
+      module: IdentityModule,
+      imports: [IdentityInfrastructureModule.with(runtime)],
+      controllers: IDENTITY_CONTROLLERS,
+      providers: [
+        UsersService,
+        UsersQueries,
+        AccessGuard,
+        { provide: CredentialCache, useValue: new CredentialCache() },
+        IdentityAuthenticator,
+      ],
+      exports: [IdentityAuthenticator],
+    };
+  }
+}

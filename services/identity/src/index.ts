@@ -1,0 +1,7 @@
+/** The identity service as other code may use it: its module, how to start its runtime, its OpenAPI fragment. */
+export { AuthenticatedUser, IdentityAuthenticator } from './authentication/authenticator';
+export { IdentityConfig, loadIdentityConfig } from './config';
+export { IdentityModule } from './identity.module';
+export { identityOpenApi } from './identity.openapi';
+export { IdentityRuntime, startIdentityRuntime } from './identity.runtime';
+export { Principal } from './shared/caller';
