@@ -119,6 +119,19 @@ def test_unknown_route_is_404(api):
     assert r.status_code == 404
 
 
+def test_leading_slashes_route_as_one(url, api, run_id):
+    # A tracking URI ending in "/" makes them; MLflow's router merges them before matching.
+    r = requests.get(f"{url}//api/2.0/mlflow/runs/get", params={"run_id": run_id}, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert r.json()["run"]["info"]["run_id"] == run_id
+    r = requests.get(
+        f"{url}//model-versions/get-artifact",
+        params={"name": "model", "version": 1, "path": "../path"},
+        timeout=TIMEOUT,
+    )
+    assert error_of(r, 400) == ("INVALID_PARAMETER_VALUE", "Invalid path")
+
+
 def test_not_found_errors(api):
     code, msg = error_of(get(api, "experiments/get", {"experiment_id": "987654321012"}), 404)
     assert code == "RESOURCE_DOES_NOT_EXIST"

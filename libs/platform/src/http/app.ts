@@ -41,12 +41,20 @@ class PinoNestLogger implements LoggerService {
   }
 }
 
+/**
+ * The URL with its leading run of slashes as one. A tracking URI ending in '/' makes `//api/...`, which
+ * Werkzeug, under MLflow, routes as `/api/...`; slashes further in stay, as they do in MLflow's artifact
+ * paths, where `artifacts//etc` names an absolute path and is refused.
+ */
+export const mergeLeadingSlashes = (url: string): string => url.replace(/^\/{2,}/, '/');
+
 /** One Fastify-backed Nest app with MLflow's wire conventions, request ids, access logs and metrics. */
 export async function createHttpApp(module: unknown, options: HttpAppOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     ...(options.clients && connectionOptions(options.clients.connections, options.logger)),
     bodyLimit: options.bodyLimitBytes,
     routerOptions: { maxParamLength: 2048 },
+    rewriteUrl: (request: { url?: string }) => mergeLeadingSlashes(request.url ?? '/'),
     requestIdHeader: false,
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const given = request.headers['x-request-id'];
