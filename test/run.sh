@@ -3,7 +3,8 @@
 #   1. the TypeScript suites (deciders, event store, messaging, HTTP API) against it, and
 #   2. the official MLflow Python client suite against BOTH runtime shapes, and
 #   3. schemathesis against each shape's OpenAPI document (test/schemathesis/run.sh), and
-#   4. the client suite against MLflow's own server, so it keeps encoding MLflow's behaviour.
+#   4. the authentication suite (test/auth) against each shape started with LOGBOOK_AUTH=basic, and
+#   5. the client and authentication suites against MLflow's own servers, so they keep encoding MLflow's behaviour.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -21,6 +22,8 @@ node --test --test-concurrency=1 --test-force-exit --test-reporter=spec "${specs
 bash test/compat/setup.sh >/dev/null
 # The gateway finds MLflow's web UI build in the compat venv's mlflow package (the full package).
 export LOGBOOK_UI_PYTHON="$repo/.logbook/venv/bin/python"
+# The first admin of the shapes started with authentication on, and the credentials test/auth signs in with.
+export LOGBOOK_ADMIN_USERNAME=test-admin LOGBOOK_ADMIN_PASSWORD="test admin password"
 LOGBOOK_VENV="$repo/.logbook/schemathesis-venv" LOGBOOK_REQUIREMENTS=test/schemathesis/requirements.txt \
   bash test/compat/setup.sh >/dev/null
 run_dir="$repo/.logbook/test-run"
@@ -40,7 +43,19 @@ for shape in embedded distributed; do
   fi
   bash test/support/shapes.sh stop "$run_dir/$shape"
   [ "$status" -eq 0 ] || { echo "compatibility suite or schemathesis failed against the $shape shape" >&2; exit "$status"; }
+
+  port=$((5600 + RANDOM % 300))
+  url=$(LOGBOOK_AUTH=basic LOGBOOK_GATEWAY_KEY="$(node -p "require('node:crypto').randomBytes(32).toString('hex')")" \
+    bash test/support/shapes.sh start "$shape" "$port" "$run_dir/$shape-auth")
+  echo "== authentication suite against the $shape shape with LOGBOOK_AUTH=basic ($url)"
+  # Distributed: the tracking service's own port, which must refuse what did not come through the gateway.
+  LOGBOOK_SERVICE_URL="$([ "$shape" = distributed ] && echo "http://127.0.0.1:$((port + 1))")" \
+    bash test/auth/run.sh "$url" || status=$?
+  bash test/support/shapes.sh stop "$run_dir/$shape-auth"
+  [ "$status" -eq 0 ] || { echo "authentication suite failed against the $shape shape" >&2; exit "$status"; }
 done
 
 echo "== the same suite against MLflow's own server (tests marked logbook_only left out)"
 bash test/compat/reference.sh
+echo "== the authentication suite against MLflow's own basic-auth server (tests marked logbook_only left out)"
+bash test/auth/reference.sh

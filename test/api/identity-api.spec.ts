@@ -4,14 +4,13 @@ import { after, before, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
-import { createHttpApp } from '@logbook/platform';
+import { createHttpApp, Principal } from '@logbook/platform';
 import { createTestDatabase, testInfra } from '@logbook/testing';
 import { IdentityAuthenticator } from '../../services/identity/src/authentication/authenticator';
 import { loadIdentityConfig } from '../../services/identity/src/config';
 import { IdentityModule } from '../../services/identity/src/identity.module';
 import { IdentityRuntime, startIdentityRuntime } from '../../services/identity/src/identity.runtime';
 import { usersProjection } from '../../services/identity/src/users/users.projection';
-import { Principal } from '../../services/identity/src/shared/caller';
 
 type Answer = { status: number; json: Record<string, any>; text: string };
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -93,11 +92,8 @@ describe('identity users API on real Postgres', () => {
     class TestModule {}
     app = await createHttpApp(TestModule, { logger: pino({ level: 'silent' }), bodyLimitBytes: 1024 * 1024 });
     const fastify = app.getHttpAdapter().getInstance();
-    fastify.decorateRequest('principal', undefined);
     fastify.addHook('onRequest', async (request) => {
-      (request as typeof request & { principal?: Principal }).principal = principalFrom(
-        request.headers[PRINCIPAL_HEADER],
-      );
+      request.principal = principalFrom(request.headers[PRINCIPAL_HEADER]);
     });
     await app.init();
     await fastify.ready();

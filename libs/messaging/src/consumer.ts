@@ -145,7 +145,9 @@ export function parseEnvelope(message: unknown, validators: Record<string, Paylo
   const problems = describeErrors(validateSync(plainToInstance(EventEnvelopeDto, fields)));
   if (data === undefined || data === null) problems.push('data should not be null or undefined');
   if (problems.length > 0) throw new InvalidEnvelopeError(problems);
-  const envelope = { ...(message as EventEnvelope), actor: storedActor(fields.actor as ActorDto) };
+  const delivered = message as EventEnvelope;
+  const actor = storedActor(delivered.actor);
+  const envelope = actor === delivered.actor ? delivered : { ...delivered, actor };
   const payloadProblems = validators[envelope.type]?.(envelope.data, envelope) ?? [];
   if (payloadProblems.length > 0) throw new InvalidEnvelopeError(payloadProblems.map((p) => `data: ${p}`));
   return envelope;

@@ -36,6 +36,13 @@ describe('an envelope as a transport delivers it', () => {
     assert.equal(parseEnvelope(message), message);
   });
 
+  it('published before actors had names, reads its actor as the actor it was', () => {
+    const message = delivered({ actor: { id: 'artifacts', kind: 'service' } });
+    const envelope = parseEnvelope(message);
+    assert.deepEqual(envelope.actor, { id: 'artifacts', kind: 'system', name: 'artifacts', authMethod: 'none' });
+    assert.equal(envelope.data, message.data);
+  });
+
   it('is refused without data', () => {
     assert.match(String(problemsOf(delivered({ data: undefined }))), /data should not be null or undefined/);
     assert.match(String(problemsOf(delivered({ data: null }))), /data should not be null or undefined/);

@@ -17,6 +17,7 @@ import { artifactsOpenApi } from '../../artifacts/src/index';
 import { registryOpenApi } from '../../registry/src/index';
 import { trackingOpenApi } from '../../tracking/src/index';
 import { ApiInfoModule } from './api-info.module';
+import { Authentication, startAuthentication } from './authentication/authentication';
 import { GatewayConfig, loadGatewayConfig } from './config';
 import { embeddedConfigs, startEmbeddedServices } from './embedded-services';
 import { registerGraphqlRoute } from './graphql/graphql.route';
@@ -29,25 +30,35 @@ import { registerWebUi } from './web-ui/ui.routes';
 /** The routes the services answer (the distributed gateway forwards them). */
 const serviceFragments = () => [trackingOpenApi(), artifactsOpenApi(), registryOpenApi()];
 
-/** The API as one OpenAPI document: every service's fragment and the gateway's own GraphQL, merged. */
-const apiDocument = () => buildOpenApiDocument([...serviceFragments(), graphqlOpenApi()]);
+/** The API as one OpenAPI document: every service's fragment and the gateway's own routes, merged. */
+const apiDocument = (authentication: Authentication) =>
+  buildOpenApiDocument([...serviceFragments(), ...authentication.openApi, graphqlOpenApi()]);
 
 /** The embedded shape: every service module in this one process, on an embedded Postgres. */
 async function embedded(logger: Logger, server: ServerConfig, config: GatewayConfig) {
   const services = await startEmbeddedServices(embeddedConfigs(), logger);
+  const authentication = await startAuthentication(server, logger, services.tracking.db);
 
   @Module({
     imports: [
       ...services.modules,
-      ApiInfoModule.with(apiDocument()),
+      ...authentication.modules,
+      ApiInfoModule.with(apiDocument(authentication)),
       ObservabilityModule.with(services.readinessChecks),
     ],
   })
   class EmbeddedModule {}
 
   const app = await createHttpApp(EmbeddedModule, httpAppOptions(logger, server));
+  authentication.install(app);
   await registerGraphqlRoute(app.getHttpAdapter().getInstance(), config.graphqlLimits, logger);
-  return { app, close: services.close };
+  return {
+    app,
+    close: async () => {
+      await authentication.close();
+      await services.close();
+    },
+  };
 }
 
 /** The distributed shape: the gateway forwards MLflow paths to the services that own them. */
@@ -57,15 +68,17 @@ async function distributed(logger: Logger, server: ServerConfig, config: Gateway
     artifacts: config.artifactsUrl as string,
     registry: config.registryUrl as string,
   };
-  const document = apiDocument();
+  const authentication = await startAuthentication(server, logger);
 
   @Module({
     imports: [
-      ApiInfoModule.with(document),
+      ...authentication.modules,
+      ApiInfoModule.with(apiDocument(authentication)),
       ObservabilityModule.with([
         httpReadiness('tracking', `${upstreams.tracking}/health`),
         httpReadiness('artifacts', `${upstreams.artifacts}/health`),
         httpReadiness('registry', `${upstreams.registry}/health`),
+        ...authentication.readinessChecks,
       ]),
     ],
   })
@@ -75,9 +88,10 @@ async function distributed(logger: Logger, server: ServerConfig, config: Gateway
     ...httpAppOptions(logger, server),
     forwardedRoutes: forwardedRouteMethods(buildOpenApiDocument(serviceFragments())),
   });
-  await registerRoutes(app.getHttpAdapter().getInstance(), routingTable(upstreams), logger);
+  authentication.install(app);
+  await registerRoutes(app.getHttpAdapter().getInstance(), routingTable(upstreams, server.auth.gatewayKey), logger);
   await registerGraphqlRoute(app.getHttpAdapter().getInstance(), config.graphqlLimits, logger);
-  return { app, close: async () => undefined };
+  return { app, close: () => authentication.close() };
 }
 
 async function main(): Promise<void> {

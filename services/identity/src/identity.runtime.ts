@@ -36,3 +36,19 @@ export async function startIdentityRuntime(
   const runtime = await startServiceRuntime({ service: identityService, config, logger, db });
   return { ...runtime, config };
 }
+
+/**
+ * With authentication on, someone must be able to sign in: a user exists already, or the configured
+ * admin is made at start. Refuses to start otherwise, rather than serve a server nobody can use.
+ */
+export async function requireSomeoneToSignIn(runtime: IdentityRuntime): Promise<void> {
+  if (runtime.config.admin) return;
+  const { rows } = await runtime.db.query<{ present: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM ${IDENTITY_SCHEMA}.users) AS present`,
+  );
+  if (!rows[0].present) {
+    throw new Error(
+      'Authentication is on and no user exists: set LOGBOOK_ADMIN_USERNAME and LOGBOOK_ADMIN_PASSWORD to create the first admin',
+    );
+  }
+}

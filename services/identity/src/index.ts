@@ -3,5 +3,4 @@ export { AuthenticatedUser, IdentityAuthenticator } from './authentication/authe
 export { IdentityConfig, loadIdentityConfig } from './config';
 export { IdentityModule } from './identity.module';
 export { identityOpenApi } from './identity.openapi';
-export { IdentityRuntime, startIdentityRuntime } from './identity.runtime';
-export { Principal } from './shared/caller';
+export { IdentityRuntime, requireSomeoneToSignIn, startIdentityRuntime } from './identity.runtime';

@@ -70,6 +70,8 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     guardConnections(fastify, options.clients.connections, options.logger);
     checkHostHeader(fastify, options.clients.allowedHosts, options.logger);
   }
+  // Every request has the field (set once authenticated), so requests keep one shape.
+  fastify.decorateRequest('principal', undefined);
   if (options.gatewayKey) requireGatewayPrincipal(fastify, options.gatewayKey);
   answerUnsupportedMethods(fastify, options.forwardedRoutes);
 

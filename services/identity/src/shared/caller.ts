@@ -1,14 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
-
-/**
- * Who made a request, as the gateway's authentication leaves it on `request.principal`. Defined here
- * until libs/platform's request plumbing exports its own; the shape is the one that plumbing sets.
- */
-export interface Principal {
-  actor: { id: string; kind: 'user' | 'service' | 'system' | 'anonymous'; name: string; authMethod: string };
-  isAdmin: boolean;
-}
+import { Principal } from '@logbook/platform';
 
 /**
  * The caller of a users route. `principal` is null when authentication is off: MLflow without its auth
@@ -22,7 +14,7 @@ export interface Caller {
 }
 
 export function callerOf(request: FastifyRequest): Caller {
-  const principal = (request as FastifyRequest & { principal?: Principal }).principal ?? null;
+  const principal = request.principal ?? null;
   if (!principal) return { principal: null, username: null, isAdmin: true };
   return {
     principal,

@@ -5,7 +5,11 @@ import { UserCommand, userDecider } from './user.decider';
 import { UserEvent } from './user.events';
 
 const now = 1_700_000_000_000;
-const metadata: CommandMetadata = { now, actor: { id: 'admin', kind: 'user' }, requestId: 'req-1' };
+const metadata: CommandMetadata = {
+  now,
+  actor: { id: 'admin', kind: 'user', name: 'admin', authMethod: 'basic' },
+  requestId: 'req-1',
+};
 const userId = 7;
 const username = 'alice';
 const key = { userId, username };
