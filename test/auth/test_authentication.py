@@ -106,3 +106,15 @@ def test_a_service_refuses_requests_that_did_not_come_through_the_gateway(admin)
         response = http("GET", service, SEARCH, credentials=admin, headers=headers)
         assert response.status_code == 401, headers
     assert http("GET", service, "/health").status_code == 200
+
+
+@pytest.mark.logbook_only
+def test_repeated_wrong_passwords_slow_that_user_down(url, new_user):
+    username = new_user()
+    for _ in range(5):
+        assert http("GET", url, SEARCH, credentials=(username, "a wrong guess")).status_code == 401
+    assert http("GET", url, SEARCH, credentials=(username, "a wrong guess")).status_code == 401
+    slowed = http("GET", url, SEARCH, credentials=(username, PASSWORD))
+    assert slowed.status_code == 429
+    assert slowed.json()["error_code"] == "RESOURCE_EXHAUSTED"
+    assert int(slowed.headers["Retry-After"]) >= 1

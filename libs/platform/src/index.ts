@@ -50,6 +50,7 @@ export { bodyStream, declaredLength, settleUnreadBody } from './http/request-bod
 export { RequestMeta, requestMetadata } from './http/request-context';
 export {
   Authenticate,
+  Authentication,
   isOpenPath,
   NOT_AUTHENTICATED_MESSAGE,
   Principal,

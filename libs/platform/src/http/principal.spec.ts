@@ -86,11 +86,17 @@ describe('a service behind the gateway', () => {
 });
 
 describe('the gateway', () => {
-  it('answers 401 with its challenge to a request its authenticator does not accept, before routing', async () => {
+  it('answers 401 with its challenge to a request its authenticator does not accept, and 429 to one it slows, before routing', async () => {
     const app = await appWith((fastify) =>
-      requireCredentials(fastify, async (request) => (request.headers.authorization === 'Basic good' ? alice : null), [
-        'Basic realm="mlflow"',
-      ]),
+      requireCredentials(
+        fastify,
+        async (request) => {
+          if (request.headers.authorization === 'Basic good') return { principal: alice };
+          if (request.headers.authorization === 'Basic again') return { refused: 'throttled', retryAfterSeconds: 4 };
+          return { refused: 'credentials' };
+        },
+        ['Basic realm="mlflow"'],
+      ),
     );
     const accepted = await app.inject({
       url: '/api/2.0/mlflow/experiments/get',
@@ -102,6 +108,13 @@ describe('the gateway', () => {
       assert.equal(refused.statusCode, 401, url);
       assert.equal(refused.headers['www-authenticate'], 'Basic realm="mlflow"');
     }
+    const throttled = await app.inject({
+      url: '/api/2.0/mlflow/experiments/get',
+      headers: { authorization: 'Basic again' },
+    });
+    assert.equal(throttled.statusCode, 429);
+    assert.equal(throttled.headers['retry-after'], '4');
+    assert.equal(throttled.json().error_code, 'RESOURCE_EXHAUSTED');
     assert.equal((await app.inject({ url: '/health' })).statusCode, 200);
     await app.close();
   });

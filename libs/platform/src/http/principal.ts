@@ -84,8 +84,14 @@ export function verifyPrincipal(signed: string, key: string, now = Date.now()): 
   return { actor: decoded.actor, isAdmin: decoded.isAdmin };
 }
 
-/** Finds who sent a request from its credentials; null when they are missing or wrong. */
-export type Authenticate = (request: FastifyRequest) => Promise<Principal | null>;
+/**
+ * Who sent a request, from its credentials: a principal, or why not: credentials missing or wrong, or too
+ * many failed attempts from this user or address to check these yet.
+ */
+export type Authentication =
+  { principal: Principal } | { refused: 'credentials' } | { refused: 'throttled'; retryAfterSeconds: number };
+
+export type Authenticate = (request: FastifyRequest) => Promise<Authentication>;
 
 /**
  * The gateway's check: every request but those to open paths is authenticated before it is routed (as
@@ -94,9 +100,23 @@ export type Authenticate = (request: FastifyRequest) => Promise<Principal | null
 export function requireCredentials(fastify: FastifyInstance, authenticate: Authenticate, challenges: string[]): void {
   fastify.addHook('onRequest', async (request, reply) => {
     if (isOpenPath(request.url)) return;
-    const principal = await authenticate(request);
-    if (!principal) return replyNotAuthenticated(reply, challenges);
-    request.principal = principal;
+    const outcome = await authenticate(request);
+    if ('principal' in outcome) {
+      request.principal = outcome.principal;
+    } else if (outcome.refused === 'throttled') {
+      return reply
+        .status(429)
+        .header('retry-after', String(outcome.retryAfterSeconds))
+        .header('content-type', 'application/json')
+        .send(
+          JSON.stringify({
+            error_code: 'RESOURCE_EXHAUSTED',
+            message: `Too many failed sign-ins from this user or address; try again in ${outcome.retryAfterSeconds} s`,
+          }),
+        );
+    } else {
+      return replyNotAuthenticated(reply, challenges);
+    }
   });
 }
 
