@@ -62,7 +62,7 @@ export {
 } from './http/principal';
 export { runMain, serve } from './http/serve';
 export { RunningService, ServiceProcess, runServiceProcess } from './http/service-process';
-export { AUTH_MODES, AuthConfig, AuthMode, ServerConfig, loadServerConfig } from './http/server-config';
+export { AuthConfig, ServerConfig, SIGN_IN_METHODS, SignInMethod, loadServerConfig } from './http/server-config';
 export {
   BulkField,
   DoubleField,

@@ -1,5 +1,6 @@
 import { IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, ValidateBy, ValidateIf } from 'class-validator';
-import { loadConfig } from '@logbook/platform';
+import { IntegerSetting, loadConfig } from '@logbook/platform';
+import { OidcSettings } from './authentication/oidc-verifier';
 import { QueryLimits } from './graphql/query-safety';
 import { isUiBuild, UiConfig } from './web-ui/ui-build';
 
@@ -44,6 +45,46 @@ export class GatewayEnvironment {
   @IsString()
   @IsNotEmpty()
   LOGBOOK_UI_PYTHON = 'python3';
+
+  /** Read here for whether OpenID Connect is on (validated with the server settings). */
+  @IsOptional()
+  @IsString()
+  LOGBOOK_AUTH?: string;
+
+  @ValidateIf(oidcOn)
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: "LOGBOOK_OIDC_ISSUER must be the provider's issuer URL when LOGBOOK_AUTH names oidc" },
+  )
+  LOGBOOK_OIDC_ISSUER?: string;
+
+  @ValidateIf(oidcOn)
+  @IsString({ message: 'LOGBOOK_OIDC_AUDIENCE must name the audience tokens carry when LOGBOOK_AUTH names oidc' })
+  @IsNotEmpty({ message: 'LOGBOOK_OIDC_AUDIENCE must not be empty' })
+  LOGBOOK_OIDC_AUDIENCE?: string;
+
+  @IsString()
+  @IsNotEmpty()
+  LOGBOOK_OIDC_USERNAME_CLAIM = 'preferred_username';
+
+  @IsString()
+  @IsNotEmpty()
+  LOGBOOK_OIDC_GROUPS_CLAIM = 'groups';
+
+  /** Comma-separated groups whose members are admins. */
+  @IsOptional()
+  @IsString()
+  LOGBOOK_OIDC_ADMIN_GROUPS?: string;
+
+  @IntegerSetting(0, 600)
+  LOGBOOK_OIDC_CLOCK_SKEW_S = 60;
+
+  @IntegerSetting(0, 3_600_000)
+  LOGBOOK_OIDC_JWKS_COOLDOWN_MS = 30_000;
+}
+
+function oidcOn(env: GatewayEnvironment): boolean {
+  return (env.LOGBOOK_AUTH ?? '').split(',').includes('oidc');
 }
 
 export interface GatewayConfig {
@@ -53,6 +94,8 @@ export interface GatewayConfig {
   registryUrl?: string;
   graphqlLimits: QueryLimits;
   ui: UiConfig;
+  /** Set when LOGBOOK_AUTH names oidc. */
+  oidc?: OidcSettings;
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -67,5 +110,21 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxAliases: Number(raw.MLFLOW_SERVER_GRAPHQL_MAX_ALIASES),
     },
     ui: { dir: raw.LOGBOOK_UI_DIR, python: raw.LOGBOOK_UI_PYTHON },
+    ...(oidcOn(raw)
+      ? {
+          oidc: {
+            issuer: raw.LOGBOOK_OIDC_ISSUER as string,
+            audience: raw.LOGBOOK_OIDC_AUDIENCE as string,
+            usernameClaim: raw.LOGBOOK_OIDC_USERNAME_CLAIM,
+            groupsClaim: raw.LOGBOOK_OIDC_GROUPS_CLAIM,
+            adminGroups: (raw.LOGBOOK_OIDC_ADMIN_GROUPS ?? '')
+              .split(',')
+              .map((group) => group.trim())
+              .filter(Boolean),
+            clockToleranceSeconds: raw.LOGBOOK_OIDC_CLOCK_SKEW_S,
+            jwksCooldownMs: raw.LOGBOOK_OIDC_JWKS_COOLDOWN_MS,
+          },
+        }
+      : {}),
   };
 }

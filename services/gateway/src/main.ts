@@ -37,7 +37,7 @@ const apiDocument = (authentication: Authentication) =>
 /** The embedded shape: every service module in this one process, on an embedded Postgres. */
 async function embedded(logger: Logger, server: ServerConfig, config: GatewayConfig) {
   const services = await startEmbeddedServices(embeddedConfigs(), logger);
-  const authentication = await startAuthentication(server, logger, services.tracking.db);
+  const authentication = await startAuthentication(server, config.oidc, logger, services.tracking.db);
 
   @Module({
     imports: [
@@ -68,7 +68,7 @@ async function distributed(logger: Logger, server: ServerConfig, config: Gateway
     artifacts: config.artifactsUrl as string,
     registry: config.registryUrl as string,
   };
-  const authentication = await startAuthentication(server, logger);
+  const authentication = await startAuthentication(server, config.oidc, logger);
 
   @Module({
     imports: [

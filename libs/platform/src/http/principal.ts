@@ -6,6 +6,8 @@ import { Actor, ACTOR_KINDS, AUTH_METHODS } from '../command-metadata';
 export interface Principal {
   actor: Actor;
   isAdmin: boolean;
+  /** The groups an identity provider puts the caller in (OIDC); none for other sign-ins. */
+  groups?: string[];
 }
 
 declare module 'fastify' {
@@ -55,10 +57,17 @@ export function signPrincipal(principal: Principal, key: string, now = Date.now(
 }
 
 function isPrincipal(value: unknown): value is Principal & { expires: number } {
-  const candidate = value as { actor?: Record<string, unknown>; isAdmin?: unknown; expires?: unknown } | null;
+  const candidate = value as {
+    actor?: Record<string, unknown>;
+    isAdmin?: unknown;
+    groups?: unknown;
+    expires?: unknown;
+  } | null;
   const actor = candidate?.actor;
   return (
     typeof candidate?.isAdmin === 'boolean' &&
+    (candidate.groups === undefined ||
+      (Array.isArray(candidate.groups) && candidate.groups.every((group) => typeof group === 'string'))) &&
     typeof candidate.expires === 'number' &&
     typeof actor?.id === 'string' &&
     typeof actor.name === 'string' &&
@@ -81,15 +90,20 @@ export function verifyPrincipal(signed: string, key: string, now = Date.now()): 
     return null;
   }
   if (!isPrincipal(decoded) || decoded.expires < now) return null;
-  return { actor: decoded.actor, isAdmin: decoded.isAdmin };
+  const { actor, isAdmin, groups } = decoded;
+  return groups === undefined ? { actor, isAdmin } : { actor, isAdmin, groups };
 }
 
 /**
- * Who sent a request, from its credentials: a principal, or why not: credentials missing or wrong, or too
- * many failed attempts from this user or address to check these yet.
+ * Who sent a request, from its credentials: a principal, or why not: credentials missing or wrong, too
+ * many failed attempts from this user or address to check these yet, or the identity provider that
+ * would vouch for them out of reach.
  */
 export type Authentication =
-  { principal: Principal } | { refused: 'credentials' } | { refused: 'throttled'; retryAfterSeconds: number };
+  | { principal: Principal }
+  | { refused: 'credentials' }
+  | { refused: 'throttled'; retryAfterSeconds: number }
+  | { refused: 'unavailable'; message: string };
 
 export type Authenticate = (request: FastifyRequest) => Promise<Authentication>;
 
@@ -114,6 +128,11 @@ export function requireCredentials(fastify: FastifyInstance, authenticate: Authe
             message: `Too many failed sign-ins from this user or address; try again in ${outcome.retryAfterSeconds} s`,
           }),
         );
+    } else if (outcome.refused === 'unavailable') {
+      return reply
+        .status(503)
+        .header('content-type', 'application/json')
+        .send(JSON.stringify({ error_code: 'TEMPORARILY_UNAVAILABLE', message: outcome.message }));
     } else {
       return replyNotAuthenticated(reply, challenges);
     }

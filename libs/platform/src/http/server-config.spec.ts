@@ -7,25 +7,30 @@ const load = (env: NodeJS.ProcessEnv, role: 'public' | 'internal' = 'internal') 
 
 describe('authentication settings', () => {
   it('are off in the embedded shape unless set', () => {
-    assert.deepEqual(load({}).auth, { mode: 'off' });
-    assert.deepEqual(load({ LOGBOOK_AUTH: 'basic' }, 'public').auth, { mode: 'basic' });
+    assert.deepEqual(load({}).auth, { methods: [] });
+    assert.deepEqual(load({ LOGBOOK_AUTH: 'basic' }, 'public').auth, { methods: ['basic'] });
   });
 
   it('must be said in the distributed shape, and auth on needs the key the gateway signs principals with', () => {
-    assert.throws(() => load({ LOGBOOK_MODE: 'distributed' }), /LOGBOOK_AUTH must be one of off, basic/);
-    assert.deepEqual(load({ LOGBOOK_MODE: 'distributed', LOGBOOK_AUTH: 'off' }).auth, { mode: 'off' });
+    assert.throws(() => load({ LOGBOOK_MODE: 'distributed' }), /LOGBOOK_AUTH must be off, basic, oidc or basic,oidc/);
+    assert.deepEqual(load({ LOGBOOK_MODE: 'distributed', LOGBOOK_AUTH: 'off' }).auth, { methods: [] });
     assert.throws(
       () => load({ LOGBOOK_MODE: 'distributed', LOGBOOK_AUTH: 'basic', LOGBOOK_GATEWAY_KEY: 'short' }),
       /LOGBOOK_GATEWAY_KEY must be a secret of at least 32 characters/,
     );
     const key = 'k'.repeat(32);
     assert.deepEqual(load({ LOGBOOK_MODE: 'distributed', LOGBOOK_AUTH: 'basic', LOGBOOK_GATEWAY_KEY: key }).auth, {
-      mode: 'basic',
+      methods: ['basic'],
       gatewayKey: key,
     });
   });
 
+  it('name one sign-in method or both', () => {
+    assert.deepEqual(load({ LOGBOOK_AUTH: 'oidc,basic' }, 'public').auth, { methods: ['oidc', 'basic'] });
+    assert.throws(() => load({ LOGBOOK_AUTH: 'basic,off' }), /LOGBOOK_AUTH must be/);
+  });
+
   it('refuse a mode Logbook does not have', () => {
-    assert.throws(() => load({ LOGBOOK_AUTH: 'kerberos' }), /LOGBOOK_AUTH must be one of/);
+    assert.throws(() => load({ LOGBOOK_AUTH: 'kerberos' }), /LOGBOOK_AUTH must be off, basic, oidc or basic,oidc/);
   });
 });

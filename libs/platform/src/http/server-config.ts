@@ -3,10 +3,14 @@ import { IntegerSetting, loadConfig } from '../config';
 import { ConnectionLimits } from './connection-guard';
 import { defaultAllowedHosts } from './host-check';
 
-/** off: every request is anonymous. basic: HTTP Basic credentials of Logbook's users, as MLflow's basic-auth app. */
-export const AUTH_MODES = ['off', 'basic'] as const;
-export type AuthMode = (typeof AUTH_MODES)[number];
-const authOn = (mode: string | undefined) => mode !== undefined && mode !== 'off';
+/**
+ * How callers prove who they are: basic, HTTP Basic credentials of Logbook's users (MLflow's basic-auth
+ * app); oidc, bearer JWTs of an OpenID Connect provider. LOGBOOK_AUTH names one or both, or off.
+ */
+export const SIGN_IN_METHODS = ['basic', 'oidc'] as const;
+export type SignInMethod = (typeof SIGN_IN_METHODS)[number];
+const AUTH_SETTING = /^(off|(basic|oidc)(,(basic|oidc))?)$/;
+const authOn = (setting: string | undefined) => setting !== undefined && setting !== 'off';
 
 /** Where a service listens, how large a request body it takes, and how it treats its clients. */
 export class ServerEnvironment {
@@ -43,9 +47,9 @@ export class ServerEnvironment {
 
   /** Embedded: off unless set. Distributed: must be said, so no deployment is left open by omission. */
   @ValidateIf((env: ServerEnvironment) => env.LOGBOOK_MODE === 'distributed' || env.LOGBOOK_AUTH !== undefined)
-  @IsIn(AUTH_MODES, {
+  @Matches(AUTH_SETTING, {
     message:
-      'LOGBOOK_AUTH must be one of off, basic; the distributed shape needs it said: basic to require credentials, off to serve anyone who reaches it',
+      'LOGBOOK_AUTH must be off, basic, oidc or basic,oidc; the distributed shape needs it said: a sign-in method to require credentials, off to serve anyone who reaches it',
   })
   LOGBOOK_AUTH?: string;
 
@@ -59,7 +63,8 @@ export class ServerEnvironment {
 
 /** Whether requests are authenticated, and the key that signs the principal the gateway hands to the services. */
 export interface AuthConfig {
-  mode: AuthMode;
+  /** None: authentication is off, and every request is anonymous. */
+  methods: SignInMethod[];
   /** Distributed shape with auth on: the gateway signs each forwarded request's principal with it; services verify. */
   gatewayKey?: string;
 }
@@ -107,7 +112,7 @@ export function loadServerConfig(
       (role === 'public' ? defaultAllowedHosts(raw.HOST) : ['*']),
     role,
     auth: {
-      mode: (raw.LOGBOOK_AUTH ?? 'off') as AuthMode,
+      methods: authOn(raw.LOGBOOK_AUTH) ? [...new Set((raw.LOGBOOK_AUTH as string).split(',') as SignInMethod[])] : [],
       ...(raw.LOGBOOK_MODE === 'distributed' && authOn(raw.LOGBOOK_AUTH)
         ? { gatewayKey: raw.LOGBOOK_GATEWAY_KEY }
         : {}),

@@ -10,6 +10,9 @@ import {
   startIdentityRuntime,
 } from '../../../identity/src/index';
 import { BASIC_CHALLENGE, basicAuthentication } from './basic-authentication';
+import { isBearer } from './bearer-token';
+import { BEARER_CHALLENGE, oidcAuthentication } from './oidc-authentication';
+import { OidcSettings, OidcVerifier } from './oidc-verifier';
 
 /** What the gateway hosts to authenticate requests: the identity service, and the check every request passes. */
 export interface Authentication {
@@ -31,15 +34,18 @@ const OFF: Authentication = {
 
 /**
  * The identity service in the gateway's process when auth is on: users are checked on every request, so
- * they live where requests arrive. `db`: the embedded shape's shared database; the distributed shape's
+ * they live where requests arrive. Basic credentials go to the users' passwords, bearer tokens to the
+ * OpenID Connect provider, each when LOGBOOK_AUTH names it. `db`: the embedded shape's shared database; the distributed shape's
  * gateway opens its own connection to Postgres (the identity schema).
  */
 export async function startAuthentication(
   server: ServerConfig,
+  oidc: OidcSettings | undefined,
   logger: Logger,
   db?: Database,
 ): Promise<Authentication> {
-  if (server.auth.mode === 'off') return OFF;
+  const { methods } = server.auth;
+  if (methods.length === 0) return OFF;
   const identity = await startIdentityRuntime(loadIdentityConfig(), logger, db);
   try {
     await requireSomeoneToSignIn(identity);
@@ -47,14 +53,26 @@ export async function startAuthentication(
     await identity.close();
     throw error;
   }
+  const verifier = methods.includes('oidc') && oidc ? new OidcVerifier(oidc, logger) : undefined;
   return {
     modules: [IdentityModule.with(identity)],
     openApi: [identityOpenApi()],
     readinessChecks: identity.readinessChecks,
-    install: (app) =>
-      requireCredentials(app.getHttpAdapter().getInstance(), basicAuthentication(app.get(IdentityAuthenticator)), [
-        BASIC_CHALLENGE,
-      ]),
+    install: (app) => {
+      const users = app.get(IdentityAuthenticator);
+      const basic = methods.includes('basic') ? basicAuthentication(users) : undefined;
+      const bearer = verifier && oidc ? oidcAuthentication(oidc, verifier, users, logger) : undefined;
+      requireCredentials(
+        app.getHttpAdapter().getInstance(),
+        async (request) => {
+          const header = request.headers.authorization;
+          if (bearer && isBearer(header)) return bearer(request);
+          if (basic && !isBearer(header)) return basic(request);
+          return { refused: 'credentials' };
+        },
+        [...(basic ? [BASIC_CHALLENGE] : []), ...(bearer ? [BEARER_CHALLENGE] : [])],
+      );
+    },
     close: () => identity.close(),
   };
 }

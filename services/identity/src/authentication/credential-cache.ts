@@ -37,7 +37,23 @@ export class CredentialCache {
   }
 
   get(username: string, password: string): AuthenticatedUser | null {
-    const key = CredentialCache.keyOf(username, password);
+    return this.lookup(username, CredentialCache.keyOf(username, password));
+  }
+
+  remember(username: string, password: string, user: AuthenticatedUser): void {
+    this.store(username, CredentialCache.keyOf(username, password), user);
+  }
+
+  /** A user an identity provider vouched for (no password involved), as remembered lately. */
+  getVouched(username: string): AuthenticatedUser | null {
+    return this.lookup(username, `vouched\0${username}`);
+  }
+
+  rememberVouched(user: AuthenticatedUser): void {
+    this.store(user.username, `vouched\0${user.username}`, user);
+  }
+
+  private lookup(username: string, key: string): AuthenticatedUser | null {
     const entry = this.entries.get(key);
     if (!entry) return null;
     this.entries.delete(key);
@@ -49,8 +65,7 @@ export class CredentialCache {
     return entry.user;
   }
 
-  remember(username: string, password: string, user: AuthenticatedUser): void {
-    const key = CredentialCache.keyOf(username, password);
+  private store(username: string, key: string, user: AuthenticatedUser): void {
     this.entries.delete(key);
     this.entries.set(key, { user, expiresAt: this.clock() + this.ttlMs });
     const keys = this.keysByUsername.get(username) ?? new Set<string>();

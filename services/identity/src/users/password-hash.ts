@@ -67,3 +67,9 @@ export async function verifyPassword(storedHash: string, password: string): Prom
   if (actual === null || actual.length !== expected.length) return false;
   return timingSafeEqual(Buffer.from(actual), Buffer.from(expected));
 }
+
+/**
+ * The hash of a user who signs in only through the identity provider: no password matches it (it is no
+ * hash format), until an admin sets one.
+ */
+export const NO_PASSWORD = '!';

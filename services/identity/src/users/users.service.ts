@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventStore } from '@logbook/eventstore';
-import { alreadyExists, CommandMetadata, Database, invalidParameter } from '@logbook/platform';
+import { alreadyExists, CommandMetadata, Database, invalidParameter, MlflowError } from '@logbook/platform';
 import { IDENTITY_SCHEMA } from '../../migrations/001_initial';
 import { CredentialCache } from '../authentication/credential-cache';
 import { DATABASE, EVENT_STORE } from '../shared/tokens';
-import { hashPassword, verifyPassword } from './password-hash';
+import { hashPassword, NO_PASSWORD, verifyPassword } from './password-hash';
 import { UserCommand, userNotFound, userStream, userStreamId, validatePassword } from './user.decider';
-import { UsersQueries } from './users.queries';
+import { UserRecord, UsersQueries } from './users.queries';
 
 type CommandOf<T extends UserCommand['type']> = Extract<UserCommand, { type: T }>['data'];
 
@@ -34,11 +34,28 @@ export class UsersService {
     metadata: CommandMetadata,
   ): Promise<number> {
     validatePassword(request.password);
-    const holder = await this.queries.findByUsername(request.username);
+    return this.add(request.username, await hashPassword(request.password), request.isAdmin, metadata);
+  }
+
+  /**
+   * The user an identity provider vouched for, created on first sight without a password. Two first
+   * requests at once both find it made: the one that lost the race reads the winner's.
+   */
+  async provision(username: string, metadata: CommandMetadata): Promise<UserRecord> {
+    const existing = await this.queries.findByUsername(username);
+    if (existing) return existing;
+    try {
+      await this.add(username, NO_PASSWORD, false, metadata);
+    } catch (error) {
+      if (!(error instanceof MlflowError && error.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw error;
+    }
+    return (await this.queries.findByUsername(username)) as UserRecord;
+  }
+
+  private async add(username: string, passwordHash: string, isAdmin: boolean, metadata: CommandMetadata) {
+    const holder = await this.queries.findByUsername(username);
     const { rows } = await this.db.query<{ id: string }>(`SELECT nextval('${IDENTITY_SCHEMA}.user_ids') AS id`);
     const userId = Number(rows[0].id);
-    const passwordHash = await hashPassword(request.password);
-    const { username, isAdmin } = request;
     await this.execute(
       userId,
       'CreateUser',
