@@ -45,9 +45,9 @@ for shape in embedded distributed; do
   [ "$status" -eq 0 ] || { echo "compatibility suite or schemathesis failed against the $shape shape" >&2; exit "$status"; }
 
   port=$((5600 + RANDOM % 300))
-  url=$(LOGBOOK_AUTH=basic LOGBOOK_GATEWAY_KEY="$(node -p "require('node:crypto').randomBytes(32).toString('hex')")" \
+  url=$(LOGBOOK_AUTH=basic,token LOGBOOK_GATEWAY_KEY="$(node -p "require('node:crypto').randomBytes(32).toString('hex')")" \
     bash test/support/shapes.sh start "$shape" "$port" "$run_dir/$shape-auth")
-  echo "== authentication suite against the $shape shape with LOGBOOK_AUTH=basic ($url)"
+  echo "== authentication suite against the $shape shape with LOGBOOK_AUTH=basic,token ($url)"
   # Distributed: the tracking service's own port, which must refuse what did not come through the gateway.
   LOGBOOK_SERVICE_URL="$([ "$shape" = distributed ] && echo "http://127.0.0.1:$((port + 1))")" \
     bash test/auth/run.sh "$url" || status=$?

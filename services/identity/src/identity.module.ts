@@ -4,6 +4,9 @@ import { CredentialCache } from './authentication/credential-cache';
 import { IdentityRuntime } from './identity.runtime';
 import { AccessGuard } from './shared/access';
 import { DATABASE, EVENT_STORE, IDENTITY_CONFIG } from './shared/tokens';
+import { TokensController } from './tokens/tokens.controller';
+import { TokensQueries } from './tokens/tokens.queries';
+import { TokensService } from './tokens/tokens.service';
 import { UsersController } from './users/users.controller';
 import { UsersQueries } from './users/users.queries';
 import { UsersService } from './users/users.service';
@@ -24,7 +27,7 @@ class IdentityInfrastructureModule {
   }
 }
 
-export const IDENTITY_CONTROLLERS = [UsersController];
+export const IDENTITY_CONTROLLERS = [UsersController, TokensController];
 
 /** MLflow's basic-auth users API, and the authenticator the gateway checks Basic credentials with. */
 @Module({})
@@ -40,8 +43,10 @@ export class IdentityModule {
         AccessGuard,
         { provide: CredentialCache, useValue: new CredentialCache() },
         IdentityAuthenticator,
+        TokensService,
+        TokensQueries,
       ],
-      exports: [IdentityAuthenticator],
+      exports: [IdentityAuthenticator, TokensService],
     };
   }
 }

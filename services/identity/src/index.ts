@@ -2,5 +2,7 @@
 export { AuthenticatedUser, IdentityAuthenticator } from './authentication/authenticator';
 export { IdentityConfig, loadIdentityConfig } from './config';
 export { IdentityModule } from './identity.module';
+export { isTokenSecret } from './tokens/token-secret';
+export { TokensService, VerifiedToken } from './tokens/tokens.service';
 export { identityOpenApi } from './identity.openapi';
 export { IdentityRuntime, requireSomeoneToSignIn, startIdentityRuntime } from './identity.runtime';

@@ -8,6 +8,11 @@ export interface Principal {
   isAdmin: boolean;
   /** The groups an identity provider puts the caller in (OIDC); none for other sign-ins. */
   groups?: string[];
+  /**
+   * An API token: the user it acts for, and the most it may do with that user's permissions (READ, USE,
+   * EDIT or MANAGE).
+   */
+  token?: { ownerId: string; ownerName: string; scope: string };
 }
 
 declare module 'fastify' {
@@ -56,16 +61,29 @@ export function signPrincipal(principal: Principal, key: string, now = Date.now(
   return `${payload}.${base64url(mac(key, payload))}`;
 }
 
+function isTokenGrant(value: unknown): boolean {
+  const grant = value as Record<string, unknown> | null;
+  return (
+    typeof grant === 'object' &&
+    grant !== null &&
+    typeof grant.ownerId === 'string' &&
+    typeof grant.ownerName === 'string' &&
+    typeof grant.scope === 'string'
+  );
+}
+
 function isPrincipal(value: unknown): value is Principal & { expires: number } {
   const candidate = value as {
     actor?: Record<string, unknown>;
     isAdmin?: unknown;
     groups?: unknown;
+    token?: unknown;
     expires?: unknown;
   } | null;
   const actor = candidate?.actor;
   return (
     typeof candidate?.isAdmin === 'boolean' &&
+    (candidate.token === undefined || isTokenGrant(candidate.token)) &&
     (candidate.groups === undefined ||
       (Array.isArray(candidate.groups) && candidate.groups.every((group) => typeof group === 'string'))) &&
     typeof candidate.expires === 'number' &&
@@ -90,8 +108,8 @@ export function verifyPrincipal(signed: string, key: string, now = Date.now()): 
     return null;
   }
   if (!isPrincipal(decoded) || decoded.expires < now) return null;
-  const { actor, isAdmin, groups } = decoded;
-  return groups === undefined ? { actor, isAdmin } : { actor, isAdmin, groups };
+  const { actor, isAdmin, groups, token } = decoded;
+  return { actor, isAdmin, ...(groups === undefined ? {} : { groups }), ...(token === undefined ? {} : { token }) };
 }
 
 /**

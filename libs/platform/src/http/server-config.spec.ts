@@ -12,7 +12,7 @@ describe('authentication settings', () => {
   });
 
   it('must be said in the distributed shape, and auth on needs the key the gateway signs principals with', () => {
-    assert.throws(() => load({ LOGBOOK_MODE: 'distributed' }), /LOGBOOK_AUTH must be off, basic, oidc or basic,oidc/);
+    assert.throws(() => load({ LOGBOOK_MODE: 'distributed' }), /LOGBOOK_AUTH must be off, or basic and\/or oidc/);
     assert.deepEqual(load({ LOGBOOK_MODE: 'distributed', LOGBOOK_AUTH: 'off' }).auth, { methods: [] });
     assert.throws(
       () => load({ LOGBOOK_MODE: 'distributed', LOGBOOK_AUTH: 'basic', LOGBOOK_GATEWAY_KEY: 'short' }),
@@ -25,12 +25,15 @@ describe('authentication settings', () => {
     });
   });
 
-  it('name one sign-in method or both', () => {
+  it('name sign-in methods, tokens only beside a way for users to sign in', () => {
     assert.deepEqual(load({ LOGBOOK_AUTH: 'oidc,basic' }, 'public').auth, { methods: ['oidc', 'basic'] });
-    assert.throws(() => load({ LOGBOOK_AUTH: 'basic,off' }), /LOGBOOK_AUTH must be/);
+    assert.deepEqual(load({ LOGBOOK_AUTH: 'basic,token' }, 'public').auth, { methods: ['basic', 'token'] });
+    for (const wrong of ['basic,off', 'token', 'basic,basic', 'basic,oidc,token,basic', '']) {
+      assert.throws(() => load({ LOGBOOK_AUTH: wrong }), /LOGBOOK_AUTH must be/, wrong);
+    }
   });
 
   it('refuse a mode Logbook does not have', () => {
-    assert.throws(() => load({ LOGBOOK_AUTH: 'kerberos' }), /LOGBOOK_AUTH must be off, basic, oidc or basic,oidc/);
+    assert.throws(() => load({ LOGBOOK_AUTH: 'kerberos' }), /LOGBOOK_AUTH must be off, or basic and\/or oidc/);
   });
 });

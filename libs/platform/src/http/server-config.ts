@@ -1,15 +1,24 @@
-import { IsIn, IsIP, IsOptional, Matches, MinLength, ValidateIf } from 'class-validator';
+import { IsIn, IsIP, IsOptional, Matches, MinLength, ValidateBy, ValidateIf } from 'class-validator';
 import { IntegerSetting, loadConfig } from '../config';
 import { ConnectionLimits } from './connection-guard';
 import { defaultAllowedHosts } from './host-check';
 
 /**
  * How callers prove who they are: basic, HTTP Basic credentials of Logbook's users (MLflow's basic-auth
- * app); oidc, bearer JWTs of an OpenID Connect provider. LOGBOOK_AUTH names one or both, or off.
+ * app); oidc, bearer JWTs of an OpenID Connect provider; token, Logbook's API tokens, which users sign
+ * in to issue, so only beside basic or oidc. LOGBOOK_AUTH lists them (`basic,token`), or says off.
  */
-export const SIGN_IN_METHODS = ['basic', 'oidc'] as const;
+export const SIGN_IN_METHODS = ['basic', 'oidc', 'token'] as const;
 export type SignInMethod = (typeof SIGN_IN_METHODS)[number];
-const AUTH_SETTING = /^(off|(basic|oidc)(,(basic|oidc))?)$/;
+const AUTH_SETTING = /^(off|(basic|oidc|token)(,(basic|oidc|token)){0,2})$/;
+
+function isAuthSetting(setting: unknown): boolean {
+  if (typeof setting !== 'string' || !AUTH_SETTING.test(setting)) return false;
+  const methods = setting.split(',');
+  return (
+    setting === 'off' || (new Set(methods).size === methods.length && !(methods.length === 1 && methods[0] === 'token'))
+  );
+}
 const authOn = (setting: string | undefined) => setting !== undefined && setting !== 'off';
 
 /** Where a service listens, how large a request body it takes, and how it treats its clients. */
@@ -47,9 +56,13 @@ export class ServerEnvironment {
 
   /** Embedded: off unless set. Distributed: must be said, so no deployment is left open by omission. */
   @ValidateIf((env: ServerEnvironment) => env.LOGBOOK_MODE === 'distributed' || env.LOGBOOK_AUTH !== undefined)
-  @Matches(AUTH_SETTING, {
-    message:
-      'LOGBOOK_AUTH must be off, basic, oidc or basic,oidc; the distributed shape needs it said: a sign-in method to require credentials, off to serve anyone who reaches it',
+  @ValidateBy({
+    name: 'isAuthSetting',
+    validator: {
+      validate: isAuthSetting,
+      defaultMessage: () =>
+        'LOGBOOK_AUTH must be off, or basic and/or oidc, each optionally with token (basic,token); the distributed shape needs it said: sign-in methods to require credentials, off to serve anyone who reaches it',
+    },
   })
   LOGBOOK_AUTH?: string;
 

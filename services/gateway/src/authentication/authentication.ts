@@ -4,15 +4,18 @@ import { Database, Logger, OpenApiFragment, ReadinessCheck, requireCredentials, 
 import {
   IdentityAuthenticator,
   IdentityModule,
+  isTokenSecret,
+  TokensService,
   identityOpenApi,
   loadIdentityConfig,
   requireSomeoneToSignIn,
   startIdentityRuntime,
 } from '../../../identity/src/index';
 import { BASIC_CHALLENGE, basicAuthentication } from './basic-authentication';
-import { isBearer } from './bearer-token';
+import { bearerToken, isBearer } from './bearer-token';
 import { BEARER_CHALLENGE, oidcAuthentication } from './oidc-authentication';
 import { OidcSettings, OidcVerifier } from './oidc-verifier';
+import { tokenAuthentication } from './token-authentication';
 
 /** What the gateway hosts to authenticate requests: the identity service, and the check every request passes. */
 export interface Authentication {
@@ -61,16 +64,18 @@ export async function startAuthentication(
     install: (app) => {
       const users = app.get(IdentityAuthenticator);
       const basic = methods.includes('basic') ? basicAuthentication(users) : undefined;
-      const bearer = verifier && oidc ? oidcAuthentication(oidc, verifier, users, logger) : undefined;
+      const jwt = verifier && oidc ? oidcAuthentication(oidc, verifier, users, logger) : undefined;
+      const token = methods.includes('token') ? tokenAuthentication(app.get(TokensService)) : undefined;
       requireCredentials(
         app.getHttpAdapter().getInstance(),
         async (request) => {
           const header = request.headers.authorization;
-          if (bearer && isBearer(header)) return bearer(request);
-          if (basic && !isBearer(header)) return basic(request);
-          return { refused: 'credentials' };
+          if (!isBearer(header)) return basic ? basic(request) : { refused: 'credentials' };
+          const bearer = bearerToken(header) ?? '';
+          if (token && isTokenSecret(bearer)) return token(request);
+          return jwt ? jwt(request) : { refused: 'credentials' };
         },
-        [...(basic ? [BASIC_CHALLENGE] : []), ...(bearer ? [BEARER_CHALLENGE] : [])],
+        [...(basic ? [BASIC_CHALLENGE] : []), ...(jwt || token ? [BEARER_CHALLENGE] : [])],
       );
     },
     close: () => identity.close(),

@@ -8,11 +8,11 @@ import { SignInThrottle } from './sign-in-throttle';
 export const BASIC_CHALLENGE = 'Basic realm="mlflow"';
 
 /**
- * Failed sign-ins slow a username after 5 (waits up to a minute) and a client address after 20 (up to five
+ * Failed sign-ins slow a username after 5 (waits up to a minute) and a client address after 50 (up to five
  * minutes: several people may share one address behind a NAT).
  */
 const perUser = () => new SignInThrottle({ freeFailures: 5, maxWaitMs: 60_000, capacity: 10_000 });
-const perAddress = () => new SignInThrottle({ freeFailures: 20, maxWaitMs: 300_000, capacity: 10_000 });
+const perAddress = () => new SignInThrottle({ freeFailures: 50, maxWaitMs: 300_000, capacity: 10_000 });
 
 /** Requests authenticated by their HTTP Basic credentials against Logbook's users, brute force slowed. */
 export function basicAuthentication(

@@ -28,7 +28,26 @@ export const IDENTITY_WIRE_SCHEMAS: Record<string, JsonSchema> = {
   ),
 };
 
+const token = object(
+  {
+    id: { type: 'integer' },
+    name: { type: 'string' },
+    owner: { type: 'string' },
+    scope: { type: 'string', enum: ['READ', 'USE', 'EDIT', 'MANAGE'] },
+    creation_time: { type: 'integer', format: 'int64' },
+    expiration_time: { type: 'integer', format: 'int64' },
+    last_used_time: { type: 'integer', format: 'int64' },
+    revoked_time: { type: 'integer', format: 'int64' },
+  },
+  ['id', 'name', 'owner', 'scope', 'creation_time'],
+);
+
 export const ANSWERS = {
+  issuedToken: object({ token, secret: { type: 'string', description: 'Shown once: Logbook keeps only its hash' } }, [
+    'token',
+    'secret',
+  ]),
+  tokens: object({ tokens: { type: 'array', items: token } }),
   user: object({ user: ref('User') }, ['user']),
   users: object({ users: { type: 'array', items: ref('ListedUser') } }, ['users']),
   currentUser: object({ is_basic_auth: { type: 'boolean' }, user: ref('User') }, ['is_basic_auth', 'user']),
