@@ -65,6 +65,8 @@ export class Client {
   constructor(
     readonly base: string,
     private readonly timeoutMs: number,
+    /** Sent with every request when Logbook authenticates. */
+    private readonly authorization?: string,
   ) {}
 
   async send(
@@ -76,7 +78,10 @@ export class Client {
     try {
       const response = await fetch(`${this.base}${path}`, {
         method,
-        headers: payload === undefined ? undefined : { 'content-type': 'application/json' },
+        headers: {
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(this.authorization ? { authorization: this.authorization } : {}),
+        },
         body: payload === undefined ? undefined : typeof payload === 'string' ? payload : JSON.stringify(payload),
         signal: AbortSignal.timeout(this.timeoutMs),
       });

@@ -14,6 +14,7 @@
  * direct S3 copy (artifact-io.ts); talks to 127.0.0.1 only.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import {
@@ -65,6 +66,8 @@ interface Options {
   registryModels: number;
   registrations: number;
   only?: Workload;
+  /** How the bench's requests sign in: not at all, HTTP Basic, or an API token (both as a user who is no admin). */
+  auth: 'off' | 'basic' | 'token';
   timeLimitSeconds: number;
   requestTimeoutMs: number;
   pin: boolean;
@@ -74,6 +77,30 @@ interface Options {
   analyze: boolean;
   cpuProf: boolean;
   out?: string;
+}
+
+const BENCH_ADMIN = ['bench-admin', 'the bench admin password'] as const;
+const BENCH_USER = ['bench-user', 'the bench user password'] as const;
+const basicHeader = ([user, password]: readonly [string, string]) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/**
+ * The Authorization header of the bench's requests: a user who is no admin (an admin would skip the
+ * permission checks being measured), signed in by Basic credentials or by an API token of theirs.
+ */
+async function signIn(o: Options, url: string): Promise<string | undefined> {
+  if (o.auth === 'off') return undefined;
+  const admin = new Client(url, o.requestTimeoutMs, basicHeader(BENCH_ADMIN));
+  const created = await admin.send('POST', '/api/2.0/mlflow/users/create', {
+    username: BENCH_USER[0],
+    password: BENCH_USER[1],
+  });
+  if (created.status !== 200) throw new BenchError(`users/create answered ${created.status}: ${created.body}`);
+  if (o.auth === 'basic') return basicHeader(BENCH_USER);
+  const user = new Client(url, o.requestTimeoutMs, basicHeader(BENCH_USER));
+  const issued = await user.send('POST', '/api/2.0/logbook/tokens/create', { name: 'bench', scope: 'MANAGE' });
+  if (issued.status !== 200) throw new BenchError(`tokens/create answered ${issued.status}: ${issued.body}`);
+  return `Bearer ${(JSON.parse(issued.body) as { secret: string }).secret}`;
 }
 
 const USAGE = `Usage: node dist/test/bench/bench.js [options]
@@ -96,6 +123,9 @@ const USAGE = `Usage: node dist/test/bench/bench.js [options]
   --registry-models N            registered models they are spread over (default 100)
   --registrations N              timed create -> READY round trips (default 200)
   --only ingest|search|artifacts|registry   run one workload
+  --auth off|basic|token         start Logbook with authentication on and sign every request in as a
+                                 user who is no admin, by Basic credentials or an API token (default off;
+                                 with --only ingest or --only search)
   --time-limit S                 cap per workload phase and per artifact transfer, in seconds (default 900)
   --request-timeout MS           per-request timeout (default 60000)
   --no-pin                       do not pin the load generator to CPU 1 (taskset)
@@ -124,6 +154,7 @@ function parseArgs(argv: string[]): Options {
     registryVersions: 100_000,
     registryModels: 100,
     registrations: 200,
+    auth: 'off',
     timeLimitSeconds: 900,
     requestTimeoutMs: 60_000,
     pin: true,
@@ -215,6 +246,13 @@ function parseArgs(argv: string[]): Options {
         o.only = workload;
         break;
       }
+      case '--auth': {
+        const v = value();
+        if (v !== 'off' && v !== 'basic' && v !== 'token')
+          throw new UsageError(`--auth must be off, basic or token, got ${v}`);
+        o.auth = v;
+        break;
+      }
       case '--time-limit':
         o.timeLimitSeconds = int(flag, value(), 1, 86_400);
         break;
@@ -252,6 +290,9 @@ function parseArgs(argv: string[]): Options {
     }
   }
   if (o.keys * o.steps > 1000) throw new UsageError('--keys x --steps must be at most 1000 (MLflow batch limit)');
+  if (o.auth !== 'off' && o.only !== 'ingest' && o.only !== 'search') {
+    throw new UsageError('--auth measures the tracking workloads: add --only ingest or --only search');
+  }
   if (o.url !== undefined) {
     const u = new URL(o.url);
     if (u.protocol !== 'http:' || !isLoopback(u.hostname))
@@ -655,6 +696,14 @@ async function startServer(o: Options, stamp: string): Promise<Server> {
       S3_ACCESS_KEY: s3.accessKeyId,
       S3_SECRET_KEY: s3.secretAccessKey,
       S3_PREFIX: server.s3Prefix,
+    });
+  }
+  if (o.auth !== 'off') {
+    Object.assign(env, {
+      LOGBOOK_AUTH: o.auth === 'token' ? 'basic,token' : 'basic',
+      LOGBOOK_ADMIN_USERNAME: BENCH_ADMIN[0],
+      LOGBOOK_ADMIN_PASSWORD: BENCH_ADMIN[1],
+      LOGBOOK_GATEWAY_KEY: randomBytes(32).toString('hex'),
     });
   }
   const port = await choosePort(o.port, o.shape === 'distributed' ? 4 : 1);
@@ -2062,7 +2111,7 @@ async function main(): Promise<number> {
   // Stamp first: nproc run after pinning would report the generator's single CPU.
   const environment = environmentStamp(o, server, 'not pinned (--no-pin)');
   if (o.pin) environment.generator = pinSelf(1);
-  const client = new Client(server.url, o.requestTimeoutMs);
+  const client = new Client(server.url, o.requestTimeoutMs, await signIn(o, server.url));
   const health = await client.send('GET', '/health');
   if (health.status !== 200) throw new BenchError(`${server.url}/health answered ${health.status}`);
   const sampler =
