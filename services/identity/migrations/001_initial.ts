@@ -1,5 +1,6 @@
 import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore';
 import { SqlMigration } from '@logbook/platform';
+import { IdentityRoles1797000000000 } from './002_roles';
 
 export const IDENTITY_SCHEMA = 'identity';
 
@@ -38,4 +39,5 @@ export const identityMigrations: SqlMigration[] = [
   new IdentityEventStore1796956800000(),
   new IdentityStreamStateVersion1796956800001(),
   new IdentityUsers1796956800002(),
+  new IdentityRoles1797000000000(),
 ];

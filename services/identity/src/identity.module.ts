@@ -4,6 +4,12 @@ import { CredentialCache } from './authentication/credential-cache';
 import { IdentityRuntime } from './identity.runtime';
 import { AccessGuard } from './shared/access';
 import { DATABASE, EVENT_STORE, IDENTITY_CONFIG } from './shared/tokens';
+import { GrantsQueries } from './permissions/grants.queries';
+import { UserPermissions } from './permissions/user-permissions';
+import { UserPermissionsController } from './permissions/user-permissions.controller';
+import { RolesController } from './roles/roles.controller';
+import { RolesQueries } from './roles/roles.queries';
+import { RolesService } from './roles/roles.service';
 import { UsersController } from './users/users.controller';
 import { UsersQueries } from './users/users.queries';
 import { UsersService } from './users/users.service';
@@ -24,9 +30,9 @@ class IdentityInfrastructureModule {
   }
 }
 
-export const IDENTITY_CONTROLLERS = [UsersController];
+export const IDENTITY_CONTROLLERS = [UsersController, RolesController, UserPermissionsController];
 
-/** MLflow's basic-auth users API, and the authenticator the gateway checks Basic credentials with. */
+/** MLflow's basic-auth users, roles and permissions APIs, and the authenticator the gateway checks Basic credentials with. */
 @Module({})
 export class IdentityModule {
   static with(runtime: IdentityRuntime): DynamicModule {
@@ -37,6 +43,10 @@ export class IdentityModule {
       providers: [
         UsersService,
         UsersQueries,
+        RolesService,
+        RolesQueries,
+        GrantsQueries,
+        UserPermissions,
         AccessGuard,
         { provide: CredentialCache, useValue: new CredentialCache() },
         IdentityAuthenticator,

@@ -2,12 +2,14 @@ import { Database, Logger } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime } from '@logbook/runtime';
 import { IDENTITY_SCHEMA, identityMigrations } from '../migrations/001_initial';
 import { IdentityConfig } from './config';
+import { rolesProjection } from './roles/roles.projection';
+import { roleStream } from './roles/role.decider';
 import { usersProjection } from './users/users.projection';
 import { userStream } from './users/user.decider';
 
 export const IDENTITY_PRODUCER = 'identity';
-export const identityProjections = [usersProjection];
-export const identityStreams = [userStream];
+export const identityProjections = [usersProjection, rolesProjection];
+export const identityStreams = [userStream, roleStream];
 
 /**
  * Its events publish no contract yet, and leave the service not at all: nothing outside it needs to learn

@@ -1,6 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { Answers, CommandMetadata, invalidParameter, parseRequest, RequestMeta } from '@logbook/platform';
+import { UserPermissions } from '../permissions/user-permissions';
+import { RolesQueries } from '../roles/roles.queries';
 import { AccessGuard, Allows, JsonBodyGuard, requestParams } from '../shared/access';
 import { Caller } from '../shared/caller';
 import { mlflowRoutes } from '../shared/routes';
@@ -26,6 +28,8 @@ export class UsersController {
   constructor(
     private readonly users: UsersService,
     private readonly queries: UsersQueries,
+    private readonly roles: RolesQueries,
+    private readonly permissions: UserPermissions,
   ) {}
 
   @Post('create')
@@ -50,8 +54,18 @@ export class UsersController {
   @Get('list')
   @Allows('user')
   @Answers(ANSWERS.users)
-  async list(@Res({ passthrough: true }) reply: FastifyReply) {
-    const users = await this.queries.list();
+  async list(@Caller() caller: Caller, @Res({ passthrough: true }) reply: FastifyReply) {
+    const [users, rolesByUser] = await Promise.all([this.queries.list(), this.roles.byUser()]);
+    // Another user's roles show only in workspaces the caller administers, as MLflow's list_users scopes them.
+    const self = caller.isAdmin || caller.username === null ? null : await this.queries.findByUsername(caller.username);
+    const visible = self ? await this.permissions.administeredWorkspaces(self.id) : null;
+    for (const user of users) {
+      const roles = rolesByUser.get(user.id) ?? [];
+      user.roles =
+        visible === null || user.username === caller.username
+          ? roles
+          : roles.filter((role) => visible.has(role.workspace));
+    }
     // Set after the query: a refusal is serialised by the error filter.
     reply.serializer(JSON.stringify);
     return { users };
