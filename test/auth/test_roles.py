@@ -454,3 +454,12 @@ def test_parameters_are_read_and_refused_as_mlflow_reads_them(url, admin, new_us
 def test_roles_are_served_at_version_3_only(url, admin):
     assert http("POST", url, "/api/2.0/mlflow/roles/create", credentials=admin, json={}).status_code == 404
     assert http("GET", url, "/ajax-api/3.0/mlflow/roles/list", credentials=admin).status_code == 200
+
+
+def test_a_workspace_admin_creates_users_but_does_not_delete_them(auth_client, holder, new_user):
+    boss, _ = holder(("workspace", "*", "MANAGE"))
+    with signed_in_as(boss, PASSWORD):
+        made = auth_client.create_user(unique("seeded"), PASSWORD)
+        assert made.is_admin is False
+        denied(lambda: auth_client.delete_user(made.username))
+        denied(lambda: auth_client.update_user_admin(made.username, True))

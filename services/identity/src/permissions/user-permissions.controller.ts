@@ -84,7 +84,7 @@ export class UserPermissionsController {
     const params = RequestParams.of(request);
     const username = usernameOf(params.required('username'));
     const resourceType = params.required('resource_type') as string;
-    const resourceId = params.required('resource_id') as string;
+    const resourceId = String(params.required('resource_id'));
     const permission = params.required('permission');
     await this.roles.grantToUser(username, { resourceType, resourceId, permission }, meta);
     return {};
@@ -98,7 +98,7 @@ export class UserPermissionsController {
     const params = RequestParams.of(request);
     const username = usernameOf(params.required('username'));
     const resourceType = params.required('resource_type') as string;
-    const resourceId = params.required('resource_id') as string;
+    const resourceId = String(params.required('resource_id'));
     await this.roles.revokeFromUser(username, { resourceType, resourceId }, meta);
     return {};
   }

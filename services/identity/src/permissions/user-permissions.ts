@@ -71,6 +71,8 @@ export class UserPermissions {
     const administers = async (workspace: string | null) =>
       workspace !== null && (await this.grants.administeredWorkspaces(caller.id)).has(workspace);
     switch (access) {
+      case 'any-workspace-admin':
+        return (await this.grants.administeredWorkspaces(caller.id)).size > 0;
       case 'workspace-admin':
         return administers(await this.roleWorkspace(params));
       case 'workspace-member': {

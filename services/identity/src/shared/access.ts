@@ -15,6 +15,7 @@ export { isJson, requestParams };
  * - `admin`: nobody else;
  * - `self`: a user about their own account (the `username` parameter);
  * - `user`: anyone authenticated;
+ * - `any-workspace-admin`: an admin of some workspace (who may need to make an account to give it a role);
  * - `workspace-admin`: an admin of the workspace of the role named by `role_id`, or of the role holding
  *   `role_permission_id`, or of `workspace`;
  * - `workspace-member`: a member of that workspace;
@@ -28,6 +29,7 @@ export type Access =
   | 'admin'
   | 'self'
   | 'user'
+  | 'any-workspace-admin'
   | 'workspace-admin'
   | 'workspace-member'
   | 'member-of-every-workspace'

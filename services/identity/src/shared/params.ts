@@ -78,7 +78,10 @@ export class RequestParams {
   }
 }
 
-/** Flask's jsonify keeps empty lists, which the services' protobuf-style serializer leaves out. */
+/**
+ * Flask's jsonify keeps empty lists, which the services' protobuf-style serializer leaves out. Set once the
+ * answer is known: a refusal is serialised by the error filter.
+ */
 export function answerAsFlask(reply: FastifyReply): void {
-  reply.serializer(JSON.stringify);
+  reply.serializer(JSON.stringify).type('application/json');
 }

@@ -5,6 +5,7 @@ import { UserPermissions } from '../permissions/user-permissions';
 import { RolesQueries } from '../roles/roles.queries';
 import { AccessGuard, Allows, JsonBodyGuard, requestParams } from '../shared/access';
 import { Caller } from '../shared/caller';
+import { answerAsFlask } from '../shared/params';
 import { mlflowRoutes } from '../shared/routes';
 import { ANSWERS } from '../shared/wire-schemas';
 import { userNotFound } from './user.decider';
@@ -34,7 +35,7 @@ export class UsersController {
 
   @Post('create')
   @HttpCode(200)
-  @Allows('admin')
+  @Allows('any-workspace-admin')
   @UseGuards(JsonBodyGuard)
   @Answers(ANSWERS.user)
   async create(@Body() dto: CreateUserDto, @RequestMeta() meta: CommandMetadata) {
@@ -66,8 +67,7 @@ export class UsersController {
           ? roles
           : roles.filter((role) => visible.has(role.workspace));
     }
-    // Set after the query: a refusal is serialised by the error filter.
-    reply.serializer(JSON.stringify);
+    answerAsFlask(reply);
     return { users };
   }
 
