@@ -8,6 +8,7 @@ import { createHttpApp, Principal } from '@logbook/platform';
 import { createTestDatabase, testInfra } from '@logbook/testing';
 import { loadIdentityConfig } from '../../services/identity/src/config';
 import { IdentityModule } from '../../services/identity/src/identity.module';
+import { identityOpenApi } from '../../services/identity/src/identity.openapi';
 import { IdentityRuntime, startIdentityRuntime } from '../../services/identity/src/identity.runtime';
 import { rolesProjection } from '../../services/identity/src/roles/roles.projection';
 
@@ -762,5 +763,26 @@ describe('identity roles and permissions API on real Postgres', () => {
     assert.ok(before.roles.length > 5 && before.permissions.length > 5 && before.assignments.length > 5);
     await runtime.store.rebuild(rolesProjection);
     assert.deepEqual(await rows(), before);
+  });
+
+  it('documents where every roles and permissions route reads its parameters', () => {
+    const paths = identityOpenApi().paths;
+    const v3 = Object.entries(paths).filter(([path]) => path.includes('/3.0/mlflow/'));
+    assert.equal(v3.length, 36, 'every route at its REST and its ajax path');
+    for (const [path, operations] of v3) {
+      for (const [verb, operation] of Object.entries(operations)) {
+        if (path.endsWith('/users/current/permissions')) continue;
+        const documented = verb === 'get' ? (operation.parameters as unknown[])?.length : operation.requestBody;
+        assert.ok(documented, `${verb} ${path}`);
+      }
+    }
+    const add = paths['/api/3.0/mlflow/roles/permissions/add'].post;
+    assert.deepEqual((add.requestBody as any).content['application/json'].schema.required, [
+      'role_id',
+      'resource_type',
+      'resource_pattern',
+      'permission',
+    ]);
+    assert.ok(add.responses['404']);
   });
 });
