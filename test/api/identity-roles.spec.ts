@@ -730,7 +730,18 @@ describe('identity roles and permissions API on real Postgres', () => {
       );
     });
 
-    it("deletes a user's own role and their assignments with them", async () => {
+    it("deletes a user's own role, even one they were unassigned from, and their assignments with them", async () => {
+      const ivy = await createUser('ivy');
+      ok(
+        await admin('POST', 'users/permissions/grant', {
+          body: { username: 'ivy', resource_type: 'experiment', resource_id: '1', permission: 'READ' },
+        }),
+      );
+      const ivys = (ok(await admin('GET', 'roles/list')).roles as any[]).find((r) => r.name === `__user_${ivy.id}__`);
+      ok(await admin('DELETE', 'roles/unassign', { body: { username: 'ivy', role_id: ivys.id } }));
+      ok(await admin('DELETE', 'users/delete', { version: '2.0', body: { username: 'ivy' } }));
+      fails(await admin('GET', 'roles/get', { query: { role_id: String(ivys.id) } }), 404, 'RESOURCE_DOES_NOT_EXIST');
+
       await createUser('hal');
       const role = await createRole('hal-role');
       await assign('hal', role.id);

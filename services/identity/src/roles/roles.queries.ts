@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Database, Queryable } from '@logbook/platform';
 import { IDENTITY_SCHEMA } from '../../migrations/001_initial';
 import { DATABASE } from '../shared/tokens';
-import { roleNotFound } from './role.decider';
+import { roleNotFound, userRoleName } from './role.decider';
 
 /** MLflow's RolePermission.to_json, keys in the order Flask's jsonify sorts them into. */
 export interface RolePermissionView {
@@ -140,13 +140,14 @@ export class RolesQueries {
     return rows;
   }
 
-  /** The roles a user holds, with their names: what a user's deletion ends. */
+  /** What a user's deletion ends: the roles they hold, and their own roles even if unassigned from them. */
   async heldBy(tx: Queryable, userId: number): Promise<Array<{ roleId: number; name: string }>> {
     const { rows } = await tx.query<{ id: number; name: string }>(
       `SELECT r.id, r.name FROM ${IDENTITY_SCHEMA}.roles r
-       JOIN ${IDENTITY_SCHEMA}.user_role_assignments a ON a.role_id = r.id
-       WHERE a.user_id = $1 ORDER BY r.id`,
-      [userId],
+       WHERE r.name = $2
+          OR r.id IN (SELECT role_id FROM ${IDENTITY_SCHEMA}.user_role_assignments WHERE user_id = $1)
+       ORDER BY r.id`,
+      [userId, userRoleName(userId)],
     );
     return rows.map((row) => ({ roleId: row.id, name: row.name }));
   }

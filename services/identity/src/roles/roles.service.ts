@@ -152,8 +152,9 @@ export class RolesService {
   }
 
   /**
-   * What a user's deletion ends, in the deletion's transaction: their own roles are deleted, and they are
-   * unassigned from every other role, so each role's stream records who stopped holding it.
+   * What a user's deletion ends, in the deletion's transaction: their own roles are deleted (MLflow deletes
+   * them by name), and they are unassigned from every other role, so each role's stream records who
+   * stopped holding it.
    */
   async forgetUserIn(tx: Queryable, userId: number, metadata: CommandMetadata): Promise<void> {
     for (const { roleId, name } of await this.queries.heldBy(tx, userId)) {
