@@ -2,12 +2,11 @@ import { Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/co
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { PERMISSION_LEVELS } from '@logbook/access';
 import { Answers, CommandMetadata, RequestMeta } from '@logbook/platform';
-import { usernameOf } from '../roles/roles.controller';
 import { RolesQueries } from '../roles/roles.queries';
 import { RolesService } from '../roles/roles.service';
 import { AccessGuard, Allows } from '../shared/access';
 import { Caller } from '../shared/caller';
-import { answerAsFlask, RequestParams } from '../shared/params';
+import { answerAsFlask, RequestParams, usernameOf } from '../shared/params';
 import { mlflowRoutes } from '../shared/routes';
 import { ANSWERS } from '../shared/wire-schemas';
 import { userNotFound } from '../users/user.decider';

@@ -2,15 +2,12 @@ import { Controller, Delete, Get, HttpCode, Patch, Post, Req, Res, UseGuards } f
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { Answers, CommandMetadata, invalidParameter, RequestMeta } from '@logbook/platform';
 import { AccessGuard, Allows } from '../shared/access';
-import { answerAsFlask, RequestParams } from '../shared/params';
+import { answerAsFlask, RequestParams, usernameOf } from '../shared/params';
 import { mlflowRoutes } from '../shared/routes';
 import { ANSWERS } from '../shared/wire-schemas';
 import { requireRoleName } from './role.decider';
 import { RolesQueries } from './roles.queries';
 import { RolesService } from './roles.service';
-
-/** A username as MLflow's store looks it up: a JSON null is Python's None. */
-export const usernameOf = (value: unknown): string => (value === null ? 'None' : String(value));
 
 /**
  * MLflow 3.17's role API. Parameters are read one at a time in its handlers' order (RequestParams), so the

@@ -76,7 +76,7 @@ export class RolesQueries {
 
   async workspaceOf(roleId: number): Promise<string | null> {
     const { rows } = await this.db.query<{ workspace: string }>(
-      `SELECT workspace FROM ${IDENTITY_SCHEMA}.roles WHERE id = $1`,
+      `SELECT workspace FROM ${IDENTITY_SCHEMA}.roles WHERE id = $1::bigint`,
       [roleId],
     );
     return rows[0]?.workspace ?? null;
@@ -84,14 +84,14 @@ export class RolesQueries {
 
   async roleOfPermission(rolePermissionId: number): Promise<number | null> {
     const { rows } = await this.db.query<{ role_id: number }>(
-      `SELECT role_id FROM ${IDENTITY_SCHEMA}.role_permissions WHERE id = $1`,
+      `SELECT role_id FROM ${IDENTITY_SCHEMA}.role_permissions WHERE id = $1::bigint`,
       [rolePermissionId],
     );
     return rows[0]?.role_id ?? null;
   }
 
   async get(roleId: number): Promise<RoleView> {
-    const { rows } = await this.db.query<RoleRow>(ROLE_VIEWS('r.id = $1'), [roleId]);
+    const { rows } = await this.db.query<RoleRow>(ROLE_VIEWS('r.id = $1::bigint'), [roleId]);
     if (rows.length === 0) throw roleNotFound(roleId);
     return roleView(rows[0]);
   }
@@ -134,7 +134,7 @@ export class RolesQueries {
   async holders(roleId: number): Promise<AssignmentView[]> {
     await this.get(roleId);
     const { rows } = await this.db.query<AssignmentView>(
-      `SELECT id, role_id, user_id FROM ${IDENTITY_SCHEMA}.user_role_assignments WHERE role_id = $1 ORDER BY id`,
+      `SELECT id, role_id, user_id FROM ${IDENTITY_SCHEMA}.user_role_assignments WHERE role_id = $1::bigint ORDER BY id`,
       [roleId],
     );
     return rows;

@@ -28,6 +28,9 @@ function pythonInt(value: unknown): number | null {
   return null;
 }
 
+/** A username as MLflow's store looks it up: a JSON null is Python's None. */
+export const usernameOf = (value: unknown): string => (value === null ? 'None' : String(value));
+
 /** MLflow's _coerce_int_param: the value, or its Python repr in the refusal. */
 export function intParam(name: string, value: unknown): number {
   const parsed = pythonInt(value);
