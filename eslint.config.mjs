@@ -10,6 +10,7 @@ import tseslint from 'typescript-eslint';
  */
 const LIB_DEPENDENCIES = {
   platform: [],
+  access: [],
   'artifact-paths': ['platform'],
   eventstore: ['platform'],
   contracts: [],

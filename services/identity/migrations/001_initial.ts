@@ -1,5 +1,7 @@
 import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore';
 import { SqlMigration } from '@logbook/platform';
+import { IdentityRoles1797000000000 } from './002_roles';
+import { IdentityTokens1796997600000 } from './003_tokens';
 
 export const IDENTITY_SCHEMA = 'identity';
 
@@ -38,4 +40,6 @@ export const identityMigrations: SqlMigration[] = [
   new IdentityEventStore1796956800000(),
   new IdentityStreamStateVersion1796956800001(),
   new IdentityUsers1796956800002(),
+  new IdentityTokens1796997600000(),
+  new IdentityRoles1797000000000(),
 ];

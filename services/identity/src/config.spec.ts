@@ -27,4 +27,17 @@ describe('identity config', () => {
       /must not be empty/,
     );
   });
+
+  it('takes the default permission of resources nobody granted, READ unless set', () => {
+    assert.equal(loadIdentityConfig({}).defaultPermission, 'READ');
+    assert.equal(
+      loadIdentityConfig({ LOGBOOK_DEFAULT_PERMISSION: 'NO_PERMISSIONS' }).defaultPermission,
+      'NO_PERMISSIONS',
+    );
+    assert.throws(
+      () => loadIdentityConfig({ LOGBOOK_DEFAULT_PERMISSION: 'DENY' }),
+      /LOGBOOK_DEFAULT_PERMISSION must be one of READ, USE, EDIT, MANAGE, NO_PERMISSIONS/,
+    );
+    assert.throws(() => loadIdentityConfig({ LOGBOOK_DEFAULT_PERMISSION: 'read' }), /LOGBOOK_DEFAULT_PERMISSION/);
+  });
 });

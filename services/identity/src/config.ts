@@ -1,4 +1,5 @@
-import { IsNotEmpty, IsString, MinLength, NotEquals, ValidateIf } from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, MinLength, NotEquals, ValidateIf } from 'class-validator';
+import { DEFAULT_PERMISSION_NAMES, PermissionName } from '@logbook/access';
 import { loadConfig, ServiceConfig, serviceConfig, ServiceEnvironment } from '@logbook/platform';
 
 const LEGACY_ADMIN_PASSWORD = 'password1234';
@@ -18,10 +19,23 @@ export class IdentityEnvironment extends ServiceEnvironment {
   @MinLength(12, { message: 'LOGBOOK_ADMIN_PASSWORD must be at least 12 characters' })
   @IsString({ message: 'LOGBOOK_ADMIN_PASSWORD must be set when LOGBOOK_ADMIN_USERNAME is' })
   LOGBOOK_ADMIN_PASSWORD?: string;
+
+  /**
+   * What a user may do to a resource no grant of theirs names, and the floor under every positive grant
+   * (MLflow's default_permission; READ, as its shipped basic_auth.ini says).
+   */
+  @IsOptional()
+  @IsIn(DEFAULT_PERMISSION_NAMES, {
+    message: `LOGBOOK_DEFAULT_PERMISSION must be one of ${DEFAULT_PERMISSION_NAMES.join(', ')}`,
+  })
+  LOGBOOK_DEFAULT_PERMISSION?: string;
 }
+
+export const DEFAULT_PERMISSION: PermissionName = 'READ';
 
 export interface IdentityConfig extends ServiceConfig {
   admin: { username: string; password: string } | null;
+  defaultPermission: PermissionName;
 }
 
 export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): IdentityConfig {
@@ -30,5 +44,6 @@ export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): Identi
   return {
     ...serviceConfig(raw, 'identity'),
     admin: username !== undefined && password !== undefined ? { username, password } : null,
+    defaultPermission: (raw.LOGBOOK_DEFAULT_PERMISSION as PermissionName | undefined) ?? DEFAULT_PERMISSION,
   };
 }

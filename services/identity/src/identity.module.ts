@@ -7,6 +7,12 @@ import { DATABASE, EVENT_STORE, IDENTITY_CONFIG } from './shared/tokens';
 import { TokensController } from './tokens/tokens.controller';
 import { TokensQueries } from './tokens/tokens.queries';
 import { TokensService } from './tokens/tokens.service';
+import { GrantsQueries } from './permissions/grants.queries';
+import { UserPermissions } from './permissions/user-permissions';
+import { UserPermissionsController } from './permissions/user-permissions.controller';
+import { RolesController } from './roles/roles.controller';
+import { RolesQueries } from './roles/roles.queries';
+import { RolesService } from './roles/roles.service';
 import { UsersController } from './users/users.controller';
 import { UsersQueries } from './users/users.queries';
 import { UsersService } from './users/users.service';
@@ -27,9 +33,9 @@ class IdentityInfrastructureModule {
   }
 }
 
-export const IDENTITY_CONTROLLERS = [UsersController, TokensController];
+export const IDENTITY_CONTROLLERS = [UsersController, RolesController, UserPermissionsController, TokensController];
 
-/** MLflow's basic-auth users API, and the authenticator the gateway checks Basic credentials with. */
+/** MLflow's basic-auth users, roles and permissions APIs, and the authenticator the gateway checks Basic credentials with. */
 @Module({})
 export class IdentityModule {
   static with(runtime: IdentityRuntime): DynamicModule {
@@ -40,6 +46,10 @@ export class IdentityModule {
       providers: [
         UsersService,
         UsersQueries,
+        RolesService,
+        RolesQueries,
+        GrantsQueries,
+        UserPermissions,
         AccessGuard,
         { provide: CredentialCache, useValue: new CredentialCache() },
         IdentityAuthenticator,

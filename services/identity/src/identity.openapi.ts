@@ -1,4 +1,4 @@
-import { OpenApiFragment, openApiFromControllers } from '@logbook/platform';
+import { JsonSchema, OpenApiFragment, openApiFromControllers, OpenApiPaths } from '@logbook/platform';
 import { IDENTITY_CONTROLLERS } from './identity.module';
 import { IDENTITY_WIRE_SCHEMAS } from './shared/wire-schemas';
 
@@ -6,19 +6,121 @@ import { IDENTITY_WIRE_SCHEMAS } from './shared/wire-schemas';
 const ENTITY_FIELDS = new Set(['username']);
 
 const USERNAME = { type: 'string' };
+const ERROR = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
 const FORBIDDEN = {
   description: 'The caller may not do this (not an admin, or not the user named)',
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  content: ERROR,
 };
 
-/** The users API's part of the OpenAPI document, generated from its controllers. */
+const ID = { type: 'integer', description: 'An integer, or its decimal string' };
+const TEXT = { type: 'string' };
+const RESOURCE_TYPE = {
+  type: 'string',
+  description: 'experiment, registered_model, prompt, scorer, run, …, workspace',
+};
+const PERMISSION = { type: 'string', enum: ['READ', 'USE', 'EDIT', 'MANAGE', 'DENY'] };
+const WORKSPACE = { type: 'string', description: 'Workspaces are off: roles that matter are in "default"' };
+
+/**
+ * The parameters of the roles and permissions routes, which read them one at a time in MLflow's order
+ * rather than through a DTO the generator could see; the first listed are required. `notFound`: what a
+ * 404 means.
+ */
+const ROLE_ROUTES: Record<string, { fields: Record<string, JsonSchema>; required: string[]; notFound?: string }> = {
+  'roles/create': {
+    fields: { name: TEXT, workspace: WORKSPACE, description: { type: 'string', nullable: true } },
+    required: ['name', 'workspace'],
+  },
+  'roles/get': { fields: { role_id: ID }, required: ['role_id'], notFound: 'No such role' },
+  'roles/list': {
+    fields: { workspace: { type: 'array', items: WORKSPACE, description: 'Repeatable; none lists every role' } },
+    required: [],
+  },
+  'roles/update': {
+    fields: { role_id: ID, name: TEXT, description: TEXT },
+    required: ['role_id'],
+    notFound: 'No such role',
+  },
+  'roles/delete': { fields: { role_id: ID }, required: ['role_id'], notFound: 'No such role' },
+  'roles/permissions/add': {
+    fields: { role_id: ID, resource_type: RESOURCE_TYPE, resource_pattern: TEXT, permission: PERMISSION },
+    required: ['role_id', 'resource_type', 'resource_pattern', 'permission'],
+    notFound: 'No such role',
+  },
+  'roles/permissions/remove': {
+    fields: { role_permission_id: ID },
+    required: ['role_permission_id'],
+    notFound: 'No such role permission',
+  },
+  'roles/permissions/list': { fields: { role_id: ID }, required: ['role_id'], notFound: 'No such role' },
+  'roles/permissions/update': {
+    fields: { role_permission_id: ID, permission: PERMISSION },
+    required: ['role_permission_id', 'permission'],
+    notFound: 'No such role permission',
+  },
+  'roles/assign': {
+    fields: { username: USERNAME, role_id: ID },
+    required: ['username', 'role_id'],
+    notFound: 'No such user or role',
+  },
+  'roles/unassign': {
+    fields: { username: USERNAME, role_id: ID },
+    required: ['username', 'role_id'],
+    notFound: 'No such user, or not assigned',
+  },
+  'roles/users/list': { fields: { role_id: ID }, required: ['role_id'], notFound: 'No such role' },
+  'users/roles/list': { fields: { username: USERNAME }, required: ['username'], notFound: 'No such user' },
+  'users/current/permissions': { fields: {}, required: [] },
+  'users/permissions/list': { fields: { username: USERNAME }, required: ['username'], notFound: 'No such user' },
+  'users/permissions/grant': {
+    fields: { username: USERNAME, resource_type: RESOURCE_TYPE, resource_id: TEXT, permission: PERMISSION },
+    required: ['username', 'resource_type', 'resource_id', 'permission'],
+    notFound: 'No such user',
+  },
+  'users/permissions/revoke': {
+    fields: { username: USERNAME, resource_type: RESOURCE_TYPE, resource_id: TEXT },
+    required: ['username', 'resource_type', 'resource_id'],
+    notFound: 'No such user, or no such grant',
+  },
+  'users/permissions/get': {
+    fields: { username: USERNAME, resource_type: RESOURCE_TYPE, resource_id: TEXT },
+    required: ['username', 'resource_type', 'resource_id'],
+    notFound: 'No such user',
+  },
+};
+
+/** States where a roles or permissions route reads its parameters: the query of a GET, else the JSON body. */
+function documentRoleRoute(path: string, verb: string, operation: OpenApiPaths[string][string]): void {
+  const route = Object.entries(ROLE_ROUTES).find(([suffix]) => path.endsWith(`/3.0/mlflow/${suffix}`))?.[1];
+  if (!route) return;
+  if (route.notFound) operation.responses['404'] = { description: route.notFound, content: ERROR };
+  const names = Object.keys(route.fields);
+  if (names.length === 0) return;
+  if (verb === 'get') {
+    operation.parameters = names.map((name) => ({
+      name,
+      in: 'query',
+      required: route.required.includes(name),
+      schema: route.fields[name],
+      ...(route.fields[name].type === 'array' ? { style: 'form', explode: true } : {}),
+    }));
+    return;
+  }
+  const schema = { type: 'object', required: route.required, properties: route.fields };
+  operation.requestBody = { required: true, content: { 'application/json': { schema } } };
+}
+
+/** The users, roles and permissions APIs' part of the OpenAPI document, generated from its controllers. */
 export function identityOpenApi(): OpenApiFragment {
   const fragment = openApiFromControllers(IDENTITY_CONTROLLERS, IDENTITY_WIRE_SCHEMAS, {
     fields: ENTITY_FIELDS,
     description: 'No such user',
   });
   for (const [path, operations] of Object.entries(fragment.paths)) {
-    for (const operation of Object.values(operations)) operation.responses['403'] = FORBIDDEN;
+    for (const [verb, operation] of Object.entries(operations)) {
+      operation.responses['403'] = FORBIDDEN;
+      documentRoleRoute(path, verb, operation);
+    }
     if (!path.endsWith('/users/delete')) continue;
     // users/delete reads its parameters by content type, which the generator cannot see from the handler.
     const operation = operations.delete;

@@ -1,16 +1,17 @@
 import { Database, Logger } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime } from '@logbook/runtime';
 import { IDENTITY_SCHEMA, identityMigrations } from '../migrations/001_initial';
-import { IdentityTokens1796997600000 } from '../migrations/003_tokens';
 import { IdentityConfig } from './config';
+import { rolesProjection } from './roles/roles.projection';
+import { roleStream } from './roles/role.decider';
 import { tokenStream } from './tokens/token.decider';
 import { tokensProjection } from './tokens/tokens.projection';
 import { usersProjection } from './users/users.projection';
 import { userStream } from './users/user.decider';
 
 export const IDENTITY_PRODUCER = 'identity';
-export const identityProjections = [usersProjection, tokensProjection];
-export const identityStreams = [userStream, tokenStream];
+export const identityProjections = [usersProjection, rolesProjection, tokensProjection];
+export const identityStreams = [userStream, roleStream, tokenStream];
 
 /**
  * Its events publish no contract yet, and leave the service not at all: nothing outside it needs to learn
@@ -19,7 +20,7 @@ export const identityStreams = [userStream, tokenStream];
 export const identityService: ServiceDefinition = {
   name: IDENTITY_PRODUCER,
   schema: IDENTITY_SCHEMA,
-  migrations: [...identityMigrations, new IdentityTokens1796997600000()],
+  migrations: identityMigrations,
   store: { projections: identityProjections },
   streamTypes: identityStreams.map((stream) => stream.streamType),
   publishes: false,

@@ -1,8 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { Answers, CommandMetadata, invalidParameter, parseRequest, RequestMeta } from '@logbook/platform';
+import { UserPermissions } from '../permissions/user-permissions';
+import { RolesQueries } from '../roles/roles.queries';
 import { AccessGuard, Allows, JsonBodyGuard, requestParams } from '../shared/access';
 import { Caller } from '../shared/caller';
+import { answerAsFlask } from '../shared/params';
 import { mlflowRoutes } from '../shared/routes';
 import { ANSWERS } from '../shared/wire-schemas';
 import { userNotFound } from './user.decider';
@@ -26,11 +29,13 @@ export class UsersController {
   constructor(
     private readonly users: UsersService,
     private readonly queries: UsersQueries,
+    private readonly roles: RolesQueries,
+    private readonly permissions: UserPermissions,
   ) {}
 
   @Post('create')
   @HttpCode(200)
-  @Allows('admin')
+  @Allows('any-workspace-admin')
   @UseGuards(JsonBodyGuard)
   @Answers(ANSWERS.user)
   async create(@Body() dto: CreateUserDto, @RequestMeta() meta: CommandMetadata) {
@@ -50,10 +55,19 @@ export class UsersController {
   @Get('list')
   @Allows('user')
   @Answers(ANSWERS.users)
-  async list(@Res({ passthrough: true }) reply: FastifyReply) {
-    const users = await this.queries.list();
-    // Set after the query: a refusal is serialised by the error filter.
-    reply.serializer(JSON.stringify);
+  async list(@Caller() caller: Caller, @Res({ passthrough: true }) reply: FastifyReply) {
+    const [users, rolesByUser] = await Promise.all([this.queries.list(), this.roles.byUser()]);
+    // Another user's roles show only in workspaces the caller administers, as MLflow's list_users scopes them.
+    const self = caller.isAdmin || caller.username === null ? null : await this.queries.findByUsername(caller.username);
+    const visible = self ? await this.permissions.administeredWorkspaces(self.id) : null;
+    for (const user of users) {
+      const roles = rolesByUser.get(user.id) ?? [];
+      user.roles =
+        visible === null || user.username === caller.username
+          ? roles
+          : roles.filter((role) => visible.has(role.workspace));
+    }
+    answerAsFlask(reply);
     return { users };
   }
 

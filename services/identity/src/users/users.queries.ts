@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database } from '@logbook/platform';
 import { IDENTITY_SCHEMA } from '../../migrations/001_initial';
+import type { RoleView } from '../roles/roles.queries';
 import { DATABASE } from '../shared/tokens';
 import { userNotFound } from './user.decider';
 
@@ -50,8 +51,8 @@ export class UsersQueries {
     return view(user);
   }
 
-  /** Every user, oldest first, each with its roles (none until roles are served). */
-  async list(): Promise<Array<UserView & { roles: unknown[] }>> {
+  /** Every user, oldest first, with room for their roles. */
+  async list(): Promise<Array<UserView & { roles: RoleView[] }>> {
     const { rows } = await this.db.query<UserRow>(
       `SELECT id, username, is_admin FROM ${IDENTITY_SCHEMA}.users ORDER BY id`,
     );

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventStore } from '@logbook/eventstore';
+import { ConcurrencyError, EventStore } from '@logbook/eventstore';
 import { alreadyExists, CommandMetadata, Database, invalidParameter, MlflowError } from '@logbook/platform';
 import { IDENTITY_SCHEMA } from '../../migrations/001_initial';
 import { CredentialCache } from '../authentication/credential-cache';
+import { RolesService } from '../roles/roles.service';
 import { DATABASE, EVENT_STORE } from '../shared/tokens';
 import { hashPassword, NO_PASSWORD, verifyPassword } from './password-hash';
 import { UserCommand, userNotFound, userStream, userStreamId, validatePassword } from './user.decider';
@@ -17,6 +18,8 @@ export const NO_USER = 0;
 const isUniqueViolation = (error: unknown) =>
   typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
 
+const MAX_ATTEMPTS = 8;
+
 const taken = (username: string) => alreadyExists(`User (username=${username}) already exists.`);
 
 @Injectable()
@@ -26,6 +29,7 @@ export class UsersService {
     @Inject(DATABASE) private readonly db: Database,
     private readonly queries: UsersQueries,
     private readonly credentials: CredentialCache,
+    private readonly roles: RolesService,
   ) {}
 
   /** Creates a user and returns its id. */
@@ -101,9 +105,27 @@ export class UsersService {
     this.credentials.forget(username);
   }
 
+  /**
+   * Deletes the user and, in the same transaction, their own roles and their assignments to every other
+   * role (MLflow's delete_user), as commands to those roles' streams: each role's history says who
+   * stopped holding it, and no role outlives its user by a crash between two writes.
+   */
   async delete(username: string, callerUsername: string | null, metadata: CommandMetadata): Promise<void> {
     const user = await this.queries.findByUsername(username);
-    await this.execute(user?.id ?? NO_USER, 'DeleteUser', { username, callerUsername }, metadata);
+    const userId = user?.id ?? NO_USER;
+    const command = { type: 'DeleteUser', data: { username, callerUsername }, metadata } as UserCommand;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.transaction(async (tx) => {
+          await this.store.handleIn(tx, userStream, userStreamId(userId), command, metadata);
+          await this.roles.forgetUserIn(tx, userId, metadata);
+        });
+        break;
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      }
+    }
     this.credentials.forget(username);
   }
 
