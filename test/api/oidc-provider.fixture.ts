@@ -48,6 +48,7 @@ export async function startTestProvider(groups: Record<string, string[]>): Promi
         },
       ],
       jwks: { keys: [await signingKey()] },
+      cookies: { keys: ['the test provider signs its cookies with this'] },
       pkce: { required: () => false },
       features: {
         devInteractions: { enabled: true },

@@ -109,11 +109,12 @@ describe('OpenID Connect sign-in against a real provider', () => {
   });
 
   it('refuses an expired token', async () => {
-    provider.setAccessTokenTtl(1);
+    // Token times are whole seconds: a 2 s token lives at least 1 s, and is gone 3 s after it was issued.
+    provider.setAccessTokenTtl(2);
     const token = await provider.login('carol', AUDIENCE);
     provider.setAccessTokenTtl(300);
     assert.equal((await call('GET', 'current', bearer(token))).status, 200);
-    await delay(2100);
+    await delay(3100);
     assert.equal((await call('GET', 'current', bearer(token))).status, 401);
   });
 
