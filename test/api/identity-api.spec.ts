@@ -1,38 +1,19 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import pino from 'pino';
-import { createHttpApp, Principal } from '@logbook/platform';
-import { createTestDatabase, testInfra } from '@logbook/testing';
 import { IdentityAuthenticator } from '../../services/identity/src/authentication/authenticator';
-import { loadIdentityConfig } from '../../services/identity/src/config';
-import { IdentityModule } from '../../services/identity/src/identity.module';
-import { IdentityRuntime, startIdentityRuntime } from '../../services/identity/src/identity.runtime';
+import { IdentityRuntime } from '../../services/identity/src/identity.runtime';
 import { usersProjection } from '../../services/identity/src/users/users.projection';
-
-type Answer = { status: number; json: Record<string, any>; text: string };
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+import { Answer, fails, IdentityApi, Method, ok, startIdentityApi } from './identity-fixtures';
 
 const ADMIN = 'root';
 const ADMIN_PASSWORD = 'root password 12';
-const PRINCIPAL_HEADER = 'x-test-principal';
-
-/** The principal the gateway's authentication would leave on the request, named by a header in this spec. */
-function principalFrom(header: string | string[] | undefined): Principal | undefined {
-  if (typeof header !== 'string') return undefined;
-  const [name, role] = header.split(':');
-  return {
-    actor: { id: name, kind: 'user', name, authMethod: 'basic' },
-    isAdmin: role === 'admin',
-  };
-}
 
 describe('identity users API on real Postgres', () => {
+  let api: IdentityApi;
   let app: NestFastifyApplication;
   let runtime: IdentityRuntime;
-  let database: { url: string; drop(): Promise<void> };
 
   /** `as`: `name` for a user, `name:admin` for an admin, none for a request without authentication. */
   const call = async (
@@ -47,62 +28,19 @@ describe('identity users API on real Postgres', () => {
     } = {},
   ): Promise<Answer> => {
     const query = options.query ? `?${new URLSearchParams(options.query)}` : '';
-    const headers: Record<string, string> = {};
-    if (options.as) headers[PRINCIPAL_HEADER] = options.as;
-    if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-    const response = await app.inject({
-      method,
-      url: `/${options.prefix ?? 'api'}/2.0/mlflow/users/${path}${query}`,
-      headers,
-      ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body) }),
-    });
-    let json: Record<string, any> = {};
-    try {
-      json = response.json();
-    } catch {
-      // not JSON: the assertion on status or json says what came
-    }
-    return { status: response.statusCode, json, text: response.body };
+    return api.call(method, `/${options.prefix ?? 'api'}/2.0/mlflow/users/${path}${query}`, options);
   };
   const asAdmin = `${ADMIN}:admin`;
-  const fails = (answer: Answer, status: number, errorCode: string, message?: string) => {
-    assert.equal(answer.status, status, answer.text);
-    assert.equal(answer.json.error_code, errorCode, answer.text);
-    if (message !== undefined) assert.equal(answer.json.message, message);
-  };
-  const ok = (answer: Answer) => {
-    assert.equal(answer.status, 200, answer.text);
-    return answer.json;
-  };
   const createUser = async (username: string, password = `${username} password!`) =>
     ok(await call('POST', 'create', { as: asAdmin, body: { username, password } })).user as Record<string, any>;
 
   before(async () => {
-    const infra = testInfra();
-    database = await createTestDatabase('identity_api');
-    const config = loadIdentityConfig({
-      LOGBOOK_MODE: 'distributed',
-      DATABASE_URL: database.url,
-      KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-      LOGBOOK_ADMIN_USERNAME: ADMIN,
-      LOGBOOK_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    });
-    runtime = await startIdentityRuntime(config, pino({ level: 'silent' }));
-    @Module({ imports: [IdentityModule.with(runtime)] })
-    class TestModule {}
-    app = await createHttpApp(TestModule, { logger: pino({ level: 'silent' }), bodyLimitBytes: 1024 * 1024 });
-    const fastify = app.getHttpAdapter().getInstance();
-    fastify.addHook('onRequest', async (request) => {
-      request.principal = principalFrom(request.headers[PRINCIPAL_HEADER]);
-    });
-    await app.init();
-    await fastify.ready();
+    api = await startIdentityApi('identity_api', [ADMIN, ADMIN_PASSWORD]);
+    ({ app, runtime } = api);
   });
 
   after(async () => {
-    await app.close();
-    await runtime.close();
-    await database.drop();
+    await api.close();
   });
 
   it('keeps its events to itself: no relay publishes password hashes', () => {

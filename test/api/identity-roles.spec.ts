@@ -1,35 +1,17 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Module } from '@nestjs/common';
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import pino from 'pino';
-import { createHttpApp, Principal } from '@logbook/platform';
-import { createTestDatabase, testInfra } from '@logbook/testing';
-import { loadIdentityConfig } from '../../services/identity/src/config';
-import { IdentityModule } from '../../services/identity/src/identity.module';
 import { identityOpenApi } from '../../services/identity/src/identity.openapi';
-import { IdentityRuntime, startIdentityRuntime } from '../../services/identity/src/identity.runtime';
+import { IdentityRuntime } from '../../services/identity/src/identity.runtime';
 import { rolesProjection } from '../../services/identity/src/roles/roles.projection';
-
-type Answer = { status: number; json: Record<string, any>; text: string; contentType?: string };
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+import { Answer, fails, IdentityApi, Method, ok, startIdentityApi } from './identity-fixtures';
 
 const ADMIN = 'root';
-const PRINCIPAL_HEADER = 'x-test-principal';
 const PASSWORD = 'a password of 20 chars';
 
-/** The principal the gateway's authentication would leave on the request, named by a header in this spec. */
-function principalFrom(header: string | string[] | undefined): Principal | undefined {
-  if (typeof header !== 'string') return undefined;
-  const [name, role] = header.split(':');
-  return { actor: { id: name, kind: 'user', name, authMethod: 'basic' }, isAdmin: role === 'admin' };
-}
-
 describe('identity roles and permissions API on real Postgres', () => {
-  let app: NestFastifyApplication;
+  let api: IdentityApi;
   let runtime: IdentityRuntime;
-  let database: { url: string; drop(): Promise<void> };
   const asAdmin = `${ADMIN}:admin`;
 
   /** `path` below /api/3.0/mlflow/ (or `version` 2.0); `as`: a username, `name:admin`, or none for no authentication. */
@@ -42,41 +24,16 @@ describe('identity roles and permissions API on real Postgres', () => {
     for (const [key, value] of Object.entries(options.query ?? {})) {
       for (const one of ([] as string[]).concat(value)) search.append(key, one);
     }
-    const headers: Record<string, string> = {};
-    if (options.as) headers[PRINCIPAL_HEADER] = options.as;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await app.inject({
+    return api.call(
       method,
-      url: `/api/${options.version ?? '3.0'}/mlflow/${path}${options.query ? `?${search}` : ''}`,
-      headers,
-      ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body) }),
-    });
-    let json: Record<string, any> = {};
-    try {
-      json = response.json();
-    } catch {
-      // not JSON: the assertion on status or json says what came
-    }
-    return {
-      status: response.statusCode,
-      json,
-      text: response.body,
-      contentType: String(response.headers['content-type']),
-    };
+      `/api/${options.version ?? '3.0'}/mlflow/${path}${options.query ? `?${search}` : ''}`,
+      options,
+    );
   };
   const admin = (method: Method, path: string, options: Parameters<typeof call>[2] = {}) =>
     call(method, path, { as: asAdmin, ...options });
-  const fails = (answer: Answer, status: number, errorCode: string, message?: string) => {
-    assert.equal(answer.status, status, answer.text);
-    assert.equal(answer.json.error_code, errorCode, answer.text);
-    if (message !== undefined) assert.equal(answer.json.message, message);
-  };
   const invalid = (answer: Answer, message: string) => fails(answer, 400, 'INVALID_PARAMETER_VALUE', message);
   const denied = (answer: Answer) => fails(answer, 403, 'PERMISSION_DENIED', 'Permission denied');
-  const ok = (answer: Answer) => {
-    assert.equal(answer.status, 200, answer.text);
-    return answer.json;
-  };
   const missing = (name: string) =>
     `Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`;
 
@@ -102,31 +59,12 @@ describe('identity roles and permissions API on real Postgres', () => {
     );
 
   before(async () => {
-    const infra = testInfra();
-    database = await createTestDatabase('identity_roles');
-    const config = loadIdentityConfig({
-      LOGBOOK_MODE: 'distributed',
-      DATABASE_URL: database.url,
-      KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-      LOGBOOK_ADMIN_USERNAME: ADMIN,
-      LOGBOOK_ADMIN_PASSWORD: 'root password 12',
-    });
-    runtime = await startIdentityRuntime(config, pino({ level: 'silent' }));
-    @Module({ imports: [IdentityModule.with(runtime)] })
-    class TestModule {}
-    app = await createHttpApp(TestModule, { logger: pino({ level: 'silent' }), bodyLimitBytes: 1024 * 1024 });
-    const fastify = app.getHttpAdapter().getInstance();
-    fastify.addHook('onRequest', async (request) => {
-      request.principal = principalFrom(request.headers[PRINCIPAL_HEADER]);
-    });
-    await app.init();
-    await fastify.ready();
+    api = await startIdentityApi('identity_roles', [ADMIN, 'root password 12']);
+    ({ runtime } = api);
   });
 
   after(async () => {
-    await app.close();
-    await runtime.close();
-    await database.drop();
+    await api.close();
   });
 
   describe('roles (R1-R5)', () => {

@@ -3,15 +3,19 @@
 # the pinned version, from the suite's venv, so the suite keeps encoding MLflow's behaviour.
 #
 #   test/compat/reference.sh [port] [extra pytest args...]
+# Another suite runs the same way through it: LOGBOOK_REFERENCE_SUITE names the suite's folder (its run.sh
+# takes the url), MLFLOW_REFERENCE_APP the server's --app-name (test/auth/reference.sh: basic-auth).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+suite="${LOGBOOK_REFERENCE_SUITE:-$here}"
 port="${1:-$((5900 + RANDOM % 90))}"
 if [[ $# -gt 0 ]]; then shift; fi
 
 py="$(bash "$here/setup.sh")"
 state="$(mktemp -d)"
 log="$state/server.log"
-MLFLOW_DISABLE_TELEMETRY=true setsid "$(dirname "$py")/mlflow" server --host 127.0.0.1 --port "$port" \
+MLFLOW_DISABLE_TELEMETRY=true setsid "$(dirname "$py")/mlflow" server \
+  ${MLFLOW_REFERENCE_APP:+--app-name "$MLFLOW_REFERENCE_APP"} --host 127.0.0.1 --port "$port" \
   --backend-store-uri "sqlite:///$state/db.sqlite" --default-artifact-root mlflow-artifacts:/ \
   --artifacts-destination "$state/artifacts" --workers 1 >"$log" 2>&1 &
 server=$!
@@ -30,4 +34,4 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 curl -fsS "$url/health" >/dev/null || { cat "$log" >&2; echo "MLflow's server did not answer in 120 s" >&2; exit 1; }
-bash "$here/run.sh" "$url" -m "not logbook_only" "$@"
+bash "$suite/run.sh" "$url" -m "not logbook_only" "$@"
