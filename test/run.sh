@@ -3,7 +3,8 @@
 #   1. the TypeScript suites (deciders, event store, messaging, HTTP API) against it, and
 #   2. the official MLflow Python client suite against BOTH runtime shapes, and
 #   3. schemathesis against each shape's OpenAPI document (test/schemathesis/run.sh), and
-#   4. the authentication suite (test/auth) against each shape started with LOGBOOK_AUTH=basic, and
+#   4. the authentication suite (test/auth) and schemathesis over the users, roles and tokens routes
+#      against each shape started with LOGBOOK_AUTH=basic,token, and
 #   5. the client and authentication suites against MLflow's own servers, so they keep encoding MLflow's behaviour.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -51,6 +52,12 @@ for shape in embedded distributed; do
   # Distributed: the tracking service's own port, which must refuse what did not come through the gateway.
   LOGBOOK_SERVICE_URL="$([ "$shape" = distributed ] && echo "http://127.0.0.1:$((port + 1))")" \
     bash test/auth/run.sh "$url" || status=$?
+  if [ "$status" -eq 0 ]; then
+    echo "== schemathesis against the $shape shape's users, roles and tokens, signed in as its admin ($url)"
+    admin_credentials="$(printf '%s:%s' "$LOGBOOK_ADMIN_USERNAME" "$LOGBOOK_ADMIN_PASSWORD" | base64 -w0)"
+    bash test/schemathesis/run.sh "$url" "$run_dir/$shape-auth/schemathesis" \
+      --include-path-regex '/(users|roles|tokens)/' -H "Authorization: Basic $admin_credentials" || status=$?
+  fi
   bash test/support/shapes.sh stop "$run_dir/$shape-auth"
   [ "$status" -eq 0 ] || { echo "authentication suite failed against the $shape shape" >&2; exit "$status"; }
 done

@@ -116,10 +116,16 @@ export function identityOpenApi(): OpenApiFragment {
     fields: ENTITY_FIELDS,
     description: 'No such user',
   });
+  // What SQLAlchemy's Boolean column takes, as MLflow stores it: true, false, 1, 0, or null (no change).
+  const updateAdmin = fragment.components.UpdateAdminDto as { properties: Record<string, JsonSchema> };
+  updateAdmin.properties.is_admin = { anyOf: [{ type: 'boolean' }, { type: 'integer', enum: [0, 1] }], nullable: true };
   for (const [path, operations] of Object.entries(fragment.paths)) {
     for (const [verb, operation] of Object.entries(operations)) {
       operation.responses['403'] = FORBIDDEN;
       documentRoleRoute(path, verb, operation);
+      if (path.endsWith('/tokens/revoke')) {
+        operation.responses['404'] = { description: 'No token of the caller has this id', content: ERROR };
+      }
     }
     if (!path.endsWith('/users/delete')) continue;
     // users/delete reads its parameters by content type, which the generator cannot see from the handler.

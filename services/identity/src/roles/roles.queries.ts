@@ -62,6 +62,12 @@ export const roleView = (row: RoleRow): RoleView => ({
   workspace: row.workspace,
 });
 
+/**
+ * Ids are integers from sequences: a number beyond them (Python's int() takes any size, and JSON numbers
+ * past 2^53 are not even exact) names nothing, and is not sent to Postgres, which would refuse the cast.
+ */
+const isPossibleId = (id: number) => Number.isSafeInteger(id) && Math.abs(id) <= 2_147_483_647;
+
 @Injectable()
 export class RolesQueries {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
@@ -75,6 +81,7 @@ export class RolesQueries {
   }
 
   async workspaceOf(roleId: number): Promise<string | null> {
+    if (!isPossibleId(roleId)) return null;
     const { rows } = await this.db.query<{ workspace: string }>(
       `SELECT workspace FROM ${IDENTITY_SCHEMA}.roles WHERE id = $1::bigint`,
       [roleId],
@@ -83,6 +90,7 @@ export class RolesQueries {
   }
 
   async roleOfPermission(rolePermissionId: number): Promise<number | null> {
+    if (!isPossibleId(rolePermissionId)) return null;
     const { rows } = await this.db.query<{ role_id: number }>(
       `SELECT role_id FROM ${IDENTITY_SCHEMA}.role_permissions WHERE id = $1::bigint`,
       [rolePermissionId],
@@ -91,6 +99,7 @@ export class RolesQueries {
   }
 
   async get(roleId: number): Promise<RoleView> {
+    if (!isPossibleId(roleId)) throw roleNotFound(roleId);
     const { rows } = await this.db.query<RoleRow>(ROLE_VIEWS('r.id = $1::bigint'), [roleId]);
     if (rows.length === 0) throw roleNotFound(roleId);
     return roleView(rows[0]);
