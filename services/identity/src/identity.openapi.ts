@@ -5,7 +5,8 @@ import { IDENTITY_WIRE_SCHEMAS } from './shared/wire-schemas';
 /** Fields naming a user that may not exist: an operation taking one can answer 404. */
 const ENTITY_FIELDS = new Set(['username']);
 
-const USERNAME = { type: 'string' };
+/** MLflow reads whatever JSON value comes as the username its store looks up (a number as its text, null as None). */
+const USERNAME = { description: 'A username; another JSON value is read as its Python text, as MLflow reads it' };
 const ERROR = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
 const FORBIDDEN = {
   description: 'The caller may not do this (not an admin, or not the user named)',
@@ -14,6 +15,9 @@ const FORBIDDEN = {
 
 const ID = { type: 'integer', description: 'An integer, or its decimal string' };
 const TEXT = { type: 'string' };
+const RESOURCE_ID = { description: "An experiment's id, a registered model's name, …; a number is read as its text" };
+/** null reads as not given. */
+const NULLABLE_TEXT = { type: 'string', nullable: true };
 const RESOURCE_TYPE = {
   type: 'string',
   description: 'experiment, registered_model, prompt, scorer, run, …, workspace',
@@ -37,7 +41,7 @@ const ROLE_ROUTES: Record<string, { fields: Record<string, JsonSchema>; required
     required: [],
   },
   'roles/update': {
-    fields: { role_id: ID, name: TEXT, description: TEXT },
+    fields: { role_id: ID, name: NULLABLE_TEXT, description: NULLABLE_TEXT },
     required: ['role_id'],
     notFound: 'No such role',
   },
@@ -73,17 +77,17 @@ const ROLE_ROUTES: Record<string, { fields: Record<string, JsonSchema>; required
   'users/current/permissions': { fields: {}, required: [] },
   'users/permissions/list': { fields: { username: USERNAME }, required: ['username'], notFound: 'No such user' },
   'users/permissions/grant': {
-    fields: { username: USERNAME, resource_type: RESOURCE_TYPE, resource_id: TEXT, permission: PERMISSION },
+    fields: { username: USERNAME, resource_type: RESOURCE_TYPE, resource_id: RESOURCE_ID, permission: PERMISSION },
     required: ['username', 'resource_type', 'resource_id', 'permission'],
     notFound: 'No such user',
   },
   'users/permissions/revoke': {
-    fields: { username: USERNAME, resource_type: RESOURCE_TYPE, resource_id: TEXT },
+    fields: { username: USERNAME, resource_type: RESOURCE_TYPE, resource_id: RESOURCE_ID },
     required: ['username', 'resource_type', 'resource_id'],
     notFound: 'No such user, or no such grant',
   },
   'users/permissions/get': {
-    fields: { username: USERNAME, resource_type: RESOURCE_TYPE, resource_id: TEXT },
+    fields: { username: USERNAME, resource_type: RESOURCE_TYPE, resource_id: RESOURCE_ID },
     required: ['username', 'resource_type', 'resource_id'],
     notFound: 'No such user',
   },
@@ -101,7 +105,8 @@ function documentRoleRoute(path: string, verb: string, operation: OpenApiPaths[s
       name,
       in: 'query',
       required: route.required.includes(name),
-      schema: route.fields[name],
+      // A query string holds text: a field typed by what a JSON body may hold is text here.
+      schema: route.fields[name].type === undefined ? { type: 'string' } : route.fields[name],
       ...(route.fields[name].type === 'array' ? { style: 'form', explode: true } : {}),
     }));
     return;
@@ -133,11 +138,23 @@ export function identityOpenApi(): OpenApiFragment {
     operation.requestBody = {
       required: false,
       content: {
-        'application/json': { schema: { type: 'object', required: ['username'], properties: { username: USERNAME } } },
+        'application/json': {
+          schema: {
+            type: 'object',
+            required: ['username'],
+            properties: { username: { type: 'string', nullable: true } },
+          },
+        },
       },
     };
     operation.parameters = [
-      { name: 'username', in: 'query', required: false, description: 'When the body is not JSON', schema: USERNAME },
+      {
+        name: 'username',
+        in: 'query',
+        required: false,
+        description: 'When the body is not JSON',
+        schema: { type: 'string' },
+      },
     ];
     operation.responses['404'] = {
       description: 'No such user',
