@@ -86,7 +86,9 @@ async function distributed(logger: Logger, server: ServerConfig, config: Gateway
 
   const app = await createHttpApp(GatewayModule, {
     ...httpAppOptions(logger, server),
-    forwardedRoutes: forwardedRouteMethods(buildOpenApiDocument(serviceFragments())),
+    // The gateway's own identity routes sit under the prefixes it forwards: a method they do not take is
+    // answered 405 here like a forwarded path's, instead of going on to the tracking service's 404.
+    forwardedRoutes: forwardedRouteMethods(buildOpenApiDocument([...serviceFragments(), ...authentication.openApi])),
   });
   authentication.install(app);
   await registerRoutes(app.getHttpAdapter().getInstance(), routingTable(upstreams, server.auth.gatewayKey), logger);
