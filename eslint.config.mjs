@@ -10,7 +10,7 @@ import tseslint from 'typescript-eslint';
  */
 const LIB_DEPENDENCIES = {
   platform: [],
-  access: [],
+  access: ['platform'],
   'artifact-paths': ['platform'],
   eventstore: ['platform'],
   contracts: [],

@@ -29,6 +29,8 @@ gateway_port="${PORT:-5000}"
 tracking_port=$((gateway_port + 1))
 artifacts_port=$((gateway_port + 2))
 registry_port=$((gateway_port + 3))
+# With auth on, the services read their callers' permissions from the identity service in the gateway.
+export LOGBOOK_GATEWAY_URL="http://127.0.0.1:$gateway_port"
 PORT="$tracking_port" node dist/services/tracking/src/main.js &
 tracking=$!
 PORT="$artifacts_port" node dist/services/artifacts/src/main.js &

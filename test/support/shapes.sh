@@ -55,6 +55,8 @@ start() {
       # Said explicitly, as the distributed shape requires: these suites drive it without credentials.
       export LOGBOOK_AUTH="${LOGBOOK_AUTH:-off}"
       local tracking_port=$((port + 1)) artifacts_port=$((port + 2)) registry_port=$((port + 3))
+      # With auth on, the services read their callers' permissions from the identity service in the gateway.
+      export LOGBOOK_GATEWAY_URL="http://127.0.0.1:$port"
       LOGBOOK_MODE=distributed PORT="$tracking_port" \
         node "$repo/dist/services/tracking/src/main.js" >"$dir/tracking.log" 2>&1 &
       echo $! >"$dir/pids"

@@ -52,6 +52,7 @@ export {
   Authenticate,
   Authentication,
   isOpenPath,
+  INTERNAL_PATH_PREFIX,
   NOT_AUTHENTICATED_MESSAGE,
   Principal,
   PRINCIPAL_HEADER,

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { AccessModule } from '@logbook/access';
 import { runServiceProcess } from '@logbook/platform';
 import { ArtifactsModule } from './artifacts.module';
 import { startArtifactsRuntime } from './artifacts.runtime';
@@ -11,5 +12,8 @@ runServiceProcess({
     startArtifactsRuntime(loadArtifactsConfig({ LOGBOOK_MODE: 'distributed', ...process.env }), logger, {
       kind: 'kafka',
     }),
-  module: (runtime, logger) => ArtifactsModule.with(runtime, logger),
+  modules: (runtime, logger, server) => [
+    ArtifactsModule.with(runtime, logger),
+    AccessModule.forService(server, 'artifacts'),
+  ],
 });

@@ -1,4 +1,5 @@
 import { Controller, DynamicModule, Get, Header, Inject, Module } from '@nestjs/common';
+import { Authorize, Rules } from '@logbook/access';
 import { JsonSchema } from '@logbook/platform';
 
 /** The MLflow release whose REST API Logbook serves; clients gate some features on it (e.g. span logging ≥ 3.4). */
@@ -6,6 +7,8 @@ export const MLFLOW_API_VERSION = '3.17.2';
 
 const API_DOCUMENT = Symbol('API_DOCUMENT');
 
+// What the API is, for anyone signed in (MLflow's /version too).
+@Authorize(Rules.signedIn())
 @Controller()
 class ApiInfoController {
   constructor(@Inject(API_DOCUMENT) private readonly document: JsonSchema) {}

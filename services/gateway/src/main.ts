@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AccessModule } from '@logbook/access';
 import {
   createHttpApp,
   httpAppOptions,
@@ -43,6 +44,7 @@ async function embedded(logger: Logger, server: ServerConfig, config: GatewayCon
     imports: [
       ...services.modules,
       ...authentication.modules,
+      AccessModule.with(),
       ApiInfoModule.with(apiDocument(authentication)),
       ObservabilityModule.with(services.readinessChecks),
     ],
@@ -73,6 +75,7 @@ async function distributed(logger: Logger, server: ServerConfig, config: Gateway
   @Module({
     imports: [
       ...authentication.modules,
+      AccessModule.with(),
       ApiInfoModule.with(apiDocument(authentication)),
       ObservabilityModule.with([
         httpReadiness('tracking', `${upstreams.tracking}/health`),

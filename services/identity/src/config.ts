@@ -1,4 +1,4 @@
-import { IsIn, IsNotEmpty, IsOptional, IsString, MinLength, NotEquals, ValidateIf } from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MinLength, NotEquals, ValidateIf } from 'class-validator';
 import { DEFAULT_PERMISSION_NAMES, PermissionName } from '@logbook/access';
 import { loadConfig, ServiceConfig, serviceConfig, ServiceEnvironment } from '@logbook/platform';
 
@@ -29,6 +29,16 @@ export class IdentityEnvironment extends ServiceEnvironment {
     message: `LOGBOOK_DEFAULT_PERMISSION must be one of ${DEFAULT_PERMISSION_NAMES.join(', ')}`,
   })
   LOGBOOK_DEFAULT_PERMISSION?: string;
+
+  /**
+   * Which roles an identity provider's groups give their members (OIDC): `group=role` pairs, comma
+   * separated, each role named in the default workspace. Membership is the provider's to manage.
+   */
+  @IsOptional()
+  @Matches(/^\s*[^\s,=]+\s*=\s*[^,=]+?\s*(,\s*[^\s,=]+\s*=\s*[^,=]+?\s*)*$/, {
+    message: 'LOGBOOK_OIDC_GROUP_ROLES must be comma-separated group=role pairs',
+  })
+  LOGBOOK_OIDC_GROUP_ROLES?: string;
 }
 
 export const DEFAULT_PERMISSION: PermissionName = 'READ';
@@ -36,6 +46,17 @@ export const DEFAULT_PERMISSION: PermissionName = 'READ';
 export interface IdentityConfig extends ServiceConfig {
   admin: { username: string; password: string } | null;
   defaultPermission: PermissionName;
+  /** The roles each identity-provider group gives its members. */
+  groupRoles: Map<string, string[]>;
+}
+
+function groupRoles(setting: string | undefined): Map<string, string[]> {
+  const roles = new Map<string, string[]>();
+  for (const pair of setting?.split(',') ?? []) {
+    const [group, role] = pair.split('=').map((part) => part.trim());
+    roles.set(group, [...(roles.get(group) ?? []), role]);
+  }
+  return roles;
 }
 
 export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): IdentityConfig {
@@ -45,5 +66,6 @@ export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): Identi
     ...serviceConfig(raw, 'identity'),
     admin: username !== undefined && password !== undefined ? { username, password } : null,
     defaultPermission: (raw.LOGBOOK_DEFAULT_PERMISSION as PermissionName | undefined) ?? DEFAULT_PERMISSION,
+    groupRoles: groupRoles(raw.LOGBOOK_OIDC_GROUP_ROLES),
   };
 }

@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { GRANT_SOURCE } from '@logbook/access';
 import { IdentityAuthenticator } from './authentication/authenticator';
 import { CredentialCache } from './authentication/credential-cache';
 import { IdentityRuntime } from './identity.runtime';
@@ -8,6 +9,7 @@ import { TokensController } from './tokens/tokens.controller';
 import { TokensQueries } from './tokens/tokens.queries';
 import { TokensService } from './tokens/tokens.service';
 import { GrantsQueries } from './permissions/grants.queries';
+import { IdentityGrantSource } from './permissions/identity-grant-source';
 import { UserPermissions } from './permissions/user-permissions';
 import { UserPermissionsController } from './permissions/user-permissions.controller';
 import { RolesController } from './roles/roles.controller';
@@ -35,7 +37,11 @@ class IdentityInfrastructureModule {
 
 export const IDENTITY_CONTROLLERS = [UsersController, RolesController, UserPermissionsController, TokensController];
 
-/** MLflow's basic-auth users, roles and permissions APIs, and the authenticator the gateway checks Basic credentials with. */
+/**
+ * MLflow's basic-auth users, roles and permissions APIs, the authenticator the gateway checks Basic
+ * credentials with, and the grants every service's authorization reads (GRANT_SOURCE, for all modules).
+ */
+@Global()
 @Module({})
 export class IdentityModule {
   static with(runtime: IdentityRuntime): DynamicModule {
@@ -55,8 +61,10 @@ export class IdentityModule {
         IdentityAuthenticator,
         TokensService,
         TokensQueries,
+        IdentityGrantSource,
+        { provide: GRANT_SOURCE, useExisting: IdentityGrantSource },
       ],
-      exports: [IdentityAuthenticator, TokensService],
+      exports: [IdentityAuthenticator, TokensService, GRANT_SOURCE],
     };
   }
 }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { AccessModule } from '@logbook/access';
 import { runServiceProcess } from '@logbook/platform';
 import { loadRegistryConfig } from './config';
 import { RegistryModule } from './registry.module';
@@ -11,5 +12,5 @@ runServiceProcess({
     startRegistryRuntime(loadRegistryConfig({ LOGBOOK_MODE: 'distributed', ...process.env }), logger, {
       kind: 'kafka',
     }),
-  module: (runtime) => RegistryModule.with(runtime),
+  modules: (runtime, _logger, server) => [RegistryModule.with(runtime), AccessModule.forService(server, 'registry')],
 });

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { AccessModule } from '@logbook/access';
 import { runServiceProcess } from '@logbook/platform';
 import { loadTrackingConfig } from './config';
 import { TrackingModule } from './tracking.module';
@@ -8,5 +9,5 @@ runServiceProcess({
   service: 'tracking',
   defaultPort: 5001,
   start: (logger) => startTrackingRuntime(loadTrackingConfig({ LOGBOOK_MODE: 'distributed', ...process.env }), logger),
-  module: (runtime) => TrackingModule.with(runtime),
+  modules: (runtime, _logger, server) => [TrackingModule.with(runtime), AccessModule.forService(server, 'tracking')],
 });

@@ -44,6 +44,11 @@ const OPEN_PATHS =
 
 export const isOpenPath = (url: string) => OPEN_PATHS.test(url.split('?')[0]);
 
+/** The gateway's endpoints for the services behind it (grants), never for clients, and never forwarded. */
+export const INTERNAL_PATH_PREFIX = '/internal/';
+
+const isInternalPath = (url: string) => url.startsWith(INTERNAL_PATH_PREFIX);
+
 export function replyNotAuthenticated(reply: FastifyReply, challenges: string[]) {
   if (challenges.length > 0) void reply.header('www-authenticate', challenges.join(', '));
   return reply
@@ -129,9 +134,22 @@ export type Authenticate = (request: FastifyRequest) => Promise<Authentication>;
  * The gateway's check: every request but those to open paths is authenticated before it is routed (as
  * MLflow does, so an unknown path answers 401 too), and carries its principal from then on.
  */
-export function requireCredentials(fastify: FastifyInstance, authenticate: Authenticate, challenges: string[]): void {
+export function requireCredentials(
+  fastify: FastifyInstance,
+  authenticate: Authenticate,
+  challenges: string[],
+  serviceKey?: string,
+): void {
   fastify.addHook('onRequest', async (request, reply) => {
     if (isOpenPath(request.url)) return;
+    if (isInternalPath(request.url)) {
+      // Only the services behind the gateway, which sign as themselves with the key they share with it.
+      const signed = request.headers[PRINCIPAL_HEADER];
+      const principal = serviceKey && typeof signed === 'string' ? verifyPrincipal(signed, serviceKey) : null;
+      if (principal?.actor.kind !== 'system') return replyNotAuthenticated(reply, []);
+      request.principal = principal;
+      return;
+    }
     const outcome = await authenticate(request);
     if ('principal' in outcome) {
       request.principal = outcome.principal;

@@ -1,4 +1,4 @@
-import { IsIn, IsIP, IsOptional, Matches, MinLength, ValidateBy, ValidateIf } from 'class-validator';
+import { IsIn, IsIP, IsOptional, IsUrl, Matches, MinLength, ValidateBy, ValidateIf } from 'class-validator';
 import { IntegerSetting, loadConfig } from '../config';
 import { ConnectionLimits } from './connection-guard';
 import { defaultAllowedHosts } from './host-check';
@@ -72,6 +72,14 @@ export class ServerEnvironment {
       'LOGBOOK_GATEWAY_KEY must be a secret of at least 32 characters, the same for the gateway and every service, when auth is on in the distributed shape',
   })
   LOGBOOK_GATEWAY_KEY?: string;
+
+  /** Where a service behind the gateway reads its callers' grants (distributed shape, auth on). */
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'] },
+    { message: 'LOGBOOK_GATEWAY_URL must be an http(s) URL' },
+  )
+  LOGBOOK_GATEWAY_URL?: string;
 }
 
 /** Whether requests are authenticated, and the key that signs the principal the gateway hands to the services. */
@@ -80,6 +88,8 @@ export interface AuthConfig {
   methods: SignInMethod[];
   /** Distributed shape with auth on: the gateway signs each forwarded request's principal with it; services verify. */
   gatewayKey?: string;
+  /** A service behind the gateway with auth on: the gateway, whose identity service holds the grants. */
+  gatewayUrl?: string;
 }
 
 /**
@@ -110,6 +120,13 @@ export function loadServerConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): ServerConfig {
   const raw = loadConfig(service, ServerEnvironment, { PORT: String(defaultPort), ...env });
+  const gatewayKey =
+    raw.LOGBOOK_MODE === 'distributed' && authOn(raw.LOGBOOK_AUTH) ? raw.LOGBOOK_GATEWAY_KEY : undefined;
+  if (gatewayKey && role === 'internal' && !raw.LOGBOOK_GATEWAY_URL) {
+    throw new Error(
+      `${service}: invalid configuration: LOGBOOK_GATEWAY_URL must name the gateway (http://host:port) when auth is on in the distributed shape: the services read their callers' permissions there`,
+    );
+  }
   return {
     host: raw.HOST,
     port: raw.PORT,
@@ -126,9 +143,8 @@ export function loadServerConfig(
     role,
     auth: {
       methods: authOn(raw.LOGBOOK_AUTH) ? [...new Set((raw.LOGBOOK_AUTH as string).split(',') as SignInMethod[])] : [],
-      ...(raw.LOGBOOK_MODE === 'distributed' && authOn(raw.LOGBOOK_AUTH)
-        ? { gatewayKey: raw.LOGBOOK_GATEWAY_KEY }
-        : {}),
+      ...(gatewayKey ? { gatewayKey } : {}),
+      ...(gatewayKey && role === 'internal' ? { gatewayUrl: raw.LOGBOOK_GATEWAY_URL?.replace(/\/+$/, '') } : {}),
     },
   };
 }

@@ -3,7 +3,7 @@ import { createLogger, Logger } from '../logger';
 import { ObservabilityModule, ReadinessCheck } from '../observability.module';
 import { createHttpApp, httpAppOptions } from './app';
 import { runMain, serve } from './serve';
-import { loadServerConfig } from './server-config';
+import { loadServerConfig, ServerConfig } from './server-config';
 
 export interface RunningService {
   readinessChecks: ReadinessCheck[];
@@ -16,7 +16,8 @@ export interface ServiceProcess<Runtime extends RunningService> {
   defaultPort: number;
   /** Validates the service's configuration and starts what it runs on. */
   start(logger: Logger): Promise<Runtime>;
-  module(runtime: Runtime, logger: Logger): DynamicModule;
+  /** The service's modules; `server` says whether requests are authenticated, and where grants are read. */
+  modules(runtime: Runtime, logger: Logger, server: ServerConfig): DynamicModule[];
 }
 
 /** Starts the service, serves its API with health and metrics, and closes both in order on a signal. */
@@ -29,7 +30,9 @@ export function runServiceProcess<Runtime extends RunningService>(service: Servi
     });
     const runtime = await service.start(logger);
 
-    @Module({ imports: [service.module(runtime, logger), ObservabilityModule.with(runtime.readinessChecks)] })
+    @Module({
+      imports: [...service.modules(runtime, logger, server), ObservabilityModule.with(runtime.readinessChecks)],
+    })
     class ServiceProcessModule {}
 
     const app = await createHttpApp(ServiceProcessModule, httpAppOptions(logger, server));

@@ -12,6 +12,7 @@ import {
   startIdentityRuntime,
 } from '../../../identity/src/index';
 import { BASIC_CHALLENGE, basicAuthentication } from './basic-authentication';
+import { InternalAccessModule } from './internal-access.controller';
 import { bearerToken, isBearer } from './bearer-token';
 import { BEARER_CHALLENGE, oidcAuthentication } from './oidc-authentication';
 import { OidcSettings, OidcVerifier } from './oidc-verifier';
@@ -58,7 +59,8 @@ export async function startAuthentication(
   }
   const verifier = methods.includes('oidc') && oidc ? new OidcVerifier(oidc, logger) : undefined;
   return {
-    modules: [IdentityModule.with(identity)],
+    // The services behind a distributed gateway read their callers' grants from it.
+    modules: [IdentityModule.with(identity), ...(server.auth.gatewayKey ? [InternalAccessModule.with()] : [])],
     openApi: [identityOpenApi()],
     readinessChecks: identity.readinessChecks,
     install: (app) => {
@@ -76,6 +78,7 @@ export async function startAuthentication(
           return jwt ? jwt(request) : { refused: 'credentials' };
         },
         [...(basic ? [BASIC_CHALLENGE] : []), ...(jwt || token ? [BEARER_CHALLENGE] : [])],
+        server.auth.gatewayKey,
       );
     },
     close: () => identity.close(),

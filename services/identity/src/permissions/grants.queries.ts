@@ -32,6 +32,20 @@ export class GrantsQueries {
     return rows;
   }
 
+  /** Every grant of the roles the user holds in the workspace and of the roles named there, of every type. */
+  async ofUserAndRoles(userId: number, workspace: string, roleNames: string[]): Promise<Grant[]> {
+    const { rows } = await this.db.query<Grant>(
+      `SELECT p.resource_type AS "resourceType", p.resource_pattern AS "resourcePattern", p.permission
+       FROM ${IDENTITY_SCHEMA}.roles r
+       JOIN ${IDENTITY_SCHEMA}.role_permissions p ON p.role_id = r.id
+       WHERE r.workspace = $2
+         AND (r.id IN (SELECT role_id FROM ${IDENTITY_SCHEMA}.user_role_assignments WHERE user_id = $1)
+              OR r.name = ANY($3::text[]))`,
+      [userId, workspace, roleNames],
+    );
+    return rows;
+  }
+
   /** The workspaces where the user holds (workspace, *, MANAGE) through some role. */
   async administeredWorkspaces(userId: number): Promise<Set<string>> {
     const { rows } = await this.db.query<{ workspace: string }>(

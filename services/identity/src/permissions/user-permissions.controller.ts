@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Authorize, Rules } from '@logbook/access';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { PERMISSION_LEVELS } from '@logbook/access';
 import { Answers, CommandMetadata, RequestMeta } from '@logbook/platform';
@@ -18,6 +19,8 @@ import { UserPermissions } from './user-permissions';
  * MLflow 3.17's per-user views and grants (its 3.0 users routes): a user's roles and grants, and grants on
  * the user's own role `__user_<id>__`, which MLflow keeps for the per-user permission API.
  */
+// Each route says who may call it (Allows), checked by the identity API's own guard.
+@Authorize(Rules.ownChecks())
 @Controller(mlflowRoutes('users', '3.0'))
 @UseGuards(AccessGuard)
 export class UserPermissionsController {

@@ -1,4 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Patch, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Authorize, Rules } from '@logbook/access';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { Answers, CommandMetadata, invalidParameter, RequestMeta } from '@logbook/platform';
 import { AccessGuard, Allows } from '../shared/access';
@@ -13,6 +14,8 @@ import { RolesService } from './roles.service';
  * MLflow 3.17's role API. Parameters are read one at a time in its handlers' order (RequestParams), so the
  * first refused is the one MLflow refuses; answers are Flask's jsonify (sorted keys, empty lists kept).
  */
+// Each route says who may call it (Allows), checked by the identity API's own guard.
+@Authorize(Rules.ownChecks())
 @Controller(mlflowRoutes('roles', '3.0'))
 @UseGuards(AccessGuard)
 export class RolesController {

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Authorize, Rules } from '@logbook/access';
 import { Answers, CommandMetadata, RequestMeta } from '@logbook/platform';
 import { permissionDenied } from '../shared/access';
 import { Caller } from '../shared/caller';
@@ -16,6 +17,8 @@ function userOf(caller: Caller): { userId: number; username: string; isAdmin: bo
 }
 
 /** Logbook's API tokens for pipelines and CI (beyond MLflow, which has none). */
+// Each route says who may call it (Allows), checked by the identity API's own guard.
+@Authorize(Rules.ownChecks())
 @Controller(['api/2.0/logbook/tokens', 'ajax-api/2.0/logbook/tokens'])
 export class TokensController {
   constructor(

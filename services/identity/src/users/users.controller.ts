@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Authorize, Rules } from '@logbook/access';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { Answers, CommandMetadata, invalidParameter, parseRequest, RequestMeta } from '@logbook/platform';
 import { UserPermissions } from '../permissions/user-permissions';
@@ -23,6 +24,8 @@ function named(username: string | null): string {
  * MLflow's basic-auth users API (3.17.2). Its answers are Flask's jsonify, not protobuf JSON: keys in
  * sorted order, and empty lists kept.
  */
+// Each route says who may call it (Allows), checked by the identity API's own guard.
+@Authorize(Rules.ownChecks())
 @Controller(mlflowRoutes('users'))
 @UseGuards(AccessGuard)
 export class UsersController {

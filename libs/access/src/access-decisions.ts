@@ -1,0 +1,127 @@
+import { Principal } from '@logbook/platform';
+import {
+  Action,
+  capped,
+  mayCreate,
+  permissionOn,
+  permits,
+  ReadableSet,
+  readableSet,
+  Target,
+  UserGrants,
+} from './decisions';
+import { isPermissionName, PermissionName } from './permission-levels';
+
+/** The user a request acts for: the one signed in, or the owner of the token it carries. */
+export interface Subject {
+  userId: string;
+  username: string;
+  /** Identity-provider groups, which map onto roles (OIDC). */
+  groups: string[];
+}
+
+/** Where the grants live (the identity service): read for decisions, written when someone creates a resource. */
+export interface GrantSource {
+  grantsOf(subject: Subject): Promise<UserGrants>;
+  /** MANAGE for the creator of a resource (MLflow grants it after every create); already granted is no error. */
+  grantCreator(subject: Subject, resourceType: string, resourceId: string): Promise<void>;
+}
+
+export const GRANT_SOURCE = Symbol('access:grant-source');
+
+/** A principal's subject, or null for one with no grants to read (an admin, the system). */
+export function subjectOf(principal: Principal): Subject | null {
+  if (principal.token) {
+    return { userId: principal.token.ownerId, username: principal.token.ownerName, groups: [] };
+  }
+  if (principal.actor.kind !== 'user') return null;
+  return { userId: principal.actor.id, username: principal.actor.name, groups: principal.groups ?? [] };
+}
+
+const scopeOf = (principal: Principal): PermissionName | undefined => {
+  const scope = principal.token?.scope;
+  return isPermissionName(scope) ? scope : undefined;
+};
+
+/**
+ * How long a user's grants are reused: a grant takes effect at once (a refusal always reads them again),
+ * a revocation within this time (docs/benchmarks.md: reading grants per request cost search its budget).
+ */
+export const GRANTS_TTL_MS = 5_000;
+
+interface CachedGrants {
+  grants: Promise<UserGrants>;
+  readAt: number;
+}
+
+/**
+ * Decisions for principals, on grants read from the source and reused for GRANTS_TTL_MS. Only what allows
+ * is trusted from the cache: before refusing, the grants are read again, so a new grant is never refused.
+ */
+export class AccessDecisions {
+  private readonly cache = new Map<string, CachedGrants>();
+
+  constructor(
+    private readonly source: GrantSource,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async may(principal: Principal, target: Target, action: Action): Promise<boolean> {
+    if (principal.isAdmin) return permits(capped('MANAGE', scopeOf(principal)), action);
+    const subject = subjectOf(principal);
+    if (!subject) return false;
+    const decide = (user: UserGrants) => permits(capped(permissionOn(user, target), scopeOf(principal)), action);
+    return this.decide(subject, decide);
+  }
+
+  async mayCreate(principal: Principal, resourceType: string, name?: string): Promise<boolean> {
+    // Creating is a write: a token whose scope stops below EDIT may not.
+    if (!permits(capped('MANAGE', scopeOf(principal)), 'update')) return false;
+    if (principal.isAdmin) return true;
+    const subject = subjectOf(principal);
+    if (!subject) return false;
+    return this.decide(subject, (user) => mayCreate(user, resourceType, name));
+  }
+
+  async readable(principal: Principal, resourceType: string, tier?: string): Promise<ReadableSet> {
+    if (principal.isAdmin) return { all: true, except: [] };
+    const subject = subjectOf(principal);
+    if (!subject) return { all: false, only: [] };
+    return readableSet(await this.grantsOf(subject), resourceType, tier);
+  }
+
+  async grantCreator(principal: Principal, resourceType: string, resourceId: string): Promise<void> {
+    const subject = subjectOf(principal);
+    if (!subject) return;
+    await this.source.grantCreator(subject, resourceType, resourceId);
+    this.cache.delete(cacheKey(subject));
+  }
+
+  private async decide(subject: Subject, decide: (user: UserGrants) => boolean): Promise<boolean> {
+    const before = this.cache.get(cacheKey(subject))?.grants;
+    const grants = this.grantsOf(subject);
+    if (decide(await grants)) return true;
+    // A refusal on grants read earlier is checked against the grants as they are now.
+    return grants === before ? decide(await this.grantsOf(subject, true)) : false;
+  }
+
+  private grantsOf(subject: Subject, fresh = false): Promise<UserGrants> {
+    const key = cacheKey(subject);
+    const cached = this.cache.get(key);
+    const now = this.now();
+    if (!fresh && cached && now - cached.readAt < GRANTS_TTL_MS) return cached.grants;
+    const grants = this.source.grantsOf(subject);
+    this.cache.set(key, { grants, readAt: now });
+    grants.catch(() => {
+      if (this.cache.get(key)?.grants === grants) this.cache.delete(key);
+    });
+    if (this.cache.size > 10_000) this.evictExpired(now);
+    return grants;
+  }
+
+  private evictExpired(now: number) {
+    for (const [key, entry] of this.cache) if (now - entry.readAt >= GRANTS_TTL_MS) this.cache.delete(key);
+  }
+}
+
+const cacheKey = (subject: Subject) => `${subject.userId}\n${[...subject.groups].sort().join('\n')}`;

@@ -1,0 +1,38 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { GrantSource, Subject, UserGrants } from '@logbook/access';
+import { MlflowError, systemActor } from '@logbook/platform';
+import { IdentityConfig } from '../config';
+import { DEFAULT_WORKSPACE, RolesService } from '../roles/roles.service';
+import { IDENTITY_CONFIG } from '../shared/tokens';
+import { GrantsQueries } from './grants.queries';
+
+/**
+ * The grants the services decide with: those of every role a user holds in the default workspace and of
+ * every role their identity-provider groups map to, with the default permission.
+ */
+@Injectable()
+export class IdentityGrantSource implements GrantSource {
+  constructor(
+    private readonly grants: GrantsQueries,
+    private readonly roles: RolesService,
+    @Inject(IDENTITY_CONFIG) private readonly config: Pick<IdentityConfig, 'defaultPermission' | 'groupRoles'>,
+  ) {}
+
+  async grantsOf(subject: Subject): Promise<UserGrants> {
+    const userId = Number(subject.userId);
+    const roleNames = subject.groups.flatMap((group) => this.config.groupRoles.get(group) ?? []);
+    return {
+      grants: await this.grants.ofUserAndRoles(Number.isSafeInteger(userId) ? userId : 0, DEFAULT_WORKSPACE, roleNames),
+      defaultPermission: this.config.defaultPermission,
+    };
+  }
+
+  async grantCreator(subject: Subject, resourceType: string, resourceId: string): Promise<void> {
+    const metadata = { now: Date.now(), actor: systemActor('identity'), requestId: 'creator-grant' };
+    try {
+      await this.roles.grantToUser(subject.username, { resourceType, resourceId, permission: 'MANAGE' }, metadata);
+    } catch (error) {
+      if (!(error instanceof MlflowError && error.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw error;
+    }
+  }
+}
