@@ -40,3 +40,4 @@ export {
   Rules,
 } from './authorization';
 export { HttpGrantSource, INTERNAL_ACCESS_ROUTES } from './http-grant-source';
+export { readableCondition } from './readable-sql';

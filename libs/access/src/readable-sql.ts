@@ -1,0 +1,20 @@
+import { ReadableSet } from './decisions';
+
+/**
+ * A listing's SQL condition for what its caller may read: null when they may read everything, else a
+ * condition on `column` with the ids as one array parameter, appended to `params`. In the query itself,
+ * before paging, so every page is full and page tokens stay valid.
+ */
+export function readableCondition(
+  set: ReadableSet,
+  column: string,
+  params: unknown[],
+  idType: 'text' | 'bigint' = 'text',
+): string | null {
+  if (set.all && set.except.length === 0) return null;
+  const ids = set.all ? set.except : set.only;
+  const usable = idType === 'bigint' ? ids.filter((id) => /^-?\d{1,19}$/.test(id)) : ids;
+  params.push(usable);
+  const matches = `${column} = ANY($${params.length}::${idType}[])`;
+  return set.all ? `NOT (${matches})` : matches;
+}
