@@ -13,8 +13,12 @@ export function readableCondition(
 ): string | null {
   if (set.all && set.except.length === 0) return null;
   const ids = set.all ? set.except : set.only;
-  const usable = idType === 'bigint' ? ids.filter((id) => /^-?\d{1,19}$/.test(id)) : ids;
+  // A grant may name an id no bigint column can hold; it names no row there either.
+  const usable = idType === 'bigint' ? ids.filter(isInt64) : ids;
   params.push(usable);
   const matches = `${column} = ANY($${params.length}::${idType}[])`;
   return set.all ? `NOT (${matches})` : matches;
 }
+
+const INT64_MAX = 2n ** 63n - 1n;
+const isInt64 = (id: string) => /^-?\d{1,19}$/.test(id) && BigInt(id) <= INT64_MAX && BigInt(id) >= -INT64_MAX - 1n;
