@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { Module } from '@nestjs/common';
+import { Controller, Get, Module } from '@nestjs/common';
+import { AccessModule, Authorize, param, Rules } from '@logbook/access';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { importJWK, SignJWT } from 'jose';
 import pino from 'pino';
@@ -19,6 +20,16 @@ import { signingKey, startTestProvider, TestProvider } from './oidc-provider.fix
 const AUDIENCE = 'https://logbook.test/api';
 const ADMIN: [string, string] = ['root', 'root password 12'];
 const silent = pino({ level: 'silent' });
+
+/** A route that needs READ on the experiment it names, as the services' routes do. */
+@Controller('test/experiments')
+class ExperimentReadController {
+  @Get()
+  @Authorize(Rules.on('experiment', 'read', param('experiment_id')))
+  read() {
+    return { read: true };
+  }
+}
 
 describe('OpenID Connect sign-in against a real provider', () => {
   let provider: TestProvider;
@@ -49,6 +60,8 @@ describe('OpenID Connect sign-in against a real provider', () => {
       KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
       LOGBOOK_ADMIN_USERNAME: ADMIN[0],
       LOGBOOK_ADMIN_PASSWORD: ADMIN[1],
+      LOGBOOK_DEFAULT_PERMISSION: 'NO_PERMISSIONS',
+      LOGBOOK_OIDC_GROUP_ROLES: 'analysts=analyst-readers, auditors=analyst-readers',
     });
     settings = {
       issuer: provider.issuer,
@@ -61,7 +74,7 @@ describe('OpenID Connect sign-in against a real provider', () => {
     };
     const server = loadServerConfig('gateway', 0, 'public', { LOGBOOK_AUTH: 'basic,oidc' });
     authentication = await startAuthentication(server, settings, silent);
-    @Module({ imports: authentication.modules })
+    @Module({ imports: [...authentication.modules, AccessModule.with()], controllers: [ExperimentReadController] })
     class TestModule {}
     app = await createHttpApp(TestModule, { logger: silent, bodyLimitBytes: 1024 * 1024 });
     authentication.install(app);
@@ -99,6 +112,35 @@ describe('OpenID Connect sign-in against a real provider', () => {
       password: 'a password of 20 chars',
     });
     assert.equal(bob.status, 403);
+  });
+
+  it("gives a group's members the grants of the role it maps to, while they are in it", async () => {
+    const post = (path: string, body: unknown) =>
+      app.inject({
+        method: 'POST',
+        url: `/api/3.0/mlflow/roles/${path}`,
+        headers: { authorization: basic(ADMIN) },
+        payload: body as object,
+      });
+    const role = (await post('create', { name: 'analyst-readers', workspace: 'default' })).json().role;
+    const added = await post('permissions/add', {
+      role_id: role.id,
+      resource_type: 'experiment',
+      resource_pattern: '42',
+      permission: 'READ',
+    });
+    assert.equal(added.statusCode, 200, added.body);
+    const read = async (user: string, experimentId: string) =>
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/test/experiments?experiment_id=${experimentId}`,
+          headers: { authorization: bearer(await provider.login(user, AUDIENCE)) },
+        })
+      ).statusCode;
+    assert.equal(await read('bob', '42'), 200, 'an analyst reads what the role grants');
+    assert.equal(await read('bob', '43'), 403, 'and nothing else');
+    assert.equal(await read('carol', '42'), 403, 'someone in no mapped group does not');
   });
 
   it('still takes Basic credentials when both methods are on, and challenges for both', async () => {
