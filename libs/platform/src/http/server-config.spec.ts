@@ -19,10 +19,15 @@ describe('authentication settings', () => {
       /LOGBOOK_GATEWAY_KEY must be a secret of at least 32 characters/,
     );
     const key = 'k'.repeat(32);
-    assert.deepEqual(load({ LOGBOOK_MODE: 'distributed', LOGBOOK_AUTH: 'basic', LOGBOOK_GATEWAY_KEY: key }).auth, {
+    const distributed = { LOGBOOK_MODE: 'distributed', LOGBOOK_AUTH: 'basic', LOGBOOK_GATEWAY_KEY: key };
+    assert.deepEqual(load(distributed, 'public').auth, { methods: ['basic'], gatewayKey: key });
+    assert.throws(() => load(distributed), /LOGBOOK_GATEWAY_URL must name the gateway/);
+    assert.deepEqual(load({ ...distributed, LOGBOOK_GATEWAY_URL: 'http://gateway:5000/' }).auth, {
       methods: ['basic'],
       gatewayKey: key,
+      gatewayUrl: 'http://gateway:5000',
     });
+    assert.throws(() => load({ ...distributed, LOGBOOK_GATEWAY_URL: 'gateway' }), /LOGBOOK_GATEWAY_URL must be an http/);
   });
 
   it('name sign-in methods, tokens only beside a way for users to sign in', () => {
