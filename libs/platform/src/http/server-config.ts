@@ -76,7 +76,7 @@ export class ServerEnvironment {
   /** Where a service behind the gateway reads its callers' grants (distributed shape, auth on). */
   @IsOptional()
   @IsUrl(
-    { require_tld: false, protocols: ['http', 'https'] },
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
     { message: 'LOGBOOK_GATEWAY_URL must be an http(s) URL' },
   )
   LOGBOOK_GATEWAY_URL?: string;
