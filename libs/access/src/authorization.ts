@@ -35,14 +35,16 @@ export interface Locator {
 }
 
 /**
- * A parameter as MLflow's validators read it: from the query string of a GET or DELETE, else from the
- * JSON body (or the query string, when the body lacks it). Strings and numbers count; a list counts each.
+ * A parameter as MLflow's validators read it: from the query string of a GET, else from the JSON body
+ * (or the query string, when the body lacks it). A DELETE with a JSON body is read from its body, as
+ * MLflow's `_get_request_param` reads it and as the registry's DELETE handlers read their parameters.
+ * Strings and numbers count; a list counts each.
  */
 export function requestValues(request: FastifyRequest, name: string): string[] {
   const query = (request.query ?? {}) as Record<string, unknown>;
   const body =
     request.body !== null && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
-  const value = request.method === 'GET' || request.method === 'DELETE' ? query[name] : (body[name] ?? query[name]);
+  const value = request.method === 'GET' ? query[name] : (body[name] ?? query[name]);
   const values = Array.isArray(value) ? value : [value];
   return values.filter((v) => typeof v === 'string' || typeof v === 'number').map(String);
 }

@@ -12,6 +12,7 @@ import { RegisteredModelsController } from './registered-models/registered-model
 import { RegisteredModelsQueries } from './registered-models/registered-models.queries';
 import { RegisteredModelsService } from './registered-models/registered-models.service';
 import { RegistryRuntime } from './registry.runtime';
+import { RegistryAccess, SourceLoggedModelExperiments, SourceRunExperiments } from './shared/access';
 import { DATABASE, EVENT_STORE, REGISTRATION_VERDICTS } from './shared/tokens';
 
 @Global()
@@ -57,6 +58,9 @@ export class RegistryModule {
         RegistrationVerdicts,
         LineageQueries,
         HistoryQueries,
+        RegistryAccess,
+        SourceRunExperiments,
+        SourceLoggedModelExperiments,
       ],
       exports: [ModelVersionsService],
     };

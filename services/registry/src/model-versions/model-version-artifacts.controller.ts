@@ -1,6 +1,8 @@
 import { Controller, Get, HttpStatus, Query, Redirect, Req } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
+import { Authorize } from '@logbook/access';
 import { resolveArtifactPath } from '@logbook/artifact-paths';
+import { VersionRules } from '../shared/access';
 import { mlflowRoutes } from '../shared/routes';
 import { versionNumber } from './model-version.decider';
 import { ModelVersionArtifactDto } from './model-versions.dto';
@@ -20,6 +22,7 @@ export class ModelVersionArtifactsController {
    */
   @Get('get-artifact')
   @Redirect()
+  @Authorize(...VersionRules.read())
   async artifact(@Query() dto: ModelVersionArtifactDto, @Req() request: FastifyRequest) {
     // MLflow checks the path before it looks the version up.
     const path = resolveArtifactPath(dto.path);

@@ -1,7 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { Answers, CommandMetadata, RequestMeta } from '@logbook/platform';
+import { Authorize, ReadableBy, ReadableSet, RequestPrincipal, Rules } from '@logbook/access';
+import { Answers, CommandMetadata, Principal, RequestMeta } from '@logbook/platform';
 import { tagEntries } from '../registered-models/registered-models.controller';
 import { RegisteredModelsService } from '../registered-models/registered-models.service';
+import { MODEL_VERSION_TIER, REGISTERED_MODEL, RegistryAccess, VersionRules } from '../shared/access';
 import { mlflowRoutes } from '../shared/routes';
 import { ANSWERS } from '../shared/wire-schemas';
 import { versionNumber } from './model-version.decider';
@@ -25,11 +27,13 @@ export class ModelVersionsController {
     private readonly models: RegisteredModelsService,
     private readonly queries: ModelVersionsQueries,
     private readonly verdicts: RegistrationVerdicts,
+    private readonly access: RegistryAccess,
   ) {}
 
   @Post('create')
   @HttpCode(200)
   @Answers(ANSWERS.modelVersion)
+  @Authorize(...VersionRules.create())
   async create(@Body() dto: CreateModelVersionDto, @RequestMeta() meta: CommandMetadata) {
     const version = await this.versions.create(
       {
@@ -48,12 +52,14 @@ export class ModelVersionsController {
 
   @Get('get')
   @Answers(ANSWERS.modelVersion)
+  @Authorize(...VersionRules.read())
   async get(@Query() dto: ModelVersionDto) {
     return { model_version: await this.queries.get(dto.name, versionNumber(dto.name, dto.version)) };
   }
 
   @Patch('update')
   @Answers(ANSWERS.modelVersion)
+  @Authorize(...VersionRules.update())
   async update(@Body() dto: UpdateModelVersionDto, @RequestMeta() meta: CommandMetadata) {
     await this.versions.update(dto.name, dto.version, dto.description, meta);
     return { model_version: await this.queries.get(dto.name, versionNumber(dto.name, dto.version)) };
@@ -61,6 +67,7 @@ export class ModelVersionsController {
 
   @Delete('delete')
   @Answers(ANSWERS.empty)
+  @Authorize(...VersionRules.delete())
   async delete(@Body() dto: ModelVersionDto, @RequestMeta() meta: CommandMetadata) {
     await this.versions.delete(dto.name, dto.version, meta);
     return {};
@@ -68,13 +75,20 @@ export class ModelVersionsController {
 
   @Get('search')
   @Answers(ANSWERS.modelVersions)
-  search(@Query() dto: SearchModelVersionsDto) {
-    return this.queries.search(dto);
+  @Authorize(Rules.listing(REGISTERED_MODEL, MODEL_VERSION_TIER))
+  async search(
+    @Query() dto: SearchModelVersionsDto,
+    @ReadableBy(REGISTERED_MODEL) versions: ReadableSet,
+    @RequestPrincipal() principal: Principal | null,
+  ) {
+    // MLflow's filter_search_model_versions keeps a version when its model is readable and its tier is not denied.
+    return this.queries.search(dto, [versions, await this.access.modelsReadable(principal)]);
   }
 
   @Post('transition-stage')
   @HttpCode(200)
   @Answers(ANSWERS.modelVersion)
+  @Authorize(...VersionRules.update())
   async transitionStage(@Body() dto: TransitionStageDto, @RequestMeta() meta: CommandMetadata) {
     await this.models.transitionStage(
       {
@@ -90,6 +104,7 @@ export class ModelVersionsController {
 
   @Get('get-download-uri')
   @Answers(ANSWERS.downloadUri)
+  @Authorize(...VersionRules.read())
   async downloadUri(@Query() dto: ModelVersionDto) {
     return { artifact_uri: await this.queries.downloadUri(dto.name, versionNumber(dto.name, dto.version)) };
   }
@@ -97,6 +112,7 @@ export class ModelVersionsController {
   @Post('set-tag')
   @HttpCode(200)
   @Answers(ANSWERS.empty)
+  @Authorize(...VersionRules.update())
   async setTag(@Body() dto: SetModelVersionTagDto, @RequestMeta() meta: CommandMetadata) {
     await this.versions.setTag(dto.name, dto.version, dto.key, dto.value ?? '', meta);
     return {};
@@ -104,6 +120,7 @@ export class ModelVersionsController {
 
   @Delete('delete-tag')
   @Answers(ANSWERS.empty)
+  @Authorize(...VersionRules.delete())
   async deleteTag(@Body() dto: DeleteModelVersionTagDto, @RequestMeta() meta: CommandMetadata) {
     await this.versions.deleteTag(dto.name, dto.version, dto.key, meta);
     return {};

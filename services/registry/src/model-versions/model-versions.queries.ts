@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ReadableSet, readableCondition } from '@logbook/access';
 import { Database, invalidParameter, invalidValue, MlflowError, notFound, Queryable } from '@logbook/platform';
 import {
   Clause,
@@ -232,12 +233,19 @@ export class ModelVersionsQueries {
     return latestVersionsPerStage(this.db, REGISTRY_SCHEMA, registeredModelIds, withAliases);
   }
 
-  async search(request: {
-    filter?: string;
-    max_results?: number;
-    order_by?: string[];
-    page_token?: string;
-  }): Promise<{ model_versions: ModelVersionView[]; next_page_token?: string }> {
+  /**
+   * A page of the versions of the models every one of `readable` lets the caller see, filtered before
+   * paging so every page is full.
+   */
+  async search(
+    request: {
+      filter?: string;
+      max_results?: number;
+      order_by?: string[];
+      page_token?: string;
+    },
+    readable: ReadableSet[] = [],
+  ): Promise<{ model_versions: ModelVersionView[]; next_page_token?: string }> {
     const maxResults = checkMaxResults(request.max_results, MAX_RESULTS.searchModelVersions);
     const parsed = parseModelVersionFilter(request.filter);
     const order = parseModelVersionOrderBy(request.order_by?.length ? request.order_by : DEFAULT_ORDER);
@@ -255,6 +263,10 @@ export class ModelVersionsQueries {
       scope.condition,
       ...scope.clauses.map((c) => clauseSql(c, params)),
     ];
+    for (const set of readable) {
+      const allowed = readableCondition(set, 'v.name', params.values);
+      if (allowed) where.push(allowed);
+    }
     const keys = order.map((term) => term.key);
     const orderBy = order.map((term) => `${ORDER_COLUMNS[term.key]} ${term.ascending ? 'ASC' : 'DESC'}`);
     if (!keys.includes('name')) orderBy.push('v.name ASC');

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { isReadable, ReadableSet, readableCondition } from '@logbook/access';
 import { Database, invalidParameter, notFound, Queryable } from '@logbook/platform';
 import {
   Clause,
@@ -38,6 +39,13 @@ interface RegisteredModelRow {
 }
 
 export type RegisteredModelView = Record<string, unknown>;
+
+/**
+ * A model without the latest versions it embeds, when the caller may not read its versions (MLflow's
+ * _withhold_denied_latest_versions).
+ */
+export const withoutLatestVersions = (model: RegisteredModelView, versions: ReadableSet): RegisteredModelView =>
+  isReadable(versions, String(model.name)) ? model : { ...model, latest_versions: [] };
 
 const ORDER_COLUMNS: Record<string, string> = { name: 'm.name', last_updated_timestamp: 'm.last_updated_time' };
 
@@ -139,12 +147,16 @@ export class RegisteredModelsQueries {
     return this.versions.get(name, rows[0].version);
   }
 
-  async search(request: {
-    filter?: string;
-    max_results?: number;
-    order_by?: string[];
-    page_token?: string;
-  }): Promise<{ registered_models: RegisteredModelView[]; next_page_token?: string }> {
+  /** A page of the models `readable` lets the caller see, filtered before paging so every page is full. */
+  async search(
+    request: {
+      filter?: string;
+      max_results?: number;
+      order_by?: string[];
+      page_token?: string;
+    },
+    readable?: ReadableSet,
+  ): Promise<{ registered_models: RegisteredModelView[]; next_page_token?: string }> {
     const maxResults = checkMaxResults(request.max_results, MAX_RESULTS.searchRegisteredModels);
     const parsed = parseRegisteredModelFilter(request.filter);
     const order = parseRegisteredModelOrderBy(request.order_by);
@@ -156,6 +168,8 @@ export class RegisteredModelsQueries {
         WHERE ${alias}.registered_model_id = m.registered_model_id AND ${alias}.key = '${PROMPT_TAG}' AND ${alias}.value = 'true')`,
     );
     const where = [scope.condition, ...scope.clauses.map((c) => clauseSql(c, params))];
+    const allowed = readable && readableCondition(readable, 'm.name', params.values);
+    if (allowed) where.push(allowed);
     const orderBy = order.map((term) => `${ORDER_COLUMNS[term.key]} ${term.ascending ? 'ASC' : 'DESC'}`);
     if (!order.some((term) => term.key === 'name')) orderBy.push('m.name ASC');
     const { rows } = await this.db.query<{ registered_model_id: string }>(

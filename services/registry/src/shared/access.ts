@@ -1,0 +1,155 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { FastifyRequest } from 'fastify';
+import {
+  AccessDecisions,
+  AccessRule,
+  EVERYTHING_READABLE,
+  locatedBy,
+  param,
+  ReadableSet,
+  requestValues,
+  RequestLocator,
+  Rules,
+} from '@logbook/access';
+import { Database, Principal } from '@logbook/platform';
+import { DATABASE } from './tokens';
+
+/** A registered model is granted by its name (MLflow's `registered_model` resource type). */
+export const REGISTERED_MODEL = 'registered_model';
+/** The tier a request reaches a model's versions through: a grant on (registered_model_version, *) decides for versions. */
+export const MODEL_VERSION_TIER = 'registered_model_version';
+
+const modelName = param('name');
+
+/**
+ * The rules of MLflow 3.17's registry validators. Its version checks require READ on the model itself and
+ * the action on the version tier (falling back to the model when no tier grant exists): two rules here.
+ */
+export const ModelRules = {
+  /** _validate_can_read_registered_model_or_prompt. */
+  read: (): AccessRule[] => [Rules.on(REGISTERED_MODEL, 'read', modelName)],
+  /** _validate_can_update_registered_model_or_prompt (update, rename, tags). */
+  update: (): AccessRule[] => [Rules.on(REGISTERED_MODEL, 'update', modelName)],
+  /** validate_can_delete_registered_model_or_prompt_cascade: deleting the model deletes every version. */
+  deleteCascade: (): AccessRule[] => [
+    Rules.on(REGISTERED_MODEL, 'delete', modelName),
+    Rules.on(REGISTERED_MODEL, 'delete', modelName, MODEL_VERSION_TIER),
+  ],
+  /** validate_can_set_model_or_prompt_version_alias: update the model, and read its versions. */
+  setAlias: (): AccessRule[] => [
+    Rules.on(REGISTERED_MODEL, 'update', modelName),
+    Rules.on(REGISTERED_MODEL, 'read', modelName, MODEL_VERSION_TIER),
+  ],
+  /** validate_can_delete_model_or_prompt_version_alias: delete on the model, and read its versions. */
+  deleteAlias: (): AccessRule[] => [
+    Rules.on(REGISTERED_MODEL, 'delete', modelName),
+    Rules.on(REGISTERED_MODEL, 'read', modelName, MODEL_VERSION_TIER),
+  ],
+};
+
+export const VersionRules = {
+  /**
+   * validate_can_read_model_or_prompt_version (get, by alias, latest, download URI) and
+   * validate_can_read_model_version_artifact: read the model, and its versions not denied.
+   */
+  read: (): AccessRule[] => [
+    Rules.on(REGISTERED_MODEL, 'read', modelName),
+    Rules.on(REGISTERED_MODEL, 'read', modelName, MODEL_VERSION_TIER),
+  ],
+  /** validate_can_update_model_or_prompt_version (update, transition, set tag). */
+  update: (): AccessRule[] => [
+    Rules.on(REGISTERED_MODEL, 'read', modelName),
+    Rules.on(REGISTERED_MODEL, 'update', modelName, MODEL_VERSION_TIER),
+  ],
+  /** validate_can_delete_model_or_prompt_version (delete, delete tag). */
+  delete: (): AccessRule[] => [
+    Rules.on(REGISTERED_MODEL, 'read', modelName),
+    Rules.on(REGISTERED_MODEL, 'delete', modelName, MODEL_VERSION_TIER),
+  ],
+  /**
+   * validate_can_create_model_version: update on the model, its versions not denied, and READ on the run
+   * and the logged model the version is made from (through their experiment), where the registry's
+   * lineage knows them.
+   */
+  create: (): AccessRule[] => [
+    Rules.on(REGISTERED_MODEL, 'update', modelName),
+    Rules.on(REGISTERED_MODEL, 'read', modelName, MODEL_VERSION_TIER),
+    Rules.on('experiment', 'read', locatedBy(SourceRunExperiments), 'run'),
+    Rules.on('experiment', 'read', locatedBy(SourceLoggedModelExperiments), 'logged_model'),
+  ],
+};
+
+const RUN_SOURCE = /^runs:\/+([0-9a-f]{32})(?:\/|$)/i;
+const LOGGED_MODEL_SOURCE = /^models:\/+(m-[0-9a-f]{32})(?:\/|$)/i;
+
+const sourceOf = (request: FastifyRequest) => requestValues(request, 'source')[0] ?? '';
+
+async function experimentsOf(db: Database, table: string, column: string, ids: string[]): Promise<string[]> {
+  const wanted = [...new Set(ids.filter((id) => id !== ''))];
+  if (wanted.length === 0) return [];
+  const { rows } = await db.query<{ experiment_id: string }>(
+    `SELECT DISTINCT experiment_id FROM registry.${table} WHERE ${column} = ANY($1::text[])`,
+    [wanted],
+  );
+  return rows.map((row) => row.experiment_id);
+}
+
+/**
+ * The experiments of the run a new version names (its run_id, or a runs:/ source), as the registry's
+ * lineage projection of tracking's events knows them. A run it has not heard of yet locates nothing.
+ */
+@Injectable()
+export class SourceRunExperiments implements RequestLocator {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  locate(request: FastifyRequest): Promise<string[]> {
+    const fromSource = RUN_SOURCE.exec(sourceOf(request))?.[1];
+    const ids = [...requestValues(request, 'run_id'), ...(fromSource ? [fromSource] : [])];
+    return experimentsOf(this.db, 'lineage_runs', 'run_id', ids);
+  }
+}
+
+/** The experiments of the logged model a new version names (its model_id, or a models:/<model_id> source). */
+@Injectable()
+export class SourceLoggedModelExperiments implements RequestLocator {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  locate(request: FastifyRequest): Promise<string[]> {
+    const fromSource = LOGGED_MODEL_SOURCE.exec(sourceOf(request))?.[1];
+    const ids = [...requestValues(request, 'model_id'), ...(fromSource ? [fromSource] : [])];
+    return experimentsOf(this.db, 'lineage_logged_models', 'model_id', ids);
+  }
+}
+
+/**
+ * What the caller may see beyond what a route's rules decided: a listing's versions, the versions a
+ * model's answer embeds, a lineage's run. Everything while authentication is off (no principal, or the
+ * module started without AccessModule).
+ */
+@Injectable()
+export class RegistryAccess {
+  constructor(@Optional() private readonly decisions?: AccessDecisions) {}
+
+  /** The models whose versions the caller may read through the version tier. */
+  versionsReadable(principal: Principal | null): Promise<ReadableSet> {
+    if (!principal || !this.decisions) return Promise.resolve(EVERYTHING_READABLE);
+    return this.decisions.readable(principal, REGISTERED_MODEL, MODEL_VERSION_TIER);
+  }
+
+  /** The models the caller may read (without the version tier). */
+  modelsReadable(principal: Principal | null): Promise<ReadableSet> {
+    if (!principal || !this.decisions) return Promise.resolve(EVERYTHING_READABLE);
+    return this.decisions.readable(principal, REGISTERED_MODEL);
+  }
+
+  /** May the caller read the runs (tier `run`) or logged models (tier `logged_model`) of an experiment? */
+  async mayRead(principal: Principal | null, experimentId: string, tier: 'run' | 'logged_model'): Promise<boolean> {
+    if (!principal || !this.decisions) return true;
+    return this.decisions.may(principal, { resourceType: 'experiment', resourceId: experimentId, tier }, 'read');
+  }
+
+  /** MLflow grants the creator MANAGE on a registered model it made (set_can_manage_registered_model_permission). */
+  async grantCreator(principal: Principal | null, name: string): Promise<void> {
+    if (principal && this.decisions) await this.decisions.grantCreator(principal, REGISTERED_MODEL, name);
+  }
+}
