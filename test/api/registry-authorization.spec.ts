@@ -174,6 +174,24 @@ describe('registry authorization on real Postgres, with the identity service', (
       fails(await mlflow('GET', 'registered-models/get', asAdmin, { name: mine }), 404, 'RESOURCE_DOES_NOT_EXIST');
     });
 
+    it("keeps the grants on a model through its rename, and ends them with its deletion (MLflow's grant follow-through)", async () => {
+      const mine = await createModel(stranger, 'renamed-later');
+      ok(await mlflow('POST', 'registered-models/rename', stranger, { name: mine, new_name: 'renamed-now' }));
+      ok(await mlflow('POST', 'registered-models/set-tag', stranger, { name: 'renamed-now', key: 'a', value: 'b' }));
+      const permissionOf = async (name: string) =>
+        ok(
+          await identity('GET', 'users/permissions/get', undefined, {
+            username: stranger,
+            resource_type: 'registered_model',
+            resource_id: name,
+          }),
+        ).permission;
+      assert.equal(await permissionOf('renamed-now'), 'MANAGE');
+      assert.equal(await permissionOf('renamed-later'), 'NO_PERMISSIONS');
+      ok(await mlflow('DELETE', 'registered-models/delete', stranger, { name: 'renamed-now' }));
+      assert.equal(await permissionOf('renamed-now'), 'NO_PERMISSIONS', 'a later model of the name starts without it');
+    });
+
     it('is refused creating a model under a name a DENY grant names', async () => {
       // A user of their own: a DENY, like any revocation, reaches a user whose grants were just read within GRANTS_TTL_MS.
       const denier = await createUser('dan');
@@ -280,7 +298,9 @@ describe('registry authorization on real Postgres, with the identity service', (
       ok(await mlflow('DELETE', 'registered-models/alias', manager, { name, alias: 'prod' }));
       ok(await mlflow('DELETE', 'model-versions/delete', manager, { name, version: '1' }));
       ok(await mlflow('DELETE', 'registered-models/delete', manager, { name }));
-      fails(await mlflow('GET', 'registered-models/get', manager, { name }), 404, 'RESOURCE_DOES_NOT_EXIST');
+      fails(await mlflow('GET', 'registered-models/get', asAdmin, { name }), 404, 'RESOURCE_DOES_NOT_EXIST');
+      // The grant on the name ended with the model (MLflow's delete_grants_for_resource).
+      denied(await mlflow('GET', 'registered-models/get', manager, { name }));
     });
 
     it('but not through an API token whose scope is READ', async () => {

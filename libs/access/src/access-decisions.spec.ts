@@ -15,6 +15,8 @@ function changingSource(initial: UserGrants) {
     grantCreator: async (subject: Subject, type: string, id: string) => {
       state.creatorGrants.push(`${subject.username}:${type}:${id}`);
     },
+    resourceRenamed: async () => undefined,
+    resourceDeleted: async () => undefined,
   };
   return { state, source };
 }

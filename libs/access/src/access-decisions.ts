@@ -25,6 +25,10 @@ export interface GrantSource {
   grantsOf(subject: Subject): Promise<UserGrants>;
   /** MANAGE for the creator of a resource (MLflow grants it after every create); already granted is no error. */
   grantCreator(subject: Subject, resourceType: string, resourceId: string): Promise<void>;
+  /** Every grant on the resource follows it to its new id (a registered model's rename). */
+  resourceRenamed(resourceType: string, from: string, to: string): Promise<void>;
+  /** Every grant on the resource ends, so none passes to a later one of the same id (a registered model's name). */
+  resourceDeleted(resourceType: string, resourceId: string): Promise<void>;
 }
 
 export const GRANT_SOURCE = Symbol('access:grant-source');
@@ -95,6 +99,18 @@ export class AccessDecisions {
     if (!subject) return;
     await this.source.grantCreator(subject, resourceType, resourceId);
     this.cache.delete(cacheKey(subject));
+  }
+
+  /** After the resource's rename: its grants follow it, and no grants read before are reused here. */
+  async resourceRenamed(resourceType: string, from: string, to: string): Promise<void> {
+    await this.source.resourceRenamed(resourceType, from, to);
+    this.cache.clear();
+  }
+
+  /** After the resource's deletion: its grants end, and no grants read before are reused here. */
+  async resourceDeleted(resourceType: string, resourceId: string): Promise<void> {
+    await this.source.resourceDeleted(resourceType, resourceId);
+    this.cache.clear();
   }
 
   private async decide(subject: Subject, decide: (user: UserGrants) => boolean): Promise<boolean> {

@@ -230,4 +230,6 @@ const NO_GRANT_SOURCE: GrantSource = {
     throw new Error('No grant source: authentication is off');
   },
   grantCreator: async () => undefined,
+  resourceRenamed: async () => undefined,
+  resourceDeleted: async () => undefined,
 };

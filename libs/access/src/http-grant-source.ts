@@ -6,6 +6,8 @@ import { UserGrants } from './decisions';
 export const INTERNAL_ACCESS_ROUTES = {
   grants: '/internal/access/grants',
   creatorGrants: '/internal/access/creator-grants',
+  renamedResources: '/internal/access/renamed-resources',
+  deletedResources: '/internal/access/deleted-resources',
 } as const;
 
 const REQUEST_TIMEOUT_MS = 5_000;
@@ -27,6 +29,14 @@ export class HttpGrantSource implements GrantSource {
 
   async grantCreator(subject: Subject, resourceType: string, resourceId: string): Promise<void> {
     await this.post(INTERNAL_ACCESS_ROUTES.creatorGrants, { subject, resourceType, resourceId });
+  }
+
+  async resourceRenamed(resourceType: string, from: string, to: string): Promise<void> {
+    await this.post(INTERNAL_ACCESS_ROUTES.renamedResources, { resourceType, from, to });
+  }
+
+  async resourceDeleted(resourceType: string, resourceId: string): Promise<void> {
+    await this.post(INTERNAL_ACCESS_ROUTES.deletedResources, { resourceType, resourceId });
   }
 
   private async post(path: string, body: unknown): Promise<unknown> {

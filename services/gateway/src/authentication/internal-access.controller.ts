@@ -42,6 +42,28 @@ class InternalAccessController {
     await this.source.grantCreator(subjectIn(body), resourceType, resourceId);
     return {};
   }
+
+  @Post(INTERNAL_ACCESS_ROUTES.renamedResources)
+  @HttpCode(200)
+  async renamedResources(@Body() body: { resourceType?: unknown; from?: unknown; to?: unknown }) {
+    const { resourceType, from, to } = body ?? {};
+    if (typeof resourceType !== 'string' || typeof from !== 'string' || typeof to !== 'string') {
+      throw invalidParameter('resourceType, from and to must be strings');
+    }
+    await this.source.resourceRenamed(resourceType, from, to);
+    return {};
+  }
+
+  @Post(INTERNAL_ACCESS_ROUTES.deletedResources)
+  @HttpCode(200)
+  async deletedResources(@Body() body: { resourceType?: unknown; resourceId?: unknown }) {
+    const { resourceType, resourceId } = body ?? {};
+    if (typeof resourceType !== 'string' || typeof resourceId !== 'string') {
+      throw invalidParameter('resourceType and resourceId must be strings');
+    }
+    await this.source.resourceDeleted(resourceType, resourceId);
+    return {};
+  }
 }
 
 /** The identity service's grants, served to the services behind the gateway (distributed shape, auth on). */

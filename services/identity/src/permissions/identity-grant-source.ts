@@ -6,6 +6,9 @@ import { DEFAULT_WORKSPACE, RolesService } from '../roles/roles.service';
 import { IDENTITY_CONFIG } from '../shared/tokens';
 import { GrantsQueries } from './grants.queries';
 
+/** Grants Logbook changes on its own account, after what a request did to the resource they name. */
+const systemMetadata = (requestId: string) => ({ now: Date.now(), actor: systemActor('identity'), requestId });
+
 /**
  * The grants the services decide with: those of every role a user holds in the default workspace and of
  * every role their identity-provider groups map to, with the default permission.
@@ -27,8 +30,16 @@ export class IdentityGrantSource implements GrantSource {
     };
   }
 
+  async resourceRenamed(resourceType: string, from: string, to: string): Promise<void> {
+    await this.roles.retargetGrants(resourceType, from, to, systemMetadata('resource-renamed'));
+  }
+
+  async resourceDeleted(resourceType: string, resourceId: string): Promise<void> {
+    await this.roles.removeGrantsOn(resourceType, resourceId, systemMetadata('resource-deleted'));
+  }
+
   async grantCreator(subject: Subject, resourceType: string, resourceId: string): Promise<void> {
-    const metadata = { now: Date.now(), actor: systemActor('identity'), requestId: 'creator-grant' };
+    const metadata = systemMetadata('creator-grant');
     try {
       await this.roles.grantToUser(subject.username, { resourceType, resourceId, permission: 'MANAGE' }, metadata);
     } catch (error) {

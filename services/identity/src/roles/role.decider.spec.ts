@@ -320,4 +320,38 @@ describe('role decider', () => {
         .thenThrows('INVALID_PARAMETER_VALUE', "Invalid resource type 'widget'.");
     });
   });
+
+  describe('RetargetRolePermission (a resource renamed)', () => {
+    const onModel = (rolePermissionId: number, pattern: string): RoleEvent => ({
+      type: 'RolePermissionAdded',
+      data: {
+        roleId,
+        rolePermissionId,
+        resourceType: 'registered_model',
+        resourcePattern: pattern,
+        permission: 'EDIT',
+      },
+    });
+    const retarget = (from: string, to: string) =>
+      command('RetargetRolePermission', { resourceType: 'registered_model', from, to });
+
+    it('moves the grant on the old name to the new one', () =>
+      given([created, onModel(13, 'fraud')])
+        .when(retarget('fraud', 'fraud-v2'))
+        .then([
+          { type: 'RolePermissionRetargeted', data: { roleId, rolePermissionId: 13, resourcePattern: 'fraud-v2' } },
+        ]));
+
+    it('gives way to a grant the role already holds on the new name', () =>
+      given([created, onModel(13, 'fraud'), onModel(14, 'fraud-v2')])
+        .when(retarget('fraud', 'fraud-v2'))
+        .then([{ type: 'RolePermissionRemoved', data: { roleId, rolePermissionId: 13 } }]));
+
+    it('changes nothing for a role without a grant on the old name, or a deleted role', () => {
+      given([created, readAll]).when(retarget('fraud', 'fraud-v2')).then([]);
+      given([created, onModel(13, 'fraud'), deleted])
+        .when(retarget('fraud', 'fraud-v2'))
+        .then([]);
+    });
+  });
 });

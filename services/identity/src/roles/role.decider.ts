@@ -53,6 +53,11 @@ export type RoleCommand = { metadata: CommandMetadata; roleId: number } & (
     }
   | { type: 'UpdateRolePermission'; data: { rolePermissionId: number; permission: unknown } }
   | { type: 'RemoveRolePermission'; data: { rolePermissionId: number } }
+  /**
+   * The resource was renamed: the role's grant on the old id moves to the new one, or gives way to a grant
+   * the role already has on the new id.
+   */
+  | { type: 'RetargetRolePermission'; data: { resourceType: string; from: string; to: string } }
   | { type: 'AssignUser'; data: { assignmentId: number; userId: number } }
   | { type: 'UnassignUser'; data: { userId: number } }
   /**
@@ -184,6 +189,15 @@ function decide(command: RoleCommand, state: RoleState): RoleEvent[] {
       const { rolePermissionId } = findPermission(state, command.data.rolePermissionId);
       return [{ type: 'RolePermissionRemoved', data: { roleId, rolePermissionId } }];
     }
+    case 'RetargetRolePermission': {
+      const { resourceType, from, to } = command.data;
+      const granted = isLive(state) && grantOn(state, resourceType, from);
+      if (!granted || from === to) return [];
+      const { rolePermissionId } = granted;
+      return grantOn(state, resourceType, to)
+        ? [{ type: 'RolePermissionRemoved', data: { roleId, rolePermissionId } }]
+        : [{ type: 'RolePermissionRetargeted', data: { roleId, rolePermissionId, resourcePattern: to } }];
+    }
     case 'AssignUser': {
       const { assignmentId, userId } = command.data;
       requireRole(state, roleId);
@@ -274,6 +288,15 @@ function evolve(state: RoleState, event: RoleEvent): RoleState {
         ...state,
         permissions: state.permissions.filter((p) => p.rolePermissionId !== event.data.rolePermissionId),
       };
+    case 'RolePermissionRetargeted':
+      return {
+        ...state,
+        permissions: state.permissions.map((p) =>
+          p.rolePermissionId === event.data.rolePermissionId
+            ? { ...p, resourcePattern: event.data.resourcePattern }
+            : p,
+        ),
+      };
     case 'UserAssigned':
       return {
         ...state,
@@ -287,7 +310,7 @@ function evolve(state: RoleState, event: RoleEvent): RoleState {
 export const roleDecider: Decider<RoleState, RoleCommand, RoleEvent> = { initialState, evolve, decide };
 
 /** Raise with any change to the state's shape or to `evolve`: heads of another version are folded again. */
-export const roleStateVersion = 1;
+export const roleStateVersion = 2;
 
 export const roleStream = { streamType: 'role', decider: roleDecider, stateVersion: roleStateVersion };
 

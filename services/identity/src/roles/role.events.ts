@@ -22,6 +22,11 @@ export type RolePermissionUpdated = DomainEvent<
   { roleId: number; rolePermissionId: number; permission: string }
 >;
 export type RolePermissionRemoved = DomainEvent<'RolePermissionRemoved', { roleId: number; rolePermissionId: number }>;
+/** The resource a grant names was renamed (a registered model): the grant follows it. */
+export type RolePermissionRetargeted = DomainEvent<
+  'RolePermissionRetargeted',
+  { roleId: number; rolePermissionId: number; resourcePattern: string }
+>;
 
 export type UserAssigned = DomainEvent<'UserAssigned', { roleId: number; assignmentId: number; userId: number }>;
 export type UserUnassigned = DomainEvent<'UserUnassigned', { roleId: number; assignmentId: number; userId: number }>;
@@ -34,5 +39,6 @@ export type RoleEvent =
   | RolePermissionAdded
   | RolePermissionUpdated
   | RolePermissionRemoved
+  | RolePermissionRetargeted
   | UserAssigned
   | UserUnassigned;

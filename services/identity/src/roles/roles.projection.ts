@@ -44,6 +44,12 @@ async function applyRoleEvent(tx: Queryable, event: RoleEvent): Promise<void> {
         event.data.permission,
       ]);
       return;
+    case 'RolePermissionRetargeted':
+      await tx.query(`UPDATE ${IDENTITY_SCHEMA}.role_permissions SET resource_pattern = $2 WHERE id = $1`, [
+        event.data.rolePermissionId,
+        event.data.resourcePattern,
+      ]);
+      return;
     case 'RolePermissionRemoved':
       await tx.query(`DELETE FROM ${IDENTITY_SCHEMA}.role_permissions WHERE id = $1`, [event.data.rolePermissionId]);
       return;

@@ -150,6 +150,19 @@ export class RolesQueries {
   }
 
   /** What a user's deletion ends: the roles they hold, and their own roles even if unassigned from them. */
+  /** The grants, of any role, on one resource (its type and exact id). */
+  async grantsOn(
+    resourceType: string,
+    resourceId: string,
+  ): Promise<Array<{ roleId: number; rolePermissionId: number }>> {
+    const { rows } = await this.db.query<{ role_id: number; id: number }>(
+      `SELECT role_id, id FROM ${IDENTITY_SCHEMA}.role_permissions
+       WHERE resource_type = $1 AND resource_pattern = $2 ORDER BY id`,
+      [resourceType, resourceId],
+    );
+    return rows.map((row) => ({ roleId: Number(row.role_id), rolePermissionId: Number(row.id) }));
+  }
+
   async heldBy(tx: Queryable, userId: number): Promise<Array<{ roleId: number; name: string }>> {
     const { rows } = await tx.query<{ id: number; name: string }>(
       `SELECT r.id, r.name FROM ${IDENTITY_SCHEMA}.roles r

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventStore } from '@logbook/eventstore';
-import { alreadyExists, CommandMetadata, Database, Queryable } from '@logbook/platform';
+import { alreadyExists, CommandMetadata, Database, MlflowError, Queryable } from '@logbook/platform';
 import { IDENTITY_SCHEMA } from '../../migrations/001_initial';
 import { DATABASE, EVENT_STORE } from '../shared/tokens';
 import { userNotFound } from '../users/user.decider';
@@ -149,6 +149,25 @@ export class RolesService {
     const userId = await this.userIdOf(username);
     const own = await this.queries.findByName(DEFAULT_WORKSPACE, userRoleName(userId));
     await this.execute(own?.id ?? NO_ROLE, 'RevokeUserPermission', { ...grant, username }, metadata);
+  }
+
+  /** A resource was renamed (MLflow's rename_grants_for_resource): every role's grant on it follows. */
+  async retargetGrants(resourceType: string, from: string, to: string, metadata: CommandMetadata): Promise<void> {
+    for (const { roleId } of await this.queries.grantsOn(resourceType, from)) {
+      await this.execute(roleId, 'RetargetRolePermission', { resourceType, from, to }, metadata);
+    }
+  }
+
+  /** A resource was deleted (MLflow's delete_grants_for_resource): no grant outlives it to pass to a namesake. */
+  async removeGrantsOn(resourceType: string, resourceId: string, metadata: CommandMetadata): Promise<void> {
+    for (const { roleId, rolePermissionId } of await this.queries.grantsOn(resourceType, resourceId)) {
+      try {
+        await this.execute(roleId, 'RemoveRolePermission', { rolePermissionId }, metadata);
+      } catch (error) {
+        // Removed meanwhile, with its role or by an admin: what this wanted.
+        if (!(error instanceof MlflowError && error.errorCode === 'RESOURCE_DOES_NOT_EXIST')) throw error;
+      }
+    }
   }
 
   /**

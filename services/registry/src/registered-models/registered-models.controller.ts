@@ -67,6 +67,7 @@ export class RegisteredModelsController {
     @RequestPrincipal() principal: Principal | null,
   ) {
     await this.models.rename(dto.name, dto.new_name, meta);
+    await this.access.renamed(dto.name, dto.new_name);
     return { registered_model: await this.shown(dto.new_name, principal) };
   }
 
@@ -87,6 +88,7 @@ export class RegisteredModelsController {
   @Authorize(...ModelRules.deleteCascade())
   async delete(@Body() dto: ModelNameDto, @RequestMeta() meta: CommandMetadata) {
     await this.models.delete(dto.name, meta);
+    await this.access.deleted(dto.name);
     return {};
   }
 

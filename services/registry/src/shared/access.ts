@@ -152,4 +152,14 @@ export class RegistryAccess {
   async grantCreator(principal: Principal | null, name: string): Promise<void> {
     if (principal && this.decisions) await this.decisions.grantCreator(principal, REGISTERED_MODEL, name);
   }
+
+  /** A rename moves every grant on the model to its new name (MLflow's rename_registered_model_permission). */
+  async renamed(name: string, newName: string): Promise<void> {
+    await this.decisions?.resourceRenamed(REGISTERED_MODEL, name, newName);
+  }
+
+  /** A deletion ends every grant on the model's name, so a later model of that name starts without them. */
+  async deleted(name: string): Promise<void> {
+    await this.decisions?.resourceDeleted(REGISTERED_MODEL, name);
+  }
 }
