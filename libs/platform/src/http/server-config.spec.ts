@@ -27,7 +27,10 @@ describe('authentication settings', () => {
       gatewayKey: key,
       gatewayUrl: 'http://gateway:5000',
     });
-    assert.throws(() => load({ ...distributed, LOGBOOK_GATEWAY_URL: 'gateway' }), /LOGBOOK_GATEWAY_URL must be an http/);
+    assert.throws(
+      () => load({ ...distributed, LOGBOOK_GATEWAY_URL: 'gateway' }),
+      /LOGBOOK_GATEWAY_URL must be an http/,
+    );
   });
 
   it('name sign-in methods, tokens only beside a way for users to sign in', () => {
