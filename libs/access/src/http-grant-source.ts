@@ -24,7 +24,12 @@ export class HttpGrantSource implements GrantSource {
   ) {}
 
   async grantsOf(subject: Subject): Promise<UserGrants> {
-    return (await this.post(INTERNAL_ACCESS_ROUTES.grants, { subject })) as UserGrants;
+    const answer = (await this.post(INTERNAL_ACCESS_ROUTES.grants, { subject })) as Partial<UserGrants>;
+    // The gateway answers as MLflow's protobuf JSON does, leaving an empty list out: no grants, no field.
+    return {
+      grants: answer.grants ?? [],
+      defaultPermission: answer.defaultPermission as UserGrants['defaultPermission'],
+    };
   }
 
   async grantCreator(subject: Subject, resourceType: string, resourceId: string): Promise<void> {

@@ -10,6 +10,7 @@ import { MetricsQueries } from './runs/metrics.queries';
 import { RunsController } from './runs/runs.controller';
 import { RunsQueries } from './runs/runs.queries';
 import { RunsService } from './runs/runs.service';
+import { ExperimentNameLookup, ListingAccess, LoggedModelExperimentLookup, RunExperimentLookup } from './shared/access';
 import { DATABASE, EVENT_STORE, TRACKING_CONFIG } from './shared/tokens';
 import { TrackingRuntime } from './tracking.runtime';
 
@@ -54,6 +55,11 @@ export class TrackingModule {
         MetricsQueries,
         LoggedModelsService,
         LoggedModelsQueries,
+        // What the access rules of the routes look up (OwnerLookup), and the listings' filter.
+        RunExperimentLookup,
+        LoggedModelExperimentLookup,
+        ExperimentNameLookup,
+        ListingAccess,
       ],
       exports: [ExperimentsService],
     };

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { EVERYTHING_READABLE, ReadableSet, readableCondition } from '@logbook/access';
 import { Database, invalidParameter, notFound } from '@logbook/platform';
 import {
   Clause,
@@ -136,13 +137,17 @@ export class ExperimentsQueries {
     };
   }
 
-  async search(request: {
-    max_results?: number;
-    page_token?: string;
-    filter?: string;
-    order_by?: string[];
-    view_type?: ViewType;
-  }): Promise<{ experiments: ExperimentView[]; next_page_token?: string }> {
+  /** A page of the experiments `readable` lets the caller see, filtered before paging so every page is full. */
+  async search(
+    request: {
+      max_results?: number;
+      page_token?: string;
+      filter?: string;
+      order_by?: string[];
+      view_type?: ViewType;
+    },
+    readable: ReadableSet = EVERYTHING_READABLE,
+  ): Promise<{ experiments: ExperimentView[]; next_page_token?: string }> {
     const maxResults = checkMaxResults(request.max_results, MAX_RESULTS.searchExperiments, 'experiments');
     const clauses = parseExperimentFilter(request.filter);
     const order = parseExperimentOrderBy(request.order_by);
@@ -152,6 +157,8 @@ export class ExperimentsQueries {
       lifecycleCondition(request.view_type, 'e.lifecycle_stage'),
       ...clauses.map((c) => clauseSql(c, params)),
     ];
+    const visible = readableCondition(readable, 'e.experiment_id', params.values, 'bigint');
+    if (visible) where.push(visible);
     // MLflow's default order, else the requested one with the newest id breaking ties.
     const orderBy = order.map((term) => `e.${term.key} ${term.ascending ? 'ASC' : 'DESC'}`);
     if (order.length === 0) orderBy.push('e.creation_time DESC', 'e.experiment_id ASC');

@@ -1,5 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { CommandMetadata, Answers, RequestMeta } from '@logbook/platform';
+import { Authorize, ReadableBy, ReadableSet, RequestPrincipal } from '@logbook/access';
+import { CommandMetadata, Answers, Principal, RequestMeta } from '@logbook/platform';
+import { parseLoggedModelFilter } from '@logbook/search';
+import { ListingAccess, RUN_TIER, TrackingRules } from '../shared/access';
 import { ANSWERS } from '../shared/wire-schemas';
 import {
   CreateLoggedModelDto,
@@ -25,10 +28,12 @@ export class LoggedModelsController {
   constructor(
     private readonly models: LoggedModelsService,
     private readonly queries: LoggedModelsQueries,
+    private readonly listings: ListingAccess,
   ) {}
 
   @Post()
   @HttpCode(200)
+  @Authorize(...TrackingRules.createLoggedModel())
   @Answers(ANSWERS.model)
   async create(@Body() dto: CreateLoggedModelDto, @RequestMeta() meta: CommandMetadata) {
     const modelId = await this.models.create(
@@ -47,18 +52,27 @@ export class LoggedModelsController {
 
   @Post('search')
   @HttpCode(200)
+  @Authorize(...TrackingRules.listLoggedModels())
   @Answers(ANSWERS.models)
-  search(@Body() dto: SearchLoggedModelsDto) {
-    return this.queries.search(dto);
+  async search(
+    @Body() dto: SearchLoggedModelsDto,
+    @ReadableBy('experiment') readable: ReadableSet,
+    @RequestPrincipal() principal: Principal | null,
+  ) {
+    // A filter on the source run reads runs too: a caller denied the run tier finds none (MLflow refuses).
+    const tiers = filtersOnSourceRun(dto.filter) ? [RUN_TIER] : [];
+    return this.queries.search(dto, await this.listings.experimentsThrough(principal, readable, ...tiers));
   }
 
   @Get(':modelId')
+  @Authorize(...TrackingRules.loggedModel('read'))
   @Answers(ANSWERS.model)
   async get(@Param('modelId') modelId: string) {
     return { model: await this.queries.get(modelId) };
   }
 
   @Patch(':modelId')
+  @Authorize(...TrackingRules.loggedModel('update'))
   @Answers(ANSWERS.model)
   async finalize(
     @Param('modelId') modelId: string,
@@ -70,6 +84,7 @@ export class LoggedModelsController {
   }
 
   @Delete(':modelId')
+  @Authorize(...TrackingRules.loggedModel('delete'))
   @Answers(ANSWERS.empty)
   async delete(@Param('modelId') modelId: string, @RequestMeta() meta: CommandMetadata) {
     await this.models.delete(modelId, meta);
@@ -77,6 +92,7 @@ export class LoggedModelsController {
   }
 
   @Patch(':modelId/tags')
+  @Authorize(...TrackingRules.loggedModel('update'))
   @Answers(ANSWERS.empty)
   async setTags(
     @Param('modelId') modelId: string,
@@ -88,6 +104,7 @@ export class LoggedModelsController {
   }
 
   @Delete(':modelId/tags/:key')
+  @Authorize(...TrackingRules.loggedModel('delete'))
   @Answers(ANSWERS.empty)
   async deleteTag(@Param('modelId') modelId: string, @Param('key') key: string, @RequestMeta() meta: CommandMetadata) {
     await this.models.deleteTag(modelId, key, meta);
@@ -96,6 +113,7 @@ export class LoggedModelsController {
 
   @Post(':modelId/params')
   @HttpCode(200)
+  @Authorize(...TrackingRules.loggedModel('update'))
   @Answers(ANSWERS.empty)
   async logParams(
     @Param('modelId') modelId: string,
@@ -104,5 +122,17 @@ export class LoggedModelsController {
   ) {
     await this.models.logParams(modelId, entries(dto.params), meta);
     return {};
+  }
+}
+
+/** Whether a search's filter selects models by their source run (or cannot be read, which the search refuses). */
+function filtersOnSourceRun(filter: string | undefined): boolean {
+  if (!filter) return false;
+  try {
+    return parseLoggedModelFilter(filter).some(
+      (clause) => clause.kind === 'attribute' && clause.key === 'source_run_id',
+    );
+  } catch {
+    return true;
   }
 }

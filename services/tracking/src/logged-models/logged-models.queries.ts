@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { EVERYTHING_READABLE, ReadableSet, readableCondition } from '@logbook/access';
 import { Database, invalidParameter, notFound } from '@logbook/platform';
 import { Clause, decodeOffsetToken, encodeOffsetToken, parseLoggedModelFilter } from '@logbook/search';
 import { checkExperimentId } from '../shared/ids';
@@ -96,14 +97,18 @@ export class LoggedModelsQueries {
     return model;
   }
 
-  async search(request: {
-    experiment_ids: string[];
-    filter?: string;
-    datasets?: DatasetFilterDto[];
-    max_results?: number;
-    order_by?: OrderByDto[];
-    page_token?: string;
-  }): Promise<{ models: LoggedModelView[]; next_page_token?: string }> {
+  /** A page of the models `readable` lets the caller see, filtered before paging (MLflow's filter_search_logged_models). */
+  async search(
+    request: {
+      experiment_ids: string[];
+      filter?: string;
+      datasets?: DatasetFilterDto[];
+      max_results?: number;
+      order_by?: OrderByDto[];
+      page_token?: string;
+    },
+    readable: ReadableSet = EVERYTHING_READABLE,
+  ): Promise<{ models: LoggedModelView[]; next_page_token?: string }> {
     const maxResults = checkMaxResults(request.max_results, MAX_RESULTS.searchLoggedModels, 'search_logged_models');
     const offset = decodeOffsetToken(request.page_token);
     const params = new SqlParams();
@@ -114,6 +119,8 @@ export class LoggedModelsQueries {
       `m.lifecycle_stage = 'active'`,
       ...clauses.map((clause) => clauseSql(clause, request.datasets, params)),
     ];
+    const visible = readableCondition(readable, 'm.experiment_id', params.values, 'bigint');
+    if (visible) where.push(visible);
     // Datasets scope the metric clauses; without one, MLflow keeps the models with any metric on them.
     if (request.datasets?.length && !clauses.some((clause) => clause.kind === 'metric')) {
       where.push(

@@ -1,6 +1,8 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { Authorize } from '@logbook/access';
 import { Answers } from '@logbook/platform';
+import { TrackingRules } from '../shared/access';
 import { ANSWERS } from '../shared/wire-schemas';
 import { mlflowRoutes } from '../shared/routes';
 import { GetMetricHistoryBulkDto, GetMetricHistoryBulkIntervalDto, GetMetricHistoryDto } from './runs.dto';
@@ -11,12 +13,15 @@ export class MetricsController {
   constructor(private readonly metrics: MetricsQueries) {}
 
   @Get('get-history')
+  @Authorize(...TrackingRules.run('read'))
   @Answers(ANSWERS.metrics)
   history(@Query() dto: GetMetricHistoryDto) {
     return this.metrics.history(dto.runId, dto.metric_key, dto.max_results, dto.page_token);
   }
 
+  /** READ on every run's experiment (validate_can_read_metric_history_bulk_interval). */
   @Get('get-history-bulk-interval')
+  @Authorize(...TrackingRules.readRuns('run_ids'))
   @Answers(ANSWERS.metrics)
   bulkInterval(@Query() dto: GetMetricHistoryBulkIntervalDto) {
     return this.metrics.bulkInterval(dto);
@@ -28,7 +33,9 @@ export class MetricsController {
 export class MetricsBulkController {
   constructor(private readonly metrics: MetricsQueries) {}
 
+  /** READ on every run's experiment (validate_can_read_metric_history_bulk). */
   @Get('get-history-bulk')
+  @Authorize(...TrackingRules.readRuns('run_id'))
   @Answers(ANSWERS.metrics)
   async bulk(@Query() dto: GetMetricHistoryBulkDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const answer = await this.metrics.bulk(dto.run_id ?? [], dto.metric_key, dto.max_results);

@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { CommandMetadata, Answers, RequestMeta } from '@logbook/platform';
+import { Authorize, ReadableBy, ReadableSet, RequestPrincipal } from '@logbook/access';
+import { CommandMetadata, Answers, Principal, RequestMeta } from '@logbook/platform';
+import { ListingAccess, RunExperimentLookup, TrackingRules } from '../shared/access';
 import { mlflowRoutes } from '../shared/routes';
 import { ANSWERS } from '../shared/wire-schemas';
 import {
@@ -38,10 +40,13 @@ export class RunsController {
   constructor(
     private readonly runs: RunsService,
     private readonly queries: RunsQueries,
+    private readonly runExperiments: RunExperimentLookup,
+    private readonly listings: ListingAccess,
   ) {}
 
   @Post('create')
   @HttpCode(200)
+  @Authorize(...TrackingRules.createRun())
   @Answers(ANSWERS.run)
   async create(@Body() dto: CreateRunDto, @RequestMeta() meta: CommandMetadata) {
     const runId = await this.runs.create(
@@ -54,10 +59,14 @@ export class RunsController {
       },
       meta,
     );
-    return { run: await this.queries.get(runId) };
+    const run = await this.queries.get(runId);
+    // Its first log-batch finds its experiment without reading it.
+    this.runExperiments.remember(runId, run.info.experiment_id);
+    return { run };
   }
 
   @Get('get')
+  @Authorize(...TrackingRules.run('read'))
   @Answers(ANSWERS.run)
   async get(@Query() dto: RunRefDto) {
     return { run: await this.queries.get(dto.runId) };
@@ -65,6 +74,7 @@ export class RunsController {
 
   @Post('update')
   @HttpCode(200)
+  @Authorize(...TrackingRules.run('update'))
   @Answers(ANSWERS.runInfo)
   async update(@Body() dto: UpdateRunDto, @RequestMeta() meta: CommandMetadata) {
     await this.runs.update(dto.runId, { status: dto.status, endTime: dto.end_time, runName: dto.run_name }, meta);
@@ -73,6 +83,7 @@ export class RunsController {
 
   @Post('delete')
   @HttpCode(200)
+  @Authorize(...TrackingRules.run('delete'))
   @Answers(ANSWERS.empty)
   async delete(@Body() dto: RunRefDto, @RequestMeta() meta: CommandMetadata) {
     await this.runs.delete(dto.runId, meta);
@@ -81,6 +92,7 @@ export class RunsController {
 
   @Post('restore')
   @HttpCode(200)
+  @Authorize(...TrackingRules.run('delete'))
   @Answers(ANSWERS.empty)
   async restore(@Body() dto: RunRefDto, @RequestMeta() meta: CommandMetadata) {
     await this.runs.restore(dto.runId, meta);
@@ -89,6 +101,7 @@ export class RunsController {
 
   @Post('log-metric')
   @HttpCode(200)
+  @Authorize(...TrackingRules.runAndModels('metric'))
   @Answers(ANSWERS.empty)
   async logMetric(@Body() dto: LogMetricDto, @RequestMeta() meta: CommandMetadata) {
     await this.runs.logData(dto.runId, { metrics: [metricInput(dto)], params: [], tags: [] }, meta);
@@ -97,6 +110,7 @@ export class RunsController {
 
   @Post('log-parameter')
   @HttpCode(200)
+  @Authorize(...TrackingRules.run('update'))
   @Answers(ANSWERS.empty)
   async logParam(@Body() dto: LogParamDto, @RequestMeta() meta: CommandMetadata) {
     await this.runs.logData(dto.runId, { metrics: [], params: tags([dto]), tags: [] }, meta);
@@ -105,6 +119,7 @@ export class RunsController {
 
   @Post('set-tag')
   @HttpCode(200)
+  @Authorize(...TrackingRules.run('update'))
   @Answers(ANSWERS.empty)
   async setTag(@Body() dto: SetTagDto, @RequestMeta() meta: CommandMetadata) {
     await this.runs.logData(dto.runId, { metrics: [], params: [], tags: tags([dto]) }, meta);
@@ -113,6 +128,7 @@ export class RunsController {
 
   @Post('delete-tag')
   @HttpCode(200)
+  @Authorize(...TrackingRules.run('update'))
   @Answers(ANSWERS.empty)
   async deleteTag(@Body() dto: DeleteTagDto, @RequestMeta() meta: CommandMetadata) {
     await this.runs.deleteTag(dto.runId, dto.key, meta);
@@ -121,6 +137,7 @@ export class RunsController {
 
   @Post('log-batch')
   @HttpCode(200)
+  @Authorize(...TrackingRules.runAndModels('batch'))
   @Answers(ANSWERS.empty)
   async logBatch(@Body() dto: LogBatchDto, @RequestMeta() meta: CommandMetadata) {
     const metrics = (dto.metrics ?? []).map(metricInput);
@@ -130,6 +147,7 @@ export class RunsController {
 
   @Post('log-inputs')
   @HttpCode(200)
+  @Authorize(...TrackingRules.runAndModels('io'))
   @Answers(ANSWERS.empty)
   async logInputs(@Body() dto: LogInputsDto, @RequestMeta() meta: CommandMetadata) {
     const datasets = (dto.datasets ?? []).map((input) => ({
@@ -152,6 +170,7 @@ export class RunsController {
 
   @Post('outputs')
   @HttpCode(200)
+  @Authorize(...TrackingRules.runAndModels('io'))
   @Answers(ANSWERS.empty)
   async logOutputs(@Body() dto: LogOutputsDto, @RequestMeta() meta: CommandMetadata) {
     await this.runs.logOutputs(
@@ -164,14 +183,24 @@ export class RunsController {
 
   @Post('search')
   @HttpCode(200)
+  @Authorize(...TrackingRules.listRuns())
   @Answers(ANSWERS.runs)
-  search(@Body() dto: SearchRunsDto) {
-    return this.queries.search(dto);
+  async search(
+    @Body() dto: SearchRunsDto,
+    @ReadableBy('experiment') readable: ReadableSet,
+    @RequestPrincipal() principal: Principal | null,
+  ) {
+    return this.queries.search(dto, await this.listings.experimentsThrough(principal, readable));
   }
 
   @Get('search')
+  @Authorize(...TrackingRules.listRuns())
   @Answers(ANSWERS.runs)
-  searchByQuery(@Query() dto: SearchRunsDto) {
-    return this.queries.search(dto);
+  async searchByQuery(
+    @Query() dto: SearchRunsDto,
+    @ReadableBy('experiment') readable: ReadableSet,
+    @RequestPrincipal() principal: Principal | null,
+  ) {
+    return this.queries.search(dto, await this.listings.experimentsThrough(principal, readable));
   }
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { EVERYTHING_READABLE, ReadableSet, readableCondition } from '@logbook/access';
 import { Database, invalidParameter, notFound } from '@logbook/platform';
 import {
   Clause,
@@ -141,14 +142,21 @@ export class RunsQueries {
     return run.view;
   }
 
-  async search(request: {
-    experiment_ids?: string[];
-    filter?: string;
-    run_view_type?: ViewType;
-    max_results?: number;
-    order_by?: string[];
-    page_token?: string;
-  }): Promise<{ runs: RunView[]; next_page_token?: string }> {
+  /**
+   * A page of the runs in the experiments asked for that `readable` lets the caller see: the others are
+   * dropped from the request, as MLflow's filter_experiment_ids drops them, in the query before paging.
+   */
+  async search(
+    request: {
+      experiment_ids?: string[];
+      filter?: string;
+      run_view_type?: ViewType;
+      max_results?: number;
+      order_by?: string[];
+      page_token?: string;
+    },
+    readable: ReadableSet = EVERYTHING_READABLE,
+  ): Promise<{ runs: RunView[]; next_page_token?: string }> {
     const maxResults = checkMaxResults(request.max_results, MAX_RESULTS.searchRuns, 'search_runs');
     const clauses = parseRunFilter(request.filter);
     const order = parseRunOrderBy(request.order_by);
@@ -161,6 +169,8 @@ export class RunsQueries {
       lifecycleCondition(request.run_view_type, 'r.lifecycle_stage', 'e.lifecycle_stage'),
       ...clauses.map((clause) => clauseSql(clause, params)),
     ];
+    const visible = readableCondition(readable, 'r.experiment_id', params.values, 'bigint');
+    if (visible) where.push(visible);
     const orderBy = order.flatMap((term) => orderSql(term, params));
     if (!order.some((t) => t.kind === 'attribute' && t.key === 'start_time')) orderBy.push('r.start_time DESC');
     if (!order.some((t) => t.kind === 'attribute' && t.key === 'run_id')) orderBy.push('r.run_id ASC');
