@@ -65,6 +65,16 @@ describe('access decisions', () => {
     assert.equal(await decisions.may(alice, experimentOne, 'update'), false);
   });
 
+  it('reads the grants again when a request carries a newer grants version, so a revocation applies at once', async () => {
+    const { state, source } = changingSource(editOnOne);
+    const decisions = new AccessDecisions(source, () => 0);
+    assert.equal(await decisions.may({ ...alice, grantsVersion: 1 }, experimentOne, 'update'), true);
+    state.grants = nothing;
+    assert.equal(await decisions.may({ ...alice, grantsVersion: 1 }, experimentOne, 'update'), true, 'same version');
+    assert.equal(await decisions.may({ ...alice, grantsVersion: 2 }, experimentOne, 'update'), false);
+    assert.deepEqual(await decisions.readable({ ...alice, grantsVersion: 2 }, 'experiment'), { all: false, only: [] });
+  });
+
   it("caps a token at its scope, on its owner's grants", async () => {
     const decisions = new AccessDecisions(changingSource(editOnOne).source);
     assert.equal(await decisions.may(readToken, experimentOne, 'read'), true);

@@ -48,19 +48,22 @@ const scopeOf = (principal: Principal): PermissionName | undefined => {
 };
 
 /**
- * How long a user's grants are reused: a grant takes effect at once (a refusal always reads them again),
- * a revocation within this time (docs/benchmarks.md: reading grants per request cost search its budget).
+ * How long a user's grants are reused while the gateway's grants version stays the same: every change the
+ * gateway makes to users, roles or grants changes the version its requests carry, so it takes effect at
+ * once; this bounds how long a change made through another gateway process goes unseen.
  */
 export const GRANTS_TTL_MS = 5_000;
 
 interface CachedGrants {
   grants: Promise<UserGrants>;
   readAt: number;
+  /** The grants version of the request they were read for (Principal.grantsVersion). */
+  version: number | undefined;
 }
 
 /**
- * Decisions for principals, on grants read from the source and reused for GRANTS_TTL_MS. Only what allows
- * is trusted from the cache: before refusing, the grants are read again, so a new grant is never refused.
+ * Decisions for principals, on grants read from the source and reused for GRANTS_TTL_MS while the
+ * principal's grants version is the one they were read at. Before refusing, the grants are read again.
  */
 export class AccessDecisions {
   private readonly cache = new Map<string, CachedGrants>();
@@ -75,7 +78,7 @@ export class AccessDecisions {
     const subject = subjectOf(principal);
     if (!subject) return false;
     const decide = (user: UserGrants) => permits(capped(permissionOn(user, target), scopeOf(principal)), action);
-    return this.decide(subject, decide);
+    return this.decide(subject, principal.grantsVersion, decide);
   }
 
   async mayCreate(principal: Principal, resourceType: string, name?: string): Promise<boolean> {
@@ -84,14 +87,14 @@ export class AccessDecisions {
     if (principal.isAdmin) return true;
     const subject = subjectOf(principal);
     if (!subject) return false;
-    return this.decide(subject, (user) => mayCreate(user, resourceType, name));
+    return this.decide(subject, principal.grantsVersion, (user) => mayCreate(user, resourceType, name));
   }
 
   async readable(principal: Principal, resourceType: string, tier?: string): Promise<ReadableSet> {
     if (principal.isAdmin) return { all: true, except: [] };
     const subject = subjectOf(principal);
     if (!subject) return { all: false, only: [] };
-    return readableSet(await this.grantsOf(subject), resourceType, tier);
+    return readableSet(await this.grantsOf(subject, principal.grantsVersion), resourceType, tier);
   }
 
   async grantCreator(principal: Principal, resourceType: string, resourceId: string): Promise<void> {
@@ -113,21 +116,25 @@ export class AccessDecisions {
     this.cache.clear();
   }
 
-  private async decide(subject: Subject, decide: (user: UserGrants) => boolean): Promise<boolean> {
+  private async decide(
+    subject: Subject,
+    version: number | undefined,
+    decide: (user: UserGrants) => boolean,
+  ): Promise<boolean> {
     const before = this.cache.get(cacheKey(subject))?.grants;
-    const grants = this.grantsOf(subject);
+    const grants = this.grantsOf(subject, version);
     if (decide(await grants)) return true;
     // A refusal on grants read earlier is checked against the grants as they are now.
-    return grants === before ? decide(await this.grantsOf(subject, true)) : false;
+    return grants === before ? decide(await this.grantsOf(subject, version, true)) : false;
   }
 
-  private grantsOf(subject: Subject, fresh = false): Promise<UserGrants> {
+  private grantsOf(subject: Subject, version: number | undefined, fresh = false): Promise<UserGrants> {
     const key = cacheKey(subject);
     const cached = this.cache.get(key);
     const now = this.now();
-    if (!fresh && cached && now - cached.readAt < GRANTS_TTL_MS) return cached.grants;
+    if (!fresh && cached && cached.version === version && now - cached.readAt < GRANTS_TTL_MS) return cached.grants;
     const grants = this.source.grantsOf(subject);
-    this.cache.set(key, { grants, readAt: now });
+    this.cache.set(key, { grants, readAt: now, version });
     grants.catch(() => {
       if (this.cache.get(key)?.grants === grants) this.cache.delete(key);
     });

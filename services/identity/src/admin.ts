@@ -8,7 +8,7 @@ import { startServiceRuntime } from '@logbook/runtime';
 import { IdentityAuthenticator } from './authentication/authenticator';
 import { loadIdentityConfig } from './config';
 import { IdentityModule } from './identity.module';
-import { identityService } from './identity.runtime';
+import { GrantsVersion, identityService } from './identity.runtime';
 import { UsersService } from './users/users.service';
 
 /** The password from LOGBOOK_ADMIN_PASSWORD, or asked for on the terminal without echoing it. */
@@ -44,9 +44,12 @@ async function main(): Promise<void> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('LOGBOOK_ADMIN_')));
   const config = { ...loadIdentityConfig(env), admin: null };
   const runtime = await startServiceRuntime({ service: identityService, config, logger, role: 'command' });
-  const app = await NestFactory.createApplicationContext(IdentityModule.with({ ...runtime, config }), {
-    logger: false,
-  });
+  const app = await NestFactory.createApplicationContext(
+    IdentityModule.with({ ...runtime, config, grantsVersion: new GrantsVersion() }),
+    {
+      logger: false,
+    },
+  );
   try {
     const secret = await password();
     await app.get(IdentityAuthenticator).ensureAdmin(username, secret);

@@ -26,9 +26,26 @@ export const identityService: ServiceDefinition = {
   publishes: false,
 };
 
+/**
+ * The state of users, roles and grants as this process last changed them: a new number with every event
+ * it appends, starting from the time it started, so no number repeats across restarts.
+ */
+export class GrantsVersion {
+  private value = Date.now();
+
+  current(): number {
+    return this.value;
+  }
+
+  changed(): void {
+    this.value += 1;
+  }
+}
+
 /** Everything the identity module runs on: its database and its event log. */
 export interface IdentityRuntime extends ServiceRuntime {
   config: IdentityConfig;
+  grantsVersion: GrantsVersion;
 }
 
 /** `db`: a database the caller opened and closes (the embedded shape's shared one). */
@@ -38,7 +55,9 @@ export async function startIdentityRuntime(
   db?: Database,
 ): Promise<IdentityRuntime> {
   const runtime = await startServiceRuntime({ service: identityService, config, logger, db });
-  return { ...runtime, config };
+  const grantsVersion = new GrantsVersion();
+  runtime.store.onAppended(() => grantsVersion.changed());
+  return { ...runtime, config, grantsVersion };
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import Fastify from 'fastify';
+import Fastify, { FastifyRequest } from 'fastify';
 import { requestMetadata } from './request-context';
 import {
   isOpenPath,
@@ -21,6 +21,8 @@ const now = 1_764_864_000_000;
 describe('a principal the gateway signs', () => {
   it('is read back by a service holding the same key', () => {
     assert.deepEqual(verifyPrincipal(signPrincipal(alice, KEY, now), KEY, now + 1000), alice);
+    const versioned = { ...alice, grantsVersion: 42 };
+    assert.deepEqual(verifyPrincipal(signPrincipal(versioned, KEY, now), KEY, now), versioned);
   });
 
   it('is refused when signed with another key, changed, expired or not a signed principal at all', () => {
@@ -116,6 +118,32 @@ describe('the gateway', () => {
     assert.equal(throttled.headers['retry-after'], '4');
     assert.equal(throttled.json().error_code, 'RESOURCE_EXHAUSTED');
     assert.equal((await app.inject({ url: '/health' })).statusCode, 200);
+    await app.close();
+  });
+
+  it('serves its internal endpoints to the services alone: a system principal signed with the key, never user credentials', async () => {
+    const app = await appWith((fastify) => {
+      requireCredentials(fastify, async () => ({ principal: alice }), ['Basic realm="mlflow"'], KEY);
+      fastify.post('/internal/access/grants', async (request: FastifyRequest) => ({ actor: request.principal?.actor }));
+    });
+    const tracking: Principal = {
+      actor: { id: 'tracking', kind: 'system', name: 'tracking', authMethod: 'none' },
+      isAdmin: false,
+    };
+    const url = '/internal/access/grants';
+    const served = await app.inject({
+      method: 'POST',
+      url,
+      headers: { [PRINCIPAL_HEADER]: signPrincipal(tracking, KEY) },
+    });
+    assert.deepEqual(served.json(), { actor: tracking.actor });
+    for (const headers of [
+      { authorization: 'Basic good' },
+      { [PRINCIPAL_HEADER]: signPrincipal(alice, KEY) },
+      { [PRINCIPAL_HEADER]: signPrincipal(tracking, 'x'.repeat(32)) },
+    ]) {
+      assert.equal((await app.inject({ method: 'POST', url, headers })).statusCode, 401, JSON.stringify(headers));
+    }
     await app.close();
   });
 });

@@ -13,6 +13,11 @@ export interface Principal {
    * EDIT or MANAGE).
    */
   token?: { ownerId: string; ownerName: string; scope: string };
+  /**
+   * Which state of the grants the gateway last knew when it authenticated the request: it changes with every
+   * change to users, roles or grants, so a service never decides on grants read before the change.
+   */
+  grantsVersion?: number;
 }
 
 declare module 'fastify' {
@@ -83,12 +88,14 @@ function isPrincipal(value: unknown): value is Principal & { expires: number } {
     isAdmin?: unknown;
     groups?: unknown;
     token?: unknown;
+    grantsVersion?: unknown;
     expires?: unknown;
   } | null;
   const actor = candidate?.actor;
   return (
     typeof candidate?.isAdmin === 'boolean' &&
     (candidate.token === undefined || isTokenGrant(candidate.token)) &&
+    (candidate.grantsVersion === undefined || typeof candidate.grantsVersion === 'number') &&
     (candidate.groups === undefined ||
       (Array.isArray(candidate.groups) && candidate.groups.every((group) => typeof group === 'string'))) &&
     typeof candidate.expires === 'number' &&
@@ -113,8 +120,14 @@ export function verifyPrincipal(signed: string, key: string, now = Date.now()): 
     return null;
   }
   if (!isPrincipal(decoded) || decoded.expires < now) return null;
-  const { actor, isAdmin, groups, token } = decoded;
-  return { actor, isAdmin, ...(groups === undefined ? {} : { groups }), ...(token === undefined ? {} : { token }) };
+  const { actor, isAdmin, groups, token, grantsVersion } = decoded;
+  return {
+    actor,
+    isAdmin,
+    ...(groups === undefined ? {} : { groups }),
+    ...(token === undefined ? {} : { token }),
+    ...(grantsVersion === undefined ? {} : { grantsVersion }),
+  };
 }
 
 /**

@@ -1,6 +1,15 @@
 import { DynamicModule } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Database, Logger, OpenApiFragment, ReadinessCheck, requireCredentials, ServerConfig } from '@logbook/platform';
+import { FastifyRequest } from 'fastify';
+import {
+  Authentication as SignInOutcome,
+  Database,
+  Logger,
+  OpenApiFragment,
+  ReadinessCheck,
+  requireCredentials,
+  ServerConfig,
+} from '@logbook/platform';
 import {
   IdentityAuthenticator,
   IdentityModule,
@@ -68,14 +77,20 @@ export async function startAuthentication(
       const basic = methods.includes('basic') ? basicAuthentication(users) : undefined;
       const jwt = verifier && oidc ? oidcAuthentication(oidc, verifier, users, logger) : undefined;
       const token = methods.includes('token') ? tokenAuthentication(app.get(TokensService)) : undefined;
+      const signIn = async (request: FastifyRequest): Promise<SignInOutcome> => {
+        const header = request.headers.authorization;
+        if (!isBearer(header)) return basic ? basic(request) : { refused: 'credentials' };
+        const bearer = bearerToken(header) ?? '';
+        if (token && isTokenSecret(bearer)) return token(request);
+        return jwt ? jwt(request) : { refused: 'credentials' };
+      };
       requireCredentials(
         app.getHttpAdapter().getInstance(),
         async (request) => {
-          const header = request.headers.authorization;
-          if (!isBearer(header)) return basic ? basic(request) : { refused: 'credentials' };
-          const bearer = bearerToken(header) ?? '';
-          if (token && isTokenSecret(bearer)) return token(request);
-          return jwt ? jwt(request) : { refused: 'credentials' };
+          // Read before signing in: a change to the grants meanwhile gives the next request a newer version.
+          const grantsVersion = identity.grantsVersion.current();
+          const outcome = await signIn(request);
+          return 'principal' in outcome ? { principal: { ...outcome.principal, grantsVersion } } : outcome;
         },
         [...(basic ? [BASIC_CHALLENGE] : []), ...(jwt || token ? [BEARER_CHALLENGE] : [])],
         server.auth.gatewayKey,
