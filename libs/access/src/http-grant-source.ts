@@ -22,7 +22,9 @@ export class HttpGrantSource implements GrantSource {
   ) {}
 
   async grantsOf(subject: Subject): Promise<UserGrants> {
-    return (await this.post(INTERNAL_ACCESS_ROUTES.grants, { subject })) as UserGrants;
+    const answer = (await this.post(INTERNAL_ACCESS_ROUTES.grants, { subject })) as Partial<UserGrants>;
+    // The gateway answers in MLflow's JSON, which leaves out an empty list: a user without grants.
+    return { ...answer, grants: answer.grants ?? [] } as UserGrants;
   }
 
   async grantCreator(subject: Subject, resourceType: string, resourceId: string): Promise<void> {

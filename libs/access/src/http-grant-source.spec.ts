@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { describe, it } from 'node:test';
+import { HttpGrantSource, INTERNAL_ACCESS_ROUTES } from './http-grant-source';
+
+describe("grants read through the gateway's internal endpoint", () => {
+  it('reads a user without grants as no grants: MLflow-shaped JSON leaves the empty list out', async () => {
+    const asked: string[] = [];
+    const gateway = createServer((request, response) => {
+      asked.push(request.url ?? '');
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ defaultPermission: 'READ' }));
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+      const source = new HttpGrantSource(url, 'a key of at least 32 characters for specs', 'artifacts');
+      const grants = await source.grantsOf({ userId: '2', username: 'u1', groups: [] });
+      assert.deepEqual(grants, { grants: [], defaultPermission: 'READ' });
+      assert.deepEqual(asked, [INTERNAL_ACCESS_ROUTES.grants]);
+    } finally {
+      gateway.close();
+    }
+  });
+});
