@@ -147,17 +147,26 @@ export class AuthorizationGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const principal = request.principal;
-    if (!principal) return true;
     const rules = this.reflector.getAllAndOverride<AccessRule[] | undefined>(ACCESS_RULES, [
       context.getHandler(),
       context.getClass(),
     ]);
+    await this.authorize(request, rules);
+    return true;
+  }
+
+  /**
+   * Refuses (PERMISSION_DENIED) an authenticated request that a rule does not allow, or that has no rules.
+   * Routes put on Fastify directly (the artifact routes, whose bodies stay streams), which no Nest guard
+   * sees, call it themselves with their handler's rules.
+   */
+  async authorize(request: FastifyRequest, rules: AccessRule[] | undefined): Promise<void> {
+    const principal = request.principal;
+    if (!principal) return;
     if (!rules) throw permissionDenied();
     for (const rule of rules) {
       if (!(await this.allows(rule, principal, request))) throw permissionDenied();
     }
-    return true;
   }
 
   private async allows(rule: AccessRule, principal: Principal, request: FastifyRequest): Promise<boolean> {
@@ -193,8 +202,9 @@ export class AuthorizationGuard implements CanActivate {
 }
 
 /**
- * Authorization for one process: the guard on every route, and the decisions it asks, on grants from
- * `source` (or from a GRANT_SOURCE another global module provides: the identity service in the gateway).
+ * Authorization for one process: the guard on every route (also exported, for routes put on Fastify
+ * directly), and the decisions it asks, on grants from `source` (or from a GRANT_SOURCE another global
+ * module provides: the identity service in the gateway).
  */
 @Global()
 @Module({})
@@ -209,9 +219,10 @@ export class AccessModule {
           useFactory: (grants?: GrantSource) => new AccessDecisions(grants ?? NO_GRANT_SOURCE),
           inject: [{ token: GRANT_SOURCE, optional: true }],
         },
-        { provide: APP_GUARD, useClass: AuthorizationGuard },
+        AuthorizationGuard,
+        { provide: APP_GUARD, useExisting: AuthorizationGuard },
       ],
-      exports: [AccessDecisions],
+      exports: [AccessDecisions, AuthorizationGuard],
     };
   }
 

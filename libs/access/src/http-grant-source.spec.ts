@@ -2,25 +2,25 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { HttpGrantSource } from './http-grant-source';
+import { HttpGrantSource, INTERNAL_ACCESS_ROUTES } from './http-grant-source';
 
-describe('HttpGrantSource', () => {
-  it('reads a user without grants from the gateway’s answer, which leaves the empty list out', async () => {
-    // given a gateway answering as its reply serializer does for a user who holds no grant
-    const server = createServer((_request, response) => {
+describe("grants read through the gateway's internal endpoint", () => {
+  it('reads a user without grants as no grants: MLflow-shaped JSON leaves the empty list out', async () => {
+    const asked: string[] = [];
+    const gateway = createServer((request, response) => {
+      asked.push(request.url ?? '');
       response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify({ defaultPermission: 'NO_PERMISSIONS' }));
+      response.end(JSON.stringify({ defaultPermission: 'READ' }));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
     try {
-      const { port } = server.address() as AddressInfo;
-      const source = new HttpGrantSource(`http://127.0.0.1:${port}`, 'k'.repeat(64), 'tracking');
-      // when the service reads the user's grants
-      const grants = await source.grantsOf({ userId: '2', username: 'alice', groups: [] });
-      // then they are no grants, with the default
-      assert.deepEqual(grants, { grants: [], defaultPermission: 'NO_PERMISSIONS' });
+      const url = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+      const source = new HttpGrantSource(url, 'a key of at least 32 characters for specs', 'artifacts');
+      const grants = await source.grantsOf({ userId: '2', username: 'u1', groups: [] });
+      assert.deepEqual(grants, { grants: [], defaultPermission: 'READ' });
+      assert.deepEqual(asked, [INTERNAL_ACCESS_ROUTES.grants]);
     } finally {
-      server.close();
+      gateway.close();
     }
   });
 });

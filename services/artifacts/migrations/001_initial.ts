@@ -1,5 +1,6 @@
 import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore';
 import { SqlMigration } from '@logbook/platform';
+import { ArtifactsRegisteredModelNames1796533846000 } from './002_registered_model_names';
 
 export const ARTIFACTS_SCHEMA = 'artifacts';
 
@@ -99,4 +100,5 @@ export const artifactsMigrations: SqlMigration[] = [
   new ArtifactsModels1795709662000(),
   new ArtifactsStreamStateVersion1796408902000(),
   new ArtifactsRegistrations1796451145000(),
+  new ArtifactsRegisteredModelNames1796533846000(),
 ];

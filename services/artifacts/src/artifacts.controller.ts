@@ -1,7 +1,18 @@
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  ACCESS_RULES,
+  AccessRule,
+  AuthorizationGuard,
+  Authorize,
+  EVERYTHING_READABLE,
+  isReadable,
+  permissionDenied,
+  Rules,
+} from '@logbook/access';
 import {
   answerFailuresInMlflowShape,
   bodyStream,
@@ -14,7 +25,8 @@ import {
   settleUnreadBody,
 } from '@logbook/platform';
 import { ARTIFACT_PREFIXES, OWNER_ARTIFACT_ROUTES, SERVER_INFO_ROUTES, TRANSFER_OFFLOAD } from '@logbook/transfers';
-import { invalidPath, resolveArtifactPath } from '@logbook/artifact-paths';
+import { invalidPath, resolveArtifactPath, resolveListPrefix } from '@logbook/artifact-paths';
+import { artifactPathRules, experimentFolder, loggedModelReadRules, runRules } from './access/artifact-access';
 import {
   baseUrl,
   checkedDirectory,
@@ -47,6 +59,9 @@ import { UploadsService } from './uploads/uploads.service';
 /** The tracking API's listing of a run's artifacts, which the artifact store answers. */
 export const RUN_LIST_ROUTES = ['/api/2.0/mlflow/artifacts/list', '/ajax-api/2.0/mlflow/artifacts/list'];
 
+/** A run's folder in an experiment's folder (MLflow's _RUN_ID_SEGMENT_PATTERN). */
+const RUN_FOLDER = /^[0-9a-f]{32}$/;
+
 /** MLflow's limit for the UI's small-file upload. */
 const MAX_UI_UPLOAD_BYTES = 10 * 1024 * 1024;
 
@@ -63,6 +78,8 @@ const offloadAsked = (request: FastifyRequest) => header(request, TRANSFER_OFFLO
 /**
  * MLflow's artifact proxy routes. They are Fastify routes in a context of their own, not Nest routes, so
  * request bodies stay streams (an artifact may be a JSON file, or 5 GiB): nothing here buffers an upload.
+ * No Nest guard sees them either: each handler's access rules (@Authorize, MLflow 3.17's validators) are
+ * applied here, before the handler reads anything, by the access guard this process runs.
  */
 @Injectable()
 export class ArtifactsController {
@@ -71,6 +88,9 @@ export class ArtifactsController {
     private readonly downloads: DownloadsService,
     private readonly multipart: MultipartService,
     @Inject(ARTIFACTS_LOGGER) private readonly logger: Logger,
+    private readonly reflector: Reflector,
+    /** Absent when this module runs without authorization (specs of the module alone). */
+    @Optional() private readonly access?: AuthorizationGuard,
   ) {}
 
   async register(fastify: FastifyInstance): Promise<void> {
@@ -102,12 +122,15 @@ export class ArtifactsController {
   }
 
   /**
-   * A handler as a route of `prefix` (MLflow's REST prefix or its UI's), and the one place a failure
-   * becomes an answer: 416 for a range past the end, MLflow's error shape otherwise.
+   * A handler as a route of `prefix` (MLflow's REST prefix or its UI's), authorized by its rules first,
+   * and the one place a failure becomes an answer: 416 for a range past the end, MLflow's error shape
+   * otherwise (403 PERMISSION_DENIED for a refusal, its body left unread).
    */
   private answered(handler: Handler, prefix = ''): RouteHandler {
+    const rules = this.reflector.get<AccessRule[] | undefined>(ACCESS_RULES, handler);
     return async (request, reply) => {
       try {
+        await this.authorize(request, rules);
         return await handler.call(this, request, reply, prefix);
       } catch (error) {
         if (error instanceof RangeNotSatisfiableError) {
@@ -118,6 +141,23 @@ export class ArtifactsController {
     };
   }
 
+  /** A request signed in with nothing here to decide on it is refused: no route is open by omission. */
+  private async authorize(request: FastifyRequest, rules: AccessRule[] | undefined): Promise<void> {
+    if (this.access) return this.access.authorize(request, rules);
+    if (request.principal) throw permissionDenied();
+  }
+
+  /**
+   * A multipart route is judged by its directory before its body is read (MLflow); the file its body
+   * names is judged too, since a file named like a run's root is that run's, whatever the directory.
+   */
+  private authorizeTarget(request: FastifyRequest, path: string): Promise<void> {
+    return this.authorize(request, artifactPathRules('update', path));
+  }
+
+  // The gateway's carried uploads (TRANSFER_OFFLOAD) come here too, bodiless, with the client's principal:
+  // both the request for a presigned URL and the commit are judged by these rules.
+  @Authorize(...artifactPathRules('update'))
   private async upload(request: FastifyRequest, reply: FastifyReply, prefix: string) {
     const rawPath = rawPathAfter(request, `${prefix}/artifacts/`);
     if (offloadAsked(request) && header(request, TRANSFER_OFFLOAD.length) !== undefined) {
@@ -154,6 +194,7 @@ export class ArtifactsController {
     return reply.send({});
   }
 
+  @Authorize(...artifactPathRules('read'))
   private async download(request: FastifyRequest, reply: FastifyReply, prefix: string) {
     const rawPath = rawPathAfter(request, `${prefix}/artifacts/`);
     const object = await this.downloads.download(rawPath, parseRange(request.headers.range), {
@@ -185,29 +226,43 @@ export class ArtifactsController {
     return reply.header('content-length', String(object.contentLength)).send(object.body);
   }
 
+  /**
+   * The listing of an experiment's folder leaves out its runs' folders when the caller may not read the
+   * experiment's runs (MLflow's filter_list_artifacts_proxy): Rules.listing says which they may.
+   */
+  @Authorize(...artifactPathRules('read'), Rules.listing('experiment', 'run'))
   private async list(request: FastifyRequest, reply: FastifyReply) {
-    const entries = await this.downloads.list(query(request, ListArtifactsQueryDto).path);
+    const path = query(request, ListArtifactsQueryDto).path;
+    let entries = await this.downloads.list(path);
+    const experimentId = experimentFolder(resolveListPrefix(path));
+    if (experimentId !== undefined && !isReadable(request.readable?.experiment ?? EVERYTHING_READABLE, experimentId)) {
+      entries = entries.filter((entry) => !RUN_FOLDER.test(entry.name));
+    }
     if (entries.length === 0) return reply.send({});
     return reply.send({
       files: entries.map((e) => ({ path: e.name, is_dir: e.isDir, ...(e.size ? { file_size: e.size } : {}) })),
     });
   }
 
+  @Authorize(...artifactPathRules('manage'))
   private async delete(request: FastifyRequest, reply: FastifyReply, prefix: string) {
     (request.body as Readable | undefined)?.resume?.();
     await this.uploads.delete(rawPathAfter(request, `${prefix}/artifacts/`), requestMetadata(request));
     return reply.send({});
   }
 
+  @Authorize(...artifactPathRules('update'))
   private async createMultipart(request: FastifyRequest, reply: FastifyReply, prefix: string) {
     const directory = checkedDirectory(request, `${prefix}/mpu/create/`);
     const body = await jsonBody(request, CreateMultipartUploadDto);
     const path = uploadTarget(directory, body.path);
+    await this.authorizeTarget(request, path);
     const partUrl = (partNumber: number, uploadId: string) =>
       `${baseUrl(request)}${prefix}/mpu/upload-part/${path}?upload_id=${encodeURIComponent(uploadId)}&part_number=${partNumber}`;
     return reply.send(await this.multipart.create(path, body.num_parts, partUrl));
   }
 
+  @Authorize(...artifactPathRules('update'))
   private async uploadPart(request: FastifyRequest, reply: FastifyReply, prefix: string) {
     const part = query(request, UploadPartQueryDto);
     const { etag } = await this.multipart.uploadPart(
@@ -219,11 +274,14 @@ export class ArtifactsController {
     return reply.header('etag', etag).send({});
   }
 
+  @Authorize(...artifactPathRules('update'))
   private async completeMultipart(request: FastifyRequest, reply: FastifyReply, prefix: string) {
     const directory = checkedDirectory(request, `${prefix}/mpu/complete/`);
     const body = await jsonBody(request, CompleteMultipartUploadDto);
+    const path = uploadTarget(directory, body.path);
+    await this.authorizeTarget(request, path);
     await this.multipart.complete(
-      uploadTarget(directory, body.path),
+      path,
       body.upload_id,
       body.parts.map((part) => ({ partNumber: part.part_number, etag: part.etag })),
       requestMetadata(request),
@@ -231,22 +289,29 @@ export class ArtifactsController {
     return reply.send({});
   }
 
+  @Authorize(...artifactPathRules('update'))
   private async abortMultipart(request: FastifyRequest, reply: FastifyReply, prefix: string) {
     const directory = checkedDirectory(request, `${prefix}/mpu/abort/`);
     const body = await jsonBody(request, AbortMultipartUploadDto);
-    await this.multipart.abort(uploadTarget(directory, body.path), body.upload_id);
+    const path = uploadTarget(directory, body.path);
+    await this.authorizeTarget(request, path);
+    await this.multipart.abort(path, body.upload_id);
     return reply.send({});
   }
 
+  /** An open path (no credentials needed); anyone signed in may ask too. */
+  @Authorize(Rules.signedIn())
   private async serverInfo(_request: FastifyRequest, reply: FastifyReply) {
     return reply.send(this.multipart.serverInfo());
   }
 
+  @Authorize(...runRules('read'))
   private async listForRun(request: FastifyRequest, reply: FastifyReply) {
     const dto = query(request, RunArtifactsQueryDto);
     return reply.send(await this.downloads.listForOwner({ kind: 'run', id: dto.runId }, dto.path));
   }
 
+  @Authorize(...runRules('read'))
   private async runFile(request: FastifyRequest, reply: FastifyReply) {
     const dto = query(request, RunArtifactQueryDto);
     return this.sendDownload(reply, await this.ownerFile({ kind: 'run', id: dto.runId }, dto.path ?? ''));
@@ -259,6 +324,7 @@ export class ArtifactsController {
     return this.downloads.downloadFromOwner(owner, path);
   }
 
+  @Authorize(...loggedModelReadRules)
   private async loggedModelFile(request: FastifyRequest, reply: FastifyReply) {
     const { modelId } = request.params as { modelId: string };
     const path = query(request, LoggedModelFileQueryDto).artifact_file_path;
@@ -268,6 +334,7 @@ export class ArtifactsController {
     return this.sendDownload(reply, await this.ownerFile({ kind: 'logged-model', id: modelId }, path));
   }
 
+  @Authorize(...loggedModelReadRules)
   private async loggedModelDirectory(request: FastifyRequest, reply: FastifyReply) {
     const { modelId } = request.params as { modelId: string };
     const path = query(request, LoggedModelDirectoryQueryDto).artifact_directory_path;
@@ -279,6 +346,7 @@ export class ArtifactsController {
   }
 
   /** The UI's upload of one small file (up to 10 MB, read whole) into a run, with MLflow's checks in its order. */
+  @Authorize(...runRules('update'))
   private async runUpload(request: FastifyRequest, reply: FastifyReply) {
     const dto = query(request, UploadArtifactQueryDto);
     if (!dto.run_uuid) throw invalidParameter('Request must specify run_uuid.');

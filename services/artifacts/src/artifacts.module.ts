@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyInstance } from 'fastify';
 import { Announcements } from '@logbook/messaging';
 import { Logger } from '@logbook/platform';
+import { ARTIFACT_ACCESS_PROVIDERS } from './access/artifact-access';
 import { ArtifactRecords } from './artifact-records';
 import { ArtifactsController } from './artifacts.controller';
 import { ArtifactsRuntime } from './artifacts.runtime';
@@ -42,6 +43,7 @@ export class ArtifactsModule implements OnModuleInit {
         MultipartService,
         ReconciliationService,
         ArtifactsController,
+        ...ARTIFACT_ACCESS_PROVIDERS,
       ],
       exports: [ReconciliationService],
     };

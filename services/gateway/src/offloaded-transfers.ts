@@ -54,7 +54,11 @@ export function openOffloadedDownload(described: IncomingHttpHeaders, timeoutMs:
 /** What the gateway forwards of a client's request to the artifacts service, besides the offload headers. */
 export interface ServiceCall {
   url: string;
-  headers: Record<string, string>;
+  /**
+   * Made anew for each of the two calls: the principal they carry is signed for one forwarded request
+   * (60 s), and the commit comes after the body went to the store, which may take longer.
+   */
+  headers: () => Record<string, string>;
 }
 
 export type UploadOutcome =
@@ -80,7 +84,7 @@ export async function carryOffloadedUpload(
     fetch(call.url, {
       method: 'PUT',
       headers: {
-        ...call.headers,
+        ...call.headers(),
         [TRANSFER_OFFLOAD.accept]: TRANSFER_OFFLOAD.version,
         [TRANSFER_OFFLOAD.length]: String(size),
         ...extra,

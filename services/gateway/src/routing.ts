@@ -212,7 +212,10 @@ async function carryUpload(route: Route, request: FastifyRequest, reply: Fastify
     outcome = await carryOffloadedUpload(
       {
         url: `${route.upstream}${request.url}`,
-        headers: { ...forwardedHeaders(request, route), ...(contentType ? { 'content-type': contentType } : {}) },
+        headers: () => ({
+          ...forwardedHeaders(request, route),
+          ...(contentType ? { 'content-type': contentType } : {}),
+        }),
       },
       body,
       size,

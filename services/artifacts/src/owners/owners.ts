@@ -32,6 +32,14 @@ function rootCandidates(path: string): string[] {
   return segments.map((_, i) => segments.slice(0, segments.length - i).join('/'));
 }
 
+/** A run or logged model as access to its artifacts is decided: by its experiment, through its kind's tier. */
+export interface OwnerExperiment {
+  kind: OwnerRow['kind'];
+  experimentId: string;
+}
+
+const likePrefix = (path: string) => `${path.replace(/[\\%_]/g, '\\$&')}/%`;
+
 function ownerFact(row: OwnerRow): OwnerFact {
   return {
     root: row.root,
@@ -93,6 +101,55 @@ export class Owners {
       root,
     ]);
     return rows[0] && ownerFact(rows[0]);
+  }
+
+  /** The experiment of a run or logged model, waiting for it to be announced when the id could be one. */
+  async experimentOf(kind: OwnerRow['kind'], ownerId: string): Promise<string | undefined> {
+    const lookup = async () => {
+      const { rows } = await this.db.query<{ experiment_id: string }>(
+        `SELECT experiment_id FROM artifacts.owners WHERE owner_id = $1 AND kind = $2`,
+        [ownerId, kind],
+      );
+      return rows[0]?.experiment_id;
+    };
+    return (await lookup()) ?? (OWNER_ID.test(ownerId) ? this.untilAnnounced(lookup) : undefined);
+  }
+
+  /**
+   * The run or logged model whose root holds a path, by experiment, for deciding access to it. With
+   * `wait` (a write, which ownerOf will wait for too), it waits as ownerOf does for an id not announced
+   * yet; without, it answers at once. Registry storage belongs to none.
+   */
+  async holderOf(path: string, { wait }: { wait: boolean }): Promise<OwnerExperiment | undefined> {
+    if (inRegistryStorage(path)) return undefined;
+    const lookup = async () => {
+      const { rows } = await this.db.query<{ kind: OwnerRow['kind']; experiment_id: string }>(
+        `SELECT kind, experiment_id FROM artifacts.owners WHERE root = ANY($1::text[]) ORDER BY length(root) DESC LIMIT 1`,
+        [rootCandidates(path)],
+      );
+      return rows[0] && { kind: rows[0].kind, experimentId: rows[0].experiment_id };
+    };
+    const found = await lookup();
+    if (found || !wait) return found;
+    return (await this.mayStillBeAnnounced(ownerIdsIn(path))) ? this.untilAnnounced(lookup) : lookup();
+  }
+
+  /** Every run and logged model whose root lies below a path: what deleting the path would reach too. */
+  async beneath(path: string): Promise<OwnerExperiment[]> {
+    const { rows } = await this.db.query<{ kind: OwnerRow['kind']; experiment_id: string }>(
+      `SELECT DISTINCT kind, experiment_id FROM artifacts.owners WHERE root LIKE $1`,
+      [likePrefix(path)],
+    );
+    return rows.map((row) => ({ kind: row.kind, experimentId: row.experiment_id }));
+  }
+
+  /** The current name of a registered model with copies in registry storage, by Logbook's id for it. */
+  async registeredModelName(registeredModelId: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ name: string }>(
+      `SELECT name FROM artifacts.registered_model_names WHERE registered_model_id = $1`,
+      [registeredModelId],
+    );
+    return rows[0]?.name;
   }
 
   /** Roots of every run and logged model that is not purged. */
