@@ -64,6 +64,21 @@ def artifact(tmp_path):
 
 
 @pytest.fixture
+def model_source(client, tmp_path):
+    """Logs a model directory (its MLmodel file) to a run and answers its runs:/ URI: Logbook verifies that
+    a registered version's source holds a model, where MLflow's server takes any path."""
+
+    def log(run_id):
+        folder = tmp_path / f"model-{uuid.uuid4().hex[:6]}"
+        folder.mkdir()
+        (folder / "MLmodel").write_text("flavors: {}\n")
+        client.log_artifacts(run_id, str(folder), artifact_path="model")
+        return f"runs:/{run_id}/model"
+
+    return log
+
+
+@pytest.fixture
 def experiment_of(client, artifact):
     """An experiment made by `username`, with one run that has a param, a metric and an artifact."""
 
@@ -80,15 +95,16 @@ def experiment_of(client, artifact):
 
 
 @pytest.fixture
-def model_of(client, experiment_of):
+def model_of(client, experiment_of, model_source):
     """A registered model made by `username`, with one version from a run of theirs."""
 
     def make(username):
         _, run_id = experiment_of(username)
         name = unique("authz-model")
         with signed_in_as(username, PASSWORD):
+            source = model_source(run_id)
             client.create_registered_model(name, description="the first")
-            version = client.create_model_version(name, f"runs:/{run_id}/notes.txt", run_id=run_id).version
+            version = client.create_model_version(name, source, run_id=run_id).version
         return name, version
 
     return make
@@ -164,7 +180,8 @@ def test_with_the_default_read_another_user_reads_a_registered_model_but_cannot_
     with signed_in_as(owner, PASSWORD):
         model = client.get_registered_model(name)
         assert (model.description, model.tags, model.aliases) == ("the first", {}, {})
-        assert client.get_model_version(name, version).description == ""
+        # Unset, as it was: MLflow's store answers "", Logbook leaves the field out (as test_registry_versions.py).
+        assert client.get_model_version(name, version).description in ("", None)
         assert [v.version for v in client.search_model_versions(f"name = '{name}'")] == [version]
 
 
@@ -275,13 +292,16 @@ def test_the_creator_of_an_experiment_gets_manage_and_may_delete_it(client, auth
         assert client.get_experiment(experiment_id).lifecycle_stage == "deleted"
 
 
-def test_the_creator_of_a_registered_model_gets_manage_and_may_delete_it(client, auth_client, new_user, experiment_of):
+def test_the_creator_of_a_registered_model_gets_manage_and_may_delete_it(
+    client, auth_client, new_user, experiment_of, model_source
+):
     creator, other = new_user(), new_user()
     _, run_id = experiment_of(creator)
     name = unique("authz-model")
     with signed_in_as(creator, PASSWORD):
+        source = model_source(run_id)
         client.create_registered_model(name)
-        version = client.create_model_version(name, f"runs:/{run_id}/notes.txt", run_id=run_id).version
+        version = client.create_model_version(name, source, run_id=run_id).version
         result = auth_client.get_user_permission(creator, "registered_model", name)
         assert (result.permission, result.allowed) == ("MANAGE", True)
         grants = {(p.resource_type, p.resource_pattern, p.permission) for r in auth_client.list_user_roles(creator) for p in r.permissions}

@@ -214,7 +214,9 @@ IDENTITY_PATHS = re.compile(r"^/api/(2\.0|3\.0)/(mlflow/(users|roles)/|logbook/t
 
 
 def normalized(path):
-    return re.sub(r"^/ajax-api/", "/api/", path)
+    """The row of a served path: the ajax prefix and logged models' 3.0 paths share the 2.0 REST row."""
+    path = re.sub(r"^/ajax-api/", "/api/", path)
+    return re.sub(r"^/api/3\.0/mlflow/logged-models", "/api/2.0/mlflow/logged-models", path)
 
 
 def served_routes(url, admin):
@@ -367,7 +369,11 @@ def test_each_caller_gets_what_the_route_allows_them(url, admin, callers, route)
         resources = make_resources(url, admin, names)
         target = concrete(served_path, resources)
         for caller in CALLERS:
-            response = call(url, method, target, auth[caller], build(resources))
+            request = build(resources)
+            response = call(url, method, target, auth[caller], request)
+            if path.endswith("/registered-models/rename") and response.status_code == 200:
+                # The grants followed the model to its new name: the next callers name it so.
+                resources["model"] = request["json"]["new_name"]
             what = f"{caller} {method} {served_path}: {response.status_code} {response.text[:300]}"
             if caller == "anonymous":
                 assert response.status_code == (200 if level == "open" else 401), what
