@@ -9,11 +9,55 @@ import { loadIdentityConfig } from '../../services/identity/src/config';
 import { IdentityModule } from '../../services/identity/src/identity.module';
 import { IdentityRuntime, startIdentityRuntime } from '../../services/identity/src/identity.runtime';
 
-/** The header a spec names its caller in: `name` for a user, `name:admin` for an admin; none: no authentication. */
-const PRINCIPAL_HEADER = 'x-test-principal';
+/**
+ * The header a spec names its caller in; what it holds is each fixture's to say (here: `name` for a user,
+ * `name:admin` for an admin); none: no authentication.
+ */
+export const PRINCIPAL_HEADER = 'x-test-principal';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-export type Answer = { status: number; json: Record<string, any>; text: string; contentType?: string };
+/** An answer: its status, JSON (or {}), text, content type and, for a redirect, where it points. */
+export type Answer = {
+  status: number;
+  json: Record<string, any>;
+  text: string;
+  contentType?: string;
+  location?: string;
+};
+
+/**
+ * A request to `app` as `as` (in PRINCIPAL_HEADER) to `url`, its body (if any) sent as JSON with content
+ * type `contentType` (application/json unless given), answered as an Answer.
+ */
+export async function injectAnswer(
+  app: NestFastifyApplication,
+  method: Method,
+  url: string,
+  options: { as?: string; body?: unknown; contentType?: string } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  if (options.as) headers[PRINCIPAL_HEADER] = options.as;
+  if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+  const response = await app.inject({
+    method,
+    url,
+    headers,
+    ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body) }),
+  });
+  let json: Record<string, any> = {};
+  try {
+    json = response.json();
+  } catch {
+    // not JSON (a redirect, say): the assertion on status, json or location says what came
+  }
+  return {
+    status: response.statusCode,
+    json,
+    text: response.body,
+    contentType: String(response.headers['content-type']),
+    location: response.headers.location === undefined ? undefined : String(response.headers.location),
+  };
+}
 
 /** The principal the gateway's authentication would leave on the request, as a spec names it. */
 function principalFrom(header: string | string[] | undefined): Principal | undefined {
@@ -56,29 +100,7 @@ export async function startIdentityApi(databaseName: string, admin: [string, str
   return {
     app,
     runtime,
-    async call(method, url, options = {}) {
-      const headers: Record<string, string> = {};
-      if (options.as) headers[PRINCIPAL_HEADER] = options.as;
-      if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-      const response = await app.inject({
-        method,
-        url,
-        headers,
-        ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body) }),
-      });
-      let json: Record<string, any> = {};
-      try {
-        json = response.json();
-      } catch {
-        // not JSON: the assertion on status or json says what came
-      }
-      return {
-        status: response.statusCode,
-        json,
-        text: response.body,
-        contentType: String(response.headers['content-type']),
-      };
-    },
+    call: (method, url, options) => injectAnswer(app, method, url, options),
     async close() {
       await app.close();
       await runtime.close();

@@ -11,23 +11,18 @@ import { IdentityRuntime, startIdentityRuntime } from '../../services/identity/s
 import { loadRegistryConfig } from '../../services/registry/src/config';
 import { RegistryModule } from '../../services/registry/src/registry.module';
 import { RegistryRuntime, startRegistryRuntime } from '../../services/registry/src/registry.runtime';
-import { Answer, Method } from './identity-fixtures';
-
-/**
- * The header a spec names its caller in: `name` for a user, `name:admin` for an admin, `name:token:SCOPE`
- * for an API token of that user; none: no authentication.
- */
-const PRINCIPAL_HEADER = 'x-test-principal';
-
-/** An answer, with where it redirects to (get-artifact). */
-export type RegistryAnswer = Answer & { location?: string };
+import { Answer, injectAnswer, Method, PRINCIPAL_HEADER } from './identity-fixtures';
 
 export interface AuthorizedRegistryApi {
   app: NestFastifyApplication;
   identity: IdentityRuntime;
   registry: RegistryRuntime;
-  /** A request as `as` (see PRINCIPAL_HEADER) to `url`, answered with its status, JSON (or {}) and text. */
-  call(method: Method, url: string, options?: { as?: string; body?: unknown }): Promise<RegistryAnswer>;
+  /**
+   * A request as `as` to `url`, answered with its status, JSON (or {}), text and where it redirects to
+   * (get-artifact). `as`: `name` for a user, `name:admin` for an admin, `name:token:SCOPE` for an API
+   * token of that user; none: no authentication.
+   */
+  call(method: Method, url: string, options?: { as?: string; body?: unknown }): Promise<Answer>;
   close(): Promise<void>;
 }
 
@@ -90,30 +85,7 @@ export async function startAuthorizedRegistry(
     app,
     identity,
     registry,
-    async call(method, url, options = {}) {
-      const headers: Record<string, string> = {};
-      if (options.as) headers[PRINCIPAL_HEADER] = options.as;
-      if (options.body !== undefined) headers['content-type'] = 'application/json';
-      const response = await app.inject({
-        method,
-        url,
-        headers,
-        ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body) }),
-      });
-      let json: Record<string, any> = {};
-      try {
-        json = response.json();
-      } catch {
-        // not JSON (a redirect): the assertion on status or headers says what came
-      }
-      return {
-        status: response.statusCode,
-        json,
-        text: response.body,
-        contentType: String(response.headers['content-type']),
-        location: response.headers.location === undefined ? undefined : String(response.headers.location),
-      };
-    },
+    call: (method, url, options) => injectAnswer(app, method, url, options),
     async close() {
       await app.close();
       await registry.close();

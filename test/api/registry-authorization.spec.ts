@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { fails, Method, ok } from './identity-fixtures';
-import { AuthorizedRegistryApi, RegistryAnswer, startAuthorizedRegistry } from './registry-authorization-fixtures';
+import { Answer, fails, Method, ok } from './identity-fixtures';
+import { AuthorizedRegistryApi, startAuthorizedRegistry } from './registry-authorization-fixtures';
 
 const ADMIN = 'root';
 const PASSWORD = 'a password of 20 chars';
@@ -37,8 +37,8 @@ describe('registry authorization on real Postgres, with the identity service', (
   const identity = (method: Method, path: string, body?: unknown, query?: Query, version = '3.0') =>
     api.call(method, withQuery(`/api/${version}/mlflow/${path}`, query), { as: asAdmin, body });
 
-  const denied = (answer: RegistryAnswer) => fails(answer, 403, 'PERMISSION_DENIED', 'Permission denied');
-  const allowed = (answer: RegistryAnswer) =>
+  const denied = (answer: Answer) => fails(answer, 403, 'PERMISSION_DENIED', 'Permission denied');
+  const allowed = (answer: Answer) =>
     assert.ok(answer.status !== 403 && answer.status < 500, `${answer.status} ${answer.text}`);
 
   const createUser = async (username: string) => {

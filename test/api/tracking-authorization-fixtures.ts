@@ -10,17 +10,16 @@ import { startIdentityRuntime } from '../../services/identity/src/identity.runti
 import { loadTrackingConfig } from '../../services/tracking/src/config';
 import { TrackingModule } from '../../services/tracking/src/tracking.module';
 import { startTrackingRuntime } from '../../services/tracking/src/tracking.runtime';
-import { Answer, Method, ok } from './identity-fixtures';
+import { Answer, injectAnswer, Method, ok, PRINCIPAL_HEADER } from './identity-fixtures';
 
-/**
- * Who a spec's request comes as: a user by name, `admin`, or `token:<user>:<scope>` for an API token of
- * that user's (its scope caps what the user may do); none: authentication off.
- */
-const PRINCIPAL_HEADER = 'x-test-principal';
 const PASSWORD = 'a password of 20 chars';
 
 export interface TrackingAccessApi {
-  /** A request to `path` (below the host, e.g. `api/2.0/mlflow/runs/get`) as `as`, with a query or a JSON body. */
+  /**
+   * A request to `path` (below the host, e.g. `api/2.0/mlflow/runs/get`) as `as`, with a query or a JSON
+   * body. `as`: a user by name, `admin`, or `token:<user>:<scope>` for an API token of that user's (its
+   * scope caps what the user may do); none: authentication off.
+   */
   call(
     method: Method,
     path: string,
@@ -38,7 +37,7 @@ export interface TrackingAccessApi {
 /**
  * The tracking service with authorization (AccessModule) and the identity service that holds the grants,
  * in one app on two databases of their own, as the embedded gateway hosts them. Requests carry the
- * principal the gateway's authentication would leave (see PRINCIPAL_HEADER), with the user's real id.
+ * principal the gateway's authentication would leave (see `call`), with the user's real id.
  */
 export async function startTrackingWithAccess(defaultPermission: PermissionName): Promise<TrackingAccessApi> {
   const infra = testInfra();
@@ -92,26 +91,11 @@ export async function startTrackingWithAccess(defaultPermission: PermissionName)
   await fastify.ready();
 
   const call: TrackingAccessApi['call'] = async (method, path, options = {}) => {
-    const headers: Record<string, string> = {};
-    if (options.as) headers[PRINCIPAL_HEADER] = options.as;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
     const query = new URLSearchParams();
     for (const [key, value] of Object.entries(options.query ?? {})) {
       for (const one of Array.isArray(value) ? value : [value]) query.append(key, one);
     }
-    const response = await app.inject({
-      method,
-      url: `/${path}${query.size > 0 ? `?${query}` : ''}`,
-      headers,
-      ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body) }),
-    });
-    let json: Record<string, any> = {};
-    try {
-      json = response.json();
-    } catch {
-      // not JSON: the assertion on status or json says what came
-    }
-    return { status: response.statusCode, json, text: response.body };
+    return injectAnswer(app, method, `/${path}${query.size > 0 ? `?${query}` : ''}`, options);
   };
 
   const admin = ok(await call('GET', 'api/2.0/mlflow/users/get', { as: 'admin', query: { username: 'admin' } })).user;
