@@ -34,6 +34,12 @@ export function storedActor(actor: { id: string; kind: string; name?: string; au
   return { id: actor.id, kind, name: actor.name ?? actor.id, authMethod: (actor.authMethod as AuthMethod) ?? 'none' };
 }
 
+/** Where a request came from, as the gateway saw it. Kept by the audit trail only, never in events. */
+export interface ClientContext {
+  address: string | null;
+  userAgent: string | null;
+}
+
 /** What every command carries besides its data: the clock, who asked, and which request it belongs to. */
 export interface CommandMetadata {
   now: number;
@@ -41,6 +47,7 @@ export interface CommandMetadata {
   requestId: string;
   causationId?: string;
   traceparent?: string;
+  client?: ClientContext;
 }
 
 /** The metadata of what a service does on its own account: at startup, and in its maintenance commands. */

@@ -6,6 +6,7 @@ export {
   ANONYMOUS,
   AUTH_METHODS,
   AuthMethod,
+  ClientContext,
   CommandMetadata,
   storedActor,
   SYSTEM_METADATA,
