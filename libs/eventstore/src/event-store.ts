@@ -15,6 +15,20 @@ export interface StreamDefinition<State, Command, Event extends DomainEvent> {
   stateVersion: number;
 }
 
+/**
+ * What one append changed: its events as stored, the metadata of the command (with what events leave
+ * out, such as the client's address), and the stream's state around each event: `states[i]` before
+ * `events[i]`, `states[i + 1]` after it (null where the appender did not say).
+ */
+export interface AppendedChange {
+  events: EventEnvelope[];
+  metadata: CommandMetadata;
+  states: unknown[];
+}
+
+/** Records a change inside the transaction that appends it, so that both commit or neither does. */
+export type AuditHook = (tx: Queryable, change: AppendedChange) => Promise<void>;
+
 /** Rewrites a stored event of an older schema version into the current shape. */
 export type Upcaster = (envelope: EventEnvelope) => EventEnvelope;
 
@@ -26,6 +40,8 @@ export interface EventStoreOptions {
   /** Current schema version per event type; 1 when absent. */
   schemaVersions?: Record<string, number>;
   maxAttempts?: number;
+  /** Called for every append (commands, consumers' handleIn and plain appends) last in its transaction. */
+  audit?: AuditHook;
 }
 
 export interface HandleResult<State> {
@@ -107,10 +123,10 @@ export class EventStore {
       const { state, version } = await this.load(stream, streamId);
       const events = stream.decider.decide(command, state);
       if (events.length === 0) return { events: [], state, version };
-      const next = events.reduce(stream.decider.evolve, state);
+      const states = statesThrough(stream.decider, state, events);
       try {
-        const envelopes = await this.append(stream, streamId, version, events, metadata, next);
-        return { events: envelopes, state: next, version: version + events.length };
+        const envelopes = await this.appendStates(stream, streamId, version, events, metadata, states);
+        return { events: envelopes, state: states[states.length - 1] as State, version: version + events.length };
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
@@ -172,6 +188,7 @@ export class EventStore {
     return rebuilt;
   }
 
+  /** Appends events decided elsewhere; `previousState` is what the audit trail records as the state before them. */
   async append(
     stream: Pick<StreamDefinition<unknown, never, DomainEvent>, 'streamType' | 'stateVersion'>,
     streamId: string,
@@ -179,9 +196,22 @@ export class EventStore {
     events: DomainEvent[],
     metadata: CommandMetadata,
     newState: unknown,
+    previousState: unknown = null,
+  ): Promise<EventEnvelope[]> {
+    const states = [previousState, ...events.slice(1).map(() => null), newState];
+    return this.appendStates(stream, streamId, expectedVersion, events, metadata, states);
+  }
+
+  private async appendStates(
+    stream: Pick<StreamDefinition<unknown, never, DomainEvent>, 'streamType' | 'stateVersion'>,
+    streamId: string,
+    expectedVersion: number,
+    events: DomainEvent[],
+    metadata: CommandMetadata,
+    states: unknown[],
   ): Promise<EventEnvelope[]> {
     const envelopes = await this.db.transaction((tx) =>
-      this.appendIn(tx, stream, streamId, expectedVersion, events, metadata, newState),
+      this.appendIn(tx, stream, streamId, expectedVersion, events, metadata, states),
     );
     this.notifyAppended(stream.streamType, envelopes.length);
     return envelopes;
@@ -201,8 +231,8 @@ export class EventStore {
     const { state, version } = await this.load(stream, streamId, tx);
     const events = stream.decider.decide(command, state);
     if (events.length === 0) return [];
-    const next = events.reduce(stream.decider.evolve, state);
-    const envelopes = await this.appendIn(tx, stream, streamId, version, events, metadata, next);
+    const states = statesThrough(stream.decider, state, events);
+    const envelopes = await this.appendIn(tx, stream, streamId, version, events, metadata, states);
     this.notifyAppended(stream.streamType, envelopes.length);
     return envelopes;
   }
@@ -219,8 +249,9 @@ export class EventStore {
     expectedVersion: number,
     events: DomainEvent[],
     metadata: CommandMetadata,
-    newState: unknown,
+    states: unknown[],
   ): Promise<EventEnvelope[]> {
+    const newState = states[states.length - 1];
     const head =
       expectedVersion === 0
         ? await tx.query(
@@ -237,6 +268,8 @@ export class EventStore {
     if (head.rowCount !== 1) throw new ConcurrencyError(streamId, expectedVersion);
     const stored = await this.insertEvents(tx, streamType, streamId, expectedVersion, events, metadata);
     for (const projection of this.options.projections) await projection.apply(tx, stored);
+    // Last: an audit trail serializes its writers, and holds them only for what is left of this transaction.
+    await this.options.audit?.(tx, { events: stored, metadata, states });
     return stored;
   }
 
@@ -372,4 +405,15 @@ export class EventStore {
       data: event.data,
     }));
   }
+}
+
+/** The state before each event and after the last one. */
+function statesThrough<State, Event extends DomainEvent>(
+  decider: Pick<Decider<State, never, Event>, 'evolve'>,
+  state: State,
+  events: Event[],
+): State[] {
+  const states = [state];
+  for (const event of events) states.push(decider.evolve(states[states.length - 1], event));
+  return states;
 }

@@ -1,4 +1,5 @@
 import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore';
+import { auditLogSchema } from '@logbook/audit';
 import { SqlMigration } from '@logbook/platform';
 
 export const REGISTRY_SCHEMA = 'registry';
@@ -140,10 +141,17 @@ export class RegistryHistory1796459290000 extends SqlMigration {
   }
 }
 
+export class RegistryAudit1796500000000 extends SqlMigration {
+  constructor() {
+    super(auditLogSchema(REGISTRY_SCHEMA), '006_audit');
+  }
+}
+
 export const registryMigrations: SqlMigration[] = [
   new RegistryEventStore1796447390000(),
   new RegistryProjections1796447390001(),
   new RegistryStreamStateVersion1796447390002(),
   new RegistryLineage1796451273000(),
   new RegistryHistory1796459290000(),
+  new RegistryAudit1796500000000(),
 ];

@@ -1,9 +1,26 @@
-import { IntegerSetting, loadConfig, ServiceConfig, serviceConfig, ServiceEnvironment } from '@logbook/platform';
+import { readFileSync } from 'node:fs';
+import { IsOptional, IsString } from 'class-validator';
+import { signingKeyFromPem, SigningKey } from '@logbook/audit';
+import {
+  ConfigError,
+  IntegerSetting,
+  loadConfig,
+  ServiceConfig,
+  serviceConfig,
+  ServiceEnvironment,
+} from '@logbook/platform';
 
 /** The environment the registry reads, validated at start: the shared service settings and its own. */
 export class RegistryEnvironment extends ServiceEnvironment {
   @IntegerSetting(0, 60_000)
   LOGBOOK_REGISTRATION_WAIT_MS = 3000;
+
+  @IntegerSetting(1, 24 * 3600)
+  LOGBOOK_AUDIT_CHECKPOINT_INTERVAL_S = 300;
+
+  @IsOptional()
+  @IsString()
+  LOGBOOK_AUDIT_SIGNING_KEY_FILE?: string;
 }
 
 export interface RegistryConfig extends ServiceConfig {
@@ -13,9 +30,40 @@ export interface RegistryConfig extends ServiceConfig {
    * reached within that time reaches the caller sooner through the create answer.
    */
   registrationWaitMs: number;
+  audit: {
+    /** How often the audit trail's head is signed. */
+    checkpointIntervalMs: number;
+    /** The key that signs it; absent: a key generated for the database and kept in it. */
+    signingKey?: SigningKey;
+  };
+}
+
+/** The Ed25519 private key in a PEM file, read at start so that a wrong one stops the service at once. */
+function signingKeyFile(path: string): SigningKey {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError('registry', [
+      `LOGBOOK_AUDIT_SIGNING_KEY_FILE: cannot read ${path}: ${(error as Error).message}`,
+    ]);
+  }
+  try {
+    return signingKeyFromPem(pem);
+  } catch (error) {
+    throw new ConfigError('registry', [`LOGBOOK_AUDIT_SIGNING_KEY_FILE: ${path} is ${(error as Error).message}`]);
+  }
 }
 
 export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig {
   const raw = loadConfig('registry', RegistryEnvironment, env);
-  return { ...serviceConfig(raw, 'registry'), registrationWaitMs: raw.LOGBOOK_REGISTRATION_WAIT_MS };
+  const keyFile = raw.LOGBOOK_AUDIT_SIGNING_KEY_FILE;
+  return {
+    ...serviceConfig(raw, 'registry'),
+    registrationWaitMs: raw.LOGBOOK_REGISTRATION_WAIT_MS,
+    audit: {
+      checkpointIntervalMs: raw.LOGBOOK_AUDIT_CHECKPOINT_INTERVAL_S * 1000,
+      ...(keyFile ? { signingKey: signingKeyFile(keyFile) } : {}),
+    },
+  };
 }

@@ -1,9 +1,11 @@
+import { AuditCheckpointer, loadSigningKey } from '@logbook/audit';
 import { REGISTRY_PRODUCER, REGISTRY_TOPICS } from '@logbook/contracts';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
 import { Announcements } from '@logbook/messaging';
 import { Database, Logger } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime, SubscriptionDefinition } from '@logbook/runtime';
 import { REGISTRY_SCHEMA, registryMigrations } from '../migrations/001_initial';
+import { recordRegistryAudit } from './audit/registry-audit';
 import { RegistryConfig } from './config';
 import { ARTIFACTS_TOPICS, registrationResultsConsumer } from './integration/registration-results.consumer';
 import { TRACKING_TOPICS, trackingEventsConsumer } from './integration/tracking-events.consumer';
@@ -19,7 +21,7 @@ export const registryService: ServiceDefinition = {
   name: REGISTRY_PRODUCER,
   schema: REGISTRY_SCHEMA,
   migrations: registryMigrations,
-  store: { projections: registryProjections },
+  store: { projections: registryProjections, audit: recordRegistryAudit },
   streamTypes: REGISTRY_TOPICS.map((topic) => topic.streamType),
   toContract: registryToContract,
 };
@@ -33,6 +35,8 @@ export interface RegistryRuntime extends ServiceRuntime {
   registrationVerdicts: Announcements;
   /** How long a create waits for its verdict: none when nothing feeds the registry verdicts. */
   registrationWaitMs: number;
+  /** Signs the audit trail's head every configured interval. */
+  auditCheckpointer: AuditCheckpointer;
 }
 
 type ContractMapper = (event: EventEnvelope) => EventEnvelope;
@@ -82,13 +86,41 @@ export async function startRegistryRuntime(
     db,
     subscriptions: ({ store }) => (feeds ? subscriptions(feeds, store, registrationVerdicts) : []),
   });
+  let auditCheckpointer: AuditCheckpointer;
+  try {
+    auditCheckpointer = await startAuditCheckpoints(config, logger, runtime.db);
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
   return {
     ...runtime,
     config,
     toContract: registryToContract,
     registrationVerdicts,
     registrationWaitMs: feeds ? config.registrationWaitMs : 0,
+    auditCheckpointer,
+    async close() {
+      await auditCheckpointer.stop();
+      await runtime.close();
+    },
   };
+}
+
+async function startAuditCheckpoints(config: RegistryConfig, logger: Logger, db: Database) {
+  const { key, generated } = await loadSigningKey(db, REGISTRY_SCHEMA, config.audit.signingKey);
+  if (generated) {
+    logger.warn(
+      { keyId: key.keyId },
+      'audit checkpoints are signed with a key generated for this database and kept in registry.audit_signing_keys; ' +
+        'set LOGBOOK_AUDIT_SIGNING_KEY_FILE to sign with a key kept elsewhere',
+    );
+  }
+  const checkpointer = new AuditCheckpointer(db, REGISTRY_SCHEMA, key, (error) =>
+    logger.error({ err: error }, 'audit checkpoint failed'),
+  );
+  checkpointer.start(config.audit.checkpointIntervalMs);
+  return checkpointer;
 }
 
 /** The registry database, migrated, and its event store, with nothing running: what its commands (rebuild) use. */
