@@ -1,7 +1,10 @@
+import { createPublicKey } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { Queryable } from '@logbook/platform';
 import { auditEntriesAfter, auditHead } from './audit-log';
 import { AuditEntry, BrokenRow, ChainVerifier } from './chain';
-import { AuditCheckpoint, auditCheckpoints, auditPublicKeys, checkpointSignatureValid } from './checkpoints';
+import { AuditCheckpoint, auditCheckpoints, auditPublicKeys, checkpointSignatureValid, keyIdOf } from './checkpoints';
 
 export interface VerificationResult {
   valid: boolean;
@@ -76,4 +79,53 @@ export async function verifyAuditLog(db: Queryable, schema: string): Promise<Ver
   const head = await auditHead(db, schema);
   const publicKeys = new Map(keys.map((key) => [key.key_id, key.public_key]));
   return verifyEntries(storedEntries(db, schema, head.seq), checkpoints, publicKeys, { head });
+}
+
+type ExportLine = { entry: AuditEntry } | { checkpoint: AuditCheckpoint } | { unreadable: string };
+
+async function* exportLines(path: string): AsyncGenerator<ExportLine> {
+  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+  let number = 0;
+  for await (const line of lines) {
+    number++;
+    if (line.trim() === '') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      yield { unreadable: `line ${number} is not JSON` };
+      continue;
+    }
+    const record = parsed as { checkpoint?: AuditCheckpoint; seq?: unknown; hash?: unknown };
+    if (record.checkpoint) yield { checkpoint: record.checkpoint };
+    else if (typeof record.seq === 'number' && typeof record.hash === 'string') yield { entry: parsed as AuditEntry };
+    else yield { unreadable: `line ${number} is neither an audit row nor a checkpoint` };
+  }
+}
+
+/**
+ * Verifies an export (JSON lines, as entries/export writes them) with no database: its rows from the
+ * first one on, and, given the public keys they were signed with (PEM), the checkpoints among them.
+ */
+export async function verifyExport(path: string, publicKeyPems: string[] = []): Promise<VerificationResult> {
+  const checkpoints: AuditCheckpoint[] = [];
+  for await (const line of exportLines(path)) if ('checkpoint' in line) checkpoints.push(line.checkpoint);
+  const publicKeys =
+    publicKeyPems.length === 0 ? null : new Map(publicKeyPems.map((pem) => [keyIdOf(createPublicKey(pem)), pem]));
+  let unreadable: BrokenRow | null = null;
+  let lastSeq = 0;
+  async function* entries(): AsyncGenerator<AuditEntry> {
+    for await (const line of exportLines(path)) {
+      if ('unreadable' in line) {
+        unreadable = { seq: lastSeq + 1, reason: line.unreadable };
+        return;
+      }
+      if ('entry' in line) {
+        lastSeq = line.entry.seq;
+        yield line.entry;
+      }
+    }
+  }
+  const result = await verifyEntries(entries(), checkpoints, publicKeys, { fromFirstRow: true });
+  return unreadable && result.valid ? { ...result, valid: false, first_broken: unreadable } : result;
 }

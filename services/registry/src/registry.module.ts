@@ -1,4 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { AuditController } from './audit/audit.controller';
+import { AuditQueries } from './audit/audit.queries';
 import { HistoryController } from './history/history.controller';
 import { HistoryQueries } from './history/history.queries';
 import { LineageController } from './lineage/lineage.controller';
@@ -40,6 +42,7 @@ export const REGISTRY_CONTROLLERS = [
   ModelVersionArtifactsController,
   LineageController,
   HistoryController,
+  AuditController,
 ];
 
 /** MLflow's Model Registry API (registered models, versions, tags, aliases and stages), versions' lineage, models' history. */
@@ -58,6 +61,7 @@ export class RegistryModule {
         RegistrationVerdicts,
         LineageQueries,
         HistoryQueries,
+        AuditQueries,
         RegistryAccess,
         SourceRunExperiments,
         SourceLoggedModelExperiments,

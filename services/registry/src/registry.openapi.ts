@@ -1,6 +1,6 @@
 import { OpenApiFragment, openApiFromControllers } from '@logbook/platform';
 import { REGISTRY_CONTROLLERS } from './registry.module';
-import { REGISTRY_WIRE_SCHEMAS } from './shared/wire-schemas';
+import { ANSWERS, REGISTRY_WIRE_SCHEMAS } from './shared/wire-schemas';
 
 /** Fields naming a model, version or alias that may not exist: an operation taking one can answer 404. */
 const ENTITY_FIELDS = new Set(['name', 'version']);
@@ -22,6 +22,12 @@ export function registryOpenApi(): OpenApiFragment {
     description: 'No such registered model or model version',
   });
   for (const [path, operations] of Object.entries(fragment.paths)) {
+    if (path.endsWith('/audit/entries/export')) {
+      operations.get.responses['200'] = {
+        description: 'The matching audit rows, streamed',
+        content: { 'application/x-ndjson': { schema: ANSWERS.auditExport } },
+      };
+    }
     if (!path.endsWith('/model-versions/get-artifact')) continue;
     const { responses } = operations.get;
     delete responses['200'];
