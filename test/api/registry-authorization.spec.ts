@@ -462,4 +462,51 @@ describe('registry authorization on real Postgres, with the identity service', (
       assert.equal(shown.run.experiment_id, '77');
     });
   });
+
+  describe('the audit trail', () => {
+    const auditRoutes: Array<[Method, string, Record<string, unknown>]> = [
+      ['GET', 'logbook/audit/entries/search', { name: model }],
+      ['GET', 'logbook/audit/entries/export', { name: model }],
+      ['GET', 'logbook/audit/verify', {}],
+      ['GET', 'logbook/audit/checkpoints/public-keys', {}],
+    ];
+
+    it('is for admins only', async () => {
+      for (const as of [owner, manager, stranger, `${manager}:token:MANAGE`]) {
+        for (const [method, path, params] of auditRoutes) denied(await registry(method, path, as, params));
+      }
+      for (const [method, path, params] of auditRoutes) {
+        const answer = await registry(method, path, asAdmin, params);
+        assert.equal(answer.status, 200, `${path}: ${answer.text}`);
+      }
+    });
+
+    it('names who made each change and how they signed in', async () => {
+      const { entries } = ok(
+        await registry('GET', 'logbook/audit/entries/search', asAdmin, {
+          name: model,
+          event_type: 'RegisteredModelCreated',
+        }),
+      );
+      assert.deepEqual(
+        entries.map((entry: Record<string, any>) => [entry.actor.name, entry.actor.kind, entry.actor.auth_method]),
+        [['olga', 'user', 'basic']],
+      );
+      ok(
+        await mlflow('POST', 'registered-models/set-tag', `${manager}:token:MANAGE`, {
+          name: model,
+          key: 'audited',
+          value: 'yes',
+        }),
+      );
+      const [tagged] = ok(
+        await registry('GET', 'logbook/audit/entries/search', asAdmin, {
+          name: model,
+          event_type: 'RegisteredModelTagSet',
+          max_results: '1',
+        }),
+      ).entries;
+      assert.deepEqual([tagged.actor.name, tagged.actor.auth_method], [manager, 'token']);
+    });
+  });
 });
