@@ -153,4 +153,11 @@ describe('integerStringPattern', () => {
       assert.equal(accepts(minimum, maximum, text), expected, `${text} in [${minimum}, ${maximum}]`);
     }
   });
+
+  it("documents the registry's audit trail: its filters' bounds and its JSON-lines export", () => {
+    assert.equal(parameterOf('Audit_search', 'version').maximum, 2 ** 31 - 1);
+    assert.equal(parameterOf('Audit_search', 'from').minimum, 0);
+    assert.deepEqual(Object.keys(operation('Audit_export').responses['200'].content), ['application/x-ndjson']);
+    for (const id of ['Audit_verify', 'Audit_publicKeys_ajax']) assert.ok(operation(id).responses['200']);
+  });
 });
