@@ -230,6 +230,29 @@ describe('registry audit trail on real Postgres', () => {
     assert.deepEqual(await allPages({ name, actor: 'someone-else' }), []);
   });
 
+  it('chains concurrent writers in commit order, across the streams of a model and its versions', async () => {
+    const name = `busy-${randomUUID().slice(0, 8)}`;
+    await mlflow('registered-models/create', { name });
+    await mlflow('model-versions/create', { name, source: SOURCE });
+    const writes = [
+      ...Array.from({ length: 4 }, () => mlflow('model-versions/create', { name, source: SOURCE })),
+      ...Array.from({ length: 4 }, (_, i) =>
+        mlflow('model-versions/set-tag', { name, version: '1', key: `k${i}`, value: 'v' }),
+      ),
+      mlflow('registered-models/alias', { name, alias: 'champion', version: '1' }),
+      call('DELETE', '/api/2.0/mlflow/model-versions/delete', { name, version: '1' }),
+    ];
+    await Promise.allSettled(writes);
+    const entries = await allPages({ name, order: 'oldest' });
+    const events = await runtime.db.query<{ count: string }>(
+      `SELECT count(*) FROM registry.events WHERE data->>'name' = $1`,
+      [name],
+    );
+    assert.equal(entries.length, Number(events.rows[0].count), 'one audit row per event, none without its event');
+    const result = await verify();
+    assert.equal(result.valid, true, JSON.stringify(result));
+  });
+
   it('answers bad filters with MLflow errors, never 500', async () => {
     const queries: Record<string, string | number>[] = [
       { version: 'abc' },

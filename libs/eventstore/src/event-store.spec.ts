@@ -266,4 +266,28 @@ describe('event store on real Postgres', () => {
     assert.deepEqual(changes[0].metadata.client, client);
     assert.equal((await store.readStream('account-h')).length, 4, 'a refused audit rolls its append back');
   });
+
+  it('audits the appends of a transaction over several streams at its end, after every stream is written', async () => {
+    const steps: string[] = [];
+    const logged: InlineProjection = {
+      name: 'steps',
+      tables: [],
+      apply: async (_tx, events) => void steps.push(`append ${events[0].streamId}`),
+    };
+    const audited = new EventStore(db, {
+      schema,
+      producer: 'test',
+      projections: [logged],
+      audit: async (_tx, change) => void steps.push(`audit ${change.events[0].streamId}`),
+    });
+    await audited.transaction(async (tx) => {
+      await audited.handleIn(tx, accountStream, 'account-t1', { type: 'Deposit', amount: 1 }, meta());
+      await audited.handleIn(tx, accountStream, 'account-t2', { type: 'Deposit', amount: 2 }, meta());
+    });
+    assert.deepEqual(steps, ['append account-t1', 'append account-t2', 'audit account-t1', 'audit account-t2']);
+    await audited.db.transaction((tx) =>
+      audited.handleIn(tx, accountStream, 'account-t3', { type: 'Deposit', amount: 3 }, meta()),
+    );
+    assert.deepEqual(steps.slice(4), ['append account-t3', 'audit account-t3'], 'elsewhere, each append at once');
+  });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Database, Queryable, CommandMetadata, eventsAppended, storedActor } from '@logbook/platform';
+import { Database, Queryable, CommandMetadata, eventsAppended, storedActor, Transaction } from '@logbook/platform';
 import { ConcurrencyError } from './concurrency-error';
 import { Decider, fold } from './decider';
 import { DomainEvent, EventEnvelope } from './envelope';
@@ -74,6 +74,8 @@ const EVENT_COLUMNS =
 export class EventStore {
   private readonly listeners: Array<() => void> = [];
   private readonly streamQueues = new Map<string, Promise<void>>();
+  /** The changes of each open `transaction`, audited when its work is done. */
+  private readonly deferredAudits = new WeakMap<Queryable, AppendedChange[]>();
 
   constructor(
     readonly db: Database,
@@ -218,6 +220,25 @@ export class EventStore {
   }
 
   /**
+   * A transaction over several streams (each written with handleIn) whose changes are audited together
+   * at its end. The audit trail's lock is then the last one it takes, after every stream row it locks,
+   * so it never waits for a stream while holding up every other writer's audit.
+   */
+  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      const changes: AppendedChange[] = [];
+      this.deferredAudits.set(tx, changes);
+      try {
+        const result = await work(tx);
+        for (const change of changes) await this.options.audit?.(tx, change);
+        return result;
+      } finally {
+        this.deferredAudits.delete(tx);
+      }
+    });
+  }
+
+  /**
    * Decide and append inside a transaction the caller owns, so that a consumer's effects and the
    * events they cause commit together. A conflict throws; the caller's retry decides again.
    */
@@ -269,7 +290,10 @@ export class EventStore {
     const stored = await this.insertEvents(tx, streamType, streamId, expectedVersion, events, metadata);
     for (const projection of this.options.projections) await projection.apply(tx, stored);
     // Last: an audit trail serializes its writers, and holds them only for what is left of this transaction.
-    await this.options.audit?.(tx, { events: stored, metadata, states });
+    const change = { events: stored, metadata, states };
+    const deferred = this.deferredAudits.get(tx);
+    if (deferred) deferred.push(change);
+    else await this.options.audit?.(tx, change);
     return stored;
   }
 

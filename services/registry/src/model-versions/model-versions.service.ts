@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConcurrencyError, EventStore } from '@logbook/eventstore';
-import { CommandMetadata, Database, Queryable } from '@logbook/platform';
+import { CommandMetadata, Queryable } from '@logbook/platform';
 import {
   RegisteredModelCommand,
   registeredModelStream,
@@ -10,7 +10,7 @@ import { ModelVersionNumberAssigned } from '../registered-models/registered-mode
 import { RegisteredModelsQueries } from '../registered-models/registered-models.queries';
 import { NO_MODEL } from '../registered-models/registered-models.service';
 import { LineageQueries } from '../lineage/lineage.queries';
-import { DATABASE, EVENT_STORE } from '../shared/tokens';
+import { EVENT_STORE } from '../shared/tokens';
 import {
   checkNewModelVersion,
   ModelVersionCommand,
@@ -32,7 +32,6 @@ type VersionCommandOf<T extends ModelVersionCommand['type']> = Omit<
 export class ModelVersionsService {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(DATABASE) private readonly db: Database,
     private readonly models: RegisteredModelsQueries,
     private readonly lineage: LineageQueries,
   ) {}
@@ -166,11 +165,11 @@ export class ModelVersionsService {
     );
   }
 
-  /** One transaction over two streams; a concurrent writer to either makes it decide again. */
+  /** One transaction over two streams, audited at its end; a concurrent writer to either makes it decide again. */
   private async acrossStreams<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction(work);
+        return await this.store.transaction(work);
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
