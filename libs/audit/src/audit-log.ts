@@ -30,7 +30,8 @@ CREATE TABLE ${schema}.audit_log (
   prev_hash text NOT NULL,
   hash text NOT NULL
 );
-CREATE INDEX audit_log_by_target ON ${schema}.audit_log (target_name, target_version, seq);
+CREATE INDEX audit_log_by_target ON ${schema}.audit_log (target_name, seq);
+CREATE INDEX audit_log_by_target_version ON ${schema}.audit_log (target_name, target_version, seq);
 CREATE INDEX audit_log_by_actor_id ON ${schema}.audit_log (actor_id, seq);
 CREATE INDEX audit_log_by_actor_name ON ${schema}.audit_log (actor_name, seq);
 CREATE INDEX audit_log_by_event_type ON ${schema}.audit_log (event_type, seq);
@@ -224,26 +225,27 @@ export async function searchAuditEntries(
   page: { order: AuditOrder; afterSeq?: number; limit: number },
 ): Promise<AuditEntry[]> {
   const newest = page.order === 'newest';
+  const params: unknown[] = [];
+  const where: string[] = [];
+  // Only the filters given, so the planner sees plain conditions it can match to an index.
+  const condition = (value: unknown, sql: (placeholder: string) => string) => {
+    if (value === undefined) return;
+    params.push(value);
+    where.push(sql(`$${params.length}`));
+  };
+  condition(filter.targetName, (p) => `target_name = ${p}`);
+  condition(filter.targetVersion, (p) => `target_version = ${p}`);
+  condition(filter.actor, (p) => `(actor_id = ${p} OR actor_name = ${p})`);
+  condition(filter.eventType, (p) => `event_type = ${p}`);
+  condition(filter.from, (p) => `recorded_at >= to_timestamp(${p}::double precision / 1000)`);
+  condition(filter.to, (p) => `recorded_at < to_timestamp(${p}::double precision / 1000)`);
+  condition(page.afterSeq, (p) => `seq ${newest ? '<' : '>'} ${p}`);
+  params.push(page.limit);
   const { rows } = await db.query<AuditRow>(
     `SELECT ${COLUMNS} FROM ${schema}.audit_log
-     WHERE ($1::text IS NULL OR target_name = $1)
-       AND ($2::integer IS NULL OR target_version = $2)
-       AND ($3::text IS NULL OR actor_id = $3 OR actor_name = $3)
-       AND ($4::text IS NULL OR event_type = $4)
-       AND ($5::double precision IS NULL OR recorded_at >= to_timestamp($5 / 1000.0))
-       AND ($6::double precision IS NULL OR recorded_at < to_timestamp($6 / 1000.0))
-       AND ($7::bigint IS NULL OR seq ${newest ? '<' : '>'} $7)
-     ORDER BY seq ${newest ? 'DESC' : 'ASC'} LIMIT $8`,
-    [
-      filter.targetName ?? null,
-      filter.targetVersion ?? null,
-      filter.actor ?? null,
-      filter.eventType ?? null,
-      filter.from ?? null,
-      filter.to ?? null,
-      page.afterSeq ?? null,
-      page.limit,
-    ],
+     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY seq ${newest ? 'DESC' : 'ASC'} LIMIT $${params.length}`,
+    params,
   );
   return rows.map(auditEntryOf);
 }
