@@ -80,7 +80,7 @@ const RECORD_TYPES = `seq bigint, recorded_at timestamptz, event_id uuid, event_
   auth_method text, request_id text, client_address text, user_agent text, before jsonb, after jsonb,
   decision jsonb, prev_hash text, hash text`;
 
-export interface AuditRow {
+interface AuditRow {
   seq: string | number;
   recorded_at: Date | string;
   event_id: string;
@@ -103,9 +103,7 @@ export interface AuditRow {
   hash: string;
 }
 
-export const auditColumns = COLUMNS;
-
-export function auditEntryOf(row: AuditRow): AuditEntry {
+function auditEntryOf(row: AuditRow): AuditEntry {
   return {
     seq: Number(row.seq),
     recorded_at: new Date(row.recorded_at).toISOString(),
