@@ -1,4 +1,9 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { ActivitiesController } from './activities/activities.controller';
+import { ActivitiesQueries } from './activities/activities.queries';
+import { CommentsController } from './comments/comments.controller';
+import { CommentsQueries } from './comments/comments.queries';
+import { CommentsService } from './comments/comments.service';
 import { HistoryController } from './history/history.controller';
 import { HistoryQueries } from './history/history.queries';
 import { LineageController } from './lineage/lineage.controller';
@@ -40,9 +45,14 @@ export const REGISTRY_CONTROLLERS = [
   ModelVersionArtifactsController,
   LineageController,
   HistoryController,
+  CommentsController,
+  ActivitiesController,
 ];
 
-/** MLflow's Model Registry API (registered models, versions, tags, aliases and stages), versions' lineage, models' history. */
+/**
+ * MLflow's Model Registry API (registered models, versions, tags, aliases and stages), versions' lineage,
+ * models' history, and Databricks' comments and activity lists of versions.
+ */
 @Module({})
 export class RegistryModule {
   static with(runtime: RegistryRuntime): DynamicModule {
@@ -58,6 +68,9 @@ export class RegistryModule {
         RegistrationVerdicts,
         LineageQueries,
         HistoryQueries,
+        CommentsService,
+        CommentsQueries,
+        ActivitiesQueries,
         RegistryAccess,
         SourceRunExperiments,
         SourceLoggedModelExperiments,
