@@ -4,13 +4,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import Fastify from 'fastify';
 import pino from 'pino';
 import { createHttpApp, Principal } from '@logbook/platform';
 import { runRebuildCommand } from '@logbook/runtime';
 import { createTestDatabase, testInfra } from '@logbook/testing';
+import { registerRoutes, routingTable } from '../../services/gateway/src/routing';
 import { loadRegistryConfig, RegistryConfig } from '../../services/registry/src/config';
 import { RegistryModule } from '../../services/registry/src/registry.module';
 import {
@@ -118,8 +121,7 @@ for (const backend of BACKENDS) {
       fastify.addHook('onRequest', async (request) => {
         request.principal = principalOf(request.headers[PRINCIPAL_HEADER]);
       });
-      await app.init();
-      await fastify.ready();
+      await app.listen(0, '127.0.0.1');
     });
 
     after(async () => {
@@ -375,6 +377,39 @@ for (const backend of BACKENDS) {
            WHERE v.registered_model_id = a.registered_model_id AND v.version = a.version)`,
       );
       assert.deepEqual(rows, [], 'no activity outlives its version');
+    });
+
+    it('is routed to the registry by the distributed gateway, under both prefixes', async () => {
+      const name = await newModel();
+      const registry = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+      const gateway = Fastify();
+      // Nothing listens on port 9: a route that went to tracking or artifacts would answer 503.
+      const nowhere = 'http://127.0.0.1:9';
+      await registerRoutes(gateway, routingTable({ tracking: nowhere, artifacts: nowhere, registry }), silent);
+      const base = await gateway.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        for (const prefix of ['api', 'ajax-api']) {
+          const send = (method: string, path: string, body?: unknown) =>
+            fetch(`${base}/${prefix}/2.0/mlflow/${path}`, {
+              method,
+              ...(body === undefined
+                ? {}
+                : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+            });
+          const created = await send('POST', 'comments/create', { name, version: '1', comment: prefix });
+          assert.equal(created.status, 200, await created.clone().text());
+          const { comment: made } = (await created.json()) as Record<string, any>;
+          assert.equal((await send('PATCH', 'comments/update', { id: made.id, comment: `${prefix}!` })).status, 200);
+          const listed = await send('GET', `model-versions/get-activities?${query({ name, version: '1' })}`);
+          assert.deepEqual(
+            ((await listed.json()) as Record<string, any>).activities.map((a: Record<string, any>) => a.comment),
+            [`${prefix}!`],
+          );
+          assert.equal((await send('DELETE', `comments/delete?${query({ id: made.id })}`)).status, 200);
+        }
+      } finally {
+        await gateway.close();
+      }
     });
 
     it('rebuilds the activity lists from the log to the same rows, through the rebuild command', async () => {
