@@ -12,7 +12,9 @@ import Fastify from 'fastify';
 import pino from 'pino';
 import { createHttpApp, Principal } from '@logbook/platform';
 import { runRebuildCommand } from '@logbook/runtime';
-import { createTestDatabase, testInfra } from '@logbook/testing';
+import { contractValidators, REGISTRY_COMMENT_TOPIC } from '@logbook/contracts';
+import { createKafka } from '@logbook/messaging';
+import { createTestDatabase, readTopics, testInfra, topicSize, waitFor } from '@logbook/testing';
 import { registerRoutes, routingTable } from '../../services/gateway/src/routing';
 import { loadRegistryConfig, RegistryConfig } from '../../services/registry/src/config';
 import { RegistryModule } from '../../services/registry/src/registry.module';
@@ -32,6 +34,8 @@ const SOURCE = `runs:/${'a'.repeat(32)}/model`;
 
 interface Backend {
   label: string;
+  /** Whether its registry publishes to Kafka (the distributed shape); the embedded one publishes in-process. */
+  kafka: boolean;
   /** The registry's configuration on this backend, and how to remove what it leaves behind. */
   open(): Promise<{ config: RegistryConfig; cleanup(): Promise<void> }>;
 }
@@ -39,6 +43,7 @@ interface Backend {
 const BACKENDS: Backend[] = [
   {
     label: 'real Postgres',
+    kafka: true,
     async open() {
       const database = await createTestDatabase('registry_comments');
       const config = loadRegistryConfig({
@@ -51,6 +56,7 @@ const BACKENDS: Backend[] = [
   },
   {
     label: 'PGlite (the embedded shape)',
+    kafka: false,
     async open() {
       const dataDir = mkdtempSync(join(tmpdir(), 'logbook-comments-'));
       const config = loadRegistryConfig({ LOGBOOK_MODE: 'embedded', LOGBOOK_DATA_DIR: dataDir });
@@ -411,6 +417,34 @@ for (const backend of BACKENDS) {
         await gateway.close();
       }
     });
+
+    if (backend.kafka)
+      it('publishes each comment’s life on registry.comment.events.v1, keyed by its stream, as its contracts say', async () => {
+        const client = createKafka(testInfra().kafkaBrokers, 'registry-comments-spec', silent);
+        const topics = [REGISTRY_COMMENT_TOPIC.name];
+        const published = () => topicSize(client, topics).catch(() => 0);
+        const before = await published();
+        const name = await newModel();
+        const made = await comment(name, '1', 'on Kafka', 'ada');
+        ok(await call('PATCH', 'comments/update', 'ada', { id: made.id, comment: 'still on Kafka' }));
+        ok(await call('DELETE', `comments/delete?${query({ id: made.id })}`, 'ada'));
+        const size = await waitFor('the three comment events on Kafka', async () => {
+          const now = await published();
+          return now >= before + 3 && now;
+        });
+        const mine = (await readTopics(client, topics, size)).filter((m) => m.key === `comment-${made.id}`);
+        const events = mine.map((m) => JSON.parse(m.value) as { type: string; schemaVersion: number; data: unknown });
+        assert.deepEqual(
+          events.map((event) => event.type),
+          ['CommentCreated', 'CommentEdited', 'CommentDeleted'],
+        );
+        const validators = contractValidators(REGISTRY_COMMENT_TOPIC.events);
+        assert.deepEqual(
+          events.flatMap((event) => validators[event.type](event.data, event)),
+          [],
+        );
+        assert.deepEqual((events[0].data as Record<string, unknown>).userId, 'ada');
+      });
 
     it('rebuilds the activity lists from the log to the same rows, through the rebuild command', async () => {
       const name = await newModel(2);
