@@ -114,6 +114,7 @@ describe('registry authorization on real Postgres, with the identity service', (
     ['GET', 'logbook/registered-models/history', { name }],
     ['GET', 'logbook/registered-models/state', { name, as_of: String(Date.now()) }],
     ['GET', 'logbook/model-versions/lineage', { name, version: '1' }],
+    ['GET', 'mlflow/model-versions/get-activities', { name, version: '1' }],
   ];
   /** Every route that changes the model or a version, short of deleting. */
   const edits = (name: string): Array<[Method, string, Record<string, unknown>]> => [
@@ -442,6 +443,70 @@ describe('registry authorization on real Postgres, with the identity service', (
         ok(await mlflow('GET', 'model-versions/search', tiered, { filter: `name LIKE '${prefix}%'` })).model_versions,
         undefined,
       );
+    });
+  });
+
+  describe("comments on a version (Databricks': CAN_READ comments)", () => {
+    const deleteComment = (id: string, as: string) =>
+      api.call('DELETE', `/api/2.0/mlflow/comments/delete?id=${id}`, { as });
+    const commentOn = async (as: string, text: string) =>
+      ok(await mlflow('POST', 'comments/create', as, { name: model, version: '1', comment: text })).comment as Record<
+        string,
+        any
+      >;
+
+    it('a reader comments, edits and deletes their own comment, and lists the activities', async () => {
+      const mine = await commentOn(reader, 'read and approved');
+      assert.equal(mine.user_id, reader);
+      const edited = ok(await mlflow('PATCH', 'comments/update', reader, { id: mine.id, comment: 'read twice' }));
+      assert.equal(edited.comment.comment, 'read twice');
+      const listed = ok(await mlflow('GET', 'model-versions/get-activities', reader, { name: model, version: '1' }))
+        .activities as Array<Record<string, any>>;
+      assert.deepEqual(
+        listed.filter((activity) => activity.id === mine.id).map((activity) => activity.available_actions),
+        [['EDIT_COMMENT', 'DELETE_COMMENT']],
+      );
+      ok(await deleteComment(mine.id, reader));
+    });
+
+    it('a user who may not read the model may not comment, list, edit or delete, and changes nothing', async () => {
+      const kept = await commentOn(owner, 'the owner speaks');
+      denied(await mlflow('POST', 'comments/create', stranger, { name: model, version: '1', comment: 'hi' }));
+      denied(await mlflow('GET', 'model-versions/get-activities', stranger, { name: model, version: '1' }));
+      denied(await mlflow('PATCH', 'comments/update', stranger, { id: kept.id, comment: 'mine now' }));
+      denied(await deleteComment(kept.id, stranger));
+      const veiled = await createUser('vince');
+      await grant(veiled, 'registered_model', model, 'READ');
+      await grant(veiled, 'registered_model_version', '*', 'DENY');
+      denied(await mlflow('POST', 'comments/create', veiled, { name: model, version: '1', comment: 'hi' }));
+      const listed = ok(await mlflow('GET', 'model-versions/get-activities', owner, { name: model, version: '1' }))
+        .activities as Array<Record<string, any>>;
+      assert.deepEqual(
+        listed.filter((activity) => activity.activity_type === 'NEW_COMMENT').map((activity) => activity.comment),
+        ['the owner speaks'],
+      );
+    });
+
+    it("editors and managers may not change another user's comment; an admin deletes it", async () => {
+      const theirs = await commentOn(reader, 'only mine to change');
+      for (const as of [editor, manager, asAdmin]) {
+        fails(
+          await mlflow('PATCH', 'comments/update', as, { id: theirs.id, comment: 'changed' }),
+          403,
+          'PERMISSION_DENIED',
+          'Only the author of a comment may edit it.',
+        );
+      }
+      for (const as of [editor, manager]) {
+        fails(
+          await deleteComment(theirs.id, as),
+          403,
+          'PERMISSION_DENIED',
+          'Only the author of a comment may delete it.',
+        );
+      }
+      ok(await deleteComment(theirs.id, asAdmin));
+      fails(await deleteComment(theirs.id, reader), 404, 'RESOURCE_DOES_NOT_EXIST');
     });
   });
 

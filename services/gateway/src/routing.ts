@@ -73,6 +73,8 @@ export function routingTable(
         ...['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'].flatMap((prefix) => [
           `${prefix}registered-models/`,
           `${prefix}model-versions/`,
+          // Databricks' comments on model versions.
+          `${prefix}comments/`,
         ]),
         ...['/api/2.0/logbook/', '/ajax-api/2.0/logbook/'].flatMap((prefix) => [
           `${prefix}registered-models/`,

@@ -110,6 +110,28 @@ CREATE INDEX events_by_model_name ON registry.events USING hash ((data->>'name')
   WHERE type IN ('RegisteredModelCreated', 'RegisteredModelRenamed');
 `;
 
+// Each version's activity list (Databricks' get-activities): comments and transitions, oldest first. Keyed by
+// the model's id, so it follows a rename.
+const versionActivities = `
+CREATE TABLE registry.version_activities (
+  activity_id text PRIMARY KEY,
+  registered_model_id text NOT NULL,
+  version integer NOT NULL,
+  position bigint NOT NULL,
+  activity_type text NOT NULL,
+  user_id text NOT NULL,
+  author_id text NOT NULL,
+  comment text,
+  system_comment text,
+  from_stage text,
+  to_stage text,
+  creation_time bigint NOT NULL,
+  last_updated_time bigint NOT NULL
+);
+CREATE INDEX version_activities_by_version ON registry.version_activities
+  (registered_model_id, version, creation_time, position);
+`;
+
 // Each class name ends with the time its migration was written, which orders them.
 export class RegistryEventStore1796447390000 extends SqlMigration {
   constructor() {
@@ -147,6 +169,12 @@ export class RegistryAudit1796500000000 extends SqlMigration {
   }
 }
 
+export class RegistryVersionActivities1796500000200 extends SqlMigration {
+  constructor() {
+    super(versionActivities, '008_version_activities');
+  }
+}
+
 export const registryMigrations: SqlMigration[] = [
   new RegistryEventStore1796447390000(),
   new RegistryProjections1796447390001(),
@@ -154,4 +182,5 @@ export const registryMigrations: SqlMigration[] = [
   new RegistryLineage1796451273000(),
   new RegistryHistory1796459290000(),
   new RegistryAudit1796500000000(),
+  new RegistryVersionActivities1796500000200(),
 ];

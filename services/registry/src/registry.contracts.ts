@@ -1,4 +1,7 @@
 import {
+  CommentCreatedV1,
+  CommentDeletedV1,
+  CommentEditedV1,
   contractMapper,
   ModelVersionCreatedV1,
   ModelVersionDeletedV1,
@@ -20,6 +23,7 @@ import {
   RegisteredModelTagDeletedV1,
   RegisteredModelTagSetV1,
 } from '@logbook/contracts';
+import { CommentEvent } from './comments/comment.events';
 import { ModelVersionEvent } from './model-versions/model-version.events';
 import { RegisteredModelEvent } from './registered-models/registered-model.events';
 
@@ -27,7 +31,7 @@ import { RegisteredModelEvent } from './registered-models/registered-model.event
  * How the registry's events leave the service: each domain event as the contract other services read.
  * The compiler checks each domain shape against its contract; when they part, map the fields here.
  */
-export const registryToContract = contractMapper<RegisteredModelEvent | ModelVersionEvent>({
+export const registryToContract = contractMapper<RegisteredModelEvent | ModelVersionEvent | CommentEvent>({
   RegisteredModelCreated: (data) => publish(RegisteredModelCreatedV1, data),
   RegisteredModelRenamed: (data) => publish(RegisteredModelRenamedV1, data),
   RegisteredModelDescriptionUpdated: (data) => publish(RegisteredModelDescriptionUpdatedV1, data),
@@ -46,4 +50,7 @@ export const registryToContract = contractMapper<RegisteredModelEvent | ModelVer
   ModelVersionTagSet: (data) => publish(ModelVersionTagSetV1, data),
   ModelVersionTagDeleted: (data) => publish(ModelVersionTagDeletedV1, data),
   ModelVersionDeleted: (data) => publish(ModelVersionDeletedV1, data),
+  CommentCreated: (data) => publish(CommentCreatedV1, data),
+  CommentEdited: (data) => publish(CommentEditedV1, data),
+  CommentDeleted: (data) => publish(CommentDeletedV1, data),
 });

@@ -1,6 +1,11 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { AuditController } from './audit/audit.controller';
 import { AuditQueries } from './audit/audit.queries';
+import { ActivitiesController } from './activities/activities.controller';
+import { ActivitiesQueries } from './activities/activities.queries';
+import { CommentsController } from './comments/comments.controller';
+import { CommentsQueries } from './comments/comments.queries';
+import { CommentsService } from './comments/comments.service';
 import { HistoryController } from './history/history.controller';
 import { HistoryQueries } from './history/history.queries';
 import { LineageController } from './lineage/lineage.controller';
@@ -43,9 +48,14 @@ export const REGISTRY_CONTROLLERS = [
   LineageController,
   HistoryController,
   AuditController,
+  CommentsController,
+  ActivitiesController,
 ];
 
-/** MLflow's Model Registry API (registered models, versions, tags, aliases and stages), versions' lineage, models' history. */
+/**
+ * MLflow's Model Registry API (registered models, versions, tags, aliases and stages), versions' lineage,
+ * models' history, and Databricks' comments and activity lists of versions.
+ */
 @Module({})
 export class RegistryModule {
   static with(runtime: RegistryRuntime): DynamicModule {
@@ -62,6 +72,9 @@ export class RegistryModule {
         LineageQueries,
         HistoryQueries,
         AuditQueries,
+        CommentsService,
+        CommentsQueries,
+        ActivitiesQueries,
         RegistryAccess,
         SourceRunExperiments,
         SourceLoggedModelExperiments,

@@ -2,8 +2,8 @@ import { OpenApiFragment, openApiFromControllers } from '@logbook/platform';
 import { REGISTRY_CONTROLLERS } from './registry.module';
 import { ANSWERS, REGISTRY_WIRE_SCHEMAS } from './shared/wire-schemas';
 
-/** Fields naming a model, version or alias that may not exist: an operation taking one can answer 404. */
-const ENTITY_FIELDS = new Set(['name', 'version']);
+/** Fields naming a model, version or comment that may not exist: an operation taking one can answer 404. */
+const ENTITY_FIELDS = new Set(['name', 'version', 'id']);
 
 /** get-artifact answers with a redirect to the artifact proxy, which streams the file. */
 const ARTIFACT_REDIRECT = {
@@ -19,7 +19,7 @@ const ARTIFACT_REDIRECT = {
 export function registryOpenApi(): OpenApiFragment {
   const fragment = openApiFromControllers(REGISTRY_CONTROLLERS, REGISTRY_WIRE_SCHEMAS, {
     fields: ENTITY_FIELDS,
-    description: 'No such registered model or model version',
+    description: 'No such registered model, model version or comment',
   });
   for (const [path, operations] of Object.entries(fragment.paths)) {
     if (path.endsWith('/audit/entries/export')) {

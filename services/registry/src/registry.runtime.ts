@@ -6,6 +6,8 @@ import { Database, Logger } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime, SubscriptionDefinition } from '@logbook/runtime';
 import { REGISTRY_SCHEMA, registryMigrations } from '../migrations/001_initial';
 import { recordRegistryAudit } from './audit/registry-audit';
+import { activitiesProjection } from './activities/activities.projection';
+import { commentStream } from './comments/comment.decider';
 import { RegistryConfig } from './config';
 import { ARTIFACTS_TOPICS, registrationResultsConsumer } from './integration/registration-results.consumer';
 import { TRACKING_TOPICS, trackingEventsConsumer } from './integration/tracking-events.consumer';
@@ -14,8 +16,8 @@ import { registeredModelStream } from './registered-models/registered-model.deci
 import { registryToContract } from './registry.contracts';
 import { registryProjection } from './registry.projection';
 
-export const registryProjections = [registryProjection];
-export const registryStreams = [registeredModelStream, modelVersionStream];
+export const registryProjections = [registryProjection, activitiesProjection];
+export const registryStreams = [registeredModelStream, modelVersionStream, commentStream];
 
 export const registryService: ServiceDefinition = {
   name: REGISTRY_PRODUCER,

@@ -1,4 +1,5 @@
 import { ACTOR_KINDS, AUTH_METHODS, JsonSchema } from '@logbook/platform';
+import { ACTIVITY_ACTIONS, ACTIVITY_TYPES } from '../activities/version-activities';
 import { STAGES } from './limits';
 
 /**
@@ -163,8 +164,36 @@ const auditEntry = object(
     'hash',
   ],
 );
+const activityAction: JsonSchema = { type: 'string', enum: [...ACTIVITY_ACTIONS] };
+const stage: JsonSchema = { type: 'string', enum: [...STAGES] };
 
 export const REGISTRY_WIRE_SCHEMAS = {
+  Comment: object(
+    {
+      id: text,
+      user_id: text,
+      comment: text,
+      creation_timestamp: int64,
+      last_updated_timestamp: int64,
+      available_actions: { ...listOf(activityAction), description: 'What the caller may do with it' },
+    },
+    ['id', 'user_id', 'comment', 'creation_timestamp', 'last_updated_timestamp'],
+  ),
+  Activity: object(
+    {
+      id: text,
+      activity_type: { type: 'string', enum: [...ACTIVITY_TYPES] },
+      user_id: text,
+      comment: text,
+      system_comment: { type: 'string', description: 'Why the system made it (a version archived by another)' },
+      from_stage: stage,
+      to_stage: stage,
+      creation_timestamp: int64,
+      last_updated_timestamp: int64,
+      available_actions: { ...listOf(activityAction), description: 'What the caller may do with it' },
+    },
+    ['id', 'activity_type', 'user_id', 'creation_timestamp', 'last_updated_timestamp'],
+  ),
   ModelVersion: modelVersion,
   RegisteredModel: object(
     {
@@ -187,6 +216,11 @@ export const ANSWERS = {
   modelVersion: object({ model_version: ref('ModelVersion') }, ['model_version']),
   modelVersions: object({ model_versions: listOf(ref('ModelVersion')), next_page_token: pageToken }),
   downloadUri: object({ artifact_uri: text }, ['artifact_uri']),
+  comment: object({ comment: ref('Comment') }, ['comment']),
+  activities: {
+    ...object({ activities: listOf(ref('Activity')) }),
+    description: "A version's comments and stage transitions, oldest first",
+  },
   history: {
     ...object({ changes: listOf(change), next_page_token: pageToken }),
     description: 'The changes to a registered model and its versions, oldest first, followed across renames',
