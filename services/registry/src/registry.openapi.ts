@@ -1,5 +1,5 @@
 import { OpenApiFragment, openApiFromControllers } from '@logbook/platform';
-import { POLICY_DOCUMENT_BODY, POLICY_WIRE_SCHEMAS } from './governance/policies.wire-schemas';
+import { POLICY_BODIES, POLICY_WIRE_SCHEMAS } from './governance/policies.wire-schemas';
 import { REGISTRY_CONTROLLERS } from './registry.module';
 import { REGISTRY_WIRE_SCHEMAS } from './shared/wire-schemas';
 
@@ -27,8 +27,8 @@ export function registryOpenApi(): OpenApiFragment {
     },
   );
   for (const [path, operations] of Object.entries(fragment.paths)) {
-    if (path.endsWith('/logbook/policies/create')) operations.post.requestBody = POLICY_DOCUMENT_BODY;
-    if (path.endsWith('/logbook/policies/update')) operations.patch.requestBody = POLICY_DOCUMENT_BODY;
+    if (path.endsWith('/logbook/policies/create')) operations.post.requestBody = POLICY_BODIES.create;
+    if (path.endsWith('/logbook/policies/update')) operations.patch.requestBody = POLICY_BODIES.update;
     if (!path.endsWith('/model-versions/get-artifact')) continue;
     const { responses } = operations.get;
     delete responses['200'];
