@@ -256,6 +256,14 @@ for (const { shape, storage } of SHAPES) {
         }),
       );
       ok(await call('PATCH', 'update', { name: 'gov-eu', description: 'stricter for the EU model' }));
+      ok(
+        await call('POST', 'create', {
+          name: 'gov-a-eu-glob',
+          applies_to: 'gov-eu*',
+          targets: { stages: ['Production'] },
+          approvals: [{ count: 1, from: ['risk'] }],
+        }),
+      );
       const eu = await governed.forModel('gov-eu');
       assert.deepEqual(Object.fromEntries(eu.stages), {
         Production: { name: 'gov-eu', version: 2 },
@@ -266,6 +274,11 @@ for (const { shape, storage } of SHAPES) {
       assert.deepEqual(us.stages.get('Production'), { name: 'gov-all', version: 1 });
       const other = await governed.forModel('gov_other');
       assert.equal(other.stages.size + other.aliases.size, 0, 'the glob is not a LIKE pattern: _ is literal');
+      assert.deepEqual(
+        (await governed.forModel('gov-eu-2')).stages.get('Production'),
+        { name: 'gov-a-eu-glob', version: 1 },
+        'the glob with more literal characters',
+      );
       ok(await call('DELETE', 'delete', { name: 'gov-all' }));
       const after = await governed.forModel('gov-eu');
       assert.deepEqual([...after.stages.keys()], ['Production']);
