@@ -11,6 +11,7 @@ import { createHttpApp } from '@logbook/platform';
 import { createTestDatabase, testInfra } from '@logbook/testing';
 import { loadRegistryConfig } from '../../services/registry/src/config';
 import { GovernedTargets } from '../../services/registry/src/governance/governed-targets';
+import { policiesProjection } from '../../services/registry/src/governance/policies.projection';
 import { RegistryModule } from '../../services/registry/src/registry.module';
 import { RegistryRuntime, startRegistryRuntime } from '../../services/registry/src/registry.runtime';
 import { Answer, fails, injectAnswer, Method, ok } from './identity-fixtures';
@@ -283,6 +284,21 @@ for (const { shape, storage } of SHAPES) {
       const after = await governed.forModel('gov-eu');
       assert.deepEqual([...after.stages.keys()], ['Production']);
       assert.equal(after.aliases.size, 0);
+    });
+
+    it('rebuilds the policy tables from the log to the same rows', async () => {
+      const rows = () =>
+        Promise.all(
+          ['policies ORDER BY name', 'policy_versions ORDER BY name, version'].map(
+            async (table) => (await runtime.db.query(`SELECT * FROM registry.${table}`)).rows,
+          ),
+        );
+      const live = await rows();
+      assert.ok(live[1].length > live[0].length, 'deleted policies and past versions are part of the comparison');
+      await runtime.db.query(`UPDATE registry.policies SET version = 99`);
+      await runtime.db.query(`DELETE FROM registry.policy_versions WHERE version = 1`);
+      await runtime.store.rebuild(policiesProjection);
+      assert.deepEqual(await rows(), live);
     });
 
     it('applies a policies file at start, again without new events, and a changed definition as a version', async () => {
