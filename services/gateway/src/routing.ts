@@ -80,6 +80,7 @@ export function routingTable(
           `${prefix}registered-models/`,
           `${prefix}model-versions/`,
           `${prefix}audit/`,
+          `${prefix}policies/`,
         ]),
         // MLflow's UI reads a registered version's files at the server's root.
         '/model-versions/get-artifact',

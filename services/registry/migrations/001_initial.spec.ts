@@ -31,6 +31,7 @@ describe('registry migrations', () => {
     ]);
     assert.deepEqual(await migrate(db, REGISTRY_SCHEMA, registryMigrations), [
       'RegistryAudit1796500000000',
+      'RegistryPolicies1796500000100',
       'RegistryVersionActivities1796500000200',
     ]);
     assert.deepEqual(await migrate(db, REGISTRY_SCHEMA, registryMigrations), []);
@@ -45,6 +46,7 @@ describe('registry migrations', () => {
       'RegistryLineage1796451273000',
       'RegistryHistory1796459290000',
       'RegistryAudit1796500000000',
+      'RegistryPolicies1796500000100',
       'RegistryVersionActivities1796500000200',
     ]);
     await db.query(

@@ -132,6 +132,29 @@ CREATE INDEX version_activities_by_version ON registry.version_activities
   (registered_model_id, version, creation_time, position);
 `;
 
+// Approval policies: the live version of each, and every version ever recorded (requests name the one they met).
+const policies = `
+CREATE TABLE registry.policies (
+  name text PRIMARY KEY,
+  version integer NOT NULL,
+  applies_to text NOT NULL,
+  applies_to_like text NOT NULL,
+  definition jsonb NOT NULL,
+  hash text NOT NULL,
+  creation_time bigint NOT NULL,
+  last_updated_time bigint NOT NULL
+);
+CREATE TABLE registry.policy_versions (
+  name text NOT NULL,
+  version integer NOT NULL,
+  definition jsonb NOT NULL,
+  hash text NOT NULL,
+  creation_time bigint NOT NULL,
+  time bigint NOT NULL,
+  PRIMARY KEY (name, version)
+);
+`;
+
 // Each class name ends with the time its migration was written, which orders them.
 export class RegistryEventStore1796447390000 extends SqlMigration {
   constructor() {
@@ -169,6 +192,12 @@ export class RegistryAudit1796500000000 extends SqlMigration {
   }
 }
 
+export class RegistryPolicies1796500000100 extends SqlMigration {
+  constructor() {
+    super(policies, '007_policies');
+  }
+}
+
 export class RegistryVersionActivities1796500000200 extends SqlMigration {
   constructor() {
     super(versionActivities, '008_version_activities');
@@ -182,5 +211,6 @@ export const registryMigrations: SqlMigration[] = [
   new RegistryLineage1796451273000(),
   new RegistryHistory1796459290000(),
   new RegistryAudit1796500000000(),
+  new RegistryPolicies1796500000100(),
   new RegistryVersionActivities1796500000200(),
 ];

@@ -9,6 +9,8 @@ import {
   serviceConfig,
   ServiceEnvironment,
 } from '@logbook/platform';
+import { readPoliciesFile } from './governance/policies-file';
+import { PolicyDefinition } from './governance/policy-definition';
 
 /** The environment the registry reads, validated at start: the shared service settings and its own. */
 export class RegistryEnvironment extends ServiceEnvironment {
@@ -21,6 +23,11 @@ export class RegistryEnvironment extends ServiceEnvironment {
   @IsOptional()
   @IsString()
   LOGBOOK_AUDIT_SIGNING_KEY_FILE?: string;
+
+  /** A YAML or JSON file of approval policies, applied at every start. */
+  @IsOptional()
+  @IsString()
+  LOGBOOK_POLICIES_FILE?: string;
 }
 
 export interface RegistryConfig extends ServiceConfig {
@@ -36,6 +43,8 @@ export interface RegistryConfig extends ServiceConfig {
     /** The key that signs it; absent: a key generated for the database and kept in it. */
     signingKey?: SigningKey;
   };
+  /** The approval policies of LOGBOOK_POLICIES_FILE, checked: recorded at start when they changed. */
+  policies: PolicyDefinition[];
 }
 
 /** The Ed25519 private key in a PEM file, read at start so that a wrong one stops the service at once. */
@@ -65,5 +74,6 @@ export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env): Regist
       checkpointIntervalMs: raw.LOGBOOK_AUDIT_CHECKPOINT_INTERVAL_S * 1000,
       ...(keyFile ? { signingKey: signingKeyFile(keyFile) } : {}),
     },
+    policies: raw.LOGBOOK_POLICIES_FILE ? readPoliciesFile(raw.LOGBOOK_POLICIES_FILE) : [],
   };
 }

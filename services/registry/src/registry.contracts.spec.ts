@@ -4,6 +4,8 @@ import { contractValidators, REGISTRY_TOPICS } from '@logbook/contracts';
 import { Decider, DomainEvent, fold } from '@logbook/eventstore';
 import { CommandMetadata } from '@logbook/platform';
 import { CommentCommand, commentDecider } from './comments/comment.decider';
+import { parsePolicyDefinition } from './governance/policy-definition';
+import { PolicyCommand, policyDecider } from './governance/policy.decider';
 import { ModelVersionCommand, modelVersionDecider } from './model-versions/model-version.decider';
 import { RegisteredModelCommand, registeredModelDecider } from './registered-models/registered-model.decider';
 import { registryToContract } from './registry.contracts';
@@ -82,10 +84,29 @@ const commentEvents = play(
   ]),
 );
 
+const policy = parsePolicyDefinition({
+  name: 'fraud-production',
+  applies_to: 'fraud-*',
+  targets: { stages: ['Production'], aliases: ['champion'] },
+  approvals: [{ count: 1, from: ['risk'] }],
+  evidence: { tags: { validation: 'passed' }, metrics: [{ key: 'auc', op: '>=', value: 0.9 }], ready: true },
+  expires_after: '72h',
+  break_glass: { principals: ['oncall-lead'] },
+});
+const policyEvents = play(
+  policyDecider,
+  withMetadata<PolicyCommand>([
+    { type: 'CreatePolicy', data: { definition: policy } },
+    { type: 'UpdatePolicy', data: { name: policy.name, changes: { expires_after: '7d' } } },
+    { type: 'DeletePolicy', data: { name: policy.name } },
+  ]),
+);
+
 describe("the registry's publisher: what the deciders emit leaves as valid contracts", () => {
   const validators = contractValidators(REGISTRY_TOPICS.flatMap((topic) => topic.events));
   const emitted: DomainEvent[] = [
     ...modelEvents,
+    ...policyEvents,
     ...versionEvents({ type: 'CompleteRegistration', data: { ...address, digest: 'sha256:ab' } }),
     ...versionEvents({ type: 'FailRegistration', data: { ...address, message: 'No MLmodel file' } }),
     ...commentEvents,

@@ -13,6 +13,9 @@ import {
   ModelVersionTagDeletedV1,
   ModelVersionTagSetV1,
   ModelVersionWithdrawnV1,
+  PolicyCreatedV1,
+  PolicyDeletedV1,
+  PolicyUpdatedV1,
   publish,
   RegisteredModelAliasDeletedV1,
   RegisteredModelAliasSetV1,
@@ -24,6 +27,7 @@ import {
   RegisteredModelTagSetV1,
 } from '@logbook/contracts';
 import { CommentEvent } from './comments/comment.events';
+import { PolicyEvent } from './governance/policy.events';
 import { ModelVersionEvent } from './model-versions/model-version.events';
 import { RegisteredModelEvent } from './registered-models/registered-model.events';
 
@@ -31,26 +35,31 @@ import { RegisteredModelEvent } from './registered-models/registered-model.event
  * How the registry's events leave the service: each domain event as the contract other services read.
  * The compiler checks each domain shape against its contract; when they part, map the fields here.
  */
-export const registryToContract = contractMapper<RegisteredModelEvent | ModelVersionEvent | CommentEvent>({
-  RegisteredModelCreated: (data) => publish(RegisteredModelCreatedV1, data),
-  RegisteredModelRenamed: (data) => publish(RegisteredModelRenamedV1, data),
-  RegisteredModelDescriptionUpdated: (data) => publish(RegisteredModelDescriptionUpdatedV1, data),
-  RegisteredModelDeleted: (data) => publish(RegisteredModelDeletedV1, data),
-  RegisteredModelTagSet: (data) => publish(RegisteredModelTagSetV1, data),
-  RegisteredModelTagDeleted: (data) => publish(RegisteredModelTagDeletedV1, data),
-  RegisteredModelAliasSet: (data) => publish(RegisteredModelAliasSetV1, data),
-  RegisteredModelAliasDeleted: (data) => publish(RegisteredModelAliasDeletedV1, data),
-  ModelVersionNumberAssigned: (data) => publish(ModelVersionNumberAssignedV1, data),
-  ModelVersionStageTransitioned: (data) => publish(ModelVersionStageTransitionedV1, data),
-  ModelVersionWithdrawn: (data) => publish(ModelVersionWithdrawnV1, data),
-  ModelVersionCreated: (data) => publish(ModelVersionCreatedV1, data),
-  ModelVersionRegistrationCompleted: (data) => publish(ModelVersionRegistrationCompletedV1, data),
-  ModelVersionRegistrationFailed: (data) => publish(ModelVersionRegistrationFailedV1, data),
-  ModelVersionDescriptionUpdated: (data) => publish(ModelVersionDescriptionUpdatedV1, data),
-  ModelVersionTagSet: (data) => publish(ModelVersionTagSetV1, data),
-  ModelVersionTagDeleted: (data) => publish(ModelVersionTagDeletedV1, data),
-  ModelVersionDeleted: (data) => publish(ModelVersionDeletedV1, data),
-  CommentCreated: (data) => publish(CommentCreatedV1, data),
-  CommentEdited: (data) => publish(CommentEditedV1, data),
-  CommentDeleted: (data) => publish(CommentDeletedV1, data),
-});
+export const registryToContract = contractMapper<RegisteredModelEvent | ModelVersionEvent | CommentEvent | PolicyEvent>(
+  {
+    RegisteredModelCreated: (data) => publish(RegisteredModelCreatedV1, data),
+    RegisteredModelRenamed: (data) => publish(RegisteredModelRenamedV1, data),
+    RegisteredModelDescriptionUpdated: (data) => publish(RegisteredModelDescriptionUpdatedV1, data),
+    RegisteredModelDeleted: (data) => publish(RegisteredModelDeletedV1, data),
+    RegisteredModelTagSet: (data) => publish(RegisteredModelTagSetV1, data),
+    RegisteredModelTagDeleted: (data) => publish(RegisteredModelTagDeletedV1, data),
+    RegisteredModelAliasSet: (data) => publish(RegisteredModelAliasSetV1, data),
+    RegisteredModelAliasDeleted: (data) => publish(RegisteredModelAliasDeletedV1, data),
+    ModelVersionNumberAssigned: (data) => publish(ModelVersionNumberAssignedV1, data),
+    ModelVersionStageTransitioned: (data) => publish(ModelVersionStageTransitionedV1, data),
+    ModelVersionWithdrawn: (data) => publish(ModelVersionWithdrawnV1, data),
+    ModelVersionCreated: (data) => publish(ModelVersionCreatedV1, data),
+    ModelVersionRegistrationCompleted: (data) => publish(ModelVersionRegistrationCompletedV1, data),
+    ModelVersionRegistrationFailed: (data) => publish(ModelVersionRegistrationFailedV1, data),
+    ModelVersionDescriptionUpdated: (data) => publish(ModelVersionDescriptionUpdatedV1, data),
+    ModelVersionTagSet: (data) => publish(ModelVersionTagSetV1, data),
+    ModelVersionTagDeleted: (data) => publish(ModelVersionTagDeletedV1, data),
+    ModelVersionDeleted: (data) => publish(ModelVersionDeletedV1, data),
+    CommentCreated: (data) => publish(CommentCreatedV1, data),
+    CommentEdited: (data) => publish(CommentEditedV1, data),
+    CommentDeleted: (data) => publish(CommentDeletedV1, data),
+    PolicyCreated: (data) => publish(PolicyCreatedV1, data),
+    PolicyUpdated: (data) => publish(PolicyUpdatedV1, data),
+    PolicyDeleted: (data) => publish(PolicyDeletedV1, data),
+  },
+);

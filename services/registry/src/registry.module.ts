@@ -6,6 +6,10 @@ import { ActivitiesQueries } from './activities/activities.queries';
 import { CommentsController } from './comments/comments.controller';
 import { CommentsQueries } from './comments/comments.queries';
 import { CommentsService } from './comments/comments.service';
+import { GovernedTargets } from './governance/governed-targets';
+import { PoliciesController } from './governance/policies.controller';
+import { PoliciesQueries } from './governance/policies.queries';
+import { PoliciesService } from './governance/policies.service';
 import { HistoryController } from './history/history.controller';
 import { HistoryQueries } from './history/history.queries';
 import { LineageController } from './lineage/lineage.controller';
@@ -50,6 +54,7 @@ export const REGISTRY_CONTROLLERS = [
   AuditController,
   CommentsController,
   ActivitiesController,
+  PoliciesController,
 ];
 
 /**
@@ -78,8 +83,11 @@ export class RegistryModule {
         RegistryAccess,
         SourceRunExperiments,
         SourceLoggedModelExperiments,
+        PoliciesService,
+        PoliciesQueries,
+        GovernedTargets,
       ],
-      exports: [ModelVersionsService],
+      exports: [ModelVersionsService, GovernedTargets],
     };
   }
 }

@@ -1,4 +1,5 @@
 import { OpenApiFragment, openApiFromControllers } from '@logbook/platform';
+import { POLICY_BODIES, POLICY_WIRE_SCHEMAS } from './governance/policies.wire-schemas';
 import { REGISTRY_CONTROLLERS } from './registry.module';
 import { ANSWERS, REGISTRY_WIRE_SCHEMAS } from './shared/wire-schemas';
 
@@ -17,10 +18,14 @@ const ARTIFACT_REDIRECT = {
 
 /** The registry API's part of the OpenAPI document, generated from its controllers. */
 export function registryOpenApi(): OpenApiFragment {
-  const fragment = openApiFromControllers(REGISTRY_CONTROLLERS, REGISTRY_WIRE_SCHEMAS, {
-    fields: ENTITY_FIELDS,
-    description: 'No such registered model, model version or comment',
-  });
+  const fragment = openApiFromControllers(
+    REGISTRY_CONTROLLERS,
+    { ...REGISTRY_WIRE_SCHEMAS, ...POLICY_WIRE_SCHEMAS },
+    {
+      fields: ENTITY_FIELDS,
+      description: 'No such registered model, model version or comment',
+    },
+  );
   for (const [path, operations] of Object.entries(fragment.paths)) {
     if (path.endsWith('/audit/entries/export')) {
       operations.get.responses['200'] = {
@@ -28,6 +33,8 @@ export function registryOpenApi(): OpenApiFragment {
         content: { 'application/x-ndjson': { schema: ANSWERS.auditExport } },
       };
     }
+    if (path.endsWith('/logbook/policies/create')) operations.post.requestBody = POLICY_BODIES.create;
+    if (path.endsWith('/logbook/policies/update')) operations.patch.requestBody = POLICY_BODIES.update;
     if (!path.endsWith('/model-versions/get-artifact')) continue;
     const { responses } = operations.get;
     delete responses['200'];

@@ -2,13 +2,16 @@ import { AuditCheckpointer, loadSigningKey } from '@logbook/audit';
 import { REGISTRY_PRODUCER, REGISTRY_TOPICS } from '@logbook/contracts';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
 import { Announcements } from '@logbook/messaging';
-import { Database, Logger } from '@logbook/platform';
+import { Database, Logger, systemActor } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime, SubscriptionDefinition } from '@logbook/runtime';
 import { REGISTRY_SCHEMA, registryMigrations } from '../migrations/001_initial';
 import { recordRegistryAudit } from './audit/registry-audit';
 import { activitiesProjection } from './activities/activities.projection';
 import { commentStream } from './comments/comment.decider';
 import { RegistryConfig } from './config';
+import { applyPolicies } from './governance/policies-file';
+import { policiesProjection } from './governance/policies.projection';
+import { policyStream } from './governance/policy.decider';
 import { ARTIFACTS_TOPICS, registrationResultsConsumer } from './integration/registration-results.consumer';
 import { TRACKING_TOPICS, trackingEventsConsumer } from './integration/tracking-events.consumer';
 import { modelVersionStream } from './model-versions/model-version.decider';
@@ -16,8 +19,8 @@ import { registeredModelStream } from './registered-models/registered-model.deci
 import { registryToContract } from './registry.contracts';
 import { registryProjection } from './registry.projection';
 
-export const registryProjections = [registryProjection, activitiesProjection];
-export const registryStreams = [registeredModelStream, modelVersionStream, commentStream];
+export const registryProjections = [registryProjection, activitiesProjection, policiesProjection];
+export const registryStreams = [registeredModelStream, modelVersionStream, commentStream, policyStream];
 
 export const registryService: ServiceDefinition = {
   name: REGISTRY_PRODUCER,
@@ -90,6 +93,11 @@ export async function startRegistryRuntime(
   });
   let auditCheckpointer: AuditCheckpointer;
   try {
+    if (config.policies.length > 0) {
+      const metadata = { now: Date.now(), actor: systemActor(REGISTRY_PRODUCER), requestId: 'policies-file' };
+      const changed = await applyPolicies(runtime.store, config.policies, metadata);
+      logger.info({ policies: config.policies.length, changed }, 'policies file applied');
+    }
     auditCheckpointer = await startAuditCheckpoints(config, logger, runtime.db);
   } catch (error) {
     await runtime.close();
