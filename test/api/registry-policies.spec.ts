@@ -222,6 +222,11 @@ for (const { shape, storage } of SHAPES) {
         ['page-a', 'page-b', 'page-c'],
       );
       fails(await call('GET', 'search?max_results=0'), 400, 'INVALID_PARAMETER_VALUE');
+      const applying = ok(await call('GET', 'search?model_name=paging-only')).policies.map(
+        (p: { name: string }) => p.name,
+      );
+      assert.deepEqual(applying, ['page-a', 'page-b', 'page-c']);
+      assert.equal(ok(await call('GET', 'search?model_name=paging_only')).policies, undefined);
     });
 
     it('deletes a policy, keeps its versions readable, and counts on when it is created again', async () => {

@@ -1,4 +1,4 @@
-import { OpenApiFragment, openApiFromControllers } from '@logbook/platform';
+import { errorResponse, OpenApiFragment, openApiFromControllers } from '@logbook/platform';
 import { POLICY_BODIES, POLICY_WIRE_SCHEMAS } from './governance/policies.wire-schemas';
 import { REGISTRY_CONTROLLERS } from './registry.module';
 import { ANSWERS, REGISTRY_WIRE_SCHEMAS } from './shared/wire-schemas';
@@ -15,6 +15,21 @@ const ARTIFACT_REDIRECT = {
     'A version not READY is refused with 400 INVALID_STATE.',
   headers: { Location: { description: 'Where the file is served', schema: { type: 'string' } } },
 };
+
+/**
+ * The policy routes that take a policy document read it with the policy schema, not a DTO: their bodies
+ * are documented here, and what answers 404 names a policy.
+ */
+function describePolicyOperations(path: string, operations: OpenApiFragment['paths'][string]): void {
+  if (path.endsWith('/create')) operations.post.requestBody = POLICY_BODIES.create;
+  if (path.endsWith('/update')) {
+    operations.patch.requestBody = POLICY_BODIES.update;
+    operations.patch.responses['404'] = errorResponse(404, 'No such policy');
+  }
+  for (const operation of Object.values(operations)) {
+    if (operation.responses['404']) operation.responses['404'] = errorResponse(404, 'No such policy');
+  }
+}
 
 /** The registry API's part of the OpenAPI document, generated from its controllers. */
 export function registryOpenApi(): OpenApiFragment {
@@ -33,8 +48,10 @@ export function registryOpenApi(): OpenApiFragment {
         content: { 'application/x-ndjson': { schema: ANSWERS.auditExport } },
       };
     }
-    if (path.endsWith('/logbook/policies/create')) operations.post.requestBody = POLICY_BODIES.create;
-    if (path.endsWith('/logbook/policies/update')) operations.patch.requestBody = POLICY_BODIES.update;
+    if (path.includes('/logbook/policies/')) {
+      describePolicyOperations(path, operations);
+      continue;
+    }
     if (!path.endsWith('/model-versions/get-artifact')) continue;
     const { responses } = operations.get;
     delete responses['200'];

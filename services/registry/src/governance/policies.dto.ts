@@ -12,6 +12,9 @@ export class GetPolicyDto extends PolicyNameDto {
 }
 
 export class SearchPoliciesDto {
+  @StringField()
+  @Documented({ description: 'Only the policies whose applies_to covers this registered model name' })
+  model_name?: string;
   @Int64Field() @Documented({ minimum: 1, maximum: SEARCH_POLICIES.maximum }) max_results?: number;
   @StringField() page_token?: string;
 }

@@ -59,17 +59,19 @@ export class PoliciesQueries {
     return view(rows[0]);
   }
 
-  /** A page of the live policies, by name. */
+  /** A page of the live policies (those that apply to `model_name`, when given), by name. */
   async search(request: {
+    model_name?: string;
     max_results?: number;
     page_token?: string;
   }): Promise<{ policies: PolicyView[]; next_page_token?: string }> {
     const maxResults = checkMaxResults(request.max_results, SEARCH_POLICIES);
     const offset = decodeOffsetToken(request.page_token);
-    const { rows } = await this.db.query<PolicyRow>(`${LIVE} ORDER BY name LIMIT $1 OFFSET $2`, [
-      maxResults + 1,
-      offset,
-    ]);
+    const { rows } = await this.db.query<PolicyRow>(
+      `${LIVE} WHERE $1::text IS NULL OR $1 LIKE applies_to_like ESCAPE '\\'
+       ORDER BY name LIMIT $2 OFFSET $3`,
+      [request.model_name ?? null, maxResults + 1, offset],
+    );
     const policies = rows.slice(0, maxResults).map(view);
     return rows.length > maxResults
       ? { policies, next_page_token: encodeOffsetToken(offset + maxResults) }

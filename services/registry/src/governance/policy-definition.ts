@@ -209,6 +209,16 @@ export function appliesToLike(pattern: string): string {
     .replace(/\?/g, '_');
 }
 
-/** JSON Schemas of a policy document as sent (defaults optional) and as answered (every field), for the OpenAPI document. */
+/**
+ * JSON Schemas of a policy document as sent (defaults optional) and as answered (every field), for the
+ * OpenAPI document. An alias is documented as MLflow states it, `\w` being Unicode-aware in Python.
+ */
 export const policyDocumentJsonSchema = (io: 'input' | 'output') =>
-  z.toJSONSchema(policySchema, { io, unrepresentable: 'any', target: 'openapi-3.0' }) as Record<string, unknown>;
+  z.toJSONSchema(policySchema, {
+    io,
+    unrepresentable: 'any',
+    target: 'openapi-3.0',
+    override: ({ jsonSchema }) => {
+      if (jsonSchema.pattern === ALIAS_NAME.source) jsonSchema.pattern = '^[\\w-]+$';
+    },
+  }) as Record<string, unknown>;
