@@ -4,6 +4,7 @@ import { contractValidators, REGISTRY_TOPICS } from '@logbook/contracts';
 import { Decider, DomainEvent, fold } from '@logbook/eventstore';
 import { CommandMetadata } from '@logbook/platform';
 import { ModelVersionCommand, modelVersionDecider } from './model-versions/model-version.decider';
+import { UNGOVERNED } from './registered-models/governed-targets';
 import { RegisteredModelCommand, registeredModelDecider } from './registered-models/registered-model.decider';
 import { registryToContract } from './registry.contracts';
 
@@ -35,22 +36,43 @@ const modelEvents = play(
     { type: 'CreateRegisteredModel', data: { registeredModelId, name, tags, holder: null } },
     { type: 'AssignModelVersionNumber', data: { name } },
     { type: 'AssignModelVersionNumber', data: { name } },
-    { type: 'RenameRegisteredModel', data: { name, newName: 'fraud-v2', holder: null } },
+    {
+      type: 'RenameRegisteredModel',
+      data: { name, newName: 'fraud-v2', holder: null, governed: UNGOVERNED, governedAfter: UNGOVERNED },
+    },
     { type: 'UpdateRegisteredModel', data: { name: 'fraud-v2', description: 'boosted trees' } },
     { type: 'SetRegisteredModelTag', data: { name: 'fraud-v2', key: 'owner', value: 'ada' } },
     { type: 'DeleteRegisteredModelTag', data: { name: 'fraud-v2', key: 'owner' } },
-    { type: 'SetRegisteredModelAlias', data: { name: 'fraud-v2', alias: 'champion', version: '1' } },
-    { type: 'SetRegisteredModelAlias', data: { name: 'fraud-v2', alias: 'champion', version: '2' } },
-    { type: 'DeleteRegisteredModelAlias', data: { name: 'fraud-v2', alias: 'champion' } },
+    {
+      type: 'SetRegisteredModelAlias',
+      data: { name: 'fraud-v2', alias: 'champion', version: '1', governed: UNGOVERNED },
+    },
+    {
+      type: 'SetRegisteredModelAlias',
+      data: { name: 'fraud-v2', alias: 'champion', version: '2', governed: UNGOVERNED },
+    },
+    { type: 'DeleteRegisteredModelAlias', data: { name: 'fraud-v2', alias: 'champion', governed: UNGOVERNED } },
     {
       type: 'TransitionModelVersionStage',
-      data: { name: 'fraud-v2', version: '1', stage: 'Production', archiveExistingVersions: false },
+      data: {
+        name: 'fraud-v2',
+        version: '1',
+        stage: 'Production',
+        archiveExistingVersions: false,
+        governed: UNGOVERNED,
+      },
     },
     {
       type: 'TransitionModelVersionStage',
-      data: { name: 'fraud-v2', version: '2', stage: 'Production', archiveExistingVersions: true },
+      data: {
+        name: 'fraud-v2',
+        version: '2',
+        stage: 'Production',
+        archiveExistingVersions: true,
+        governed: UNGOVERNED,
+      },
     },
-    { type: 'WithdrawModelVersion', data: { name: 'fraud-v2', version: '1' } },
+    { type: 'WithdrawModelVersion', data: { name: 'fraud-v2', version: '1', governed: UNGOVERNED } },
     { type: 'DeleteRegisteredModel', data: { name: 'fraud-v2' } },
   ]),
 );

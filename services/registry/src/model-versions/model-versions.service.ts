@@ -7,6 +7,7 @@ import {
   registeredModelStreamId,
 } from '../registered-models/registered-model.decider';
 import { ModelVersionNumberAssigned } from '../registered-models/registered-model.events';
+import { GovernedTargets, GovernedTargetsLookup, UNGOVERNED } from '../registered-models/governed-targets';
 import { RegisteredModelsQueries } from '../registered-models/registered-models.queries';
 import { NO_MODEL } from '../registered-models/registered-models.service';
 import { LineageQueries } from '../lineage/lineage.queries';
@@ -35,6 +36,7 @@ export class ModelVersionsService {
     @Inject(DATABASE) private readonly db: Database,
     private readonly models: RegisteredModelsQueries,
     private readonly lineage: LineageQueries,
+    private readonly governance: GovernedTargetsLookup,
   ) {}
 
   /**
@@ -75,9 +77,9 @@ export class ModelVersionsService {
 
   /** MLflow's soft delete: the model drops the version's stage and aliases, the version is redacted. */
   async delete(name: string, version: string, metadata: CommandMetadata): Promise<void> {
-    const address = await this.address(name, version);
+    const [address, governed] = await Promise.all([this.address(name, version), this.governance.forModel(name)]);
     await this.acrossStreams(async (tx) => {
-      await this.onModelIn(tx, address.registeredModelId, 'WithdrawModelVersion', name, metadata, version);
+      await this.onModelIn(tx, address.registeredModelId, 'WithdrawModelVersion', name, metadata, version, governed);
       await this.store.handleIn(
         tx,
         modelVersionStream,
@@ -151,11 +153,12 @@ export class ModelVersionsService {
     name: string,
     metadata: CommandMetadata,
     version = '',
+    governed: GovernedTargets = UNGOVERNED,
   ) {
     const command = (
       type === 'AssignModelVersionNumber'
         ? { type, data: { name }, metadata }
-        : { type, data: { name, version }, metadata }
+        : { type, data: { name, version, governed }, metadata }
     ) as RegisteredModelCommand;
     return this.store.handleIn(
       tx,

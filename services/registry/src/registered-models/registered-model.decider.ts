@@ -1,6 +1,12 @@
 import { Decider } from '@logbook/eventstore';
 import { alreadyExists, CommandMetadata, MlflowError, notFound, validateKeyName } from '@logbook/platform';
 import {
+  GovernedTargets,
+  protectedAliasRefused,
+  governedStageRefused,
+  renameEscapingGovernance,
+} from './governed-targets';
+import {
   ACTIVE_STAGES,
   canonicalStage,
   cannotArchive,
@@ -44,19 +50,31 @@ export type RegisteredModelCommand = { metadata: CommandMetadata } & (
       type: 'CreateRegisteredModel';
       data: { registeredModelId: string; name: string; description?: string; tags: Tag[] } & NameHolder;
     }
-  | { type: 'RenameRegisteredModel'; data: { name: string; newName: string } & NameHolder }
+  | {
+      type: 'RenameRegisteredModel';
+      data: { name: string; newName: string; governed: GovernedTargets; governedAfter: GovernedTargets } & NameHolder;
+    }
   | { type: 'UpdateRegisteredModel'; data: { name: string; description?: string } }
   | { type: 'DeleteRegisteredModel'; data: { name: string } }
   | { type: 'SetRegisteredModelTag'; data: { name: string; key: string; value: string } }
   | { type: 'DeleteRegisteredModelTag'; data: { name: string; key: string } }
-  | { type: 'SetRegisteredModelAlias'; data: { name: string; alias: string; version: string } }
-  | { type: 'DeleteRegisteredModelAlias'; data: { name: string; alias: string } }
+  | {
+      type: 'SetRegisteredModelAlias';
+      data: { name: string; alias: string; version: string; governed: GovernedTargets };
+    }
+  | { type: 'DeleteRegisteredModelAlias'; data: { name: string; alias: string; governed: GovernedTargets } }
   | { type: 'AssignModelVersionNumber'; data: { name: string } }
   | {
       type: 'TransitionModelVersionStage';
-      data: { name: string; version: string; stage: string; archiveExistingVersions: boolean };
+      data: {
+        name: string;
+        version: string;
+        stage: string;
+        archiveExistingVersions: boolean;
+        governed: GovernedTargets;
+      };
     }
-  | { type: 'WithdrawModelVersion'; data: { name: string; version: string } }
+  | { type: 'WithdrawModelVersion'; data: { name: string; version: string; governed: GovernedTargets } }
 );
 
 const initialState = (): RegisteredModelState => ({
@@ -137,6 +155,7 @@ function decide(command: RegisteredModelCommand, state: RegisteredModelState): R
       requireModel(state, name);
       if (newName === state.name) return [];
       if (holder) throw alreadyExists(`Registered Model (name=${newName}) already exists.`);
+      renameEscapingGovernance(name, newName, command.data.governed, command.data.governedAfter);
       return [{ type: 'RegisteredModelRenamed', data: { ...key, name: newName, previousName: state.name, time } }];
     }
     case 'UpdateRegisteredModel': {
@@ -172,6 +191,7 @@ function decide(command: RegisteredModelCommand, state: RegisteredModelState): R
       const version = requireVersion(state, name, command.data.version);
       const previousVersion = state.aliases[alias] ?? null;
       if (previousVersion === version) return [];
+      protectedAliasRefused(name, alias, command.data.governed);
       return [{ type: 'RegisteredModelAliasSet', data: { ...key, alias, version, previousVersion, time } }];
     }
     case 'DeleteRegisteredModelAlias': {
@@ -181,6 +201,7 @@ function decide(command: RegisteredModelCommand, state: RegisteredModelState): R
       requireModel(state, name);
       const version = state.aliases[alias];
       if (version === undefined) return [];
+      protectedAliasRefused(name, alias, command.data.governed);
       return [{ type: 'RegisteredModelAliasDeleted', data: { ...key, alias, version, time } }];
     }
     case 'AssignModelVersionNumber':
@@ -192,6 +213,7 @@ function decide(command: RegisteredModelCommand, state: RegisteredModelState): R
       const stage = canonicalStage(command.data.stage);
       if (archiveExistingVersions && !ACTIVE_STAGES.includes(stage)) throw cannotArchive(command.data.stage);
       const version = requireVersion(state, name, command.data.version);
+      if (stageOf(state, version) !== stage) governedStageRefused(name, stage, command.data.governed);
       // Versions in 'None' are not in `stages`, and archive_existing_versions only archives the active stages.
       const archivedVersions = archiveExistingVersions
         ? Object.entries(state.stages)
@@ -213,6 +235,7 @@ function decide(command: RegisteredModelCommand, state: RegisteredModelState): R
         .filter(([, target]) => target === version)
         .map(([alias]) => alias)
         .sort();
+      removedAliases.forEach((alias) => protectedAliasRefused(command.data.name, alias, command.data.governed));
       return [{ type: 'ModelVersionWithdrawn', data: { ...key, version, removedAliases, time } }];
     }
   }

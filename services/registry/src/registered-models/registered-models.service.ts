@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventStore } from '@logbook/eventstore';
 import { alreadyExists, CommandMetadata } from '@logbook/platform';
 import { EVENT_STORE } from '../shared/tokens';
+import { GovernedTargetsLookup } from './governed-targets';
 import { RegisteredModelCommand, registeredModelStream, registeredModelStreamId } from './registered-model.decider';
 import { Tag } from './registered-model.events';
 import { RegisteredModelsQueries } from './registered-models.queries';
@@ -21,6 +22,7 @@ export class RegisteredModelsService {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly queries: RegisteredModelsQueries,
+    private readonly governance: GovernedTargetsLookup,
   ) {}
 
   async create(request: { name: string; description?: string; tags: Tag[] }, metadata: CommandMetadata): Promise<void> {
@@ -36,11 +38,22 @@ export class RegisteredModelsService {
   }
 
   async rename(name: string, newName: string, metadata: CommandMetadata): Promise<void> {
-    const [found, holder] = await Promise.all([this.queries.findByName(name), this.queries.findByName(newName)]);
+    const [found, holder, governed, governedAfter] = await Promise.all([
+      this.queries.findByName(name),
+      this.queries.findByName(newName),
+      this.governance.forModel(name),
+      this.governance.forModel(newName),
+    ]);
     await this.execute(
       found?.registeredModelId ?? NO_MODEL,
       'RenameRegisteredModel',
-      { name, newName, holder: holder && holder.registeredModelId !== found?.registeredModelId ? holder : null },
+      {
+        name,
+        newName,
+        holder: holder && holder.registeredModelId !== found?.registeredModelId ? holder : null,
+        governed,
+        governedAfter,
+      },
       metadata,
       () => alreadyExists(`Registered Model (name=${newName}) already exists.`),
     );
@@ -63,18 +76,21 @@ export class RegisteredModelsService {
   }
 
   async setAlias(name: string, alias: string, version: string, metadata: CommandMetadata): Promise<void> {
-    await this.onModel(name, 'SetRegisteredModelAlias', { name, alias, version }, metadata);
+    const governed = await this.governance.forModel(name);
+    await this.onModel(name, 'SetRegisteredModelAlias', { name, alias, version, governed }, metadata);
   }
 
   async deleteAlias(name: string, alias: string, metadata: CommandMetadata): Promise<void> {
-    await this.onModel(name, 'DeleteRegisteredModelAlias', { name, alias }, metadata);
+    const governed = await this.governance.forModel(name);
+    await this.onModel(name, 'DeleteRegisteredModelAlias', { name, alias, governed }, metadata);
   }
 
   async transitionStage(
     request: { name: string; version: string; stage: string; archiveExistingVersions: boolean },
     metadata: CommandMetadata,
   ): Promise<void> {
-    await this.onModel(request.name, 'TransitionModelVersionStage', request, metadata);
+    const governed = await this.governance.forModel(request.name);
+    await this.onModel(request.name, 'TransitionModelVersionStage', { ...request, governed }, metadata);
   }
 
   private async onModel<T extends RegisteredModelCommand['type']>(
