@@ -104,6 +104,11 @@ export const RegisteredModelAliasSetV1 = eventContract({
     alias,
     version: version.describe('The version it points to now'),
     previousVersion: z.int().min(1).nullable().describe('The version it pointed to before; null when it is new'),
+    requestId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The approved transition request the system applied it for; absent when a user changed it directly'),
     time,
   }),
   example: { ...exampleKey, alias: 'champion', version: 3, previousVersion: 2, time: exampleTime },
@@ -138,6 +143,11 @@ export const ModelVersionStageTransitionedV1 = eventContract({
     stage: stage.describe('The stage it is in now'),
     previousStage: stage.describe('The stage it was in'),
     archivedVersions: z.array(z.int().min(1)).describe('Other versions moved from `stage` to Archived'),
+    requestId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The approved transition request the system applied it for; absent when a user changed it directly'),
     time,
   }),
   example: {

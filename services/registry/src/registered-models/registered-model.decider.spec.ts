@@ -471,6 +471,50 @@ describe('registered model decider', () => {
         ]);
     });
 
+    it('admits the transition or alias move an approved request applies, recording the request', () => {
+      given([created, numbered(1)])
+        .when(
+          command('TransitionModelVersionStage', {
+            name,
+            version: '1',
+            stage: 'Production',
+            archiveExistingVersions: false,
+            governed,
+            appliedRequest: 'req-7',
+          }),
+        )
+        .then([
+          {
+            type: 'ModelVersionStageTransitioned',
+            data: {
+              ...key,
+              version: 1,
+              stage: 'Production',
+              previousStage: 'None',
+              archivedVersions: [],
+              requestId: 'req-7',
+              time: now,
+            },
+          },
+        ]);
+      given([created, numbered(1)])
+        .when(
+          command('SetRegisteredModelAlias', {
+            name,
+            alias: 'champion',
+            version: '1',
+            governed,
+            appliedRequest: 'req-8',
+          }),
+        )
+        .then([
+          {
+            type: 'RegisteredModelAliasSet',
+            data: { ...key, alias: 'champion', version: 1, previousVersion: null, requestId: 'req-8', time: now },
+          },
+        ]);
+    });
+
     it('refuses deleting a version that holds a protected alias', () =>
       given([created, numbered(1), aliasSet('champion', 1)])
         .when(command('WithdrawModelVersion', { name, version: '1', governed }))

@@ -60,7 +60,7 @@ export type RegisteredModelCommand = { metadata: CommandMetadata } & (
   | { type: 'DeleteRegisteredModelTag'; data: { name: string; key: string } }
   | {
       type: 'SetRegisteredModelAlias';
-      data: { name: string; alias: string; version: string; governed: GovernedTargets };
+      data: { name: string; alias: string; version: string; governed: GovernedTargets; appliedRequest?: string };
     }
   | { type: 'DeleteRegisteredModelAlias'; data: { name: string; alias: string; governed: GovernedTargets } }
   | { type: 'AssignModelVersionNumber'; data: { name: string } }
@@ -72,6 +72,8 @@ export type RegisteredModelCommand = { metadata: CommandMetadata } & (
         stage: string;
         archiveExistingVersions: boolean;
         governed: GovernedTargets;
+        /** The approved transition request the system applies: what a governed stage admits. */
+        appliedRequest?: string;
       };
     }
   | { type: 'WithdrawModelVersion'; data: { name: string; version: string; governed: GovernedTargets } }
@@ -130,6 +132,9 @@ export const isPromptTags = (tags: Tag[]) =>
 /** Tags given twice keep the last value, as MLflow's dict does. */
 const lastValuePerKey = (tags: Tag[]): Tag[] =>
   [...new Map(tags.map((t) => [t.key, t.value])).entries()].map(([key, value]) => ({ key, value }));
+
+const requestOf = (appliedRequest: string | undefined) =>
+  appliedRequest === undefined ? {} : { requestId: appliedRequest };
 
 function decide(command: RegisteredModelCommand, state: RegisteredModelState): RegisteredModelEvent[] {
   const time = command.metadata.now;
@@ -191,8 +196,14 @@ function decide(command: RegisteredModelCommand, state: RegisteredModelState): R
       const version = requireVersion(state, name, command.data.version);
       const previousVersion = state.aliases[alias] ?? null;
       if (previousVersion === version) return [];
-      protectedAliasRefused(name, alias, command.data.governed);
-      return [{ type: 'RegisteredModelAliasSet', data: { ...key, alias, version, previousVersion, time } }];
+      const { appliedRequest } = command.data;
+      if (appliedRequest === undefined) protectedAliasRefused(name, alias, command.data.governed);
+      return [
+        {
+          type: 'RegisteredModelAliasSet',
+          data: { ...key, alias, version, previousVersion, ...requestOf(appliedRequest), time },
+        },
+      ];
     }
     case 'DeleteRegisteredModelAlias': {
       const { name, alias } = command.data;
@@ -213,7 +224,10 @@ function decide(command: RegisteredModelCommand, state: RegisteredModelState): R
       const stage = canonicalStage(command.data.stage);
       if (archiveExistingVersions && !ACTIVE_STAGES.includes(stage)) throw cannotArchive(command.data.stage);
       const version = requireVersion(state, name, command.data.version);
-      if (stageOf(state, version) !== stage) governedStageRefused(name, stage, command.data.governed);
+      const { appliedRequest } = command.data;
+      if (appliedRequest === undefined && stageOf(state, version) !== stage) {
+        governedStageRefused(name, stage, command.data.governed);
+      }
       // Versions in 'None' are not in `stages`, and archive_existing_versions only archives the active stages.
       const archivedVersions = archiveExistingVersions
         ? Object.entries(state.stages)
@@ -225,7 +239,7 @@ function decide(command: RegisteredModelCommand, state: RegisteredModelState): R
       return [
         {
           type: 'ModelVersionStageTransitioned',
-          data: { ...key, version, stage, previousStage, archivedVersions, time },
+          data: { ...key, version, stage, previousStage, archivedVersions, ...requestOf(appliedRequest), time },
         },
       ];
     }
