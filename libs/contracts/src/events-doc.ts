@@ -67,6 +67,11 @@ function typeName(schema: JsonSchema): string {
       return schema.type;
     case undefined:
       return 'JSON';
+    case 'object':
+      if (!schema.properties && typeof schema.additionalProperties === 'object') {
+        return `map<string, ${typeName(schema.additionalProperties)}>`;
+      }
+      throw new Error(`docs/events.md has no name for ${JSON.stringify(schema)}: name its schema with .meta({ id })`);
     default:
       throw new Error(`docs/events.md has no name for ${JSON.stringify(schema)}: name its schema with .meta({ id })`);
   }

@@ -284,6 +284,123 @@ export const ModelVersionDeletedV1 = eventContract({
   example: { ...exampleVersion, time: exampleTime },
 });
 
+// Approval policies
+
+const policyName = z.string().min(1).describe('Policy name, unique among live policies; the stream is named after it');
+const policyVersion = z.int().min(1).describe('Version of the policy, from 1; a policy created again counts on');
+const PolicyTargets = z
+  .object({
+    stages: z
+      .array(z.enum(['Staging', 'Production', 'Archived']))
+      .describe('Stages a version enters only with approval'),
+    aliases: z.array(z.string().min(1)).describe('Protected aliases, moved only with approval'),
+  })
+  .meta({ id: 'PolicyTargets' });
+const ApprovalRequirement = z
+  .object({
+    count: z.int().min(1).describe('Approvals needed'),
+    from: z.array(z.string().min(1)).describe('Roles or groups (OIDC), one of which each approver must hold'),
+  })
+  .meta({ id: 'ApprovalRequirement' });
+const MetricThreshold = z
+  .object({
+    key: z.string().min(1).describe('Metric of the source run'),
+    op: z.enum(['>=', '>', '<=', '<', '==']).describe('How its latest value compares with `value`'),
+    value: z.number().describe('The threshold'),
+  })
+  .meta({ id: 'MetricThreshold' });
+const PolicyEvidence = z
+  .object({
+    tags: z.record(z.string(), z.string()).describe('Version tags that must hold these values: key to value'),
+    metrics: z.array(MetricThreshold).describe('Thresholds on the latest metrics of the source run'),
+    ready: z.boolean().describe('Whether the version must be READY'),
+  })
+  .meta({ id: 'PolicyEvidence' });
+const BreakGlass = z
+  .object({
+    principals: z.array(z.string().min(1)).describe('User names that may apply without approvals, giving a reason'),
+  })
+  .meta({ id: 'BreakGlass' });
+const PolicyDefinition = z
+  .object({
+    name: policyName,
+    description: z.string().describe('What the policy is for'),
+    applies_to: z.string().min(1).describe('A registered model name, or a glob (`*`, `?`) over names: `fraud-*`'),
+    targets: PolicyTargets.describe('What the policy governs'),
+    approvals: z
+      .array(ApprovalRequirement)
+      .describe('Requirements, every one of which must be met; one person counts toward one requirement'),
+    evidence: PolicyEvidence.describe('Checked when a request is made and again when it is applied'),
+    expires_after: z
+      .string()
+      .nullable()
+      .describe('How long a request waits for its approvals (`72h`, `7d`); null: no limit'),
+    break_glass: BreakGlass.describe('Who may bypass the approvals'),
+  })
+  .meta({ id: 'PolicyDefinition' });
+const policyHash = z
+  .string()
+  .min(1)
+  .describe("sha256: of the definition's canonical JSON; equal definitions hash alike");
+
+const examplePolicy = {
+  name: 'fraud-production',
+  description: 'Risk and the owners sign off promotions of fraud models',
+  applies_to: 'fraud-*',
+  targets: { stages: ['Production' as const], aliases: ['champion'] },
+  approvals: [
+    { count: 1, from: ['risk'] },
+    { count: 1, from: ['model-owners'] },
+  ],
+  evidence: { tags: { validation: 'passed' }, metrics: [{ key: 'auc', op: '>=' as const, value: 0.9 }], ready: true },
+  expires_after: '72h',
+  break_glass: { principals: ['oncall-lead'] },
+};
+const exampleHash = 'sha256:fecf36d09c2c4106b6e4b71f3fe8d3022072294d5839d91f2d2be8bb7945a825';
+
+export const PolicyCreatedV1 = eventContract({
+  name: 'PolicyCreated',
+  schemaVersion: 1,
+  meaning: 'An approval policy was created (through the API, or from the policies file at start).',
+  data: z.object({
+    name: policyName,
+    version: policyVersion,
+    definition: PolicyDefinition.describe('The whole definition of this version'),
+    hash: policyHash,
+    time,
+  }),
+  example: { name: 'fraud-production', version: 1, definition: examplePolicy, hash: exampleHash, time: exampleTime },
+});
+
+export const PolicyUpdatedV1 = eventContract({
+  name: 'PolicyUpdated',
+  schemaVersion: 1,
+  meaning:
+    'An approval policy changed: a new version, with its whole definition. Requests keep the version they were evaluated against.',
+  data: z.object({
+    name: policyName,
+    version: policyVersion,
+    definition: PolicyDefinition.describe('The whole definition of this version'),
+    hash: policyHash,
+    time,
+  }),
+  example: {
+    name: 'fraud-production',
+    version: 2,
+    definition: { ...examplePolicy, expires_after: '7d' },
+    hash: 'sha256:765d7c4738bf887233dbf50a4b222f863c3e8318d4e44934d8399589e80cd0c6',
+    time: exampleTime,
+  },
+});
+
+export const PolicyDeletedV1 = eventContract({
+  name: 'PolicyDeleted',
+  schemaVersion: 1,
+  meaning: 'An approval policy was deleted: what it governed is no longer governed by it. Its versions stay readable.',
+  data: z.object({ name: policyName, version: policyVersion.describe('The last version'), time }),
+  example: { name: 'fraud-production', version: 2, time: exampleTime },
+});
+
 export const REGISTRY_REGISTERED_MODEL_TOPIC: TopicContract = {
   name: eventTopic(REGISTRY_PRODUCER, 'registered-model'),
   producer: REGISTRY_PRODUCER,
@@ -323,4 +440,13 @@ export const REGISTRY_MODEL_VERSION_TOPIC: TopicContract = {
   ],
 };
 
-export const REGISTRY_TOPICS = [REGISTRY_REGISTERED_MODEL_TOPIC, REGISTRY_MODEL_VERSION_TOPIC];
+export const REGISTRY_POLICY_TOPIC: TopicContract = {
+  name: eventTopic(REGISTRY_PRODUCER, 'policy'),
+  producer: REGISTRY_PRODUCER,
+  streamType: 'policy',
+  meaning: 'The versions of each approval policy: creation, each change (a new version, whole), deletion.',
+  key: '`policy-<name>`, the stream id',
+  events: [PolicyCreatedV1, PolicyUpdatedV1, PolicyDeletedV1],
+};
+
+export const REGISTRY_TOPICS = [REGISTRY_REGISTERED_MODEL_TOPIC, REGISTRY_MODEL_VERSION_TOPIC, REGISTRY_POLICY_TOPIC];

@@ -12,7 +12,7 @@ export {
   SYSTEM_METADATA,
   systemActor,
 } from './command-metadata';
-export { IntegerSetting, ServiceConfig, ServiceEnvironment, loadConfig, serviceConfig } from './config';
+export { ConfigError, IntegerSetting, ServiceConfig, ServiceEnvironment, loadConfig, serviceConfig } from './config';
 export {
   DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   Database,

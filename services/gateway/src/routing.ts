@@ -76,6 +76,7 @@ export function routingTable(
         ...['/api/2.0/logbook/', '/ajax-api/2.0/logbook/'].flatMap((prefix) => [
           `${prefix}registered-models/`,
           `${prefix}model-versions/`,
+          `${prefix}policies/`,
         ]),
         // MLflow's UI reads a registered version's files at the server's root.
         '/model-versions/get-artifact',

@@ -109,6 +109,29 @@ CREATE INDEX events_by_model_name ON registry.events USING hash ((data->>'name')
   WHERE type IN ('RegisteredModelCreated', 'RegisteredModelRenamed');
 `;
 
+// Approval policies: the live version of each, and every version ever recorded (requests name the one they met).
+const policies = `
+CREATE TABLE registry.policies (
+  name text PRIMARY KEY,
+  version integer NOT NULL,
+  applies_to text NOT NULL,
+  applies_to_like text NOT NULL,
+  definition jsonb NOT NULL,
+  hash text NOT NULL,
+  creation_time bigint NOT NULL,
+  last_updated_time bigint NOT NULL
+);
+CREATE TABLE registry.policy_versions (
+  name text NOT NULL,
+  version integer NOT NULL,
+  definition jsonb NOT NULL,
+  hash text NOT NULL,
+  creation_time bigint NOT NULL,
+  time bigint NOT NULL,
+  PRIMARY KEY (name, version)
+);
+`;
+
 // Each class name ends with the time its migration was written, which orders them.
 export class RegistryEventStore1796447390000 extends SqlMigration {
   constructor() {
@@ -140,10 +163,17 @@ export class RegistryHistory1796459290000 extends SqlMigration {
   }
 }
 
+export class RegistryPolicies1796500000100 extends SqlMigration {
+  constructor() {
+    super(policies, '007_policies');
+  }
+}
+
 export const registryMigrations: SqlMigration[] = [
   new RegistryEventStore1796447390000(),
   new RegistryProjections1796447390001(),
   new RegistryStreamStateVersion1796447390002(),
   new RegistryLineage1796451273000(),
   new RegistryHistory1796459290000(),
+  new RegistryPolicies1796500000100(),
 ];

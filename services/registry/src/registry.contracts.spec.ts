@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { contractValidators, REGISTRY_TOPICS } from '@logbook/contracts';
 import { Decider, DomainEvent, fold } from '@logbook/eventstore';
 import { CommandMetadata } from '@logbook/platform';
+import { parsePolicyDefinition } from './governance/policy-definition';
+import { PolicyCommand, policyDecider } from './governance/policy.decider';
 import { ModelVersionCommand, modelVersionDecider } from './model-versions/model-version.decider';
 import { UNGOVERNED } from './registered-models/governed-targets';
 import { RegisteredModelCommand, registeredModelDecider } from './registered-models/registered-model.decider';
@@ -94,10 +96,29 @@ const versionEvents = (outcome: Scripted<ModelVersionCommand>) =>
     ]),
   );
 
+const policy = parsePolicyDefinition({
+  name: 'fraud-production',
+  applies_to: 'fraud-*',
+  targets: { stages: ['Production'], aliases: ['champion'] },
+  approvals: [{ count: 1, from: ['risk'] }],
+  evidence: { tags: { validation: 'passed' }, metrics: [{ key: 'auc', op: '>=', value: 0.9 }], ready: true },
+  expires_after: '72h',
+  break_glass: { principals: ['oncall-lead'] },
+});
+const policyEvents = play(
+  policyDecider,
+  withMetadata<PolicyCommand>([
+    { type: 'CreatePolicy', data: { definition: policy } },
+    { type: 'UpdatePolicy', data: { name: policy.name, changes: { expires_after: '7d' } } },
+    { type: 'DeletePolicy', data: { name: policy.name } },
+  ]),
+);
+
 describe("the registry's publisher: what the deciders emit leaves as valid contracts", () => {
   const validators = contractValidators(REGISTRY_TOPICS.flatMap((topic) => topic.events));
   const emitted: DomainEvent[] = [
     ...modelEvents,
+    ...policyEvents,
     ...versionEvents({ type: 'CompleteRegistration', data: { ...address, digest: 'sha256:ab' } }),
     ...versionEvents({ type: 'FailRegistration', data: { ...address, message: 'No MLmodel file' } }),
   ];

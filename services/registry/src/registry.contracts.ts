@@ -10,6 +10,9 @@ import {
   ModelVersionTagDeletedV1,
   ModelVersionTagSetV1,
   ModelVersionWithdrawnV1,
+  PolicyCreatedV1,
+  PolicyDeletedV1,
+  PolicyUpdatedV1,
   publish,
   RegisteredModelAliasDeletedV1,
   RegisteredModelAliasSetV1,
@@ -20,6 +23,7 @@ import {
   RegisteredModelTagDeletedV1,
   RegisteredModelTagSetV1,
 } from '@logbook/contracts';
+import { PolicyEvent } from './governance/policy.events';
 import { ModelVersionEvent } from './model-versions/model-version.events';
 import { RegisteredModelEvent } from './registered-models/registered-model.events';
 
@@ -27,7 +31,7 @@ import { RegisteredModelEvent } from './registered-models/registered-model.event
  * How the registry's events leave the service: each domain event as the contract other services read.
  * The compiler checks each domain shape against its contract; when they part, map the fields here.
  */
-export const registryToContract = contractMapper<RegisteredModelEvent | ModelVersionEvent>({
+export const registryToContract = contractMapper<RegisteredModelEvent | ModelVersionEvent | PolicyEvent>({
   RegisteredModelCreated: (data) => publish(RegisteredModelCreatedV1, data),
   RegisteredModelRenamed: (data) => publish(RegisteredModelRenamedV1, data),
   RegisteredModelDescriptionUpdated: (data) => publish(RegisteredModelDescriptionUpdatedV1, data),
@@ -46,4 +50,7 @@ export const registryToContract = contractMapper<RegisteredModelEvent | ModelVer
   ModelVersionTagSet: (data) => publish(ModelVersionTagSetV1, data),
   ModelVersionTagDeleted: (data) => publish(ModelVersionTagDeletedV1, data),
   ModelVersionDeleted: (data) => publish(ModelVersionDeletedV1, data),
+  PolicyCreated: (data) => publish(PolicyCreatedV1, data),
+  PolicyUpdated: (data) => publish(PolicyUpdatedV1, data),
+  PolicyDeleted: (data) => publish(PolicyDeletedV1, data),
 });

@@ -1,4 +1,8 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { GovernedTargets } from './governance/governed-targets';
+import { PoliciesController } from './governance/policies.controller';
+import { PoliciesQueries } from './governance/policies.queries';
+import { PoliciesService } from './governance/policies.service';
 import { HistoryController } from './history/history.controller';
 import { HistoryQueries } from './history/history.queries';
 import { LineageController } from './lineage/lineage.controller';
@@ -40,6 +44,7 @@ export const REGISTRY_CONTROLLERS = [
   ModelVersionArtifactsController,
   LineageController,
   HistoryController,
+  PoliciesController,
 ];
 
 /** MLflow's Model Registry API (registered models, versions, tags, aliases and stages), versions' lineage, models' history. */
@@ -61,8 +66,11 @@ export class RegistryModule {
         RegistryAccess,
         SourceRunExperiments,
         SourceLoggedModelExperiments,
+        PoliciesService,
+        PoliciesQueries,
+        GovernedTargets,
       ],
-      exports: [ModelVersionsService],
+      exports: [ModelVersionsService, GovernedTargets],
     };
   }
 }

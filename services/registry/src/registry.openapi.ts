@@ -1,4 +1,5 @@
 import { OpenApiFragment, openApiFromControllers } from '@logbook/platform';
+import { POLICY_DOCUMENT_BODY, POLICY_WIRE_SCHEMAS } from './governance/policies.wire-schemas';
 import { REGISTRY_CONTROLLERS } from './registry.module';
 import { REGISTRY_WIRE_SCHEMAS } from './shared/wire-schemas';
 
@@ -17,11 +18,17 @@ const ARTIFACT_REDIRECT = {
 
 /** The registry API's part of the OpenAPI document, generated from its controllers. */
 export function registryOpenApi(): OpenApiFragment {
-  const fragment = openApiFromControllers(REGISTRY_CONTROLLERS, REGISTRY_WIRE_SCHEMAS, {
-    fields: ENTITY_FIELDS,
-    description: 'No such registered model or model version',
-  });
+  const fragment = openApiFromControllers(
+    REGISTRY_CONTROLLERS,
+    { ...REGISTRY_WIRE_SCHEMAS, ...POLICY_WIRE_SCHEMAS },
+    {
+      fields: ENTITY_FIELDS,
+      description: 'No such registered model or model version',
+    },
+  );
   for (const [path, operations] of Object.entries(fragment.paths)) {
+    if (path.endsWith('/logbook/policies/create')) operations.post.requestBody = POLICY_DOCUMENT_BODY;
+    if (path.endsWith('/logbook/policies/update')) operations.patch.requestBody = POLICY_DOCUMENT_BODY;
     if (!path.endsWith('/model-versions/get-artifact')) continue;
     const { responses } = operations.get;
     delete responses['200'];

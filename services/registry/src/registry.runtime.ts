@@ -1,10 +1,13 @@
 import { REGISTRY_PRODUCER, REGISTRY_TOPICS } from '@logbook/contracts';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
 import { Announcements } from '@logbook/messaging';
-import { Database, Logger } from '@logbook/platform';
+import { Database, Logger, systemActor } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime, SubscriptionDefinition } from '@logbook/runtime';
 import { REGISTRY_SCHEMA, registryMigrations } from '../migrations/001_initial';
 import { RegistryConfig } from './config';
+import { applyPolicies } from './governance/policies-file';
+import { policiesProjection } from './governance/policies.projection';
+import { policyStream } from './governance/policy.decider';
 import { ARTIFACTS_TOPICS, registrationResultsConsumer } from './integration/registration-results.consumer';
 import { TRACKING_TOPICS, trackingEventsConsumer } from './integration/tracking-events.consumer';
 import { modelVersionStream } from './model-versions/model-version.decider';
@@ -12,8 +15,8 @@ import { registeredModelStream } from './registered-models/registered-model.deci
 import { registryToContract } from './registry.contracts';
 import { registryProjection } from './registry.projection';
 
-export const registryProjections = [registryProjection];
-export const registryStreams = [registeredModelStream, modelVersionStream];
+export const registryProjections = [registryProjection, policiesProjection];
+export const registryStreams = [registeredModelStream, modelVersionStream, policyStream];
 
 export const registryService: ServiceDefinition = {
   name: REGISTRY_PRODUCER,
@@ -82,6 +85,11 @@ export async function startRegistryRuntime(
     db,
     subscriptions: ({ store }) => (feeds ? subscriptions(feeds, store, registrationVerdicts) : []),
   });
+  if (config.policies.length > 0) {
+    const metadata = { now: Date.now(), actor: systemActor(REGISTRY_PRODUCER), requestId: 'policies-file' };
+    const changed = await applyPolicies(runtime.store, config.policies, metadata);
+    logger.info({ policies: config.policies.length, changed }, 'policies file applied');
+  }
   return {
     ...runtime,
     config,

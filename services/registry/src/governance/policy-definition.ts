@@ -208,3 +208,7 @@ export function appliesToLike(pattern: string): string {
     .replace(/\*/g, '%')
     .replace(/\?/g, '_');
 }
+
+/** JSON Schemas of a policy document as sent (defaults optional) and as answered (every field), for the OpenAPI document. */
+export const policyDocumentJsonSchema = (io: 'input' | 'output') =>
+  z.toJSONSchema(policySchema, { io, unrepresentable: 'any', target: 'openapi-3.0' }) as Record<string, unknown>;
