@@ -6,7 +6,7 @@ import { CommandMetadata } from '@logbook/platform';
 import { parsePolicyDefinition } from './governance/policy-definition';
 import { PolicyCommand, policyDecider } from './governance/policy.decider';
 import { ModelVersionCommand, modelVersionDecider } from './model-versions/model-version.decider';
-import { UNGOVERNED } from './registered-models/governed-targets';
+import { UNGOVERNED } from './governance/governed-targets';
 import { RegisteredModelCommand, registeredModelDecider } from './registered-models/registered-model.decider';
 import { registryToContract } from './registry.contracts';
 

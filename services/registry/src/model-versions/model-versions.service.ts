@@ -7,7 +7,7 @@ import {
   registeredModelStreamId,
 } from '../registered-models/registered-model.decider';
 import { ModelVersionNumberAssigned } from '../registered-models/registered-model.events';
-import { GovernedTargets, GovernedTargetsLookup, UNGOVERNED } from '../registered-models/governed-targets';
+import { GovernedTargets, GovernedTargetsOfModel, UNGOVERNED } from '../governance/governed-targets';
 import { RegisteredModelsQueries } from '../registered-models/registered-models.queries';
 import { NO_MODEL } from '../registered-models/registered-models.service';
 import { LineageQueries } from '../lineage/lineage.queries';
@@ -36,7 +36,7 @@ export class ModelVersionsService {
     @Inject(DATABASE) private readonly db: Database,
     private readonly models: RegisteredModelsQueries,
     private readonly lineage: LineageQueries,
-    private readonly governance: GovernedTargetsLookup,
+    private readonly governance: GovernedTargets,
   ) {}
 
   /**
@@ -153,7 +153,7 @@ export class ModelVersionsService {
     name: string,
     metadata: CommandMetadata,
     version = '',
-    governed: GovernedTargets = UNGOVERNED,
+    governed: GovernedTargetsOfModel = UNGOVERNED,
   ) {
     const command = (
       type === 'AssignModelVersionNumber'

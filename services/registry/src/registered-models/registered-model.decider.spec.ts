@@ -5,7 +5,7 @@ import { CommandMetadata } from '@logbook/platform';
 import { spec } from '@logbook/testing';
 import { RegisteredModelCommand, registeredModelDecider } from './registered-model.decider';
 import { RegisteredModelEvent } from './registered-model.events';
-import { GovernedTargets, UNGOVERNED } from './governed-targets';
+import { GovernedTargetsOfModel, UNGOVERNED } from '../governance/governed-targets';
 import { Stage } from '../shared/limits';
 
 const now = 1_700_000_000_000;
@@ -42,7 +42,7 @@ const withdrawn = (version: number, removedAliases: string[] = []): RegisteredMo
   data: { ...key, version, removedAliases, time: now - 50 },
 });
 
-type GovernanceFacts = { governed: GovernedTargets; governedAfter: GovernedTargets };
+type GovernanceFacts = { governed: GovernedTargetsOfModel; governedAfter: GovernedTargetsOfModel };
 /** A command's data; where a command takes governance facts, nothing is governed unless the case says so. */
 type DataOf<T extends RegisteredModelCommand['type']> = Omit<
   Extract<RegisteredModelCommand, { type: T }>['data'],
@@ -388,9 +388,9 @@ describe('registered model decider', () => {
   });
 
   describe('governed targets', () => {
-    const governed: GovernedTargets = {
-      stages: { Production: 'prod-review' },
-      aliases: { champion: 'champion-review' },
+    const governed: GovernedTargetsOfModel = {
+      stages: { Production: { name: 'prod-review', version: 1 } },
+      aliases: { champion: { name: 'champion-review', version: 2 } },
     };
 
     it('refuses a direct transition into a governed stage, naming the policy and the request flow', () =>

@@ -1,11 +1,7 @@
 import { Decider } from '@logbook/eventstore';
 import { alreadyExists, CommandMetadata, MlflowError, notFound, validateKeyName } from '@logbook/platform';
-import {
-  GovernedTargets,
-  protectedAliasRefused,
-  governedStageRefused,
-  renameEscapingGovernance,
-} from './governed-targets';
+import { GovernedTargetsOfModel } from '../governance/governed-targets';
+import { governedStageRefused, protectedAliasRefused, renameEscapingGovernance } from './governance-refusals';
 import {
   ACTIVE_STAGES,
   canonicalStage,
@@ -52,7 +48,12 @@ export type RegisteredModelCommand = { metadata: CommandMetadata } & (
     }
   | {
       type: 'RenameRegisteredModel';
-      data: { name: string; newName: string; governed: GovernedTargets; governedAfter: GovernedTargets } & NameHolder;
+      data: {
+        name: string;
+        newName: string;
+        governed: GovernedTargetsOfModel;
+        governedAfter: GovernedTargetsOfModel;
+      } & NameHolder;
     }
   | { type: 'UpdateRegisteredModel'; data: { name: string; description?: string } }
   | { type: 'DeleteRegisteredModel'; data: { name: string } }
@@ -60,9 +61,9 @@ export type RegisteredModelCommand = { metadata: CommandMetadata } & (
   | { type: 'DeleteRegisteredModelTag'; data: { name: string; key: string } }
   | {
       type: 'SetRegisteredModelAlias';
-      data: { name: string; alias: string; version: string; governed: GovernedTargets; appliedRequest?: string };
+      data: { name: string; alias: string; version: string; governed: GovernedTargetsOfModel; appliedRequest?: string };
     }
-  | { type: 'DeleteRegisteredModelAlias'; data: { name: string; alias: string; governed: GovernedTargets } }
+  | { type: 'DeleteRegisteredModelAlias'; data: { name: string; alias: string; governed: GovernedTargetsOfModel } }
   | { type: 'AssignModelVersionNumber'; data: { name: string } }
   | {
       type: 'TransitionModelVersionStage';
@@ -71,12 +72,12 @@ export type RegisteredModelCommand = { metadata: CommandMetadata } & (
         version: string;
         stage: string;
         archiveExistingVersions: boolean;
-        governed: GovernedTargets;
+        governed: GovernedTargetsOfModel;
         /** The approved transition request the system applies: what a governed stage admits. */
         appliedRequest?: string;
       };
     }
-  | { type: 'WithdrawModelVersion'; data: { name: string; version: string; governed: GovernedTargets } }
+  | { type: 'WithdrawModelVersion'; data: { name: string; version: string; governed: GovernedTargetsOfModel } }
 );
 
 const initialState = (): RegisteredModelState => ({

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventStore } from '@logbook/eventstore';
 import { alreadyExists, CommandMetadata } from '@logbook/platform';
 import { EVENT_STORE } from '../shared/tokens';
-import { GovernedTargetsLookup } from './governed-targets';
+import { GovernedTargets } from '../governance/governed-targets';
 import { RegisteredModelCommand, registeredModelStream, registeredModelStreamId } from './registered-model.decider';
 import { Tag } from './registered-model.events';
 import { RegisteredModelsQueries } from './registered-models.queries';
@@ -22,7 +22,7 @@ export class RegisteredModelsService {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly queries: RegisteredModelsQueries,
-    private readonly governance: GovernedTargetsLookup,
+    private readonly governance: GovernedTargets,
   ) {}
 
   async create(request: { name: string; description?: string; tags: Tag[] }, metadata: CommandMetadata): Promise<void> {
