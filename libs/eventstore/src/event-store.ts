@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Database, Queryable, CommandMetadata, eventsAppended, storedActor } from '@logbook/platform';
+import { Database, Queryable, CommandMetadata, eventsAppended, storedActor, Transaction } from '@logbook/platform';
 import { ConcurrencyError } from './concurrency-error';
 import { Decider, fold } from './decider';
 import { DomainEvent, EventEnvelope } from './envelope';
@@ -55,6 +55,9 @@ const EVENT_COLUMNS =
  * (version and folded state) in `streams`, so a command costs one read, not a replay; the events
  * remain the source of truth and `rebuild` recomputes every projection from them.
  */
+/** A short random wait before deciding again after a conflict, longer with each attempt. */
+const conflictBackoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+
 export class EventStore {
   private readonly listeners: Array<() => void> = [];
   private readonly streamQueues = new Map<string, Promise<void>>();
@@ -113,7 +116,23 @@ export class EventStore {
         return { events: envelopes, state: next, version: version + events.length };
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+        await conflictBackoff(attempt);
+      }
+    }
+  }
+
+  /**
+   * One transaction over several streams (each written with handleIn): a concurrent writer to any of
+   * them makes the whole work run again, deciding on what that writer committed.
+   */
+  async transactionAcrossStreams<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const maxAttempts = this.options.maxAttempts ?? 8;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction(work);
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
+        await conflictBackoff(attempt);
       }
     }
   }

@@ -72,6 +72,7 @@ export function routingTable(
         ...['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'].flatMap((prefix) => [
           `${prefix}registered-models/`,
           `${prefix}model-versions/`,
+          `${prefix}transition-requests/`,
         ]),
         ...['/api/2.0/logbook/', '/ajax-api/2.0/logbook/'].flatMap((prefix) => [
           `${prefix}registered-models/`,

@@ -34,13 +34,14 @@ describe('registry migrations', () => {
     assert.equal(rows.length, registryMigrations.length);
   });
 
-  it('runs only the later migrations (lineage, history, policies) on a database the hand-written runner migrated before them', async () => {
+  it('runs only the later migrations (lineage, history, policies, transition requests) on a database the hand-written runner migrated before them', async () => {
     await migrate(db, REGISTRY_SCHEMA, registryMigrations.slice(0, 3));
     await recordAsLegacyRunner(db, REGISTRY_SCHEMA, ['001_event_store', '002_projections', '003_stream_state_version']);
     assert.deepEqual(await migrate(db, REGISTRY_SCHEMA, registryMigrations), [
       'RegistryLineage1796451273000',
       'RegistryHistory1796459290000',
       'RegistryPolicies1796500000100',
+      'RegistryTransitionRequests1796500000300',
     ]);
     await db.query(
       `INSERT INTO ${REGISTRY_SCHEMA}.lineage_runs (run_id, experiment_id, run_name, user_id, status, start_time)

@@ -9,6 +9,11 @@ import { ModelVersionCommand, modelVersionDecider } from './model-versions/model
 import { UNGOVERNED } from './governance/governed-targets';
 import { RegisteredModelCommand, registeredModelDecider } from './registered-models/registered-model.decider';
 import { registryToContract } from './registry.contracts';
+import {
+  GovernanceFacts,
+  TransitionRequestCommand,
+  transitionRequestDecider,
+} from './transition-requests/transition-request.decider';
 
 const metadata: CommandMetadata = {
   now: 1_764_864_000_000,
@@ -114,11 +119,66 @@ const policyEvents = play(
   ]),
 );
 
+const requestCommand = (command: Scripted<TransitionRequestCommand>, offset = 0) =>
+  ({ ...command, metadata: { ...metadata, now: metadata.now + offset } }) as TransitionRequestCommand;
+const requested = (requestId: string, facts: GovernanceFacts) =>
+  requestCommand({
+    type: 'RequestTransition',
+    data: {
+      requestId,
+      registeredModelId,
+      name,
+      version: 1,
+      target: { kind: 'stage', stage: 'Production' },
+      fromStage: 'Staging',
+      requester: { id: 'carol', name: 'carol' },
+      comment: null,
+      facts,
+      openRequestBy: null,
+      breakGlassReason: null,
+    },
+  });
+const evidence = { tags: { validation: 'passed' }, metrics: { auc: 0.95 }, status: 'READY', digest: 'sha256:ab' };
+const governed: GovernanceFacts = { policy: { version: 1, definition: policy }, evidence };
+const ungoverned: GovernanceFacts = { policy: null, evidence };
+const approval = (facts: GovernanceFacts, offset = 0) =>
+  requestCommand(
+    {
+      type: 'ApproveRequest',
+      data: {
+        approver: { id: 'ada', name: 'ada' },
+        roles: ['risk'],
+        comment: 'ok',
+        archiveExistingVersions: true,
+        facts,
+      },
+    },
+    offset,
+  );
+const closing = (type: 'RejectRequest' | 'CancelRequest') =>
+  requestCommand(
+    type === 'RejectRequest'
+      ? { type, data: { rejectedBy: { id: 'ada', name: 'ada' }, comment: 'not yet' } }
+      : { type, data: { cancelledBy: { id: 'carol', name: 'carol' }, comment: null } },
+  );
+const requestEvents = [
+  play(transitionRequestDecider, [requested('r1', ungoverned), approval(ungoverned)]),
+  play(transitionRequestDecider, [requested('r2', governed), approval(governed)]),
+  play(transitionRequestDecider, [requested('r3', governed), closing('RejectRequest')]),
+  play(transitionRequestDecider, [requested('r4', governed), closing('CancelRequest')]),
+  play(transitionRequestDecider, [requested('r5', governed), approval(governed, 72 * 3_600_000)]),
+  play(transitionRequestDecider, [
+    requested('r6', governed),
+    approval({ ...governed, evidence: { ...evidence, digest: 'sha256:cd' } }),
+  ]),
+].flat();
+
 describe("the registry's publisher: what the deciders emit leaves as valid contracts", () => {
   const validators = contractValidators(REGISTRY_TOPICS.flatMap((topic) => topic.events));
   const emitted: DomainEvent[] = [
     ...modelEvents,
     ...policyEvents,
+    ...requestEvents,
     ...versionEvents({ type: 'CompleteRegistration', data: { ...address, digest: 'sha256:ab' } }),
     ...versionEvents({ type: 'FailRegistration', data: { ...address, message: 'No MLmodel file' } }),
   ];

@@ -22,16 +22,26 @@ import {
   RegisteredModelRenamedV1,
   RegisteredModelTagDeletedV1,
   RegisteredModelTagSetV1,
+  TransitionRequestedV1,
+  ApprovalGivenV1,
+  RequestRejectedV1,
+  RequestCancelledV1,
+  RequestExpiredV1,
+  RequestVoidedV1,
+  TransitionAppliedV1,
 } from '@logbook/contracts';
 import { PolicyEvent } from './governance/policy.events';
 import { ModelVersionEvent } from './model-versions/model-version.events';
 import { RegisteredModelEvent } from './registered-models/registered-model.events';
+import { TransitionRequestEvent } from './transition-requests/transition-request.events';
 
 /**
  * How the registry's events leave the service: each domain event as the contract other services read.
  * The compiler checks each domain shape against its contract; when they part, map the fields here.
  */
-export const registryToContract = contractMapper<RegisteredModelEvent | ModelVersionEvent | PolicyEvent>({
+export const registryToContract = contractMapper<
+  RegisteredModelEvent | ModelVersionEvent | PolicyEvent | TransitionRequestEvent
+>({
   RegisteredModelCreated: (data) => publish(RegisteredModelCreatedV1, data),
   RegisteredModelRenamed: (data) => publish(RegisteredModelRenamedV1, data),
   RegisteredModelDescriptionUpdated: (data) => publish(RegisteredModelDescriptionUpdatedV1, data),
@@ -53,4 +63,11 @@ export const registryToContract = contractMapper<RegisteredModelEvent | ModelVer
   PolicyCreated: (data) => publish(PolicyCreatedV1, data),
   PolicyUpdated: (data) => publish(PolicyUpdatedV1, data),
   PolicyDeleted: (data) => publish(PolicyDeletedV1, data),
+  TransitionRequested: (data) => publish(TransitionRequestedV1, data),
+  ApprovalGiven: (data) => publish(ApprovalGivenV1, data),
+  RequestRejected: (data) => publish(RequestRejectedV1, data),
+  RequestCancelled: (data) => publish(RequestCancelledV1, data),
+  RequestExpired: (data) => publish(RequestExpiredV1, data),
+  RequestVoided: (data) => publish(RequestVoidedV1, data),
+  TransitionApplied: (data) => publish(TransitionAppliedV1, data),
 });

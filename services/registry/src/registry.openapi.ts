@@ -2,6 +2,7 @@ import { OpenApiFragment, openApiFromControllers } from '@logbook/platform';
 import { POLICY_DOCUMENT_BODY, POLICY_WIRE_SCHEMAS } from './governance/policies.wire-schemas';
 import { REGISTRY_CONTROLLERS } from './registry.module';
 import { REGISTRY_WIRE_SCHEMAS } from './shared/wire-schemas';
+import { TRANSITION_REQUEST_WIRE_SCHEMAS } from './transition-requests/transition-requests.wire-schemas';
 
 /** Fields naming a model, version or alias that may not exist: an operation taking one can answer 404. */
 const ENTITY_FIELDS = new Set(['name', 'version']);
@@ -20,7 +21,7 @@ const ARTIFACT_REDIRECT = {
 export function registryOpenApi(): OpenApiFragment {
   const fragment = openApiFromControllers(
     REGISTRY_CONTROLLERS,
-    { ...REGISTRY_WIRE_SCHEMAS, ...POLICY_WIRE_SCHEMAS },
+    { ...REGISTRY_WIRE_SCHEMAS, ...POLICY_WIRE_SCHEMAS, ...TRANSITION_REQUEST_WIRE_SCHEMAS },
     {
       fields: ENTITY_FIELDS,
       description: 'No such registered model or model version',

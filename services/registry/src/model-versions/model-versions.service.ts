@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConcurrencyError, EventStore } from '@logbook/eventstore';
-import { CommandMetadata, Database, Queryable } from '@logbook/platform';
+import { EventStore } from '@logbook/eventstore';
+import { CommandMetadata, Queryable } from '@logbook/platform';
 import {
   RegisteredModelCommand,
   registeredModelStream,
@@ -11,7 +11,7 @@ import { GovernedTargets, GovernedTargetsOfModel, UNGOVERNED } from '../governan
 import { RegisteredModelsQueries } from '../registered-models/registered-models.queries';
 import { NO_MODEL } from '../registered-models/registered-models.service';
 import { LineageQueries } from '../lineage/lineage.queries';
-import { DATABASE, EVENT_STORE } from '../shared/tokens';
+import { EVENT_STORE } from '../shared/tokens';
 import {
   checkNewModelVersion,
   ModelVersionCommand,
@@ -22,8 +22,6 @@ import {
   versionNumber,
 } from './model-version.decider';
 
-const MAX_ATTEMPTS = 8;
-
 type VersionCommandOf<T extends ModelVersionCommand['type']> = Omit<
   Extract<ModelVersionCommand, { type: T }>['data'],
   keyof VersionAddress
@@ -33,7 +31,6 @@ type VersionCommandOf<T extends ModelVersionCommand['type']> = Omit<
 export class ModelVersionsService {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(DATABASE) private readonly db: Database,
     private readonly models: RegisteredModelsQueries,
     private readonly lineage: LineageQueries,
     private readonly governance: GovernedTargets,
@@ -55,7 +52,7 @@ export class ModelVersionsService {
         }
       : given;
     const registeredModelId = (await this.models.findByName(request.name))?.registeredModelId ?? NO_MODEL;
-    return this.acrossStreams(async (tx) => {
+    return this.store.transactionAcrossStreams(async (tx) => {
       const [assigned] = await this.onModelIn(
         tx,
         registeredModelId,
@@ -78,7 +75,7 @@ export class ModelVersionsService {
   /** MLflow's soft delete: the model drops the version's stage and aliases, the version is redacted. */
   async delete(name: string, version: string, metadata: CommandMetadata): Promise<void> {
     const [address, governed] = await Promise.all([this.address(name, version), this.governance.forModel(name)]);
-    await this.acrossStreams(async (tx) => {
+    await this.store.transactionAcrossStreams(async (tx) => {
       await this.onModelIn(tx, address.registeredModelId, 'WithdrawModelVersion', name, metadata, version, governed);
       await this.store.handleIn(
         tx,
@@ -167,17 +164,5 @@ export class ModelVersionsService {
       command,
       metadata,
     );
-  }
-
-  /** One transaction over two streams; a concurrent writer to either makes it decide again. */
-  private async acrossStreams<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.db.transaction(work);
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-      }
-    }
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EventStore } from '@logbook/eventstore';
-import { alreadyExists, CommandMetadata } from '@logbook/platform';
+import { alreadyExists, CommandMetadata, isUniqueViolation } from '@logbook/platform';
 import { EVENT_STORE } from '../shared/tokens';
 import { GovernedTargets } from '../governance/governed-targets';
 import { RegisteredModelCommand, registeredModelStream, registeredModelStreamId } from './registered-model.decider';
@@ -12,10 +12,6 @@ type CommandOf<T extends RegisteredModelCommand['type']> = Extract<RegisteredMod
 
 /** The stream a command for a name no live model holds goes to: none exists, so its decider answers 404. */
 export const NO_MODEL = 'none';
-
-/** Postgres unique_violation: a concurrent writer took the name first. */
-const isUniqueViolation = (error: unknown) =>
-  typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
 
 @Injectable()
 export class RegisteredModelsService {

@@ -13,6 +13,8 @@ export const LIMITS = {
   tagKey: 250,
   tagValue: 100_000,
   alias: 255,
+  /** Logbook's: comments on versions and transition requests (Databricks publishes no limit). */
+  comment: 5000,
 } as const;
 
 /** max_results of the registry searches and of a model's history: the page size when it is left out, and the largest one accepted. */

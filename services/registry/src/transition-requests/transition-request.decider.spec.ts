@@ -61,6 +61,7 @@ const request = (
       data: {
         ...address,
         target: production,
+        fromStage: 'Staging',
         requester: overrides.requester ?? carol,
         comment: 'ready for prod',
         facts,

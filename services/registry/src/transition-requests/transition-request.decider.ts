@@ -10,6 +10,7 @@ import {
   PolicyDecision,
   PolicyTarget,
 } from '../governance/policy-evaluator';
+import { Stage } from '../shared/limits';
 import { PolicyRef, RequestedVersion, TransitionRequestEvent } from './transition-request.events';
 
 export const REQUEST_STATUSES = ['PENDING', 'APPLIED', 'REJECTED', 'CANCELLED', 'EXPIRED', 'VOIDED'] as const;
@@ -39,6 +40,7 @@ export type TransitionRequestCommand = { metadata: CommandMetadata } & (
       type: 'RequestTransition';
       data: RequestedVersion & {
         target: PolicyTarget;
+        fromStage: Stage;
         requester: Person;
         comment: string | null;
         facts: GovernanceFacts;
@@ -117,6 +119,12 @@ const hasPolicy = (
   facts: GovernanceFacts,
 ): facts is GovernanceFacts & { policy: NonNullable<GovernanceFacts['policy']> } => facts.policy !== null;
 
+export const alreadyOpen = (requested: { name: string; version: number; target: PolicyTarget }, requestedBy?: string) =>
+  new MlflowError(
+    'RESOURCE_ALREADY_EXISTS',
+    `A transition request of ${requested.name} version ${requested.version} to ${describeTarget(requested.target)} is already open${requestedBy === undefined ? '' : ` (requested by ${requestedBy})`}: approve, reject or cancel it first.`,
+  );
+
 export const requestNotFound = (requestId: string) => notFound(`Transition request with id=${requestId} not found`);
 
 function requirePending(state: TransitionRequestState, requestId: string): void {
@@ -134,20 +142,17 @@ function decide(command: TransitionRequestCommand, state: TransitionRequestState
   const address = state.address;
   switch (command.type) {
     case 'RequestTransition': {
-      const { target, requester, comment, facts, openRequestBy, breakGlassReason, ...requested } = command.data;
+      const { target, fromStage, requester, comment, facts, openRequestBy, breakGlassReason, ...requested } =
+        command.data;
       if (state.exists) throw invalidParameter(`Transition request ${requested.requestId} already exists.`);
-      if (openRequestBy !== null) {
-        throw new MlflowError(
-          'RESOURCE_ALREADY_EXISTS',
-          `A transition request of ${requested.name} version ${requested.version} to ${describeTarget(target)} is already open (requested by ${openRequestBy}): approve, reject or cancel it first.`,
-        );
-      }
+      if (openRequestBy !== null) throw alreadyOpen({ ...requested, target }, openRequestBy);
       const digest = boundDigest(facts);
       const requestedEvent = (policy: PolicyRef | null, evaluation: PolicyDecision | null): TransitionRequestEvent => ({
         type: 'TransitionRequested',
         data: {
           ...requested,
           target,
+          fromStage,
           requester,
           comment,
           digest,

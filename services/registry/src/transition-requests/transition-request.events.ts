@@ -1,5 +1,6 @@
 import { DomainEvent } from '@logbook/eventstore';
 import { Person, PolicyDecision, PolicyTarget } from '../governance/policy-evaluator';
+import { Stage } from '../shared/limits';
 
 /** The version a request is about, by the model's id, its name at the time, and the version number. */
 export interface RequestedVersion {
@@ -19,6 +20,8 @@ export type TransitionRequested = DomainEvent<
   'TransitionRequested',
   RequestedVersion & {
     target: PolicyTarget;
+    /** The version's stage when the request was made. */
+    fromStage: Stage;
     requester: Person;
     comment: string | null;
     /** What approvals bind to: the version's content digest with the evidence the policy reads. */
