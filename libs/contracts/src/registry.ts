@@ -576,7 +576,7 @@ export const RequestRejectedV1 = eventContract({
   name: 'RequestRejected',
   schemaVersion: 1,
   meaning: 'A transition request was rejected; it is closed.',
-  data: z.object({ ...requestKey, rejectedBy: person, comment: requestComment, time }),
+  data: z.object({ ...requestKey, rejectedBy: person.describe('Who rejected it'), comment: requestComment, time }),
   example: {
     ...exampleRequest,
     rejectedBy: { id: '7', name: 'alice' },
@@ -589,7 +589,12 @@ export const RequestCancelledV1 = eventContract({
   name: 'RequestCancelled',
   schemaVersion: 1,
   meaning: 'Whoever made a transition request withdrew it; it is closed.',
-  data: z.object({ ...requestKey, cancelledBy: person, comment: requestComment, time }),
+  data: z.object({
+    ...requestKey,
+    cancelledBy: person.describe('Who cancelled it: the requester'),
+    comment: requestComment,
+    time,
+  }),
   example: { ...exampleRequest, cancelledBy: { id: '12', name: 'carol' }, comment: null, time: exampleTime },
 });
 
@@ -610,7 +615,7 @@ export const RequestVoidedV1 = eventContract({
     ...requestKey,
     reason: z.string().describe('What changed, in words'),
     digest: z.string().min(1).describe('The bound digest now'),
-    evaluation: PolicyEvaluation.nullable(),
+    evaluation: PolicyEvaluation.nullable().describe('The evaluation that found the change; null without a policy'),
     time,
   }),
   example: {
