@@ -12,6 +12,7 @@ const LIB_DEPENDENCIES = {
   platform: [],
   access: ['platform'],
   'artifact-paths': ['platform'],
+  audit: ['platform'],
   eventstore: ['platform'],
   contracts: [],
   messaging: ['platform', 'eventstore', 'contracts'],

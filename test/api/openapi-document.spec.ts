@@ -7,6 +7,7 @@ import { graphqlOpenApi } from '../../services/gateway/src/graphql/graphql.opena
 import { buildOpenApiDocument } from '../../services/gateway/src/openapi.document';
 import { registryOpenApi } from '../../services/registry/src/index';
 import { trackingOpenApi } from '../../services/tracking/src/index';
+import { LIMITS as REGISTRY_LIMITS } from '../../services/registry/src/shared/limits';
 import { LIMITS, MAX_RESULTS } from '../../services/tracking/src/shared/limits';
 
 type Schema = Record<string, any>;
@@ -19,6 +20,7 @@ const document = buildOpenApiDocument([
 const operations = Object.entries(document.paths as Record<string, Record<string, Schema>>).flatMap(([path, verbs]) =>
   Object.entries(verbs).map(([verb, operation]) => ({ path, verb, operation })),
 );
+const served = (route: string) => operations.some((o) => `${o.verb.toUpperCase()} ${o.path}` === route);
 const operation = (id: string) => {
   const found = operations.find((o) => o.operation.operationId === id);
   assert.ok(found, `no operation ${id}`);
@@ -129,6 +131,30 @@ describe('OpenAPI document', () => {
   });
 });
 
+describe("OpenAPI document: Databricks' comments and activity lists", () => {
+  it('states the comment limit, takes a deleted comment by its id in the query string, and answers 404 for an unknown one', () => {
+    const create = bodyOf('Comments_create');
+    assert.deepEqual([...create.required].sort(), ['comment', 'name', 'version']);
+    assert.equal(create.properties.comment.maxLength, REGISTRY_LIMITS.comment);
+    assert.equal(bodyOf('Comments_update').properties.comment.maxLength, REGISTRY_LIMITS.comment);
+    const [id] = operation('Comments_delete').parameters as Schema[];
+    assert.deepEqual([id.name, id.in, id.required], ['id', 'query', true]);
+    for (const id of ['Comments_update', 'Comments_delete', 'Activities_list', 'Comments_create']) {
+      assert.ok(operation(id).responses['404'], `${id} documents 404`);
+    }
+    assert.ok(served('GET /ajax-api/2.0/mlflow/model-versions/get-activities'));
+    assert.ok(served('DELETE /ajax-api/2.0/mlflow/comments/delete'));
+  });
+
+  it("links a new version to commenting on it, and a new comment's id to its update and delete", () => {
+    const versionLinks = operation('ModelVersions_create').responses['200'].links as Record<string, Schema>;
+    assert.deepEqual(versionLinks.Comments_create.requestBody, { version: '$response.body#/model_version/version' });
+    const commentLinks = operation('Comments_create').responses['200'].links as Record<string, Schema>;
+    assert.deepEqual(commentLinks.Comments_update.requestBody, { id: '$response.body#/comment/id' });
+    assert.deepEqual(commentLinks.Comments_delete.parameters, { 'query.id': '$response.body#/comment/id' });
+  });
+});
+
 describe('integerStringPattern', () => {
   const accepts = (minimum: number, maximum: number, text: string) =>
     new RegExp(integerStringPattern(minimum, maximum)).test(text);
@@ -152,5 +178,12 @@ describe('integerStringPattern', () => {
     for (const [minimum, maximum, text, expected] of cases) {
       assert.equal(accepts(minimum, maximum, text), expected, `${text} in [${minimum}, ${maximum}]`);
     }
+  });
+
+  it("documents the registry's audit trail: its filters' bounds and its JSON-lines export", () => {
+    assert.equal(parameterOf('Audit_search', 'version').maximum, 2 ** 31 - 1);
+    assert.equal(parameterOf('Audit_search', 'from').minimum, 0);
+    assert.deepEqual(Object.keys(operation('Audit_export').responses['200'].content), ['application/x-ndjson']);
+    for (const id of ['Audit_verify', 'Audit_publicKeys_ajax']) assert.ok(operation(id).responses['200']);
   });
 });

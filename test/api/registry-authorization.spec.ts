@@ -114,6 +114,7 @@ describe('registry authorization on real Postgres, with the identity service', (
     ['GET', 'logbook/registered-models/history', { name }],
     ['GET', 'logbook/registered-models/state', { name, as_of: String(Date.now()) }],
     ['GET', 'logbook/model-versions/lineage', { name, version: '1' }],
+    ['GET', 'mlflow/model-versions/get-activities', { name, version: '1' }],
   ];
   /** Every route that changes the model or a version, short of deleting. */
   const edits = (name: string): Array<[Method, string, Record<string, unknown>]> => [
@@ -445,6 +446,70 @@ describe('registry authorization on real Postgres, with the identity service', (
     });
   });
 
+  describe("comments on a version (Databricks': CAN_READ comments)", () => {
+    const deleteComment = (id: string, as: string) =>
+      api.call('DELETE', `/api/2.0/mlflow/comments/delete?id=${id}`, { as });
+    const commentOn = async (as: string, text: string) =>
+      ok(await mlflow('POST', 'comments/create', as, { name: model, version: '1', comment: text })).comment as Record<
+        string,
+        any
+      >;
+
+    it('a reader comments, edits and deletes their own comment, and lists the activities', async () => {
+      const mine = await commentOn(reader, 'read and approved');
+      assert.equal(mine.user_id, reader);
+      const edited = ok(await mlflow('PATCH', 'comments/update', reader, { id: mine.id, comment: 'read twice' }));
+      assert.equal(edited.comment.comment, 'read twice');
+      const listed = ok(await mlflow('GET', 'model-versions/get-activities', reader, { name: model, version: '1' }))
+        .activities as Array<Record<string, any>>;
+      assert.deepEqual(
+        listed.filter((activity) => activity.id === mine.id).map((activity) => activity.available_actions),
+        [['EDIT_COMMENT', 'DELETE_COMMENT']],
+      );
+      ok(await deleteComment(mine.id, reader));
+    });
+
+    it('a user who may not read the model may not comment, list, edit or delete, and changes nothing', async () => {
+      const kept = await commentOn(owner, 'the owner speaks');
+      denied(await mlflow('POST', 'comments/create', stranger, { name: model, version: '1', comment: 'hi' }));
+      denied(await mlflow('GET', 'model-versions/get-activities', stranger, { name: model, version: '1' }));
+      denied(await mlflow('PATCH', 'comments/update', stranger, { id: kept.id, comment: 'mine now' }));
+      denied(await deleteComment(kept.id, stranger));
+      const veiled = await createUser('vince');
+      await grant(veiled, 'registered_model', model, 'READ');
+      await grant(veiled, 'registered_model_version', '*', 'DENY');
+      denied(await mlflow('POST', 'comments/create', veiled, { name: model, version: '1', comment: 'hi' }));
+      const listed = ok(await mlflow('GET', 'model-versions/get-activities', owner, { name: model, version: '1' }))
+        .activities as Array<Record<string, any>>;
+      assert.deepEqual(
+        listed.filter((activity) => activity.activity_type === 'NEW_COMMENT').map((activity) => activity.comment),
+        ['the owner speaks'],
+      );
+    });
+
+    it("editors and managers may not change another user's comment; an admin deletes it", async () => {
+      const theirs = await commentOn(reader, 'only mine to change');
+      for (const as of [editor, manager, asAdmin]) {
+        fails(
+          await mlflow('PATCH', 'comments/update', as, { id: theirs.id, comment: 'changed' }),
+          403,
+          'PERMISSION_DENIED',
+          'Only the author of a comment may edit it.',
+        );
+      }
+      for (const as of [editor, manager]) {
+        fails(
+          await deleteComment(theirs.id, as),
+          403,
+          'PERMISSION_DENIED',
+          'Only the author of a comment may delete it.',
+        );
+      }
+      ok(await deleteComment(theirs.id, asAdmin));
+      fails(await deleteComment(theirs.id, reader), 404, 'RESOURCE_DOES_NOT_EXIST');
+    });
+  });
+
   describe("a version's lineage", () => {
     it("shows the run only to a reader who may read the run's experiment", async () => {
       const run = 'c'.repeat(32);
@@ -460,6 +525,53 @@ describe('registry authorization on real Postgres, with the identity service', (
       const shown = ok(await registry('GET', 'logbook/model-versions/lineage', viewer, { name, version: '1' }));
       assert.equal(shown.run.run_id, run);
       assert.equal(shown.run.experiment_id, '77');
+    });
+  });
+
+  describe('the audit trail', () => {
+    const auditRoutes: Array<[Method, string, Record<string, unknown>]> = [
+      ['GET', 'logbook/audit/entries/search', { name: model }],
+      ['GET', 'logbook/audit/entries/export', { name: model }],
+      ['GET', 'logbook/audit/verify', {}],
+      ['GET', 'logbook/audit/checkpoints/public-keys', {}],
+    ];
+
+    it('is for admins only', async () => {
+      for (const as of [owner, manager, stranger, `${manager}:token:MANAGE`]) {
+        for (const [method, path, params] of auditRoutes) denied(await registry(method, path, as, params));
+      }
+      for (const [method, path, params] of auditRoutes) {
+        const answer = await registry(method, path, asAdmin, params);
+        assert.equal(answer.status, 200, `${path}: ${answer.text}`);
+      }
+    });
+
+    it('names who made each change and how they signed in', async () => {
+      const { entries } = ok(
+        await registry('GET', 'logbook/audit/entries/search', asAdmin, {
+          name: model,
+          event_type: 'RegisteredModelCreated',
+        }),
+      );
+      assert.deepEqual(
+        entries.map((entry: Record<string, any>) => [entry.actor.name, entry.actor.kind, entry.actor.auth_method]),
+        [['olga', 'user', 'basic']],
+      );
+      ok(
+        await mlflow('POST', 'registered-models/set-tag', `${manager}:token:MANAGE`, {
+          name: model,
+          key: 'audited',
+          value: 'yes',
+        }),
+      );
+      const [tagged] = ok(
+        await registry('GET', 'logbook/audit/entries/search', asAdmin, {
+          name: model,
+          event_type: 'RegisteredModelTagSet',
+          max_results: '1',
+        }),
+      ).entries;
+      assert.deepEqual([tagged.actor.name, tagged.actor.auth_method], [manager, 'token']);
     });
   });
 });

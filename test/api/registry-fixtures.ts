@@ -16,6 +16,7 @@ const PROJECTION_TABLES = [
   'registered_model_aliases ORDER BY registered_model_id, alias',
   'model_versions ORDER BY registered_model_id, version',
   'model_version_tags ORDER BY registered_model_id, version, key',
+  'version_activities ORDER BY activity_id',
 ];
 
 /** Every row of the registry's projection tables, in a fixed order: what a rebuild must reproduce. */

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.logbook_only
 # What each route needs on the resources it names: READ, EDIT or MANAGE; `create` (anyone signed in whose
 # token may write); `signed-in` (anyone: a listing shows only what the caller may read); `open` (no
 # credentials); `identity` (the users, roles and tokens API, with its own rules, tested in test_users.py,
-# test_roles.py and test_tokens.py).
+# test_roles.py and test_tokens.py); `author` and `author-or-admin` (a Databricks comment, which the
+# owner wrote: READ on its model lets a caller reach it, and then only its author, or an admin to delete,
+# may change it).
 LEVEL_OF_CALLER = {"denied": 0, "reader": 1, "token": 1, "editor": 2, "manager": 3}
 LEVEL_NEEDED = {"READ": 1, "EDIT": 2, "MANAGE": 3}
 CALLERS = ["anonymous", "denied", "reader", "token", "editor", "manager", "admin"]
@@ -186,6 +188,16 @@ ROUTES = {
         "EDIT",
         lambda f: {"json": {"name": f["model"], "version": "1", "stage": "Staging", "archive_existing_versions": False}},
     ),
+    ("GET", "/api/2.0/mlflow/model-versions/get-activities"): (
+        "READ",
+        lambda f: {"params": {"name": f["model"], "version": "1"}},
+    ),
+    ("POST", "/api/2.0/mlflow/comments/create"): (
+        "READ",
+        lambda f: {"json": {"name": f["model"], "version": "1", "comment": "c"}},
+    ),
+    ("PATCH", "/api/2.0/mlflow/comments/update"): ("author", lambda f: {"json": {"id": f["comment"], "comment": "mine"}}),
+    ("DELETE", "/api/2.0/mlflow/comments/delete"): ("author-or-admin", lambda f: {"params": {"id": f["comment"]}}),
     ("GET", "/api/2.0/mlflow/model-versions/get-download-uri"): (
         "READ",
         lambda f: {"params": {"name": f["model"], "version": "1"}},
@@ -310,6 +322,16 @@ def make_resources(url, admin, names):
         ),
         "version",
     )
+    comment = ok(
+        http(
+            "POST",
+            url,
+            "/api/2.0/mlflow/comments/create",
+            credentials=owner,
+            json={"name": model, "version": "1", "comment": "the owner's"},
+        ),
+        "comment",
+    )["comment"]["id"]
     for caller, permission in [("denied", "DENY"), ("editor", "EDIT"), ("manager", "MANAGE")]:
         for resource_type, resource_id in [("experiment", exp), ("registered_model", model)]:
             ok(
@@ -335,6 +357,7 @@ def make_resources(url, admin, names):
         "artifact_root": artifact_root,
         "logged_model": logged_model,
         "model": model,
+        "comment": comment,
     }
 
 
@@ -347,8 +370,12 @@ def concrete(path, f):
 
 
 def expected_forbidden(level, caller):
+    if level == "author":
+        return True
     if caller == "admin" or level in ("signed-in", "open"):
         return False
+    if level == "author-or-admin":
+        return True
     if level == "create":
         return caller == "token"
     return LEVEL_OF_CALLER[caller] < LEVEL_NEEDED[level]

@@ -284,6 +284,51 @@ export const ModelVersionDeletedV1 = eventContract({
   example: { ...exampleVersion, time: exampleTime },
 });
 
+// Comments on model versions (Databricks' comments)
+
+const commentId = z.string().min(1).describe('Id of the comment, as the comments API names it');
+const commentText = z.string().min(1).describe('The text of the comment');
+const exampleComment = { ...exampleVersion, commentId: '9b1c7e2d4f6a48b0a1c3e5d7f9b2c4e6' };
+
+export const CommentCreatedV1 = eventContract({
+  name: 'CommentCreated',
+  schemaVersion: 1,
+  meaning: 'A user commented on a model version.',
+  data: z.object({
+    registeredModelId,
+    name,
+    version,
+    commentId,
+    comment: commentText,
+    authorId: z.string().min(1).describe('Id of the author (the actor), the only one who may edit it'),
+    userId: z.string().min(1).describe("The author's name, shown as the comment's user_id"),
+    time,
+  }),
+  example: {
+    ...exampleComment,
+    comment: 'Validated on the November holdout',
+    authorId: '7',
+    userId: 'ada',
+    time: exampleTime,
+  },
+});
+
+export const CommentEditedV1 = eventContract({
+  name: 'CommentEdited',
+  schemaVersion: 1,
+  meaning: "A comment's author changed its text.",
+  data: z.object({ registeredModelId, name, version, commentId, comment: commentText.describe('The new text'), time }),
+  example: { ...exampleComment, comment: 'Validated on the November and December holdouts', time: exampleTime },
+});
+
+export const CommentDeletedV1 = eventContract({
+  name: 'CommentDeleted',
+  schemaVersion: 1,
+  meaning: 'A comment was deleted, by its author or an admin.',
+  data: z.object({ registeredModelId, name, version, commentId, time }),
+  example: { ...exampleComment, time: exampleTime },
+});
+
 // Approval policies
 
 const policyName = z.string().min(1).describe('Policy name, unique among live policies; the stream is named after it');
@@ -439,6 +484,15 @@ export const REGISTRY_MODEL_VERSION_TOPIC: TopicContract = {
     ModelVersionTagDeletedV1,
     ModelVersionDeletedV1,
   ],
+};
+
+export const REGISTRY_COMMENT_TOPIC: TopicContract = {
+  name: eventTopic(REGISTRY_PRODUCER, 'comment'),
+  producer: REGISTRY_PRODUCER,
+  streamType: 'comment',
+  meaning: 'The life of each comment on a model version: written, edited, deleted.',
+  key: '`comment-<commentId>`, the stream id',
+  events: [CommentCreatedV1, CommentEditedV1, CommentDeletedV1],
 };
 
 export const REGISTRY_POLICY_TOPIC: TopicContract = {
@@ -673,6 +727,7 @@ export const REGISTRY_TRANSITION_REQUEST_TOPIC: TopicContract = {
 export const REGISTRY_TOPICS = [
   REGISTRY_REGISTERED_MODEL_TOPIC,
   REGISTRY_MODEL_VERSION_TOPIC,
+  REGISTRY_COMMENT_TOPIC,
   REGISTRY_POLICY_TOPIC,
   REGISTRY_TRANSITION_REQUEST_TOPIC,
 ];

@@ -13,7 +13,7 @@ import { ConcurrencyError } from './concurrency-error';
 import { dropSchema, eventStoreMigrations, testInfra, uniqueSchema } from '@logbook/testing';
 import { Decider } from './decider';
 import { DomainEvent, EventEnvelope } from './envelope';
-import { EventStore } from './event-store';
+import { AppendedChange, EventStore } from './event-store';
 import { InlineProjection } from './projection';
 
 type Deposited = DomainEvent<'Deposited', { amount: number }>;
@@ -28,6 +28,17 @@ const account: Decider<Account, Deposit, Deposited> = {
   decide: (command) => [{ type: 'Deposited', data: { amount: command.amount } }],
 };
 const accountStream = { streamType: 'account', decider: account, stateVersion: 1 };
+
+/** Two deposits of one amount in one command: an append of two events. */
+type Deposit2 = { type: 'Deposit2'; amount: number };
+const twice: Decider<Account, Deposit2, Deposited> = {
+  ...account,
+  decide: (command) => [
+    { type: 'Deposited', data: { amount: command.amount } },
+    { type: 'Deposited', data: { amount: command.amount } },
+  ],
+};
+const twiceStream = { streamType: 'account', decider: twice, stateVersion: 1 };
 
 /** The same stream with a new state shape: balances in cents. */
 interface AccountInCents {
@@ -221,5 +232,62 @@ describe('event store on real Postgres', () => {
     const deposit: Deposited = { type: 'Deposited', data: { amount: 1 } };
     await store.append(accountStream, 'account-m', 1, [deposit, deposit], meta(), { balance: 3 });
     assert.equal(await scrapedAppended('account'), before + 3);
+  });
+
+  it('hands the audit hook each append in its transaction, with the states around every event', async () => {
+    const changes: AppendedChange[] = [];
+    const audited = new EventStore(db, {
+      schema,
+      producer: 'test',
+      projections: [balances(schema)],
+      audit: async (tx, change) => {
+        changes.push(change);
+        await tx.query('SELECT 1');
+        if (change.metadata.requestId === 'refused') throw new Error('audit refused');
+      },
+    });
+    const client = { address: '10.1.2.3', userAgent: 'curl/8' };
+    await audited.handle(accountStream, 'account-h', { type: 'Deposit', amount: 4 }, { ...meta('req-h'), client });
+    const twoDeposits: Deposit2 = { type: 'Deposit2', amount: 3 };
+    await audited.handle(twiceStream, 'account-h', twoDeposits, meta('req-twice'));
+    await audited.db.transaction((tx) =>
+      audited.handleIn(tx, accountStream, 'account-h', { type: 'Deposit', amount: 1 }, meta('req-in')),
+    );
+    await assert.rejects(audited.handle(accountStream, 'account-h', { type: 'Deposit', amount: 9 }, meta('refused')));
+    assert.deepEqual(
+      changes.map((c) => [c.metadata.requestId, c.events.map((e) => e.streamPosition), c.states]),
+      [
+        ['req-h', [1], [{ balance: 0 }, { balance: 4 }]],
+        ['req-twice', [2, 3], [{ balance: 4 }, { balance: 7 }, { balance: 10 }]],
+        ['req-in', [4], [{ balance: 10 }, { balance: 11 }]],
+        ['refused', [5], [{ balance: 11 }, { balance: 20 }]],
+      ],
+    );
+    assert.deepEqual(changes[0].metadata.client, client);
+    assert.equal((await store.readStream('account-h')).length, 4, 'a refused audit rolls its append back');
+  });
+
+  it('audits the appends of a transaction over several streams at its end, after every stream is written', async () => {
+    const steps: string[] = [];
+    const logged: InlineProjection = {
+      name: 'steps',
+      tables: [],
+      apply: async (_tx, events) => void steps.push(`append ${events[0].streamId}`),
+    };
+    const audited = new EventStore(db, {
+      schema,
+      producer: 'test',
+      projections: [logged],
+      audit: async (_tx, change) => void steps.push(`audit ${change.events[0].streamId}`),
+    });
+    await audited.transaction(async (tx) => {
+      await audited.handleIn(tx, accountStream, 'account-t1', { type: 'Deposit', amount: 1 }, meta());
+      await audited.handleIn(tx, accountStream, 'account-t2', { type: 'Deposit', amount: 2 }, meta());
+    });
+    assert.deepEqual(steps, ['append account-t1', 'append account-t2', 'audit account-t1', 'audit account-t2']);
+    await audited.db.transaction((tx) =>
+      audited.handleIn(tx, accountStream, 'account-t3', { type: 'Deposit', amount: 3 }, meta()),
+    );
+    assert.deepEqual(steps.slice(4), ['append account-t3', 'audit account-t3'], 'elsewhere, each append at once');
   });
 });

@@ -15,6 +15,20 @@ export interface StreamDefinition<State, Command, Event extends DomainEvent> {
   stateVersion: number;
 }
 
+/**
+ * What one append changed: its events as stored, the metadata of the command (with what events leave
+ * out, such as the client's address), and the stream's state around each event: `states[i]` before
+ * `events[i]`, `states[i + 1]` after it (null where the appender did not say).
+ */
+export interface AppendedChange {
+  events: EventEnvelope[];
+  metadata: CommandMetadata;
+  states: unknown[];
+}
+
+/** Records a change inside the transaction that appends it, so that both commit or neither does. */
+export type AuditHook = (tx: Queryable, change: AppendedChange) => Promise<void>;
+
 /** Rewrites a stored event of an older schema version into the current shape. */
 export type Upcaster = (envelope: EventEnvelope) => EventEnvelope;
 
@@ -26,6 +40,8 @@ export interface EventStoreOptions {
   /** Current schema version per event type; 1 when absent. */
   schemaVersions?: Record<string, number>;
   maxAttempts?: number;
+  /** Called for every append (commands, consumers' handleIn and plain appends) last in its transaction. */
+  audit?: AuditHook;
 }
 
 export interface HandleResult<State> {
@@ -61,6 +77,8 @@ const conflictBackoff = (attempt: number) => new Promise((resolve) => setTimeout
 export class EventStore {
   private readonly listeners: Array<() => void> = [];
   private readonly streamQueues = new Map<string, Promise<void>>();
+  /** The changes of each open `transaction`, audited when its work is done. */
+  private readonly deferredAudits = new WeakMap<Queryable, AppendedChange[]>();
 
   constructor(
     readonly db: Database,
@@ -110,26 +128,10 @@ export class EventStore {
       const { state, version } = await this.load(stream, streamId);
       const events = stream.decider.decide(command, state);
       if (events.length === 0) return { events: [], state, version };
-      const next = events.reduce(stream.decider.evolve, state);
+      const states = statesThrough(stream.decider, state, events);
       try {
-        const envelopes = await this.append(stream, streamId, version, events, metadata, next);
-        return { events: envelopes, state: next, version: version + events.length };
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
-        await conflictBackoff(attempt);
-      }
-    }
-  }
-
-  /**
-   * One transaction over several streams (each written with handleIn): a concurrent writer to any of
-   * them makes the whole work run again, deciding on what that writer committed.
-   */
-  async transactionAcrossStreams<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const maxAttempts = this.options.maxAttempts ?? 8;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.db.transaction(work);
+        const envelopes = await this.appendStates(stream, streamId, version, events, metadata, states);
+        return { events: envelopes, state: states[states.length - 1] as State, version: version + events.length };
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
         await conflictBackoff(attempt);
@@ -191,6 +193,7 @@ export class EventStore {
     return rebuilt;
   }
 
+  /** Appends events decided elsewhere; `previousState` is what the audit trail records as the state before them. */
   async append(
     stream: Pick<StreamDefinition<unknown, never, DomainEvent>, 'streamType' | 'stateVersion'>,
     streamId: string,
@@ -198,12 +201,53 @@ export class EventStore {
     events: DomainEvent[],
     metadata: CommandMetadata,
     newState: unknown,
+    previousState: unknown = null,
+  ): Promise<EventEnvelope[]> {
+    const states = [previousState, ...events.slice(1).map(() => null), newState];
+    return this.appendStates(stream, streamId, expectedVersion, events, metadata, states);
+  }
+
+  private async appendStates(
+    stream: Pick<StreamDefinition<unknown, never, DomainEvent>, 'streamType' | 'stateVersion'>,
+    streamId: string,
+    expectedVersion: number,
+    events: DomainEvent[],
+    metadata: CommandMetadata,
+    states: unknown[],
   ): Promise<EventEnvelope[]> {
     const envelopes = await this.db.transaction((tx) =>
-      this.appendIn(tx, stream, streamId, expectedVersion, events, metadata, newState),
+      this.appendIn(tx, stream, streamId, expectedVersion, events, metadata, states),
     );
     this.notifyAppended(stream.streamType, envelopes.length);
     return envelopes;
+  }
+
+  /**
+   * A transaction over several streams (each written with handleIn) whose changes are audited together
+   * at its end. The audit trail's lock is then the last one it takes, after every stream row it locks,
+   * so it never waits for a stream while holding up every other writer's audit. A concurrent writer to
+   * any of its streams makes the whole work run again, deciding on what that writer committed.
+   */
+  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const maxAttempts = this.options.maxAttempts ?? 8;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction(async (tx) => {
+          const changes: AppendedChange[] = [];
+          this.deferredAudits.set(tx, changes);
+          try {
+            const result = await work(tx);
+            for (const change of changes) await this.options.audit?.(tx, change);
+            return result;
+          } finally {
+            this.deferredAudits.delete(tx);
+          }
+        });
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
+        await conflictBackoff(attempt);
+      }
+    }
   }
 
   /**
@@ -220,8 +264,8 @@ export class EventStore {
     const { state, version } = await this.load(stream, streamId, tx);
     const events = stream.decider.decide(command, state);
     if (events.length === 0) return [];
-    const next = events.reduce(stream.decider.evolve, state);
-    const envelopes = await this.appendIn(tx, stream, streamId, version, events, metadata, next);
+    const states = statesThrough(stream.decider, state, events);
+    const envelopes = await this.appendIn(tx, stream, streamId, version, events, metadata, states);
     this.notifyAppended(stream.streamType, envelopes.length);
     return envelopes;
   }
@@ -238,8 +282,9 @@ export class EventStore {
     expectedVersion: number,
     events: DomainEvent[],
     metadata: CommandMetadata,
-    newState: unknown,
+    states: unknown[],
   ): Promise<EventEnvelope[]> {
+    const newState = states[states.length - 1];
     const head =
       expectedVersion === 0
         ? await tx.query(
@@ -256,6 +301,11 @@ export class EventStore {
     if (head.rowCount !== 1) throw new ConcurrencyError(streamId, expectedVersion);
     const stored = await this.insertEvents(tx, streamType, streamId, expectedVersion, events, metadata);
     for (const projection of this.options.projections) await projection.apply(tx, stored);
+    // Last: an audit trail serializes its writers, and holds them only for what is left of this transaction.
+    const change = { events: stored, metadata, states };
+    const deferred = this.deferredAudits.get(tx);
+    if (deferred) deferred.push(change);
+    else await this.options.audit?.(tx, change);
     return stored;
   }
 
@@ -391,4 +441,15 @@ export class EventStore {
       data: event.data,
     }));
   }
+}
+
+/** The state before each event and after the last one. */
+function statesThrough<State, Event extends DomainEvent>(
+  decider: Pick<Decider<State, never, Event>, 'evolve'>,
+  state: State,
+  events: Event[],
+): State[] {
+  const states = [state];
+  for (const event of events) states.push(decider.evolve(states[states.length - 1], event));
+  return states;
 }

@@ -58,6 +58,7 @@ export {
   NOT_AUTHENTICATED_MESSAGE,
   Principal,
   PRINCIPAL_HEADER,
+  CLIENT_ADDRESS_HEADER,
   replyNotAuthenticated,
   requireCredentials,
   signPrincipal,

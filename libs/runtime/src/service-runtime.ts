@@ -28,7 +28,7 @@ export interface ServiceDefinition {
   name: string;
   schema: string;
   migrations: SqlMigration[];
-  store: Pick<EventStoreOptions, 'projections' | 'upcasters' | 'schemaVersions'>;
+  store: Pick<EventStoreOptions, 'projections' | 'upcasters' | 'schemaVersions' | 'audit'>;
   /** Stream types whose topics its relay creates up front. */
   streamTypes: string[];
   /** How its domain events leave it: their public contracts (libs/contracts). */

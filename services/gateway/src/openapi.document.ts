@@ -3,7 +3,7 @@ import { JsonSchema, OpenApiFragment, OpenApiLocation, OpenApiPaths, takenFields
 /**
  * Where a create's answer carries the new id, and the parameter or body field that takes it elsewhere
  * (`in` narrows where the field must be). A new run's artifacts live under `<experiment>/<run>/artifacts`. A
- * registered model and its versions are addressed by name (and version number).
+ * registered model and its versions are addressed by name (and version number); a comment by its id.
  */
 const ID_SOURCES: Array<{ operationId: string; field: string; value: string; in?: OpenApiLocation }> = [
   { operationId: 'Experiments_create', field: 'experiment_id', value: '$response.body#/experiment_id' },
@@ -18,6 +18,7 @@ const ID_SOURCES: Array<{ operationId: string; field: string; value: string; in?
   { operationId: 'RegisteredModels_create', field: 'name', value: '$response.body#/registered_model/name' },
   { operationId: 'ModelVersions_create', field: 'name', value: '$response.body#/model_version/name' },
   { operationId: 'ModelVersions_create', field: 'version', value: '$response.body#/model_version/version' },
+  { operationId: 'Comments_create', field: 'id', value: '$response.body#/comment/id' },
 ];
 
 const DESCRIPTION = [

@@ -12,6 +12,7 @@ import {
   settleUnreadBody,
   Logger,
   PRINCIPAL_HEADER,
+  CLIENT_ADDRESS_HEADER,
   signPrincipal,
 } from '@logbook/platform';
 import {
@@ -72,11 +73,14 @@ export function routingTable(
         ...['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'].flatMap((prefix) => [
           `${prefix}registered-models/`,
           `${prefix}model-versions/`,
+          // Databricks' comments on model versions and transition requests.
+          `${prefix}comments/`,
           `${prefix}transition-requests/`,
         ]),
         ...['/api/2.0/logbook/', '/ajax-api/2.0/logbook/'].flatMap((prefix) => [
           `${prefix}registered-models/`,
           `${prefix}model-versions/`,
+          `${prefix}audit/`,
           `${prefix}policies/`,
         ]),
         // MLflow's UI reads a registered version's files at the server's root.
@@ -170,6 +174,7 @@ function forwardedHeaders(request: FastifyRequest, route: Route): Record<string,
       ? { [PRINCIPAL_HEADER]: signPrincipal(request.principal, principalKey) }
       : {}),
     'x-request-id': String(request.id),
+    [CLIENT_ADDRESS_HEADER]: request.ip,
     'x-forwarded-host': String(request.headers['x-forwarded-host'] ?? request.headers.host ?? ''),
     'x-forwarded-proto': String(request.headers['x-forwarded-proto'] ?? request.protocol),
   };
@@ -250,11 +255,15 @@ async function carryUpload(route: Route, request: FastifyRequest, reply: Fastify
 }
 
 /** Offload headers are the gateway's to send: whatever a client sent under those names is dropped. */
-/** What a client sends that only the gateway may say (offload and principal headers), and its credentials. */
+/** What a client sends that only the gateway may say (offload, principal and client address headers), and its credentials. */
 function withoutInternalHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   return Object.fromEntries(
     Object.entries(headers).filter(
-      ([name]) => !isOffloadHeader(name) && name !== PRINCIPAL_HEADER && name !== 'authorization',
+      ([name]) =>
+        !isOffloadHeader(name) &&
+        name !== PRINCIPAL_HEADER &&
+        name !== CLIENT_ADDRESS_HEADER &&
+        name !== 'authorization',
     ),
   );
 }

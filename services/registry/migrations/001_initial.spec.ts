@@ -20,27 +20,35 @@ describe('registry migrations', () => {
   });
 
   it('runs none again on a database the hand-written runner migrated (its ids name these migrations)', async () => {
-    assert.equal((await migrate(db, REGISTRY_SCHEMA, registryMigrations)).length, registryMigrations.length);
+    const legacy = registryMigrations.slice(0, 5);
+    assert.equal((await migrate(db, REGISTRY_SCHEMA, legacy)).length, legacy.length);
     await recordAsLegacyRunner(db, REGISTRY_SCHEMA, [
       '001_event_store',
       '002_projections',
       '003_stream_state_version',
       '004_lineage',
       '005_history',
-      '007_policies',
+    ]);
+    assert.deepEqual(await migrate(db, REGISTRY_SCHEMA, registryMigrations), [
+      'RegistryAudit1796500000000',
+      'RegistryPolicies1796500000100',
+      'RegistryVersionActivities1796500000200',
+      'RegistryTransitionRequests1796500000300',
     ]);
     assert.deepEqual(await migrate(db, REGISTRY_SCHEMA, registryMigrations), []);
     const { rows } = await db.query(`SELECT name FROM ${REGISTRY_SCHEMA}.typeorm_migrations`);
     assert.equal(rows.length, registryMigrations.length);
   });
 
-  it('runs only the later migrations (lineage, history, policies, transition requests) on a database the hand-written runner migrated before them', async () => {
+  it('runs only the migrations written after those the hand-written runner applied', async () => {
     await migrate(db, REGISTRY_SCHEMA, registryMigrations.slice(0, 3));
     await recordAsLegacyRunner(db, REGISTRY_SCHEMA, ['001_event_store', '002_projections', '003_stream_state_version']);
     assert.deepEqual(await migrate(db, REGISTRY_SCHEMA, registryMigrations), [
       'RegistryLineage1796451273000',
       'RegistryHistory1796459290000',
+      'RegistryAudit1796500000000',
       'RegistryPolicies1796500000100',
+      'RegistryVersionActivities1796500000200',
       'RegistryTransitionRequests1796500000300',
     ]);
     await db.query(

@@ -1,4 +1,5 @@
 import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore';
+import { auditLogSchema } from '@logbook/audit';
 import { SqlMigration } from '@logbook/platform';
 
 export const REGISTRY_SCHEMA = 'registry';
@@ -109,6 +110,28 @@ CREATE INDEX events_by_model_name ON registry.events USING hash ((data->>'name')
   WHERE type IN ('RegisteredModelCreated', 'RegisteredModelRenamed');
 `;
 
+// Each version's activity list (Databricks' get-activities): comments and transitions, oldest first. Keyed by
+// the model's id, so it follows a rename.
+const versionActivities = `
+CREATE TABLE registry.version_activities (
+  activity_id text PRIMARY KEY,
+  registered_model_id text NOT NULL,
+  version integer NOT NULL,
+  position bigint NOT NULL,
+  activity_type text NOT NULL,
+  user_id text NOT NULL,
+  author_id text NOT NULL,
+  comment text,
+  system_comment text,
+  from_stage text,
+  to_stage text,
+  creation_time bigint NOT NULL,
+  last_updated_time bigint NOT NULL
+);
+CREATE INDEX version_activities_by_version ON registry.version_activities
+  (registered_model_id, version, creation_time, position);
+`;
+
 // Approval policies: the live version of each, and every version ever recorded (requests name the one they met).
 const policies = `
 CREATE TABLE registry.policies (
@@ -163,9 +186,21 @@ export class RegistryHistory1796459290000 extends SqlMigration {
   }
 }
 
+export class RegistryAudit1796500000000 extends SqlMigration {
+  constructor() {
+    super(auditLogSchema(REGISTRY_SCHEMA), '006_audit');
+  }
+}
+
 export class RegistryPolicies1796500000100 extends SqlMigration {
   constructor() {
     super(policies, '007_policies');
+  }
+}
+
+export class RegistryVersionActivities1796500000200 extends SqlMigration {
+  constructor() {
+    super(versionActivities, '008_version_activities');
   }
 }
 
@@ -210,6 +245,8 @@ export const registryMigrations: SqlMigration[] = [
   new RegistryStreamStateVersion1796447390002(),
   new RegistryLineage1796451273000(),
   new RegistryHistory1796459290000(),
+  new RegistryAudit1796500000000(),
   new RegistryPolicies1796500000100(),
+  new RegistryVersionActivities1796500000200(),
   new RegistryTransitionRequests1796500000300(),
 ];

@@ -5,8 +5,8 @@ import { loadRegistryConfig } from './config';
 import { openRegistryStore, registryProjections, registryStreams } from './registry.runtime';
 
 /**
- * `npm run rebuild:registry [-- <projection>...] [--heads]`: empties the registry's read model (models,
- * versions, tags, aliases) and replays its event log into it; `--heads` folds every stream head again
+ * `npm run rebuild:registry [-- <projection>...] [--heads]`: empties the registry's read models (models,
+ * versions, tags, aliases: `registry`; versions' activity lists: `activities`) and replays its event log into it; `--heads` folds every stream head again
  * instead. The lineage tables are not in it: they are what the registry heard of tracking's events, not
  * its own log. Uses the service's configuration; in the embedded shape, stop the server first.
  */

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { contractValidators, REGISTRY_TOPICS } from '@logbook/contracts';
 import { Decider, DomainEvent, fold } from '@logbook/eventstore';
 import { CommandMetadata } from '@logbook/platform';
+import { CommentCommand, commentDecider } from './comments/comment.decider';
 import { parsePolicyDefinition } from './governance/policy-definition';
 import { PolicyCommand, policyDecider } from './governance/policy.decider';
 import { ModelVersionCommand, modelVersionDecider } from './model-versions/model-version.decider';
@@ -101,6 +102,15 @@ const versionEvents = (outcome: Scripted<ModelVersionCommand>) =>
     ]),
   );
 
+const commentEvents = play(
+  commentDecider,
+  withMetadata<CommentCommand>([
+    { type: 'CreateComment', data: { commentId: 'c1', name, version: 1, comment: 'looks good', found: address } },
+    { type: 'EditComment', data: { commentId: 'c1', comment: 'looks great', found: address } },
+    { type: 'DeleteComment', data: { commentId: 'c1', byAdmin: false, found: address } },
+  ]),
+);
+
 const policy = parsePolicyDefinition({
   name: 'fraud-production',
   applies_to: 'fraud-*',
@@ -181,6 +191,7 @@ describe("the registry's publisher: what the deciders emit leaves as valid contr
     ...requestEvents,
     ...versionEvents({ type: 'CompleteRegistration', data: { ...address, digest: 'sha256:ab' } }),
     ...versionEvents({ type: 'FailRegistration', data: { ...address, message: 'No MLmodel file' } }),
+    ...commentEvents,
   ];
 
   it('given a history covering every registry event type, then each is published as a contract its consumers accept', () => {

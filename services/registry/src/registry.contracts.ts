@@ -1,4 +1,7 @@
 import {
+  CommentCreatedV1,
+  CommentDeletedV1,
+  CommentEditedV1,
   contractMapper,
   ModelVersionCreatedV1,
   ModelVersionDeletedV1,
@@ -30,6 +33,7 @@ import {
   RequestVoidedV1,
   TransitionAppliedV1,
 } from '@logbook/contracts';
+import { CommentEvent } from './comments/comment.events';
 import { PolicyEvent } from './governance/policy.events';
 import { ModelVersionEvent } from './model-versions/model-version.events';
 import { RegisteredModelEvent } from './registered-models/registered-model.events';
@@ -40,7 +44,7 @@ import { TransitionRequestEvent } from './transition-requests/transition-request
  * The compiler checks each domain shape against its contract; when they part, map the fields here.
  */
 export const registryToContract = contractMapper<
-  RegisteredModelEvent | ModelVersionEvent | PolicyEvent | TransitionRequestEvent
+  RegisteredModelEvent | ModelVersionEvent | CommentEvent | PolicyEvent | TransitionRequestEvent
 >({
   RegisteredModelCreated: (data) => publish(RegisteredModelCreatedV1, data),
   RegisteredModelRenamed: (data) => publish(RegisteredModelRenamedV1, data),
@@ -60,6 +64,9 @@ export const registryToContract = contractMapper<
   ModelVersionTagSet: (data) => publish(ModelVersionTagSetV1, data),
   ModelVersionTagDeleted: (data) => publish(ModelVersionTagDeletedV1, data),
   ModelVersionDeleted: (data) => publish(ModelVersionDeletedV1, data),
+  CommentCreated: (data) => publish(CommentCreatedV1, data),
+  CommentEdited: (data) => publish(CommentEditedV1, data),
+  CommentDeleted: (data) => publish(CommentDeletedV1, data),
   PolicyCreated: (data) => publish(PolicyCreatedV1, data),
   PolicyUpdated: (data) => publish(PolicyUpdatedV1, data),
   PolicyDeleted: (data) => publish(PolicyDeletedV1, data),

@@ -1,4 +1,11 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { AuditController } from './audit/audit.controller';
+import { AuditQueries } from './audit/audit.queries';
+import { ActivitiesController } from './activities/activities.controller';
+import { ActivitiesQueries } from './activities/activities.queries';
+import { CommentsController } from './comments/comments.controller';
+import { CommentsQueries } from './comments/comments.queries';
+import { CommentsService } from './comments/comments.service';
 import { GovernedTargets } from './governance/governed-targets';
 import { PoliciesController } from './governance/policies.controller';
 import { PoliciesQueries } from './governance/policies.queries';
@@ -49,11 +56,17 @@ export const REGISTRY_CONTROLLERS = [
   ModelVersionArtifactsController,
   LineageController,
   HistoryController,
+  AuditController,
+  CommentsController,
+  ActivitiesController,
   PoliciesController,
   TransitionRequestsController,
 ];
 
-/** MLflow's Model Registry API (registered models, versions, tags, aliases and stages), versions' lineage, models' history. */
+/**
+ * MLflow's Model Registry API (registered models, versions, tags, aliases and stages), versions' lineage,
+ * models' history, and Databricks' comments and activity lists of versions.
+ */
 @Module({})
 export class RegistryModule {
   static with(runtime: RegistryRuntime): DynamicModule {
@@ -69,6 +82,10 @@ export class RegistryModule {
         RegistrationVerdicts,
         LineageQueries,
         HistoryQueries,
+        AuditQueries,
+        CommentsService,
+        CommentsQueries,
+        ActivitiesQueries,
         RegistryAccess,
         SourceRunExperiments,
         SourceLoggedModelExperiments,

@@ -1,11 +1,11 @@
 import { OpenApiFragment, openApiFromControllers } from '@logbook/platform';
-import { POLICY_DOCUMENT_BODY, POLICY_WIRE_SCHEMAS } from './governance/policies.wire-schemas';
+import { POLICY_BODIES, POLICY_WIRE_SCHEMAS } from './governance/policies.wire-schemas';
 import { REGISTRY_CONTROLLERS } from './registry.module';
-import { REGISTRY_WIRE_SCHEMAS } from './shared/wire-schemas';
+import { ANSWERS, REGISTRY_WIRE_SCHEMAS } from './shared/wire-schemas';
 import { TRANSITION_REQUEST_WIRE_SCHEMAS } from './transition-requests/transition-requests.wire-schemas';
 
-/** Fields naming a model, version or alias that may not exist: an operation taking one can answer 404. */
-const ENTITY_FIELDS = new Set(['name', 'version']);
+/** Fields naming a model, version or comment that may not exist: an operation taking one can answer 404. */
+const ENTITY_FIELDS = new Set(['name', 'version', 'id']);
 
 /** get-artifact answers with a redirect to the artifact proxy, which streams the file. */
 const ARTIFACT_REDIRECT = {
@@ -24,12 +24,18 @@ export function registryOpenApi(): OpenApiFragment {
     { ...REGISTRY_WIRE_SCHEMAS, ...POLICY_WIRE_SCHEMAS, ...TRANSITION_REQUEST_WIRE_SCHEMAS },
     {
       fields: ENTITY_FIELDS,
-      description: 'No such registered model or model version',
+      description: 'No such registered model, model version or comment',
     },
   );
   for (const [path, operations] of Object.entries(fragment.paths)) {
-    if (path.endsWith('/logbook/policies/create')) operations.post.requestBody = POLICY_DOCUMENT_BODY;
-    if (path.endsWith('/logbook/policies/update')) operations.patch.requestBody = POLICY_DOCUMENT_BODY;
+    if (path.endsWith('/audit/entries/export')) {
+      operations.get.responses['200'] = {
+        description: 'The matching audit rows, streamed',
+        content: { 'application/x-ndjson': { schema: ANSWERS.auditExport } },
+      };
+    }
+    if (path.endsWith('/logbook/policies/create')) operations.post.requestBody = POLICY_BODIES.create;
+    if (path.endsWith('/logbook/policies/update')) operations.patch.requestBody = POLICY_BODIES.update;
     if (!path.endsWith('/model-versions/get-artifact')) continue;
     const { responses } = operations.get;
     delete responses['200'];

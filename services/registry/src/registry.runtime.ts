@@ -1,9 +1,13 @@
+import { AuditCheckpointer, loadSigningKey } from '@logbook/audit';
 import { REGISTRY_PRODUCER, REGISTRY_TOPICS } from '@logbook/contracts';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
 import { Announcements } from '@logbook/messaging';
 import { Database, Logger, systemActor } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime, SubscriptionDefinition } from '@logbook/runtime';
 import { REGISTRY_SCHEMA, registryMigrations } from '../migrations/001_initial';
+import { recordRegistryAudit } from './audit/registry-audit';
+import { activitiesProjection } from './activities/activities.projection';
+import { commentStream } from './comments/comment.decider';
 import { RegistryConfig } from './config';
 import { applyPolicies } from './governance/policies-file';
 import { policiesProjection } from './governance/policies.projection';
@@ -17,14 +21,25 @@ import { registryProjection } from './registry.projection';
 import { transitionRequestStream } from './transition-requests/transition-request.decider';
 import { transitionRequestsProjection } from './transition-requests/transition-requests.projection';
 
-export const registryProjections = [registryProjection, policiesProjection, transitionRequestsProjection];
-export const registryStreams = [registeredModelStream, modelVersionStream, policyStream, transitionRequestStream];
+export const registryProjections = [
+  registryProjection,
+  activitiesProjection,
+  policiesProjection,
+  transitionRequestsProjection,
+];
+export const registryStreams = [
+  registeredModelStream,
+  modelVersionStream,
+  commentStream,
+  policyStream,
+  transitionRequestStream,
+];
 
 export const registryService: ServiceDefinition = {
   name: REGISTRY_PRODUCER,
   schema: REGISTRY_SCHEMA,
   migrations: registryMigrations,
-  store: { projections: registryProjections },
+  store: { projections: registryProjections, audit: recordRegistryAudit },
   streamTypes: REGISTRY_TOPICS.map((topic) => topic.streamType),
   toContract: registryToContract,
 };
@@ -39,6 +54,8 @@ export interface RegistryRuntime extends ServiceRuntime {
   registrationVerdicts: Announcements;
   /** How long a create waits for its verdict: none when nothing feeds the registry verdicts. */
   registrationWaitMs: number;
+  /** Signs the audit trail's head every configured interval. */
+  auditCheckpointer: AuditCheckpointer;
 }
 
 type ContractMapper = (event: EventEnvelope) => EventEnvelope;
@@ -88,10 +105,17 @@ export async function startRegistryRuntime(
     db,
     subscriptions: ({ store }) => (feeds ? subscriptions(feeds, store, registrationVerdicts) : []),
   });
-  if (config.policies.length > 0) {
-    const metadata = { now: Date.now(), actor: systemActor(REGISTRY_PRODUCER), requestId: 'policies-file' };
-    const changed = await applyPolicies(runtime.store, config.policies, metadata);
-    logger.info({ policies: config.policies.length, changed }, 'policies file applied');
+  let auditCheckpointer: AuditCheckpointer;
+  try {
+    if (config.policies.length > 0) {
+      const metadata = { now: Date.now(), actor: systemActor(REGISTRY_PRODUCER), requestId: 'policies-file' };
+      const changed = await applyPolicies(runtime.store, config.policies, metadata);
+      logger.info({ policies: config.policies.length, changed }, 'policies file applied');
+    }
+    auditCheckpointer = await startAuditCheckpoints(config, logger, runtime.db);
+  } catch (error) {
+    await runtime.close();
+    throw error;
   }
   return {
     ...runtime,
@@ -100,7 +124,28 @@ export async function startRegistryRuntime(
     toContract: registryToContract,
     registrationVerdicts,
     registrationWaitMs: feeds ? config.registrationWaitMs : 0,
+    auditCheckpointer,
+    async close() {
+      await auditCheckpointer.stop();
+      await runtime.close();
+    },
   };
+}
+
+async function startAuditCheckpoints(config: RegistryConfig, logger: Logger, db: Database) {
+  const { key, generated } = await loadSigningKey(db, REGISTRY_SCHEMA, config.audit.signingKey);
+  if (generated) {
+    logger.warn(
+      { keyId: key.keyId },
+      'audit checkpoints are signed with a key generated for this database and kept in registry.audit_signing_keys; ' +
+        'set LOGBOOK_AUDIT_SIGNING_KEY_FILE to sign with a key kept elsewhere',
+    );
+  }
+  const checkpointer = new AuditCheckpointer(db, REGISTRY_SCHEMA, key, (error) =>
+    logger.error({ err: error }, 'audit checkpoint failed'),
+  );
+  checkpointer.start(config.audit.checkpointIntervalMs);
+  return checkpointer;
 }
 
 /** The registry database, migrated, and its event store, with nothing running: what its commands (rebuild) use. */

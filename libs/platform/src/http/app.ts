@@ -9,7 +9,7 @@ import { ConnectionLimits, connectionOptions, guardConnections } from './connect
 import { MlflowErrorFilter } from './error-filter';
 import { assertStorableStrings, parseJsonBody } from './json-body';
 import { checkHostHeader } from './host-check';
-import { requireGatewayPrincipal } from './principal';
+import { CLIENT_ADDRESS_HEADER, requireGatewayPrincipal } from './principal';
 import { ServerConfig } from './server-config';
 import { httpRequestDuration } from '../metrics';
 import { MlflowValidationPipe } from './validation';
@@ -26,6 +26,12 @@ export interface HttpAppOptions {
    * signed with this key. (The gateway authenticates credentials itself, with requireCredentials.)
    */
   gatewayKey?: string;
+  /**
+   * A service behind the gateway: its peer is the gateway, and the caller's address is the one the gateway
+   * forwards (CLIENT_ADDRESS_HEADER). With auth on, only requests with the gateway's signed principal get
+   * as far as reading it.
+   */
+  behindGateway?: boolean;
 }
 
 class PinoNestLogger implements LoggerService {
@@ -72,7 +78,16 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   }
   // Every request has the field (set once authenticated), so requests keep one shape.
   fastify.decorateRequest('principal', undefined);
+  fastify.decorateRequest('clientAddress', undefined);
   if (options.gatewayKey) requireGatewayPrincipal(fastify, options.gatewayKey);
+  fastify.addHook('onRequest', async (request) => {
+    const forwarded = request.headers[CLIENT_ADDRESS_HEADER];
+    request.clientAddress = options.behindGateway
+      ? typeof forwarded === 'string'
+        ? forwarded
+        : undefined
+      : request.ip;
+  });
   answerUnsupportedMethods(fastify, options.forwardedRoutes);
 
   // MLflow's API takes JSON only. Query strings are held to the same rule for what can be stored.
@@ -128,5 +143,6 @@ export function httpAppOptions(logger: Logger, server: ServerConfig): HttpAppOpt
     bodyLimitBytes: server.bodyLimitBytes,
     clients: { connections: server.connections, allowedHosts: server.allowedHosts },
     ...(server.role === 'internal' && server.auth.gatewayKey ? { gatewayKey: server.auth.gatewayKey } : {}),
+    behindGateway: server.role === 'internal',
   };
 }

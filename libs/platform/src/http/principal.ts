@@ -24,8 +24,16 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set once the request is authenticated; absent while authentication is off. */
     principal?: Principal;
+    /** Where the request came from: its peer, or, behind the gateway, the address the gateway forwards. */
+    clientAddress?: string;
   }
 }
+
+/**
+ * The header in which the gateway hands the caller's address to the service behind it. The gateway sets
+ * it on every forwarded request and drops what a client sent under that name.
+ */
+export const CLIENT_ADDRESS_HEADER = 'x-logbook-client-address';
 
 /** The header in which the gateway hands a request's principal to the service behind it. */
 export const PRINCIPAL_HEADER = 'x-logbook-principal';

@@ -5,15 +5,16 @@ import { ANONYMOUS, CommandMetadata } from '../command-metadata';
 
 /**
  * The command metadata of a request: its id (the gateway's X-Request-Id), the clock, the actor
- * (anonymous while authentication is off) and the caller's W3C traceparent.
+ * (anonymous while authentication is off), the caller's W3C traceparent, and its address and user agent.
  */
 export function requestMetadata(request: FastifyRequest): CommandMetadata {
-  const traceparent = request.headers.traceparent;
+  const { traceparent, 'user-agent': userAgent } = request.headers;
   return {
     now: Date.now(),
     actor: request.principal?.actor ?? ANONYMOUS,
     requestId: String(request.id),
     ...(typeof traceparent === 'string' ? { traceparent } : {}),
+    client: { address: request.clientAddress ?? null, userAgent: userAgent ?? null },
   };
 }
 

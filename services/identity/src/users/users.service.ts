@@ -115,7 +115,7 @@ export class UsersService {
     const user = await this.queries.findByUsername(username);
     const userId = user?.id ?? NO_USER;
     const command = { type: 'DeleteUser', data: { username, callerUsername }, metadata } as UserCommand;
-    await this.store.transactionAcrossStreams(async (tx) => {
+    await this.store.transaction(async (tx) => {
       await this.store.handleIn(tx, userStream, userStreamId(userId), command, metadata);
       await this.roles.forgetUserIn(tx, userId, metadata);
     });

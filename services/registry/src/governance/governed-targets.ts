@@ -18,8 +18,8 @@ export const UNGOVERNED: GovernedTargetsOfModel = { stages: {}, aliases: {} };
 
 /**
  * Which stages and aliases of a registered model only the request flow may change, and under which
- * policy. Where several policies govern one target, the most specific applies: the one whose
- * `applies_to` has the most literal characters (an exact name before any glob), then the first by name.
+ * policy. Where several policies govern one target, the most specific applies: an exact name before
+ * any glob, then the glob with the most literal characters, then the first by name.
  */
 @Injectable()
 export class GovernedTargets {
@@ -35,7 +35,8 @@ export class GovernedTargets {
          SELECT 'alias', alias FROM jsonb_array_elements_text(p.definition->'targets'->'aliases') alias
        ) t
        WHERE $1 LIKE p.applies_to_like ESCAPE '\\'
-       ORDER BY t.kind, t.target, length(translate(p.applies_to, '*?', '')) DESC, p.name`,
+       ORDER BY t.kind, t.target, translate(p.applies_to, '*?', '') = p.applies_to DESC,
+         length(translate(p.applies_to, '*?', '')) DESC, p.name`,
       [name],
     );
     const governed: GovernedTargetsOfModel = { stages: {}, aliases: {} };

@@ -52,7 +52,7 @@ export class ModelVersionsService {
         }
       : given;
     const registeredModelId = (await this.models.findByName(request.name))?.registeredModelId ?? NO_MODEL;
-    return this.store.transactionAcrossStreams(async (tx) => {
+    return this.store.transaction(async (tx) => {
       const [assigned] = await this.onModelIn(
         tx,
         registeredModelId,
@@ -75,7 +75,7 @@ export class ModelVersionsService {
   /** MLflow's soft delete: the model drops the version's stage and aliases, the version is redacted. */
   async delete(name: string, version: string, metadata: CommandMetadata): Promise<void> {
     const [address, governed] = await Promise.all([this.address(name, version), this.governance.forModel(name)]);
-    await this.store.transactionAcrossStreams(async (tx) => {
+    await this.store.transaction(async (tx) => {
       await this.onModelIn(tx, address.registeredModelId, 'WithdrawModelVersion', name, metadata, version, governed);
       await this.store.handleIn(
         tx,

@@ -5,6 +5,7 @@ import {
   AccessRule,
   EVERYTHING_READABLE,
   locatedBy,
+  ownerOf,
   param,
   ReadableSet,
   requestValues,
@@ -12,6 +13,7 @@ import {
   Rules,
 } from '@logbook/access';
 import { Database, Principal } from '@logbook/platform';
+import { CommentsQueries } from '../comments/comments.queries';
 import { DATABASE } from './tokens';
 
 /** A registered model is granted by its name (MLflow's `registered_model` resource type). */
@@ -76,6 +78,19 @@ export const VersionRules = {
     Rules.on(REGISTERED_MODEL, 'read', modelName, MODEL_VERSION_TIER),
     Rules.on('experiment', 'read', locatedBy(SourceRunExperiments), 'run'),
     Rules.on('experiment', 'read', locatedBy(SourceLoggedModelExperiments), 'logged_model'),
+  ],
+};
+
+/**
+ * Databricks' comments: whoever may read a version may comment on it (CAN_READ comments). Editing or
+ * deleting a comment needs reading the version it is on, found by the comment's id; that only its author
+ * (or an admin, to delete) may is the comment's own rule.
+ */
+export const CommentRules = {
+  create: VersionRules.read,
+  change: (): AccessRule[] => [
+    Rules.on(REGISTERED_MODEL, 'read', ownerOf(CommentsQueries, 'id')),
+    Rules.on(REGISTERED_MODEL, 'read', ownerOf(CommentsQueries, 'id'), MODEL_VERSION_TIER),
   ],
 };
 

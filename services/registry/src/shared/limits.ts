@@ -13,15 +13,16 @@ export const LIMITS = {
   tagKey: 250,
   tagValue: 100_000,
   alias: 255,
-  /** Logbook's: comments on versions and transition requests (Databricks publishes no limit). */
-  comment: 5000,
+  /** A comment on a version, as long as the longest text MLflow keeps on one (a tag's value). */
+  comment: 100_000,
 } as const;
 
-/** max_results of the registry searches and of a model's history: the page size when it is left out, and the largest one accepted. */
+/** max_results of the registry searches, of a model's history and of the audit trail: the page size when it is left out, and the largest one accepted. */
 export const MAX_RESULTS = {
   searchRegisteredModels: { fallback: 100, maximum: 1000 },
   searchModelVersions: { fallback: 200_000, maximum: 200_000 },
   modelHistory: { fallback: 100, maximum: 1000 },
+  auditEntries: { fallback: 100, maximum: 1000 },
 } as const;
 
 export const STAGES = ['None', 'Staging', 'Production', 'Archived'] as const;
@@ -60,6 +61,14 @@ export function validateTag(key: string, value: string): void {
   validateKeyName(key);
   checkLength('key', LIMITS.tagKey, key);
   checkLength('value', LIMITS.tagValue, value);
+}
+
+/** A comment on a version (Databricks' comments): not blank, at most LIMITS.comment characters (as Python counts them). */
+export function validateComment(comment: string): void {
+  if (comment.trim() === '') throw invalidParameter('A comment cannot be blank.');
+  if ([...comment].length > LIMITS.comment) {
+    throw invalidParameter(`'comment' exceeds the maximum length of ${LIMITS.comment} characters`);
+  }
 }
 
 /** _validate_model_alias_name. */

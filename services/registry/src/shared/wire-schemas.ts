@@ -1,4 +1,5 @@
 import { ACTOR_KINDS, AUTH_METHODS, JsonSchema } from '@logbook/platform';
+import { ACTIVITY_ACTIONS, ACTIVITY_TYPES } from '../activities/version-activities';
 import { STAGES } from './limits';
 
 /**
@@ -121,7 +122,78 @@ const change = object(
   ['event_id', 'type', 'timestamp', 'actor', 'request_id', 'data'],
 );
 
+const nullable = (schema: JsonSchema): JsonSchema => ({ ...schema, nullable: true });
+const auditEntry = object(
+  {
+    seq: int64,
+    recorded_at: { type: 'string', format: 'date-time' },
+    event_id: text,
+    event_type: text,
+    stream_type: text,
+    stream_id: text,
+    target: object({ name: nullable(text), version: nullable({ type: 'integer' }) }, ['name', 'version']),
+    actor: object(
+      {
+        id: text,
+        name: text,
+        kind: { type: 'string', enum: [...ACTOR_KINDS] },
+        auth_method: { type: 'string', enum: [...AUTH_METHODS] },
+      },
+      ['id', 'name', 'kind', 'auth_method'],
+    ),
+    request_id: nullable(text),
+    client: object({ address: nullable(text), user_agent: nullable(text) }, ['address', 'user_agent']),
+    before: { description: "The stream's state before the change", nullable: true },
+    after: { description: "The stream's state after the change", nullable: true },
+    decision: { description: 'The policy decision that allowed the change, where one was taken', nullable: true },
+    prev_hash: text,
+    hash: { type: 'string', description: 'sha256(prev_hash || RFC 8785 JSON of every other field), hex' },
+  },
+  [
+    'seq',
+    'recorded_at',
+    'event_id',
+    'event_type',
+    'stream_type',
+    'stream_id',
+    'target',
+    'actor',
+    'request_id',
+    'client',
+    'prev_hash',
+    'hash',
+  ],
+);
+const activityAction: JsonSchema = { type: 'string', enum: [...ACTIVITY_ACTIONS] };
+const stage: JsonSchema = { type: 'string', enum: [...STAGES] };
+
 export const REGISTRY_WIRE_SCHEMAS = {
+  Comment: object(
+    {
+      id: text,
+      user_id: text,
+      comment: text,
+      creation_timestamp: int64,
+      last_updated_timestamp: int64,
+      available_actions: { ...listOf(activityAction), description: 'What the caller may do with it' },
+    },
+    ['id', 'user_id', 'comment', 'creation_timestamp', 'last_updated_timestamp'],
+  ),
+  Activity: object(
+    {
+      id: text,
+      activity_type: { type: 'string', enum: [...ACTIVITY_TYPES] },
+      user_id: text,
+      comment: text,
+      system_comment: { type: 'string', description: 'Why the system made it (a version archived by another)' },
+      from_stage: stage,
+      to_stage: stage,
+      creation_timestamp: int64,
+      last_updated_timestamp: int64,
+      available_actions: { ...listOf(activityAction), description: 'What the caller may do with it' },
+    },
+    ['id', 'activity_type', 'user_id', 'creation_timestamp', 'last_updated_timestamp'],
+  ),
   ModelVersion: modelVersion,
   RegisteredModel: object(
     {
@@ -144,6 +216,11 @@ export const ANSWERS = {
   modelVersion: object({ model_version: ref('ModelVersion') }, ['model_version']),
   modelVersions: object({ model_versions: listOf(ref('ModelVersion')), next_page_token: pageToken }),
   downloadUri: object({ artifact_uri: text }, ['artifact_uri']),
+  comment: object({ comment: ref('Comment') }, ['comment']),
+  activities: {
+    ...object({ activities: listOf(ref('Activity')) }),
+    description: "A version's comments and stage transitions, oldest first",
+  },
   history: {
     ...object({ changes: listOf(change), next_page_token: pageToken }),
     description: 'The changes to a registered model and its versions, oldest first, followed across renames',
@@ -158,6 +235,39 @@ export const ANSWERS = {
       ['as_of', 'registered_model'],
     ),
     description: 'A registered model and its versions (not deleted) as they were at as_of',
+  },
+  auditEntries: {
+    ...object({ entries: listOf(auditEntry), next_page_token: pageToken }),
+    description: 'Audit rows matching the filters, newest first unless order=oldest',
+  },
+  auditExport: {
+    type: 'string',
+    description:
+      'JSON lines, oldest first: one audit row per line, each signed checkpoint as {"checkpoint": ...} after its row',
+  },
+  auditVerification: {
+    ...object(
+      {
+        valid: { type: 'boolean' },
+        rows_checked: int64,
+        first_broken: nullable(object({ seq: int64, reason: text }, ['seq', 'reason'])),
+        checkpoints_checked: int64,
+      },
+      ['valid', 'rows_checked', 'first_broken', 'checkpoints_checked'],
+    ),
+    description: 'The chain recomputed up to its head, and each signed checkpoint checked against it',
+  },
+  auditPublicKeys: {
+    ...object({
+      keys: listOf(
+        object({ key_id: text, public_key: text, created_at: { type: 'string', format: 'date-time' } }, [
+          'key_id',
+          'public_key',
+          'created_at',
+        ]),
+      ),
+    }),
+    description: 'The Ed25519 public keys (SPKI PEM) audit checkpoints are signed with',
   },
   lineage: {
     ...lineage,

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Database } from '@logbook/platform';
 import { EvidenceFacts, Person, PolicyTarget } from '../governance/policy-evaluator';
 import { versionNotFound } from '../registered-models/registered-model.decider';
+import { DELETED_STAGE } from '../model-versions/model-versions.projection';
 import { Stage } from '../shared/limits';
 import { DATABASE } from '../shared/tokens';
 import { RequestStatus } from './transition-request.decider';
@@ -73,7 +74,8 @@ export class TransitionRequestsQueries {
                    WHERE t.registered_model_id = v.registered_model_id AND t.version = v.version), '{}') AS tags,
          coalesce((SELECT jsonb_object_agg(m.key, m.value) FROM registry.lineage_run_metrics m
                    WHERE m.run_id = v.run_id), '{}') AS metrics
-       FROM registry.model_versions v WHERE v.name = $1 AND v.version = $2`,
+       FROM registry.model_versions v
+       WHERE v.name = $1 AND v.version = $2 AND v.current_stage <> '${DELETED_STAGE}'`,
       [name, version],
     );
     const row = rows[0];

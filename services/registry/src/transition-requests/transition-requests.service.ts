@@ -78,7 +78,7 @@ export class TransitionRequestsService {
     const overdue = open !== null && open.expires_at !== null && open.expires_at <= metadata.now;
     const requestId = randomUUID().replace(/-/g, '');
     await this.store
-      .transactionAcrossStreams(async (tx) => {
+      .transaction(async (tx) => {
         if (overdue) {
           await this.store.handleIn(
             tx,
@@ -277,7 +277,7 @@ export class TransitionRequestsService {
     metadata: CommandMetadata,
     command: Omit<TransitionRequestCommand, 'metadata'>,
   ): Promise<EventEnvelope[]> {
-    return this.store.transactionAcrossStreams(async (tx) => {
+    return this.store.transaction(async (tx) => {
       const events = await this.store.handleIn(
         tx,
         transitionRequestStream,

@@ -61,23 +61,6 @@ export const TRANSITION_REQUEST_WIRE_SCHEMAS = {
       'status',
     ],
   },
-  Activity: {
-    type: 'object',
-    description: "Databricks' activity of a model version",
-    properties: {
-      id: text,
-      activity_type: text,
-      from_stage: stage,
-      to_stage: stage,
-      alias: text,
-      user_id: text,
-      comment: text,
-      system_comment: text,
-      creation_timestamp: int64,
-      last_updated_timestamp: int64,
-    },
-    required: ['id', 'activity_type', 'user_id', 'creation_timestamp', 'last_updated_timestamp'],
-  },
 } satisfies Record<string, JsonSchema>;
 
 export const TRANSITION_REQUEST_ANSWERS = {
@@ -85,7 +68,7 @@ export const TRANSITION_REQUEST_ANSWERS = {
   requests: { type: 'object', properties: { requests: { type: 'array', items: ref('TransitionRequest') } } },
   decision: {
     type: 'object',
-    properties: { activity: ref('Activity'), request: ref('TransitionRequest') },
+    properties: { activity: { $ref: '#/components/schemas/Activity' }, request: ref('TransitionRequest') },
     required: ['activity', 'request'],
   },
   empty: { type: 'object', properties: {} },

@@ -1,0 +1,5 @@
+export * from './audit-log';
+export * from './canonical-json';
+export * from './chain';
+export * from './checkpoints';
+export * from './verify';
