@@ -614,6 +614,9 @@ export const ApprovalGivenV1 = eventContract({
     roles: z.array(z.string()).describe('The roles and groups they held when they approved'),
     comment: requestComment,
     digest: z.string().min(1).describe('The bound digest they approved'),
+    evaluation: PolicyEvaluation.nullable().describe(
+      "The policy's verdict with this approval counted; null without a policy",
+    ),
     time,
   }),
   example: {
@@ -622,6 +625,7 @@ export const ApprovalGivenV1 = eventContract({
     roles: ['risk'],
     comment: 'Backtest looks fine',
     digest: 'sha256:3e1b0c6f4a2d8e7c9b5a1f0e2d4c6b8a0e2f4a6c8e0b2d4f6a8c0e2b4d6f8a0c',
+    evaluation: exampleEvaluation,
     time: exampleTime,
   },
 });

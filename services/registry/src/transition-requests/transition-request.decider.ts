@@ -209,11 +209,11 @@ function decide(command: TransitionRequestCommand, state: TransitionRequestState
         type: 'TransitionApplied',
         data: { ...address, target: state.target, archiveExistingVersions, evaluation, breakGlass: null, time },
       });
-      const approval: TransitionRequestEvent = {
+      const approval = (evaluation: PolicyDecision | null): TransitionRequestEvent => ({
         type: 'ApprovalGiven',
-        data: { ...address, approver, roles, comment, digest, time },
-      };
-      if (!hasPolicy(facts)) return [approval, applied(null)];
+        data: { ...address, approver, roles, comment, digest, evaluation, time },
+      });
+      if (!hasPolicy(facts)) return [approval(null), applied(null)];
       const policyName = facts.policy.definition.name;
       if (approver.id === state.requester.id) {
         throw new MlflowError(
@@ -244,7 +244,7 @@ function decide(command: TransitionRequestCommand, state: TransitionRequestState
           },
         ];
       }
-      return evaluation.outcome === 'approved' ? [approval, applied(evaluation)] : [approval];
+      return evaluation.outcome === 'approved' ? [approval(evaluation), applied(evaluation)] : [approval(evaluation)];
     }
     case 'RejectRequest':
       requirePending(state, address.requestId);

@@ -36,7 +36,15 @@ export type TransitionRequested = DomainEvent<
 
 export type ApprovalGiven = DomainEvent<
   'ApprovalGiven',
-  RequestedVersion & { approver: Person; roles: string[]; comment: string | null; digest: string; time: number }
+  RequestedVersion & {
+    approver: Person;
+    roles: string[];
+    comment: string | null;
+    digest: string;
+    /** The policy's verdict with this approval counted; null without a policy. */
+    evaluation: PolicyDecision | null;
+    time: number;
+  }
 >;
 
 export type RequestRejected = DomainEvent<

@@ -11,6 +11,8 @@ const FINAL_STATUS = {
   TransitionApplied: 'APPLIED',
 } as const;
 
+const jsonOrNull = (value: unknown) => (value === null ? null : JSON.stringify(value));
+
 async function applyRequestEvent(tx: Queryable, event: TransitionRequestEvent): Promise<void> {
   const { requestId, time } = event.data;
   switch (event.type) {
@@ -46,7 +48,7 @@ async function applyRequestEvent(tx: Queryable, event: TransitionRequestEvent): 
           policy?.name ?? null,
           policy?.version ?? null,
           digest,
-          evaluation === null ? null : JSON.stringify(evaluation),
+          jsonOrNull(evaluation),
           expiresAt,
           time,
         ],
@@ -54,11 +56,12 @@ async function applyRequestEvent(tx: Queryable, event: TransitionRequestEvent): 
       return;
     }
     case 'ApprovalGiven': {
-      const { approver, roles, comment, digest } = event.data;
+      const { approver, roles, comment, digest, evaluation } = event.data;
       await tx.query(
         `UPDATE registry.transition_requests
-         SET approvals = approvals || $2::jsonb, last_updated_time = $3 WHERE request_id = $1`,
-        [requestId, JSON.stringify([{ approver, roles, comment, digest, time }]), time],
+         SET approvals = approvals || $2::jsonb, evaluation = coalesce($3::jsonb, evaluation), last_updated_time = $4
+         WHERE request_id = $1`,
+        [requestId, JSON.stringify([{ approver, roles, comment, digest, time }]), jsonOrNull(evaluation), time],
       );
       return;
     }
@@ -71,7 +74,7 @@ async function applyRequestEvent(tx: Queryable, event: TransitionRequestEvent): 
         [
           requestId,
           FINAL_STATUS[event.type],
-          event.data.evaluation === null ? null : JSON.stringify(event.data.evaluation),
+          jsonOrNull(event.data.evaluation),
           event.type === 'TransitionApplied' && event.data.breakGlass ? JSON.stringify(event.data.breakGlass) : null,
           time,
         ],
