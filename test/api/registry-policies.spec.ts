@@ -274,7 +274,11 @@ for (const { shape, storage } of SHAPES) {
       const us = await governed.forModel('gov-us');
       assert.deepEqual(us.stages.Production, { name: 'gov-all', version: 1 });
       const other = await governed.forModel('gov_other');
-      assert.equal(Object.keys(other.stages).length + Object.keys(other.aliases).length, 0, 'the glob is not a LIKE pattern: _ is literal');
+      assert.equal(
+        Object.keys(other.stages).length + Object.keys(other.aliases).length,
+        0,
+        'the glob is not a LIKE pattern: _ is literal',
+      );
       assert.deepEqual(
         (await governed.forModel('gov-eu-2')).stages.Production,
         { name: 'gov-a-eu-glob', version: 1 },
