@@ -28,10 +28,11 @@ const readToken: Principal = {
   token: { ownerId: '7', ownerName: 'alice', scope: 'READ' },
 };
 const experimentOne = { resourceType: 'experiment', resourceId: '1' };
-const nothing: UserGrants = { grants: [], defaultPermission: 'NO_PERMISSIONS' };
+const nothing: UserGrants = { grants: [], defaultPermission: 'NO_PERMISSIONS', roles: [] };
 const editOnOne: UserGrants = {
   grants: [{ resourceType: 'experiment', resourcePattern: '1', permission: 'EDIT' }],
   defaultPermission: 'NO_PERMISSIONS',
+  roles: [],
 };
 
 describe('access decisions', () => {

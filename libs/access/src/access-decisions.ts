@@ -97,6 +97,17 @@ export class AccessDecisions {
     return readableSet(await this.grantsOf(subject, principal.grantsVersion), resourceType, tier);
   }
 
+  /**
+   * What approval policies know the principal by: the roles they hold and their identity provider's
+   * groups. A token acts with its owner's roles; the system and anonymous callers hold none.
+   */
+  async rolesOf(principal: Principal): Promise<string[]> {
+    const subject = subjectOf(principal);
+    if (!subject) return [];
+    const { roles } = await this.grantsOf(subject, principal.grantsVersion);
+    return [...new Set([...roles, ...subject.groups])].sort();
+  }
+
   async grantCreator(principal: Principal, resourceType: string, resourceId: string): Promise<void> {
     const subject = subjectOf(principal);
     if (!subject) return;

@@ -8,7 +8,11 @@ const grant = (resourceType: string, resourcePattern: string, permission: string
   resourcePattern,
   permission,
 });
-const user = (defaultPermission: PermissionName, ...grants: Grant[]): UserGrants => ({ grants, defaultPermission });
+const user = (defaultPermission: PermissionName, ...grants: Grant[]): UserGrants => ({
+  grants,
+  defaultPermission,
+  roles: [],
+});
 const experiment = (id: string, tier?: string) => ({ resourceType: 'experiment', resourceId: id, tier });
 
 describe('decisions on a user grants', () => {

@@ -19,6 +19,8 @@ export const permits = (permission: PermissionName, action: Action): boolean =>
 export interface UserGrants {
   grants: Grant[];
   defaultPermission: PermissionName;
+  /** The names of the roles the user holds (assigned, or through an identity provider's groups): what approval policies name. */
+  roles: string[];
 }
 
 /**

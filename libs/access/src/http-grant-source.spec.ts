@@ -17,7 +17,7 @@ describe("grants read through the gateway's internal endpoint", () => {
       const url = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
       const source = new HttpGrantSource(url, 'a key of at least 32 characters for specs', 'artifacts');
       const grants = await source.grantsOf({ userId: '2', username: 'u1', groups: [] });
-      assert.deepEqual(grants, { grants: [], defaultPermission: 'READ' });
+      assert.deepEqual(grants, { grants: [], defaultPermission: 'READ', roles: [] });
       assert.deepEqual(asked, [INTERNAL_ACCESS_ROUTES.grants]);
     } finally {
       gateway.close();

@@ -29,6 +29,7 @@ export class HttpGrantSource implements GrantSource {
     return {
       grants: answer.grants ?? [],
       defaultPermission: answer.defaultPermission as UserGrants['defaultPermission'],
+      roles: answer.roles ?? [],
     };
   }
 

@@ -34,8 +34,9 @@ for (const contract of CONTRACTS) {
         });
       }
       it(`given ${name} of a wrong type, then it is refused naming the field`, () => {
-        const problems = problemsOf(contract, { ...example(contract), [name]: true });
-        assert.ok(problems.length > 0, `a boolean ${name} was accepted`);
+        const wrong = field.safeParse(true).success ? 'not a boolean' : true;
+        const problems = problemsOf(contract, { ...example(contract), [name]: wrong });
+        assert.ok(problems.length > 0, `${JSON.stringify(wrong)} was accepted as ${name}`);
         assert.ok(
           problems.every((problem) => problem.startsWith(`${name}`)),
           problems.join('; '),

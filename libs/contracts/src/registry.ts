@@ -104,6 +104,11 @@ export const RegisteredModelAliasSetV1 = eventContract({
     alias,
     version: version.describe('The version it points to now'),
     previousVersion: z.int().min(1).nullable().describe('The version it pointed to before; null when it is new'),
+    requestId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The approved transition request the system applied it for; absent when a user changed it directly'),
     time,
   }),
   example: { ...exampleKey, alias: 'champion', version: 3, previousVersion: 2, time: exampleTime },
@@ -138,6 +143,11 @@ export const ModelVersionStageTransitionedV1 = eventContract({
     stage: stage.describe('The stage it is in now'),
     previousStage: stage.describe('The stage it was in'),
     archivedVersions: z.array(z.int().min(1)).describe('Other versions moved from `stage` to Archived'),
+    requestId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The approved transition request the system applied it for; absent when a user changed it directly'),
     time,
   }),
   example: {
@@ -373,6 +383,7 @@ const PolicyDefinition = z
     break_glass: BreakGlass.describe('Who may bypass the approvals'),
   })
   .meta({ id: 'PolicyDefinition' });
+const policyRef = z.object({ name: policyName, version: policyVersion }).meta({ id: 'PolicyRef' });
 const policyHash = z
   .string()
   .min(1)
@@ -493,9 +504,234 @@ export const REGISTRY_POLICY_TOPIC: TopicContract = {
   events: [PolicyCreatedV1, PolicyUpdatedV1, PolicyDeletedV1],
 };
 
+// Transition requests
+
+const requestId = z.string().min(1).describe("Logbook's id of the transition request");
+const person = z
+  .object({ id: z.string().min(1).describe("The person's id"), name: z.string().describe('Their user name') })
+  .meta({ id: 'Person' });
+const requestTarget = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('stage'), stage: z.enum(['Staging', 'Production', 'Archived']) }),
+    z.object({ kind: z.literal('alias'), alias }),
+  ])
+  .meta({ id: 'RequestTarget' })
+  .describe('What the version is to become: in a stage, or the version a protected alias points at');
+const requestComment = z.string().nullable().describe('What the person wrote; null when nothing');
+const RequirementProgress = z
+  .object({
+    count: z.int().min(1).describe('Approvals needed'),
+    from: z.array(z.string()).describe('Roles or groups an approver must hold one of'),
+    approvers: z.array(person).describe('Approvers counted toward it; each counts toward one requirement'),
+    met: z.boolean(),
+  })
+  .meta({ id: 'RequirementProgress' });
+const UncountedApproval = z
+  .object({ approver: person, reason: z.string().describe('Why it does not count') })
+  .meta({ id: 'UncountedApproval' });
+const BreakGlassUse = z
+  .object({ principal: person, reason: z.string().min(1).describe('The reason they gave') })
+  .meta({ id: 'BreakGlassUse' });
+const PolicyEvaluation = z
+  .object({
+    policy: policyRef,
+    outcome: z.enum(['approved', 'pending', 'rejected', 'expired', 'void']),
+    reasons: z.array(z.string()).describe('Why the outcome is what it is, in words'),
+    satisfied: z.array(z.string()).describe('Requirements met, with who met them'),
+    missing: z.array(z.string()).describe('Requirements not met yet'),
+    evidenceFailures: z.array(z.string()).describe('Evidence the version lacks'),
+    requirements: z.array(RequirementProgress),
+    notCounted: z.array(UncountedApproval).describe('Approvals that do not count, and why'),
+    breakGlass: z.boolean().describe('Applied without approvals by a break-glass principal'),
+    evaluatedAt: time.describe(`When it was evaluated, ${MS}`),
+    expiresAt: z.int().nullable().describe(`When the request expires, ${MS}; null: never`),
+  })
+  .meta({ id: 'PolicyEvaluation' })
+  .describe("A policy's verdict on a request");
+const requestKey = { requestId, registeredModelId, name, version };
+const exampleRequest = { requestId: '9c1f0e7d2b3a4c5d6e7f8a9b0c1d2e3f', ...exampleVersion };
+const exampleEvaluation = {
+  policy: { name: 'fraud-production', version: 2 },
+  outcome: 'pending' as const,
+  reasons: ['waiting for 2 of 2 requirements'],
+  satisfied: [],
+  missing: ['1 approval from risk: has 0 of 1', '1 approval from model-owners: has 0 of 1'],
+  evidenceFailures: [],
+  requirements: [
+    { count: 1, from: ['risk'], approvers: [], met: false },
+    { count: 1, from: ['model-owners'], approvers: [], met: false },
+  ],
+  notCounted: [],
+  breakGlass: false,
+  evaluatedAt: exampleTime,
+  expiresAt: exampleTime + 259_200_000,
+};
+
+export const TransitionRequestedV1 = eventContract({
+  name: 'TransitionRequested',
+  schemaVersion: 1,
+  meaning:
+    'Someone asked for a version to enter a stage (or for a protected alias to point at it). When a policy governs the target, the request is held to that policy version.',
+  data: z.object({
+    ...requestKey,
+    target: requestTarget,
+    fromStage: stage.describe('The stage the version was in'),
+    requester: person.describe('Who asked'),
+    comment: requestComment,
+    digest: z
+      .string()
+      .min(1)
+      .describe("What approvals bind to: the version's content digest with the evidence its policy reads"),
+    policy: policyRef
+      .nullable()
+      .describe('The policy it is held to; null: none governs the target, and one approval applies it'),
+    evaluation: PolicyEvaluation.nullable().describe('The first evaluation; null without a policy'),
+    expiresAt: z.int().nullable().describe(`When it expires, ${MS}; null: never`),
+    time,
+  }),
+  example: {
+    ...exampleRequest,
+    target: { kind: 'stage', stage: 'Production' },
+    fromStage: 'Staging',
+    requester: { id: '12', name: 'carol' },
+    comment: 'AUC 0.93 on the holdout set',
+    digest: 'sha256:3e1b0c6f4a2d8e7c9b5a1f0e2d4c6b8a0e2f4a6c8e0b2d4f6a8c0e2b4d6f8a0c',
+    policy: { name: 'fraud-production', version: 2 },
+    evaluation: exampleEvaluation,
+    expiresAt: exampleTime + 259_200_000,
+    time: exampleTime,
+  },
+});
+
+export const ApprovalGivenV1 = eventContract({
+  name: 'ApprovalGiven',
+  schemaVersion: 1,
+  meaning:
+    'Someone approved a transition request; TransitionApplied follows in the same change when it was the last approval needed.',
+  data: z.object({
+    ...requestKey,
+    approver: person.describe('Who approved'),
+    roles: z.array(z.string()).describe('The roles and groups they held when they approved'),
+    comment: requestComment,
+    digest: z.string().min(1).describe('The bound digest they approved'),
+    evaluation: PolicyEvaluation.nullable().describe(
+      "The policy's verdict with this approval counted; null without a policy",
+    ),
+    time,
+  }),
+  example: {
+    ...exampleRequest,
+    approver: { id: '7', name: 'alice' },
+    roles: ['risk'],
+    comment: 'Backtest looks fine',
+    digest: 'sha256:3e1b0c6f4a2d8e7c9b5a1f0e2d4c6b8a0e2f4a6c8e0b2d4f6a8c0e2b4d6f8a0c',
+    evaluation: exampleEvaluation,
+    time: exampleTime,
+  },
+});
+
+export const RequestRejectedV1 = eventContract({
+  name: 'RequestRejected',
+  schemaVersion: 1,
+  meaning: 'A transition request was rejected; it is closed.',
+  data: z.object({ ...requestKey, rejectedBy: person.describe('Who rejected it'), comment: requestComment, time }),
+  example: {
+    ...exampleRequest,
+    rejectedBy: { id: '7', name: 'alice' },
+    comment: 'Drift on segment B',
+    time: exampleTime,
+  },
+});
+
+export const RequestCancelledV1 = eventContract({
+  name: 'RequestCancelled',
+  schemaVersion: 1,
+  meaning: 'Whoever made a transition request withdrew it; it is closed.',
+  data: z.object({
+    ...requestKey,
+    cancelledBy: person.describe('Who cancelled it: the requester'),
+    comment: requestComment,
+    time,
+  }),
+  example: { ...exampleRequest, cancelledBy: { id: '12', name: 'carol' }, comment: null, time: exampleTime },
+});
+
+export const RequestExpiredV1 = eventContract({
+  name: 'RequestExpired',
+  schemaVersion: 1,
+  meaning: 'A transition request was not approved within the time its policy allows; it is closed.',
+  data: z.object({ ...requestKey, expiresAt: time.describe(`When it expired, ${MS}`), time }),
+  example: { ...exampleRequest, expiresAt: exampleTime, time: exampleTime + 1000 },
+});
+
+export const RequestVoidedV1 = eventContract({
+  name: 'RequestVoided',
+  schemaVersion: 1,
+  meaning:
+    "The version's content or the evidence its policy reads changed after the request was made: its approvals are void and it is closed.",
+  data: z.object({
+    ...requestKey,
+    reason: z.string().describe('What changed, in words'),
+    digest: z.string().min(1).describe('The bound digest now'),
+    evaluation: PolicyEvaluation.nullable().describe('The evaluation that found the change; null without a policy'),
+    time,
+  }),
+  example: {
+    ...exampleRequest,
+    reason: "the version's content changed since the request: its approvals are void",
+    digest: 'sha256:9d0a6b2c4e8f1a3b5c7d9e0f2a4b6c8d0e2f4a6b8c0d2e4f6a8b0c2d4e6f8a0b',
+    evaluation: { ...exampleEvaluation, outcome: 'void' as const },
+    time: exampleTime,
+  },
+});
+
+export const TransitionAppliedV1 = eventContract({
+  name: 'TransitionApplied',
+  schemaVersion: 1,
+  meaning:
+    "The system applied a request: the version entered the stage (or the alias moved), in the same change as this event, with the evaluation that allowed it. The registered model's ModelVersionStageTransitioned or RegisteredModelAliasSet names the request.",
+  data: z.object({
+    ...requestKey,
+    target: requestTarget,
+    archiveExistingVersions: z.boolean().describe('Whether the other versions in the stage moved to Archived'),
+    evaluation: PolicyEvaluation.nullable().describe('What allowed it; null without a policy (one approval)'),
+    breakGlass: BreakGlassUse.nullable().describe(
+      'Set when a break-glass principal applied it without approvals, with their reason',
+    ),
+    time,
+  }),
+  example: {
+    ...exampleRequest,
+    target: { kind: 'stage', stage: 'Production' },
+    archiveExistingVersions: true,
+    evaluation: { ...exampleEvaluation, outcome: 'approved' as const, reasons: ['every approval requirement is met'] },
+    breakGlass: null,
+    time: exampleTime,
+  },
+});
+
+export const REGISTRY_TRANSITION_REQUEST_TOPIC: TopicContract = {
+  name: eventTopic(REGISTRY_PRODUCER, 'transition-request'),
+  producer: REGISTRY_PRODUCER,
+  streamType: 'transition-request',
+  meaning:
+    'Each transition request from its making to its end: approvals, rejection, cancellation, expiry, voiding, and the transition applied.',
+  key: '`transition-request-<requestId>`, the stream id',
+  events: [
+    TransitionRequestedV1,
+    ApprovalGivenV1,
+    RequestRejectedV1,
+    RequestCancelledV1,
+    RequestExpiredV1,
+    RequestVoidedV1,
+    TransitionAppliedV1,
+  ],
+};
+
 export const REGISTRY_TOPICS = [
   REGISTRY_REGISTERED_MODEL_TOPIC,
   REGISTRY_MODEL_VERSION_TOPIC,
   REGISTRY_COMMENT_TOPIC,
   REGISTRY_POLICY_TOPIC,
+  REGISTRY_TRANSITION_REQUEST_TOPIC,
 ];

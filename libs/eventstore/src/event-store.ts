@@ -71,6 +71,9 @@ const EVENT_COLUMNS =
  * (version and folded state) in `streams`, so a command costs one read, not a replay; the events
  * remain the source of truth and `rebuild` recomputes every projection from them.
  */
+/** A short random wait before deciding again after a conflict, longer with each attempt. */
+const conflictBackoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+
 export class EventStore {
   private readonly listeners: Array<() => void> = [];
   private readonly streamQueues = new Map<string, Promise<void>>();
@@ -131,7 +134,7 @@ export class EventStore {
         return { events: envelopes, state: states[states.length - 1] as State, version: version + events.length };
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+        await conflictBackoff(attempt);
       }
     }
   }
@@ -222,20 +225,29 @@ export class EventStore {
   /**
    * A transaction over several streams (each written with handleIn) whose changes are audited together
    * at its end. The audit trail's lock is then the last one it takes, after every stream row it locks,
-   * so it never waits for a stream while holding up every other writer's audit.
+   * so it never waits for a stream while holding up every other writer's audit. A concurrent writer to
+   * any of its streams makes the whole work run again, deciding on what that writer committed.
    */
   async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.db.transaction(async (tx) => {
-      const changes: AppendedChange[] = [];
-      this.deferredAudits.set(tx, changes);
+    const maxAttempts = this.options.maxAttempts ?? 8;
+    for (let attempt = 1; ; attempt++) {
       try {
-        const result = await work(tx);
-        for (const change of changes) await this.options.audit?.(tx, change);
-        return result;
-      } finally {
-        this.deferredAudits.delete(tx);
+        return await this.db.transaction(async (tx) => {
+          const changes: AppendedChange[] = [];
+          this.deferredAudits.set(tx, changes);
+          try {
+            const result = await work(tx);
+            for (const change of changes) await this.options.audit?.(tx, change);
+            return result;
+          } finally {
+            this.deferredAudits.delete(tx);
+          }
+        });
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
+        await conflictBackoff(attempt);
       }
-    });
+    }
   }
 
   /**

@@ -22,6 +22,11 @@ export function parseInt8(text: string): number | string {
 types.setTypeParser(INT8_OID, parseInt8);
 const PARSERS = { [INT8_OID]: parseInt8 };
 
+/** Postgres unique_violation: a concurrent writer won the race for a unique key. */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
+}
+
 export interface QueryResult<Row> {
   rows: Row[];
   rowCount: number;

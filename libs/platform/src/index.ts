@@ -19,6 +19,7 @@ export {
   DatabaseSession,
   EMBEDDED_DURABILITIES,
   EmbeddedDurability,
+  isUniqueViolation,
   PgliteDatabase,
   PostgresDatabase,
   Queryable,
@@ -67,6 +68,7 @@ export { runMain, serve } from './http/serve';
 export { RunningService, ServiceProcess, runServiceProcess } from './http/service-process';
 export { AuthConfig, ServerConfig, SIGN_IN_METHODS, SignInMethod, loadServerConfig } from './http/server-config';
 export {
+  BooleanField,
   BulkField,
   DoubleField,
   EXACT_INTEGER,

@@ -73,8 +73,9 @@ export function routingTable(
         ...['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'].flatMap((prefix) => [
           `${prefix}registered-models/`,
           `${prefix}model-versions/`,
-          // Databricks' comments on model versions.
+          // Databricks' comments on model versions and transition requests.
           `${prefix}comments/`,
+          `${prefix}transition-requests/`,
         ]),
         ...['/api/2.0/logbook/', '/ajax-api/2.0/logbook/'].flatMap((prefix) => [
           `${prefix}registered-models/`,

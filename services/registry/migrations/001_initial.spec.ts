@@ -33,6 +33,7 @@ describe('registry migrations', () => {
       'RegistryAudit1796500000000',
       'RegistryPolicies1796500000100',
       'RegistryVersionActivities1796500000200',
+      'RegistryTransitionRequests1796500000300',
     ]);
     assert.deepEqual(await migrate(db, REGISTRY_SCHEMA, registryMigrations), []);
     const { rows } = await db.query(`SELECT name FROM ${REGISTRY_SCHEMA}.typeorm_migrations`);
@@ -48,6 +49,7 @@ describe('registry migrations', () => {
       'RegistryAudit1796500000000',
       'RegistryPolicies1796500000100',
       'RegistryVersionActivities1796500000200',
+      'RegistryTransitionRequests1796500000300',
     ]);
     await db.query(
       `INSERT INTO ${REGISTRY_SCHEMA}.lineage_runs (run_id, experiment_id, run_name, user_id, status, start_time)

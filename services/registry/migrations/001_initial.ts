@@ -204,6 +204,41 @@ export class RegistryVersionActivities1796500000200 extends SqlMigration {
   }
 }
 
+// Transition requests: one row per request, and at most one open request per version and target.
+const transitionRequests = `
+CREATE TABLE registry.transition_requests (
+  request_id text PRIMARY KEY,
+  registered_model_id text NOT NULL,
+  version integer NOT NULL,
+  target_kind text NOT NULL,
+  target text NOT NULL,
+  from_stage text NOT NULL,
+  status text NOT NULL,
+  requester_id text NOT NULL,
+  requester_name text NOT NULL,
+  comment text,
+  policy_name text,
+  policy_version integer,
+  digest text NOT NULL,
+  approvals jsonb NOT NULL,
+  evaluation jsonb,
+  break_glass jsonb,
+  expires_at bigint,
+  creation_time bigint NOT NULL,
+  last_updated_time bigint NOT NULL
+);
+CREATE UNIQUE INDEX transition_requests_open
+  ON registry.transition_requests (registered_model_id, version, target_kind, target) WHERE status = 'PENDING';
+CREATE INDEX transition_requests_of_version ON registry.transition_requests (registered_model_id, version, creation_time);
+CREATE INDEX transition_requests_expiring ON registry.transition_requests (expires_at) WHERE status = 'PENDING';
+`;
+
+export class RegistryTransitionRequests1796500000300 extends SqlMigration {
+  constructor() {
+    super(transitionRequests, '009_transition_requests');
+  }
+}
+
 export const registryMigrations: SqlMigration[] = [
   new RegistryEventStore1796447390000(),
   new RegistryProjections1796447390001(),
@@ -213,4 +248,5 @@ export const registryMigrations: SqlMigration[] = [
   new RegistryAudit1796500000000(),
   new RegistryPolicies1796500000100(),
   new RegistryVersionActivities1796500000200(),
+  new RegistryTransitionRequests1796500000300(),
 ];

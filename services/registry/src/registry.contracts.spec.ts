@@ -7,8 +7,14 @@ import { CommentCommand, commentDecider } from './comments/comment.decider';
 import { parsePolicyDefinition } from './governance/policy-definition';
 import { PolicyCommand, policyDecider } from './governance/policy.decider';
 import { ModelVersionCommand, modelVersionDecider } from './model-versions/model-version.decider';
+import { UNGOVERNED } from './governance/governed-targets';
 import { RegisteredModelCommand, registeredModelDecider } from './registered-models/registered-model.decider';
 import { registryToContract } from './registry.contracts';
+import {
+  GovernanceFacts,
+  TransitionRequestCommand,
+  transitionRequestDecider,
+} from './transition-requests/transition-request.decider';
 
 const metadata: CommandMetadata = {
   now: 1_764_864_000_000,
@@ -38,22 +44,43 @@ const modelEvents = play(
     { type: 'CreateRegisteredModel', data: { registeredModelId, name, tags, holder: null } },
     { type: 'AssignModelVersionNumber', data: { name } },
     { type: 'AssignModelVersionNumber', data: { name } },
-    { type: 'RenameRegisteredModel', data: { name, newName: 'fraud-v2', holder: null } },
+    {
+      type: 'RenameRegisteredModel',
+      data: { name, newName: 'fraud-v2', holder: null, governed: UNGOVERNED, governedAfter: UNGOVERNED },
+    },
     { type: 'UpdateRegisteredModel', data: { name: 'fraud-v2', description: 'boosted trees' } },
     { type: 'SetRegisteredModelTag', data: { name: 'fraud-v2', key: 'owner', value: 'ada' } },
     { type: 'DeleteRegisteredModelTag', data: { name: 'fraud-v2', key: 'owner' } },
-    { type: 'SetRegisteredModelAlias', data: { name: 'fraud-v2', alias: 'champion', version: '1' } },
-    { type: 'SetRegisteredModelAlias', data: { name: 'fraud-v2', alias: 'champion', version: '2' } },
-    { type: 'DeleteRegisteredModelAlias', data: { name: 'fraud-v2', alias: 'champion' } },
+    {
+      type: 'SetRegisteredModelAlias',
+      data: { name: 'fraud-v2', alias: 'champion', version: '1', governed: UNGOVERNED },
+    },
+    {
+      type: 'SetRegisteredModelAlias',
+      data: { name: 'fraud-v2', alias: 'champion', version: '2', governed: UNGOVERNED },
+    },
+    { type: 'DeleteRegisteredModelAlias', data: { name: 'fraud-v2', alias: 'champion', governed: UNGOVERNED } },
     {
       type: 'TransitionModelVersionStage',
-      data: { name: 'fraud-v2', version: '1', stage: 'Production', archiveExistingVersions: false },
+      data: {
+        name: 'fraud-v2',
+        version: '1',
+        stage: 'Production',
+        archiveExistingVersions: false,
+        governed: UNGOVERNED,
+      },
     },
     {
       type: 'TransitionModelVersionStage',
-      data: { name: 'fraud-v2', version: '2', stage: 'Production', archiveExistingVersions: true },
+      data: {
+        name: 'fraud-v2',
+        version: '2',
+        stage: 'Production',
+        archiveExistingVersions: true,
+        governed: UNGOVERNED,
+      },
     },
-    { type: 'WithdrawModelVersion', data: { name: 'fraud-v2', version: '1' } },
+    { type: 'WithdrawModelVersion', data: { name: 'fraud-v2', version: '1', governed: UNGOVERNED } },
     { type: 'DeleteRegisteredModel', data: { name: 'fraud-v2' } },
   ]),
 );
@@ -102,11 +129,66 @@ const policyEvents = play(
   ]),
 );
 
+const requestCommand = (command: Scripted<TransitionRequestCommand>, offset = 0) =>
+  ({ ...command, metadata: { ...metadata, now: metadata.now + offset } }) as TransitionRequestCommand;
+const requested = (requestId: string, facts: GovernanceFacts) =>
+  requestCommand({
+    type: 'RequestTransition',
+    data: {
+      requestId,
+      registeredModelId,
+      name,
+      version: 1,
+      target: { kind: 'stage', stage: 'Production' },
+      fromStage: 'Staging',
+      requester: { id: 'carol', name: 'carol' },
+      comment: null,
+      facts,
+      openRequestBy: null,
+      breakGlassReason: null,
+    },
+  });
+const evidence = { tags: { validation: 'passed' }, metrics: { auc: 0.95 }, status: 'READY', digest: 'sha256:ab' };
+const governed: GovernanceFacts = { policy: { version: 1, definition: policy }, evidence };
+const ungoverned: GovernanceFacts = { policy: null, evidence };
+const approval = (facts: GovernanceFacts, offset = 0) =>
+  requestCommand(
+    {
+      type: 'ApproveRequest',
+      data: {
+        approver: { id: 'ada', name: 'ada' },
+        roles: ['risk'],
+        comment: 'ok',
+        archiveExistingVersions: true,
+        facts,
+      },
+    },
+    offset,
+  );
+const closing = (type: 'RejectRequest' | 'CancelRequest') =>
+  requestCommand(
+    type === 'RejectRequest'
+      ? { type, data: { rejectedBy: { id: 'ada', name: 'ada' }, comment: 'not yet' } }
+      : { type, data: { cancelledBy: { id: 'carol', name: 'carol' }, comment: null } },
+  );
+const requestEvents = [
+  play(transitionRequestDecider, [requested('r1', ungoverned), approval(ungoverned)]),
+  play(transitionRequestDecider, [requested('r2', governed), approval(governed)]),
+  play(transitionRequestDecider, [requested('r3', governed), closing('RejectRequest')]),
+  play(transitionRequestDecider, [requested('r4', governed), closing('CancelRequest')]),
+  play(transitionRequestDecider, [requested('r5', governed), approval(governed, 72 * 3_600_000)]),
+  play(transitionRequestDecider, [
+    requested('r6', governed),
+    approval({ ...governed, evidence: { ...evidence, digest: 'sha256:cd' } }),
+  ]),
+].flat();
+
 describe("the registry's publisher: what the deciders emit leaves as valid contracts", () => {
   const validators = contractValidators(REGISTRY_TOPICS.flatMap((topic) => topic.events));
   const emitted: DomainEvent[] = [
     ...modelEvents,
     ...policyEvents,
+    ...requestEvents,
     ...versionEvents({ type: 'CompleteRegistration', data: { ...address, digest: 'sha256:ab' } }),
     ...versionEvents({ type: 'FailRegistration', data: { ...address, message: 'No MLmodel file' } }),
     ...commentEvents,

@@ -25,41 +25,56 @@ import {
   RegisteredModelRenamedV1,
   RegisteredModelTagDeletedV1,
   RegisteredModelTagSetV1,
+  TransitionRequestedV1,
+  ApprovalGivenV1,
+  RequestRejectedV1,
+  RequestCancelledV1,
+  RequestExpiredV1,
+  RequestVoidedV1,
+  TransitionAppliedV1,
 } from '@logbook/contracts';
 import { CommentEvent } from './comments/comment.events';
 import { PolicyEvent } from './governance/policy.events';
 import { ModelVersionEvent } from './model-versions/model-version.events';
 import { RegisteredModelEvent } from './registered-models/registered-model.events';
+import { TransitionRequestEvent } from './transition-requests/transition-request.events';
 
 /**
  * How the registry's events leave the service: each domain event as the contract other services read.
  * The compiler checks each domain shape against its contract; when they part, map the fields here.
  */
-export const registryToContract = contractMapper<RegisteredModelEvent | ModelVersionEvent | CommentEvent | PolicyEvent>(
-  {
-    RegisteredModelCreated: (data) => publish(RegisteredModelCreatedV1, data),
-    RegisteredModelRenamed: (data) => publish(RegisteredModelRenamedV1, data),
-    RegisteredModelDescriptionUpdated: (data) => publish(RegisteredModelDescriptionUpdatedV1, data),
-    RegisteredModelDeleted: (data) => publish(RegisteredModelDeletedV1, data),
-    RegisteredModelTagSet: (data) => publish(RegisteredModelTagSetV1, data),
-    RegisteredModelTagDeleted: (data) => publish(RegisteredModelTagDeletedV1, data),
-    RegisteredModelAliasSet: (data) => publish(RegisteredModelAliasSetV1, data),
-    RegisteredModelAliasDeleted: (data) => publish(RegisteredModelAliasDeletedV1, data),
-    ModelVersionNumberAssigned: (data) => publish(ModelVersionNumberAssignedV1, data),
-    ModelVersionStageTransitioned: (data) => publish(ModelVersionStageTransitionedV1, data),
-    ModelVersionWithdrawn: (data) => publish(ModelVersionWithdrawnV1, data),
-    ModelVersionCreated: (data) => publish(ModelVersionCreatedV1, data),
-    ModelVersionRegistrationCompleted: (data) => publish(ModelVersionRegistrationCompletedV1, data),
-    ModelVersionRegistrationFailed: (data) => publish(ModelVersionRegistrationFailedV1, data),
-    ModelVersionDescriptionUpdated: (data) => publish(ModelVersionDescriptionUpdatedV1, data),
-    ModelVersionTagSet: (data) => publish(ModelVersionTagSetV1, data),
-    ModelVersionTagDeleted: (data) => publish(ModelVersionTagDeletedV1, data),
-    ModelVersionDeleted: (data) => publish(ModelVersionDeletedV1, data),
-    CommentCreated: (data) => publish(CommentCreatedV1, data),
-    CommentEdited: (data) => publish(CommentEditedV1, data),
-    CommentDeleted: (data) => publish(CommentDeletedV1, data),
-    PolicyCreated: (data) => publish(PolicyCreatedV1, data),
-    PolicyUpdated: (data) => publish(PolicyUpdatedV1, data),
-    PolicyDeleted: (data) => publish(PolicyDeletedV1, data),
-  },
-);
+export const registryToContract = contractMapper<
+  RegisteredModelEvent | ModelVersionEvent | CommentEvent | PolicyEvent | TransitionRequestEvent
+>({
+  RegisteredModelCreated: (data) => publish(RegisteredModelCreatedV1, data),
+  RegisteredModelRenamed: (data) => publish(RegisteredModelRenamedV1, data),
+  RegisteredModelDescriptionUpdated: (data) => publish(RegisteredModelDescriptionUpdatedV1, data),
+  RegisteredModelDeleted: (data) => publish(RegisteredModelDeletedV1, data),
+  RegisteredModelTagSet: (data) => publish(RegisteredModelTagSetV1, data),
+  RegisteredModelTagDeleted: (data) => publish(RegisteredModelTagDeletedV1, data),
+  RegisteredModelAliasSet: (data) => publish(RegisteredModelAliasSetV1, data),
+  RegisteredModelAliasDeleted: (data) => publish(RegisteredModelAliasDeletedV1, data),
+  ModelVersionNumberAssigned: (data) => publish(ModelVersionNumberAssignedV1, data),
+  ModelVersionStageTransitioned: (data) => publish(ModelVersionStageTransitionedV1, data),
+  ModelVersionWithdrawn: (data) => publish(ModelVersionWithdrawnV1, data),
+  ModelVersionCreated: (data) => publish(ModelVersionCreatedV1, data),
+  ModelVersionRegistrationCompleted: (data) => publish(ModelVersionRegistrationCompletedV1, data),
+  ModelVersionRegistrationFailed: (data) => publish(ModelVersionRegistrationFailedV1, data),
+  ModelVersionDescriptionUpdated: (data) => publish(ModelVersionDescriptionUpdatedV1, data),
+  ModelVersionTagSet: (data) => publish(ModelVersionTagSetV1, data),
+  ModelVersionTagDeleted: (data) => publish(ModelVersionTagDeletedV1, data),
+  ModelVersionDeleted: (data) => publish(ModelVersionDeletedV1, data),
+  CommentCreated: (data) => publish(CommentCreatedV1, data),
+  CommentEdited: (data) => publish(CommentEditedV1, data),
+  CommentDeleted: (data) => publish(CommentDeletedV1, data),
+  PolicyCreated: (data) => publish(PolicyCreatedV1, data),
+  PolicyUpdated: (data) => publish(PolicyUpdatedV1, data),
+  PolicyDeleted: (data) => publish(PolicyDeletedV1, data),
+  TransitionRequested: (data) => publish(TransitionRequestedV1, data),
+  ApprovalGiven: (data) => publish(ApprovalGivenV1, data),
+  RequestRejected: (data) => publish(RequestRejectedV1, data),
+  RequestCancelled: (data) => publish(RequestCancelledV1, data),
+  RequestExpired: (data) => publish(RequestExpiredV1, data),
+  RequestVoided: (data) => publish(RequestVoidedV1, data),
+  TransitionApplied: (data) => publish(TransitionAppliedV1, data),
+});

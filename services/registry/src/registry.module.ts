@@ -23,8 +23,12 @@ import { RegisteredModelsController } from './registered-models/registered-model
 import { RegisteredModelsQueries } from './registered-models/registered-models.queries';
 import { RegisteredModelsService } from './registered-models/registered-models.service';
 import { RegistryRuntime } from './registry.runtime';
+import { TransitionRequestExpiry } from './transition-requests/transition-request-expiry';
+import { TransitionRequestsController } from './transition-requests/transition-requests.controller';
+import { TransitionRequestsQueries } from './transition-requests/transition-requests.queries';
+import { TransitionRequestsService } from './transition-requests/transition-requests.service';
 import { RegistryAccess, SourceLoggedModelExperiments, SourceRunExperiments } from './shared/access';
-import { DATABASE, EVENT_STORE, REGISTRATION_VERDICTS } from './shared/tokens';
+import { DATABASE, EVENT_STORE, REGISTRATION_VERDICTS, REGISTRY_LOGGER } from './shared/tokens';
 
 @Global()
 @Module({})
@@ -35,12 +39,13 @@ class RegistryInfrastructureModule {
       providers: [
         { provide: DATABASE, useValue: runtime.db },
         { provide: EVENT_STORE, useValue: runtime.store },
+        { provide: REGISTRY_LOGGER, useValue: runtime.logger },
         {
           provide: REGISTRATION_VERDICTS,
           useValue: { announcements: runtime.registrationVerdicts, waitMs: runtime.registrationWaitMs },
         },
       ],
-      exports: [DATABASE, EVENT_STORE, REGISTRATION_VERDICTS],
+      exports: [DATABASE, EVENT_STORE, REGISTRY_LOGGER, REGISTRATION_VERDICTS],
     };
   }
 }
@@ -55,6 +60,7 @@ export const REGISTRY_CONTROLLERS = [
   CommentsController,
   ActivitiesController,
   PoliciesController,
+  TransitionRequestsController,
 ];
 
 /**
@@ -86,6 +92,9 @@ export class RegistryModule {
         PoliciesService,
         PoliciesQueries,
         GovernedTargets,
+        TransitionRequestsService,
+        TransitionRequestsQueries,
+        TransitionRequestExpiry,
       ],
       exports: [ModelVersionsService, GovernedTargets],
     };

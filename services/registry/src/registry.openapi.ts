@@ -2,6 +2,7 @@ import { errorResponse, OpenApiFragment, openApiFromControllers } from '@logbook
 import { POLICY_BODIES, POLICY_WIRE_SCHEMAS } from './governance/policies.wire-schemas';
 import { REGISTRY_CONTROLLERS } from './registry.module';
 import { ANSWERS, REGISTRY_WIRE_SCHEMAS } from './shared/wire-schemas';
+import { TRANSITION_REQUEST_WIRE_SCHEMAS } from './transition-requests/transition-requests.wire-schemas';
 
 /** Fields naming a model, version or comment that may not exist: an operation taking one can answer 404. */
 const ENTITY_FIELDS = new Set(['name', 'version', 'id']);
@@ -35,7 +36,7 @@ function describePolicyOperations(path: string, operations: OpenApiFragment['pat
 export function registryOpenApi(): OpenApiFragment {
   const fragment = openApiFromControllers(
     REGISTRY_CONTROLLERS,
-    { ...REGISTRY_WIRE_SCHEMAS, ...POLICY_WIRE_SCHEMAS },
+    { ...REGISTRY_WIRE_SCHEMAS, ...POLICY_WIRE_SCHEMAS, ...TRANSITION_REQUEST_WIRE_SCHEMAS },
     {
       fields: ENTITY_FIELDS,
       description: 'No such registered model, model version or comment',

@@ -18,9 +18,22 @@ import { modelVersionStream } from './model-versions/model-version.decider';
 import { registeredModelStream } from './registered-models/registered-model.decider';
 import { registryToContract } from './registry.contracts';
 import { registryProjection } from './registry.projection';
+import { transitionRequestStream } from './transition-requests/transition-request.decider';
+import { transitionRequestsProjection } from './transition-requests/transition-requests.projection';
 
-export const registryProjections = [registryProjection, activitiesProjection, policiesProjection];
-export const registryStreams = [registeredModelStream, modelVersionStream, commentStream, policyStream];
+export const registryProjections = [
+  registryProjection,
+  activitiesProjection,
+  policiesProjection,
+  transitionRequestsProjection,
+];
+export const registryStreams = [
+  registeredModelStream,
+  modelVersionStream,
+  commentStream,
+  policyStream,
+  transitionRequestStream,
+];
 
 export const registryService: ServiceDefinition = {
   name: REGISTRY_PRODUCER,
@@ -34,6 +47,7 @@ export const registryService: ServiceDefinition = {
 /** Everything the registry module runs on: its database, its event log, and the relay that publishes it. */
 export interface RegistryRuntime extends ServiceRuntime {
   config: RegistryConfig;
+  logger: Logger;
   /** How the log's events are published (what an in-process subscriber over the log must apply too). */
   toContract: typeof registryToContract;
   /** Told of each registration verdict this process applied; what a create waiting for its verdict listens to. */
@@ -106,6 +120,7 @@ export async function startRegistryRuntime(
   return {
     ...runtime,
     config,
+    logger,
     toContract: registryToContract,
     registrationVerdicts,
     registrationWaitMs: feeds ? config.registrationWaitMs : 0,

@@ -46,6 +46,18 @@ export class GrantsQueries {
     return rows;
   }
 
+  /** The names of the roles assigned to the user in the workspace. */
+  async roleNamesOf(userId: number, workspace: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ name: string }>(
+      `SELECT r.name
+       FROM ${IDENTITY_SCHEMA}.user_role_assignments a
+       JOIN ${IDENTITY_SCHEMA}.roles r ON r.id = a.role_id
+       WHERE a.user_id = $1 AND r.workspace = $2`,
+      [userId, workspace],
+    );
+    return rows.map((row) => row.name);
+  }
+
   /** The workspaces where the user holds (workspace, *, MANAGE) through some role. */
   async administeredWorkspaces(userId: number): Promise<Set<string>> {
     const { rows } = await this.db.query<{ workspace: string }>(

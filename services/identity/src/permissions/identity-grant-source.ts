@@ -24,9 +24,15 @@ export class IdentityGrantSource implements GrantSource {
   async grantsOf(subject: Subject): Promise<UserGrants> {
     const userId = Number(subject.userId);
     const roleNames = subject.groups.flatMap((group) => this.config.groupRoles.get(group) ?? []);
+    const knownUserId = Number.isSafeInteger(userId) ? userId : 0;
+    const [grants, assigned] = await Promise.all([
+      this.grants.ofUserAndRoles(knownUserId, DEFAULT_WORKSPACE, roleNames),
+      this.grants.roleNamesOf(knownUserId, DEFAULT_WORKSPACE),
+    ]);
     return {
-      grants: await this.grants.ofUserAndRoles(Number.isSafeInteger(userId) ? userId : 0, DEFAULT_WORKSPACE, roleNames),
+      grants,
       defaultPermission: this.config.defaultPermission,
+      roles: [...new Set([...assigned, ...roleNames])].sort(),
     };
   }
 

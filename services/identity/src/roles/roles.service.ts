@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventStore } from '@logbook/eventstore';
-import { alreadyExists, CommandMetadata, Database, MlflowError, Queryable } from '@logbook/platform';
+import { alreadyExists, CommandMetadata, Database, isUniqueViolation, MlflowError, Queryable } from '@logbook/platform';
 import { IDENTITY_SCHEMA } from '../../migrations/001_initial';
 import { DATABASE, EVENT_STORE } from '../shared/tokens';
 import { userNotFound } from '../users/user.decider';
@@ -21,10 +21,6 @@ const SEQUENCES = {
   rolePermission: `${IDENTITY_SCHEMA}.role_permission_ids`,
   assignment: `${IDENTITY_SCHEMA}.role_assignment_ids`,
 };
-
-/** Postgres unique_violation: a concurrent writer took the name, the grant or the assignment first. */
-const isUniqueViolation = (error: unknown) =>
-  typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
 
 const MAX_ATTEMPTS = 8;
 

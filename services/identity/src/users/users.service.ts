@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConcurrencyError, EventStore } from '@logbook/eventstore';
-import { alreadyExists, CommandMetadata, Database, invalidParameter, MlflowError } from '@logbook/platform';
+import { EventStore } from '@logbook/eventstore';
+import {
+  alreadyExists,
+  CommandMetadata,
+  Database,
+  invalidParameter,
+  isUniqueViolation,
+  MlflowError,
+} from '@logbook/platform';
 import { IDENTITY_SCHEMA } from '../../migrations/001_initial';
 import { CredentialCache } from '../authentication/credential-cache';
 import { RolesService } from '../roles/roles.service';
@@ -13,12 +20,6 @@ type CommandOf<T extends UserCommand['type']> = Extract<UserCommand, { type: T }
 
 /** The stream a command for a username nobody holds goes to: ids start at 1, so none exists and its decider answers 404. */
 export const NO_USER = 0;
-
-/** Postgres unique_violation: a concurrent writer took the username first. */
-const isUniqueViolation = (error: unknown) =>
-  typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
-
-const MAX_ATTEMPTS = 8;
 
 const taken = (username: string) => alreadyExists(`User (username=${username}) already exists.`);
 
@@ -114,18 +115,10 @@ export class UsersService {
     const user = await this.queries.findByUsername(username);
     const userId = user?.id ?? NO_USER;
     const command = { type: 'DeleteUser', data: { username, callerUsername }, metadata } as UserCommand;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.db.transaction(async (tx) => {
-          await this.store.handleIn(tx, userStream, userStreamId(userId), command, metadata);
-          await this.roles.forgetUserIn(tx, userId, metadata);
-        });
-        break;
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-      }
-    }
+    await this.store.transaction(async (tx) => {
+      await this.store.handleIn(tx, userStream, userStreamId(userId), command, metadata);
+      await this.roles.forgetUserIn(tx, userId, metadata);
+    });
     this.credentials.forget(username);
   }
 

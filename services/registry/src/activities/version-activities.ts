@@ -6,9 +6,19 @@ import { CommentEvent } from '../comments/comment.events';
 import { ModelVersionEvent } from '../model-versions/model-version.events';
 import { RegisteredModelEvent } from '../registered-models/registered-model.events';
 import { Stage } from '../shared/limits';
+import { describeTarget } from '../transition-requests/transition-request.decider';
+import { TransitionRequestEvent } from '../transition-requests/transition-request.events';
 
-/** Databricks' activity types a version's activity list holds so far. */
-export const ACTIVITY_TYPES = ['APPLIED_TRANSITION', 'SYSTEM_TRANSITION', 'NEW_COMMENT'] as const;
+/** Databricks' activity types of a version's activity list. */
+export const ACTIVITY_TYPES = [
+  'APPLIED_TRANSITION',
+  'REQUESTED_TRANSITION',
+  'APPROVED_REQUEST',
+  'REJECTED_REQUEST',
+  'CANCELLED_REQUEST',
+  'SYSTEM_TRANSITION',
+  'NEW_COMMENT',
+] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 
 /** Databricks' actions a caller may take on an activity. */
@@ -42,7 +52,7 @@ export type ActivityChange =
   | { kind: 'versionGone'; registeredModelId: string; version: number }
   | { kind: 'modelGone'; registeredModelId: string };
 
-type RegistryFact = RegisteredModelEvent | ModelVersionEvent | CommentEvent;
+type RegistryFact = RegisteredModelEvent | ModelVersionEvent | CommentEvent | TransitionRequestEvent;
 
 /** An id for an activity the log records no id of: the same on every replay of the event. */
 const derivedId = (event: EventEnvelope, version: number) =>
@@ -58,10 +68,13 @@ export function activityChanges(event: EventEnvelope): ActivityChange[] {
   const fact = event as unknown as RegistryFact;
   switch (fact.type) {
     case 'ModelVersionStageTransitioned': {
-      const { registeredModelId, version, stage, previousStage, archivedVersions, time } = fact.data;
+      const { registeredModelId, version, stage, previousStage, archivedVersions, requestId, time } = fact.data;
       const applied: Activity = {
         ...at,
         ...actor,
+        ...(requestId === undefined
+          ? {}
+          : { systemComment: `Applied by the approved transition request ${requestId}.` }),
         activityId: derivedId(event, version),
         registeredModelId,
         version,
@@ -84,6 +97,36 @@ export function activityChanges(event: EventEnvelope): ActivityChange[] {
       }));
       return [{ kind: 'recorded', activities: [applied, ...archived] }];
     }
+    case 'TransitionRequested': {
+      const { requestId, registeredModelId, version, target, fromStage, requester, comment, time } = fact.data;
+      return [
+        {
+          kind: 'recorded',
+          activities: [
+            {
+              ...at,
+              activityId: requestId,
+              registeredModelId,
+              version,
+              activityType: 'REQUESTED_TRANSITION',
+              userId: requester.name,
+              authorId: requester.id,
+              comment,
+              systemComment: target.kind === 'alias' ? `Requests ${describeTarget(target)} for this version.` : null,
+              fromStage,
+              toStage: target.kind === 'stage' ? target.stage : null,
+              time,
+            },
+          ],
+        },
+      ];
+    }
+    case 'ApprovalGiven':
+    case 'RequestRejected':
+    case 'RequestCancelled':
+    case 'RequestExpired':
+    case 'RequestVoided':
+      return [{ kind: 'recorded', activities: [requestDecision(event, fact)] }];
     case 'CommentCreated': {
       const { commentId, registeredModelId, version, comment, authorId, userId, time } = fact.data;
       const activity: Activity = {
@@ -114,6 +157,42 @@ export function activityChanges(event: EventEnvelope): ActivityChange[] {
     default:
       return [];
   }
+}
+
+const DECISION_TYPES = {
+  ApprovalGiven: 'APPROVED_REQUEST',
+  RequestRejected: 'REJECTED_REQUEST',
+  RequestCancelled: 'CANCELLED_REQUEST',
+  RequestExpired: 'CANCELLED_REQUEST',
+  RequestVoided: 'CANCELLED_REQUEST',
+} as const;
+
+/** An approval, rejection or cancellation of a request; expiry and voiding read as the system's cancellation. */
+function requestDecision(
+  event: EventEnvelope,
+  fact: Extract<TransitionRequestEvent, { type: keyof typeof DECISION_TYPES }>,
+): Activity {
+  const { registeredModelId, version, time } = fact.data;
+  const systemComment =
+    fact.type === 'RequestExpired'
+      ? 'The request expired before its approvals arrived.'
+      : fact.type === 'RequestVoided'
+        ? `The request was voided: ${fact.data.reason}.`
+        : null;
+  return {
+    activityId: event.eventId,
+    registeredModelId,
+    version,
+    position: event.globalPosition,
+    activityType: DECISION_TYPES[fact.type],
+    userId: event.actor.name,
+    authorId: event.actor.id,
+    comment: 'comment' in fact.data ? fact.data.comment : null,
+    systemComment,
+    fromStage: null,
+    toStage: null,
+    time,
+  };
 }
 
 /** The caller of a request: the anonymous actor while authentication is off. */

@@ -10,9 +10,11 @@ export interface PolicyRef {
 }
 
 export interface GovernedTargetsOfModel {
-  stages: Map<GovernedStage, PolicyRef>;
-  aliases: Map<string, PolicyRef>;
+  stages: Partial<Record<GovernedStage, PolicyRef>>;
+  aliases: Record<string, PolicyRef>;
 }
+
+export const UNGOVERNED: GovernedTargetsOfModel = { stages: {}, aliases: {} };
 
 /**
  * Which stages and aliases of a registered model only the request flow may change, and under which
@@ -37,11 +39,11 @@ export class GovernedTargets {
          length(translate(p.applies_to, '*?', '')) DESC, p.name`,
       [name],
     );
-    const governed: GovernedTargetsOfModel = { stages: new Map(), aliases: new Map() };
+    const governed: GovernedTargetsOfModel = { stages: {}, aliases: {} };
     for (const row of rows) {
       const ref = { name: row.name, version: row.version };
-      if (row.kind === 'stage') governed.stages.set(row.target as GovernedStage, ref);
-      else governed.aliases.set(row.target, ref);
+      if (row.kind === 'stage') governed.stages[row.target as GovernedStage] = ref;
+      else governed.aliases[row.target] = ref;
     }
     return governed;
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConcurrencyError, EventStore } from '@logbook/eventstore';
+import { EventStore } from '@logbook/eventstore';
 import { CommandMetadata, Queryable } from '@logbook/platform';
 import {
   RegisteredModelCommand,
@@ -7,6 +7,7 @@ import {
   registeredModelStreamId,
 } from '../registered-models/registered-model.decider';
 import { ModelVersionNumberAssigned } from '../registered-models/registered-model.events';
+import { GovernedTargets, GovernedTargetsOfModel, UNGOVERNED } from '../governance/governed-targets';
 import { RegisteredModelsQueries } from '../registered-models/registered-models.queries';
 import { NO_MODEL } from '../registered-models/registered-models.service';
 import { LineageQueries } from '../lineage/lineage.queries';
@@ -21,8 +22,6 @@ import {
   versionNumber,
 } from './model-version.decider';
 
-const MAX_ATTEMPTS = 8;
-
 type VersionCommandOf<T extends ModelVersionCommand['type']> = Omit<
   Extract<ModelVersionCommand, { type: T }>['data'],
   keyof VersionAddress
@@ -34,6 +33,7 @@ export class ModelVersionsService {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly models: RegisteredModelsQueries,
     private readonly lineage: LineageQueries,
+    private readonly governance: GovernedTargets,
   ) {}
 
   /**
@@ -52,7 +52,7 @@ export class ModelVersionsService {
         }
       : given;
     const registeredModelId = (await this.models.findByName(request.name))?.registeredModelId ?? NO_MODEL;
-    return this.acrossStreams(async (tx) => {
+    return this.store.transaction(async (tx) => {
       const [assigned] = await this.onModelIn(
         tx,
         registeredModelId,
@@ -74,9 +74,9 @@ export class ModelVersionsService {
 
   /** MLflow's soft delete: the model drops the version's stage and aliases, the version is redacted. */
   async delete(name: string, version: string, metadata: CommandMetadata): Promise<void> {
-    const address = await this.address(name, version);
-    await this.acrossStreams(async (tx) => {
-      await this.onModelIn(tx, address.registeredModelId, 'WithdrawModelVersion', name, metadata, version);
+    const [address, governed] = await Promise.all([this.address(name, version), this.governance.forModel(name)]);
+    await this.store.transaction(async (tx) => {
+      await this.onModelIn(tx, address.registeredModelId, 'WithdrawModelVersion', name, metadata, version, governed);
       await this.store.handleIn(
         tx,
         modelVersionStream,
@@ -150,11 +150,12 @@ export class ModelVersionsService {
     name: string,
     metadata: CommandMetadata,
     version = '',
+    governed: GovernedTargetsOfModel = UNGOVERNED,
   ) {
     const command = (
       type === 'AssignModelVersionNumber'
         ? { type, data: { name }, metadata }
-        : { type, data: { name, version }, metadata }
+        : { type, data: { name, version, governed }, metadata }
     ) as RegisteredModelCommand;
     return this.store.handleIn(
       tx,
@@ -163,17 +164,5 @@ export class ModelVersionsService {
       command,
       metadata,
     );
-  }
-
-  /** One transaction over two streams, audited at its end; a concurrent writer to either makes it decide again. */
-  private async acrossStreams<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.store.transaction(work);
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-      }
-    }
   }
 }

@@ -5,6 +5,7 @@ import { CommandMetadata } from '@logbook/platform';
 import { spec } from '@logbook/testing';
 import { RegisteredModelCommand, registeredModelDecider } from './registered-model.decider';
 import { RegisteredModelEvent } from './registered-model.events';
+import { GovernedTargetsOfModel, UNGOVERNED } from '../governance/governed-targets';
 import { Stage } from '../shared/limits';
 
 const now = 1_700_000_000_000;
@@ -41,10 +42,15 @@ const withdrawn = (version: number, removedAliases: string[] = []): RegisteredMo
   data: { ...key, version, removedAliases, time: now - 50 },
 });
 
-const command = <T extends RegisteredModelCommand['type']>(
-  type: T,
-  data: Extract<RegisteredModelCommand, { type: T }>['data'],
-): RegisteredModelCommand => ({ type, data, metadata }) as RegisteredModelCommand;
+type GovernanceFacts = { governed: GovernedTargetsOfModel; governedAfter: GovernedTargetsOfModel };
+/** A command's data; where a command takes governance facts, nothing is governed unless the case says so. */
+type DataOf<T extends RegisteredModelCommand['type']> = Omit<
+  Extract<RegisteredModelCommand, { type: T }>['data'],
+  keyof GovernanceFacts
+> &
+  Partial<GovernanceFacts>;
+const command = <T extends RegisteredModelCommand['type']>(type: T, data: DataOf<T>): RegisteredModelCommand =>
+  ({ type, data: { governed: UNGOVERNED, governedAfter: UNGOVERNED, ...data }, metadata }) as RegisteredModelCommand;
 const create = (data: Partial<Extract<RegisteredModelCommand, { type: 'CreateRegisteredModel' }>['data']> = {}) =>
   command('CreateRegisteredModel', { registeredModelId, name, tags: [], holder: null, ...data });
 const transition = (version: string, stage: string, archiveExistingVersions = false) =>
@@ -379,5 +385,167 @@ describe('registered model decider', () => {
       given([created, numbered(1), withdrawn(1)])
         .when(command('WithdrawModelVersion', { name, version: '1' }))
         .thenThrows('RESOURCE_DOES_NOT_EXIST', 'Model Version (name=fraud, version=1) not found'));
+  });
+
+  describe('governed targets', () => {
+    const governed: GovernedTargetsOfModel = {
+      stages: { Production: { name: 'prod-review', version: 1 } },
+      aliases: { champion: { name: 'champion-review', version: 2 } },
+    };
+
+    it('refuses a direct transition into a governed stage, naming the policy and the request flow', () =>
+      given([created, numbered(1)])
+        .when(
+          command('TransitionModelVersionStage', {
+            name,
+            version: '1',
+            stage: 'production',
+            archiveExistingVersions: false,
+            governed,
+          }),
+        )
+        .thenThrows(
+          'PERMISSION_DENIED',
+          "Stage 'Production' of registered model 'fraud' is governed by policy 'prod-review': request it with POST /api/2.0/mlflow/transition-requests/create.",
+        ));
+
+    it('lets versions leave a governed stage and enter the others directly', () => {
+      given([created, numbered(1), transitioned(1, 'Production')])
+        .when(
+          command('TransitionModelVersionStage', {
+            name,
+            version: '1',
+            stage: 'Archived',
+            archiveExistingVersions: false,
+            governed,
+          }),
+        )
+        .then([
+          {
+            type: 'ModelVersionStageTransitioned',
+            data: {
+              ...key,
+              version: 1,
+              stage: 'Archived',
+              previousStage: 'Production',
+              archivedVersions: [],
+              time: now,
+            },
+          },
+        ]);
+      given([created, numbered(1)])
+        .when(
+          command('TransitionModelVersionStage', {
+            name,
+            version: '1',
+            stage: 'Staging',
+            archiveExistingVersions: false,
+            governed,
+          }),
+        )
+        .then([
+          {
+            type: 'ModelVersionStageTransitioned',
+            data: { ...key, version: 1, stage: 'Staging', previousStage: 'None', archivedVersions: [], time: now },
+          },
+        ]);
+    });
+
+    it('refuses setting, moving and deleting a protected alias, and leaves the others free', () => {
+      given([created, numbered(1)])
+        .when(command('SetRegisteredModelAlias', { name, alias: 'champion', version: '1', governed }))
+        .thenThrows(
+          'PERMISSION_DENIED',
+          "Alias 'champion' of registered model 'fraud' is protected by policy 'champion-review'",
+        );
+      given([created, numbered(1), aliasSet('champion', 1)])
+        .when(command('DeleteRegisteredModelAlias', { name, alias: 'champion', governed }))
+        .thenThrows('PERMISSION_DENIED', "Alias 'champion'");
+      given([created, numbered(1)])
+        .when(command('SetRegisteredModelAlias', { name, alias: 'challenger', version: '1', governed }))
+        .then([
+          {
+            type: 'RegisteredModelAliasSet',
+            data: { ...key, alias: 'challenger', version: 1, previousVersion: null, time: now },
+          },
+        ]);
+    });
+
+    it('admits the transition or alias move an approved request applies, recording the request', () => {
+      given([created, numbered(1)])
+        .when(
+          command('TransitionModelVersionStage', {
+            name,
+            version: '1',
+            stage: 'Production',
+            archiveExistingVersions: false,
+            governed,
+            appliedRequest: 'req-7',
+          }),
+        )
+        .then([
+          {
+            type: 'ModelVersionStageTransitioned',
+            data: {
+              ...key,
+              version: 1,
+              stage: 'Production',
+              previousStage: 'None',
+              archivedVersions: [],
+              requestId: 'req-7',
+              time: now,
+            },
+          },
+        ]);
+      given([created, numbered(1)])
+        .when(
+          command('SetRegisteredModelAlias', {
+            name,
+            alias: 'champion',
+            version: '1',
+            governed,
+            appliedRequest: 'req-8',
+          }),
+        )
+        .then([
+          {
+            type: 'RegisteredModelAliasSet',
+            data: { ...key, alias: 'champion', version: 1, previousVersion: null, requestId: 'req-8', time: now },
+          },
+        ]);
+    });
+
+    it('refuses deleting a version that holds a protected alias', () =>
+      given([created, numbered(1), aliasSet('champion', 1)])
+        .when(command('WithdrawModelVersion', { name, version: '1', governed }))
+        .thenThrows('PERMISSION_DENIED', "Alias 'champion'"));
+
+    it('refuses a rename that takes a governed target out of its policy, and allows one that keeps it', () => {
+      given([created])
+        .when(
+          command('RenameRegisteredModel', {
+            name,
+            newName: 'sandbox',
+            holder: null,
+            governed,
+            governedAfter: UNGOVERNED,
+          }),
+        )
+        .thenThrows(
+          'PERMISSION_DENIED',
+          "Renaming registered model 'fraud' to 'sandbox' would take 'Production' out of policy 'prod-review'",
+        );
+      given([created])
+        .when(
+          command('RenameRegisteredModel', {
+            name,
+            newName: 'fraud-v2',
+            holder: null,
+            governed,
+            governedAfter: governed,
+          }),
+        )
+        .then([{ type: 'RegisteredModelRenamed', data: { ...key, name: 'fraud-v2', previousName: name, time: now } }]);
+    });
   });
 });

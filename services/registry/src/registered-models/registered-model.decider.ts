@@ -1,5 +1,7 @@
 import { Decider } from '@logbook/eventstore';
 import { alreadyExists, CommandMetadata, MlflowError, notFound, validateKeyName } from '@logbook/platform';
+import { GovernedTargetsOfModel } from '../governance/governed-targets';
+import { governedStageRefused, protectedAliasRefused, renameEscapingGovernance } from './governance-refusals';
 import {
   ACTIVE_STAGES,
   canonicalStage,
@@ -44,19 +46,38 @@ export type RegisteredModelCommand = { metadata: CommandMetadata } & (
       type: 'CreateRegisteredModel';
       data: { registeredModelId: string; name: string; description?: string; tags: Tag[] } & NameHolder;
     }
-  | { type: 'RenameRegisteredModel'; data: { name: string; newName: string } & NameHolder }
+  | {
+      type: 'RenameRegisteredModel';
+      data: {
+        name: string;
+        newName: string;
+        governed: GovernedTargetsOfModel;
+        governedAfter: GovernedTargetsOfModel;
+      } & NameHolder;
+    }
   | { type: 'UpdateRegisteredModel'; data: { name: string; description?: string } }
   | { type: 'DeleteRegisteredModel'; data: { name: string } }
   | { type: 'SetRegisteredModelTag'; data: { name: string; key: string; value: string } }
   | { type: 'DeleteRegisteredModelTag'; data: { name: string; key: string } }
-  | { type: 'SetRegisteredModelAlias'; data: { name: string; alias: string; version: string } }
-  | { type: 'DeleteRegisteredModelAlias'; data: { name: string; alias: string } }
+  | {
+      type: 'SetRegisteredModelAlias';
+      data: { name: string; alias: string; version: string; governed: GovernedTargetsOfModel; appliedRequest?: string };
+    }
+  | { type: 'DeleteRegisteredModelAlias'; data: { name: string; alias: string; governed: GovernedTargetsOfModel } }
   | { type: 'AssignModelVersionNumber'; data: { name: string } }
   | {
       type: 'TransitionModelVersionStage';
-      data: { name: string; version: string; stage: string; archiveExistingVersions: boolean };
+      data: {
+        name: string;
+        version: string;
+        stage: string;
+        archiveExistingVersions: boolean;
+        governed: GovernedTargetsOfModel;
+        /** The approved transition request the system applies: what a governed stage admits. */
+        appliedRequest?: string;
+      };
     }
-  | { type: 'WithdrawModelVersion'; data: { name: string; version: string } }
+  | { type: 'WithdrawModelVersion'; data: { name: string; version: string; governed: GovernedTargetsOfModel } }
 );
 
 const initialState = (): RegisteredModelState => ({
@@ -113,6 +134,9 @@ export const isPromptTags = (tags: Tag[]) =>
 const lastValuePerKey = (tags: Tag[]): Tag[] =>
   [...new Map(tags.map((t) => [t.key, t.value])).entries()].map(([key, value]) => ({ key, value }));
 
+const requestOf = (appliedRequest: string | undefined) =>
+  appliedRequest === undefined ? {} : { requestId: appliedRequest };
+
 function decide(command: RegisteredModelCommand, state: RegisteredModelState): RegisteredModelEvent[] {
   const time = command.metadata.now;
   const key = { registeredModelId: state.registeredModelId, name: state.name };
@@ -137,6 +161,7 @@ function decide(command: RegisteredModelCommand, state: RegisteredModelState): R
       requireModel(state, name);
       if (newName === state.name) return [];
       if (holder) throw alreadyExists(`Registered Model (name=${newName}) already exists.`);
+      renameEscapingGovernance(name, newName, command.data.governed, command.data.governedAfter);
       return [{ type: 'RegisteredModelRenamed', data: { ...key, name: newName, previousName: state.name, time } }];
     }
     case 'UpdateRegisteredModel': {
@@ -172,7 +197,14 @@ function decide(command: RegisteredModelCommand, state: RegisteredModelState): R
       const version = requireVersion(state, name, command.data.version);
       const previousVersion = state.aliases[alias] ?? null;
       if (previousVersion === version) return [];
-      return [{ type: 'RegisteredModelAliasSet', data: { ...key, alias, version, previousVersion, time } }];
+      const { appliedRequest } = command.data;
+      if (appliedRequest === undefined) protectedAliasRefused(name, alias, command.data.governed);
+      return [
+        {
+          type: 'RegisteredModelAliasSet',
+          data: { ...key, alias, version, previousVersion, ...requestOf(appliedRequest), time },
+        },
+      ];
     }
     case 'DeleteRegisteredModelAlias': {
       const { name, alias } = command.data;
@@ -181,6 +213,7 @@ function decide(command: RegisteredModelCommand, state: RegisteredModelState): R
       requireModel(state, name);
       const version = state.aliases[alias];
       if (version === undefined) return [];
+      protectedAliasRefused(name, alias, command.data.governed);
       return [{ type: 'RegisteredModelAliasDeleted', data: { ...key, alias, version, time } }];
     }
     case 'AssignModelVersionNumber':
@@ -192,6 +225,10 @@ function decide(command: RegisteredModelCommand, state: RegisteredModelState): R
       const stage = canonicalStage(command.data.stage);
       if (archiveExistingVersions && !ACTIVE_STAGES.includes(stage)) throw cannotArchive(command.data.stage);
       const version = requireVersion(state, name, command.data.version);
+      const { appliedRequest } = command.data;
+      if (appliedRequest === undefined && stageOf(state, version) !== stage) {
+        governedStageRefused(name, stage, command.data.governed);
+      }
       // Versions in 'None' are not in `stages`, and archive_existing_versions only archives the active stages.
       const archivedVersions = archiveExistingVersions
         ? Object.entries(state.stages)
@@ -203,7 +240,7 @@ function decide(command: RegisteredModelCommand, state: RegisteredModelState): R
       return [
         {
           type: 'ModelVersionStageTransitioned',
-          data: { ...key, version, stage, previousStage, archivedVersions, time },
+          data: { ...key, version, stage, previousStage, archivedVersions, ...requestOf(appliedRequest), time },
         },
       ];
     }
@@ -213,6 +250,7 @@ function decide(command: RegisteredModelCommand, state: RegisteredModelState): R
         .filter(([, target]) => target === version)
         .map(([alias]) => alias)
         .sort();
+      removedAliases.forEach((alias) => protectedAliasRefused(command.data.name, alias, command.data.governed));
       return [{ type: 'ModelVersionWithdrawn', data: { ...key, version, removedAliases, time } }];
     }
   }

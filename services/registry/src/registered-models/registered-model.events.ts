@@ -39,6 +39,8 @@ export type RegisteredModelAliasSet = DomainEvent<
     version: number;
     /** The version the alias pointed to before it moved; null when it is new. */
     previousVersion: number | null;
+    /** The approved transition request the system applied it for; absent when a user changed it directly. */
+    requestId?: string;
     time: number;
   }
 >;
@@ -61,6 +63,8 @@ export type ModelVersionStageTransitioned = DomainEvent<
     previousStage: Stage;
     /** Other versions that were in `stage` and moved to Archived (archive_existing_versions). */
     archivedVersions: number[];
+    /** The approved transition request the system applied it for; absent when a user changed it directly. */
+    requestId?: string;
     time: number;
   }
 >;

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EventStore } from '@logbook/eventstore';
-import { alreadyExists, CommandMetadata } from '@logbook/platform';
+import { alreadyExists, CommandMetadata, isUniqueViolation } from '@logbook/platform';
 import { EVENT_STORE } from '../shared/tokens';
+import { GovernedTargets } from '../governance/governed-targets';
 import { RegisteredModelCommand, registeredModelStream, registeredModelStreamId } from './registered-model.decider';
 import { Tag } from './registered-model.events';
 import { RegisteredModelsQueries } from './registered-models.queries';
@@ -12,15 +13,12 @@ type CommandOf<T extends RegisteredModelCommand['type']> = Extract<RegisteredMod
 /** The stream a command for a name no live model holds goes to: none exists, so its decider answers 404. */
 export const NO_MODEL = 'none';
 
-/** Postgres unique_violation: a concurrent writer took the name first. */
-const isUniqueViolation = (error: unknown) =>
-  typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
-
 @Injectable()
 export class RegisteredModelsService {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly queries: RegisteredModelsQueries,
+    private readonly governance: GovernedTargets,
   ) {}
 
   async create(request: { name: string; description?: string; tags: Tag[] }, metadata: CommandMetadata): Promise<void> {
@@ -36,11 +34,22 @@ export class RegisteredModelsService {
   }
 
   async rename(name: string, newName: string, metadata: CommandMetadata): Promise<void> {
-    const [found, holder] = await Promise.all([this.queries.findByName(name), this.queries.findByName(newName)]);
+    const [found, holder, governed, governedAfter] = await Promise.all([
+      this.queries.findByName(name),
+      this.queries.findByName(newName),
+      this.governance.forModel(name),
+      this.governance.forModel(newName),
+    ]);
     await this.execute(
       found?.registeredModelId ?? NO_MODEL,
       'RenameRegisteredModel',
-      { name, newName, holder: holder && holder.registeredModelId !== found?.registeredModelId ? holder : null },
+      {
+        name,
+        newName,
+        holder: holder && holder.registeredModelId !== found?.registeredModelId ? holder : null,
+        governed,
+        governedAfter,
+      },
       metadata,
       () => alreadyExists(`Registered Model (name=${newName}) already exists.`),
     );
@@ -63,18 +72,21 @@ export class RegisteredModelsService {
   }
 
   async setAlias(name: string, alias: string, version: string, metadata: CommandMetadata): Promise<void> {
-    await this.onModel(name, 'SetRegisteredModelAlias', { name, alias, version }, metadata);
+    const governed = await this.governance.forModel(name);
+    await this.onModel(name, 'SetRegisteredModelAlias', { name, alias, version, governed }, metadata);
   }
 
   async deleteAlias(name: string, alias: string, metadata: CommandMetadata): Promise<void> {
-    await this.onModel(name, 'DeleteRegisteredModelAlias', { name, alias }, metadata);
+    const governed = await this.governance.forModel(name);
+    await this.onModel(name, 'DeleteRegisteredModelAlias', { name, alias, governed }, metadata);
   }
 
   async transitionStage(
     request: { name: string; version: string; stage: string; archiveExistingVersions: boolean },
     metadata: CommandMetadata,
   ): Promise<void> {
-    await this.onModel(request.name, 'TransitionModelVersionStage', request, metadata);
+    const governed = await this.governance.forModel(request.name);
+    await this.onModel(request.name, 'TransitionModelVersionStage', { ...request, governed }, metadata);
   }
 
   private async onModel<T extends RegisteredModelCommand['type']>(

@@ -163,6 +163,26 @@ export class RegistryAccess {
     return this.decisions.may(principal, { resourceType: 'experiment', resourceId: experimentId, tier }, 'read');
   }
 
+  /** May the caller move the model's versions between stages (update on the version tier)? */
+  async mayUpdateVersions(principal: Principal | null, name: string): Promise<boolean> {
+    if (!principal || !this.decisions) return true;
+    const [model, versions] = await Promise.all([
+      this.decisions.may(principal, { resourceType: REGISTERED_MODEL, resourceId: name }, 'read'),
+      this.decisions.may(
+        principal,
+        { resourceType: REGISTERED_MODEL, resourceId: name, tier: MODEL_VERSION_TIER },
+        'update',
+      ),
+    ]);
+    return model && versions;
+  }
+
+  /** The roles and identity-provider groups approval policies know the caller by; none while authentication is off. */
+  async rolesOf(principal: Principal | null): Promise<string[]> {
+    if (!principal || !this.decisions) return [];
+    return this.decisions.rolesOf(principal);
+  }
+
   /** MLflow grants the creator MANAGE on a registered model it made (set_can_manage_registered_model_permission). */
   async grantCreator(principal: Principal | null, name: string): Promise<void> {
     if (principal && this.decisions) await this.decisions.grantCreator(principal, REGISTERED_MODEL, name);

@@ -1,11 +1,17 @@
 import { resolve } from 'node:path';
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { checkArtifactLocation } from '@logbook/artifact-paths';
-import { CommandMetadata, Database, alreadyExists, invalidParameter, SYSTEM_METADATA } from '@logbook/platform';
+import {
+  alreadyExists,
+  CommandMetadata,
+  Database,
+  invalidParameter,
+  isUniqueViolation,
+  SYSTEM_METADATA,
+} from '@logbook/platform';
 import { EventStore } from '@logbook/eventstore';
 import { TrackingConfig } from '../config';
 import { LIMITS } from '../shared/limits';
-import { isUniqueViolation } from '../shared/pg-errors';
 import { DATABASE, EVENT_STORE, TRACKING_CONFIG } from '../shared/tokens';
 import { ExperimentCommand, experimentStream, experimentStreamId } from './experiment.decider';
 import { Tag } from './experiment.events';
