@@ -23,7 +23,7 @@ pytestmark = pytest.mark.logbook_only
 # credentials); `identity` (the users, roles and tokens API, with its own rules, tested in test_users.py,
 # test_roles.py and test_tokens.py); `author` and `author-or-admin` (a Databricks comment, which the
 # owner wrote: READ on its model lets a caller reach it, and then only its author, or an admin to delete,
-# may change it).
+# may change it; a transition request, which only its creator cancels); `admin` (policies and the audit trail).
 LEVEL_OF_CALLER = {"denied": 0, "reader": 1, "token": 1, "editor": 2, "manager": 3}
 LEVEL_NEEDED = {"READ": 1, "EDIT": 2, "MANAGE": 3}
 CALLERS = ["anonymous", "denied", "reader", "token", "editor", "manager", "admin"]
@@ -198,6 +198,24 @@ ROUTES = {
     ),
     ("PATCH", "/api/2.0/mlflow/comments/update"): ("author", lambda f: {"json": {"id": f["comment"], "comment": "mine"}}),
     ("DELETE", "/api/2.0/mlflow/comments/delete"): ("author-or-admin", lambda f: {"params": {"id": f["comment"]}}),
+    ("POST", "/api/2.0/mlflow/transition-requests/create"): (
+        "EDIT",
+        lambda f: {"json": {"name": f["model"], "version": "1", "stage": "Production"}},
+    ),
+    # The owner's open request to Staging (no policy governs it): deciding it takes what a transition takes.
+    ("POST", "/api/2.0/mlflow/transition-requests/approve"): (
+        "EDIT",
+        lambda f: {"json": {"name": f["model"], "version": "1", "stage": "Staging", "archive_existing_versions": False}},
+    ),
+    ("POST", "/api/2.0/mlflow/transition-requests/reject"): (
+        "EDIT",
+        lambda f: {"json": {"name": f["model"], "version": "1", "stage": "Staging"}},
+    ),
+    ("DELETE", "/api/2.0/mlflow/transition-requests/delete"): (
+        "author",
+        lambda f: {"params": {"name": f["model"], "version": "1", "stage": "Staging", "creator": f["owner"]}},
+    ),
+    ("GET", "/api/2.0/mlflow/transition-requests/list"): ("READ", lambda f: {"params": {"name": f["model"], "version": "1"}}),
     ("GET", "/api/2.0/mlflow/model-versions/get-download-uri"): (
         "READ",
         lambda f: {"params": {"name": f["model"], "version": "1"}},
@@ -218,6 +236,25 @@ ROUTES = {
     ("GET", "/api/2.0/logbook/model-versions/lineage"): ("READ", lambda f: {"params": {"name": f["model"], "version": "1"}}),
     ("GET", "/api/2.0/logbook/registered-models/history"): ("READ", lambda f: {"params": {"name": f["model"]}}),
     ("GET", "/api/2.0/logbook/registered-models/state"): ("READ", lambda f: {"params": {"name": f["model"]}}),
+    ("POST", "/api/2.0/logbook/policies/create"): (
+        "admin",
+        lambda f: {
+            "json": {
+                "name": unique("policy"),
+                "applies_to": unique("governs-nothing"),
+                "targets": {"stages": ["Production"]},
+                "approvals": [{"count": 1, "from": ["risk"]}],
+            }
+        },
+    ),
+    ("PATCH", "/api/2.0/logbook/policies/update"): ("admin", lambda f: {"json": {"name": unique("policy"), "description": "d"}}),
+    ("DELETE", "/api/2.0/logbook/policies/delete"): ("admin", lambda f: {"json": {"name": unique("policy")}}),
+    ("GET", "/api/2.0/logbook/policies/get"): ("signed-in", lambda f: {"params": {"name": unique("policy")}}),
+    ("GET", "/api/2.0/logbook/policies/search"): ("signed-in", lambda f: {"params": {"max_results": 5}}),
+    ("GET", "/api/2.0/logbook/audit/entries/search"): ("admin", lambda f: {"params": {"name": f["model"]}}),
+    ("GET", "/api/2.0/logbook/audit/entries/export"): ("admin", lambda f: {"params": {"name": f["model"]}}),
+    ("GET", "/api/2.0/logbook/audit/verify"): ("admin", lambda f: {}),
+    ("GET", "/api/2.0/logbook/audit/checkpoints/public-keys"): ("admin", lambda f: {}),
     ("POST", "/graphql"): ("signed-in", lambda f: {"json": {"query": "query { __typename }"}}),
     ("GET", "/graphql"): ("signed-in", lambda f: {"params": {"query": "query { __typename }"}}),
 }
@@ -332,6 +369,16 @@ def make_resources(url, admin, names):
         ),
         "comment",
     )["comment"]["id"]
+    ok(
+        http(
+            "POST",
+            url,
+            "/api/2.0/mlflow/transition-requests/create",
+            credentials=owner,
+            json={"name": model, "version": "1", "stage": "Staging"},
+        ),
+        "transition request",
+    )
     for caller, permission in [("denied", "DENY"), ("editor", "EDIT"), ("manager", "MANAGE")]:
         for resource_type, resource_id in [("experiment", exp), ("registered_model", model)]:
             ok(
@@ -358,6 +405,7 @@ def make_resources(url, admin, names):
         "logged_model": logged_model,
         "model": model,
         "comment": comment,
+        "owner": names["owner"],
     }
 
 
@@ -372,6 +420,8 @@ def concrete(path, f):
 def expected_forbidden(level, caller):
     if level == "author":
         return True
+    if level == "admin":
+        return caller != "admin"
     if caller == "admin" or level in ("signed-in", "open"):
         return False
     if level == "author-or-admin":
