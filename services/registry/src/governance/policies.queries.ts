@@ -16,7 +16,10 @@ interface PolicyRow {
   time: string | number;
 }
 
-/** A policy as the API answers it: its definition, in the order it is written, and which version it is. */
+/**
+ * A policy as the API answers it: its definition with its fields in the order it is written (jsonb keeps
+ * them in its own), and which version it is.
+ */
 export type PolicyView = PolicyDefinition & {
   version: number;
   hash: string;
@@ -28,11 +31,15 @@ const view = ({ definition: d, ...row }: PolicyRow): PolicyView => ({
   name: d.name,
   description: d.description,
   applies_to: d.applies_to,
-  targets: d.targets,
-  approvals: d.approvals,
-  evidence: d.evidence,
+  targets: { stages: d.targets.stages, aliases: d.targets.aliases },
+  approvals: d.approvals.map(({ count, from }) => ({ count, from })),
+  evidence: {
+    tags: d.evidence.tags,
+    metrics: d.evidence.metrics.map(({ key, op, value }) => ({ key, op, value })),
+    ready: d.evidence.ready,
+  },
   expires_after: d.expires_after,
-  break_glass: d.break_glass,
+  break_glass: { principals: d.break_glass.principals },
   version: row.version,
   hash: row.hash,
   creation_timestamp: Number(row.creation_time),
