@@ -20,7 +20,7 @@ the message headers repeat \`id\`, \`type\`, \`schemaVersion\` and \`streamType\
 
 \`actor\` is who made the change: \`{id, kind, name, authMethod}\`, where \`kind\` is \`user\`, \`service\` (an API
 token), \`system\` (Logbook itself) or \`anonymous\` (authentication off), and \`authMethod\` is \`basic\`,
-\`token\`, \`oidc\` or \`none\`. Events published before actors had names carry \`{id, kind}\` only, with
+\`token\`, \`oidc\`, \`kafka\` (a command on Kafka named the user) or \`none\`. Events published before actors had names carry \`{id, kind}\` only, with
 \`kind\` \`service\` for Logbook itself; consumers read them as \`{id, kind: system, name: id, authMethod: none}\`.
 
 A consumer checks \`data\` against the contract of the events it handles: a payload that does not match, or a
