@@ -35,6 +35,8 @@ export async function startAuthorizedRegistry(
   databaseName: string,
   admin: [string, string],
   defaultPermission: string,
+  /** Set: the registry consumes Kafka (and publishes) inside this namespace, as the distributed shape does. */
+  kafkaNamespace?: string,
 ): Promise<AuthorizedRegistryApi> {
   const database = await createTestDatabase(databaseName);
   const kafka = testInfra().kafkaBrokers.join(',');
@@ -50,9 +52,14 @@ export async function startAuthorizedRegistry(
     pino({ level: 'silent' }),
   );
   const registry = await startRegistryRuntime(
-    loadRegistryConfig({ LOGBOOK_MODE: 'distributed', DATABASE_URL: database.url, KAFKA_BROKERS: kafka }),
+    loadRegistryConfig({
+      LOGBOOK_MODE: 'distributed',
+      DATABASE_URL: database.url,
+      KAFKA_BROKERS: kafka,
+      ...(kafkaNamespace ? { LOGBOOK_KAFKA_NAMESPACE: kafkaNamespace, LOGBOOK_REGISTRATION_WAIT_MS: '0' } : {}),
+    }),
     pino({ level: 'silent' }),
-    undefined,
+    kafkaNamespace ? { kind: 'kafka' } : undefined,
     identity.db,
   );
   @Module({ imports: [IdentityModule.with(identity), RegistryModule.with(registry), AccessModule.with()] })

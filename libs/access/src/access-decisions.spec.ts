@@ -12,6 +12,7 @@ function changingSource(initial: UserGrants) {
       state.reads += 1;
       return state.grants;
     },
+    userNamed: async () => null,
     grantCreator: async (subject: Subject, type: string, id: string) => {
       state.creatorGrants.push(`${subject.username}:${type}:${id}`);
     },

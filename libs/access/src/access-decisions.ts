@@ -1,4 +1,4 @@
-import { Principal } from '@logbook/platform';
+import { AuthMethod, Principal } from '@logbook/platform';
 import {
   Action,
   capped,
@@ -20,9 +20,18 @@ export interface Subject {
   groups: string[];
 }
 
+/** A user as the identity service knows them by name. */
+export interface KnownUser {
+  userId: string;
+  username: string;
+  isAdmin: boolean;
+}
+
 /** Where the grants live (the identity service): read for decisions, written when someone creates a resource. */
 export interface GrantSource {
   grantsOf(subject: Subject): Promise<UserGrants>;
+  /** The user of that name; null when there is none. */
+  userNamed(username: string): Promise<KnownUser | null>;
   /** MANAGE for the creator of a resource (MLflow grants it after every create); already granted is no error. */
   grantCreator(subject: Subject, resourceType: string, resourceId: string): Promise<void>;
   /** Every grant on the resource follows it to its new id (a registered model's rename). */
@@ -106,6 +115,17 @@ export class AccessDecisions {
     if (!subject) return [];
     const { roles } = await this.grantsOf(subject, principal.grantsVersion);
     return [...new Set([...roles, ...subject.groups])].sort();
+  }
+
+  /**
+   * The principal a message that names a user (a command on Kafka) acts as: that user, signed in by
+   * `authMethod`, with their grants and roles (identity-provider groups come only with a sign-in); null
+   * when no user has that name.
+   */
+  async principalNamed(username: string, authMethod: AuthMethod): Promise<Principal | null> {
+    const user = await this.source.userNamed(username);
+    if (!user) return null;
+    return { actor: { id: user.userId, kind: 'user', name: user.username, authMethod }, isAdmin: user.isAdmin };
   }
 
   async grantCreator(principal: Principal, resourceType: string, resourceId: string): Promise<void> {

@@ -235,11 +235,12 @@ export class AccessModule {
   }
 }
 
-/** Authentication is off: no principal reaches a decision, and no resource gets a creator's grant. */
+/** Authentication is off: no principal reaches a decision, no user is known by name, and no resource gets a creator's grant. */
 const NO_GRANT_SOURCE: GrantSource = {
   grantsOf: async () => {
     throw new Error('No grant source: authentication is off');
   },
+  userNamed: async () => null,
   grantCreator: async () => undefined,
   resourceRenamed: async () => undefined,
   resourceDeleted: async () => undefined,

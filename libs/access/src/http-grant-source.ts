@@ -1,10 +1,11 @@
 import { MlflowError, signPrincipal, systemActor } from '@logbook/platform';
-import { GrantSource, Subject } from './access-decisions';
+import { GrantSource, KnownUser, Subject } from './access-decisions';
 import { UserGrants } from './decisions';
 
 /** The gateway's endpoints through which the services behind it read and write grants (distributed shape). */
 export const INTERNAL_ACCESS_ROUTES = {
   grants: '/internal/access/grants',
+  users: '/internal/access/users',
   creatorGrants: '/internal/access/creator-grants',
   renamedResources: '/internal/access/renamed-resources',
   deletedResources: '/internal/access/deleted-resources',
@@ -31,6 +32,11 @@ export class HttpGrantSource implements GrantSource {
       defaultPermission: answer.defaultPermission as UserGrants['defaultPermission'],
       roles: answer.roles ?? [],
     };
+  }
+
+  async userNamed(username: string): Promise<KnownUser | null> {
+    const answer = (await this.post(INTERNAL_ACCESS_ROUTES.users, { username })) as { user?: KnownUser };
+    return answer.user ?? null;
   }
 
   async grantCreator(subject: Subject, resourceType: string, resourceId: string): Promise<void> {

@@ -22,7 +22,7 @@ export type { ResourceKey } from './effective-permission';
 export { effectivePermission, foldGrants, isWorkspaceAdminGrant } from './effective-permission';
 export type { Action, ReadableSet, Target, UserGrants } from './decisions';
 export { capped, EVERYTHING_READABLE, isReadable, mayCreate, permissionOn, permits, readableSet } from './decisions';
-export type { GrantSource, Subject } from './access-decisions';
+export type { GrantSource, KnownUser, Subject } from './access-decisions';
 export { AccessDecisions, GRANT_SOURCE, GRANTS_TTL_MS, subjectOf } from './access-decisions';
 export type { AccessRule, Locator, OwnerLookup, RequestLocator } from './authorization';
 export {

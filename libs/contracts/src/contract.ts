@@ -40,6 +40,20 @@ export interface TopicContract {
   events: EventContract[];
 }
 
+/**
+ * A Kafka topic of commands a service consumes: anyone allowed to publish on it asks the service to act.
+ * Each command's `data` is described as an event's is; `results` is the topic where every command's
+ * outcome is published.
+ */
+export interface CommandTopicContract {
+  name: string;
+  consumer: string;
+  meaning: string;
+  key: string;
+  commands: EventContract[];
+  results: TopicContract;
+}
+
 /** The envelope fields a payload check needs. */
 export interface PublishedEvent {
   type: string;

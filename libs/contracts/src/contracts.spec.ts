@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PUBLISHED_TOPICS } from './catalog';
+import { COMMAND_TOPICS, PUBLISHED_TOPICS } from './catalog';
 import { contractValidators, EventContract } from './contract';
 import { LoggedModelCreatedV1, RunDataLoggedV1, RunInputsLoggedV1, RunRenamedV1, RunStatusChangedV1 } from './tracking';
 import { ArtifactStoredV1, ModelDescribedV1 } from './artifacts';
 
-const CONTRACTS = PUBLISHED_TOPICS.flatMap((topic) => topic.events);
+const CONTRACTS = [
+  ...PUBLISHED_TOPICS.flatMap((topic) => topic.events),
+  ...COMMAND_TOPICS.flatMap((topic) => topic.commands),
+];
 const validators = contractValidators(CONTRACTS);
 
 /** Given a payload of `contract`'s type at `schemaVersion`, when a consumer validates it: the problems. */

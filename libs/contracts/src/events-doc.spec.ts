@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { PUBLISHED_TOPICS } from './catalog';
+import { COMMAND_TOPICS, PUBLISHED_TOPICS } from './catalog';
 import { EVENTS_DOC_COMMAND, EVENTS_DOC_PATH, renderEventsDoc } from './events-doc';
 
 describe('docs/events.md', () => {
-  const generated = renderEventsDoc(PUBLISHED_TOPICS);
+  const generated = renderEventsDoc(PUBLISHED_TOPICS, COMMAND_TOPICS);
 
   it('is what the contracts generate now', () => {
     const current = existsSync(EVENTS_DOC_PATH) ? readFileSync(EVENTS_DOC_PATH, 'utf8') : '';

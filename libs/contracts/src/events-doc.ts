@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { EventContract, TopicContract } from './contract';
+import { CommandTopicContract, EventContract, TopicContract } from './contract';
 
 /** Where the generated page lives, from this file's place in dist/libs/contracts/src. */
 export const EVENTS_DOC_PATH = resolve(__dirname, '../../../../docs/events.md');
@@ -20,7 +20,7 @@ the message headers repeat \`id\`, \`type\`, \`schemaVersion\` and \`streamType\
 
 \`actor\` is who made the change: \`{id, kind, name, authMethod}\`, where \`kind\` is \`user\`, \`service\` (an API
 token), \`system\` (Logbook itself) or \`anonymous\` (authentication off), and \`authMethod\` is \`basic\`,
-\`token\`, \`oidc\` or \`none\`. Events published before actors had names carry \`{id, kind}\` only, with
+\`token\`, \`oidc\`, \`kafka\` (a command on Kafka named the user) or \`none\`. Events published before actors had names carry \`{id, kind}\` only, with
 \`kind\` \`service\` for Logbook itself; consumers read them as \`{id, kind: system, name: id, authMethod: none}\`.
 
 A consumer checks \`data\` against the contract of the events it handles: a payload that does not match, or a
@@ -93,21 +93,43 @@ function dataSchema(event: EventContract): JsonSchema {
   return z.toJSONSchema(event.data, { io: 'input' });
 }
 
+function contractSection(event: EventContract): string {
+  return [
+    `### ${event.name} (schemaVersion ${event.schemaVersion})`,
+    event.meaning,
+    fieldTable(dataSchema(event)),
+    `Example \`data\`:\n\n\`\`\`json\n${JSON.stringify(event.example, null, 2)}\n\`\`\``,
+  ].join('\n\n');
+}
+
 function topicSection(topic: TopicContract): string {
-  const events = topic.events.map((event) =>
-    [
-      `### ${event.name} (schemaVersion ${event.schemaVersion})`,
-      event.meaning,
-      fieldTable(dataSchema(event)),
-      `Example \`data\`:\n\n\`\`\`json\n${JSON.stringify(event.example, null, 2)}\n\`\`\``,
-    ].join('\n\n'),
-  );
+  const events = topic.events.map(contractSection);
   const header = [
     `## ${topic.name}`,
     topic.meaning,
     `Producer: \`${topic.producer}\`. Key: ${topic.key}. Dead letters: \`${topic.name}.dlq\`.`,
   ];
   return [...header, ...events].join('\n\n');
+}
+
+const COMMANDS_INTRODUCTION = `# Commands
+
+A workflow engine can drive what some services do by publishing commands on their command topics, and follow
+what happened on their event topics alone. A command is a JSON message: \`commandId\` (a UUID the sender picks;
+a command delivered again with the same id takes effect once), \`type\` and \`schemaVersion\` (the contract
+\`data\` follows), \`user\` (the user name it acts as: the service looks the user up in identity and applies
+that user's permissions and roles, as it would to their HTTP request) and \`data\`. Every command gets one
+result event on the command topic's results topic, keyed by \`<stream>-<commandId>\`: accepted, or refused with
+MLflow's \`errorCode\` and \`message\`. A message that is not such a command (not JSON, no valid \`commandId\`,
+\`user\` or known \`type\`, or \`data\` that breaks its contract) goes to \`<topic>.dlq\` and gets no result.`;
+
+function commandTopicSection(topic: CommandTopicContract): string {
+  const header = [
+    `## ${topic.name}`,
+    topic.meaning,
+    `Consumer: \`${topic.consumer}\`. Key: ${topic.key}. Results: [\`${topic.results.name}\`](#${topic.results.name.replace(/\./g, '')}). Dead letters: \`${topic.name}.dlq\`.`,
+  ];
+  return [...header, ...topic.commands.map(contractSection)].join('\n\n');
 }
 
 /** Adds the named types `schema` refers to, and those they refer to, to `seen`, in order of first reference. */
@@ -130,8 +152,14 @@ function sharedTypes(topics: readonly TopicContract[]): Map<string, JsonSchema> 
   return seen;
 }
 
-/** docs/events.md: the topics, their keys, and every event with its fields, types, meaning and version. */
-export function renderEventsDoc(topics: readonly TopicContract[]): string {
+/**
+ * docs/events.md: the topics, their keys, and every event with its fields, types, meaning and version;
+ * then the command topics and their commands, alike.
+ */
+export function renderEventsDoc(
+  topics: readonly TopicContract[],
+  commandTopics: readonly CommandTopicContract[],
+): string {
   const index = [
     '| Topic | Key | Events |',
     '| --- | --- | --- |',
@@ -148,6 +176,8 @@ export function renderEventsDoc(topics: readonly TopicContract[]): string {
     `## Topics\n\n${index}`,
     ...topics.map(topicSection),
     ['## Types used in the events', ...types].join('\n\n'),
+    COMMANDS_INTRODUCTION,
+    ...commandTopics.map(commandTopicSection),
   ]
     .join('\n\n')
     .concat('\n');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventContract, TopicContract } from './contract';
+import { CommandTopicContract, eventContract, TopicContract } from './contract';
 import { eventTopic } from './topics';
 import { Tag } from './tracking';
 
@@ -728,10 +728,147 @@ export const REGISTRY_TRANSITION_REQUEST_TOPIC: TopicContract = {
   ],
 };
 
+// Commands driving transition requests, and their results
+
+const commandId = z
+  .uuid()
+  .describe('The id the sender gave the command: a command sent again with the same id takes effect once');
+const commandType = z
+  .enum(['RequestTransition', 'ApproveRequest', 'RejectRequest', 'CancelRequest'])
+  .describe('The command it answers');
+const commandUser = z.string().min(1).describe('The user the command acted as');
+const commandVersion = z.string().min(1).describe('Version number, as MLflow sends it');
+const commandStage = z
+  .string()
+  .optional()
+  .describe('The stage to request (Staging, Production, Archived; any case); exactly one of stage and alias');
+const commandAlias = z
+  .string()
+  .optional()
+  .describe('The protected alias to point at the version; exactly one of stage and alias');
+const commandComment = z.string().optional().describe('What the user writes with it');
+const commandTarget = {
+  name: name.describe('Name of the registered model'),
+  version: commandVersion,
+  stage: commandStage,
+  alias: commandAlias,
+};
+const exampleCommandTarget = { name: 'fraud', version: '3', stage: 'Production' };
+
+export const RequestTransitionV1 = eventContract({
+  name: 'RequestTransition',
+  schemaVersion: 1,
+  meaning:
+    'Asks for a version to enter a stage (or a protected alias to point at it), as POST transition-requests/create does; the user needs what that route needs.',
+  data: z.object({
+    ...commandTarget,
+    comment: commandComment,
+    break_glass_reason: z
+      .string()
+      .optional()
+      .describe("Apply at once as one of the policy's break-glass principals, for this reason"),
+  }),
+  example: { ...exampleCommandTarget, comment: 'AUC 0.93 on the holdout set' },
+});
+
+export const ApproveRequestV1 = eventContract({
+  name: 'ApproveRequest',
+  schemaVersion: 1,
+  meaning:
+    "Approves the open request for the target, as POST transition-requests/approve does: the user must hold a role the request's policy takes approvals from, and never counts on their own request.",
+  data: z.object({
+    ...commandTarget,
+    archive_existing_versions: z.boolean().describe('Move the other versions in the stage to Archived when it applies'),
+    comment: commandComment,
+  }),
+  example: { ...exampleCommandTarget, archive_existing_versions: true, comment: 'Backtest looks fine' },
+});
+
+export const RejectRequestV1 = eventContract({
+  name: 'RejectRequest',
+  schemaVersion: 1,
+  meaning: 'Rejects the open request for the target, as POST transition-requests/reject does.',
+  data: z.object({ ...commandTarget, comment: commandComment }),
+  example: { ...exampleCommandTarget, comment: 'Drift on segment B' },
+});
+
+export const CancelRequestV1 = eventContract({
+  name: 'CancelRequest',
+  schemaVersion: 1,
+  meaning:
+    'Withdraws the open request for the target that the user made, as DELETE transition-requests/delete does with the user as its creator.',
+  data: z.object({ ...commandTarget, comment: commandComment }),
+  example: { ...exampleCommandTarget },
+});
+
+export const TransitionRequestCommandAcceptedV1 = eventContract({
+  name: 'TransitionRequestCommandAccepted',
+  schemaVersion: 1,
+  meaning:
+    'A command took effect: its events (TransitionRequested, ApprovalGiven, ...) are on the transition-request topic, from the same change.',
+  data: z.object({
+    commandId,
+    command: commandType,
+    user: commandUser,
+    requestId: requestId.describe('The transition request it made or acted on'),
+    time,
+  }),
+  example: {
+    commandId: '0b6f3a52-8f1e-4c7d-9a2b-5e4f6d7c8b9a',
+    command: 'ApproveRequest',
+    user: 'alice',
+    requestId: '9c1f0e7d2b3a4c5d6e7f8a9b0c1d2e3f',
+    time: exampleTime,
+  },
+});
+
+export const TransitionRequestCommandRefusedV1 = eventContract({
+  name: 'TransitionRequestCommandRefused',
+  schemaVersion: 1,
+  meaning: 'A command was refused, as the same HTTP request would have been: nothing changed.',
+  data: z.object({
+    commandId,
+    command: commandType,
+    user: commandUser,
+    errorCode: z.string().min(1).describe("MLflow's error code (PERMISSION_DENIED, RESOURCE_DOES_NOT_EXIST, ...)"),
+    message: z.string().describe('Why, in words'),
+    time,
+  }),
+  example: {
+    commandId: '0b6f3a52-8f1e-4c7d-9a2b-5e4f6d7c8b9a',
+    command: 'ApproveRequest',
+    user: 'carol',
+    errorCode: 'PERMISSION_DENIED',
+    message: 'carol made the request and cannot approve it.',
+    time: exampleTime,
+  },
+});
+
+export const REGISTRY_TRANSITION_REQUEST_RESULTS_TOPIC: TopicContract = {
+  name: eventTopic(REGISTRY_PRODUCER, 'transition-request-command'),
+  producer: REGISTRY_PRODUCER,
+  streamType: 'transition-request-command',
+  meaning:
+    'The outcome of each command the registry consumed from `registry.transition-request.commands.v1`: one event per command id.',
+  key: '`transition-request-command-<commandId>`, the stream id',
+  events: [TransitionRequestCommandAcceptedV1, TransitionRequestCommandRefusedV1],
+};
+
+export const REGISTRY_TRANSITION_REQUEST_COMMANDS_TOPIC: CommandTopicContract = {
+  name: 'registry.transition-request.commands.v1',
+  consumer: REGISTRY_PRODUCER,
+  meaning:
+    "Commands that drive transition requests as the HTTP routes do: the registry runs each as the user it names, with that user's permissions and roles.",
+  key: 'any; the version the command names (`<name>/<version>`) keeps the commands on one version in order',
+  commands: [RequestTransitionV1, ApproveRequestV1, RejectRequestV1, CancelRequestV1],
+  results: REGISTRY_TRANSITION_REQUEST_RESULTS_TOPIC,
+};
+
 export const REGISTRY_TOPICS = [
   REGISTRY_REGISTERED_MODEL_TOPIC,
   REGISTRY_MODEL_VERSION_TOPIC,
   REGISTRY_COMMENT_TOPIC,
   REGISTRY_POLICY_TOPIC,
   REGISTRY_TRANSITION_REQUEST_TOPIC,
+  REGISTRY_TRANSITION_REQUEST_RESULTS_TOPIC,
 ];

@@ -5,7 +5,14 @@ import { IsInt } from 'class-validator';
 import { Kafka, Partitioners } from 'kafkajs';
 import { EventEnvelope } from '@logbook/eventstore';
 import { PostgresDatabase } from '@logbook/platform';
-import { ConsumerDefinition, handleDelivered, KafkaEventConsumer, validatePayloadWith } from './consumer';
+import {
+  ConsumerDefinition,
+  DeadLetter,
+  handleDelivered,
+  InvalidEnvelopeError,
+  KafkaEventConsumer,
+  validatePayloadWith,
+} from './consumer';
 import { ensureTopics } from './kafka';
 import { KafkaEventPublisher } from './publisher';
 import { OutboxRelay } from './relay';
@@ -215,6 +222,43 @@ describe('KafkaEventConsumer', () => {
     assert.deepEqual(
       rows.map((row) => row.event_id),
       [created.eventId],
+    );
+  });
+
+  it('reads messages other than events with its own reader: deduped by the id it names, invalid ones dead-lettered', async () => {
+    const { schema } = await fixture();
+    interface Order {
+      orderId: string;
+      type: string;
+    }
+    const handled: string[] = [];
+    const letters: DeadLetter[] = [];
+    const definition: ConsumerDefinition<Order> = {
+      name: uniqueName('orders'),
+      schema,
+      read: {
+        parse(message) {
+          const order = message as Partial<Order> | null;
+          if (typeof order?.orderId !== 'string') throw new InvalidEnvelopeError(['orderId: is required']);
+          return order as Order;
+        },
+        idOf: (order) => order.orderId,
+      },
+      handle: async (_tx, order) => {
+        handled.push(order.orderId);
+      },
+    };
+    const sink = async (letter: DeadLetter) => {
+      letters.push(letter);
+    };
+    const order = { orderId: randomUUID(), type: 'PlaceOrder' };
+    assert.equal(await handleDelivered(db, definition, order, sink, logger), 'processed');
+    assert.equal(await handleDelivered(db, definition, { ...order }, sink, logger), 'duplicate');
+    assert.equal(await handleDelivered(db, definition, { type: 'PlaceOrder' }, sink, logger), 'dead-lettered');
+    assert.deepEqual(handled, [order.orderId]);
+    assert.deepEqual(
+      letters.map((letter) => [letter.reason, letter.error]),
+      [['invalid', 'Invalid event envelope: orderId: is required']],
     );
   });
 

@@ -78,12 +78,24 @@ export function validatePayloadWith<T extends object>(cls: new () => T): Payload
       : ['data must be an object'];
 }
 
-export interface ConsumerDefinition {
+/** How a consumer of messages other than events (commands) checks what it is delivered, and dedupes it. */
+export interface MessageReader<Message> {
+  /** The message, checked; throws InvalidEnvelopeError naming what is wrong with it. */
+  parse(message: unknown): Message;
+  /** Its id in the inbox (a UUID): a message delivered again under the same id takes effect once. */
+  idOf(message: Message): string;
+}
+
+/** A consumer of event envelopes, or (with `read`) of other messages such as commands. */
+export interface ConsumerDefinition<Message = EventEnvelope> {
   /** Inbox key (and Kafka consumer group): one per consuming feature, stable across releases. */
   name: string;
   /** Schema of the consuming service; its `inbox` table dedupes deliveries. */
   schema: string;
-  handle: EventHandler;
+  /** Applies one message to the consumer's own tables, inside the transaction that records it in the inbox. */
+  handle(tx: Queryable, message: Message): Promise<void>;
+  /** How a delivered message is checked and named in the inbox; as an event envelope when absent. */
+  read?: MessageReader<Message>;
   /** Payload validator per event type; events of other types are checked as envelopes only. */
   validators?: Record<string, PayloadValidator>;
   /**
@@ -99,7 +111,7 @@ export interface ConsumerDefinition {
    * Told of each event whose handler's transaction committed in this process (not of duplicates or dead
    * letters), in both transports: how code that reads the consumer's tables learns they changed.
    */
-  onHandled?: (envelope: EventEnvelope) => void;
+  onHandled?(message: Message): void;
 }
 
 export interface DeadLetter {
@@ -125,7 +137,7 @@ export function consumes(contracts: readonly EventContract[]): Pick<ConsumerDefi
 }
 
 /** True when the consumer has no use for an event of this type. */
-function passesOver(consumer: ConsumerDefinition, type: unknown): boolean {
+function passesOver<Message>(consumer: ConsumerDefinition<Message>, type: unknown): boolean {
   return consumer.handledTypes !== undefined && typeof type === 'string' && !consumer.handledTypes.has(type);
 }
 
@@ -167,17 +179,19 @@ class HandlerFailure extends Error {
  * message is dead-lettered at once. Errors of the database itself (or of the sink) are thrown, so the
  * transport delivers the message again later instead of dead-lettering it.
  */
-export async function handleDelivered(
+export async function handleDelivered<Message = EventEnvelope>(
   db: Database,
-  consumer: ConsumerDefinition,
+  consumer: ConsumerDefinition<Message>,
   message: unknown,
   deadLetter: DeadLetterSink,
   logger: Logger = defaultLogger(),
 ): Promise<DeliveryOutcome> {
-  if (passesOver(consumer, (message as { type?: unknown } | null)?.type)) return 'passed-over';
-  let envelope: EventEnvelope;
+  const type = (message as { type?: unknown } | null)?.type;
+  if (passesOver(consumer, type)) return 'passed-over';
+  const reader = consumer.read ?? (envelopeReader(consumer.validators) as unknown as MessageReader<Message>);
+  let parsed: Message;
   try {
-    envelope = parseEnvelope(message, consumer.validators);
+    parsed = reader.parse(message);
   } catch (error) {
     if (!(error instanceof InvalidEnvelopeError)) throw error;
     await deadLetter({ consumer: consumer.name, reason: 'invalid', error: error.message, attempts: 0, message });
@@ -189,11 +203,11 @@ export async function handleDelivered(
       const outcome = await db.transaction(async (tx): Promise<DeliveryOutcome> => {
         const inserted = await tx.query(
           `INSERT INTO ${consumer.schema}.inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-          [consumer.name, envelope.eventId],
+          [consumer.name, reader.idOf(parsed)],
         );
         if (inserted.rowCount === 0) return 'duplicate';
         try {
-          await consumer.handle(tx, envelope);
+          await consumer.handle(tx, parsed);
           // A handler that swallowed an SQL error left the transaction aborted; Postgres would answer
           // COMMIT with a silent ROLLBACK and the event would count as handled. Fail the attempt instead.
           await tx.query('SELECT 1');
@@ -202,7 +216,7 @@ export async function handleDelivered(
         }
         return 'processed';
       });
-      if (outcome === 'processed') tellHandled(consumer, envelope, logger);
+      if (outcome === 'processed') tellHandled(consumer, parsed, reader.idOf(parsed), logger);
       return outcome;
     } catch (error) {
       if (!(error instanceof HandlerFailure)) throw error;
@@ -217,7 +231,7 @@ export async function handleDelivered(
         return 'dead-lettered';
       }
       logger.warn(
-        { consumer: consumer.name, eventId: envelope.eventId, type: envelope.type, attempt, err: error.cause },
+        { consumer: consumer.name, messageId: reader.idOf(parsed), type, attempt, err: error.cause },
         'event handler failed; retrying',
       );
       await delay((consumer.retryDelayMs ?? 25) * 2 ** (attempt - 1));
@@ -225,14 +239,20 @@ export async function handleDelivered(
   }
 }
 
-/** The event is handled whatever a listener does: a throwing one is logged, not retried. */
-function tellHandled(consumer: ConsumerDefinition, envelope: EventEnvelope, logger: Logger): void {
+/** The message is handled whatever a listener does: a throwing one is logged, not retried. */
+function tellHandled<Message>(consumer: ConsumerDefinition<Message>, message: Message, id: string, logger: Logger) {
   try {
-    consumer.onHandled?.(envelope);
+    consumer.onHandled?.(message);
   } catch (error) {
-    logger.error({ consumer: consumer.name, eventId: envelope.eventId, err: error }, 'onHandled listener threw');
+    logger.error({ consumer: consumer.name, messageId: id, err: error }, 'onHandled listener threw');
   }
 }
+
+/** Event envelopes, checked as parseEnvelope does and deduped by their event id. */
+const envelopeReader = (validators?: Record<string, PayloadValidator>): MessageReader<EventEnvelope> => ({
+  parse: (message) => parseEnvelope(message, validators),
+  idOf: (envelope) => envelope.eventId,
+});
 
 export interface KafkaEventConsumerOptions {
   brokers: string[];
@@ -262,7 +282,7 @@ export interface KafkaEventConsumerOptions {
  * unreachable or not ready (a fresh broker has no topic metadata yet), and so is every crash, which
  * it restarts itself rather than leaving it to kafkajs.
  */
-export class KafkaEventConsumer {
+export class KafkaEventConsumer<Message = EventEnvelope> {
   private readonly logger: Logger;
   private readonly kafka: Kafka;
   private readonly outage: Outage;
@@ -274,7 +294,7 @@ export class KafkaEventConsumer {
 
   constructor(
     private readonly db: Database,
-    private readonly definition: ConsumerDefinition,
+    private readonly definition: ConsumerDefinition<Message>,
     private readonly options: KafkaEventConsumerOptions,
   ) {
     this.logger = (options.logger ?? defaultLogger()).child({ consumer: definition.name });

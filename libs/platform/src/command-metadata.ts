@@ -1,10 +1,13 @@
 /** Who acts: a person, a service account (API token), Logbook itself, or nobody known (auth off). */
 export type ActorKind = 'user' | 'service' | 'system' | 'anonymous';
-/** How the actor proved who it is. */
-export type AuthMethod = 'basic' | 'token' | 'oidc' | 'none';
+/**
+ * How the actor proved who it is. `kafka`: a command published on Kafka named them (the broker's access
+ * control decides who may publish commands).
+ */
+export type AuthMethod = 'basic' | 'token' | 'oidc' | 'kafka' | 'none';
 
 export const ACTOR_KINDS: readonly ActorKind[] = ['user', 'service', 'system', 'anonymous'];
-export const AUTH_METHODS: readonly AuthMethod[] = ['basic', 'token', 'oidc', 'none'];
+export const AUTH_METHODS: readonly AuthMethod[] = ['basic', 'token', 'oidc', 'kafka', 'none'];
 
 export interface Actor {
   id: string;

@@ -11,6 +11,11 @@ import { UNGOVERNED } from './governance/governed-targets';
 import { RegisteredModelCommand, registeredModelDecider } from './registered-models/registered-model.decider';
 import { registryToContract } from './registry.contracts';
 import {
+  AnswerCommand,
+  CommandOutcome,
+  transitionRequestCommandDecider,
+} from './transition-requests/transition-request-command.decider';
+import {
   GovernanceFacts,
   TransitionRequestCommand,
   transitionRequestDecider,
@@ -182,6 +187,18 @@ const requestEvents = [
     approval({ ...governed, evidence: { ...evidence, digest: 'sha256:cd' } }),
   ]),
 ].flat();
+const commandId = '0b6f3a52-8f1e-4c7d-9a2b-5e4f6d7c8b9a';
+const answered = (outcome: CommandOutcome) =>
+  play(
+    transitionRequestCommandDecider,
+    withMetadata<AnswerCommand>([
+      { type: 'AnswerCommand', data: { commandId, command: 'ApproveRequest', user: 'ada', outcome } },
+    ]),
+  );
+const commandEvents = [
+  ...answered({ requestId: 'r1' }),
+  ...answered({ errorCode: 'PERMISSION_DENIED', message: 'ada made the request and cannot approve it.' }),
+];
 
 describe("the registry's publisher: what the deciders emit leaves as valid contracts", () => {
   const validators = contractValidators(REGISTRY_TOPICS.flatMap((topic) => topic.events));
@@ -192,6 +209,7 @@ describe("the registry's publisher: what the deciders emit leaves as valid contr
     ...versionEvents({ type: 'CompleteRegistration', data: { ...address, digest: 'sha256:ab' } }),
     ...versionEvents({ type: 'FailRegistration', data: { ...address, message: 'No MLmodel file' } }),
     ...commentEvents,
+    ...commandEvents,
   ];
 
   it('given a history covering every registry event type, then each is published as a contract its consumers accept', () => {

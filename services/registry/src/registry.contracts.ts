@@ -32,11 +32,14 @@ import {
   RequestExpiredV1,
   RequestVoidedV1,
   TransitionAppliedV1,
+  TransitionRequestCommandAcceptedV1,
+  TransitionRequestCommandRefusedV1,
 } from '@logbook/contracts';
 import { CommentEvent } from './comments/comment.events';
 import { PolicyEvent } from './governance/policy.events';
 import { ModelVersionEvent } from './model-versions/model-version.events';
 import { RegisteredModelEvent } from './registered-models/registered-model.events';
+import { TransitionRequestCommandEvent } from './transition-requests/transition-request-command.events';
 import { TransitionRequestEvent } from './transition-requests/transition-request.events';
 
 /**
@@ -44,7 +47,12 @@ import { TransitionRequestEvent } from './transition-requests/transition-request
  * The compiler checks each domain shape against its contract; when they part, map the fields here.
  */
 export const registryToContract = contractMapper<
-  RegisteredModelEvent | ModelVersionEvent | CommentEvent | PolicyEvent | TransitionRequestEvent
+  | RegisteredModelEvent
+  | ModelVersionEvent
+  | CommentEvent
+  | PolicyEvent
+  | TransitionRequestEvent
+  | TransitionRequestCommandEvent
 >({
   RegisteredModelCreated: (data) => publish(RegisteredModelCreatedV1, data),
   RegisteredModelRenamed: (data) => publish(RegisteredModelRenamedV1, data),
@@ -77,4 +85,6 @@ export const registryToContract = contractMapper<
   RequestExpired: (data) => publish(RequestExpiredV1, data),
   RequestVoided: (data) => publish(RequestVoidedV1, data),
   TransitionApplied: (data) => publish(TransitionAppliedV1, data),
+  TransitionRequestCommandAccepted: (data) => publish(TransitionRequestCommandAcceptedV1, data),
+  TransitionRequestCommandRefused: (data) => publish(TransitionRequestCommandRefusedV1, data),
 });

@@ -23,12 +23,13 @@ import { RegisteredModelsController } from './registered-models/registered-model
 import { RegisteredModelsQueries } from './registered-models/registered-models.queries';
 import { RegisteredModelsService } from './registered-models/registered-models.service';
 import { RegistryRuntime } from './registry.runtime';
+import { TransitionRequestCommands } from './transition-requests/transition-request-commands.consumer';
 import { TransitionRequestExpiry } from './transition-requests/transition-request-expiry';
 import { TransitionRequestsController } from './transition-requests/transition-requests.controller';
 import { TransitionRequestsQueries } from './transition-requests/transition-requests.queries';
 import { TransitionRequestsService } from './transition-requests/transition-requests.service';
 import { RegistryAccess, SourceLoggedModelExperiments, SourceRunExperiments } from './shared/access';
-import { DATABASE, EVENT_STORE, REGISTRATION_VERDICTS, REGISTRY_LOGGER } from './shared/tokens';
+import { COMMAND_FEED, DATABASE, EVENT_STORE, REGISTRATION_VERDICTS, REGISTRY_LOGGER } from './shared/tokens';
 
 @Global()
 @Module({})
@@ -40,12 +41,13 @@ class RegistryInfrastructureModule {
         { provide: DATABASE, useValue: runtime.db },
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: REGISTRY_LOGGER, useValue: runtime.logger },
+        { provide: COMMAND_FEED, useValue: runtime.commandFeed },
         {
           provide: REGISTRATION_VERDICTS,
           useValue: { announcements: runtime.registrationVerdicts, waitMs: runtime.registrationWaitMs },
         },
       ],
-      exports: [DATABASE, EVENT_STORE, REGISTRY_LOGGER, REGISTRATION_VERDICTS],
+      exports: [DATABASE, EVENT_STORE, REGISTRY_LOGGER, REGISTRATION_VERDICTS, COMMAND_FEED],
     };
   }
 }
@@ -95,6 +97,7 @@ export class RegistryModule {
         TransitionRequestsService,
         TransitionRequestsQueries,
         TransitionRequestExpiry,
+        TransitionRequestCommands,
       ],
       exports: [ModelVersionsService, GovernedTargets],
     };

@@ -18,6 +18,8 @@ import { modelVersionStream } from './model-versions/model-version.decider';
 import { registeredModelStream } from './registered-models/registered-model.decider';
 import { registryToContract } from './registry.contracts';
 import { registryProjection } from './registry.projection';
+import { transitionRequestCommandStream } from './transition-requests/transition-request-command.decider';
+import { CommandFeed } from './transition-requests/transition-request-commands.consumer';
 import { transitionRequestStream } from './transition-requests/transition-request.decider';
 import { transitionRequestsProjection } from './transition-requests/transition-requests.projection';
 
@@ -33,6 +35,7 @@ export const registryStreams = [
   commentStream,
   policyStream,
   transitionRequestStream,
+  transitionRequestCommandStream,
 ];
 
 export const registryService: ServiceDefinition = {
@@ -54,6 +57,8 @@ export interface RegistryRuntime extends ServiceRuntime {
   registrationVerdicts: Announcements;
   /** How long a create waits for its verdict: none when nothing feeds the registry verdicts. */
   registrationWaitMs: number;
+  /** Where the transition-request commands are consumed from: Kafka with the Kafka feeds, else nowhere. */
+  commandFeed: CommandFeed | null;
   /** Signs the audit trail's head every configured interval. */
   auditCheckpointer: AuditCheckpointer;
 }
@@ -124,6 +129,10 @@ export async function startRegistryRuntime(
     toContract: registryToContract,
     registrationVerdicts,
     registrationWaitMs: feeds ? config.registrationWaitMs : 0,
+    commandFeed:
+      feeds?.kind === 'kafka'
+        ? { brokers: config.kafkaBrokers, namespace: config.kafkaNamespace, clientId: config.kafkaClientId }
+        : null,
     auditCheckpointer,
     async close() {
       await auditCheckpointer.stop();

@@ -32,6 +32,15 @@ class InternalAccessController {
     return this.source.grantsOf(subjectIn(body));
   }
 
+  @Post(INTERNAL_ACCESS_ROUTES.users)
+  @HttpCode(200)
+  async users(@Body() body: { username?: unknown }) {
+    const { username } = body ?? {};
+    if (typeof username !== 'string') throw invalidParameter('username must be a string');
+    const user = await this.source.userNamed(username);
+    return user ? { user } : {};
+  }
+
   @Post(INTERNAL_ACCESS_ROUTES.creatorGrants)
   @HttpCode(200)
   async creatorGrants(@Body() body: { resourceType?: unknown; resourceId?: unknown }) {

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { GrantSource, Subject, UserGrants } from '@logbook/access';
+import { GrantSource, KnownUser, Subject, UserGrants } from '@logbook/access';
 import { MlflowError, systemActor } from '@logbook/platform';
 import { IdentityConfig } from '../config';
 import { DEFAULT_WORKSPACE, RolesService } from '../roles/roles.service';
 import { IDENTITY_CONFIG } from '../shared/tokens';
+import { UsersQueries } from '../users/users.queries';
 import { GrantsQueries } from './grants.queries';
 
 /** Grants Logbook changes on its own account, after what a request did to the resource they name. */
@@ -18,6 +19,7 @@ export class IdentityGrantSource implements GrantSource {
   constructor(
     private readonly grants: GrantsQueries,
     private readonly roles: RolesService,
+    private readonly users: UsersQueries,
     @Inject(IDENTITY_CONFIG) private readonly config: Pick<IdentityConfig, 'defaultPermission' | 'groupRoles'>,
   ) {}
 
@@ -34,6 +36,11 @@ export class IdentityGrantSource implements GrantSource {
       defaultPermission: this.config.defaultPermission,
       roles: [...new Set([...assigned, ...roleNames])].sort(),
     };
+  }
+
+  async userNamed(username: string): Promise<KnownUser | null> {
+    const user = await this.users.findByUsername(username);
+    return user ? { userId: String(user.id), username: user.username, isAdmin: user.isAdmin } : null;
   }
 
   async resourceRenamed(resourceType: string, from: string, to: string): Promise<void> {

@@ -12,7 +12,7 @@ import {
   RequestLocator,
   Rules,
 } from '@logbook/access';
-import { Database, Principal } from '@logbook/platform';
+import { Database, MlflowError, Principal } from '@logbook/platform';
 import { CommentsQueries } from '../comments/comments.queries';
 import { DATABASE } from './tokens';
 
@@ -175,6 +175,32 @@ export class RegistryAccess {
       ),
     ]);
     return model && versions;
+  }
+
+  /** May the caller read the model's versions (read on the model and on the version tier)? */
+  async mayReadVersions(principal: Principal | null, name: string): Promise<boolean> {
+    if (!principal || !this.decisions) return true;
+    const [model, versions] = await Promise.all([
+      this.decisions.may(principal, { resourceType: REGISTERED_MODEL, resourceId: name }, 'read'),
+      this.decisions.may(
+        principal,
+        { resourceType: REGISTERED_MODEL, resourceId: name, tier: MODEL_VERSION_TIER },
+        'read',
+      ),
+    ]);
+    return model && versions;
+  }
+
+  /**
+   * The principal a command on Kafka acts as: identity's user of that name, with their grants and roles.
+   * A name identity does not know is refused, as a request that fails to sign in is.
+   */
+  async principalNamed(username: string): Promise<Principal> {
+    const principal = await this.decisions?.principalNamed(username, 'kafka');
+    if (!principal) {
+      throw new MlflowError('UNAUTHENTICATED', `No user named '${username}': commands act as users of identity.`);
+    }
+    return principal;
   }
 
   /** The roles and identity-provider groups approval policies know the caller by; none while authentication is off. */

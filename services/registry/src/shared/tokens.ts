@@ -2,3 +2,5 @@ export { DATABASE } from '@logbook/platform';
 export const EVENT_STORE = Symbol('REGISTRY_EVENT_STORE');
 export const REGISTRY_LOGGER = Symbol('REGISTRY_LOGGER');
 export const REGISTRATION_VERDICTS = Symbol('REGISTRY_REGISTRATION_VERDICTS');
+/** Where the registry consumes transition-request commands from (Kafka), or null when it does not. */
+export const COMMAND_FEED = Symbol('REGISTRY_COMMAND_FEED');

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Database } from '@logbook/platform';
+import { Database, Queryable } from '@logbook/platform';
 import { EvidenceFacts, Person, PolicyTarget } from '../governance/policy-evaluator';
 import { versionNotFound } from '../registered-models/registered-model.decider';
 import { DELETED_STAGE } from '../model-versions/model-versions.projection';
@@ -100,8 +100,9 @@ export class TransitionRequestsQueries {
     return rows[0] ?? null;
   }
 
-  async byId(requestId: string): Promise<TransitionRequestRow | null> {
-    const { rows } = await this.db.query<TransitionRequestRow>(
+  /** `db`: the transaction that changed it, when it has not committed yet. */
+  async byId(requestId: string, db: Queryable = this.db): Promise<TransitionRequestRow | null> {
+    const { rows } = await db.query<TransitionRequestRow>(
       `SELECT ${REQUEST_COLUMNS} ${FROM_REQUESTS} WHERE r.request_id = $1`,
       [requestId],
     );

@@ -63,10 +63,15 @@ export class TransitionRequestsService {
     private readonly access: RegistryAccess,
   ) {}
 
-  /** Opens a request (applied at once for a break-glass principal); answers its id. */
+  /**
+   * Opens a request (applied at once for a break-glass principal); answers its id. Each change runs in a
+   * transaction of its own, or in `within`, the caller's, which then commits or rolls it back (a consumer's
+   * inbox transaction).
+   */
   async create(
     requested: RequestedTarget & { comment: string | null; breakGlassReason: string | null },
     metadata: CommandMetadata,
+    within?: Queryable,
   ): Promise<string> {
     const version = await this.queries.versionFacts(requested.name, requested.version);
     const governed = await this.governed.forModel(requested.name);
@@ -77,47 +82,45 @@ export class TransitionRequestsService {
     // An open request past its time, not swept yet, is closed first rather than blocking the new one.
     const overdue = open !== null && open.expires_at !== null && open.expires_at <= metadata.now;
     const requestId = randomUUID().replace(/-/g, '');
-    await this.store
-      .transaction(async (tx) => {
-        if (overdue) {
-          await this.store.handleIn(
-            tx,
-            transitionRequestStream,
-            transitionRequestStreamId(open.request_id),
-            { type: 'ExpireRequest', data: {}, metadata },
-            metadata,
-          );
-        }
-        const events = await this.store.handleIn(
+    await this.write(within, async (tx) => {
+      if (overdue) {
+        await this.store.handleIn(
           tx,
           transitionRequestStream,
-          transitionRequestStreamId(requestId),
-          {
-            type: 'RequestTransition',
-            data: {
-              requestId,
-              registeredModelId: version.registeredModelId,
-              name: version.name,
-              version: version.version,
-              target,
-              fromStage: version.currentStage,
-              requester: personOf(metadata),
-              comment: requested.comment,
-              facts,
-              openRequestBy: open === null || overdue ? null : open.requester_name,
-              breakGlassReason: requested.breakGlassReason,
-            },
-            metadata,
-          },
+          transitionRequestStreamId(open.request_id),
+          { type: 'ExpireRequest', data: {}, metadata },
           metadata,
         );
-        await this.applyApproved(tx, events, metadata);
-      })
-      .catch((error: unknown) => {
-        // Another request for the same target was opened between the look-up and the write.
-        if (isUniqueViolation(error)) throw alreadyOpen(requested);
-        throw error;
-      });
+      }
+      const events = await this.store.handleIn(
+        tx,
+        transitionRequestStream,
+        transitionRequestStreamId(requestId),
+        {
+          type: 'RequestTransition',
+          data: {
+            requestId,
+            registeredModelId: version.registeredModelId,
+            name: version.name,
+            version: version.version,
+            target,
+            fromStage: version.currentStage,
+            requester: personOf(metadata),
+            comment: requested.comment,
+            facts,
+            openRequestBy: open === null || overdue ? null : open.requester_name,
+            breakGlassReason: requested.breakGlassReason,
+          },
+          metadata,
+        },
+        metadata,
+      );
+      await this.applyApproved(tx, events, metadata);
+    }).catch((error: unknown) => {
+      // Another request for the same target was opened between the look-up and the write.
+      if (isUniqueViolation(error)) throw alreadyOpen(requested);
+      throw error;
+    });
     return requestId;
   }
 
@@ -126,12 +129,13 @@ export class TransitionRequestsService {
     requested: RequestedTarget & { comment: string | null; archiveExistingVersions: boolean },
     principal: Principal | null,
     metadata: CommandMetadata,
+    within?: Queryable,
   ): Promise<Decided> {
     const { request, version } = await this.openRequest(requested);
     const facts = await this.facts(version, pinnedPolicy(request));
     if (facts.policy === null) await this.requireTransitionPermission(principal, requested.name);
     const roles = await this.access.rolesOf(principal);
-    const events = await this.onRequest(request.request_id, metadata, {
+    const events = await this.onRequest(request.request_id, metadata, within, {
       type: 'ApproveRequest',
       data: {
         approver: personOf(metadata),
@@ -142,42 +146,45 @@ export class TransitionRequestsService {
       },
     });
     this.refuseIfEnded(events, request);
-    return this.decided(request.request_id, events, 'ApprovalGiven');
+    return this.decided(request.request_id, events, 'ApprovalGiven', within);
   }
 
   async reject(
     requested: RequestedTarget & { comment: string | null },
     principal: Principal | null,
     metadata: CommandMetadata,
+    within?: Queryable,
   ): Promise<Decided> {
     const { request } = await this.openRequest(requested);
     if (request.policy_name === null) await this.requireTransitionPermission(principal, requested.name);
     else await this.requirePolicyRole(principal, request, metadata);
-    const events = await this.onRequest(request.request_id, metadata, {
+    const events = await this.onRequest(request.request_id, metadata, within, {
       type: 'RejectRequest',
       data: { rejectedBy: personOf(metadata), comment: requested.comment },
     });
-    return this.decided(request.request_id, events, 'RequestRejected');
+    return this.decided(request.request_id, events, 'RequestRejected', within);
   }
 
   /** Databricks names the request to cancel by its creator's user name. */
   async cancel(
     requested: RequestedTarget & { creator: string; comment: string | null },
     metadata: CommandMetadata,
-  ): Promise<void> {
+    within?: Queryable,
+  ): Promise<string> {
     const { request } = await this.openRequest(requested);
     if (request.requester_name !== requested.creator) throw this.noOpenRequest(requested, requested.creator);
-    await this.onRequest(request.request_id, metadata, {
+    await this.onRequest(request.request_id, metadata, within, {
       type: 'CancelRequest',
       data: { cancelledBy: personOf(metadata), comment: requested.comment },
     });
+    return request.request_id;
   }
 
   /** Expires the open requests whose time is up; answers how many. */
   async expireDue(metadata: CommandMetadata, batch = 100): Promise<number> {
     const due = await this.queries.due(metadata.now, batch);
     for (const requestId of due) {
-      await this.onRequest(requestId, metadata, { type: 'ExpireRequest', data: {} });
+      await this.onRequest(requestId, metadata, undefined, { type: 'ExpireRequest', data: {} });
     }
     return due.length;
   }
@@ -235,8 +242,9 @@ export class TransitionRequestsService {
     requestId: string,
     events: EventEnvelope[],
     type: TransitionRequestEvent['type'],
+    within?: Queryable,
   ): Promise<Decided> {
-    const request = (await this.queries.byId(requestId)) as TransitionRequestRow;
+    const request = (await this.queries.byId(requestId, within)) as TransitionRequestRow;
     return { request, decision: events.find((event) => event.type === type) as EventEnvelope };
   }
 
@@ -275,9 +283,10 @@ export class TransitionRequestsService {
   private async onRequest(
     requestId: string,
     metadata: CommandMetadata,
+    within: Queryable | undefined,
     command: Omit<TransitionRequestCommand, 'metadata'>,
   ): Promise<EventEnvelope[]> {
-    return this.store.transaction(async (tx) => {
+    return this.write(within, async (tx) => {
       const events = await this.store.handleIn(
         tx,
         transitionRequestStream,
@@ -288,6 +297,10 @@ export class TransitionRequestsService {
       await this.applyApproved(tx, events, metadata);
       return events;
     });
+  }
+
+  private write<T>(within: Queryable | undefined, work: (tx: Queryable) => Promise<T>): Promise<T> {
+    return within ? work(within) : this.store.transaction(work);
   }
 
   /** A request the policy allowed moves the version or alias, by the system, in the request's own transaction. */
