@@ -1,5 +1,5 @@
 import { Max, Min } from 'class-validator';
-import { Documented, EnumField, Int64Field, StringField } from '@logbook/platform';
+import { BooleanField, Documented, EnumField, Int64Field, StringField } from '@logbook/platform';
 import { MAX_RESULTS } from '../shared/limits';
 
 /** The latest time a filter takes: the end of year 9999, as far as Postgres' timestamps reach comfortably. */
@@ -33,6 +33,12 @@ export class AuditFilterDto {
   @Max(LATEST_TIME_MS)
   @Documented({ minimum: 0, maximum: LATEST_TIME_MS, description: 'Recorded before, in ms since the epoch' })
   to?: number;
+
+  @BooleanField()
+  @Documented({
+    description: 'true: only the rows of break-glass uses (the decision says breakGlass); false: the others',
+  })
+  break_glass?: boolean;
 }
 
 export const AUDIT_ORDERS = ['newest', 'oldest'] as const;

@@ -25,6 +25,7 @@ const filterOf = (dto: AuditFilterDto): AuditFilter => ({
   eventType: dto.event_type,
   from: dto.from,
   to: dto.to,
+  breakGlass: dto.break_glass,
 });
 
 /** The registry's audit trail: searched, exported, verified, and the keys its checkpoints are signed with. */
