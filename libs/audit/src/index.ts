@@ -5,3 +5,4 @@ export * from './checkpoints';
 export * from './verify';
 export * from './audit-api';
 export * from './audit-settings';
+export * from './audit-export';

@@ -1,5 +1,12 @@
-import { AuditCheckpointer, startAuditCheckpoints, VerificationResult, verifyAuditLog } from '@logbook/audit';
-import { Database, Logger } from '@logbook/platform';
+import {
+  AuditCheckpointer,
+  AuditExportSubscription,
+  startAuditCheckpoints,
+  startAuditExport,
+  VerificationResult,
+  verifyAuditLog,
+} from '@logbook/audit';
+import { Database, Logger, statusReadiness } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime } from '@logbook/runtime';
 import { IDENTITY_SCHEMA, identityMigrations } from '../migrations/001_initial';
 import { recordIdentityAudit } from './audit/identity-audit';
@@ -51,6 +58,8 @@ export interface IdentityRuntime extends ServiceRuntime {
   grantsVersion: GrantsVersion;
   /** Signs the audit trail's head every configured interval. */
   auditCheckpointer: AuditCheckpointer;
+  /** Publishes the audit trail on Kafka as CloudEvents (distributed shape). */
+  auditExport?: AuditExportSubscription;
 }
 
 /** `db`: a database the caller opened and closes (the embedded shape's shared one). */
@@ -69,12 +78,24 @@ export async function startIdentityRuntime(
     await runtime.close();
     throw error;
   }
+  const auditExport = startAuditExport(
+    runtime,
+    config,
+    { service: IDENTITY_PRODUCER, schema: IDENTITY_SCHEMA },
+    logger,
+  );
   return {
     ...runtime,
+    readinessChecks: [
+      ...runtime.readinessChecks,
+      ...(auditExport ? [statusReadiness('audit-export', () => auditExport.status(), 'degrades')] : []),
+    ],
     config,
     grantsVersion,
     auditCheckpointer,
+    auditExport,
     async close() {
+      await auditExport?.stop();
       await auditCheckpointer.stop();
       await runtime.close();
     },

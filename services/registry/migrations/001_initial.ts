@@ -1,5 +1,5 @@
 import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore';
-import { auditBreakGlassSchema, auditLogSchema } from '@logbook/audit';
+import { auditBreakGlassSchema, auditExportSchema, auditLogSchema } from '@logbook/audit';
 import { SqlMigration } from '@logbook/platform';
 
 export const REGISTRY_SCHEMA = 'registry';
@@ -239,9 +239,10 @@ export class RegistryTransitionRequests1796500000300 extends SqlMigration {
   }
 }
 
+// Audit rows carry policy decisions: break-glass uses indexed; and where the trail's export to Kafka stands.
 export class RegistryAuditDecisions1796500000400 extends SqlMigration {
   constructor() {
-    super(auditBreakGlassSchema(REGISTRY_SCHEMA), '010_audit_decisions');
+    super(auditBreakGlassSchema(REGISTRY_SCHEMA) + auditExportSchema(REGISTRY_SCHEMA), '010_audit_decisions');
   }
 }
 

@@ -1,8 +1,15 @@
-import { AuditCheckpointer, startAuditCheckpoints, VerificationResult, verifyAuditLog } from '@logbook/audit';
+import {
+  AuditCheckpointer,
+  AuditExportSubscription,
+  startAuditCheckpoints,
+  startAuditExport,
+  VerificationResult,
+  verifyAuditLog,
+} from '@logbook/audit';
 import { REGISTRY_PRODUCER, REGISTRY_TOPICS } from '@logbook/contracts';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
 import { Announcements } from '@logbook/messaging';
-import { Database, Logger, systemActor } from '@logbook/platform';
+import { Database, Logger, statusReadiness, systemActor } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime, SubscriptionDefinition } from '@logbook/runtime';
 import { REGISTRY_SCHEMA, registryMigrations } from '../migrations/001_initial';
 import { recordRegistryAudit } from './audit/registry-audit';
@@ -56,6 +63,8 @@ export interface RegistryRuntime extends ServiceRuntime {
   registrationWaitMs: number;
   /** Signs the audit trail's head every configured interval. */
   auditCheckpointer: AuditCheckpointer;
+  /** Publishes the audit trail on Kafka as CloudEvents (distributed shape). */
+  auditExport?: AuditExportSubscription;
 }
 
 type ContractMapper = (event: EventEnvelope) => EventEnvelope;
@@ -117,15 +126,27 @@ export async function startRegistryRuntime(
     await runtime.close();
     throw error;
   }
+  const auditExport = startAuditExport(
+    runtime,
+    config,
+    { service: REGISTRY_PRODUCER, schema: REGISTRY_SCHEMA },
+    logger,
+  );
   return {
     ...runtime,
+    readinessChecks: [
+      ...runtime.readinessChecks,
+      ...(auditExport ? [statusReadiness('audit-export', () => auditExport.status(), 'degrades')] : []),
+    ],
     config,
     logger,
     toContract: registryToContract,
     registrationVerdicts,
     registrationWaitMs: feeds ? config.registrationWaitMs : 0,
     auditCheckpointer,
+    auditExport,
     async close() {
+      await auditExport?.stop();
       await auditCheckpointer.stop();
       await runtime.close();
     },
