@@ -1,4 +1,4 @@
-import { Kafka, Partitioners, Producer } from 'kafkajs';
+import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
 import { AdvisoryLock, createKafka, ensureTopics, inNamespace, Subscription } from '@logbook/messaging';
 import {
   backoffDelay,
@@ -15,6 +15,9 @@ import { AuditEntry } from './chain';
 
 /** The topic every audit trail is published on, for SIEM ingestion: CloudEvents, one per audit row. */
 export const AUDIT_TOPIC = 'logbook.audit.v1';
+
+/** The CloudEvents Kafka binding's content type of a structured-mode message. */
+const CLOUDEVENTS_JSON = 'application/cloudevents+json; charset=UTF-8';
 
 /** Where a chain's export stands: the last row published, by subscription name. */
 export const auditExportSchema = (schema: string) => `
@@ -62,18 +65,18 @@ export interface AuditExportOptions {
   /** The service the chain belongs to: the events' source, and their Kafka key. */
   service: string;
   brokers: string[];
-  clientId?: string;
+  clientId: string;
   namespace?: string;
   logger: Logger;
-  /** Rows per read and publish (default 500). */
-  batchSize?: number;
-  /** Polling when nothing wakes it (default 500 ms). */
-  pollIntervalMs?: number;
-  /** How often a standby replica tries to take the export over (default 1 s). */
-  lockRetryMs?: number;
 }
 
 const NAME = 'audit-export';
+/** Rows per read. */
+const BATCH_SIZE = 500;
+/** Upper bound of one produce request's payload: a larger batch goes in several requests, in order. */
+const MAX_REQUEST_BYTES = 800_000;
+/** How often it looks for rows when no commit wakes it, and the first retry's delay after a failure. */
+const POLL_INTERVAL_MS = 500;
 const MAX_BACKOFF_MS = 10_000;
 
 /**
@@ -91,8 +94,6 @@ export class AuditExportSubscription implements Subscription {
   private readonly outage: Outage;
   private readonly topic: string;
   private readonly label: string;
-  private readonly batchSize: number;
-  private readonly pollIntervalMs: number;
   private running = false;
   private leading = false;
   private loop?: Promise<void>;
@@ -105,7 +106,7 @@ export class AuditExportSubscription implements Subscription {
 
   constructor(private readonly options: AuditExportOptions) {
     const logger = options.logger.child({ subscription: `${options.schema}.${NAME}` });
-    this.kafka = createKafka(options.brokers, options.clientId ?? `logbook-${options.service}-audit-export`, logger);
+    this.kafka = createKafka(options.brokers, options.clientId, logger);
     this.producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -113,14 +114,9 @@ export class AuditExportSubscription implements Subscription {
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     this.topic = inNamespace(options.namespace, AUDIT_TOPIC);
-    this.lock = new AdvisoryLock(options.db, `logbook-subscription:${options.schema}.${NAME}`, {
-      retryMs: options.lockRetryMs,
-      logger,
-    });
+    this.lock = new AdvisoryLock(options.db, `logbook-subscription:${options.schema}.${NAME}`, { logger });
     this.outage = new Outage(logger, 'audit export');
     this.label = `${options.schema}.${NAME}`;
-    this.batchSize = options.batchSize ?? 500;
-    this.pollIntervalMs = options.pollIntervalMs ?? 500;
   }
 
   start(): void {
@@ -146,7 +142,6 @@ export class AuditExportSubscription implements Subscription {
       this.running = false;
       this.stopReportingLag?.();
       this.signalStop();
-      this.wakeUp?.();
       await this.loop;
     }
     await this.connected?.catch(() => undefined);
@@ -164,26 +159,34 @@ export class AuditExportSubscription implements Subscription {
   }
 
   /** Publishes one batch after the checkpoint; how many rows it published. */
-  async publishNext(): Promise<number> {
+  private async publishNext(): Promise<number> {
     const { db, schema, service } = this.options;
     await this.connect();
-    const entries = await auditEntriesAfter(db, schema, await this.checkpoint(), this.batchSize);
+    const entries = await auditEntriesAfter(db, schema, await this.checkpoint(), BATCH_SIZE);
     if (entries.length === 0) return 0;
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: entries.map((entry) => ({
-        key: service,
-        value: JSON.stringify(auditCloudEvent(service, entry)),
-        headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' },
-      })),
-    });
+    let chunk: Message[] = [];
+    let bytes = 0;
+    for (const entry of entries) {
+      const value = JSON.stringify(auditCloudEvent(service, entry));
+      if (bytes > 0 && bytes + value.length > MAX_REQUEST_BYTES) {
+        await this.send(chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push({ key: service, value, headers: { 'content-type': CLOUDEVENTS_JSON } });
+      bytes += value.length;
+    }
+    await this.send(chunk);
     await db.query(
       `INSERT INTO ${schema}.audit_export_checkpoints (name, seq) VALUES ($1, $2)
        ON CONFLICT (name) DO UPDATE SET seq = EXCLUDED.seq, updated_at = now()`,
       [NAME, entries[entries.length - 1].seq],
     );
     return entries.length;
+  }
+
+  private async send(messages: Message[]): Promise<void> {
+    await this.producer.send({ topic: this.topic, acks: -1, messages });
   }
 
   /** Creates the topic and connects the producer; a failed attempt is tried again on the next call. */
@@ -233,11 +236,11 @@ export class AuditExportSubscription implements Subscription {
         const published = await this.publishNext();
         failures = 0;
         this.outage.recovered();
-        if (published === this.batchSize || this.woken) continue;
-        await this.sleep(this.pollIntervalMs, ended, true);
+        if (published === BATCH_SIZE || this.woken) continue;
+        await this.sleep(POLL_INTERVAL_MS, ended, true);
       } catch (error) {
         failures++;
-        const retryInMs = backoffDelay(failures + 1, this.pollIntervalMs, MAX_BACKOFF_MS);
+        const retryInMs = backoffDelay(failures + 1, POLL_INTERVAL_MS, MAX_BACKOFF_MS);
         this.outage.failed(error, retryInMs);
         await this.sleep(retryInMs, ended, false);
       }
