@@ -12,7 +12,7 @@ const LIB_DEPENDENCIES = {
   platform: [],
   access: ['platform'],
   'artifact-paths': ['platform'],
-  audit: ['platform'],
+  audit: ['platform', 'search', 'messaging'],
   eventstore: ['platform'],
   contracts: [],
   messaging: ['platform', 'eventstore', 'contracts'],

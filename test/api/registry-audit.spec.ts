@@ -329,7 +329,7 @@ describe('registry audit trail on real Postgres', () => {
       seq: target.seq,
       reason: 'its content does not match its hash (the row was altered)',
     });
-    const cli = await run(process.execPath, ['dist/services/registry/src/audit-verify.js'], {
+    const cli = await run(process.execPath, ['dist/services/gateway/src/audit-verify.js'], {
       env: { ...process.env, LOGBOOK_MODE: 'distributed', DATABASE_URL: database.url },
     }).then(
       () => assert.fail('the CLI exits 1 on a broken trail'),
@@ -404,7 +404,7 @@ describe('registry audit trail on real Postgres', () => {
     assert.equal(offline.rows_checked, rows.length);
     assert.ok(offline.checkpoints_checked >= 1);
     const cli = await run(process.execPath, [
-      'dist/services/registry/src/audit-verify.js',
+      'dist/services/gateway/src/audit-verify.js',
       '--file',
       file,
       '--public-key',
@@ -425,7 +425,7 @@ describe('registry audit trail on real Postgres', () => {
     assert.equal(failed.valid, false);
     assert.equal(failed.first_broken?.seq, victim.seq);
     const failedCli = await run(process.execPath, [
-      'dist/services/registry/src/audit-verify.js',
+      'dist/services/gateway/src/audit-verify.js',
       '--file',
       tamperedFile,
     ]).then(

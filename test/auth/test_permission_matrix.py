@@ -23,7 +23,7 @@ pytestmark = pytest.mark.logbook_only
 # credentials); `identity` (the users, roles and tokens API, with its own rules, tested in test_users.py,
 # test_roles.py and test_tokens.py); `author` and `author-or-admin` (a Databricks comment, which the
 # owner wrote: READ on its model lets a caller reach it, and then only its author, or an admin to delete,
-# may change it; a transition request, which only its creator cancels); `admin` (policies and the audit trail).
+# may change it; a transition request, which only its creator cancels); `admin` (policies and the audit trails).
 LEVEL_OF_CALLER = {"denied": 0, "reader": 1, "token": 1, "editor": 2, "manager": 3}
 LEVEL_NEEDED = {"READ": 1, "EDIT": 2, "MANAGE": 3}
 CALLERS = ["anonymous", "denied", "reader", "token", "editor", "manager", "admin"]
@@ -255,6 +255,10 @@ ROUTES = {
     ("GET", "/api/2.0/logbook/audit/entries/export"): ("admin", lambda f: {"params": {"name": f["model"]}}),
     ("GET", "/api/2.0/logbook/audit/verify"): ("admin", lambda f: {}),
     ("GET", "/api/2.0/logbook/audit/checkpoints/public-keys"): ("admin", lambda f: {}),
+    ("GET", "/api/2.0/logbook/identity-audit/entries/search"): ("admin", lambda f: {"params": {"event_type": "UserCreated"}}),
+    ("GET", "/api/2.0/logbook/identity-audit/entries/export"): ("admin", lambda f: {"params": {"event_type": "UserCreated"}}),
+    ("GET", "/api/2.0/logbook/identity-audit/verify"): ("admin", lambda f: {}),
+    ("GET", "/api/2.0/logbook/identity-audit/checkpoints/public-keys"): ("admin", lambda f: {}),
     ("POST", "/graphql"): ("signed-in", lambda f: {"json": {"query": "query { __typename }"}}),
     ("GET", "/graphql"): ("signed-in", lambda f: {"params": {"query": "query { __typename }"}}),
 }

@@ -71,6 +71,16 @@ CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON ${schema}.audit_
   FOR EACH STATEMENT EXECUTE FUNCTION ${schema}.audit_refuse_change();
 `;
 
+const BREAK_GLASS = `decision->'breakGlass' = 'true'::jsonb`;
+
+/**
+ * Break-glass uses, listed fast: a decision that says `"breakGlass": true` (a policy's evaluation does
+ * when a named principal applied a change without approvals).
+ */
+export const auditBreakGlassSchema = (schema: string) => `
+CREATE INDEX audit_log_break_glass ON ${schema}.audit_log (seq) WHERE ${BREAK_GLASS};
+`;
+
 const COLUMNS = `seq, recorded_at, event_id, event_type, stream_type, stream_id, target_name, target_version,
   actor_id, actor_name, actor_kind, auth_method, request_id, client_address, user_agent, before, after, decision,
   prev_hash, hash`;
@@ -208,6 +218,8 @@ export interface AuditFilter {
   from?: number;
   /** Recorded before, in milliseconds since the epoch. */
   to?: number;
+  /** true: only rows whose decision was a break-glass; false: only the others. */
+  breakGlass?: boolean;
 }
 
 export type AuditOrder = 'newest' | 'oldest';
@@ -237,6 +249,8 @@ export async function searchAuditEntries(
   condition(filter.eventType, (p) => `event_type = ${p}`);
   condition(filter.from, (p) => `recorded_at >= to_timestamp(${p}::double precision / 1000)`);
   condition(filter.to, (p) => `recorded_at < to_timestamp(${p}::double precision / 1000)`);
+  if (filter.breakGlass !== undefined)
+    where.push(filter.breakGlass ? BREAK_GLASS : `NOT coalesce(${BREAK_GLASS}, false)`);
   condition(page.afterSeq, (p) => `seq ${newest ? '<' : '>'} ${p}`);
   params.push(page.limit);
   const { rows } = await db.query<AuditRow>(

@@ -2,6 +2,7 @@ import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore'
 import { SqlMigration } from '@logbook/platform';
 import { IdentityRoles1797000000000 } from './002_roles';
 import { IdentityTokens1796997600000 } from './003_tokens';
+import { IdentityAudit1796500000500 } from './004_audit';
 
 export const IDENTITY_SCHEMA = 'identity';
 
@@ -42,4 +43,5 @@ export const identityMigrations: SqlMigration[] = [
   new IdentityUsers1796956800002(),
   new IdentityTokens1796997600000(),
   new IdentityRoles1797000000000(),
+  new IdentityAudit1796500000500(),
 ];

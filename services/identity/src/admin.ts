@@ -4,11 +4,10 @@ import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { NestFactory } from '@nestjs/core';
 import { createLogger, runMain, SYSTEM_METADATA } from '@logbook/platform';
-import { startServiceRuntime } from '@logbook/runtime';
 import { IdentityAuthenticator } from './authentication/authenticator';
 import { loadIdentityConfig } from './config';
 import { IdentityModule } from './identity.module';
-import { GrantsVersion, identityService } from './identity.runtime';
+import { openIdentityStore } from './identity.runtime';
 import { UsersService } from './users/users.service';
 
 /** The password from LOGBOOK_ADMIN_PASSWORD, or asked for on the terminal without echoing it. */
@@ -43,13 +42,10 @@ async function main(): Promise<void> {
   // The admin is the one named here: the start-up admin settings are not this command's to apply.
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('LOGBOOK_ADMIN_')));
   const config = { ...loadIdentityConfig(env), admin: null };
-  const runtime = await startServiceRuntime({ service: identityService, config, logger, role: 'command' });
-  const app = await NestFactory.createApplicationContext(
-    IdentityModule.with({ ...runtime, config, grantsVersion: new GrantsVersion() }),
-    {
-      logger: false,
-    },
-  );
+  const runtime = await openIdentityStore(config, logger);
+  const app = await NestFactory.createApplicationContext(IdentityModule.with({ ...runtime, config }), {
+    logger: false,
+  });
   try {
     const secret = await password();
     await app.get(IdentityAuthenticator).ensureAdmin(username, secret);

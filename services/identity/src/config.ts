@@ -1,12 +1,13 @@
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MinLength, NotEquals, ValidateIf } from 'class-validator';
 import { DEFAULT_PERMISSION_NAMES, PermissionName } from '@logbook/access';
-import { loadConfig, ServiceConfig, serviceConfig, ServiceEnvironment } from '@logbook/platform';
+import { AuditedServiceEnvironment, auditSettings, AuditSettings } from '@logbook/audit';
+import { loadConfig, ServiceConfig, serviceConfig } from '@logbook/platform';
 
 const LEGACY_ADMIN_PASSWORD = 'password1234';
 
 /** The environment the identity service reads, validated at start: the shared service settings and its own. */
 // class-validator checks a field's decorators from the bottom up, and reports the first that fails.
-export class IdentityEnvironment extends ServiceEnvironment {
+export class IdentityEnvironment extends AuditedServiceEnvironment {
   /** The admin made sure of at start (MLflow's MLFLOW_AUTH_ADMIN_USERNAME); set with its password or not at all. */
   @ValidateIf((env: IdentityEnvironment) => env.LOGBOOK_ADMIN_PASSWORD !== undefined)
   @IsNotEmpty({ message: 'LOGBOOK_ADMIN_USERNAME must not be empty' })
@@ -48,6 +49,7 @@ export interface IdentityConfig extends ServiceConfig {
   defaultPermission: PermissionName;
   /** The roles each identity-provider group gives its members. */
   groupRoles: Map<string, string[]>;
+  audit: AuditSettings;
 }
 
 function groupRoles(setting: string | undefined): Map<string, string[]> {
@@ -67,5 +69,6 @@ export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): Identi
     admin: username !== undefined && password !== undefined ? { username, password } : null,
     defaultPermission: (raw.LOGBOOK_DEFAULT_PERMISSION as PermissionName | undefined) ?? DEFAULT_PERMISSION,
     groupRoles: groupRoles(raw.LOGBOOK_OIDC_GROUP_ROLES),
+    audit: auditSettings('identity', raw),
   };
 }

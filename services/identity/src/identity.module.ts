@@ -1,5 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { GRANT_SOURCE } from '@logbook/access';
+import { IdentityAuditController } from './audit/identity-audit.controller';
+import { IdentityAuditQueries } from './audit/identity-audit.queries';
 import { IdentityAuthenticator } from './authentication/authenticator';
 import { CredentialCache } from './authentication/credential-cache';
 import { IdentityRuntime } from './identity.runtime';
@@ -19,10 +21,13 @@ import { UsersController } from './users/users.controller';
 import { UsersQueries } from './users/users.queries';
 import { UsersService } from './users/users.service';
 
+/** What the module serves from: a running service's runtime, or a command's (identity:admin). */
+type IdentityModuleRuntime = Pick<IdentityRuntime, 'db' | 'store' | 'config'>;
+
 @Global()
 @Module({})
 class IdentityInfrastructureModule {
-  static with(runtime: IdentityRuntime): DynamicModule {
+  static with(runtime: IdentityModuleRuntime): DynamicModule {
     return {
       module: IdentityInfrastructureModule,
       providers: [
@@ -35,7 +40,13 @@ class IdentityInfrastructureModule {
   }
 }
 
-export const IDENTITY_CONTROLLERS = [UsersController, RolesController, UserPermissionsController, TokensController];
+export const IDENTITY_CONTROLLERS = [
+  UsersController,
+  RolesController,
+  UserPermissionsController,
+  TokensController,
+  IdentityAuditController,
+];
 
 /**
  * MLflow's basic-auth users, roles and permissions APIs, the authenticator the gateway checks Basic
@@ -44,7 +55,7 @@ export const IDENTITY_CONTROLLERS = [UsersController, RolesController, UserPermi
 @Global()
 @Module({})
 export class IdentityModule {
-  static with(runtime: IdentityRuntime): DynamicModule {
+  static with(runtime: IdentityModuleRuntime): DynamicModule {
     return {
       module: IdentityModule,
       imports: [IdentityInfrastructureModule.with(runtime)],
@@ -62,6 +73,7 @@ export class IdentityModule {
         TokensService,
         TokensQueries,
         IdentityGrantSource,
+        IdentityAuditQueries,
         { provide: GRANT_SOURCE, useExisting: IdentityGrantSource },
       ],
       exports: [IdentityAuthenticator, TokensService, GRANT_SOURCE],

@@ -1,3 +1,4 @@
+import { AUDIT_ANSWERS } from '@logbook/audit';
 import { JsonSchema, OpenApiFragment, openApiFromControllers, OpenApiPaths } from '@logbook/platform';
 import { IDENTITY_CONTROLLERS } from './identity.module';
 import { IDENTITY_WIRE_SCHEMAS } from './shared/wire-schemas';
@@ -128,6 +129,12 @@ export function identityOpenApi(): OpenApiFragment {
     for (const [verb, operation] of Object.entries(operations)) {
       operation.responses['403'] = FORBIDDEN;
       documentRoleRoute(path, verb, operation);
+      if (path.endsWith('/identity-audit/entries/export')) {
+        operation.responses['200'] = {
+          description: 'The matching audit rows, streamed',
+          content: { 'application/x-ndjson': { schema: AUDIT_ANSWERS.auditExport } },
+        };
+      }
       if (path.endsWith('/tokens/revoke')) {
         operation.responses['404'] = { description: 'No token of the caller has this id', content: ERROR };
       }

@@ -1,6 +1,15 @@
-import { Database, Logger } from '@logbook/platform';
+import {
+  AuditCheckpointer,
+  AuditExportSubscription,
+  startAuditCheckpoints,
+  startAuditExport,
+  VerificationResult,
+  verifyAuditLog,
+} from '@logbook/audit';
+import { Database, Logger, statusReadiness } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime } from '@logbook/runtime';
 import { IDENTITY_SCHEMA, identityMigrations } from '../migrations/001_initial';
+import { recordIdentityAudit } from './audit/identity-audit';
 import { IdentityConfig } from './config';
 import { rolesProjection } from './roles/roles.projection';
 import { roleStream } from './roles/role.decider';
@@ -15,13 +24,14 @@ export const identityStreams = [userStream, roleStream, tokenStream];
 
 /**
  * Its events publish no contract yet, and leave the service not at all: nothing outside it needs to learn
- * of users, and the events carry password hashes.
+ * of users, and the events carry password hashes. Each change leaves its rows in the service's own audit
+ * trail, in its transaction, with the hashes left out.
  */
 export const identityService: ServiceDefinition = {
   name: IDENTITY_PRODUCER,
   schema: IDENTITY_SCHEMA,
   migrations: identityMigrations,
-  store: { projections: identityProjections },
+  store: { projections: identityProjections, audit: recordIdentityAudit },
   streamTypes: identityStreams.map((stream) => stream.streamType),
   publishes: false,
 };
@@ -46,6 +56,10 @@ export class GrantsVersion {
 export interface IdentityRuntime extends ServiceRuntime {
   config: IdentityConfig;
   grantsVersion: GrantsVersion;
+  /** Signs the audit trail's head every configured interval. */
+  auditCheckpointer: AuditCheckpointer;
+  /** Publishes the audit trail on Kafka as CloudEvents (distributed shape). */
+  auditExport?: AuditExportSubscription;
 }
 
 /** `db`: a database the caller opened and closes (the embedded shape's shared one). */
@@ -57,7 +71,50 @@ export async function startIdentityRuntime(
   const runtime = await startServiceRuntime({ service: identityService, config, logger, db });
   const grantsVersion = new GrantsVersion();
   runtime.store.onAppended(() => grantsVersion.changed());
-  return { ...runtime, config, grantsVersion };
+  let auditCheckpointer: AuditCheckpointer;
+  try {
+    auditCheckpointer = await startAuditCheckpoints(runtime.db, IDENTITY_SCHEMA, config.audit, logger);
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  const auditExport = startAuditExport(
+    runtime,
+    config,
+    { service: IDENTITY_PRODUCER, schema: IDENTITY_SCHEMA },
+    logger,
+  );
+  return {
+    ...runtime,
+    readinessChecks: [
+      ...runtime.readinessChecks,
+      ...(auditExport ? [statusReadiness('audit-export', () => auditExport.status(), 'degrades')] : []),
+    ],
+    config,
+    grantsVersion,
+    auditCheckpointer,
+    auditExport,
+    async close() {
+      await auditExport?.stop();
+      await auditCheckpointer.stop();
+      await runtime.close();
+    },
+  };
+}
+
+/** The identity database, migrated, and its event store, with nothing running: what its commands (audit verify) use. */
+export async function openIdentityStore(config: IdentityConfig, logger: Logger) {
+  return startServiceRuntime({ service: identityService, config, logger, role: 'command' });
+}
+
+/** Recomputes the identity audit chain in its database and checks its signed checkpoints (`npm run audit:verify`). */
+export async function verifyIdentityAudit(config: IdentityConfig, logger: Logger): Promise<VerificationResult> {
+  const { db, close } = await openIdentityStore(config, logger);
+  try {
+    return await verifyAuditLog(db, IDENTITY_SCHEMA);
+  } finally {
+    await close();
+  }
 }
 
 /**

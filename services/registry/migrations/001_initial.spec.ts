@@ -34,6 +34,7 @@ describe('registry migrations', () => {
       'RegistryPolicies1796500000100',
       'RegistryVersionActivities1796500000200',
       'RegistryTransitionRequests1796500000300',
+      'RegistryAuditDecisions1796500000400',
     ]);
     assert.deepEqual(await migrate(db, REGISTRY_SCHEMA, registryMigrations), []);
     const { rows } = await db.query(`SELECT name FROM ${REGISTRY_SCHEMA}.typeorm_migrations`);
@@ -50,6 +51,7 @@ describe('registry migrations', () => {
       'RegistryPolicies1796500000100',
       'RegistryVersionActivities1796500000200',
       'RegistryTransitionRequests1796500000300',
+      'RegistryAuditDecisions1796500000400',
     ]);
     await db.query(
       `INSERT INTO ${REGISTRY_SCHEMA}.lineage_runs (run_id, experiment_id, run_name, user_id, status, start_time)

@@ -1,5 +1,5 @@
 import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore';
-import { auditLogSchema } from '@logbook/audit';
+import { auditBreakGlassSchema, auditExportSchema, auditLogSchema } from '@logbook/audit';
 import { SqlMigration } from '@logbook/platform';
 
 export const REGISTRY_SCHEMA = 'registry';
@@ -239,6 +239,13 @@ export class RegistryTransitionRequests1796500000300 extends SqlMigration {
   }
 }
 
+// Audit rows carry policy decisions: break-glass uses indexed; and where the trail's export to Kafka stands.
+export class RegistryAuditDecisions1796500000400 extends SqlMigration {
+  constructor() {
+    super(auditBreakGlassSchema(REGISTRY_SCHEMA) + auditExportSchema(REGISTRY_SCHEMA), '010_audit_decisions');
+  }
+}
+
 export const registryMigrations: SqlMigration[] = [
   new RegistryEventStore1796447390000(),
   new RegistryProjections1796447390001(),
@@ -249,4 +256,5 @@ export const registryMigrations: SqlMigration[] = [
   new RegistryPolicies1796500000100(),
   new RegistryVersionActivities1796500000200(),
   new RegistryTransitionRequests1796500000300(),
+  new RegistryAuditDecisions1796500000400(),
 ];

@@ -2,4 +2,4 @@
 export { loadRegistryConfig, RegistryConfig } from './config';
 export { RegistryModule } from './registry.module';
 export { registryOpenApi } from './registry.openapi';
-export { openRegistryLog, startRegistryRuntime } from './registry.runtime';
+export { openRegistryLog, startRegistryRuntime, verifyRegistryAudit } from './registry.runtime';

@@ -1,8 +1,15 @@
-import { AuditCheckpointer, loadSigningKey } from '@logbook/audit';
+import {
+  AuditCheckpointer,
+  AuditExportSubscription,
+  startAuditCheckpoints,
+  startAuditExport,
+  VerificationResult,
+  verifyAuditLog,
+} from '@logbook/audit';
 import { REGISTRY_PRODUCER, REGISTRY_TOPICS } from '@logbook/contracts';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
 import { Announcements } from '@logbook/messaging';
-import { Database, Logger, systemActor } from '@logbook/platform';
+import { Database, Logger, statusReadiness, systemActor } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime, SubscriptionDefinition } from '@logbook/runtime';
 import { REGISTRY_SCHEMA, registryMigrations } from '../migrations/001_initial';
 import { recordRegistryAudit } from './audit/registry-audit';
@@ -61,6 +68,8 @@ export interface RegistryRuntime extends ServiceRuntime {
   commandFeed: CommandFeed | null;
   /** Signs the audit trail's head every configured interval. */
   auditCheckpointer: AuditCheckpointer;
+  /** Publishes the audit trail on Kafka as CloudEvents (distributed shape). */
+  auditExport?: AuditExportSubscription;
 }
 
 type ContractMapper = (event: EventEnvelope) => EventEnvelope;
@@ -117,13 +126,23 @@ export async function startRegistryRuntime(
       const changed = await applyPolicies(runtime.store, config.policies, metadata);
       logger.info({ policies: config.policies.length, changed }, 'policies file applied');
     }
-    auditCheckpointer = await startAuditCheckpoints(config, logger, runtime.db);
+    auditCheckpointer = await startAuditCheckpoints(runtime.db, REGISTRY_SCHEMA, config.audit, logger);
   } catch (error) {
     await runtime.close();
     throw error;
   }
+  const auditExport = startAuditExport(
+    runtime,
+    config,
+    { service: REGISTRY_PRODUCER, schema: REGISTRY_SCHEMA },
+    logger,
+  );
   return {
     ...runtime,
+    readinessChecks: [
+      ...runtime.readinessChecks,
+      ...(auditExport ? [statusReadiness('audit-export', () => auditExport.status(), 'degrades')] : []),
+    ],
     config,
     logger,
     toContract: registryToContract,
@@ -134,32 +153,28 @@ export async function startRegistryRuntime(
         ? { brokers: config.kafkaBrokers, namespace: config.kafkaNamespace, clientId: config.kafkaClientId }
         : null,
     auditCheckpointer,
+    auditExport,
     async close() {
+      await auditExport?.stop();
       await auditCheckpointer.stop();
       await runtime.close();
     },
   };
 }
 
-async function startAuditCheckpoints(config: RegistryConfig, logger: Logger, db: Database) {
-  const { key, generated } = await loadSigningKey(db, REGISTRY_SCHEMA, config.audit.signingKey);
-  if (generated) {
-    logger.warn(
-      { keyId: key.keyId },
-      'audit checkpoints are signed with a key generated for this database and kept in registry.audit_signing_keys; ' +
-        'set LOGBOOK_AUDIT_SIGNING_KEY_FILE to sign with a key kept elsewhere',
-    );
-  }
-  const checkpointer = new AuditCheckpointer(db, REGISTRY_SCHEMA, key, (error) =>
-    logger.error({ err: error }, 'audit checkpoint failed'),
-  );
-  checkpointer.start(config.audit.checkpointIntervalMs);
-  return checkpointer;
-}
-
 /** The registry database, migrated, and its event store, with nothing running: what its commands (rebuild) use. */
 export async function openRegistryStore(config: RegistryConfig, logger: Logger) {
   return startServiceRuntime({ service: registryService, config, logger, role: 'command' });
+}
+
+/** Recomputes the registry's audit chain in its database and checks its signed checkpoints (`npm run audit:verify`). */
+export async function verifyRegistryAudit(config: RegistryConfig, logger: Logger): Promise<VerificationResult> {
+  const { db, close } = await openRegistryStore(config, logger);
+  try {
+    return await verifyAuditLog(db, REGISTRY_SCHEMA);
+  } finally {
+    await close();
+  }
 }
 
 /**

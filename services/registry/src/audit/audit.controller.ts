@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { Authorize, Rules } from '@logbook/access';
+import { AuditFilterDto, AuditSearchDto } from '@logbook/audit';
 import { Answers } from '@logbook/platform';
 import { ANSWERS } from '../shared/wire-schemas';
-import { AuditFilterDto, AuditSearchDto } from './audit.dto';
 import { AuditQueries } from './audit.queries';
 
 /** The registry's audit trail, for admins: who changed what, when, from where; and proof it is untouched. */

@@ -17,12 +17,11 @@ export const LIMITS = {
   comment: 100_000,
 } as const;
 
-/** max_results of the registry searches, of a model's history and of the audit trail: the page size when it is left out, and the largest one accepted. */
+/** max_results of the registry searches, and of a model's history: the page size when it is left out, and the largest one accepted. */
 export const MAX_RESULTS = {
   searchRegisteredModels: { fallback: 100, maximum: 1000 },
   searchModelVersions: { fallback: 200_000, maximum: 200_000 },
   modelHistory: { fallback: 100, maximum: 1000 },
-  auditEntries: { fallback: 100, maximum: 1000 },
 } as const;
 
 export const STAGES = ['None', 'Staging', 'Production', 'Archived'] as const;

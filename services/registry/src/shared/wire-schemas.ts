@@ -1,3 +1,4 @@
+import { AUDIT_ANSWERS } from '@logbook/audit';
 import { ACTOR_KINDS, AUTH_METHODS, JsonSchema } from '@logbook/platform';
 import { ACTIVITY_ACTIONS, ACTIVITY_TYPES } from '../activities/version-activities';
 import { STAGES } from './limits';
@@ -122,48 +123,6 @@ const change = object(
   ['event_id', 'type', 'timestamp', 'actor', 'request_id', 'data'],
 );
 
-const nullable = (schema: JsonSchema): JsonSchema => ({ ...schema, nullable: true });
-const auditEntry = object(
-  {
-    seq: int64,
-    recorded_at: { type: 'string', format: 'date-time' },
-    event_id: text,
-    event_type: text,
-    stream_type: text,
-    stream_id: text,
-    target: object({ name: nullable(text), version: nullable({ type: 'integer' }) }, ['name', 'version']),
-    actor: object(
-      {
-        id: text,
-        name: text,
-        kind: { type: 'string', enum: [...ACTOR_KINDS] },
-        auth_method: { type: 'string', enum: [...AUTH_METHODS] },
-      },
-      ['id', 'name', 'kind', 'auth_method'],
-    ),
-    request_id: nullable(text),
-    client: object({ address: nullable(text), user_agent: nullable(text) }, ['address', 'user_agent']),
-    before: { description: "The stream's state before the change", nullable: true },
-    after: { description: "The stream's state after the change", nullable: true },
-    decision: { description: 'The policy decision that allowed the change, where one was taken', nullable: true },
-    prev_hash: text,
-    hash: { type: 'string', description: 'sha256(prev_hash || RFC 8785 JSON of every other field), hex' },
-  },
-  [
-    'seq',
-    'recorded_at',
-    'event_id',
-    'event_type',
-    'stream_type',
-    'stream_id',
-    'target',
-    'actor',
-    'request_id',
-    'client',
-    'prev_hash',
-    'hash',
-  ],
-);
 const activityAction: JsonSchema = { type: 'string', enum: [...ACTIVITY_ACTIONS] };
 const stage: JsonSchema = { type: 'string', enum: [...STAGES] };
 
@@ -236,39 +195,7 @@ export const ANSWERS = {
     ),
     description: 'A registered model and its versions (not deleted) as they were at as_of',
   },
-  auditEntries: {
-    ...object({ entries: listOf(auditEntry), next_page_token: pageToken }),
-    description: 'Audit rows matching the filters, newest first unless order=oldest',
-  },
-  auditExport: {
-    type: 'string',
-    description:
-      'JSON lines, oldest first: one audit row per line, each signed checkpoint as {"checkpoint": ...} after its row',
-  },
-  auditVerification: {
-    ...object(
-      {
-        valid: { type: 'boolean' },
-        rows_checked: int64,
-        first_broken: nullable(object({ seq: int64, reason: text }, ['seq', 'reason'])),
-        checkpoints_checked: int64,
-      },
-      ['valid', 'rows_checked', 'first_broken', 'checkpoints_checked'],
-    ),
-    description: 'The chain recomputed up to its head, and each signed checkpoint checked against it',
-  },
-  auditPublicKeys: {
-    ...object({
-      keys: listOf(
-        object({ key_id: text, public_key: text, created_at: { type: 'string', format: 'date-time' } }, [
-          'key_id',
-          'public_key',
-          'created_at',
-        ]),
-      ),
-    }),
-    description: 'The Ed25519 public keys (SPKI PEM) audit checkpoints are signed with',
-  },
+  ...AUDIT_ANSWERS,
   lineage: {
     ...lineage,
     description:

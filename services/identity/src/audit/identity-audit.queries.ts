@@ -1,0 +1,13 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditTrail } from '@logbook/audit';
+import { Database } from '@logbook/platform';
+import { IDENTITY_SCHEMA } from '../../migrations/001_initial';
+import { DATABASE } from '../shared/tokens';
+
+/** The identity service's audit trail: searched, exported, verified, and the keys its checkpoints are signed with. */
+@Injectable()
+export class IdentityAuditQueries extends AuditTrail {
+  constructor(@Inject(DATABASE) db: Database) {
+    super(db, IDENTITY_SCHEMA);
+  }
+}
