@@ -39,7 +39,7 @@ export class RejectTransitionRequestDto extends RequestTargetDto {
 
 export class DeleteTransitionRequestDto extends RequestTargetDto {
   @StringField('required') @Documented({ description: 'User name of who made the request' }) creator!: string;
-  @StringField() @Documented(COMMENT) comment?: string;
+  @StringField() @Documented({ maxLength: LIMITS.queryComment }) comment?: string;
 }
 
 /** The version and target a request body names, checked as MLflow checks a stage and an alias. */
