@@ -94,7 +94,6 @@ def governed_version(client, tmp_path, governance, auth_client, admin):
     (folder / "MLmodel").write_text("flavors: {}\n")
     with signed_in_as(owner, PASSWORD):
         run_id = client.create_run(client.create_experiment(unique("gov"))).info.run_id
-        client.log_metric(run_id, "auc", 0.93)
         client.log_artifacts(run_id, str(folder), artifact_path="model")
         client.create_registered_model(name)
         version = client.create_model_version(name, f"runs:/{run_id}/model", run_id=run_id)
