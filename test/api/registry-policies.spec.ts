@@ -194,6 +194,7 @@ for (const { shape, storage } of SHAPES) {
       await refused(call('PATCH', 'update', { approvals: [] }), "Missing value for required parameter 'name'");
       await refused(call('GET', 'get?name=fraud-strict&version=two'), 'version');
       fails(await call('PATCH', 'update', { name: 'nope', description: 'x' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+      fails(await get({ name: 'fraud-strict', version: '9007199254740990' }), 404, 'RESOURCE_DOES_NOT_EXIST');
       assert.equal(await events(), before);
       assert.equal(ok(await get({ name: 'fraud-strict' })).policy.version, 1);
       fails(await get({ name: 'fraud-bad' }), 404, 'RESOURCE_DOES_NOT_EXIST');

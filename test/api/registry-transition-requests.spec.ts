@@ -374,6 +374,36 @@ describe('transition requests (Databricks-compatible), governed by approval poli
       'INVALID_PARAMETER_VALUE',
       'archive_existing_versions',
     );
+    refused(
+      await request('carol', { name, version: '51078644229', stage: 'Staging' }),
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
+      'not found',
+    );
+    refused(
+      await request('carol', { name, version: '1', stage: 'Staging', comment: 'x'.repeat(100_001) }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      "'comment' exceeds the maximum length of 100000 characters",
+    );
+    refused(
+      await request('oncall', { name, version: '1', stage: 'Production', break_glass_reason: '🔥'.repeat(100_001) }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      "'break_glass_reason' exceeds the maximum length",
+    );
+    refused(
+      await call('DELETE', 'mlflow/transition-requests/delete', 'carol', {
+        name,
+        version: '1',
+        stage: 'Staging',
+        creator: 'carol',
+        comment: 'x'.repeat(1001),
+      }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      "'comment' exceeds the maximum length of 1000 characters",
+    );
     assert.equal(await events(), before);
   });
 

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Grant, WILDCARD, WORKSPACE } from '@logbook/access';
 import { Database } from '@logbook/platform';
 import { IDENTITY_SCHEMA } from '../../migrations/001_initial';
+import { isUserRoleName } from '../roles/role.decider';
 import { DATABASE } from '../shared/tokens';
 
 /** One row of users/current/permissions and users/permissions/list, keys sorted as Flask's jsonify does. */
@@ -46,7 +47,7 @@ export class GrantsQueries {
     return rows;
   }
 
-  /** The names of the roles assigned to the user in the workspace. */
+  /** The names of the named roles assigned to the user in the workspace: what approval policies take approvers from. */
   async roleNamesOf(userId: number, workspace: string): Promise<string[]> {
     const { rows } = await this.db.query<{ name: string }>(
       `SELECT r.name
@@ -55,7 +56,8 @@ export class GrantsQueries {
        WHERE a.user_id = $1 AND r.workspace = $2`,
       [userId, workspace],
     );
-    return rows.map((row) => row.name);
+    // The user's own role holds their per-user grants (MLflow's representation), and is no role a policy names.
+    return rows.map((row) => row.name).filter((name) => !isUserRoleName(name));
   }
 
   /** The workspaces where the user holds (workspace, *, MANAGE) through some role. */

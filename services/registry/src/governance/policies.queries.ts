@@ -59,7 +59,7 @@ export class PoliciesQueries {
         ? await this.db.query<PolicyRow>(`${LIVE} WHERE name = $1`, [name])
         : await this.db.query<PolicyRow>(
             `SELECT name, version, definition, hash, creation_time, time FROM registry.policy_versions
-             WHERE name = $1 AND version = $2`,
+             WHERE name = $1 AND version = $2::bigint`,
             [name, version],
           );
     if (rows.length === 0) throw policyNotFound(version === undefined ? name : `${name}, version=${version}`);

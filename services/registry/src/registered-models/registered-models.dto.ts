@@ -10,7 +10,7 @@ import { LIMITS, MAX_RESULTS, STAGES } from '../shared/limits';
 
 // Not blank, no '/' or ':', and nothing a path would resolve elsewhere ('.', or a leading '..').
 const MODEL_NAME = { pattern: '^(?:\\.[^/:.][^/:]*|[^/:.\\s][^/:]*|\\s+[^/:\\s][^/:]*)$' };
-const ALIAS = { pattern: '^[\\w-]+$', maxLength: LIMITS.alias };
+export const ALIAS = { pattern: '^[\\w-]+$', maxLength: LIMITS.alias };
 
 export class TagDto {
   @StringField('required') @Documented({ maxLength: LIMITS.tagKey, pattern: KEY_NAME_PATTERN }) key!: string;

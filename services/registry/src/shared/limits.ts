@@ -15,6 +15,8 @@ export const LIMITS = {
   alias: 255,
   /** A comment on a version, as long as the longest text MLflow keeps on one (a tag's value). */
   comment: 100_000,
+  /** A comment sent in a query string (cancelling a request): it fits Node's 16 KiB request line even percent-encoded. */
+  queryComment: 1000,
 } as const;
 
 /** max_results of the registry searches, and of a model's history: the page size when it is left out, and the largest one accepted. */
@@ -62,12 +64,22 @@ export function validateTag(key: string, value: string): void {
   checkLength('value', LIMITS.tagValue, value);
 }
 
-/** A comment on a version (Databricks' comments): not blank, at most LIMITS.comment characters (as Python counts them). */
+/** At most `limit` characters, counted as Python and JSON Schema count them (code points). */
+function checkCharacters(path: string, limit: number, value: string): void {
+  if ([...value].length > limit) throw invalidParameter(`'${path}' exceeds the maximum length of ${limit} characters`);
+}
+
+/** A comment on a version (Databricks' comments): not blank, at most LIMITS.comment characters. */
 export function validateComment(comment: string): void {
   if (comment.trim() === '') throw invalidParameter('A comment cannot be blank.');
-  if ([...comment].length > LIMITS.comment) {
-    throw invalidParameter(`'comment' exceeds the maximum length of ${LIMITS.comment} characters`);
-  }
+  checkCharacters('comment', LIMITS.comment, comment);
+}
+
+/** An optional text of a transition request (its comment, a break-glass reason): null when left out. */
+export function optionalText(path: string, value: string | undefined, limit: number = LIMITS.comment): string | null {
+  if (value === undefined) return null;
+  checkCharacters(path, limit, value);
+  return value;
 }
 
 /** _validate_model_alias_name. */

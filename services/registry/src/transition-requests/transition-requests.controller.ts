@@ -5,6 +5,7 @@ import { ModelVersionDto } from '../model-versions/model-versions.dto';
 import { versionNumber } from '../model-versions/model-version.decider';
 import { VersionRules } from '../shared/access';
 import { mlflowRoutes } from '../shared/routes';
+import { LIMITS, optionalText } from '../shared/limits';
 import { TRANSITION_REQUEST_ANSWERS } from './transition-requests.wire-schemas';
 import {
   ApproveTransitionRequestDto,
@@ -35,7 +36,11 @@ export class TransitionRequestsController {
   @Authorize(...VersionRules.update())
   async create(@Body() dto: CreateTransitionRequestDto, @RequestMeta() meta: CommandMetadata) {
     const requestId = await this.requests.create(
-      { ...requestedTarget(dto), comment: dto.comment ?? null, breakGlassReason: dto.break_glass_reason ?? null },
+      {
+        ...requestedTarget(dto),
+        comment: optionalText('comment', dto.comment),
+        breakGlassReason: optionalText('break_glass_reason', dto.break_glass_reason),
+      },
       meta,
     );
     const created = await this.queries.byId(requestId);
@@ -52,7 +57,11 @@ export class TransitionRequestsController {
     @RequestPrincipal() principal: Principal | null,
   ) {
     const { request, decision } = await this.requests.approve(
-      { ...requestedTarget(dto), comment: dto.comment ?? null, archiveExistingVersions: dto.archive_existing_versions },
+      {
+        ...requestedTarget(dto),
+        comment: optionalText('comment', dto.comment),
+        archiveExistingVersions: dto.archive_existing_versions,
+      },
       principal,
       meta,
     );
@@ -69,7 +78,7 @@ export class TransitionRequestsController {
     @RequestPrincipal() principal: Principal | null,
   ) {
     const { request, decision } = await this.requests.reject(
-      { ...requestedTarget(dto), comment: dto.comment ?? null },
+      { ...requestedTarget(dto), comment: optionalText('comment', dto.comment) },
       principal,
       meta,
     );
@@ -80,7 +89,14 @@ export class TransitionRequestsController {
   @Answers(TRANSITION_REQUEST_ANSWERS.empty)
   @Authorize(...VersionRules.read())
   async cancel(@Query() dto: DeleteTransitionRequestDto, @RequestMeta() meta: CommandMetadata) {
-    await this.requests.cancel({ ...requestedTarget(dto), creator: dto.creator, comment: dto.comment ?? null }, meta);
+    await this.requests.cancel(
+      {
+        ...requestedTarget(dto),
+        creator: dto.creator,
+        comment: optionalText('comment', dto.comment, LIMITS.queryComment),
+      },
+      meta,
+    );
     return {};
   }
 

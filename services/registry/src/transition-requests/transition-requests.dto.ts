@@ -1,6 +1,7 @@
-import { BooleanField, Documented, invalidParameter, RequiresOneOf, StringField } from '@logbook/platform';
+import { BooleanField, Documented, invalidParameter, StringField } from '@logbook/platform';
 import { versionNumber } from '../model-versions/model-version.decider';
 import { ModelVersionDto } from '../model-versions/model-versions.dto';
+import { ALIAS } from '../registered-models/registered-models.dto';
 import { canonicalStage, LIMITS, STAGES, validateAliasName, validateAliasNotReserved } from '../shared/limits';
 import { RequestedTarget } from './transition-requests.service';
 
@@ -8,13 +9,20 @@ const COMMENT = { maxLength: LIMITS.comment };
 
 /**
  * A version and what it is to become: a stage (Databricks' field), or, Logbook's extension, a protected
- * alias to point at it. Exactly one of the two.
+ * alias to point at it. Exactly one of the two, which no schema of a query string can say: each says it.
  */
-@RequiresOneOf('stage', 'alias')
 export class RequestTargetDto extends ModelVersionDto {
-  @StringField() @Documented({ enum: [...STAGES] }) stage?: string;
   @StringField()
-  @Documented({ maxLength: LIMITS.alias, description: 'Logbook: the protected alias to point at the version' })
+  @Documented({
+    enum: STAGES.filter((stage) => stage !== 'None'),
+    description: 'The stage to move the version to; give exactly one of stage and alias',
+  })
+  stage?: string;
+  @StringField()
+  @Documented({
+    ...ALIAS,
+    description: 'Logbook: the protected alias to point at the version; give exactly one of stage and alias',
+  })
   alias?: string;
 }
 
@@ -39,7 +47,7 @@ export class RejectTransitionRequestDto extends RequestTargetDto {
 
 export class DeleteTransitionRequestDto extends RequestTargetDto {
   @StringField('required') @Documented({ description: 'User name of who made the request' }) creator!: string;
-  @StringField() @Documented(COMMENT) comment?: string;
+  @StringField() @Documented({ maxLength: LIMITS.queryComment }) comment?: string;
 }
 
 /** The version and target a request body names, checked as MLflow checks a stage and an alias. */

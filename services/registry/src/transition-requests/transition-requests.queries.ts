@@ -75,7 +75,7 @@ export class TransitionRequestsQueries {
          coalesce((SELECT jsonb_object_agg(m.key, m.value) FROM registry.lineage_run_metrics m
                    WHERE m.run_id = v.run_id), '{}') AS metrics
        FROM registry.model_versions v
-       WHERE v.name = $1 AND v.version = $2 AND v.current_stage <> '${DELETED_STAGE}'`,
+       WHERE v.name = $1 AND v.version = $2::bigint AND v.current_stage <> '${DELETED_STAGE}'`,
       [name, version],
     );
     const row = rows[0];
