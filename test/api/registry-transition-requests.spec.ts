@@ -175,6 +175,9 @@ describe('transition requests (Databricks-compatible), governed by approval poli
     );
     assert.equal(last.request.status, 'APPLIED');
     assert.equal(last.request.evaluation.outcome, 'approved');
+    assert.equal(last.request.evaluation.break_glass, false, 'named as the REST API names fields');
+    assert.equal(typeof last.request.evaluation.evaluated_at, 'number');
+    assert.equal(last.request.evaluation.evaluatedAt, undefined);
     assert.deepEqual(
       last.request.approvals.map((a: Record<string, any>) => a.user_id),
       ['alice', 'bob', 'dave'],

@@ -1,6 +1,5 @@
 import { EventEnvelope } from '@logbook/eventstore';
-
-const snakeCase = (field: string) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+import { snakeCase } from '../shared/field-names';
 
 /**
  * One change to a registered model as its history lists it: the event's type and fields (named as the

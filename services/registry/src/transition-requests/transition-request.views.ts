@@ -1,4 +1,5 @@
 import { EventEnvelope } from '@logbook/eventstore';
+import { withSnakeCaseKeys } from '../shared/field-names';
 import { TransitionRequestRow } from './transition-requests.queries';
 
 export const REQUEST_ACTIONS = [
@@ -33,7 +34,7 @@ export function requestView(row: TransitionRequestRow, actions: RequestAction[])
       ...(approval.comment === null ? {} : { comment: approval.comment }),
       timestamp: approval.time,
     })),
-    ...(row.evaluation === null ? {} : { evaluation: row.evaluation }),
+    ...(row.evaluation === null ? {} : { evaluation: withSnakeCaseKeys(row.evaluation) }),
     ...(row.break_glass === null
       ? {}
       : { break_glass: { user_id: row.break_glass.principal.name, reason: row.break_glass.reason } }),
