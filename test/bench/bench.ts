@@ -1989,7 +1989,7 @@ interface Summary {
   search?: SearchResult;
   artifacts?: ArtifactResult;
   registry?: RegistryResult<RegistryResources>;
-  governance?: GovernanceResult;
+  governance?: GovernanceResult<RegistryResources>;
   ok: boolean;
   problems: string[];
   file: string;
@@ -2000,6 +2000,17 @@ interface Summary {
 interface RegistryResources {
   cpu?: CpuDelta;
   memory?: MemoryWindow;
+}
+
+/** Starts a window of CPU and peak RSS of the server processes; the function returned closes it. */
+function measureWindow(sampler: Sampler | undefined): () => RegistryResources | undefined {
+  const closeWindow = sampler?.window();
+  const before = sampler?.cpu();
+  return () => {
+    const after = sampler?.cpu();
+    const memory = closeWindow?.();
+    return before && after ? { cpu: cpuDelta(before, after), memory } : undefined;
+  };
 }
 
 /** The registry workloads (registry-workload.ts), with CPU and RSS around the timed searches. */
@@ -2022,15 +2033,7 @@ function runRegistryWorkload(client: Client, o: Options, sampler: Sampler | unde
         psql(server.databaseUrl, 'VACUUM ANALYZE');
         return true;
       },
-      measure: () => {
-        const closeWindow = sampler?.window();
-        const before = sampler?.cpu();
-        return () => {
-          const after = sampler?.cpu();
-          const memory = closeWindow?.();
-          return before && after ? { cpu: cpuDelta(before, after), memory } : undefined;
-        };
-      },
+      measure: () => measureWindow(sampler),
     },
     stamp,
   );
@@ -2096,15 +2099,7 @@ function printRegistry(
     `${fmt(s.concurrent.p50, 1)} / ${fmt(s.concurrent.p99, 1)} ms`,
     `${fmt(s.concurrent.requestsPerSecond, 1)} req/s`,
   );
-  const cpu = s.resources?.cpu;
-  if (cpu) {
-    const per = Object.entries(cpu.logbookSeconds)
-      .map(([n, c]) => `${n} ${fmt(c, 1)}`)
-      .join(', ');
-    line('Logbook CPU (timed searches)', `${fmt(cpu.logbookTotalSeconds, 1)} s`, per);
-    if (cpu.postgresSeconds !== undefined) line('Postgres CPU (timed searches)', `${fmt(cpu.postgresSeconds, 1)} s`);
-    line('not ours', `${fmt(cpu.otherSeconds, 1)} s`, 'busy CPU of other processes on the machine');
-  }
+  printCpu(s.resources, 'timed searches', line);
   const memory = s.resources?.memory;
   if (memory)
     line(
@@ -2126,8 +2121,8 @@ function printRegistry(
 // ------------------------------------------------------------------------------------------ workload 5: governance
 
 /** The governance workloads (governance-workload.ts); the audit rows are seeded straight into the registry's database. */
-function runGovernanceWorkload(o: Options, server: Server, stamp: string) {
-  return governanceWorkload(
+function runGovernanceWorkload(o: Options, sampler: Sampler | undefined, server: Server, stamp: string) {
+  return governanceWorkload<RegistryResources>(
     {
       transitions: o.governanceTransitions,
       auditRows: o.auditRows,
@@ -2145,6 +2140,7 @@ function runGovernanceWorkload(o: Options, server: Server, stamp: string) {
         psql(server.databaseUrl, 'VACUUM ANALYZE');
         return true;
       },
+      measure: () => measureWindow(sampler),
     },
     stamp,
   );
@@ -2189,8 +2185,24 @@ async function withRegistryDatabase<T>(server: Server, work: (db: Database) => P
   return result;
 }
 
+/** Logbook's, Postgres' and everyone else's CPU over a timed phase. */
+function printCpu(
+  resources: RegistryResources | undefined,
+  phase: string,
+  line: (label: string, value: string, note?: string) => void,
+) {
+  const cpu = resources?.cpu;
+  if (!cpu) return;
+  const per = Object.entries(cpu.logbookSeconds)
+    .map(([n, c]) => `${n} ${fmt(c, 1)}`)
+    .join(', ');
+  line(`Logbook CPU (${phase})`, `${fmt(cpu.logbookTotalSeconds, 1)} s`, per);
+  if (cpu.postgresSeconds !== undefined) line(`Postgres CPU (${phase})`, `${fmt(cpu.postgresSeconds, 1)} s`);
+  line('not ours', `${fmt(cpu.otherSeconds, 1)} s`, `busy CPU of other processes in ${fmt(cpu.wallSeconds, 1)} s`);
+}
+
 function printGovernance(
-  g: GovernanceResult,
+  g: GovernanceResult<RegistryResources>,
   line: (label: string, value: string, note?: string) => void,
   out: string[],
 ) {
@@ -2210,6 +2222,7 @@ function printGovernance(
     `${fmt(t.addedAtP50Ms, 1)} ms`,
     `${mark(t.addedAtP50Ms <= TARGETS.governanceAddedP50Ms)} target <= ${TARGETS.governanceAddedP50Ms} ms`,
   );
+  printCpu(t.resources, 'timed transitions', line);
   for (const f of t.failures) out.push(`    ! ${f}`);
   const a = g.audit;
   out.push('');
@@ -2231,6 +2244,7 @@ function printGovernance(
       `${mark(q.sequential.p50 < TARGETS.auditSearchP50Ms)} target p50 < ${TARGETS.auditSearchP50Ms} ms; ${fmt(q.matching)} rows match, ${fmt(q.resultBytes / 1024, 0)} KiB`,
     ),
   );
+  printCpu(a.resources, 'timed searches', line);
   line(
     'correctness',
     a.checks.failures.length ? 'FAILED' : 'ok',
@@ -2287,7 +2301,7 @@ async function main(): Promise<number> {
       summary.artifacts = await artifactWorkload(client, o, sampler, server, stamp);
     if (!o.only || o.only === 'registry')
       summary.registry = await runRegistryWorkload(client, o, sampler, server, stamp);
-    if (o.only === 'governance') summary.governance = await runGovernanceWorkload(o, server, stamp);
+    if (o.only === 'governance') summary.governance = await runGovernanceWorkload(o, sampler, server, stamp);
   } finally {
     sampler?.stop();
     stopServer(server, o);

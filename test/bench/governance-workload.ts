@@ -26,7 +26,7 @@ export interface GovernanceOptions {
 }
 
 /** What bench.ts supplies: the server's address and admin, its database for the seeding, the reads' statistics refresh. */
-export interface GovernanceHooks {
+export interface GovernanceHooks<Resources> {
   url: string;
   admin: Client;
   /**
@@ -35,6 +35,8 @@ export interface GovernanceHooks {
    */
   withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T>;
   beforeReads(): boolean;
+  /** Starts measuring the server processes' CPU and RSS; the function returned stops and answers. */
+  measure(): () => Resources | undefined;
 }
 
 const PASSWORD = 'the bench governance password';
@@ -62,6 +64,11 @@ export interface TransitionResult {
   failures: string[];
 }
 
+/** Where the timed requests' resources were measured, the figures of both phases. */
+export interface Measured<Resources> {
+  resources?: Resources;
+}
+
 export interface AuditQueryResult {
   label: string;
   query: string;
@@ -79,9 +86,9 @@ export interface AuditSearchResult {
   checks: { checked: number; failures: string[] };
 }
 
-export interface GovernanceResult {
-  transitions: TransitionResult;
-  audit: AuditSearchResult;
+export interface GovernanceResult<Resources> {
+  transitions: TransitionResult & Measured<Resources>;
+  audit: AuditSearchResult & Measured<Resources>;
   errors: { total: number; byStatus: Record<string, number>; samples: string[] };
 }
 
@@ -98,14 +105,14 @@ interface AuditPage {
   next_page_token?: string;
 }
 
-export async function governanceWorkload(
+export async function governanceWorkload<Resources>(
   o: GovernanceOptions,
-  hooks: GovernanceHooks,
+  hooks: GovernanceHooks<Resources>,
   stamp: string,
-): Promise<GovernanceResult> {
+): Promise<GovernanceResult<Resources>> {
   const errors = new ErrorLog();
   const people = await setUpPeople(hooks, o, stamp);
-  const transitions = await compareTransitions(people, o, errors, stamp);
+  const transitions = await compareTransitions(people, o, hooks, errors, stamp);
   const audit = await searchAudit(hooks, o, errors, stamp, transitions.governedModel);
   return {
     transitions: transitions.result,
@@ -125,7 +132,11 @@ interface People {
 }
 
 /** Three users, two roles and a policy: Production of the bench's governed models needs one approval from each role. */
-async function setUpPeople(hooks: GovernanceHooks, o: GovernanceOptions, stamp: string): Promise<People> {
+async function setUpPeople<Resources>(
+  hooks: GovernanceHooks<Resources>,
+  o: GovernanceOptions,
+  stamp: string,
+): Promise<People> {
   const { admin } = hooks;
   const client = (username: string) => new Client(hooks.url, o.requestTimeoutMs, basicAuth(username, PASSWORD));
   for (const username of [REQUESTER, APPROVERS.risk, APPROVERS.owners])
@@ -191,7 +202,13 @@ async function readyModel(client: Client, name: string, source: { runId: string;
 
 // ------------------------------------------------------------------------------------------ G1: transitions
 
-async function compareTransitions(people: People, o: GovernanceOptions, errors: ErrorLog, stamp: string) {
+async function compareTransitions<Resources>(
+  people: People,
+  o: GovernanceOptions,
+  hooks: GovernanceHooks<Resources>,
+  errors: ErrorLog,
+  stamp: string,
+) {
   const { requester, risk, owner } = people;
   const source = await runWithModel(requester, `bench-governance-${stamp}`);
   const plainModel = `bench-plain-${stamp}`;
@@ -277,11 +294,13 @@ async function compareTransitions(people: People, o: GovernanceOptions, errors: 
     await plain(false);
     await governed(false);
   }
+  const close = hooks.measure();
   const deadline = performance.now() + o.timeLimitSeconds * 1000;
   for (let i = 0; i < o.transitions && performance.now() < deadline; i++) {
     await plain(true);
     await governed(true);
   }
+  const resources = close();
   const governedStage = (
     await requester.json<VersionAnswer>('GET', `/api/2.0/mlflow/model-versions/get?name=${governedModel}&version=1`)
   ).model_version.current_stage;
@@ -300,6 +319,7 @@ async function compareTransitions(people: People, o: GovernanceOptions, errors: 
       ...stats,
       addedAtP50Ms: Math.round((stats.applyingApprovalMs.p50 - stats.plainMs.p50) * 100) / 100,
       failures,
+      ...(resources !== undefined ? { resources } : {}),
     },
   };
 }
@@ -336,13 +356,13 @@ function generatedRows(stamp: string, from: number, count: number, at: number): 
 
 const generatedModel = (stamp: string, k: number) => `bench-audit-${stamp}-${String(k).padStart(4, '0')}`;
 
-async function searchAudit(
-  hooks: GovernanceHooks,
+async function searchAudit<Resources>(
+  hooks: GovernanceHooks<Resources>,
   o: GovernanceOptions,
   errors: ErrorLog,
   stamp: string,
   governedModel: string,
-): Promise<AuditSearchResult> {
+): Promise<AuditSearchResult & Measured<Resources>> {
   const { admin } = hooks;
   const search = (params: Record<string, string>) =>
     `/api/2.0/logbook/audit/entries/search?${new URLSearchParams({ max_results: String(PAGE), ...params })}`;
@@ -413,6 +433,7 @@ async function searchAudit(
   };
 
   const results: AuditQueryResult[] = [];
+  const close = hooks.measure();
   for (const query of queries) {
     const path = search(query.params);
     const latencies: number[] = [];
@@ -439,6 +460,7 @@ async function searchAudit(
       resultBytes: bytes,
     });
   }
+  const resources = close();
   return {
     rows,
     seeding: {
@@ -452,5 +474,6 @@ async function searchAudit(
     analyzed,
     queries: results,
     checks: { checked, failures },
+    ...(resources !== undefined ? { resources } : {}),
   };
 }
