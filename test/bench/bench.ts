@@ -2,7 +2,8 @@
  * `npm run bench`: Logbook's throughput benchmark (W1a log-batch ingestion and W2(b) search_runs of
  * docs/benchmarks.md and the performance reference §4, A1: a large artifact up and down through the
  * gateway next to a direct copy to the store, and the registry's R1 registration round trip and R2
- * search_model_versions, registry-workload.ts), with server RSS and CPU.
+ * search_model_versions, registry-workload.ts), with server RSS and CPU; and, when named with --only,
+ * governance: a policy's cost on a transition and the audit trail searched by model (governance-workload.ts).
  *
  *   node dist/test/bench/bench.js [--shape distributed|embedded] [--url http://127.0.0.1:PORT] [options]
  *
