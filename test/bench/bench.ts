@@ -315,7 +315,9 @@ function parseArgs(argv: string[]): Options {
     // Approvals need people: the requester never counts, and each approver must hold a role.
     if (o.auth === 'off') o.auth = 'basic';
   } else if (o.auth !== 'off' && o.only !== 'ingest' && o.only !== 'search') {
-    throw new UsageError('--auth measures the tracking workloads: add --only ingest or --only search');
+    throw new UsageError(
+      '--auth measures the tracking and governance workloads: add --only ingest, search or governance',
+    );
   }
   if (o.url !== undefined) {
     const u = new URL(o.url);
