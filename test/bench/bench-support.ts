@@ -97,6 +97,11 @@ export class Client {
     }
   }
 
+  /** The same client, waiting up to `timeoutMs` for each answer. */
+  withTimeout(timeoutMs: number): Client {
+    return new Client(this.base, timeoutMs, this.authorization);
+  }
+
   /** A request that must succeed: setup steps and correctness reads. */
   async json<T>(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<T> {
     const reply = await this.send(method, path, payload);
@@ -105,6 +110,10 @@ export class Client {
     return JSON.parse(reply.body) as T;
   }
 }
+
+/** An HTTP Basic Authorization header. */
+export const basicAuth = (username: string, password: string) =>
+  `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
 export class BenchError extends Error {}
 

@@ -2,7 +2,8 @@
  * `npm run bench`: Logbook's throughput benchmark (W1a log-batch ingestion and W2(b) search_runs of
  * docs/benchmarks.md and the performance reference §4, A1: a large artifact up and down through the
  * gateway next to a direct copy to the store, and the registry's R1 registration round trip and R2
- * search_model_versions, registry-workload.ts), with server RSS and CPU.
+ * search_model_versions, registry-workload.ts), with server RSS and CPU; and, when named with --only,
+ * governance: a policy's cost on a transition and the audit trail searched by model (governance-workload.ts).
  *
  *   node dist/test/bench/bench.js [--shape distributed|embedded] [--url http://127.0.0.1:PORT] [options]
  *
@@ -29,6 +30,7 @@ import {
   Transfer,
 } from './artifact-io';
 import {
+  basicAuth,
   BenchError,
   Client,
   ErrorLog,
@@ -41,6 +43,14 @@ import {
   prng,
   sleep,
 } from './bench-support';
+import {
+  Database,
+  DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  EmbeddedDurability,
+  PgliteDatabase,
+  PostgresDatabase,
+} from '@logbook/platform';
+import { GovernanceResult, governanceWorkload } from './governance-workload';
 import { RegistryResult, registryWorkload } from './registry-workload';
 
 // ------------------------------------------------------------------------------------------ options
@@ -65,6 +75,8 @@ interface Options {
   registryVersions: number;
   registryModels: number;
   registrations: number;
+  governanceTransitions: number;
+  auditRows: number;
   only?: Workload;
   /** How the bench's requests sign in: not at all, HTTP Basic, or an API token (both as a user who is no admin). */
   auth: 'off' | 'basic' | 'token';
@@ -81,8 +93,6 @@ interface Options {
 
 const BENCH_ADMIN = ['bench-admin', 'the bench admin password'] as const;
 const BENCH_USER = ['bench-user', 'the bench user password'] as const;
-const basicHeader = ([user, password]: readonly [string, string]) =>
-  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 /**
  * The Authorization header of the bench's requests: a user who is no admin (an admin would skip the
@@ -90,14 +100,14 @@ const basicHeader = ([user, password]: readonly [string, string]) =>
  */
 async function signIn(o: Options, url: string): Promise<string | undefined> {
   if (o.auth === 'off') return undefined;
-  const admin = new Client(url, o.requestTimeoutMs, basicHeader(BENCH_ADMIN));
+  const admin = new Client(url, o.requestTimeoutMs, basicAuth(...BENCH_ADMIN));
   const created = await admin.send('POST', '/api/2.0/mlflow/users/create', {
     username: BENCH_USER[0],
     password: BENCH_USER[1],
   });
   if (created.status !== 200) throw new BenchError(`users/create answered ${created.status}: ${created.body}`);
-  if (o.auth === 'basic') return basicHeader(BENCH_USER);
-  const user = new Client(url, o.requestTimeoutMs, basicHeader(BENCH_USER));
+  if (o.auth === 'basic') return basicAuth(...BENCH_USER);
+  const user = new Client(url, o.requestTimeoutMs, basicAuth(...BENCH_USER));
   const issued = await user.send('POST', '/api/2.0/logbook/tokens/create', { name: 'bench', scope: 'MANAGE' });
   if (issued.status !== 200) throw new BenchError(`tokens/create answered ${issued.status}: ${issued.body}`);
   return `Bearer ${(JSON.parse(issued.body) as { secret: string }).secret}`;
@@ -122,10 +132,13 @@ const USAGE = `Usage: node dist/test/bench/bench.js [options]
   --registry-versions N          versions the registry search workload seeds (default 100000)
   --registry-models N            registered models they are spread over (default 100)
   --registrations N              timed create -> READY round trips (default 200)
-  --only ingest|search|artifacts|registry   run one workload
+  --governance-transitions N     timed transitions of each path, plain and governed (default 100)
+  --audit-rows N                 audit rows the governance workload searches over (default 1000000)
+  --only ingest|search|artifacts|registry|governance   run one workload (governance runs only when
+                                 named: it needs authentication on, which --only governance turns on)
   --auth off|basic|token         start Logbook with authentication on and sign every request in as a
                                  user who is no admin, by Basic credentials or an API token (default off;
-                                 with --only ingest or --only search)
+                                 with --only ingest, search or governance)
   --time-limit S                 cap per workload phase and per artifact transfer, in seconds (default 900)
   --request-timeout MS           per-request timeout (default 60000)
   --no-pin                       do not pin the load generator to CPU 1 (taskset)
@@ -154,6 +167,8 @@ function parseArgs(argv: string[]): Options {
     registryVersions: 100_000,
     registryModels: 100,
     registrations: 200,
+    governanceTransitions: 100,
+    auditRows: 1_000_000,
     auth: 'off',
     timeLimitSeconds: 900,
     requestTimeoutMs: 60_000,
@@ -239,6 +254,12 @@ function parseArgs(argv: string[]): Options {
       case '--registrations':
         o.registrations = int(flag, value(), 1, 100_000);
         break;
+      case '--governance-transitions':
+        o.governanceTransitions = int(flag, value(), 1, 100_000);
+        break;
+      case '--audit-rows':
+        o.auditRows = int(flag, value(), 1, 100_000_000);
+        break;
       case '--only': {
         const v = value();
         const workload = WORKLOADS.find((w) => w === v);
@@ -290,8 +311,13 @@ function parseArgs(argv: string[]): Options {
     }
   }
   if (o.keys * o.steps > 1000) throw new UsageError('--keys x --steps must be at most 1000 (MLflow batch limit)');
-  if (o.auth !== 'off' && o.only !== 'ingest' && o.only !== 'search') {
-    throw new UsageError('--auth measures the tracking workloads: add --only ingest or --only search');
+  if (o.only === 'governance') {
+    // Approvals need people: the requester never counts, and each approver must hold a role.
+    if (o.auth === 'off') o.auth = 'basic';
+  } else if (o.auth !== 'off' && o.only !== 'ingest' && o.only !== 'search') {
+    throw new UsageError(
+      '--auth measures the tracking and governance workloads: add --only ingest, search or governance',
+    );
   }
   if (o.url !== undefined) {
     const u = new URL(o.url);
@@ -304,7 +330,7 @@ function parseArgs(argv: string[]): Options {
 
 class UsageError extends Error {}
 
-const WORKLOADS = ['ingest', 'search', 'artifacts', 'registry'] as const;
+const WORKLOADS = ['ingest', 'search', 'artifacts', 'registry', 'governance'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 const isLoopback = (host: string) => host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
@@ -531,6 +557,8 @@ interface Server {
   adminDatabaseUrl?: string;
   procs: ProcInfo[];
   pgPort?: number;
+  /** The environment and port it was started with: the embedded shape is started again after a seeding. */
+  started?: { env: NodeJS.ProcessEnv; port: number };
   /** Distributed: the store the artifacts service writes to, and the key prefix it was given. */
   s3?: S3Settings;
   s3Prefix?: string;
@@ -705,12 +733,15 @@ async function startServer(o: Options, stamp: string): Promise<Server> {
       LOGBOOK_ADMIN_PASSWORD: BENCH_ADMIN[1],
       LOGBOOK_GATEWAY_KEY: randomBytes(32).toString('hex'),
     });
+    // The governance workload's requester and approvers work on models they did not create.
+    if (o.only === 'governance') env.LOGBOOK_DEFAULT_PERMISSION = 'EDIT';
   }
   const port = await choosePort(o.port, o.shape === 'distributed' ? 4 : 1);
   log(`starting Logbook (${o.shape}) on 127.0.0.1:${port}, state in ${stateDir}`);
   const start = run('bash', [`${REPO}/test/support/shapes.sh`, 'start', o.shape, String(port), stateDir], env, 180_000);
   if (start.code !== 0) throw new BenchError(`shapes.sh start ${o.shape} failed:\n${start.stderr.slice(-3000)}`);
   server.url = start.stdout.trim().split('\n').pop() as string;
+  server.started = { env, port };
   const pids = readFileSync(`${stateDir}/pids`, 'utf8').split('\n').filter(Boolean).map(Number);
   // shapes.sh writes the pids in start order.
   const names = o.shape === 'distributed' ? ['tracking', 'artifacts', 'registry', 'gateway'] : ['gateway(embedded)'];
@@ -1692,6 +1723,9 @@ const TARGETS = {
   /** Registry (issue 9): search_model_versions with a tag filter over 100,000 versions; create -> READY. */
   registrySearchP50Ms: 50,
   registrationP99Ms: 1000,
+  /** Governance (issue 12): what policy evaluation and audit add to the transition call; audit search by model over 1M rows. */
+  governanceAddedP50Ms: 20,
+  auditSearchP50Ms: 50,
 };
 
 const mark = (ok: boolean) => (ok ? 'PASS' : 'MISS');
@@ -1939,6 +1973,7 @@ function printReport(summary: Summary): void {
     for (const f of a.failures) out.push(`    ! ${f}`);
   }
   if (summary.registry) printRegistry(summary.registry, line, out);
+  if (summary.governance) printGovernance(summary.governance, line, out);
   out.push('');
   out.push(
     `Result: ${summary.ok ? 'OK' : 'FAILED'}${summary.problems.length ? ` (${summary.problems.join('; ')})` : ''}`,
@@ -1957,6 +1992,7 @@ interface Summary {
   search?: SearchResult;
   artifacts?: ArtifactResult;
   registry?: RegistryResult<RegistryResources>;
+  governance?: GovernanceResult<RegistryResources>;
   ok: boolean;
   problems: string[];
   file: string;
@@ -1967,6 +2003,17 @@ interface Summary {
 interface RegistryResources {
   cpu?: CpuDelta;
   memory?: MemoryWindow;
+}
+
+/** Starts a window of CPU and peak RSS of the server processes; the function returned closes it. */
+function measureWindow(sampler: Sampler | undefined): () => RegistryResources | undefined {
+  const closeWindow = sampler?.window();
+  const before = sampler?.cpu();
+  return () => {
+    const after = sampler?.cpu();
+    const memory = closeWindow?.();
+    return before && after ? { cpu: cpuDelta(before, after), memory } : undefined;
+  };
 }
 
 /** The registry workloads (registry-workload.ts), with CPU and RSS around the timed searches. */
@@ -1989,15 +2036,7 @@ function runRegistryWorkload(client: Client, o: Options, sampler: Sampler | unde
         psql(server.databaseUrl, 'VACUUM ANALYZE');
         return true;
       },
-      measure: () => {
-        const closeWindow = sampler?.window();
-        const before = sampler?.cpu();
-        return () => {
-          const after = sampler?.cpu();
-          const memory = closeWindow?.();
-          return before && after ? { cpu: cpuDelta(before, after), memory } : undefined;
-        };
-      },
+      measure: () => measureWindow(sampler),
     },
     stamp,
   );
@@ -2063,15 +2102,7 @@ function printRegistry(
     `${fmt(s.concurrent.p50, 1)} / ${fmt(s.concurrent.p99, 1)} ms`,
     `${fmt(s.concurrent.requestsPerSecond, 1)} req/s`,
   );
-  const cpu = s.resources?.cpu;
-  if (cpu) {
-    const per = Object.entries(cpu.logbookSeconds)
-      .map(([n, c]) => `${n} ${fmt(c, 1)}`)
-      .join(', ');
-    line('Logbook CPU (timed searches)', `${fmt(cpu.logbookTotalSeconds, 1)} s`, per);
-    if (cpu.postgresSeconds !== undefined) line('Postgres CPU (timed searches)', `${fmt(cpu.postgresSeconds, 1)} s`);
-    line('not ours', `${fmt(cpu.otherSeconds, 1)} s`, 'busy CPU of other processes on the machine');
-  }
+  printCpu(s.resources, 'timed searches', line);
   const memory = s.resources?.memory;
   if (memory)
     line(
@@ -2088,6 +2119,143 @@ function printRegistry(
   line('errors (non-200)', String(r.errors.total), r.errors.total ? JSON.stringify(r.errors.byStatus) : '');
   for (const f of s.verification.failures) out.push(`    ! ${f}`);
   for (const e of r.errors.samples) out.push(`    ! ${e}`);
+}
+
+// ------------------------------------------------------------------------------------------ workload 5: governance
+
+/** The governance workloads (governance-workload.ts); the audit rows are seeded straight into the registry's database. */
+function runGovernanceWorkload(o: Options, sampler: Sampler | undefined, server: Server, stamp: string) {
+  return governanceWorkload<RegistryResources>(
+    {
+      transitions: o.governanceTransitions,
+      auditRows: o.auditRows,
+      searchReps: o.searchReps,
+      timeLimitSeconds: o.timeLimitSeconds,
+      requestTimeoutMs: o.requestTimeoutMs,
+    },
+    {
+      url: server.url,
+      admin: new Client(server.url, o.requestTimeoutMs, basicAuth(...BENCH_ADMIN)),
+      withDatabase: (work) => withRegistryDatabase(server, work),
+      beforeReads: () => {
+        if (!o.analyze || server.shape !== 'distributed' || !server.databaseUrl || !havePsql()) return false;
+        log('governance: VACUUM ANALYZE (fairness rule: before read workloads)');
+        psql(server.databaseUrl, 'VACUUM ANALYZE');
+        return true;
+      },
+      measure: () => measureWindow(sampler),
+    },
+    stamp,
+  );
+}
+
+/**
+ * The registry's database for a seeding: the distributed shape's Postgres beside the running services;
+ * the embedded shape's PGlite folder with the process stopped (one process may hold it), started again after.
+ */
+async function withRegistryDatabase<T>(server: Server, work: (db: Database) => Promise<T>): Promise<T> {
+  if (server.shape === 'distributed' && server.databaseUrl) {
+    const db = new PostgresDatabase(server.databaseUrl, 2, DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS);
+    try {
+      return await work(db);
+    } finally {
+      await db.close();
+    }
+  }
+  if (server.shape !== 'embedded' || !server.stateDir || !server.started)
+    throw new BenchError('the governance workload seeds the database of a shape the bench started (not --url)');
+  const { env, port } = server.started;
+  log('governance: stopping the embedded process to open its database');
+  run('bash', [`${REPO}/test/support/shapes.sh`, 'stop', server.stateDir], process.env, 60_000);
+  const durability = (env.LOGBOOK_EMBEDDED_DURABILITY as EmbeddedDurability | undefined) ?? 'full';
+  const db = await PgliteDatabase.open(`${server.stateDir}/data/pg`, durability);
+  let result: T;
+  try {
+    result = await work(db);
+  } finally {
+    await db.close();
+  }
+  log('governance: starting the embedded process again');
+  const start = run(
+    'bash',
+    [`${REPO}/test/support/shapes.sh`, 'start', 'embedded', String(port), server.stateDir],
+    env,
+    180_000,
+  );
+  if (start.code !== 0) throw new BenchError(`shapes.sh start embedded failed:\n${start.stderr.slice(-3000)}`);
+  // The sampler reads the same process list.
+  server.procs[0].pid = Number(readFileSync(`${server.stateDir}/pids`, 'utf8').trim());
+  return result;
+}
+
+/** Logbook's, Postgres' and everyone else's CPU over a timed phase. */
+function printCpu(
+  resources: RegistryResources | undefined,
+  phase: string,
+  line: (label: string, value: string, note?: string) => void,
+) {
+  const cpu = resources?.cpu;
+  if (!cpu) return;
+  const per = Object.entries(cpu.logbookSeconds)
+    .map(([n, c]) => `${n} ${fmt(c, 1)}`)
+    .join(', ');
+  line(`Logbook CPU (${phase})`, `${fmt(cpu.logbookTotalSeconds, 1)} s`, per);
+  if (cpu.postgresSeconds !== undefined) line(`Postgres CPU (${phase})`, `${fmt(cpu.postgresSeconds, 1)} s`);
+  line('not ours', `${fmt(cpu.otherSeconds, 1)} s`, `busy CPU of other processes in ${fmt(cpu.wallSeconds, 1)} s`);
+}
+
+function printGovernance(
+  g: GovernanceResult<RegistryResources>,
+  line: (label: string, value: string, note?: string) => void,
+  out: string[],
+) {
+  const t = g.transitions;
+  const p50p99 = (stats: LatencyStats) => `${fmt(stats.p50, 1)} / ${fmt(stats.p99, 1)} ms`;
+  out.push('');
+  out.push(
+    `G1 transition to Production: ${t.reps} plain and ${t.reps} governed (request + risk approval + owner approval that applies it), interleaved`,
+  );
+  line('plain transition-stage p50 / p99', p50p99(t.plainMs));
+  line('request p50 / p99', p50p99(t.requestMs));
+  line('first approval p50 / p99', p50p99(t.firstApprovalMs));
+  line('applying approval p50 / p99', p50p99(t.applyingApprovalMs));
+  line('whole flow p50 / p99', p50p99(t.flowMs), 'the three calls, one after the other');
+  line(
+    'added at p50 (applying - plain)',
+    `${fmt(t.addedAtP50Ms, 1)} ms`,
+    `${mark(t.addedAtP50Ms <= TARGETS.governanceAddedP50Ms)} target <= ${TARGETS.governanceAddedP50Ms} ms`,
+  );
+  printCpu(t.resources, 'timed transitions', line);
+  for (const f of t.failures) out.push(`    ! ${f}`);
+  const a = g.audit;
+  out.push('');
+  out.push(`G2 audit entries/search by model over ${fmt(a.rows)} audit rows, a page of 100, newest first`);
+  line(
+    'seeding',
+    `${fmt(a.seeding.wallSeconds, 1)} s`,
+    `${fmt(a.seeding.generatedRows)} generated rows after ${fmt(a.seeding.realRows)} real ones, ${fmt(a.seeding.rowsPerSecond)} rows/s`,
+  );
+  line(
+    'verify',
+    a.verification.valid ? 'valid' : 'BROKEN',
+    `${fmt(a.verification.rowsChecked)} rows checked in ${fmt(a.verification.seconds, 1)} s${a.verification.firstBroken ? `; first broken ${JSON.stringify(a.verification.firstBroken)}` : ''}`,
+  );
+  a.queries.forEach((q) =>
+    line(
+      `${q.label} p50 / p99`,
+      p50p99(q.sequential),
+      `${mark(q.sequential.p50 < TARGETS.auditSearchP50Ms)} target p50 < ${TARGETS.auditSearchP50Ms} ms; ${fmt(q.matching)} rows match, ${fmt(q.resultBytes / 1024, 0)} KiB`,
+    ),
+  );
+  printCpu(a.resources, 'timed searches', line);
+  line(
+    'correctness',
+    a.checks.failures.length ? 'FAILED' : 'ok',
+    `${a.checks.checked} pages compared with the rows expected`,
+  );
+  line('errors (non-200)', String(g.errors.total), g.errors.total ? JSON.stringify(g.errors.byStatus) : '');
+  for (const f of a.checks.failures) out.push(`    ! ${f}`);
+  for (const e of g.errors.samples) out.push(`    ! ${e}`);
 }
 
 // ------------------------------------------------------------------------------------------ main
@@ -2136,6 +2304,7 @@ async function main(): Promise<number> {
       summary.artifacts = await artifactWorkload(client, o, sampler, server, stamp);
     if (!o.only || o.only === 'registry')
       summary.registry = await runRegistryWorkload(client, o, sampler, server, stamp);
+    if (o.only === 'governance') summary.governance = await runGovernanceWorkload(o, sampler, server, stamp);
   } finally {
     sampler?.stop();
     stopServer(server, o);
@@ -2183,6 +2352,19 @@ async function main(): Promise<number> {
       summary.problems.push(`registry: ${registry.roundTrip.artifactCheck}`);
     if (registry.search.verification.failures.length > 0 || registry.search.verification.checked === 0)
       summary.problems.push('registry search correctness check failed');
+  }
+  const { governance } = summary;
+  if (governance) {
+    const { transitions, audit } = governance;
+    summary.verdicts.governanceAddedP50Ms = mark(transitions.addedAtP50Ms <= TARGETS.governanceAddedP50Ms);
+    if (audit.queries.length > 0)
+      summary.verdicts.auditSearchP50Ms = mark(audit.queries.every((q) => q.sequential.p50 < TARGETS.auditSearchP50Ms));
+    if (governance.errors.total > 0) summary.problems.push(`${governance.errors.total} governance-workload errors`);
+    if (transitions.failures.length > 0 || transitions.reps === 0)
+      summary.problems.push('governance: transitions that were not applied');
+    if (!audit.verification.valid) summary.problems.push('governance: the seeded audit trail did not verify');
+    if (audit.checks.failures.length > 0 || audit.checks.checked === 0)
+      summary.problems.push('governance: audit search correctness check failed');
   }
   summary.ok = summary.problems.length === 0;
   mkdirSync(dirOf(summary.file), { recursive: true });

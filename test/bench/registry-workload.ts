@@ -120,19 +120,13 @@ export async function registryWorkload<Resources>(
   return { roundTrip, search, errors: { total: errors.total, byStatus: errors.byStatus, samples: errors.samples } };
 }
 
-// ------------------------------------------------------------------------------------------ R1: round trip
-
-async function registrationRoundTrip(
-  client: Client,
-  o: RegistryOptions,
-  errors: ErrorLog,
-  stamp: string,
-): Promise<RoundTripResult> {
+/** A run holding a small model under `model/`: the source of versions that become READY. */
+export async function runWithModel(client: Client, runName: string): Promise<{ runId: string; source: string }> {
   const run = (
     await client.json<{ run: { info: { run_id: string; artifact_uri: string } } }>(
       'POST',
       '/api/2.0/mlflow/runs/create',
-      { experiment_id: '0', run_name: `bench-registry-${stamp}` },
+      { experiment_id: '0', run_name: runName },
     )
   ).run.info;
   const root = run.artifact_uri.replace(/^mlflow-artifacts:\/+/, '');
@@ -146,16 +140,28 @@ async function registrationRoundTrip(
       await sleep(100);
     }
   }
+  return { runId: run.run_id, source: `runs:/${run.run_id}/model` };
+}
+
+// ------------------------------------------------------------------------------------------ R1: round trip
+
+async function registrationRoundTrip(
+  client: Client,
+  o: RegistryOptions,
+  errors: ErrorLog,
+  stamp: string,
+): Promise<RoundTripResult> {
+  const run = await runWithModel(client, `bench-registry-${stamp}`);
   const name = `bench-registration-${stamp}`;
   await client.json('POST', '/api/2.0/mlflow/registered-models/create', { name });
-  const source = `runs:/${run.run_id}/model`;
+  const { source } = run;
   const failed: string[] = [];
   const register = async (createMs: number[], readyMs: number[]) => {
     const t0 = performance.now();
     const created = await client.send('POST', '/api/2.0/mlflow/model-versions/create', {
       name,
       source,
-      run_id: run.run_id,
+      run_id: run.runId,
     });
     if (created.status !== 200) return errors.add('model-versions/create', created);
     createMs.push(created.ms);
