@@ -6,3 +6,4 @@ export * from './verify';
 export * from './audit-api';
 export * from './audit-settings';
 export * from './audit-export';
+export * from './audited-runtime';

@@ -1,12 +1,5 @@
-import {
-  AuditCheckpointer,
-  AuditExportSubscription,
-  startAuditCheckpoints,
-  startAuditExport,
-  VerificationResult,
-  verifyAuditLog,
-} from '@logbook/audit';
-import { Database, Logger, statusReadiness } from '@logbook/platform';
+import { AuditTrailParts, startAuditTrail, VerificationResult, verifyAuditOf } from '@logbook/audit';
+import { Database, Logger } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime } from '@logbook/runtime';
 import { IDENTITY_SCHEMA, identityMigrations } from '../migrations/001_initial';
 import { recordIdentityAudit } from './audit/identity-audit';
@@ -53,13 +46,9 @@ export class GrantsVersion {
 }
 
 /** Everything the identity module runs on: its database and its event log. */
-export interface IdentityRuntime extends ServiceRuntime {
+export interface IdentityRuntime extends ServiceRuntime, AuditTrailParts {
   config: IdentityConfig;
   grantsVersion: GrantsVersion;
-  /** Signs the audit trail's head every configured interval. */
-  auditCheckpointer: AuditCheckpointer;
-  /** Publishes the audit trail on Kafka as CloudEvents (distributed shape). */
-  auditExport?: AuditExportSubscription;
 }
 
 /** `db`: a database the caller opened and closes (the embedded shape's shared one). */
@@ -71,35 +60,8 @@ export async function startIdentityRuntime(
   const runtime = await startServiceRuntime({ service: identityService, config, logger, db });
   const grantsVersion = new GrantsVersion();
   runtime.store.onAppended(() => grantsVersion.changed());
-  let auditCheckpointer: AuditCheckpointer;
-  try {
-    auditCheckpointer = await startAuditCheckpoints(runtime.db, IDENTITY_SCHEMA, config.audit, logger);
-  } catch (error) {
-    await runtime.close();
-    throw error;
-  }
-  const auditExport = startAuditExport(
-    runtime,
-    config,
-    { service: IDENTITY_PRODUCER, schema: IDENTITY_SCHEMA },
-    logger,
-  );
-  return {
-    ...runtime,
-    readinessChecks: [
-      ...runtime.readinessChecks,
-      ...(auditExport ? [statusReadiness('audit-export', () => auditExport.status(), 'degrades')] : []),
-    ],
-    config,
-    grantsVersion,
-    auditCheckpointer,
-    auditExport,
-    async close() {
-      await auditExport?.stop();
-      await auditCheckpointer.stop();
-      await runtime.close();
-    },
-  };
+  const audit = await startAuditTrail(runtime, config, { service: IDENTITY_PRODUCER, schema: IDENTITY_SCHEMA }, logger);
+  return { ...runtime, ...audit, config, grantsVersion };
 }
 
 /** The identity database, migrated, and its event store, with nothing running: what its commands (audit verify) use. */
@@ -109,12 +71,7 @@ export async function openIdentityStore(config: IdentityConfig, logger: Logger) 
 
 /** Recomputes the identity audit chain in its database and checks its signed checkpoints (`npm run audit:verify`). */
 export async function verifyIdentityAudit(config: IdentityConfig, logger: Logger): Promise<VerificationResult> {
-  const { db, close } = await openIdentityStore(config, logger);
-  try {
-    return await verifyAuditLog(db, IDENTITY_SCHEMA);
-  } finally {
-    await close();
-  }
+  return verifyAuditOf(await openIdentityStore(config, logger), IDENTITY_SCHEMA);
 }
 
 /**

@@ -1,15 +1,8 @@
-import {
-  AuditCheckpointer,
-  AuditExportSubscription,
-  startAuditCheckpoints,
-  startAuditExport,
-  VerificationResult,
-  verifyAuditLog,
-} from '@logbook/audit';
+import { AuditTrailParts, startAuditTrail, VerificationResult, verifyAuditOf } from '@logbook/audit';
 import { REGISTRY_PRODUCER, REGISTRY_TOPICS } from '@logbook/contracts';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
 import { Announcements } from '@logbook/messaging';
-import { Database, Logger, statusReadiness, systemActor } from '@logbook/platform';
+import { Database, Logger, systemActor } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime, SubscriptionDefinition } from '@logbook/runtime';
 import { REGISTRY_SCHEMA, registryMigrations } from '../migrations/001_initial';
 import { recordRegistryAudit } from './audit/registry-audit';
@@ -55,7 +48,7 @@ export const registryService: ServiceDefinition = {
 };
 
 /** Everything the registry module runs on: its database, its event log, and the relay that publishes it. */
-export interface RegistryRuntime extends ServiceRuntime {
+export interface RegistryRuntime extends ServiceRuntime, AuditTrailParts {
   config: RegistryConfig;
   logger: Logger;
   /** How the log's events are published (what an in-process subscriber over the log must apply too). */
@@ -66,10 +59,6 @@ export interface RegistryRuntime extends ServiceRuntime {
   registrationWaitMs: number;
   /** Where the transition-request commands are consumed from: Kafka with the Kafka feeds, else nowhere. */
   commandFeed: CommandFeed | null;
-  /** Signs the audit trail's head every configured interval. */
-  auditCheckpointer: AuditCheckpointer;
-  /** Publishes the audit trail on Kafka as CloudEvents (distributed shape). */
-  auditExport?: AuditExportSubscription;
 }
 
 type ContractMapper = (event: EventEnvelope) => EventEnvelope;
@@ -119,30 +108,20 @@ export async function startRegistryRuntime(
     db,
     subscriptions: ({ store }) => (feeds ? subscriptions(feeds, store, registrationVerdicts) : []),
   });
-  let auditCheckpointer: AuditCheckpointer;
-  try {
-    if (config.policies.length > 0) {
-      const metadata = { now: Date.now(), actor: systemActor(REGISTRY_PRODUCER), requestId: 'policies-file' };
+  if (config.policies.length > 0) {
+    const metadata = { now: Date.now(), actor: systemActor(REGISTRY_PRODUCER), requestId: 'policies-file' };
+    try {
       const changed = await applyPolicies(runtime.store, config.policies, metadata);
       logger.info({ policies: config.policies.length, changed }, 'policies file applied');
+    } catch (error) {
+      await runtime.close();
+      throw error;
     }
-    auditCheckpointer = await startAuditCheckpoints(runtime.db, REGISTRY_SCHEMA, config.audit, logger);
-  } catch (error) {
-    await runtime.close();
-    throw error;
   }
-  const auditExport = startAuditExport(
-    runtime,
-    config,
-    { service: REGISTRY_PRODUCER, schema: REGISTRY_SCHEMA },
-    logger,
-  );
+  const audit = await startAuditTrail(runtime, config, { service: REGISTRY_PRODUCER, schema: REGISTRY_SCHEMA }, logger);
   return {
     ...runtime,
-    readinessChecks: [
-      ...runtime.readinessChecks,
-      ...(auditExport ? [statusReadiness('audit-export', () => auditExport.status(), 'degrades')] : []),
-    ],
+    ...audit,
     config,
     logger,
     toContract: registryToContract,
@@ -152,13 +131,6 @@ export async function startRegistryRuntime(
       feeds?.kind === 'kafka'
         ? { brokers: config.kafkaBrokers, namespace: config.kafkaNamespace, clientId: config.kafkaClientId }
         : null,
-    auditCheckpointer,
-    auditExport,
-    async close() {
-      await auditExport?.stop();
-      await auditCheckpointer.stop();
-      await runtime.close();
-    },
   };
 }
 
@@ -169,12 +141,7 @@ export async function openRegistryStore(config: RegistryConfig, logger: Logger) 
 
 /** Recomputes the registry's audit chain in its database and checks its signed checkpoints (`npm run audit:verify`). */
 export async function verifyRegistryAudit(config: RegistryConfig, logger: Logger): Promise<VerificationResult> {
-  const { db, close } = await openRegistryStore(config, logger);
-  try {
-    return await verifyAuditLog(db, REGISTRY_SCHEMA);
-  } finally {
-    await close();
-  }
+  return verifyAuditOf(await openRegistryStore(config, logger), REGISTRY_SCHEMA);
 }
 
 /**

@@ -6,35 +6,17 @@ import { PolicyEvent } from './policy.events';
 
 async function applyPolicyEvent(tx: Queryable, event: PolicyEvent): Promise<void> {
   switch (event.type) {
-    case 'PolicyCreated': {
+    // A version is the whole definition: created or changed, the live row becomes it and the version is kept.
+    case 'PolicyCreated':
+    case 'PolicyUpdated': {
       const { name, version, definition, hash, time } = event.data;
       await tx.query(
         `INSERT INTO registry.policies
            (name, version, applies_to, applies_to_like, definition, hash, creation_time, last_updated_time)
-         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $7)`,
-        [
-          name,
-          version,
-          definition.applies_to,
-          appliesToLike(definition.applies_to),
-          JSON.stringify(definition),
-          hash,
-          time,
-        ],
-      );
-      await tx.query(
-        `INSERT INTO registry.policy_versions (name, version, definition, hash, creation_time, time)
-         VALUES ($1, $2, $3::jsonb, $4, $5, $5)`,
-        [name, version, JSON.stringify(definition), hash, time],
-      );
-      return;
-    }
-    case 'PolicyUpdated': {
-      const { name, version, definition, hash, time } = event.data;
-      await tx.query(
-        `UPDATE registry.policies SET version = $2, applies_to = $3, applies_to_like = $4, definition = $5::jsonb,
-           hash = $6, last_updated_time = $7
-         WHERE name = $1`,
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $7)
+         ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, applies_to = EXCLUDED.applies_to,
+           applies_to_like = EXCLUDED.applies_to_like, definition = EXCLUDED.definition, hash = EXCLUDED.hash,
+           last_updated_time = EXCLUDED.last_updated_time`,
         [
           name,
           version,

@@ -164,28 +164,24 @@ export class RegistryAccess {
   }
 
   /** May the caller move the model's versions between stages (update on the version tier)? */
-  async mayUpdateVersions(principal: Principal | null, name: string): Promise<boolean> {
-    if (!principal || !this.decisions) return true;
-    const [model, versions] = await Promise.all([
-      this.decisions.may(principal, { resourceType: REGISTERED_MODEL, resourceId: name }, 'read'),
-      this.decisions.may(
-        principal,
-        { resourceType: REGISTERED_MODEL, resourceId: name, tier: MODEL_VERSION_TIER },
-        'update',
-      ),
-    ]);
-    return model && versions;
+  mayUpdateVersions(principal: Principal | null, name: string): Promise<boolean> {
+    return this.mayOnVersions(principal, name, 'update');
   }
 
   /** May the caller read the model's versions (read on the model and on the version tier)? */
-  async mayReadVersions(principal: Principal | null, name: string): Promise<boolean> {
+  mayReadVersions(principal: Principal | null, name: string): Promise<boolean> {
+    return this.mayOnVersions(principal, name, 'read');
+  }
+
+  /** Read on the model, and the action on its version tier, as MLflow's version validators ask. */
+  private async mayOnVersions(principal: Principal | null, name: string, action: 'read' | 'update'): Promise<boolean> {
     if (!principal || !this.decisions) return true;
     const [model, versions] = await Promise.all([
       this.decisions.may(principal, { resourceType: REGISTERED_MODEL, resourceId: name }, 'read'),
       this.decisions.may(
         principal,
         { resourceType: REGISTERED_MODEL, resourceId: name, tier: MODEL_VERSION_TIER },
-        'read',
+        action,
       ),
     ]);
     return model && versions;
