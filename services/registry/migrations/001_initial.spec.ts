@@ -35,6 +35,7 @@ describe('registry migrations', () => {
       'RegistryVersionActivities1796500000200',
       'RegistryTransitionRequests1796500000300',
       'RegistryAuditDecisions1796500000400',
+      'RegistryWebhooks1796500000500',
     ]);
     assert.deepEqual(await migrate(db, REGISTRY_SCHEMA, registryMigrations), []);
     const { rows } = await db.query(`SELECT name FROM ${REGISTRY_SCHEMA}.typeorm_migrations`);
@@ -52,6 +53,7 @@ describe('registry migrations', () => {
       'RegistryVersionActivities1796500000200',
       'RegistryTransitionRequests1796500000300',
       'RegistryAuditDecisions1796500000400',
+      'RegistryWebhooks1796500000500',
     ]);
     await db.query(
       `INSERT INTO ${REGISTRY_SCHEMA}.lineage_runs (run_id, experiment_id, run_name, user_id, status, start_time)

@@ -246,6 +246,72 @@ export class RegistryAuditDecisions1796500000400 extends SqlMigration {
   }
 }
 
+// Webhooks (projection of their streams) and their delivery ledger (written by the delivery subscription).
+const webhooks = `
+CREATE TABLE registry.webhooks (
+  webhook_id text PRIMARY KEY,
+  flavor text NOT NULL,
+  name text,
+  description text,
+  url text NOT NULL,
+  events jsonb NOT NULL,
+  model_name text,
+  status text NOT NULL,
+  secrets jsonb NOT NULL,
+  authorization_header text,
+  enable_ssl_verification boolean NOT NULL,
+  paused_reason text,
+  paused_at bigint,
+  creator_id text,
+  creation_timestamp bigint NOT NULL,
+  last_updated_timestamp bigint NOT NULL
+);
+CREATE INDEX webhooks_by_creation ON registry.webhooks (flavor, creation_timestamp DESC, webhook_id);
+CREATE TABLE registry.webhook_prompt_models (
+  registered_model_id text PRIMARY KEY
+);
+CREATE TABLE registry.webhook_deliveries (
+  sequence bigserial PRIMARY KEY,
+  delivery_id uuid NOT NULL UNIQUE,
+  webhook_id text NOT NULL,
+  event_id uuid NOT NULL,
+  event_key text NOT NULL,
+  body text NOT NULL,
+  status text NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at bigint NOT NULL,
+  occurred_at bigint NOT NULL,
+  created_at bigint NOT NULL,
+  last_attempt_at bigint,
+  completed_at bigint,
+  last_status_code integer,
+  last_error text,
+  last_latency_ms integer,
+  last_response_excerpt text,
+  UNIQUE (webhook_id, event_id, event_key)
+);
+CREATE INDEX webhook_deliveries_due ON registry.webhook_deliveries (webhook_id, sequence) WHERE status = 'PENDING';
+CREATE INDEX webhook_deliveries_of_webhook ON registry.webhook_deliveries (webhook_id, created_at DESC, sequence DESC);
+CREATE TABLE registry.webhook_delivery_attempts (
+  delivery_id uuid NOT NULL REFERENCES registry.webhook_deliveries (delivery_id) ON DELETE CASCADE,
+  attempt integer NOT NULL,
+  trigger text NOT NULL,
+  started_at bigint NOT NULL,
+  latency_ms integer NOT NULL,
+  status_code integer,
+  outcome text NOT NULL,
+  error text,
+  response_excerpt text,
+  PRIMARY KEY (delivery_id, attempt)
+);
+`;
+
+export class RegistryWebhooks1796500000500 extends SqlMigration {
+  constructor() {
+    super(webhooks, '011_webhooks');
+  }
+}
+
 export const registryMigrations: SqlMigration[] = [
   new RegistryEventStore1796447390000(),
   new RegistryProjections1796447390001(),
@@ -257,4 +323,5 @@ export const registryMigrations: SqlMigration[] = [
   new RegistryVersionActivities1796500000200(),
   new RegistryTransitionRequests1796500000300(),
   new RegistryAuditDecisions1796500000400(),
+  new RegistryWebhooks1796500000500(),
 ];
