@@ -21,6 +21,13 @@ export {
   waitPublishable,
 } from './messaging';
 export { eventStoreMigrations, recordAsLegacyRunner } from './migrations';
-export { TcpProxy } from './net';
+export { freePort, TcpProxy } from './net';
 export { PrivateKafka } from './private-kafka';
 export { assertSyntaxError } from './search';
+export {
+  databricksSignatureValid,
+  mlflowSignatureValid,
+  ReceivedDelivery,
+  ReceiverAnswer,
+  WebhookReceiver,
+} from './webhook-receiver';

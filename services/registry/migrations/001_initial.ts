@@ -267,6 +267,13 @@ CREATE TABLE registry.webhooks (
   last_updated_timestamp bigint NOT NULL
 );
 CREATE INDEX webhooks_by_creation ON registry.webhooks (flavor, creation_timestamp DESC, webhook_id);
+CREATE TABLE registry.webhook_subscribers (
+  webhook_id text PRIMARY KEY,
+  flavor text NOT NULL,
+  events jsonb NOT NULL,
+  model_name text,
+  receiving boolean NOT NULL
+);
 CREATE TABLE registry.webhook_prompt_models (
   registered_model_id text PRIMARY KEY
 );
@@ -276,10 +283,13 @@ CREATE TABLE registry.webhook_deliveries (
   webhook_id text NOT NULL,
   event_id uuid NOT NULL,
   event_key text NOT NULL,
+  occurrence_key text NOT NULL,
   body text NOT NULL,
   status text NOT NULL,
   attempts integer NOT NULL DEFAULT 0,
   next_attempt_at bigint NOT NULL,
+  requeued_at bigint,
+  attempts_before_requeue integer NOT NULL DEFAULT 0,
   occurred_at bigint NOT NULL,
   created_at bigint NOT NULL,
   last_attempt_at bigint,
@@ -288,7 +298,7 @@ CREATE TABLE registry.webhook_deliveries (
   last_error text,
   last_latency_ms integer,
   last_response_excerpt text,
-  UNIQUE (webhook_id, event_id, event_key)
+  UNIQUE (webhook_id, event_id, occurrence_key)
 );
 CREATE INDEX webhook_deliveries_due ON registry.webhook_deliveries (webhook_id, sequence) WHERE status = 'PENDING';
 CREATE INDEX webhook_deliveries_of_webhook ON registry.webhook_deliveries (webhook_id, created_at DESC, sequence DESC);

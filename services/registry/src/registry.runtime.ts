@@ -22,6 +22,10 @@ import { transitionRequestCommandStream } from './transition-requests/transition
 import { CommandFeed } from './transition-requests/transition-request-commands.consumer';
 import { transitionRequestStream } from './transition-requests/transition-request.decider';
 import { transitionRequestsProjection } from './transition-requests/transition-requests.projection';
+import { WebhookDeliveryWorker } from './webhooks/delivery/delivery-worker';
+import { webhookFanOut } from './webhooks/delivery/fan-out';
+import { reportWebhookBacklog } from './webhooks/delivery/delivery-metrics';
+import { WebhookHttpSender } from './webhooks/delivery/http-sender';
 
 export const registryProjections = [
   registryProjection,
@@ -59,6 +63,8 @@ export interface RegistryRuntime extends ServiceRuntime, AuditTrailParts {
   registrationWaitMs: number;
   /** Where the transition-request commands are consumed from: Kafka with the Kafka feeds, else nowhere. */
   commandFeed: CommandFeed | null;
+  /** Sends the queued webhook deliveries once the module starts it (it records pauses through the API's service). */
+  webhookDelivery: WebhookDeliveryWorker;
 }
 
 type ContractMapper = (event: EventEnvelope) => EventEnvelope;
@@ -74,6 +80,16 @@ export type RegistryFeeds =
       tracking: { store: EventStore; toContract: ContractMapper };
       artifacts: { store: EventStore; toContract: ContractMapper };
     };
+
+/** The registry's own log, fanned out into webhook deliveries, in both shapes. */
+function webhookSubscription(store: EventStore, delivery: WebhookDeliveryWorker): SubscriptionDefinition {
+  return {
+    kind: 'in-process',
+    consumer: webhookFanOut(() => delivery.wake()),
+    source: store,
+    toContract: registryToContract,
+  };
+}
 
 function subscriptions(feeds: RegistryFeeds, store: EventStore, verdicts: Announcements): SubscriptionDefinition[] {
   const tracking = trackingEventsConsumer();
@@ -101,13 +117,26 @@ export async function startRegistryRuntime(
   db?: Database,
 ): Promise<RegistryRuntime> {
   const registrationVerdicts = new Announcements();
+  let webhookDelivery!: WebhookDeliveryWorker;
   const runtime = await startServiceRuntime({
     service: registryService,
     config,
     logger,
     db,
-    subscriptions: ({ store }) => (feeds ? subscriptions(feeds, store, registrationVerdicts) : []),
+    subscriptions: ({ db: database, store }) => {
+      webhookDelivery = new WebhookDeliveryWorker(
+        database,
+        config.webhooks,
+        new WebhookHttpSender(config.webhooks),
+        logger.child({ component: 'webhook-delivery' }),
+      );
+      return [
+        ...(feeds ? subscriptions(feeds, store, registrationVerdicts) : []),
+        webhookSubscription(store, webhookDelivery),
+      ];
+    },
   });
+  const stopReportingBacklog = reportWebhookBacklog(runtime.db);
   if (config.policies.length > 0) {
     const metadata = { now: Date.now(), actor: systemActor(REGISTRY_PRODUCER), requestId: 'policies-file' };
     try {
@@ -118,10 +147,23 @@ export async function startRegistryRuntime(
       throw error;
     }
   }
-  const audit = await startAuditTrail(runtime, config, { service: REGISTRY_PRODUCER, schema: REGISTRY_SCHEMA }, logger);
+  const audit = await startAuditTrail(
+    {
+      ...runtime,
+      async close() {
+        stopReportingBacklog();
+        await webhookDelivery.stop();
+        await runtime.close();
+      },
+    },
+    config,
+    { service: REGISTRY_PRODUCER, schema: REGISTRY_SCHEMA },
+    logger,
+  );
   return {
     ...runtime,
     ...audit,
+    webhookDelivery,
     config,
     logger,
     toContract: registryToContract,

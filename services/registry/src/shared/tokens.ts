@@ -4,3 +4,5 @@ export const REGISTRY_LOGGER = Symbol('REGISTRY_LOGGER');
 export const REGISTRATION_VERDICTS = Symbol('REGISTRY_REGISTRATION_VERDICTS');
 /** Where the registry consumes transition-request commands from (Kafka), or null when it does not. */
 export const COMMAND_FEED = Symbol('REGISTRY_COMMAND_FEED');
+/** The webhook delivery worker: what the ledger API wakes after queuing deliveries again. */
+export const WEBHOOK_DELIVERY = Symbol('REGISTRY_WEBHOOK_DELIVERY');

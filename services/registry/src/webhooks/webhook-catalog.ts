@@ -55,7 +55,7 @@ export const LOGBOOK_WEBHOOK_EVENTS = [
   'model_version.stage_transitioned',
   'model_version.deleted',
   'model_version_alias.set',
-  'model_version_alias.deleted',
+  'model_version_alias.removed',
   'transition_request.created',
   'transition_request.approved',
   'transition_request.rejected',
