@@ -52,6 +52,7 @@ import {
 } from '@logbook/platform';
 import { GovernanceResult, governanceWorkload } from './governance-workload';
 import { RegistryResult, registryWorkload } from './registry-workload';
+import { WebhookResult, webhookWorkload } from './webhook-workload';
 
 // ------------------------------------------------------------------------------------------ options
 
@@ -77,6 +78,8 @@ interface Options {
   registrations: number;
   governanceTransitions: number;
   auditRows: number;
+  webhookReceivers: number;
+  webhookPromotions: number;
   only?: Workload;
   /** How the bench's requests sign in: not at all, HTTP Basic, or an API token (both as a user who is no admin). */
   auth: 'off' | 'basic' | 'token';
@@ -134,8 +137,11 @@ const USAGE = `Usage: node dist/test/bench/bench.js [options]
   --registrations N              timed create -> READY round trips (default 200)
   --governance-transitions N     timed transitions of each path, plain and governed (default 100)
   --audit-rows N                 audit rows the governance workload searches over (default 1000000)
-  --only ingest|search|artifacts|registry|governance   run one workload (governance runs only when
-                                 named: it needs authentication on, which --only governance turns on)
+  --webhook-receivers N          receivers subscribed to each promotion in the webhook workload (default 100)
+  --webhook-promotions N         timed promotions of the webhook workload (default 50)
+  --only ingest|search|artifacts|registry|governance|webhooks   run one workload (governance and webhooks
+                                 run only when named: governance needs authentication on, which
+                                 --only governance turns on; webhooks lets Logbook call local receivers)
   --auth off|basic|token         start Logbook with authentication on and sign every request in as a
                                  user who is no admin, by Basic credentials or an API token (default off;
                                  with --only ingest, search or governance)
@@ -169,6 +175,8 @@ function parseArgs(argv: string[]): Options {
     registrations: 200,
     governanceTransitions: 100,
     auditRows: 1_000_000,
+    webhookReceivers: 100,
+    webhookPromotions: 50,
     auth: 'off',
     timeLimitSeconds: 900,
     requestTimeoutMs: 60_000,
@@ -260,6 +268,12 @@ function parseArgs(argv: string[]): Options {
       case '--audit-rows':
         o.auditRows = int(flag, value(), 1, 100_000_000);
         break;
+      case '--webhook-receivers':
+        o.webhookReceivers = int(flag, value(), 1, 1000);
+        break;
+      case '--webhook-promotions':
+        o.webhookPromotions = int(flag, value(), 1, 10_000);
+        break;
       case '--only': {
         const v = value();
         const workload = WORKLOADS.find((w) => w === v);
@@ -330,7 +344,7 @@ function parseArgs(argv: string[]): Options {
 
 class UsageError extends Error {}
 
-const WORKLOADS = ['ingest', 'search', 'artifacts', 'registry', 'governance'] as const;
+const WORKLOADS = ['ingest', 'search', 'artifacts', 'registry', 'governance', 'webhooks'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 const isLoopback = (host: string) => host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
@@ -724,6 +738,13 @@ async function startServer(o: Options, stamp: string): Promise<Server> {
       S3_ACCESS_KEY: s3.accessKeyId,
       S3_SECRET_KEY: s3.secretAccessKey,
       S3_PREFIX: server.s3Prefix,
+    });
+  }
+  if (o.only === 'webhooks') {
+    Object.assign(env, {
+      MLFLOW_WEBHOOK_ALLOWED_SCHEMES: 'http',
+      LOGBOOK_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
+      MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY: randomBytes(32).toString('base64url') + '=',
     });
   }
   if (o.auth !== 'off') {
@@ -1726,6 +1747,8 @@ const TARGETS = {
   /** Governance (issue 12): what policy evaluation and audit add to the transition call; audit search by model over 1M rows. */
   governanceAddedP50Ms: 20,
   auditSearchP50Ms: 50,
+  /** Webhooks (issue 13): a promotion committed -> delivered to 100 subscribing receivers, distributed shape. */
+  webhookDeliveryP99Ms: 1000,
 };
 
 const mark = (ok: boolean) => (ok ? 'PASS' : 'MISS');
@@ -1974,6 +1997,7 @@ function printReport(summary: Summary): void {
   }
   if (summary.registry) printRegistry(summary.registry, line, out);
   if (summary.governance) printGovernance(summary.governance, line, out);
+  if (summary.webhooks) printWebhooks(summary.webhooks, line, out);
   out.push('');
   out.push(
     `Result: ${summary.ok ? 'OK' : 'FAILED'}${summary.problems.length ? ` (${summary.problems.join('; ')})` : ''}`,
@@ -1993,6 +2017,7 @@ interface Summary {
   artifacts?: ArtifactResult;
   registry?: RegistryResult<RegistryResources>;
   governance?: GovernanceResult<RegistryResources>;
+  webhooks?: WebhookResult<RegistryResources>;
   ok: boolean;
   problems: string[];
   file: string;
@@ -2204,6 +2229,25 @@ function printCpu(
   line('not ours', `${fmt(cpu.otherSeconds, 1)} s`, `busy CPU of other processes in ${fmt(cpu.wallSeconds, 1)} s`);
 }
 
+function printWebhooks(
+  w: WebhookResult<RegistryResources>,
+  line: (label: string, value: string, note?: string) => void,
+  out: string[],
+) {
+  const p50p99 = (stats: LatencyStats) => `${fmt(stats.p50, 1)} / ${fmt(stats.p99, 1)} ms`;
+  out.push('');
+  out.push(`W1 promotion (alias set) -> delivered to ${w.receivers} subscribing receivers, ${w.promotions} promotions`);
+  line(
+    'each delivery p50 / p99',
+    p50p99(w.deliveryMs),
+    `${mark(w.deliveryMs.p99 < TARGETS.webhookDeliveryP99Ms)} target p99 < ${TARGETS.webhookDeliveryP99Ms} ms (from the request sent)`,
+  );
+  line('last receiver p50 / p99', p50p99(w.lastReceiverMs), 'per promotion: the slowest of the receivers');
+  line('alias request p50 / p99', p50p99(w.promotionRequestMs));
+  line('duplicates / missing', `${w.duplicates} / ${w.missing}`);
+  printCpu(w.resources, 'timed promotions', line);
+}
+
 function printGovernance(
   g: GovernanceResult<RegistryResources>,
   line: (label: string, value: string, note?: string) => void,
@@ -2305,6 +2349,13 @@ async function main(): Promise<number> {
     if (!o.only || o.only === 'registry')
       summary.registry = await runRegistryWorkload(client, o, sampler, server, stamp);
     if (o.only === 'governance') summary.governance = await runGovernanceWorkload(o, sampler, server, stamp);
+    if (o.only === 'webhooks')
+      summary.webhooks = await webhookWorkload<RegistryResources>(
+        { receivers: o.webhookReceivers, promotions: o.webhookPromotions, timeLimitSeconds: o.timeLimitSeconds },
+        client,
+        () => measureWindow(sampler),
+        stamp,
+      );
   } finally {
     sampler?.stop();
     stopServer(server, o);
@@ -2365,6 +2416,12 @@ async function main(): Promise<number> {
     if (!audit.verification.valid) summary.problems.push('governance: the seeded audit trail did not verify');
     if (audit.checks.failures.length > 0 || audit.checks.checked === 0)
       summary.problems.push('governance: audit search correctness check failed');
+  }
+  const { webhooks } = summary;
+  if (webhooks) {
+    summary.verdicts.webhookDeliveryP99Ms = mark(webhooks.deliveryMs.p99 < TARGETS.webhookDeliveryP99Ms);
+    if (webhooks.errors.total > 0) summary.problems.push(`${webhooks.errors.total} webhook-workload errors`);
+    if (webhooks.missing > 0) summary.problems.push(`webhooks: ${webhooks.missing} deliveries missing after 30 s`);
   }
   summary.ok = summary.problems.length === 0;
   mkdirSync(dirOf(summary.file), { recursive: true });
