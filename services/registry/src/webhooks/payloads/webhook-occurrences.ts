@@ -1,9 +1,9 @@
 import { EventEnvelope } from '@logbook/eventstore';
 import { storedActor } from '@logbook/platform';
-import { databricksName, WebhookFlavor } from '../webhook-catalog';
+import { DATABRICKS_WEBHOOK_EVENTS, databricksName, WebhookFlavor } from '../webhook-catalog';
 import { databricksDeliveries } from './databricks-events';
 import { logbookDeliveries, ModelEventDelivery } from './logbook-events';
-import { MlflowDelivery, mlflowDeliveries } from './mlflow-events';
+import { mlflowDeliveries } from './mlflow-events';
 import { pythonIsoFormat, pythonJson, PythonValue } from './python-json';
 import { isWebhookSourceEvent, Provenance } from './registry-event';
 
@@ -85,70 +85,14 @@ function logbookMlflowData(delivery: ModelEventDelivery): PythonValue {
   };
 }
 
-/** Numbers occurrences that share a key (the aliases a deleted version removed), so each has its own. */
-function occurrenceKeys(flavor: WebhookFlavor, catalogue: WebhookCatalogue, keys: readonly string[]): string[] {
-  return keys.map((key, index) => {
-    const earlier = keys.slice(0, index).filter((other) => other === key).length;
-    return `${flavor}:${catalogue}:${key}${earlier === 0 ? '' : `#${earlier + 1}`}`;
+type Rendered = Omit<WebhookOccurrence, 'flavor' | 'occurrenceKey'>;
+
+function occurrencesOf(flavor: WebhookFlavor, rendered: Rendered[]): WebhookOccurrence[] {
+  const keys = rendered.map(({ catalogue, eventKey }) => `${flavor}:${catalogue}:${eventKey}`);
+  return rendered.map((one, index) => {
+    const earlier = keys.slice(0, index).filter((key) => key === keys[index]).length;
+    return { flavor, occurrenceKey: earlier === 0 ? keys[index] : `${keys[index]}#${earlier + 1}`, ...one };
   });
-}
-
-interface Rendered {
-  eventKey: string;
-  modelName: string | null;
-  body(webhookId: string): string;
-}
-
-function occurrencesOf(flavor: WebhookFlavor, catalogue: WebhookCatalogue, rendered: Rendered[]): WebhookOccurrence[] {
-  const keys = occurrenceKeys(
-    flavor,
-    catalogue,
-    rendered.map((one) => one.eventKey),
-  );
-  return rendered.map((one, index) => ({ flavor, catalogue, occurrenceKey: keys[index], ...one }));
-}
-
-function mlflowOccurrences(
-  mlflow: MlflowDelivery[],
-  logbook: ModelEventDelivery[],
-  timestampMs: number,
-  provenance: Provenance | null,
-): WebhookOccurrence[] {
-  return [
-    ...occurrencesOf(
-      'mlflow',
-      'mlflow',
-      mlflow.map(({ eventKey, modelName, data }) => {
-        const text = mlflowBody(eventKey, data, timestampMs, provenance);
-        return { eventKey, modelName, body: () => text };
-      }),
-    ),
-    ...occurrencesOf(
-      'mlflow',
-      'logbook',
-      logbook.map((delivery) => {
-        const text = mlflowBody(delivery.eventKey, logbookMlflowData(delivery), timestampMs, provenance);
-        return { eventKey: delivery.eventKey, modelName: delivery.modelName, body: () => text };
-      }),
-    ),
-  ];
-}
-
-function databricksOccurrences(
-  catalogue: WebhookCatalogue,
-  deliveries: ModelEventDelivery[],
-  timestampMs: number,
-  provenance: Provenance | null,
-): WebhookOccurrence[] {
-  return occurrencesOf(
-    'databricks',
-    catalogue,
-    deliveries.map((delivery) => ({
-      eventKey: delivery.eventKey,
-      modelName: delivery.modelName,
-      body: (webhookId: string) => databricksBody(webhookId, delivery, timestampMs, provenance),
-    })),
-  );
 }
 
 function occurrencesFor(
@@ -158,17 +102,36 @@ function occurrencesFor(
   provenance: Provenance | null,
 ): WebhookOccurrence[] {
   if (!isWebhookSourceEvent(event)) return [];
-  const actor = storedActor(event.actor);
   const logbook = logbookDeliveries(event);
+  const mlflowFlavor: Rendered[] = [
+    ...mlflowDeliveries(event, facts.isPrompt).map(({ eventKey, modelName, data }) => {
+      const text = mlflowBody(eventKey, data, timestampMs, provenance);
+      return { eventKey, catalogue: 'mlflow' as const, modelName, body: () => text };
+    }),
+    ...logbook.map(({ eventKey, modelName, ...delivery }) => {
+      const text = mlflowBody(
+        eventKey,
+        logbookMlflowData({ eventKey, modelName, ...delivery }),
+        timestampMs,
+        provenance,
+      );
+      return { eventKey, catalogue: 'logbook' as const, modelName, body: () => text };
+    }),
+  ];
   const inDatabricksSpelling = logbook.map((delivery) => ({
     ...delivery,
     eventKey: databricksName(delivery.eventKey),
   }));
-  return [
-    ...mlflowOccurrences(mlflowDeliveries(event, facts.isPrompt), logbook, timestampMs, provenance),
-    ...databricksOccurrences('databricks', databricksDeliveries(event, actor), timestampMs, provenance),
-    ...databricksOccurrences('logbook', inDatabricksSpelling, timestampMs, provenance),
-  ];
+  const databricksFlavor: Rendered[] = [
+    ...databricksDeliveries(event, storedActor(event.actor)),
+    ...inDatabricksSpelling,
+  ].map((delivery) => ({
+    eventKey: delivery.eventKey,
+    catalogue: DATABRICKS_WEBHOOK_EVENTS.includes(delivery.eventKey as never) ? 'databricks' : 'logbook',
+    modelName: delivery.modelName,
+    body: (webhookId: string) => databricksBody(webhookId, delivery, timestampMs, provenance),
+  }));
+  return [...occurrencesOf('mlflow', mlflowFlavor), ...occurrencesOf('databricks', databricksFlavor)];
 }
 
 /**
