@@ -409,7 +409,7 @@ const LOGBOOK_EVENTS: LogbookEventDefinition[] = [
     exampleText: "Alias 'champion' of registered model 'fraud' moved from version 2 to version 3.",
   }),
   logbookEvent({
-    event: 'model_version_alias.deleted',
+    event: 'model_version_alias.removed',
     meaning:
       'An alias was removed: deleted, or gone with the version it pointed to (one delivery per alias). `version` is the version it pointed to.',
     firedBy: ['RegisteredModelAliasDeleted', 'ModelVersionWithdrawn'],

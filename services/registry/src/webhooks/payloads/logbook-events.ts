@@ -100,13 +100,13 @@ export function logbookDeliveries(event: WebhookSourceEvent): ModelEventDelivery
     case 'RegisteredModelAliasDeleted': {
       const { name, alias, version } = event.data;
       const text = `Alias '${alias}' of registered model '${name}' (version ${version}) was deleted.`;
-      return [about('model_version_alias.deleted', name, version, { alias, version_deleted: false }, text)];
+      return [about('model_version_alias.removed', name, version, { alias, version_deleted: false }, text)];
     }
     case 'ModelVersionWithdrawn': {
       const { name, version, removedAliases } = event.data;
       return removedAliases.map((alias) => {
         const text = `Alias '${alias}' of registered model '${name}' was removed with version ${version}, which was deleted.`;
-        return about('model_version_alias.deleted', name, version, { alias, version_deleted: true }, text);
+        return about('model_version_alias.removed', name, version, { alias, version_deleted: true }, text);
       });
     }
     case 'TransitionRequested': {

@@ -62,8 +62,8 @@ const EXPECTED: Record<string, { mlflow: string[]; databricks: string[] }> = {
     databricks: ['MODEL_VERSION_ALIAS_SET'],
   },
   RegisteredModelAliasDeleted: {
-    mlflow: ['model_version_alias.deleted', 'model_version_alias.deleted'],
-    databricks: ['MODEL_VERSION_ALIAS_DELETED'],
+    mlflow: ['model_version_alias.deleted', 'model_version_alias.removed'],
+    databricks: ['MODEL_VERSION_ALIAS_REMOVED'],
   },
   ModelVersionNumberAssigned: { mlflow: [], databricks: [] },
   ModelVersionStageTransitioned: {
@@ -74,7 +74,7 @@ const EXPECTED: Record<string, { mlflow: string[]; databricks: string[] }> = {
       'MODEL_VERSION_STAGE_TRANSITIONED',
     ],
   },
-  ModelVersionWithdrawn: { mlflow: ['model_version_alias.deleted'], databricks: ['MODEL_VERSION_ALIAS_DELETED'] },
+  ModelVersionWithdrawn: { mlflow: ['model_version_alias.removed'], databricks: ['MODEL_VERSION_ALIAS_REMOVED'] },
   ModelVersionCreated: { mlflow: ['model_version.created'], databricks: ['MODEL_VERSION_CREATED'] },
   ModelVersionRegistrationCompleted: { mlflow: ['model_version.ready'], databricks: ['MODEL_VERSION_READY'] },
   ModelVersionRegistrationFailed: {

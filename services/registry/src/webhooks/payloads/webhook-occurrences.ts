@@ -15,14 +15,11 @@ export interface WebhookOccurrence {
   flavor: WebhookFlavor;
   /** The event as a webhook of this flavour names it in its `events`. */
   eventKey: string;
-  /**
-   * MLflow's `model_version_alias.deleted` and Logbook's share a key in the MLflow flavour; this tells
-   * which list a subscription named it in.
-   */
+  /** Which list names it: MLflow's `events`, Logbook's `logbook_events`, or Databricks' `events`. */
   catalogue: WebhookCatalogue;
   /**
    * Unique among one event's occurrences of one flavour (a deleted version removes several aliases, each
-   * its own `model_version_alias.deleted`): what a delivery ledger keys the delivery by with the webhook
+   * its own `model_version_alias.removed`): what a delivery ledger keys the delivery by with the webhook
    * and event ids.
    */
   occurrenceKey: string;
