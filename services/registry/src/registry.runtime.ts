@@ -22,12 +22,16 @@ import { transitionRequestCommandStream } from './transition-requests/transition
 import { CommandFeed } from './transition-requests/transition-request-commands.consumer';
 import { transitionRequestStream } from './transition-requests/transition-request.decider';
 import { transitionRequestsProjection } from './transition-requests/transition-requests.projection';
+import { checkWebhookSecretsReadable } from './webhooks/webhook-secrets';
+import { webhookStream } from './webhooks/webhook.decider';
+import { webhooksProjection } from './webhooks/webhooks.projection';
 
 export const registryProjections = [
   registryProjection,
   activitiesProjection,
   policiesProjection,
   transitionRequestsProjection,
+  webhooksProjection,
 ];
 export const registryStreams = [
   registeredModelStream,
@@ -36,6 +40,7 @@ export const registryStreams = [
   policyStream,
   transitionRequestStream,
   transitionRequestCommandStream,
+  webhookStream,
 ];
 
 export const registryService: ServiceDefinition = {
@@ -108,6 +113,12 @@ export async function startRegistryRuntime(
     db,
     subscriptions: ({ store }) => (feeds ? subscriptions(feeds, store, registrationVerdicts) : []),
   });
+  try {
+    await checkWebhookSecretsReadable(runtime.db, config.webhooks.secretBox);
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
   if (config.policies.length > 0) {
     const metadata = { now: Date.now(), actor: systemActor(REGISTRY_PRODUCER), requestId: 'policies-file' };
     try {

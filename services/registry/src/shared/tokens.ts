@@ -4,3 +4,5 @@ export const REGISTRY_LOGGER = Symbol('REGISTRY_LOGGER');
 export const REGISTRATION_VERDICTS = Symbol('REGISTRY_REGISTRATION_VERDICTS');
 /** Where the registry consumes transition-request commands from (Kafka), or null when it does not. */
 export const COMMAND_FEED = Symbol('REGISTRY_COMMAND_FEED');
+/** The webhook settings (MLFLOW_WEBHOOK_* and LOGBOOK_WEBHOOK_*): URL policy, secret box, rotation overlap. */
+export const WEBHOOK_SETTINGS = Symbol('REGISTRY_WEBHOOK_SETTINGS');
