@@ -19,7 +19,8 @@ import { AuthorizedRegistryApi, startAuthorizedRegistry } from './registry-autho
 const ADMIN = 'root';
 const PASSWORD = 'a password of 20 chars';
 const asAdmin = `${ADMIN}:admin`;
-const fernetKey = () => randomBytes(32).toString('base64url');
+/** A Fernet key: 32 random bytes in URL-safe base64, padded, as Python's Fernet.generate_key() gives. */
+const fernetKey = () => randomBytes(32).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
 const KEY = fernetKey();
 const OVERLAP_S = 2;
 
@@ -111,7 +112,8 @@ describe('webhooks API (MLflow 3 and Databricks) on real Postgres', () => {
     assert.deepEqual(await stored(), before);
   };
   const storedRow = async (webhookId: string) =>
-    (await api.registry.db.query(`SELECT * FROM registry.webhooks WHERE webhook_id = $1`, [webhookId])).rows[0];
+    (await api.registry.db.query(`SELECT * FROM registry.webhooks WHERE webhook_id = $1`, [webhookId]))
+      .rows[0] as Record<string, any>;
   const service = () => api.app.get(WebhooksService);
   const meta = () => ({ now: Date.now(), actor: systemActor('delivery'), requestId: 'delivery-worker' });
 
@@ -126,18 +128,12 @@ describe('webhooks API (MLflow 3 and Databricks) on real Postgres', () => {
     ).webhook as Record<string, any>;
 
   before(async () => {
-    api = await startAuthorizedRegistry(
-      'registry_webhooks',
-      [ADMIN, PASSWORD],
-      'NO_PERMISSIONS',
-      undefined,
-      {
-        MLFLOW_WEBHOOK_ALLOWED_SCHEMES: 'http,https',
-        LOGBOOK_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
-        MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY: KEY,
-        LOGBOOK_WEBHOOK_SECRET_ROTATION_OVERLAP_S: String(OVERLAP_S),
-      },
-    );
+    api = await startAuthorizedRegistry('registry_webhooks', [ADMIN, PASSWORD], 'NO_PERMISSIONS', undefined, {
+      MLFLOW_WEBHOOK_ALLOWED_SCHEMES: 'http,https',
+      LOGBOOK_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
+      MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY: KEY,
+      LOGBOOK_WEBHOOK_SECRET_ROTATION_OVERLAP_S: String(OVERLAP_S),
+    });
     receiver = await startReceiver();
     for (const username of ['owner', 'stranger']) {
       ok(await identity('users/create', { username, password: PASSWORD }, '2.0'));
@@ -224,7 +220,12 @@ describe('webhooks API (MLflow 3 and Databricks) on real Postgres', () => {
         next.webhooks.map((w: any) => w.webhook_id),
         [first.webhook_id],
       );
-      fails(await webhooks('GET', '?max_results=1001'), 400, 'INVALID_PARAMETER_VALUE', 'max_results must be between 1 and 1000.');
+      fails(
+        await webhooks('GET', '?max_results=1001'),
+        400,
+        'INVALID_PARAMETER_VALUE',
+        'max_results must be between 1 and 1000.',
+      );
     });
 
     it('refuses each bad input with 400 and stores nothing', async () => {
@@ -255,7 +256,11 @@ describe('webhooks API (MLflow 3 and Databricks) on real Postgres', () => {
         'INVALID_PARAMETER_VALUE',
         "Invalid action 'created' for entity 'model_version_tag'. Valid actions are: ['deleted', 'set']",
       );
-      await refusesUnchanged(create({ events: [{ entity: 'EXPERIMENT', action: 'CREATED' }] }), 400, 'INVALID_PARAMETER_VALUE');
+      await refusesUnchanged(
+        create({ events: [{ entity: 'EXPERIMENT', action: 'CREATED' }] }),
+        400,
+        'INVALID_PARAMETER_VALUE',
+      );
       await refusesUnchanged(create({ logbook_events: ['run.created'] }), 400, 'INVALID_PARAMETER_VALUE');
       await refusesUnchanged(create({ name: undefined }), 400, 'INVALID_PARAMETER_VALUE');
       await refusesUnchanged(create({ status: 'PAUSED' }), 400, 'INVALID_PARAMETER_VALUE');
@@ -294,12 +299,13 @@ describe('webhooks API (MLflow 3 and Databricks) on real Postgres', () => {
       assert.equal(row.secrets[0].until, null);
       assert.notEqual(row.secrets[0].ciphertext, secret);
       assert.equal(box.decrypt(row.secrets[0].ciphertext), secret);
-      const logged = await api.registry.db.query(`SELECT data::text AS data FROM registry.events WHERE stream_id = $1`, [
-        webhookStreamId(webhook.webhook_id),
-      ]);
+      const logged = await api.registry.db.query(
+        `SELECT data::text AS data FROM registry.events WHERE stream_id = $1`,
+        [webhookStreamId(webhook.webhook_id)],
+      );
       assert.ok(logged.rows.length > 0);
       for (const { data } of logged.rows) assert.ok(!String(data).includes(secret));
-      const audit = await api.registry.db.query(`SELECT * FROM registry.audit_entries WHERE stream_id = $1`, [
+      const audit = await api.registry.db.query(`SELECT * FROM registry.audit_log WHERE stream_id = $1`, [
         webhookStreamId(webhook.webhook_id),
       ]);
       assert.equal(audit.rows.length, 1, 'the creation is in the audit trail');
@@ -368,9 +374,10 @@ describe('webhooks API (MLflow 3 and Databricks) on real Postgres', () => {
       assert.equal(typeof paused.paused.since, 'number');
       await service().resume(id, 'probe delivered: HTTP 200', meta());
       assert.equal(ok(await webhooks('GET', `/${id}`)).webhook.paused, undefined);
-      const types = await api.registry.db.query(`SELECT type FROM registry.events WHERE stream_id = $1 ORDER BY stream_position`, [
-        webhookStreamId(id),
-      ]);
+      const types = await api.registry.db.query(
+        `SELECT type FROM registry.events WHERE stream_id = $1 ORDER BY stream_position`,
+        [webhookStreamId(id)],
+      );
       assert.deepEqual(
         types.rows.map((row) => row.type),
         ['WebhookCreated', 'WebhookPaused', 'WebhookResumed'],
@@ -381,7 +388,7 @@ describe('webhooks API (MLflow 3 and Databricks) on real Postgres', () => {
   describe('Databricks registry webhooks', () => {
     const spec = (overrides: Record<string, unknown> = {}) => ({ url: receiver.url, ...overrides });
 
-    it('creates, lists, updates, tests and deletes a model webhook as its manager, in the SDK\'s shapes', async () => {
+    it("creates, lists, updates, tests and deletes a model webhook as its manager, in the SDK's shapes", async () => {
       const created = ok(
         await registryWebhooks('POST', 'create', owner, {
           model_name: 'fraud',
@@ -413,7 +420,11 @@ describe('webhooks API (MLflow 3 and Databricks) on real Postgres', () => {
         byEvent.webhooks.map((w: any) => w.id),
         [created.id],
       );
-      assert.deepEqual(ok(await registryWebhooks('GET', 'list', asAdmin, { events: 'COMMENT_CREATED' })), { webhooks: [] });
+      assert.deepEqual(
+        ok(await registryWebhooks('GET', 'list', asAdmin, { events: 'COMMENT_CREATED' })),
+        {},
+        'an empty list is left out, as protobuf JSON does',
+      );
 
       const updated = ok(
         await registryWebhooks('PATCH', 'update', owner, {
@@ -432,35 +443,58 @@ describe('webhooks API (MLflow 3 and Databricks) on real Postgres', () => {
       assert.ok(databricksSignatureVerifies(delivery, 'db-secret'));
       assert.equal(delivery.headers.authorization, undefined);
 
+      // Each API sees only its own webhooks.
+      fails(await webhooks('GET', `/${created.id}`), 404, 'RESOURCE_DOES_NOT_EXIST');
+      assert.ok(!ok(await webhooks('GET')).webhooks.some((w: any) => w.webhook_id === created.id));
+
       ok(await registryWebhooks('DELETE', 'delete', owner, { id: created.id }));
       fails(await registryWebhooks('DELETE', 'delete', owner, { id: created.id }), 404, 'RESOURCE_DOES_NOT_EXIST');
-      fails(await webhooks('GET', `/${created.id}`), 404, 'RESOURCE_DOES_NOT_EXIST', 'the MLflow API does not see it');
     });
 
     it('keeps its scope rules: MANAGE on the model, admins for registry-wide, REGISTERED_MODEL_CREATED registry-wide only', async () => {
       await refusesUnchanged(
-        () => registryWebhooks('POST', 'create', stranger, { model_name: 'fraud', events: ['MODEL_VERSION_CREATED'], http_url_spec: spec() }),
+        () =>
+          registryWebhooks('POST', 'create', stranger, {
+            model_name: 'fraud',
+            events: ['MODEL_VERSION_CREATED'],
+            http_url_spec: spec(),
+          }),
         403,
         'PERMISSION_DENIED',
       );
       await refusesUnchanged(
-        () => registryWebhooks('POST', 'create', owner, { events: ['REGISTERED_MODEL_CREATED'], http_url_spec: spec() }),
+        () =>
+          registryWebhooks('POST', 'create', owner, { events: ['REGISTERED_MODEL_CREATED'], http_url_spec: spec() }),
         403,
         'PERMISSION_DENIED',
       );
       await refusesUnchanged(
-        () => registryWebhooks('POST', 'create', owner, { model_name: 'fraud', events: ['REGISTERED_MODEL_CREATED'], http_url_spec: spec() }),
+        () =>
+          registryWebhooks('POST', 'create', owner, {
+            model_name: 'fraud',
+            events: ['REGISTERED_MODEL_CREATED'],
+            http_url_spec: spec(),
+          }),
         400,
         'INVALID_PARAMETER_VALUE',
       );
       await refusesUnchanged(
-        () => registryWebhooks('POST', 'create', asAdmin, { model_name: 'no-such-model', events: ['MODEL_VERSION_CREATED'], http_url_spec: spec() }),
+        () =>
+          registryWebhooks('POST', 'create', asAdmin, {
+            model_name: 'no-such-model',
+            events: ['MODEL_VERSION_CREATED'],
+            http_url_spec: spec(),
+          }),
         404,
         'RESOURCE_DOES_NOT_EXIST',
         'Registered Model with name=no-such-model not found',
       );
       await refusesUnchanged(
-        () => registryWebhooks('POST', 'create', asAdmin, { events: ['MODEL_VERSION_CREATED'], job_spec: { job_id: '1', access_token: 'x' } }),
+        () =>
+          registryWebhooks('POST', 'create', asAdmin, {
+            events: ['MODEL_VERSION_CREATED'],
+            job_spec: { job_id: '1', access_token: 'x' },
+          }),
         400,
         'INVALID_PARAMETER_VALUE',
       );
@@ -470,19 +504,34 @@ describe('webhooks API (MLflow 3 and Databricks) on real Postgres', () => {
         'INVALID_PARAMETER_VALUE',
       );
       await refusesUnchanged(
-        () => registryWebhooks('POST', 'create', asAdmin, { events: ['MODEL_VERSION_CREATED'], http_url_spec: spec({ url: 'http://192.168.1.1/' }) }),
+        () =>
+          registryWebhooks('POST', 'create', asAdmin, {
+            events: ['MODEL_VERSION_CREATED'],
+            http_url_spec: spec({ url: 'http://192.168.1.1/' }),
+          }),
         400,
         'INVALID_PARAMETER_VALUE',
       );
       const wide = ok(
-        await registryWebhooks('POST', 'create', asAdmin, { events: ['REGISTERED_MODEL_CREATED'], http_url_spec: spec() }),
+        await registryWebhooks('POST', 'create', asAdmin, {
+          events: ['REGISTERED_MODEL_CREATED'],
+          http_url_spec: spec(),
+        }),
       ).webhook;
       assert.equal(wide.model_name, undefined);
       fails(await registryWebhooks('GET', 'list', owner), 403, 'PERMISSION_DENIED');
-      fails(await registryWebhooks('PATCH', 'update', owner, { id: wide.id, status: 'DISABLED' }), 403, 'PERMISSION_DENIED');
+      fails(
+        await registryWebhooks('PATCH', 'update', owner, { id: wide.id, status: 'DISABLED' }),
+        403,
+        'PERMISSION_DENIED',
+      );
       fails(await registryWebhooks('DELETE', 'delete', owner, { id: wide.id }), 403, 'PERMISSION_DENIED');
       const scoped = ok(
-        await registryWebhooks('POST', 'create', owner, { model_name: 'fraud', events: ['COMMENT_CREATED'], http_url_spec: spec() }),
+        await registryWebhooks('POST', 'create', owner, {
+          model_name: 'fraud',
+          events: ['COMMENT_CREATED'],
+          http_url_spec: spec(),
+        }),
       ).webhook;
       fails(await registryWebhooks('POST', 'test', stranger, { id: scoped.id }), 403, 'PERMISSION_DENIED');
       fails(
@@ -531,7 +580,10 @@ describe('a registry holding webhook secrets, started again', () => {
         metadata,
       );
       await first.close();
-      await assert.rejects(startRegistryRuntime(loadRegistryConfig(env()), logger), /MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY is not set/);
+      await assert.rejects(
+        startRegistryRuntime(loadRegistryConfig(env()), logger),
+        /MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY is not set/,
+      );
       await assert.rejects(
         startRegistryRuntime(loadRegistryConfig(env(fernetKey())), logger),
         /MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY cannot decrypt/,
@@ -544,13 +596,26 @@ describe('a registry holding webhook secrets, started again', () => {
   });
 
   it('refuses a secret while no key is configured, naming the variable', async () => {
-    const api = await startAuthorizedRegistry('registry_webhooks_no_key', [ADMIN, PASSWORD], 'NO_PERMISSIONS', undefined, {
-      MLFLOW_WEBHOOK_ALLOWED_SCHEMES: 'http,https',
-      LOGBOOK_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
-    });
+    const api = await startAuthorizedRegistry(
+      'registry_webhooks_no_key',
+      [ADMIN, PASSWORD],
+      'NO_PERMISSIONS',
+      undefined,
+      {
+        MLFLOW_WEBHOOK_ALLOWED_SCHEMES: 'http,https',
+        LOGBOOK_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
+      },
+    );
     try {
-      const body = { name: 'keyless', url: 'http://127.0.0.1:9/hook', events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }] };
-      const refused = await api.call('POST', '/api/2.0/mlflow/webhooks', { as: asAdmin, body: { ...body, secret: 'x' } });
+      const body = {
+        name: 'keyless',
+        url: 'http://127.0.0.1:9/hook',
+        events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }],
+      };
+      const refused = await api.call('POST', '/api/2.0/mlflow/webhooks', {
+        as: asAdmin,
+        body: { ...body, secret: 'x' },
+      });
       fails(refused, 400, 'INVALID_PARAMETER_VALUE');
       assert.match(refused.json.message, /MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY/);
       ok(await api.call('POST', '/api/2.0/mlflow/webhooks', { as: asAdmin, body }));

@@ -5,13 +5,7 @@ import {
   MLFLOW_VALID_ACTIONS,
   MlflowWebhookEntity,
 } from './webhook-catalog';
-
-/** Python's repr() of a string, as MLflow's messages print names and URLs. */
-export function pythonRepr(text: string): string {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  const escaped = text.replace(/\\/g, '\\\\').replace(new RegExp(quote, 'g'), `\\${quote}`);
-  return `${quote}${escaped}${quote}`;
-}
+import { pythonRepr } from './delivery/url-policy';
 
 const WEBHOOK_NAME = /^(?=.{1,63}$)[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/i;
 

@@ -8,7 +8,7 @@ import { SendOutcome, WebhookHttpSender } from './delivery/http-sender';
 import { deliveryHeaders } from './delivery/signing';
 import { webhookUrlRefusal } from './delivery/url-policy';
 import { WebhookSettings } from './delivery/webhook-settings';
-import { exampleOccurrence } from './payloads';
+import { exampleOccurrence } from './payloads/example-occurrences';
 import { MLFLOW_WEBHOOK_EVENTS, WebhookFlavor } from './webhook-catalog';
 import { WebhookCommand, webhookStream, webhookStreamId } from './webhook.decider';
 import { WebhookChanges, WebhookStatus } from './webhook.events';
