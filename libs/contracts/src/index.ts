@@ -4,3 +4,4 @@ export * from './contract';
 export * from './registry';
 export * from './topics';
 export * from './tracking';
+export * from './webhooks';
