@@ -37,6 +37,8 @@ export async function startAuthorizedRegistry(
   defaultPermission: string,
   /** Set: the registry consumes Kafka (and publishes) inside this namespace, as the distributed shape does. */
   kafkaNamespace?: string,
+  /** Further registry settings (the webhook settings, say). */
+  registryEnv: Record<string, string> = {},
 ): Promise<AuthorizedRegistryApi> {
   const database = await createTestDatabase(databaseName);
   const kafka = testInfra().kafkaBrokers.join(',');
@@ -57,6 +59,7 @@ export async function startAuthorizedRegistry(
       DATABASE_URL: database.url,
       KAFKA_BROKERS: kafka,
       ...(kafkaNamespace ? { LOGBOOK_KAFKA_NAMESPACE: kafkaNamespace, LOGBOOK_REGISTRATION_WAIT_MS: '0' } : {}),
+      ...registryEnv,
     }),
     pino({ level: 'silent' }),
     kafkaNamespace ? { kind: 'kafka' } : undefined,

@@ -864,6 +864,123 @@ export const REGISTRY_TRANSITION_REQUEST_COMMANDS_TOPIC: CommandTopicContract = 
   results: REGISTRY_TRANSITION_REQUEST_RESULTS_TOPIC,
 };
 
+// Webhooks
+
+const webhookId = z.string().min(1).describe("The webhook's id (MLflow's webhook_id, Databricks' id)");
+const webhookStatus = z
+  .enum(['ACTIVE', 'DISABLED', 'TEST_MODE'])
+  .describe('ACTIVE: called on its events; DISABLED: not called; TEST_MODE (Databricks): only by the test endpoint');
+const webhookEvents = z
+  .array(z.string().min(1))
+  .describe(
+    "The events it is called on, in its flavour's spelling: MLflow's `entity.action` and Logbook's (`transition_request.approved`), or Databricks' upper-case names",
+  );
+const exampleWebhookId = 'b1c7a0de-5f3e-4c1a-9d2b-7e6f5a4b3c2d';
+
+export const WebhookCreatedV1 = eventContract({
+  name: 'WebhookCreated',
+  schemaVersion: 1,
+  meaning:
+    'A webhook was created: an MLflow 3 webhook (`/mlflow/webhooks`) or a Databricks registry webhook (`/mlflow/registry-webhooks`). Its secret and Authorization header never leave the registry: only whether it has them.',
+  data: z.object({
+    webhookId,
+    flavor: z
+      .enum(['mlflow', 'databricks'])
+      .describe('Which API made it, and so how its deliveries are shaped and signed'),
+    name: z.string().min(1).nullable().describe("MLflow's webhook name; null for a Databricks webhook"),
+    description: z.string().nullable(),
+    url: z.string().min(1).describe('Where deliveries are POSTed'),
+    events: webhookEvents,
+    modelName: z.string().min(1).nullable().describe('The model a Databricks webhook is about; null: registry-wide'),
+    status: webhookStatus,
+    hasSecret: z.boolean().describe('Deliveries are signed'),
+    hasAuthorization: z.boolean().describe('Deliveries carry an Authorization header (Databricks)'),
+    enableSslVerification: z.boolean().describe("The receiver's TLS certificate is verified"),
+    time,
+  }),
+  example: {
+    webhookId: exampleWebhookId,
+    flavor: 'mlflow',
+    name: 'promotions',
+    description: 'Tell the deploy bot',
+    url: 'https://hooks.example.com/mlflow',
+    events: ['model_version.created', 'model_version_alias.created', 'transition_request.approved'],
+    modelName: null,
+    status: 'ACTIVE',
+    hasSecret: true,
+    hasAuthorization: false,
+    enableSslVerification: true,
+    time: exampleTime,
+  },
+});
+
+export const WebhookUpdatedV1 = eventContract({
+  name: 'WebhookUpdated',
+  schemaVersion: 1,
+  meaning:
+    'A webhook was changed: the fields given are its new values, the others kept theirs. A new secret signs from now on; the one it replaced keeps signing beside it until `previousSecretUntil`.',
+  data: z.object({
+    webhookId,
+    name: z.string().min(1).optional().describe('The new name'),
+    description: z.string().optional().describe('The new description'),
+    url: z.string().min(1).optional().describe('The new URL'),
+    events: webhookEvents.optional(),
+    status: webhookStatus.optional(),
+    enableSslVerification: z.boolean().optional(),
+    hasAuthorization: z.boolean().optional().describe('Set when the Authorization header was changed or removed'),
+    secretChanged: z.boolean().describe('A new secret was set, or the secret was removed'),
+    hasSecret: z.boolean().optional().describe('With secretChanged: whether deliveries are signed from now on'),
+    previousSecretUntil: z
+      .int()
+      .nullable()
+      .describe(`Until when the replaced secret still signs, ${MS}; null: it stopped at once (or there was none)`),
+    time,
+  }),
+  example: {
+    webhookId: exampleWebhookId,
+    url: 'https://hooks.example.com/mlflow/v2',
+    secretChanged: true,
+    hasSecret: true,
+    previousSecretUntil: exampleTime + 86_400_000,
+    time: exampleTime,
+  },
+});
+
+export const WebhookDeletedV1 = eventContract({
+  name: 'WebhookDeleted',
+  schemaVersion: 1,
+  meaning: 'A webhook was deleted: nothing is delivered to it any more.',
+  data: z.object({ webhookId, time }),
+  example: { webhookId: exampleWebhookId, time: exampleTime },
+});
+
+export const WebhookPausedV1 = eventContract({
+  name: 'WebhookPaused',
+  schemaVersion: 1,
+  meaning:
+    'Deliveries to a webhook kept failing: it is paused (its deliveries wait), and probed now and then until one gets through.',
+  data: z.object({ webhookId, reason: z.string().min(1).describe('Why, in words'), time }),
+  example: { webhookId: exampleWebhookId, reason: '4 failed attempts in a row: HTTP 503', time: exampleTime },
+});
+
+export const WebhookResumedV1 = eventContract({
+  name: 'WebhookResumed',
+  schemaVersion: 1,
+  meaning: 'A paused webhook answered again: its waiting deliveries go out, in order.',
+  data: z.object({ webhookId, reason: z.string().min(1).describe('Why, in words'), time }),
+  example: { webhookId: exampleWebhookId, reason: 'probe delivered: HTTP 200', time: exampleTime },
+});
+
+export const REGISTRY_WEBHOOK_TOPIC: TopicContract = {
+  name: eventTopic(REGISTRY_PRODUCER, 'webhook'),
+  producer: REGISTRY_PRODUCER,
+  streamType: 'webhook',
+  meaning:
+    'The life of each webhook, both flavours: creation, changes, deletion, and pauses of the delivery worker. Never a secret.',
+  key: '`webhook-<webhookId>`, the stream id',
+  events: [WebhookCreatedV1, WebhookUpdatedV1, WebhookDeletedV1, WebhookPausedV1, WebhookResumedV1],
+};
+
 export const REGISTRY_TOPICS = [
   REGISTRY_REGISTERED_MODEL_TOPIC,
   REGISTRY_MODEL_VERSION_TOPIC,
@@ -871,4 +988,5 @@ export const REGISTRY_TOPICS = [
   REGISTRY_POLICY_TOPIC,
   REGISTRY_TRANSITION_REQUEST_TOPIC,
   REGISTRY_TRANSITION_REQUEST_RESULTS_TOPIC,
+  REGISTRY_WEBHOOK_TOPIC,
 ];

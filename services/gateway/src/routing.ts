@@ -76,6 +76,10 @@ export function routingTable(
           // Databricks' comments on model versions and transition requests.
           `${prefix}comments/`,
           `${prefix}transition-requests/`,
+          // MLflow 3's webhooks (the collection and each webhook) and Databricks' registry webhooks.
+          `${prefix}webhooks`,
+          `${prefix}webhooks/`,
+          `${prefix}registry-webhooks/`,
         ]),
         ...['/api/2.0/logbook/', '/ajax-api/2.0/logbook/'].flatMap((prefix) => [
           `${prefix}registered-models/`,

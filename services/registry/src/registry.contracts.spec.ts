@@ -20,6 +20,7 @@ import {
   TransitionRequestCommand,
   transitionRequestDecider,
 } from './transition-requests/transition-request.decider';
+import { WebhookCommand, webhookDecider } from './webhooks/webhook.decider';
 
 const metadata: CommandMetadata = {
   now: 1_764_864_000_000,
@@ -200,6 +201,41 @@ const commandEvents = [
   ...answered({ errorCode: 'PERMISSION_DENIED', message: 'ada made the request and cannot approve it.' }),
 ];
 
+const webhookId = 'b1c7a0de-5f3e-4c1a-9d2b-7e6f5a4b3c2d';
+const webhookEvents = play(
+  webhookDecider,
+  withMetadata<WebhookCommand>([
+    {
+      type: 'CreateWebhook',
+      data: {
+        webhookId,
+        flavor: 'databricks',
+        name: null,
+        description: null,
+        url: 'https://hooks.example.com/databricks',
+        events: ['MODEL_VERSION_CREATED', 'TRANSITION_REQUEST_APPROVED'],
+        modelName: name,
+        status: 'ACTIVE',
+        secretCiphertext: 'gAAAA-first',
+        authorizationCiphertext: 'gAAAA-bearer',
+        enableSslVerification: true,
+      },
+    },
+    {
+      type: 'UpdateWebhook',
+      data: {
+        webhookId,
+        changes: { url: 'https://hooks.example.com/v2', authorizationCiphertext: null },
+        secretCiphertext: 'gAAAA-second',
+        rotationOverlapMs: 86_400_000,
+      },
+    },
+    { type: 'PauseWebhook', data: { webhookId, reason: '4 failed attempts in a row' } },
+    { type: 'ResumeWebhook', data: { webhookId, reason: 'probe delivered' } },
+    { type: 'DeleteWebhook', data: { webhookId } },
+  ]),
+);
+
 describe("the registry's publisher: what the deciders emit leaves as valid contracts", () => {
   const validators = contractValidators(REGISTRY_TOPICS.flatMap((topic) => topic.events));
   const emitted: DomainEvent[] = [
@@ -210,6 +246,7 @@ describe("the registry's publisher: what the deciders emit leaves as valid contr
     ...versionEvents({ type: 'FailRegistration', data: { ...address, message: 'No MLmodel file' } }),
     ...commentEvents,
     ...commandEvents,
+    ...webhookEvents,
   ];
 
   it('given a history covering every registry event type, then each is published as a contract its consumers accept', () => {
@@ -220,5 +257,25 @@ describe("the registry's publisher: what the deciders emit leaves as valid contr
     assert.deepEqual(problems, []);
     const contracted = REGISTRY_TOPICS.flatMap((topic) => topic.events.map((event) => event.name)).sort();
     assert.deepEqual([...new Set(published.map((event) => event.type))].sort(), contracted);
+  });
+
+  it('publishes no webhook secret nor Authorization header, only whether there is one', () => {
+    const published = webhookEvents.map((event) => registryToContract({ ...event, schemaVersion: 1 }));
+    assert.doesNotMatch(JSON.stringify(published), /gAAAA|Ciphertext/);
+    assert.deepEqual(
+      published.slice(0, 2).map(({ data }) => {
+        const { hasSecret, hasAuthorization, secretChanged, previousSecretUntil } = data as Record<string, unknown>;
+        return { hasSecret, hasAuthorization, secretChanged, previousSecretUntil };
+      }),
+      [
+        { hasSecret: true, hasAuthorization: true, secretChanged: undefined, previousSecretUntil: undefined },
+        {
+          hasSecret: true,
+          hasAuthorization: false,
+          secretChanged: true,
+          previousSecretUntil: metadata.now + 86_400_000,
+        },
+      ],
+    );
   });
 });

@@ -34,6 +34,11 @@ import {
   TransitionAppliedV1,
   TransitionRequestCommandAcceptedV1,
   TransitionRequestCommandRefusedV1,
+  WebhookCreatedV1,
+  WebhookDeletedV1,
+  WebhookPausedV1,
+  WebhookResumedV1,
+  WebhookUpdatedV1,
 } from '@logbook/contracts';
 import { CommentEvent } from './comments/comment.events';
 import { PolicyEvent } from './governance/policy.events';
@@ -41,6 +46,26 @@ import { ModelVersionEvent } from './model-versions/model-version.events';
 import { RegisteredModelEvent } from './registered-models/registered-model.events';
 import { TransitionRequestCommandEvent } from './transition-requests/transition-request-command.events';
 import { TransitionRequestEvent } from './transition-requests/transition-request.events';
+import { WebhookCreated, WebhookEvent, WebhookUpdated } from './webhooks/webhook.events';
+
+/** A new webhook without its secret or Authorization header: only whether it has them. */
+function webhookCreated({ secretCiphertext, authorizationCiphertext, ...data }: WebhookCreated['data']) {
+  return { ...data, hasSecret: secretCiphertext !== null, hasAuthorization: authorizationCiphertext !== null };
+}
+
+/** A webhook's changes without secrets: whether the secret or the Authorization header changed, and to what kind. */
+function webhookUpdated({ webhookId, changes, secret, time }: WebhookUpdated['data']) {
+  const { authorizationCiphertext, ...fields } = changes;
+  return {
+    webhookId,
+    ...fields,
+    ...(authorizationCiphertext === undefined ? {} : { hasAuthorization: authorizationCiphertext !== null }),
+    secretChanged: secret !== null,
+    ...(secret ? { hasSecret: secret.ciphertext !== null } : {}),
+    previousSecretUntil: secret?.previousUntil ?? null,
+    time,
+  };
+}
 
 /**
  * How the registry's events leave the service: each domain event as the contract other services read.
@@ -53,6 +78,7 @@ export const registryToContract = contractMapper<
   | PolicyEvent
   | TransitionRequestEvent
   | TransitionRequestCommandEvent
+  | WebhookEvent
 >({
   RegisteredModelCreated: (data) => publish(RegisteredModelCreatedV1, data),
   RegisteredModelRenamed: (data) => publish(RegisteredModelRenamedV1, data),
@@ -87,4 +113,9 @@ export const registryToContract = contractMapper<
   TransitionApplied: (data) => publish(TransitionAppliedV1, data),
   TransitionRequestCommandAccepted: (data) => publish(TransitionRequestCommandAcceptedV1, data),
   TransitionRequestCommandRefused: (data) => publish(TransitionRequestCommandRefusedV1, data),
+  WebhookCreated: (data) => publish(WebhookCreatedV1, webhookCreated(data)),
+  WebhookUpdated: (data) => publish(WebhookUpdatedV1, webhookUpdated(data)),
+  WebhookDeleted: (data) => publish(WebhookDeletedV1, data),
+  WebhookPaused: (data) => publish(WebhookPausedV1, data),
+  WebhookResumed: (data) => publish(WebhookResumedV1, data),
 });

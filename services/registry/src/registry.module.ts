@@ -29,7 +29,22 @@ import { TransitionRequestsController } from './transition-requests/transition-r
 import { TransitionRequestsQueries } from './transition-requests/transition-requests.queries';
 import { TransitionRequestsService } from './transition-requests/transition-requests.service';
 import { RegistryAccess, SourceLoggedModelExperiments, SourceRunExperiments } from './shared/access';
-import { COMMAND_FEED, DATABASE, EVENT_STORE, REGISTRATION_VERDICTS, REGISTRY_LOGGER } from './shared/tokens';
+import {
+  COMMAND_FEED,
+  DATABASE,
+  EVENT_STORE,
+  REGISTRATION_VERDICTS,
+  REGISTRY_LOGGER,
+  WEBHOOK_DELIVERY,
+  WEBHOOK_SETTINGS,
+} from './shared/tokens';
+import { WebhookDeliveryLifecycle } from './webhooks/delivery/delivery-lifecycle';
+import { LedgerController } from './webhooks/delivery/ledger.controller';
+import { LedgerQueries } from './webhooks/delivery/ledger.queries';
+import { RegistryWebhooksController } from './webhooks/registry-webhooks.controller';
+import { WebhooksController } from './webhooks/webhooks.controller';
+import { WebhooksQueries } from './webhooks/webhooks.queries';
+import { WebhooksService } from './webhooks/webhooks.service';
 
 @Global()
 @Module({})
@@ -42,12 +57,22 @@ class RegistryInfrastructureModule {
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: REGISTRY_LOGGER, useValue: runtime.logger },
         { provide: COMMAND_FEED, useValue: runtime.commandFeed },
+        { provide: WEBHOOK_SETTINGS, useValue: runtime.config.webhooks },
+        { provide: WEBHOOK_DELIVERY, useValue: runtime.webhookDelivery },
         {
           provide: REGISTRATION_VERDICTS,
           useValue: { announcements: runtime.registrationVerdicts, waitMs: runtime.registrationWaitMs },
         },
       ],
-      exports: [DATABASE, EVENT_STORE, REGISTRY_LOGGER, REGISTRATION_VERDICTS, COMMAND_FEED],
+      exports: [
+        DATABASE,
+        EVENT_STORE,
+        REGISTRY_LOGGER,
+        REGISTRATION_VERDICTS,
+        COMMAND_FEED,
+        WEBHOOK_SETTINGS,
+        WEBHOOK_DELIVERY,
+      ],
     };
   }
 }
@@ -63,6 +88,9 @@ export const REGISTRY_CONTROLLERS = [
   ActivitiesController,
   PoliciesController,
   TransitionRequestsController,
+  WebhooksController,
+  RegistryWebhooksController,
+  LedgerController,
 ];
 
 /**
@@ -98,8 +126,12 @@ export class RegistryModule {
         TransitionRequestsQueries,
         TransitionRequestExpiry,
         TransitionRequestCommands,
+        WebhooksService,
+        WebhooksQueries,
+        LedgerQueries,
+        WebhookDeliveryLifecycle,
       ],
-      exports: [ModelVersionsService, GovernedTargets],
+      exports: [ModelVersionsService, GovernedTargets, WebhooksService],
     };
   }
 }

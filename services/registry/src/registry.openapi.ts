@@ -3,6 +3,7 @@ import { POLICY_BODIES, POLICY_WIRE_SCHEMAS } from './governance/policies.wire-s
 import { REGISTRY_CONTROLLERS } from './registry.module';
 import { ANSWERS, REGISTRY_WIRE_SCHEMAS } from './shared/wire-schemas';
 import { TRANSITION_REQUEST_WIRE_SCHEMAS } from './transition-requests/transition-requests.wire-schemas';
+import { WEBHOOK_WIRE_SCHEMAS } from './webhooks/webhooks.wire-schemas';
 
 /** Fields naming a model, version or comment that may not exist: an operation taking one can answer 404. */
 const ENTITY_FIELDS = new Set(['name', 'version', 'id']);
@@ -32,11 +33,29 @@ function describePolicyOperations(path: string, operations: OpenApiFragment['pat
   }
 }
 
+/**
+ * A webhook route answers 404 for a webhook that does not exist (or is the other API's); creating a
+ * Databricks webhook, for a model that does not.
+ */
+function describeWebhookOperations(path: string, operations: OpenApiFragment['paths'][string]): void {
+  for (const [verb, operation] of Object.entries(operations)) {
+    const creates = verb === 'post' && (path.endsWith('/registry-webhooks/create') || path.endsWith('/webhooks'));
+    const lists = verb === 'get' && (path.endsWith('/registry-webhooks/list') || path.endsWith('/webhooks'));
+    if (path.endsWith('/registry-webhooks/create')) {
+      operation.responses['404'] = errorResponse(404, 'No registered model of that model_name');
+    } else if (creates || lists) {
+      delete operation.responses['404'];
+    } else {
+      operation.responses['404'] = errorResponse(404, 'No such webhook');
+    }
+  }
+}
+
 /** The registry API's part of the OpenAPI document, generated from its controllers. */
 export function registryOpenApi(): OpenApiFragment {
   const fragment = openApiFromControllers(
     REGISTRY_CONTROLLERS,
-    { ...REGISTRY_WIRE_SCHEMAS, ...POLICY_WIRE_SCHEMAS, ...TRANSITION_REQUEST_WIRE_SCHEMAS },
+    { ...REGISTRY_WIRE_SCHEMAS, ...POLICY_WIRE_SCHEMAS, ...TRANSITION_REQUEST_WIRE_SCHEMAS, ...WEBHOOK_WIRE_SCHEMAS },
     {
       fields: ENTITY_FIELDS,
       description: 'No such registered model, model version or comment',
@@ -48,6 +67,10 @@ export function registryOpenApi(): OpenApiFragment {
         description: 'The matching audit rows, streamed',
         content: { 'application/x-ndjson': { schema: ANSWERS.auditExport } },
       };
+    }
+    if (path.includes('webhooks')) {
+      describeWebhookOperations(path, operations);
+      continue;
     }
     if (path.includes('/logbook/policies/')) {
       describePolicyOperations(path, operations);

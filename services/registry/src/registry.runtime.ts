@@ -26,12 +26,16 @@ import { WebhookDeliveryWorker } from './webhooks/delivery/delivery-worker';
 import { webhookFanOut } from './webhooks/delivery/fan-out';
 import { reportWebhookBacklog } from './webhooks/delivery/delivery-metrics';
 import { WebhookHttpSender } from './webhooks/delivery/http-sender';
+import { checkWebhookSecretsReadable } from './webhooks/webhook-secrets';
+import { webhookStream } from './webhooks/webhook.decider';
+import { webhooksProjection } from './webhooks/webhooks.projection';
 
 export const registryProjections = [
   registryProjection,
   activitiesProjection,
   policiesProjection,
   transitionRequestsProjection,
+  webhooksProjection,
 ];
 export const registryStreams = [
   registeredModelStream,
@@ -40,6 +44,7 @@ export const registryStreams = [
   policyStream,
   transitionRequestStream,
   transitionRequestCommandStream,
+  webhookStream,
 ];
 
 export const registryService: ServiceDefinition = {
@@ -136,7 +141,12 @@ export async function startRegistryRuntime(
       ];
     },
   });
-  const stopReportingBacklog = reportWebhookBacklog(runtime.db);
+  try {
+    await checkWebhookSecretsReadable(runtime.db, config.webhooks.secretBox);
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
   if (config.policies.length > 0) {
     const metadata = { now: Date.now(), actor: systemActor(REGISTRY_PRODUCER), requestId: 'policies-file' };
     try {
@@ -147,6 +157,7 @@ export async function startRegistryRuntime(
       throw error;
     }
   }
+  const stopReportingBacklog = reportWebhookBacklog(runtime.db);
   const audit = await startAuditTrail(
     {
       ...runtime,

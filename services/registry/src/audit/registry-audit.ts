@@ -3,8 +3,15 @@ import { AppendedChange, AuditHook, EventEnvelope } from '@logbook/eventstore';
 import { Queryable } from '@logbook/platform';
 import { REGISTRY_SCHEMA } from '../../migrations/001_initial';
 
-/** Every registry event names its model; those about one version name it too. */
-function targetOf(event: EventEnvelope): AuditContent['target'] {
+/**
+ * Every registry event names its model; those about one version name it too. A webhook's events name
+ * the model a Databricks webhook is about (from its state: the events carry only the webhook's id).
+ */
+function targetOf(event: EventEnvelope, before: unknown, after: unknown): AuditContent['target'] {
+  if (event.streamType === 'webhook') {
+    const modelOf = (state: unknown) => (state as { modelName?: string | null } | null)?.modelName;
+    return { name: modelOf(after) ?? modelOf(before) ?? null, version: null };
+  }
   const data = event.data as { name?: unknown; version?: unknown };
   return {
     name: typeof data.name === 'string' ? data.name : null,
@@ -47,7 +54,7 @@ export function registryAuditContents(
     event_type: event.type,
     stream_type: event.streamType,
     stream_id: event.streamId,
-    target: targetOf(event),
+    target: targetOf(event, states[i], states[i + 1]),
     actor: { id: actor.id, name: actor.name, kind: actor.kind, auth_method: actor.authMethod },
     request_id: requestId,
     client: { address: client?.address ?? null, user_agent: client?.userAgent ?? null },
