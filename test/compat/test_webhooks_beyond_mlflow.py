@@ -51,10 +51,10 @@ def ok(response):
     return response.json()
 
 
-def create_mlflow_webhook(url, made, **body):
+def create_mlflow_webhook(server, made, **body):
     body.setdefault("name", unique("hook"))
     body.setdefault("events", [])
-    webhook = ok(requests.post(f"{url}/api/2.0/mlflow/webhooks", json=body, timeout=30))["webhook"]
+    webhook = ok(requests.post(f"{server}/api/2.0/mlflow/webhooks", json=body, timeout=30))["webhook"]
     made[0].append(webhook["webhook_id"])
     return webhook
 
