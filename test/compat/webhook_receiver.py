@@ -95,6 +95,14 @@ class _Endpoint:
     deliveries: list = field(default_factory=list)
 
 
+def _matches(matches, delivery):
+    """A delivery not shaped as the matcher expects (no JSON, no such field) is not the one waited for."""
+    try:
+        return bool(matches(delivery))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
 class Receiver:
     def __init__(self):
         self._lock = threading.Lock()
@@ -157,7 +165,7 @@ class Receiver:
         with self._changed:
             while True:
                 for delivery in self._endpoints.get(path, _Endpoint()).deliveries:
-                    if matches(delivery):
+                    if _matches(matches, delivery):
                         return delivery
                 remaining = deadline - time.time()
                 if remaining <= 0:
