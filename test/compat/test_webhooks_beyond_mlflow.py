@@ -2,8 +2,9 @@
 
 Every test here is marked `logbook_only` (module-level pytestmark): MLflow has none of it. Logbook's further
 events (`logbook_events`, each payload naming its actor and event id under "logbook"), the delivery ledger
-(/api/2.0/logbook/webhooks/{id}/deliveries), one delivery id across the retries of a delivery, a disabled
-webhook that stops at once (MLflow keeps delivering from its cache for up to a minute), loopback allowed
+(/api/2.0/logbook/webhooks/{id}/deliveries), one delivery id across the retries of a delivery, a rotated
+secret signing beside the new one, a failing webhook paused visibly and resumed, a disabled webhook that
+stops at once (MLflow keeps delivering from its cache for up to a minute), loopback allowed
 without allowing every private network, and Databricks' registry webhooks with their X-Databricks-Signature.
 
 The receiver (webhook_receiver.py) verifies signatures as MLflow's and Databricks' documentation describe.
@@ -189,6 +190,50 @@ def test_one_delivery_id_across_retries(client, url, made, receiver):
     assert int(entry["last_status_code"]) == 200
     time.sleep(QUIET_SECONDS)
     assert len(receiver.deliveries(hook_url)) == 3
+
+
+def test_a_rotated_secret_keeps_signing_during_the_overlap(client, url, made, receiver):
+    hook_url = receiver.endpoint()
+    webhook = create_mlflow_webhook(
+        url, made, url=hook_url, secret="the old secret", events=[{"entity": "REGISTERED_MODEL", "action": "CREATED"}]
+    )
+    client.update_webhook(webhook["webhook_id"], secret="the new secret")
+    name = unique("model")
+    client.create_registered_model(name)
+    delivery = receiver.wait_for(hook_url, lambda d: d.json["data"]["name"] == name)
+    # Both signatures, space-separated, the new one first: receivers holding either secret verify it.
+    signatures = delivery.header("X-MLflow-Signature").split(" ")
+    assert len(signatures) == 2, signatures
+    assert delivery.mlflow_verified("the new secret") and delivery.mlflow_verified("the old secret")
+    assert not delivery.mlflow_verified("another secret")
+
+
+def test_a_webhook_that_keeps_failing_is_paused_visibly_and_resumes(client, url, made, receiver):
+    hook_url = receiver.endpoint(answers=[503] * 1000)
+    webhook = create_mlflow_webhook(
+        url, made, url=hook_url, secret=SECRET, events=[{"entity": "REGISTERED_MODEL", "action": "CREATED"}]
+    )
+    name = unique("model")
+    client.create_registered_model(name)
+    deadline = time.time() + WAIT_SECONDS
+    while True:
+        shown = ok(requests.get(f"{url}/api/2.0/mlflow/webhooks/{webhook['webhook_id']}", timeout=30))["webhook"]
+        if "paused" in shown:
+            break
+        assert time.time() < deadline, f"not paused after {len(receiver.deliveries(hook_url))} failed deliveries: {shown}"
+        time.sleep(0.5)
+    assert shown["paused"]["reason"]
+    assert shown["paused"]["since"] > 0
+    failed = receiver.deliveries(hook_url)
+    assert {d.header("X-MLflow-Delivery-Id") for d in failed} and all(d.answered == 503 for d in failed)
+
+    receiver.answer(hook_url, [])
+    ok(requests.post(f"{url}/api/2.0/logbook/webhooks/{webhook['webhook_id']}/resume", json={}, timeout=30))
+    delivered = receiver.wait_for(hook_url, lambda d: d.answered == 200 and d.json["data"]["name"] == name)
+    assert delivered.header("X-MLflow-Delivery-Id") == failed[0].header("X-MLflow-Delivery-Id")
+    assert delivered.mlflow_verified(SECRET)
+    shown = ok(requests.get(f"{url}/api/2.0/mlflow/webhooks/{webhook['webhook_id']}", timeout=30))["webhook"]
+    assert "paused" not in shown
 
 
 def test_a_disabled_webhook_receives_nothing_at_once(client, url, made, receiver):

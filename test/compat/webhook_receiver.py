@@ -145,6 +145,11 @@ class Receiver:
             self._endpoints[path] = _Endpoint(answers=list(answers))
         return f"{self.base_url}{path}"
 
+    def answer(self, url, answers):
+        """From now on, `url`'s next deliveries get `answers` (then 200)."""
+        with self._lock:
+            self._endpoints[url[len(self.base_url) :]].answers = list(answers)
+
     def _record(self, path, headers, body):
         with self._changed:
             endpoint = self._endpoints.setdefault(path, _Endpoint())
