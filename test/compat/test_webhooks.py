@@ -74,6 +74,10 @@ def assert_refused(response, error_code, status, message=None):
         assert body["message"] == message, body
 
 
+def events_of(*names):
+    return {WebhookEvent.from_str(name) for name in names}
+
+
 def listed_ids(client, max_results=None):
     ids, token = [], None
     while True:
@@ -113,7 +117,7 @@ def test_create_and_get_a_webhook(client, hooks, api, receiver):
     assert created.name == name and created.url == url
     assert created.description == "tells CI about new versions"
     assert created.status == WebhookStatus.ACTIVE
-    assert set(created.events) == {WebhookEvent.from_str("model_version.created"), WebhookEvent.from_str("model_version_alias.created")}
+    assert set(created.events) == events_of("model_version.created", "model_version_alias.created")
     assert created.creation_timestamp >= before - 1000
     assert created.last_updated_timestamp == created.creation_timestamp
     assert created.secret is None
@@ -187,7 +191,7 @@ def test_update_a_webhook(client, hooks, receiver):
     )
     assert (updated.name, updated.url, updated.status) == (new_name, new_url, WebhookStatus.DISABLED)
     # Events are replaced, not added to; what was not given stays.
-    assert set(updated.events) == {WebhookEvent.from_str("model_version_tag.set"), WebhookEvent.from_str("model_version_tag.deleted")}
+    assert set(updated.events) == events_of("model_version_tag.set", "model_version_tag.deleted")
     assert updated.description == "first"
     assert updated.creation_timestamp == created.creation_timestamp
     assert updated.last_updated_timestamp > created.last_updated_timestamp
@@ -245,12 +249,18 @@ def test_a_63_character_name_is_accepted(client, hooks, receiver):
 @pytest.mark.parametrize(
     "event, message",
     [
-        ({"entity": "REGISTERED_MODEL", "action": "DELETED"}, "Invalid action 'deleted' for entity 'registered_model'. Valid actions are: ['created']"),
+        (
+            {"entity": "REGISTERED_MODEL", "action": "DELETED"},
+            "Invalid action 'deleted' for entity 'registered_model'. Valid actions are: ['created']",
+        ),
         (
             {"entity": "MODEL_VERSION_TAG", "action": "CREATED"},
             "Invalid action 'created' for entity 'model_version_tag'. Valid actions are: ['deleted', 'set']",
         ),
-        ({"entity": "MODEL_VERSION_ALIAS", "action": "SET"}, "Invalid action 'set' for entity 'model_version_alias'. Valid actions are: ['created', 'deleted']"),
+        (
+            {"entity": "MODEL_VERSION_ALIAS", "action": "SET"},
+            "Invalid action 'set' for entity 'model_version_alias'. Valid actions are: ['created', 'deleted']",
+        ),
     ],
 )
 def test_create_refuses_an_invalid_entity_action_pair(client, hooks, api, receiver, event, message):
@@ -417,7 +427,9 @@ def test_model_version_tag_and_alias_events_are_delivered(client, hooks, receive
 
     client.set_model_version_tag(name, "1", "validated", "yes")
     delivery = receiver.wait_for(url, is_event("model_version_tag", "set"))
-    assert_mlflow_delivery(delivery, "model_version_tag", "set", {"name": name, "version": "1", "key": "validated", "value": "yes"})
+    assert_mlflow_delivery(
+        delivery, "model_version_tag", "set", {"name": name, "version": "1", "key": "validated", "value": "yes"}
+    )
 
     client.delete_model_version_tag(name, "1", "validated")
     delivery = receiver.wait_for(url, is_event("model_version_tag", "deleted"))
@@ -465,7 +477,13 @@ def test_prompt_events_are_delivered(client, hooks, receiver):
     hooks(
         name=hook_name(),
         url=url,
-        events=["prompt.created", "prompt_version.created", "prompt_tag.set", "prompt_alias.created", "registered_model.created"],
+        events=[
+            "prompt.created",
+            "prompt_version.created",
+            "prompt_tag.set",
+            "prompt_alias.created",
+            "registered_model.created",
+        ],
         secret=SECRET,
     )
     name = hook_name("prompt")
