@@ -9,6 +9,7 @@ neither 401 nor 403 nor a 5xx anywhere else.
 """
 
 import re
+import time
 import uuid
 
 import pytest
@@ -23,10 +24,20 @@ pytestmark = pytest.mark.logbook_only
 # credentials); `identity` (the users, roles and tokens API, with its own rules, tested in test_users.py,
 # test_roles.py and test_tokens.py); `author` and `author-or-admin` (a Databricks comment, which the
 # owner wrote: READ on its model lets a caller reach it, and then only its author, or an admin to delete,
-# may change it; a transition request, which only its creator cancels); `admin` (policies and the audit trails).
+# may change it; a transition request, which only its creator cancels); `admin` (policies, the audit trails,
+# MLflow's webhooks and the webhook delivery ledger). Databricks' registry webhooks here are scoped to the
+# matrix's model, which takes MANAGE on it (a registry-wide one, without model_name, takes an admin).
 LEVEL_OF_CALLER = {"denied": 0, "reader": 1, "token": 1, "editor": 2, "manager": 3}
 LEVEL_NEEDED = {"READ": 1, "EDIT": 2, "MANAGE": 3}
 CALLERS = ["anonymous", "denied", "reader", "token", "editor", "manager", "admin"]
+
+
+# Nothing listens there: the routes are checked for who may call them, not for deliveries. The suites' servers
+# allow loopback receivers over http (test/support/webhook-env.sh).
+RECEIVER_URL = "http://127.0.0.1:9/matrix-hook"
+# A path parameter naming a webhook or one of its deliveries, however the route spells it.
+WEBHOOK_PARAM = re.compile(r"(/webhooks/)\{(webhook_?[iI]d|id)\}")
+DELIVERY_PARAM = re.compile(r"(/deliveries/)\{(delivery_?[iI]d|id)\}")
 
 
 def unique(prefix):
@@ -39,6 +50,34 @@ def artifact_path(f, name="a.txt"):
 
 def lm(f):
     return f["logged_model"]
+
+
+def model_webhook(f):
+    """A new Databricks registry webhook on the matrix's model, made by its owner (who may manage it)."""
+    made = http(
+        "POST",
+        f["url"],
+        "/api/2.0/mlflow/registry-webhooks/create",
+        credentials=(f["owner"], PASSWORD),
+        json={"model_name": f["model"], "events": ["MODEL_VERSION_CREATED"], "http_url_spec": {"url": RECEIVER_URL}},
+    )
+    return ok(made, "registry webhook")["webhook"]["id"]
+
+
+def admin_webhook(f):
+    """A new MLflow webhook (only an admin makes those)."""
+    made = http(
+        "POST",
+        f["url"],
+        "/api/2.0/mlflow/webhooks",
+        credentials=f["admin"],
+        json={
+            "name": unique("matrix-hook"),
+            "url": RECEIVER_URL,
+            "events": [{"entity": "MODEL_VERSION", "action": "CREATED"}],
+        },
+    )
+    return ok(made, "webhook")["webhook"]["webhook_id"]
 
 
 # (method, path with /api/ prefixes; ajax-api paths use the same row) -> (level, request builder). A builder
@@ -259,6 +298,47 @@ ROUTES = {
     ("GET", "/api/2.0/logbook/identity-audit/entries/export"): ("admin", lambda f: {"params": {"event_type": "UserCreated"}}),
     ("GET", "/api/2.0/logbook/identity-audit/verify"): ("admin", lambda f: {}),
     ("GET", "/api/2.0/logbook/identity-audit/checkpoints/public-keys"): ("admin", lambda f: {}),
+    ("POST", "/api/2.0/mlflow/webhooks"): (
+        "admin",
+        lambda f: {
+            "json": {
+                "name": unique("matrix-hook"),
+                "url": RECEIVER_URL,
+                "events": [{"entity": "MODEL_VERSION", "action": "CREATED"}],
+            }
+        },
+    ),
+    ("GET", "/api/2.0/mlflow/webhooks"): ("admin", lambda f: {"params": {"max_results": 5}}),
+    ("GET", "/api/2.0/mlflow/webhooks/{webhookId}"): ("admin", lambda f: {}),
+    ("PATCH", "/api/2.0/mlflow/webhooks/{webhookId}"): ("admin", lambda f: {"json": {"description": "d"}}),
+    ("DELETE", "/api/2.0/mlflow/webhooks/{webhookId}"): ("admin", lambda f: {}),
+    ("POST", "/api/2.0/mlflow/webhooks/{webhookId}/test"): ("admin", lambda f: {"json": {}}),
+    ("POST", "/api/2.0/mlflow/registry-webhooks/create"): (
+        "MANAGE",
+        lambda f: {
+            "json": {
+                "model_name": f["model"],
+                "events": ["MODEL_VERSION_TRANSITIONED_STAGE"],
+                "http_url_spec": {"url": RECEIVER_URL},
+            }
+        },
+    ),
+    ("GET", "/api/2.0/mlflow/registry-webhooks/list"): ("MANAGE", lambda f: {"params": {"model_name": f["model"]}}),
+    ("PATCH", "/api/2.0/mlflow/registry-webhooks/update"): (
+        "MANAGE",
+        lambda f: {"json": {"id": model_webhook(f), "description": "d"}},
+    ),
+    ("DELETE", "/api/2.0/mlflow/registry-webhooks/delete"): ("MANAGE", lambda f: {"params": {"id": model_webhook(f)}}),
+    ("POST", "/api/2.0/mlflow/registry-webhooks/test"): ("MANAGE", lambda f: {"json": {"id": model_webhook(f)}}),
+    ("GET", "/api/2.0/logbook/webhooks/{webhookId}"): ("admin", lambda f: {}),
+    ("GET", "/api/2.0/logbook/webhooks/{webhookId}/deliveries"): ("admin", lambda f: {}),
+    ("GET", "/api/2.0/logbook/webhooks/{webhookId}/deliveries/{deliveryId}"): ("admin", lambda f: {}),
+    ("POST", "/api/2.0/logbook/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver"): ("admin", lambda f: {"json": {}}),
+    ("POST", "/api/2.0/logbook/webhooks/{webhookId}/redeliver"): (
+        "admin",
+        lambda f: {"json": {"start_time": 0, "end_time": int(time.time() * 1000)}},
+    ),
+    ("POST", "/api/2.0/logbook/webhooks/{webhookId}/resume"): ("admin", lambda f: {"json": {}}),
     ("POST", "/graphql"): ("signed-in", lambda f: {"json": {"query": "query { __typename }"}}),
     ("GET", "/graphql"): ("signed-in", lambda f: {"params": {"query": "query { __typename }"}}),
 }
@@ -267,8 +347,11 @@ IDENTITY_PATHS = re.compile(r"^/api/(2\.0|3\.0)/(mlflow/(users|roles)/|logbook/t
 
 
 def normalized(path):
-    """The row of a served path: the ajax prefix and logged models' 3.0 paths share the 2.0 REST row."""
+    """The row of a served path: the ajax prefix and logged models' 3.0 paths share the 2.0 REST row; a
+    webhook's and a delivery's path parameters are {webhookId} and {deliveryId}."""
     path = re.sub(r"^/ajax-api/", "/api/", path)
+    path = WEBHOOK_PARAM.sub(r"\1{webhookId}", path)
+    path = DELIVERY_PARAM.sub(r"\1{deliveryId}", path)
     return re.sub(r"^/api/3\.0/mlflow/logged-models", "/api/2.0/mlflow/logged-models", path)
 
 
@@ -410,10 +493,17 @@ def make_resources(url, admin, names):
         "model": model,
         "comment": comment,
         "owner": names["owner"],
+        "url": url,
+        "admin": admin,
     }
 
 
 def concrete(path, f):
+    """A served path with its parameters filled in: a webhook made for it; a delivery id that names none (the
+    matrix checks who may ask, and an admin's 404 is an answer)."""
+    if WEBHOOK_PARAM.search(path):
+        path = WEBHOOK_PARAM.sub(lambda m: m.group(1) + admin_webhook(f), path)
+    path = DELIVERY_PARAM.sub(lambda m: m.group(1) + str(uuid.uuid4()), path)
     return (
         path.replace("{modelId}", f["logged_model"])
         .replace("{key}", "t")

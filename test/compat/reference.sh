@@ -14,7 +14,11 @@ if [[ $# -gt 0 ]]; then shift; fi
 py="$(bash "$here/setup.sh")"
 state="$(mktemp -d)"
 log="$state/server.log"
-MLFLOW_DISABLE_TELEMETRY=true setsid "$(dirname "$py")/mlflow" server \
+# shellcheck disable=SC1091
+source "$here/../support/webhook-env.sh"
+# MLflow allows loopback receivers only with every private address, and caches each event's webhooks for
+# 60 s by default, so a webhook created by one test would miss the next test's events: no cache here.
+MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS=true MLFLOW_WEBHOOK_CACHE_TTL=0 MLFLOW_DISABLE_TELEMETRY=true setsid "$(dirname "$py")/mlflow" server \
   ${MLFLOW_REFERENCE_APP:+--app-name "$MLFLOW_REFERENCE_APP"} --host 127.0.0.1 --port "$port" \
   --backend-store-uri "sqlite:///$state/db.sqlite" --default-artifact-root mlflow-artifacts:/ \
   --artifacts-destination "$state/artifacts" --workers 1 >"$log" 2>&1 &

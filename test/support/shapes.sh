@@ -33,6 +33,9 @@ wait_healthy() {
 start() {
   local shape=$1 port=$2 dir=$3
   mkdir -p "$dir"
+  # Every process of either shape gets them; in the distributed shape the registry delivers webhooks.
+  # shellcheck disable=SC1091
+  source "$repo/test/support/webhook-env.sh"
   case "$shape" in
     embedded)
       LOGBOOK_MODE=embedded LOGBOOK_DATA_DIR="$dir/data" PORT="$port" \
