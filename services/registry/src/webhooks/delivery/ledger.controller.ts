@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { Authorize, Rules } from '@logbook/access';
-import { Answers } from '@logbook/platform';
+import { Answers, CommandMetadata, RequestMeta } from '@logbook/platform';
 import { WEBHOOK_DELIVERY } from '../../shared/tokens';
+import { WebhooksService } from '../webhooks.service';
 import { WebhookDeliveryWorker } from './delivery-worker';
 import { ListDeliveriesDto, RedeliverRangeDto } from './ledger.dto';
 import { LedgerQueries } from './ledger.queries';
@@ -15,6 +16,7 @@ import { LEDGER_ANSWERS } from './ledger.wire-schemas';
 export class LedgerController {
   constructor(
     private readonly ledger: LedgerQueries,
+    private readonly webhooks: WebhooksService,
     @Inject(WEBHOOK_DELIVERY) private readonly delivery: WebhookDeliveryWorker,
   ) {}
 
@@ -22,6 +24,19 @@ export class LedgerController {
   @Answers(LEDGER_ANSWERS.state)
   @Authorize(Rules.admin())
   async state(@Param('webhook_id') webhookId: string) {
+    return { webhook: await this.ledger.summary(webhookId) };
+  }
+
+  /** Resumes a paused webhook now rather than at its next probe: its waiting deliveries are due at once. */
+  @Post('resume')
+  @HttpCode(200)
+  @Answers(LEDGER_ANSWERS.state)
+  @Authorize(Rules.admin())
+  async resume(@Param('webhook_id') webhookId: string, @RequestMeta() meta: CommandMetadata) {
+    await this.ledger.webhook(webhookId);
+    await this.webhooks.resume(webhookId, `resumed by ${meta.actor.name}`, meta);
+    await this.ledger.dueNow(webhookId, meta.now);
+    this.delivery.wake();
     return { webhook: await this.ledger.summary(webhookId) };
   }
 

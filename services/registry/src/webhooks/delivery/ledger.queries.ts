@@ -200,6 +200,15 @@ export class LedgerQueries {
     return deliveryView(rows[0]);
   }
 
+  /** Makes the webhook's pending deliveries due at `now` (those waiting for a later retry or probe). */
+  async dueNow(webhookId: string, now: number): Promise<void> {
+    await this.db.query(
+      `UPDATE ${REGISTRY_SCHEMA}.webhook_deliveries SET next_attempt_at = $2
+       WHERE webhook_id = $1 AND status = 'PENDING' AND next_attempt_at > $2`,
+      [webhookId, now],
+    );
+  }
+
   /** Queues again every delivery of events from `start` to `end` that ended in `status`; answers how many. */
   async redeliverRange(webhookId: string, range: { start: number; end: number; status: string }, now: number) {
     await this.webhook(webhookId);
