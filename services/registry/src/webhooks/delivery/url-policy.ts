@@ -79,7 +79,7 @@ async function resolutionRefusal(
     if (error instanceof ResolutionTimeout) {
       return `Timed out resolving ${FIELD} hostname ${pythonRepr(hostname)} after ${RESOLUTION_TIMEOUT_MS / 1000} seconds`;
     }
-    return `Cannot resolve ${FIELD} hostname ${pythonRepr(hostname)}: ${(error as Error).message}`;
+    return `Cannot resolve ${FIELD} hostname ${pythonRepr(hostname)}: ${resolutionFailure(error)}`;
   }
   if (addresses.length === 0) return `Cannot resolve ${FIELD} hostname ${pythonRepr(hostname)}: no addresses`;
   const refused = addresses.find((address) => !isAllowedAddress(address, settings));
@@ -89,6 +89,17 @@ async function resolutionRefusal(
 }
 
 class ResolutionTimeout extends Error {}
+
+/** Python's words for the usual getaddrinfo failures (as MLflow's message shows them), else Node's. */
+const GETADDRINFO_FAILURES: Readonly<Record<string, string>> = {
+  ENOTFOUND: '[Errno -2] Name or service not known',
+  EAI_AGAIN: '[Errno -3] Temporary failure in name resolution',
+};
+
+function resolutionFailure(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  return (code && GETADDRINFO_FAILURES[code]) ?? message;
+}
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
