@@ -86,7 +86,7 @@ for (const { shape, storage } of SHAPES) {
       ok(await mlflow('POST', 'webhooks', { name: `hook-${receivers.length}-${Date.now()}`, url, ...body })).webhook
         .webhook_id;
     const deliveries = async (webhookId: string) =>
-      ok(await logbook('GET', `${webhookId}/deliveries?max_results=1000`)).deliveries as Array<Record<string, any>>;
+      (ok(await logbook('GET', `${webhookId}/deliveries?max_results=1000`)).deliveries ?? []) as Array<Record<string, any>>;
 
     before(async () => {
       data = await storage();

@@ -42,13 +42,13 @@ async function followWebhook(tx: Queryable, event: EventEnvelope): Promise<boole
       return true;
     }
     case 'WebhookUpdated': {
-      const { webhookId, changes } = event.data as { webhookId: string; changes: { events?: string[]; status?: string } };
+      const changes = event.data as { webhookId: string; events?: string[]; status?: string };
       await tx.query(
         `UPDATE ${REGISTRY_SCHEMA}.webhook_subscribers
          SET events = coalesce($2::jsonb, events), receiving = coalesce($3, receiving)
          WHERE webhook_id = $1`,
         [
-          webhookId,
+          changes.webhookId,
           changes.events === undefined ? null : JSON.stringify(changes.events),
           changes.status === undefined ? null : changes.status === 'ACTIVE',
         ],
