@@ -86,7 +86,9 @@ for (const { shape, storage } of SHAPES) {
       ok(await mlflow('POST', 'webhooks', { name: `hook-${receivers.length}-${Date.now()}`, url, ...body })).webhook
         .webhook_id;
     const deliveries = async (webhookId: string) =>
-      (ok(await logbook('GET', `${webhookId}/deliveries?max_results=1000`)).deliveries ?? []) as Array<Record<string, any>>;
+      (ok(await logbook('GET', `${webhookId}/deliveries?max_results=1000`)).deliveries ?? []) as Array<
+        Record<string, any>
+      >;
 
     before(async () => {
       data = await storage();
@@ -159,7 +161,9 @@ for (const { shape, storage } of SHAPES) {
       const target = await receiver();
       let failing = true;
       target.answer = () => ({ status: failing ? 503 : 200 });
-      const webhookId = await createWebhook(target.url, { events: [{ entity: 'REGISTERED_MODEL', action: 'CREATED' }] });
+      const webhookId = await createWebhook(target.url, {
+        events: [{ entity: 'REGISTERED_MODEL', action: 'CREATED' }],
+      });
       ok(await mlflow('POST', 'registered-models/create', { name: `paused-${webhookId.slice(0, 6)}` }));
       const paused = await waitFor('paused', async () => {
         const { webhook } = ok(await logbook('GET', webhookId));
@@ -180,7 +184,9 @@ for (const { shape, storage } of SHAPES) {
       const target = await receiver();
       let refusing = true;
       target.answer = () => ({ status: refusing ? 410 : 200 });
-      const webhookId = await createWebhook(target.url, { events: [{ entity: 'REGISTERED_MODEL', action: 'CREATED' }] });
+      const webhookId = await createWebhook(target.url, {
+        events: [{ entity: 'REGISTERED_MODEL', action: 'CREATED' }],
+      });
       ok(await mlflow('POST', 'registered-models/create', { name: `dead-${webhookId.slice(0, 6)}` }));
       const [dead] = await waitFor('dead-lettered', async () => {
         const found = (await deliveries(webhookId)).filter((delivery) => delivery.status === 'DEAD');
@@ -206,7 +212,11 @@ for (const { shape, storage } of SHAPES) {
         ['automatic', 'redelivery'],
       );
       const { redelivered } = ok(
-        await logbook('POST', `${webhookId}/redeliver`, { start_time: 0, end_time: Date.now() + 1000, status: 'DELIVERED' }),
+        await logbook('POST', `${webhookId}/redeliver`, {
+          start_time: 0,
+          end_time: Date.now() + 1000,
+          status: 'DELIVERED',
+        }),
       );
       assert.equal(redelivered, 1);
       await waitFor('delivered a third time', async () => (target.received.length === 3 ? true : undefined));
@@ -214,7 +224,9 @@ for (const { shape, storage } of SHAPES) {
 
     it('sends nothing to a disabled webhook, at once, and nothing it was not subscribed to when it happened', async () => {
       const target = await receiver();
-      const webhookId = await createWebhook(target.url, { events: [{ entity: 'REGISTERED_MODEL', action: 'CREATED' }] });
+      const webhookId = await createWebhook(target.url, {
+        events: [{ entity: 'REGISTERED_MODEL', action: 'CREATED' }],
+      });
       ok(await mlflow('PATCH', `webhooks/${webhookId}`, { status: 'DISABLED' }));
       ok(await mlflow('POST', 'registered-models/create', { name: `while-disabled-${webhookId.slice(0, 6)}` }));
       ok(await mlflow('PATCH', `webhooks/${webhookId}`, { status: 'ACTIVE' }));
@@ -230,7 +242,9 @@ for (const { shape, storage } of SHAPES) {
     it('refuses to follow a redirect, even to an allowed address', async () => {
       const target = await receiver();
       target.answer = () => ({ status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data/' } });
-      const webhookId = await createWebhook(target.url, { events: [{ entity: 'REGISTERED_MODEL', action: 'CREATED' }] });
+      const webhookId = await createWebhook(target.url, {
+        events: [{ entity: 'REGISTERED_MODEL', action: 'CREATED' }],
+      });
       ok(await mlflow('POST', 'registered-models/create', { name: `redirected-${webhookId.slice(0, 6)}` }));
       const [dead] = await waitFor('dead-lettered', async () => {
         const found = (await deliveries(webhookId)).filter((delivery) => delivery.status === 'DEAD');

@@ -96,7 +96,9 @@ export async function webhookWorkload<Resources>(
         source: `mlflow-artifacts:/bench/${stamp}/${v}/model`,
       });
     }
-    log(`webhooks: ${options.receivers} receivers subscribed; ${WARMUPS} warm-up and ${options.promotions} timed promotions`);
+    log(
+      `webhooks: ${options.receivers} receivers subscribed; ${WARMUPS} warm-up and ${options.promotions} timed promotions`,
+    );
 
     const deliveryMs: number[] = [];
     const lastReceiverMs: number[] = [];

@@ -103,7 +103,9 @@ export class WebhookReceiver {
   /** The answered bodies, parsed, one per delivery id (its last answered 2xx), in order of first arrival. */
   deliveredBodies<T = Record<string, any>>(): T[] {
     return this.deliveryIds().flatMap((id) => {
-      const delivered = this.received.filter((delivery) => delivery.deliveryId === id && delivery.status >= 200 && delivery.status < 300);
+      const delivered = this.received.filter(
+        (delivery) => delivery.deliveryId === id && delivery.status >= 200 && delivery.status < 300,
+      );
       return delivered.length === 0 ? [] : [JSON.parse(delivered[delivered.length - 1].body) as T];
     });
   }

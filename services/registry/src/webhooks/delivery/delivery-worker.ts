@@ -221,7 +221,14 @@ export class WebhookDeliveryWorker {
     } catch (error) {
       // Retried with backoff like an unreachable receiver: the key may be fixed by a restart.
       const reason = `cannot sign the delivery: ${(error as Error).message}`;
-      return { outcome: 'retryable', statusCode: null, latencyMs: 0, responseBody: null, error: reason, retryAfterMs: null };
+      return {
+        outcome: 'retryable',
+        statusCode: null,
+        latencyMs: 0,
+        responseBody: null,
+        error: reason,
+        retryAfterMs: null,
+      };
     }
     return this.sender.send({ url: head.url, headers, body: head.body, verifyTls: head.enable_ssl_verification });
   }

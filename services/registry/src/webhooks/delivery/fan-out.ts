@@ -33,7 +33,13 @@ interface TagData {
 async function followWebhook(tx: Queryable, event: EventEnvelope): Promise<boolean> {
   switch (event.type) {
     case 'WebhookCreated': {
-      const data = event.data as { webhookId: string; flavor: WebhookFlavor; events: string[]; modelName: string | null; status: string };
+      const data = event.data as {
+        webhookId: string;
+        flavor: WebhookFlavor;
+        events: string[];
+        modelName: string | null;
+        status: string;
+      };
       await tx.query(
         `INSERT INTO ${REGISTRY_SCHEMA}.webhook_subscribers (webhook_id, flavor, events, model_name, receiving)
          VALUES ($1, $2, $3::jsonb, $4, $5) ON CONFLICT (webhook_id) DO NOTHING`,

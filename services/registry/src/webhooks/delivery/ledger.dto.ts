@@ -10,7 +10,9 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export const REDELIVERABLE_STATUSES = ['DEAD', 'DELIVERED'] as const;
 
 export class ListDeliveriesDto {
-  @EnumField(DELIVERY_STATUSES) @Documented({ description: 'Only the deliveries in this state' }) status?: DeliveryStatus;
+  @EnumField(DELIVERY_STATUSES)
+  @Documented({ description: 'Only the deliveries in this state' })
+  status?: DeliveryStatus;
   @Int64Field() @Documented({ minimum: 1, maximum: LIST_DELIVERIES.maximum }) max_results?: number;
   @StringField() page_token?: string;
 }

@@ -36,7 +36,11 @@ const delivery: JsonSchema = {
     'created_timestamp',
   ],
   properties: {
-    delivery_id: { type: 'string', format: 'uuid', description: 'Sent as X-MLflow-Delivery-Id, the same on every attempt' },
+    delivery_id: {
+      type: 'string',
+      format: 'uuid',
+      description: 'Sent as X-MLflow-Delivery-Id, the same on every attempt',
+    },
     webhook_id: { type: 'string' },
     event_id: { type: 'string', format: 'uuid', description: 'The registry event it delivers' },
     event_key: { type: 'string', description: 'The webhook event, in the webhook’s spelling' },
