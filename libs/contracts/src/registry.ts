@@ -190,6 +190,10 @@ export const ModelVersionCreatedV1 = eventContract({
       .min(1)
       .describe('Where the model comes from: runs:/, models:/, mlflow-artifacts:/ or a store URI'),
     runId: z.string().nullable().describe('Run that produced it'),
+    runIdInferred: z
+      .literal(true)
+      .optional()
+      .describe("Set when the client named no run and runId is the source's logged model's run"),
     runLink: z.string().nullable().describe('Link to the run, as the client gave it'),
     description: z.string().nullable().describe('Description given at creation'),
     modelId: z.string().nullable().describe('The MLflow 3 logged model it promotes'),

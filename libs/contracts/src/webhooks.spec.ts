@@ -8,7 +8,7 @@ describe('webhook payload contracts', () => {
     const keys = WEBHOOK_PAYLOADS.map(({ flavor, catalogue, event }) => `${flavor} ${catalogue} ${event}`);
     assert.equal(new Set(keys).size, keys.length);
     assert.equal(webhookPayloadContract('mlflow', 'model_version_alias.deleted', 'mlflow')?.catalogue, 'mlflow');
-    assert.equal(webhookPayloadContract('mlflow', 'model_version_alias.deleted', 'logbook')?.catalogue, 'logbook');
+    assert.equal(webhookPayloadContract('mlflow', 'model_version_alias.removed', 'logbook')?.catalogue, 'logbook');
   });
 
   for (const payload of WEBHOOK_PAYLOADS) {

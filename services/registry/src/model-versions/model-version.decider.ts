@@ -31,6 +31,8 @@ export interface NewModelVersion {
   name: string;
   source: string;
   runId?: string;
+  /** runId was not given: it is the run of the logged model the source names. */
+  runIdInferred?: true;
   runLink?: string;
   description?: string;
   modelId?: string;
@@ -105,6 +107,7 @@ function decide(command: ModelVersionCommand, state: ModelVersionState): ModelVe
           ...address,
           source: data.source,
           runId: data.runId || null,
+          ...(data.runIdInferred && data.runId ? { runIdInferred: true as const } : {}),
           runLink: data.runLink || null,
           description: data.description ?? null,
           modelId: data.modelId || null,

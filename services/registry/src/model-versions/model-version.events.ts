@@ -15,6 +15,8 @@ export type ModelVersionCreated = DomainEvent<
   VersionKey & {
     source: string;
     runId: string | null;
+    /** The client named no run: runId is the source logged model's. */
+    runIdInferred?: true;
     runLink: string | null;
     description: string | null;
     /** The MLflow 3 logged model the version promotes, if any. */

@@ -49,6 +49,7 @@ export class ModelVersionsService {
           ...given,
           modelId: given.modelId || loggedModel.modelId,
           runId: given.runId || (loggedModel.sourceRunId ?? undefined),
+          ...(!given.runId && loggedModel.sourceRunId ? { runIdInferred: true as const } : {}),
         }
       : given;
     const registeredModelId = (await this.models.findByName(request.name))?.registeredModelId ?? NO_MODEL;

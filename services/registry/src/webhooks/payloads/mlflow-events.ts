@@ -59,7 +59,8 @@ export function mlflowDeliveries(event: WebhookSourceEvent, isPrompt: boolean): 
         return deliver('prompt_version.created', name, { name, version, template, tags: versionTags, description });
       }
       const { source } = event.data;
-      const runId = event.data.runId || null;
+      // MLflow sends the run the request named, not one it inferred from a logged model.
+      const runId = event.data.runIdInferred ? null : event.data.runId || null;
       return deliver('model_version.created', name, {
         name,
         version,

@@ -103,6 +103,11 @@ const EXPECTED: Record<string, { mlflow: string[]; databricks: string[] }> = {
   TransitionApplied: { mlflow: ['transition_request.applied'], databricks: ['TRANSITION_REQUEST_APPLIED'] },
   TransitionRequestCommandAccepted: { mlflow: [], databricks: [] },
   TransitionRequestCommandRefused: { mlflow: [], databricks: [] },
+  WebhookCreated: { mlflow: [], databricks: [] },
+  WebhookUpdated: { mlflow: [], databricks: [] },
+  WebhookDeleted: { mlflow: [], databricks: [] },
+  WebhookPaused: { mlflow: [], databricks: [] },
+  WebhookResumed: { mlflow: [], databricks: [] },
 };
 
 const allExamples = REGISTRY_TOPICS.flatMap((topic) => topic.events);
@@ -148,6 +153,15 @@ describe('webhook occurrences of the registry events', () => {
       body,
       `${mlflowText}, "logbook": {"event_id": "5d0c8a4e-2b1f-4e6a-9c3d-7f8e9a0b1c2d", "event_type": "ModelVersionCreated", "actor": {"id": "7", "kind": "user", "name": "alice", "authMethod": "basic"}, "correlation_id": "req-1"}}`,
     );
+  });
+
+  it('sends the run the client named, not the one Logbook inferred from the logged model, as MLflow does', () => {
+    const named = { ...exampleOf('ModelVersionCreated'), runId: 'run-1' };
+    const inferred = { ...named, runIdInferred: true };
+    const runIdOf = (data: object) =>
+      dataOf(only(occurrences('ModelVersionCreated', data), 'mlflow', 'model_version.created')).run_id;
+    assert.equal(runIdOf(named), 'run-1');
+    assert.equal(runIdOf(inferred), null);
   });
 
   it('gives versions as strings and a registered model without description "" as MLflow does', () => {
