@@ -72,7 +72,7 @@ describe('registry configuration of webhooks', () => {
 
   it('reads every variable', () => {
     const { webhooks } = loadRegistryConfig({
-      MLFLOW_WEBHOOK_ALLOWED_SCHEMES: ' http , https',
+      MLFLOW_WEBHOOK_ALLOWED_SCHEMES: ' http , HTTPS',
       MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS: 'TRUE',
       LOGBOOK_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8, fd00::/8',
       MLFLOW_WEBHOOK_REQUEST_TIMEOUT: '5',

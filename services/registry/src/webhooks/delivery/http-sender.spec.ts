@@ -240,7 +240,10 @@ describe('sending webhook deliveries over HTTP', () => {
     const local = await receiver(answer(200));
     const outcome = await post(sender({ allowedNetworks: [] }), `http://localhost:${local.port}/`);
     assert.equal(outcome.outcome, 'failed');
-    assert.match(outcome.error!, /^refused to connect to (127\.0\.0\.1|::1) \(localhost\): not a public address/);
+    assert.match(
+      outcome.error!,
+      /^Webhook URL must not resolve to a non-public IP address. 'localhost' resolves to (127\.0\.0\.1|::1)\.$/,
+    );
     assert.equal(local.connections, 0);
     assert.equal((await post(sender(), `http://localhost:${local.port}/`)).outcome, 'delivered');
   });
@@ -251,7 +254,7 @@ describe('sending webhook deliveries over HTTP', () => {
     assert.equal(outcome.outcome, 'failed');
     assert.equal(
       outcome.error,
-      'refused to connect to 127.0.0.1 (127.0.0.1): not a public address, and not in LOGBOOK_WEBHOOK_ALLOWED_NETWORKS',
+      'Webhook connection blocked: 127.0.0.1 is not a public IP address. This may indicate a DNS rebinding attempt.',
     );
     await sleep(50);
     assert.equal(local.bytes, 0);
@@ -267,7 +270,10 @@ describe('sending webhook deliveries over HTTP', () => {
     assert.equal(await webhookUrlRefusal(url, closed, rebinding), null);
     const outcome = await post(sender({ allowedNetworks: [] }, { resolve: rebinding }), url);
     assert.equal(outcome.outcome, 'failed');
-    assert.match(outcome.error!, /^refused to connect to 127\.0\.0\.1 \(rebind\.example\)/);
+    assert.equal(
+      outcome.error,
+      "Webhook URL must not resolve to a non-public IP address. 'rebind.example' resolves to 127.0.0.1.",
+    );
     assert.equal(local.connections, 0);
   });
 
@@ -275,8 +281,25 @@ describe('sending webhook deliveries over HTTP', () => {
     const local = await receiver(answer(200));
     const outcome = await post(sender({ allowedSchemes: ['https'] }), `http://127.0.0.1:${local.port}/`);
     assert.equal(outcome.outcome, 'failed');
-    assert.equal(outcome.error, 'the URL scheme http is not allowed');
+    assert.equal(outcome.error, "Invalid webhook URL scheme: 'http'. Allowed schemes are: https.");
     assert.equal(local.connections, 0);
+  });
+
+  it('fails for good on a URL or headers that cannot be sent', async () => {
+    const local = await receiver(answer(200));
+    const send = sender();
+    const notUrl = await post(send, 'not a url');
+    assert.equal(notUrl.outcome, 'failed');
+    assert.equal(notUrl.error, "Invalid webhook URL scheme: ''. Allowed schemes are: http, https.");
+    const badHeader = await send.send({
+      url: `http://127.0.0.1:${local.port}/`,
+      headers: { Authorization: 'Bearer a\nb' },
+      body,
+      verifyTls: true,
+    });
+    assert.equal(badHeader.outcome, 'failed');
+    assert.match(badHeader.error!, /ERR_INVALID_CHAR/);
+    assert.equal(local.requests.length, 0);
   });
 
   it("verifies the receiver's certificate unless the webhook says not to", async () => {
@@ -295,7 +318,7 @@ describe('sending webhook deliveries over HTTP', () => {
     const tls = await receiver(answer(200), true);
     const outcome = await post(sender({ allowedNetworks: [] }), `https://127.0.0.1:${tls.port}/`, false);
     assert.equal(outcome.outcome, 'failed');
-    assert.match(outcome.error!, /^refused to connect to 127\.0\.0\.1/);
+    assert.match(outcome.error!, /^Webhook connection blocked: 127\.0\.0\.1 is not a public IP address/);
     await sleep(50);
     assert.equal(tls.bytes, 0);
   });

@@ -4,7 +4,7 @@ import { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP, Socket } from 'node:net';
 import { isAllowedAddress } from './address-policy';
 import { parseRetryAfter } from './retry-schedule';
-import { Resolver, resolveAll } from './url-policy';
+import { pythonRepr, Resolver, resolveAll, webhookUrlShapeRefusal } from './url-policy';
 import type { WebhookSettings } from './webhook-settings';
 
 export interface SendRequest {
@@ -38,11 +38,8 @@ const RETRYABLE_STATUSES = new Set([408, 429]);
 
 /** A connection refused because its address is one a webhook may not reach. */
 class AddressRefused extends Error {
-  constructor(address: string, hostname: string) {
-    super(
-      `refused to connect to ${address} (${hostname}): not a public address, ` +
-        'and not in LOGBOOK_WEBHOOK_ALLOWED_NETWORKS',
-    );
+  constructor(message: string) {
+    super(message);
     this.name = 'AddressRefused';
   }
 }
@@ -88,15 +85,11 @@ export class WebhookHttpSender {
   async send(request: SendRequest): Promise<SendOutcome> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    let url: URL;
-    try {
-      url = new URL(request.url);
-    } catch {
-      return failure('failed', elapsed(), `not a valid URL: ${request.url}`);
-    }
-    const scheme = url.protocol.slice(0, -1);
-    if (!this.settings.allowedSchemes.includes(scheme) || (scheme !== 'http' && scheme !== 'https')) {
-      return failure('failed', elapsed(), `the URL scheme ${scheme} is not allowed`);
+    const refusal = webhookUrlShapeRefusal(request.url, this.settings);
+    if (refusal !== null) return failure('failed', elapsed(), refusal);
+    const url = new URL(request.url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return failure('failed', elapsed(), `cannot send to a ${url.protocol} URL: only http and https`);
     }
     try {
       const response = await this.post(url, request);
@@ -118,7 +111,6 @@ export class WebhookHttpSender {
     const secure = url.protocol === 'https:';
     const send = secure ? httpsRequest : httpRequest;
     const agent = !secure ? this.httpAgent : request.verifyTls ? this.httpsAgent : this.insecureHttpsAgent;
-    const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
     return new Promise<ReceivedResponse>((resolve, reject) => {
       const outgoing = send(url, {
         method: 'POST',
@@ -139,7 +131,7 @@ export class WebhookHttpSender {
           clearTimeout(timer);
           action(value);
         };
-      outgoing.on('socket', (socket: Socket) => this.guardPeer(socket, hostname));
+      outgoing.on('socket', (socket: Socket) => this.guardPeer(socket));
       outgoing.on('error', settle(reject));
       outgoing.on('response', (response) => readResponse(response).then(settle(resolve), settle(reject)));
       outgoing.end(body);
@@ -151,7 +143,10 @@ export class WebhookHttpSender {
     this.resolve(hostname).then(
       (addresses) => {
         const refused = addresses.find((address) => !isAllowedAddress(address, this.settings));
-        if (refused !== undefined) return callback(new AddressRefused(refused, hostname), '');
+        if (refused !== undefined) {
+          const message = `Webhook URL must not resolve to a non-public IP address. ${pythonRepr(hostname)} resolves to ${refused}.`;
+          return callback(new AddressRefused(message), '');
+        }
         if (addresses.length === 0) return callback(notFound(hostname), '');
         const entries = addresses.map((address) => ({ address, family: isIP(address) }));
         const wanted = entries.filter((entry) => !options.family || entry.family === options.family);
@@ -167,11 +162,17 @@ export class WebhookHttpSender {
    * Checks the address a socket reached before anything is written to it: its own listener runs
    * ahead of those that write the request or start TLS. A kept-alive socket was checked when it connected.
    */
-  private guardPeer(socket: Socket, hostname: string): void {
+  private guardPeer(socket: Socket): void {
     const check = () => {
       const peer = socket.remoteAddress;
-      if (peer === undefined || !isAllowedAddress(peer, this.settings)) {
-        socket.destroy(new AddressRefused(peer ?? 'an unknown address', hostname));
+      if (peer === undefined) {
+        socket.destroy(new AddressRefused('Could not determine webhook connection peer address'));
+      } else if (!isAllowedAddress(peer, this.settings)) {
+        socket.destroy(
+          new AddressRefused(
+            `Webhook connection blocked: ${peer} is not a public IP address. This may indicate a DNS rebinding attempt.`,
+          ),
+        );
       }
     };
     if (socket.connecting) socket.prependOnceListener('connect', check);
@@ -230,9 +231,19 @@ function failure(outcome: 'retryable' | 'failed', latencyMs: number, error: stri
   return { outcome, statusCode: null, latencyMs, responseBody: null, error, retryAfterMs: null };
 }
 
-/** A refused address cannot become allowed by trying again; a network failure or a timeout may pass. */
+/** Node's refusals of a request it cannot even write: its header names or values. */
+const MALFORMED_REQUEST_CODES = new Set([
+  'ERR_INVALID_CHAR',
+  'ERR_INVALID_HTTP_TOKEN',
+  'ERR_HTTP_INVALID_HEADER_VALUE',
+]);
+
+/**
+ * A refused address or a malformed request cannot do better on a later try; a network failure,
+ * a timeout or a certificate the receiver may yet renew can.
+ */
 function isPermanent(error: unknown): boolean {
-  return error instanceof AddressRefused;
+  return error instanceof AddressRefused || MALFORMED_REQUEST_CODES.has((error as NodeJS.ErrnoException).code ?? '');
 }
 
 function describeError(error: unknown): string {

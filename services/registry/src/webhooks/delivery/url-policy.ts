@@ -22,27 +22,47 @@ export async function webhookUrlRefusal(
   settings: Pick<WebhookSettings, 'allowedSchemes' | 'allowPrivateIps' | 'allowedNetworks'>,
   resolve: Resolver = resolveAll,
 ): Promise<string | null> {
-  if (typeof url !== 'string') return `Webhook URL must be a string, got ${pythonRepr(pythonTypeName(url))}`;
-  if (url.trim() === '') return `Webhook URL cannot be empty or just whitespace: ${pythonRepr(url)}`;
-  const parsed = splitUrl(url);
-  if ('error' in parsed) return `Invalid webhook URL ${pythonRepr(url)}: ValueError(${pythonRepr(parsed.error)})`;
-  if (!settings.allowedSchemes.includes(parsed.scheme)) {
-    return (
-      `Invalid webhook URL scheme: ${pythonRepr(parsed.scheme)}. ` +
-      `Allowed schemes are: ${settings.allowedSchemes.join(', ')}.`
-    );
+  const inspected = inspectUrl(url, settings);
+  if ('refusal' in inspected) return inspected.refusal;
+  if (settings.allowPrivateIps) return null;
+  return resolutionRefusal(inspected.target, inspected.hostname, settings, resolve);
+}
+
+/** The refusals of webhookUrlRefusal that need no name resolution: what a URL is, whatever it resolves to. */
+export function webhookUrlShapeRefusal(url: unknown, settings: Pick<WebhookSettings, 'allowedSchemes'>): string | null {
+  const inspected = inspectUrl(url, settings);
+  return 'refusal' in inspected ? inspected.refusal : null;
+}
+
+function inspectUrl(
+  url: unknown,
+  settings: Pick<WebhookSettings, 'allowedSchemes'>,
+): { refusal: string } | { hostname: string; target: string } {
+  if (typeof url !== 'string') {
+    return { refusal: `Webhook URL must be a string, got ${pythonRepr(pythonTypeName(url))}` };
   }
-  if (!parsed.hostname) return `Webhook URL must include a hostname: ${pythonRepr(url)}`;
-  // What the sender connects to is the hostname as WHATWG parses it, which is checked too.
+  if (url.trim() === '') return { refusal: `Webhook URL cannot be empty or just whitespace: ${pythonRepr(url)}` };
+  const parsed = splitUrl(url);
+  if ('error' in parsed) {
+    return { refusal: `Invalid webhook URL ${pythonRepr(url)}: ValueError(${pythonRepr(parsed.error)})` };
+  }
+  if (!settings.allowedSchemes.includes(parsed.scheme)) {
+    return {
+      refusal:
+        `Invalid webhook URL scheme: ${pythonRepr(parsed.scheme)}. ` +
+        `Allowed schemes are: ${settings.allowedSchemes.join(', ')}.`,
+    };
+  }
+  const noHostname = { refusal: `Webhook URL must include a hostname: ${pythonRepr(url)}` };
+  if (!parsed.hostname) return noHostname;
+  // The sender connects to the hostname as WHATWG parses it: that one is resolved and checked.
   let target: string;
   try {
     target = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
   } catch (error) {
-    return `Invalid webhook URL ${pythonRepr(url)}: ${(error as Error).message}`;
+    return { refusal: `Invalid webhook URL ${pythonRepr(url)}: ${(error as Error).message}` };
   }
-  if (!target) return `Webhook URL must include a hostname: ${pythonRepr(url)}`;
-  if (settings.allowPrivateIps) return null;
-  return resolutionRefusal(target, parsed.hostname, settings, resolve);
+  return target ? { hostname: parsed.hostname, target } : noHostname;
 }
 
 /** Resolves `target`, the host connected to, naming it as `hostname`, as the URL spells it. */
@@ -59,7 +79,7 @@ async function resolutionRefusal(
     if (error instanceof ResolutionTimeout) {
       return `Timed out resolving ${FIELD} hostname ${pythonRepr(hostname)} after ${RESOLUTION_TIMEOUT_MS / 1000} seconds`;
     }
-    return `Cannot resolve ${FIELD} hostname ${pythonRepr(hostname)}: ${(error as Error).message}`;
+    return `Cannot resolve ${FIELD} hostname ${pythonRepr(hostname)}: ${resolutionFailure(error)}`;
   }
   if (addresses.length === 0) return `Cannot resolve ${FIELD} hostname ${pythonRepr(hostname)}: no addresses`;
   const refused = addresses.find((address) => !isAllowedAddress(address, settings));
@@ -69,6 +89,17 @@ async function resolutionRefusal(
 }
 
 class ResolutionTimeout extends Error {}
+
+/** Python's words for the usual getaddrinfo failures (as MLflow's message shows them), else Node's. */
+const GETADDRINFO_FAILURES: Readonly<Record<string, string>> = {
+  ENOTFOUND: '[Errno -2] Name or service not known',
+  EAI_AGAIN: '[Errno -3] Temporary failure in name resolution',
+};
+
+function resolutionFailure(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  return (code && GETADDRINFO_FAILURES[code]) ?? message;
+}
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

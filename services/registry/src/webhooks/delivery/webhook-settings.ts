@@ -66,8 +66,8 @@ export function webhookSettings(env: WebhookEnvironment, service = 'registry'): 
   }
   if (problems.length > 0) throw new ConfigError(service, problems);
   return {
-    allowedSchemes:
-      env.MLFLOW_WEBHOOK_ALLOWED_SCHEMES === undefined ? ['https'] : commaList(env.MLFLOW_WEBHOOK_ALLOWED_SCHEMES),
+    // URL schemes are compared lower-cased, as a URL's own scheme is read.
+    allowedSchemes: commaList(env.MLFLOW_WEBHOOK_ALLOWED_SCHEMES ?? 'https').map((scheme) => scheme.toLowerCase()),
     allowPrivateIps: ['true', '1'].includes((env.MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS ?? 'false').toLowerCase()),
     allowedNetworks,
     requestTimeoutMs: env.MLFLOW_WEBHOOK_REQUEST_TIMEOUT * 1000,
