@@ -3,9 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { COMMAND_TOPICS, PUBLISHED_TOPICS } from './catalog';
 import { EVENTS_DOC_COMMAND, EVENTS_DOC_PATH, renderEventsDoc } from './events-doc';
+import { WEBHOOK_PAYLOADS } from './webhooks';
 
 describe('docs/events.md', () => {
-  const generated = renderEventsDoc(PUBLISHED_TOPICS, COMMAND_TOPICS);
+  const generated = renderEventsDoc(PUBLISHED_TOPICS, COMMAND_TOPICS, WEBHOOK_PAYLOADS);
 
   it('is what the contracts generate now', () => {
     const current = existsSync(EVENTS_DOC_PATH) ? readFileSync(EVENTS_DOC_PATH, 'utf8') : '';
@@ -31,6 +32,15 @@ describe('docs/events.md', () => {
           );
         }
       }
+    }
+  });
+
+  it('lists every webhook payload with its flavour, meaning and example body', () => {
+    const section = generated.slice(generated.indexOf('# Webhook payloads'));
+    for (const payload of WEBHOOK_PAYLOADS) {
+      assert.ok(section.includes(`| \`${payload.event}\` |`), payload.event);
+      assert.ok(section.includes(payload.meaning), payload.meaning);
+      assert.ok(section.includes(JSON.stringify(payload.example, null, 2)), `${payload.event} example`);
     }
   });
 });

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { CommandTopicContract, EventContract, TopicContract } from './contract';
+import { WebhookPayloadContract } from './webhooks';
 
 /** Where the generated page lives, from this file's place in dist/libs/contracts/src. */
 export const EVENTS_DOC_PATH = resolve(__dirname, '../../../../docs/events.md');
@@ -152,13 +153,84 @@ function sharedTypes(topics: readonly TopicContract[]): Map<string, JsonSchema> 
   return seen;
 }
 
+const WEBHOOKS_INTRODUCTION = `# Webhook payloads
+
+The registry delivers its events to webhooks (issue 13): MLflow 3 webhooks (\`/api/2.0/mlflow/webhooks\`) and
+Databricks registry webhooks (\`/api/2.0/mlflow/registry-webhooks\`). Each delivery is one of the payloads below,
+named as the webhook's flavour names its events: MLflow's entity/action pairs and Logbook's further events in
+MLflow's spelling (\`transition_request.approved\`), Databricks' events and Logbook's in upper case
+(\`TRANSITION_REQUEST_APPROVED\`). One registry event may give several deliveries.
+
+An MLflow webhook's body is MLflow's envelope, \`{"entity", "action", "timestamp", "data"}\` in that order, as
+the exact text MLflow's server sends (Python's \`json.dumps\`: \`", "\` and \`": "\` separators, non-ASCII
+escaped, floats as \`100.0\`), then \`"logbook"\` (LogbookProvenance: the registry event's id and type, the actor,
+the request id). For MLflow's own events \`data\` is exactly what MLflow 3.17 sends: versions as strings, tags as
+\`{name: value}\`, prompts (registered models tagged \`mlflow.prompt.is_prompt\`) as the \`prompt*\` events.
+A Databricks webhook's body is Databricks' flat JSON, with \`logbook_event_id\` and \`actor\` at its end.
+A test delivery (the webhooks' test endpoints) sends the example of the event named, MLflow's own
+\`example()\` data for MLflow's events, without Logbook's provenance.`;
+
+const CATALOGUE_NAMES = { mlflow: 'MLflow', databricks: 'Databricks', logbook: 'Logbook' };
+
+function webhookPayloadSection(payload: WebhookPayloadContract): string {
+  const source = { mlflow: "MLflow's", databricks: "Databricks'", logbook: "Logbook's" }[payload.catalogue];
+  const firedBy = payload.firedBy.length
+    ? `Delivered for: ${payload.firedBy.map((type) => `\`${type}\``).join(', ')}.`
+    : 'Never delivered for a registry event; only tested.';
+  const fields = payload.flavor === 'mlflow' ? (payload.body.shape.data as z.ZodObject) : payload.body;
+  const fieldsTitle = payload.flavor === 'mlflow' ? 'Fields of `data`:' : 'Fields:';
+  return [
+    `### \`${payload.event}\` (${source})`,
+    payload.meaning,
+    firedBy,
+    fieldsTitle,
+    fieldTable(z.toJSONSchema(fields, { io: 'input' })),
+    `Example body:\n\n\`\`\`json\n${JSON.stringify(payload.example, null, 2)}\n\`\`\``,
+  ].join('\n\n');
+}
+
+/** The named types the payloads use, each once, in order of first use. */
+function webhookTypes(payloads: readonly WebhookPayloadContract[]): Map<string, JsonSchema> {
+  const seen = new Map<string, JsonSchema>();
+  for (const payload of payloads) {
+    const schema = z.toJSONSchema(payload.body, { io: 'input' });
+    addNamedTypes(schema, schema.$defs ?? {}, seen);
+  }
+  return seen;
+}
+
+function webhookPayloadsSection(payloads: readonly WebhookPayloadContract[]): string {
+  const flavorName = { mlflow: 'MLflow', databricks: 'Databricks' };
+  const index = [
+    '| Event | Flavour | Defined by | Meaning |',
+    '| --- | --- | --- | --- |',
+    ...payloads.map(
+      (payload) =>
+        `| \`${payload.event}\` | ${flavorName[payload.flavor]} | ${CATALOGUE_NAMES[payload.catalogue]} | ${escapeCell(payload.meaning)} |`,
+    ),
+  ].join('\n');
+  const ofFlavor = (flavor: 'mlflow' | 'databricks') =>
+    payloads.filter((payload) => payload.flavor === flavor).map(webhookPayloadSection);
+  const types = [...webhookTypes(payloads)].map(([name, type]) => `### ${name}\n\n${fieldTable(type)}`);
+  return [
+    WEBHOOKS_INTRODUCTION,
+    index,
+    '## MLflow webhooks',
+    ...ofFlavor('mlflow'),
+    '## Databricks registry webhooks',
+    ...ofFlavor('databricks'),
+    ['## Types used in the webhook payloads', ...types].join('\n\n'),
+  ].join('\n\n');
+}
+
 /**
  * docs/events.md: the topics, their keys, and every event with its fields, types, meaning and version;
- * then the command topics and their commands, alike.
+ * then the command topics and their commands, alike; then what webhooks are delivered.
  */
 export function renderEventsDoc(
   topics: readonly TopicContract[],
   commandTopics: readonly CommandTopicContract[],
+  webhookPayloads: readonly WebhookPayloadContract[],
 ): string {
   const index = [
     '| Topic | Key | Events |',
@@ -178,6 +250,7 @@ export function renderEventsDoc(
     ['## Types used in the events', ...types].join('\n\n'),
     COMMANDS_INTRODUCTION,
     ...commandTopics.map(commandTopicSection),
+    webhookPayloadsSection(webhookPayloads),
   ]
     .join('\n\n')
     .concat('\n');

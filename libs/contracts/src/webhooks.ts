@@ -101,7 +101,7 @@ function mlflowPayload<Data extends z.ZodObject>(definition: {
     action: z.literal(action).describe('What happened to it'),
     timestamp: mlflowTimestamp,
     data: definition.data.describe("The event's fields"),
-    logbook: LogbookProvenance.optional(),
+    logbook: LogbookProvenance.optional().describe("Logbook's provenance of the delivery; absent in a test delivery"),
   });
   const example = {
     entity,
@@ -611,7 +611,7 @@ function databricksPayload(definition: {
       .min(1)
       .optional()
       .describe('Id of the registry event: the same for every delivery and retry of it; absent in a test delivery'),
-    actor: WebhookActor.optional(),
+    actor: WebhookActor.optional().describe('Who made the change; absent in a test delivery'),
   });
   const example = {
     event: definition.event,

@@ -1,5 +1,5 @@
 import { EventEnvelope } from '@logbook/eventstore';
-import { storedActor } from '@logbook/platform';
+import { Actor, storedActor } from '@logbook/platform';
 import { DATABRICKS_WEBHOOK_EVENTS, databricksName, WebhookFlavor } from '../webhook-catalog';
 import { databricksDeliveries } from './databricks-events';
 import { logbookDeliveries, ModelEventDelivery } from './logbook-events';
@@ -32,6 +32,9 @@ export interface WebhookOccurrence {
   body(webhookId: string): string;
 }
 
+/** The actor as the envelope records it, its keys in one order whatever order it was stored in. */
+const actorFields = ({ id, kind, name, authMethod }: Actor) => ({ id, kind, name, authMethod });
+
 /**
  * MLflow's envelope, key order and Python `json.dumps` text as MLflow's delivery makes them, with
  * Logbook's provenance after `data` (receivers written for MLflow read `data` and ignore the rest).
@@ -45,11 +48,10 @@ export function mlflowBody(
   const [entity, action] = eventKey.split('.');
   const envelope: Record<string, PythonValue> = { entity, action, timestamp: pythonIsoFormat(timestampMs), data };
   if (provenance) {
-    const { id, kind, name, authMethod } = provenance.actor;
     envelope.logbook = {
       event_id: provenance.eventId,
       event_type: provenance.eventType,
-      actor: { id, kind, name, authMethod },
+      actor: actorFields(provenance.actor),
       correlation_id: provenance.correlationId,
     };
   }
@@ -63,7 +65,6 @@ function databricksBody(
   timestampMs: number,
   provenance: Provenance | null,
 ): string {
-  const { id, kind, name, authMethod } = provenance?.actor ?? {};
   return JSON.stringify({
     event: delivery.eventKey,
     webhook_id: webhookId,
@@ -72,7 +73,7 @@ function databricksBody(
     ...(delivery.version === null ? {} : { version: delivery.version }),
     ...delivery.fields,
     text: delivery.text,
-    ...(provenance ? { logbook_event_id: provenance.eventId, actor: { id, kind, name, authMethod } } : {}),
+    ...(provenance ? { logbook_event_id: provenance.eventId, actor: actorFields(provenance.actor) } : {}),
   });
 }
 
@@ -86,6 +87,8 @@ function logbookMlflowData(delivery: ModelEventDelivery): PythonValue {
 }
 
 type Rendered = Omit<WebhookOccurrence, 'flavor' | 'occurrenceKey'>;
+
+const DATABRICKS_OWN_EVENTS: ReadonlySet<string> = new Set(DATABRICKS_WEBHOOK_EVENTS);
 
 function occurrencesOf(flavor: WebhookFlavor, rendered: Rendered[]): WebhookOccurrence[] {
   const keys = rendered.map(({ catalogue, eventKey }) => `${flavor}:${catalogue}:${eventKey}`);
@@ -108,14 +111,14 @@ function occurrencesFor(
       const text = mlflowBody(eventKey, data, timestampMs, provenance);
       return { eventKey, catalogue: 'mlflow' as const, modelName, body: () => text };
     }),
-    ...logbook.map(({ eventKey, modelName, ...delivery }) => {
-      const text = mlflowBody(
-        eventKey,
-        logbookMlflowData({ eventKey, modelName, ...delivery }),
-        timestampMs,
-        provenance,
-      );
-      return { eventKey, catalogue: 'logbook' as const, modelName, body: () => text };
+    ...logbook.map((delivery) => {
+      const text = mlflowBody(delivery.eventKey, logbookMlflowData(delivery), timestampMs, provenance);
+      return {
+        eventKey: delivery.eventKey,
+        catalogue: 'logbook' as const,
+        modelName: delivery.modelName,
+        body: () => text,
+      };
     }),
   ];
   const inDatabricksSpelling = logbook.map((delivery) => ({
@@ -127,7 +130,7 @@ function occurrencesFor(
     ...inDatabricksSpelling,
   ].map((delivery) => ({
     eventKey: delivery.eventKey,
-    catalogue: DATABRICKS_WEBHOOK_EVENTS.includes(delivery.eventKey as never) ? 'databricks' : 'logbook',
+    catalogue: DATABRICKS_OWN_EVENTS.has(delivery.eventKey) ? 'databricks' : 'logbook',
     modelName: delivery.modelName,
     body: (webhookId: string) => databricksBody(webhookId, delivery, timestampMs, provenance),
   }));
@@ -149,7 +152,7 @@ export function webhookOccurrences(event: EventEnvelope, facts: { isPrompt: bool
   return occurrencesFor(event, facts, occurredAtMs, provenance);
 }
 
-/** Internal: the occurrences of an example event, sent by the test endpoint without provenance. */
+/** The occurrences of an example event, for the test endpoint: sent at `now`, without provenance. */
 export function exampleOccurrencesOf(
   event: Pick<EventEnvelope, 'type' | 'data' | 'actor'>,
   facts: { isPrompt: boolean },
