@@ -5,9 +5,11 @@ import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import Fastify from 'fastify';
 import pino from 'pino';
 import { systemActor } from '@logbook/platform';
 import { createTestDatabase, testInfra } from '@logbook/testing';
+import { registerRoutes, routingTable } from '../../services/gateway/src/routing';
 import { loadRegistryConfig } from '../../services/registry/src/config';
 import { startRegistryRuntime } from '../../services/registry/src/registry.runtime';
 import { SecretBox } from '../../services/registry/src/webhooks/delivery/secret-box';
@@ -383,6 +385,47 @@ describe('webhooks API (MLflow 3 and Databricks) on real Postgres', () => {
         ['WebhookCreated', 'WebhookPaused', 'WebhookResumed'],
       );
     });
+  });
+
+  it('is routed to the registry by the distributed gateway: both APIs, under both prefixes', async () => {
+    await api.app.listen(0, '127.0.0.1');
+    const registry = `http://127.0.0.1:${(api.app.getHttpServer().address() as AddressInfo).port}`;
+    const gateway = Fastify();
+    // Nothing listens on port 9: a route that went to tracking or artifacts would answer 503.
+    const nowhere = 'http://127.0.0.1:9';
+    await registerRoutes(
+      gateway,
+      routingTable({ tracking: nowhere, artifacts: nowhere, registry }),
+      pino({ level: 'silent' }),
+    );
+    const base = await gateway.listen({ port: 0, host: '127.0.0.1' });
+    const send = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      });
+      assert.equal(response.status, 200, `${method} ${path}: ${await response.clone().text()}`);
+      return (await response.json()) as Record<string, any>;
+    };
+    try {
+      for (const prefix of ['/api', '/ajax-api']) {
+        const { webhook } = await send('POST', `${prefix}/2.0/mlflow/webhooks`, {
+          name: 'routed',
+          url: receiver.url,
+          events: [{ entity: 'REGISTERED_MODEL', action: 'CREATED' }],
+        });
+        assert.ok((await send('GET', `${prefix}/2.0/mlflow/webhooks`)).webhooks.length > 0);
+        await send('PATCH', `${prefix}/2.0/mlflow/webhooks/${webhook.webhook_id}`, { description: 'via the gateway' });
+        assert.equal(
+          (await send('POST', `${prefix}/2.0/mlflow/webhooks/${webhook.webhook_id}/test`, {})).result.success,
+          true,
+        );
+        await send('DELETE', `${prefix}/2.0/mlflow/webhooks/${webhook.webhook_id}`);
+        await send('GET', `${prefix}/2.0/mlflow/registry-webhooks/list?model_name=fraud`);
+      }
+    } finally {
+      await gateway.close();
+    }
   });
 
   describe('Databricks registry webhooks', () => {

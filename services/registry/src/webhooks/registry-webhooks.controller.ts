@@ -129,7 +129,7 @@ export class RegistryWebhooksController {
     const webhook = await this.queries.get(dto.id, 'databricks');
     checkRegistryWide(webhook.model_name, principal);
     if (dto.event !== undefined) checkDatabricksEvents([dto.event]);
-    const { outcome } = await this.webhooks.test(webhook, dto.event);
+    const outcome = await this.webhooks.test(webhook, dto.event);
     // Not a 5xx: the SDK would retry it for minutes.
     if (outcome.statusCode === null) throw new MlflowError('BAD_REQUEST', `Failed to test webhook: ${outcome.error}`);
     const answered = { body: outcome.responseBody ?? '', status_code: outcome.statusCode };

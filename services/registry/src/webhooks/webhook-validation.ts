@@ -55,7 +55,7 @@ export function checkLogbookEvents(keys: readonly string[]): void {
 
 /** A Databricks webhook's events: at least one, each Databricks' or Logbook's (upper case). */
 export function checkDatabricksEvents(events: readonly string[]): void {
-  if (events.length === 0) throw invalidParameter("Missing value for required parameter 'events'.");
+  if (events.length === 0) throw invalidParameter('A webhook needs at least one event.');
   const unknown = events.filter((event) => !DATABRICKS_FLAVOR_EVENTS.includes(event));
   if (unknown.length > 0) {
     throw invalidParameter(

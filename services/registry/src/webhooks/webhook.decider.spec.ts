@@ -105,13 +105,21 @@ describe('webhook decider', () => {
           },
         ]));
 
-    it('has nothing to keep when the webhook had no secret, or the secret is removed', () => {
+    it('has nothing to keep when the webhook had no secret, no overlap is configured, or the secret is removed', () => {
       given([createdWithoutSecret])
         .when(update({ secretCiphertext: 'gAAAA-first' }))
         .then([
           {
             type: 'WebhookUpdated',
             data: { webhookId, changes: {}, secret: { ciphertext: 'gAAAA-first', previousUntil: null }, time: now },
+          },
+        ]);
+      given([created])
+        .when(update({ secretCiphertext: 'gAAAA-second', rotationOverlapMs: 0 }))
+        .then([
+          {
+            type: 'WebhookUpdated',
+            data: { webhookId, changes: {}, secret: { ciphertext: 'gAAAA-second', previousUntil: null }, time: now },
           },
         ]);
       given([created])

@@ -77,13 +77,11 @@ function decide(command: WebhookCommand, state: WebhookState): WebhookEvent[] {
       if (!live) throw webhookNotFound(webhookId);
       const { changes, secretCiphertext, rotationOverlapMs } = command.data;
       if (changes.events) checkScope(state.flavor, state.modelName, changes.events);
+      const overlaps = state.hasSecret && secretCiphertext !== null && rotationOverlapMs > 0;
       const secret =
         secretCiphertext === undefined
           ? null
-          : {
-              ciphertext: secretCiphertext,
-              previousUntil: state.hasSecret && secretCiphertext !== null ? time + rotationOverlapMs : null,
-            };
+          : { ciphertext: secretCiphertext, previousUntil: overlaps ? time + rotationOverlapMs : null };
       return [{ type: 'WebhookUpdated', data: { webhookId, changes, secret, time } }];
     }
     case 'DeleteWebhook':

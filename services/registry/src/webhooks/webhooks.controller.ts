@@ -99,7 +99,7 @@ export class WebhooksController {
   @Authorize(Rules.admin())
   async test(@Param('webhook_id') webhookId: string, @Body() dto: TestWebhookDto) {
     const webhook = await this.queries.get(webhookId, 'mlflow');
-    const { outcome } = await this.webhooks.test(webhook, dto.event ? mlflowEventKey(dto.event) : undefined);
+    const outcome = await this.webhooks.test(webhook, dto.event ? mlflowEventKey(dto.event) : undefined);
     if (outcome.statusCode === null) {
       return { result: { success: false, error_message: `Failed to test webhook: ${outcome.error}` } };
     }

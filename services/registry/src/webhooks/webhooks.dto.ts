@@ -21,6 +21,13 @@ const upper = (values: readonly string[]) => values.map((value) => value.toUpper
 export const MLFLOW_WEBHOOK_STATUSES = ['ACTIVE', 'DISABLED'] as const;
 export const DATABRICKS_WEBHOOK_STATUSES = ['ACTIVE', 'DISABLED', 'TEST_MODE'] as const;
 
+/** As MLflow's list_webhooks reads it: 0 (or nothing) is the default page. */
+const MAX_RESULTS_DOC = {
+  minimum: 0,
+  maximum: LIST_WEBHOOKS.maximum,
+  description: `Page size; 0 or left out: ${LIST_WEBHOOKS.fallback}`,
+};
+
 // MLflow 3's webhooks (mlflow/protos/webhooks.proto)
 
 export class WebhookEventDto {
@@ -38,7 +45,7 @@ export class CreateWebhookDto {
   @Documented({ maxLength: 63, description: 'Letters, digits, dots, underscores and hyphens' })
   name!: string;
   @StringField('required') url!: string;
-  @NestedListField(() => WebhookEventDto, 'required') events!: WebhookEventDto[];
+  @NestedListField(() => WebhookEventDto, 'required') @Documented({ minItems: 1 }) events!: WebhookEventDto[];
   @StringField() description?: string;
   @StringField() @Documented({ description: 'Signs each delivery; never answered' }) secret?: string;
   @EnumField(MLFLOW_WEBHOOK_STATUSES) status?: string;
@@ -59,7 +66,7 @@ export class UpdateWebhookDto {
 }
 
 export class ListWebhooksDto {
-  @Int64Field() @Documented({ minimum: 1, maximum: LIST_WEBHOOKS.maximum }) max_results?: number;
+  @Int64Field() @Documented(MAX_RESULTS_DOC) max_results?: number;
   @StringField() page_token?: string;
 }
 
@@ -92,9 +99,11 @@ export class JobSpecDto {
 const DATABRICKS_EVENTS_DOC = { items: { enum: [...DATABRICKS_FLAVOR_EVENTS] } };
 
 export class CreateRegistryWebhookDto {
-  @StringListField('required') @Documented(DATABRICKS_EVENTS_DOC) events!: string[];
+  @StringListField('required') @Documented({ ...DATABRICKS_EVENTS_DOC, minItems: 1 }) events!: string[];
   @StringField() description?: string;
-  @NestedField(() => HttpUrlSpecDto) http_url_spec?: HttpUrlSpecDto;
+  @NestedField(() => HttpUrlSpecDto, 'required')
+  @Documented({ description: 'Required: Logbook calls URLs, not jobs' })
+  http_url_spec!: HttpUrlSpecDto;
   @NestedField(() => JobSpecDto) @Documented({ description: 'Not supported: refused' }) job_spec?: JobSpecDto;
   @StringField()
   @Documented({ description: 'The model it is about; left out, the webhook is registry-wide (admins only)' })
@@ -108,7 +117,9 @@ export class RegistryWebhookIdDto {
 
 export class UpdateRegistryWebhookDto extends RegistryWebhookIdDto {
   @StringField() description?: string;
-  @StringListField() @Documented(DATABRICKS_EVENTS_DOC) events?: string[];
+  @StringListField()
+  @Documented({ ...DATABRICKS_EVENTS_DOC, description: 'Replace the events; empty: kept' })
+  events?: string[];
   @NestedField(() => HttpUrlSpecDto) http_url_spec?: HttpUrlSpecDto;
   @NestedField(() => JobSpecDto) @Documented({ description: 'Not supported: refused' }) job_spec?: JobSpecDto;
   @EnumField(DATABRICKS_WEBHOOK_STATUSES) status?: string;
@@ -116,7 +127,7 @@ export class UpdateRegistryWebhookDto extends RegistryWebhookIdDto {
 
 export class ListRegistryWebhooksDto {
   @StringListField() @Documented(DATABRICKS_EVENTS_DOC) events?: string[];
-  @Int64Field() @Documented({ minimum: 1, maximum: LIST_WEBHOOKS.maximum }) max_results?: number;
+  @Int64Field() @Documented(MAX_RESULTS_DOC) max_results?: number;
   @StringField() model_name?: string;
   @StringField() page_token?: string;
 }

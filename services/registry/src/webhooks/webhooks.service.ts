@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { EventStore } from '@logbook/eventstore';
-import { CommandMetadata, invalidParameter, missingParameter } from '@logbook/platform';
+import { CommandMetadata, invalidParameter } from '@logbook/platform';
 import { modelNotFound } from '../registered-models/registered-model.decider';
 import { EVENT_STORE, WEBHOOK_SETTINGS } from '../shared/tokens';
 import { SendOutcome, WebhookHttpSender } from './delivery/http-sender';
@@ -46,12 +46,6 @@ export interface DatabricksWebhookInput {
 }
 
 const KEY = 'MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY';
-
-/** The answer of sending a webhook an example of an event, whichever way it went. */
-export interface TestOutcome {
-  eventKey: string;
-  outcome: SendOutcome;
-}
 
 @Injectable()
 export class WebhooksService implements OnModuleDestroy {
@@ -126,10 +120,15 @@ export class WebhooksService implements OnModuleDestroy {
   }
 
   /** Databricks' create: an HTTP URL (no jobs), events, and a model that exists when one is named. */
-  async createDatabricks(input: DatabricksWebhookInput & { events: string[] }, meta: CommandMetadata) {
+  async createDatabricks(
+    input: DatabricksWebhookInput & {
+      events: string[];
+      httpUrlSpec: NonNullable<DatabricksWebhookInput['httpUrlSpec']>;
+    },
+    meta: CommandMetadata,
+  ) {
     if (input.jobSpec) throw jobsNotSupported();
     const spec = input.httpUrlSpec;
-    if (!spec) throw missingParameter('http_url_spec');
     checkDatabricksEvents(input.events);
     if (input.modelName !== undefined && !(await this.queries.modelExists(input.modelName))) {
       throw modelNotFound(input.modelName);
@@ -157,12 +156,15 @@ export class WebhooksService implements OnModuleDestroy {
     return webhookId;
   }
 
-  /** Databricks' update: the fields given replace the webhook's; an empty secret or authorization removes it. */
+  /**
+   * Databricks' update: the fields given replace the webhook's (an empty event list keeps them, as
+   * MLflow's update does); an empty secret or authorization removes it.
+   */
   async updateDatabricks(webhookId: string, input: DatabricksWebhookInput, meta: CommandMetadata): Promise<void> {
     await this.queries.get(webhookId, 'databricks');
     if (input.jobSpec) throw jobsNotSupported();
     const changes: WebhookChanges = {};
-    if (input.events !== undefined) {
+    if (input.events?.length) {
       checkDatabricksEvents(input.events);
       changes.events = unique(input.events);
     }
@@ -199,10 +201,9 @@ export class WebhooksService implements OnModuleDestroy {
    * Sends the webhook an example of `eventKey` (its first event when none is named) now, signed as its
    * deliveries are, and answers what came back. Nothing is recorded.
    */
-  async test(webhook: WebhookRow, eventKey: string | undefined): Promise<TestOutcome> {
-    const key = eventKey ?? webhook.events[0];
+  async test(webhook: WebhookRow, eventKey: string | undefined): Promise<SendOutcome> {
     const now = Date.now();
-    const body = exampleOccurrence(webhook.flavor, key, now).body(webhook.webhook_id);
+    const body = exampleOccurrence(webhook.flavor, eventKey ?? webhook.events[0], now).body(webhook.webhook_id);
     const headers = deliveryHeaders(webhook.flavor, {
       deliveryId: randomUUID(),
       timestampSeconds: String(Math.floor(now / 1000)),
@@ -213,13 +214,7 @@ export class WebhooksService implements OnModuleDestroy {
       authorization: webhook.authorization_header === null ? null : this.decrypted(webhook.authorization_header),
     });
     this.sender ??= new WebhookHttpSender(this.settings);
-    const outcome = await this.sender.send({
-      url: webhook.url,
-      headers,
-      body,
-      verifyTls: webhook.enable_ssl_verification,
-    });
-    return { eventKey: key, outcome };
+    return this.sender.send({ url: webhook.url, headers, body, verifyTls: webhook.enable_ssl_verification });
   }
 
   private async update(
