@@ -387,7 +387,7 @@ describe('webhooks API (MLflow 3 and Databricks) on real Postgres', () => {
     });
   });
 
-  it('is routed to the registry by the distributed gateway: both APIs, under both prefixes', async () => {
+  it('is routed to the registry by the distributed gateway: both APIs and the ledger, under both prefixes', async () => {
     await api.app.listen(0, '127.0.0.1');
     const registry = `http://127.0.0.1:${(api.app.getHttpServer().address() as AddressInfo).port}`;
     const gateway = Fastify();
@@ -420,6 +420,11 @@ describe('webhooks API (MLflow 3 and Databricks) on real Postgres', () => {
           (await send('POST', `${prefix}/2.0/mlflow/webhooks/${webhook.webhook_id}/test`, {})).result.success,
           true,
         );
+        assert.equal(
+          (await send('GET', `${prefix}/2.0/logbook/webhooks/${webhook.webhook_id}`)).webhook.status,
+          'ACTIVE',
+        );
+        await send('GET', `${prefix}/2.0/logbook/webhooks/${webhook.webhook_id}/deliveries`);
         await send('DELETE', `${prefix}/2.0/mlflow/webhooks/${webhook.webhook_id}`);
         await send('GET', `${prefix}/2.0/mlflow/registry-webhooks/list?model_name=fraud`);
       }

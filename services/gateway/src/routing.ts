@@ -86,6 +86,8 @@ export function routingTable(
           `${prefix}model-versions/`,
           `${prefix}audit/`,
           `${prefix}policies/`,
+          // Each webhook's delivery ledger.
+          `${prefix}webhooks/`,
         ]),
         // MLflow's UI reads a registered version's files at the server's root.
         '/model-versions/get-artifact',

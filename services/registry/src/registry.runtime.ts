@@ -2,7 +2,7 @@ import { AuditTrailParts, startAuditTrail, VerificationResult, verifyAuditOf } f
 import { REGISTRY_PRODUCER, REGISTRY_TOPICS } from '@logbook/contracts';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
 import { Announcements } from '@logbook/messaging';
-import { Database, Logger, systemActor } from '@logbook/platform';
+import { Database, Logger, statusReadiness, systemActor } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime, SubscriptionDefinition } from '@logbook/runtime';
 import { REGISTRY_SCHEMA, registryMigrations } from '../migrations/001_initial';
 import { recordRegistryAudit } from './audit/registry-audit';
@@ -174,6 +174,10 @@ export async function startRegistryRuntime(
   return {
     ...runtime,
     ...audit,
+    readinessChecks: [
+      ...audit.readinessChecks,
+      statusReadiness('webhook-delivery', () => webhookDelivery.status(), 'degrades'),
+    ],
     webhookDelivery,
     config,
     logger,
