@@ -46,6 +46,22 @@ describe('OpenAPI document', () => {
     assert.ok(ids.includes('Experiments_create') && ids.includes('Experiments_create_ajax'));
   });
 
+  it('defines every schema it refers to', () => {
+    const refs = new Set<string>();
+    const collect = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(collect);
+      else if (value !== null && typeof value === 'object') {
+        for (const [key, inner] of Object.entries(value)) {
+          if (key === '$ref' && typeof inner === 'string') refs.add(inner);
+          else collect(inner);
+        }
+      }
+    };
+    collect(document);
+    const missing = [...refs].filter((ref) => !document.components.schemas[ref.split('/').pop()!]);
+    assert.deepEqual(missing, []);
+  });
+
   it('states the limits the server enforces, from the same constants', () => {
     const create = bodyOf('Experiments_create');
     assert.equal(create.properties.name.maxLength, LIMITS.experimentName);

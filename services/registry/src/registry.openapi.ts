@@ -3,6 +3,7 @@ import { POLICY_BODIES, POLICY_WIRE_SCHEMAS } from './governance/policies.wire-s
 import { REGISTRY_CONTROLLERS } from './registry.module';
 import { ANSWERS, REGISTRY_WIRE_SCHEMAS } from './shared/wire-schemas';
 import { TRANSITION_REQUEST_WIRE_SCHEMAS } from './transition-requests/transition-requests.wire-schemas';
+import { LEDGER_WIRE_SCHEMAS } from './webhooks/delivery/ledger.wire-schemas';
 import { WEBHOOK_WIRE_SCHEMAS } from './webhooks/webhooks.wire-schemas';
 
 /** Fields naming a model, version or comment that may not exist: an operation taking one can answer 404. */
@@ -55,7 +56,13 @@ function describeWebhookOperations(path: string, operations: OpenApiFragment['pa
 export function registryOpenApi(): OpenApiFragment {
   const fragment = openApiFromControllers(
     REGISTRY_CONTROLLERS,
-    { ...REGISTRY_WIRE_SCHEMAS, ...POLICY_WIRE_SCHEMAS, ...TRANSITION_REQUEST_WIRE_SCHEMAS, ...WEBHOOK_WIRE_SCHEMAS },
+    {
+      ...REGISTRY_WIRE_SCHEMAS,
+      ...POLICY_WIRE_SCHEMAS,
+      ...TRANSITION_REQUEST_WIRE_SCHEMAS,
+      ...WEBHOOK_WIRE_SCHEMAS,
+      ...LEDGER_WIRE_SCHEMAS,
+    },
     {
       fields: ENTITY_FIELDS,
       description: 'No such registered model, model version or comment',
