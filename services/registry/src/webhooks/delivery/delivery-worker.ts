@@ -48,7 +48,7 @@ export interface WebhookDeliveryWorkerOptions {
   lockRetryMs?: number;
 }
 
-const heads = `
+const HEADS = `
   SELECT d.delivery_id, d.webhook_id, d.event_key, d.body, d.attempts, d.attempts_before_requeue, d.requeued_at,
          d.next_attempt_at, d.created_at, w.url, w.flavor, w.secrets, w.authorization_header,
          w.enable_ssl_verification, w.paused_at
@@ -58,7 +58,11 @@ const heads = `
     WHERE d.webhook_id = w.webhook_id AND d.status = 'PENDING'
     ORDER BY d.sequence LIMIT 1
   ) d
-  WHERE w.status = 'ACTIVE' AND NOT (w.webhook_id = ANY($1::text[]))`;
+  WHERE w.status = 'ACTIVE'`;
+/** The oldest pending delivery of every active webhook but those given (their lanes are running). */
+const HEADS_BUT = `${HEADS} AND NOT (w.webhook_id = ANY($1::text[]))`;
+/** The oldest pending delivery of one webhook, if it is active. */
+const HEAD_OF = `${HEADS} AND w.webhook_id = $1`;
 
 /**
  * Sends the queued webhook deliveries: one lane per webhook, in the order they were queued, each lane
@@ -84,6 +88,8 @@ export class WebhookDeliveryWorker {
   private signalStop!: () => void;
   private stopped!: Promise<void>;
   private woken = false;
+  /** Counts wake() calls: a lane that found nothing left looks once more if something was queued meanwhile. */
+  private queued = 0;
   private interrupt?: () => void;
   private pauses!: WebhookPauses;
 
@@ -123,6 +129,7 @@ export class WebhookDeliveryWorker {
 
   /** Looks for due deliveries now rather than at the next poll: something was queued or requeued. */
   wake(): void {
+    this.queued++;
     this.woken = true;
     this.interrupt?.();
   }
@@ -171,9 +178,9 @@ export class WebhookDeliveryWorker {
     }
   }
 
-  /** Starts every due head whose lane is free; answers how long until the next one is due. */
+  /** Starts a lane for every due head whose webhook has none; answers how long until the next one is due. */
   private async dispatchDue(): Promise<number> {
-    const { rows } = await this.db.query<HeadDelivery>(heads, [[...this.inFlight.keys()]]);
+    const { rows } = await this.db.query<HeadDelivery>(HEADS_BUT, [[...this.inFlight.keys()]]);
     const now = Date.now();
     let nextDueMs = this.pollIntervalMs;
     for (const head of rows) {
@@ -181,18 +188,36 @@ export class WebhookDeliveryWorker {
       if (dueInMs > 0) {
         nextDueMs = Math.min(nextDueMs, dueInMs);
       } else if (this.inFlight.size < this.settings.concurrency) {
-        const lane = this.attempt(head)
+        const lane = this.runLane(head)
           .catch((error: unknown) =>
             this.logger.error({ err: error, webhookId: head.webhook_id }, 'recording a webhook attempt failed'),
           )
-          .finally(() => {
-            this.inFlight.delete(head.webhook_id);
-            this.wake();
-          });
+          .finally(() => this.inFlight.delete(head.webhook_id));
         this.inFlight.set(head.webhook_id, lane);
       }
     }
     return nextDueMs;
+  }
+
+  /**
+   * Sends one webhook's due deliveries one after the other, each found by its own indexed lookup, so a
+   * burst to many webhooks costs one scan of them all, not one per delivery. A delivery due later is
+   * left to the loop, woken when it is due.
+   */
+  private async runLane(first: HeadDelivery): Promise<void> {
+    let head: HeadDelivery | undefined = first;
+    while (head && this.running && this.leading) {
+      await this.attempt(head);
+      let next: HeadDelivery | undefined;
+      let queuedBefore: number;
+      do {
+        queuedBefore = this.queued;
+        next = (await this.db.query<HeadDelivery>(HEAD_OF, [head.webhook_id])).rows[0];
+      } while (!next && queuedBefore !== this.queued);
+      const dueInMs: number = next ? Number(next.next_attempt_at) - Date.now() : 0;
+      if (next && dueInMs > 0) setTimeout(() => this.wake(), dueInMs).unref();
+      head = dueInMs > 0 ? undefined : next;
+    }
   }
 
   private async attempt(head: HeadDelivery): Promise<void> {
