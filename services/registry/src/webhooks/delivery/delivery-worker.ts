@@ -272,43 +272,33 @@ export class WebhookDeliveryWorker {
           (paused
             ? Math.max(this.settings.backoffMaxMs, outcome.retryAfterMs ?? 0)
             : retryDelayMs(attempt - head.attempts_before_requeue, this.settings, outcome.retryAfterMs));
-    await this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO ${REGISTRY_SCHEMA}.webhook_delivery_attempts
+    // One statement records the attempt and the delivery's new state together: atomic without a
+    // transaction's extra round trips, which PGlite's single session would run one delivery at a time.
+    await this.db.query(
+      `WITH attempt AS (
+         INSERT INTO ${REGISTRY_SCHEMA}.webhook_delivery_attempts
            (delivery_id, attempt, trigger, started_at, latency_ms, status_code, outcome, error, response_excerpt)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
-          head.delivery_id,
-          attempt,
-          trigger,
-          startedAt,
-          Math.round(outcome.latencyMs),
-          outcome.statusCode,
-          outcome.outcome,
-          outcome.error,
-          excerpt(outcome.responseBody),
-        ],
-      );
-      await tx.query(
-        `UPDATE ${REGISTRY_SCHEMA}.webhook_deliveries
-         SET attempts = $2, status = $3, next_attempt_at = $4, last_attempt_at = $5,
-             completed_at = CASE WHEN $3 = 'PENDING' THEN NULL ELSE $6::bigint END,
-             last_status_code = $7, last_error = $8, last_latency_ms = $9, last_response_excerpt = $10
-         WHERE delivery_id = $1`,
-        [
-          head.delivery_id,
-          attempt,
-          status,
-          nextAttemptAt,
-          startedAt,
-          now,
-          outcome.statusCode,
-          outcome.error,
-          Math.round(outcome.latencyMs),
-          excerpt(outcome.responseBody),
-        ],
-      );
-    });
+         VALUES ($1, $2, $11, $5, $9, $7, $12, $8, $10))
+       UPDATE ${REGISTRY_SCHEMA}.webhook_deliveries
+       SET attempts = $2, status = $3, next_attempt_at = $4, last_attempt_at = $5,
+           completed_at = CASE WHEN $3 = 'PENDING' THEN NULL ELSE $6::bigint END,
+           last_status_code = $7, last_error = $8, last_latency_ms = $9, last_response_excerpt = $10
+       WHERE delivery_id = $1`,
+      [
+        head.delivery_id,
+        attempt,
+        status,
+        nextAttemptAt,
+        startedAt,
+        now,
+        outcome.statusCode,
+        outcome.error,
+        Math.round(outcome.latencyMs),
+        excerpt(outcome.responseBody),
+        trigger,
+        outcome.outcome,
+      ],
+    );
     if (outcome.outcome === 'delivered' && head.paused_at !== null) {
       await this.pauses.resume(head.webhook_id, `a delivery succeeded (${describe(outcome)})`);
     } else if (head.paused_at === null && paused) {
