@@ -8,7 +8,6 @@ import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import { createHttpApp } from '@logbook/platform';
-import { createTestDatabase, testInfra } from '@logbook/testing';
 import { loadRegistryConfig } from '../../services/registry/src/config';
 import { GovernedTargets } from '../../services/registry/src/governance/governed-targets';
 import { policiesProjection } from '../../services/registry/src/governance/policies.projection';
@@ -16,41 +15,11 @@ import { RegistryModule } from '../../services/registry/src/registry.module';
 import { RegistryRuntime, startRegistryRuntime } from '../../services/registry/src/registry.runtime';
 import { Answer, fails, injectAnswer, Method, ok } from './identity-fixtures';
 import { AuthorizedRegistryApi, startAuthorizedRegistry } from './registry-authorization-fixtures';
+import { RegistryStorage, registryStorages } from './registry-fixtures';
 
 const logger = pino({ level: 'silent' });
 
-/** Where a registry keeps its data: a Postgres database (distributed), or an embedded PGlite folder. */
-interface Storage {
-  env: Record<string, string>;
-  drop(): Promise<void>;
-}
-
-const SHAPES: Array<{ shape: string; storage: () => Promise<Storage> }> = [
-  {
-    shape: 'real Postgres',
-    storage: async () => {
-      const database = await createTestDatabase('registry_policies');
-      return {
-        env: {
-          LOGBOOK_MODE: 'distributed',
-          DATABASE_URL: database.url,
-          KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
-        },
-        drop: () => database.drop(),
-      };
-    },
-  },
-  {
-    shape: 'PGlite (embedded)',
-    storage: async () => {
-      const folder = await mkdtemp(join(tmpdir(), 'logbook-policies-'));
-      return {
-        env: { LOGBOOK_MODE: 'embedded', LOGBOOK_DATA_DIR: folder },
-        drop: () => rm(folder, { recursive: true, force: true }),
-      };
-    },
-  },
-];
+const SHAPES = registryStorages('policies');
 
 const fraudPolicy = (name: string, overrides: Record<string, unknown> = {}) => ({
   name,
@@ -77,7 +46,7 @@ for (const { shape, storage } of SHAPES) {
   describe(`policies API on ${shape}`, () => {
     let app: NestFastifyApplication;
     let runtime: RegistryRuntime;
-    let data: Storage;
+    let data: RegistryStorage;
 
     const call = (method: Method, path: string, body?: unknown, prefix = 'api') =>
       injectAnswer(app, method, `/${prefix}/2.0/logbook/policies/${path}`, { body });

@@ -1,25 +1,16 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import { createHttpApp } from '@logbook/platform';
-import {
-  createTestDatabase,
-  databricksSignatureValid,
-  mlflowSignatureValid,
-  testInfra,
-  waitFor,
-  WebhookReceiver,
-} from '@logbook/testing';
+import { databricksSignatureValid, mlflowSignatureValid, waitFor, WebhookReceiver } from '@logbook/testing';
 import { loadRegistryConfig } from '../../services/registry/src/config';
 import { RegistryModule } from '../../services/registry/src/registry.module';
 import { RegistryRuntime, startRegistryRuntime } from '../../services/registry/src/registry.runtime';
 import { injectAnswer, Method, ok } from './identity-fixtures';
+import { RegistryStorage, registryStorages } from './registry-fixtures';
 
 const logger = pino({ level: 'silent' });
 const SECRET = 'receiver-secret';
@@ -34,43 +25,13 @@ const WEBHOOK_ENV = {
   LOGBOOK_WEBHOOK_BACKOFF_MAX_MS: '400',
 };
 
-interface Storage {
-  env: Record<string, string>;
-  drop(): Promise<void>;
-}
-
-const SHAPES: Array<{ shape: string; storage: () => Promise<Storage> }> = [
-  {
-    shape: 'real Postgres',
-    storage: async () => {
-      const database = await createTestDatabase('registry_webhooks');
-      return {
-        env: {
-          LOGBOOK_MODE: 'distributed',
-          DATABASE_URL: database.url,
-          KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
-        },
-        drop: () => database.drop(),
-      };
-    },
-  },
-  {
-    shape: 'PGlite (embedded)',
-    storage: async () => {
-      const folder = await mkdtemp(join(tmpdir(), 'logbook-webhooks-'));
-      return {
-        env: { LOGBOOK_MODE: 'embedded', LOGBOOK_DATA_DIR: folder },
-        drop: () => rm(folder, { recursive: true, force: true }),
-      };
-    },
-  },
-];
+const SHAPES = registryStorages('webhooks');
 
 for (const { shape, storage } of SHAPES) {
   describe(`webhook delivery on ${shape}`, () => {
     let app: NestFastifyApplication;
     let runtime: RegistryRuntime;
-    let data: Storage;
+    let data: RegistryStorage;
     const receivers: WebhookReceiver[] = [];
 
     const call = (method: Method, path: string, body?: unknown) => injectAnswer(app, method, path, { body });
