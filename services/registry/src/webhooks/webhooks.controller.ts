@@ -10,6 +10,14 @@ import { WebhooksQueries } from './webhooks.queries';
 import { WebhooksService } from './webhooks.service';
 import { WEBHOOK_ANSWERS } from './webhooks.wire-schemas';
 
+/** What create and update take alike from their bodies (name, url and events are required on create only). */
+const fields = (dto: CreateWebhookDto | UpdateWebhookDto) => ({
+  logbookEvents: dto.logbook_events,
+  description: dto.description,
+  secret: dto.secret,
+  status: dto.status as WebhookStatus | undefined,
+});
+
 /**
  * MLflow 3's webhooks. MLflow 3.17's auth lets only admins reach any webhook route (sender_is_admin);
  * so does Logbook.
@@ -27,15 +35,7 @@ export class WebhooksController {
   @Authorize(Rules.admin())
   async create(@Body() dto: CreateWebhookDto, @RequestMeta() meta: CommandMetadata) {
     const webhookId = await this.webhooks.createMlflow(
-      {
-        name: dto.name,
-        url: dto.url,
-        events: dto.events.map(mlflowEventKey),
-        logbookEvents: dto.logbook_events,
-        description: dto.description,
-        secret: dto.secret,
-        status: dto.status as WebhookStatus | undefined,
-      },
+      { ...fields(dto), name: dto.name, url: dto.url, events: dto.events.map(mlflowEventKey) },
       meta,
     );
     return { webhook: mlflowWebhookView(await this.queries.get(webhookId, 'mlflow')) };
@@ -70,15 +70,7 @@ export class WebhooksController {
   ) {
     await this.webhooks.updateMlflow(
       webhookId,
-      {
-        name: dto.name,
-        url: dto.url,
-        events: dto.events?.map(mlflowEventKey),
-        logbookEvents: dto.logbook_events,
-        description: dto.description,
-        secret: dto.secret,
-        status: dto.status as WebhookStatus | undefined,
-      },
+      { ...fields(dto), name: dto.name, url: dto.url, events: dto.events?.map(mlflowEventKey) },
       meta,
     );
     return { webhook: mlflowWebhookView(await this.queries.get(webhookId, 'mlflow')) };
