@@ -36,6 +36,8 @@ start() {
   # Every process of either shape gets them; in the distributed shape the registry delivers webhooks.
   # shellcheck disable=SC1091
   source "$repo/test/support/webhook-env.sh"
+  # The gateway's gRPC endpoint: the REST port + 10000 unless GRPC_PORT says otherwise (grpc_target below).
+  export GRPC_PORT="${GRPC_PORT:-$((port + 10000))}"
   case "$shape" in
     embedded)
       LOGBOOK_MODE=embedded LOGBOOK_DATA_DIR="$dir/data" PORT="$port" \

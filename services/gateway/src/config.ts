@@ -81,6 +81,14 @@ export class GatewayEnvironment {
 
   @IntegerSetting(0, 3_600_000)
   LOGBOOK_OIDC_JWKS_COOLDOWN_MS = 30_000;
+
+  /** The gRPC endpoint's port, on the REST endpoint's host; 0 serves no gRPC. */
+  @IntegerSetting(0, 65_535)
+  GRPC_PORT = 50051;
+
+  /** How long a shutdown lets gRPC calls in flight finish before it ends them. */
+  @IntegerSetting(0, 600)
+  LOGBOOK_GRPC_DRAIN_TIMEOUT_S = 10;
 }
 
 function oidcOn(env: GatewayEnvironment): boolean {
@@ -96,6 +104,8 @@ export interface GatewayConfig {
   ui: UiConfig;
   /** Set when LOGBOOK_AUTH names oidc. */
   oidc?: OidcSettings;
+  /** Unset when GRPC_PORT is 0. */
+  grpc?: { port: number; drainTimeoutMs: number };
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -110,6 +120,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxAliases: Number(raw.MLFLOW_SERVER_GRAPHQL_MAX_ALIASES),
     },
     ui: { dir: raw.LOGBOOK_UI_DIR, python: raw.LOGBOOK_UI_PYTHON },
+    ...(raw.GRPC_PORT
+      ? { grpc: { port: raw.GRPC_PORT, drainTimeoutMs: raw.LOGBOOK_GRPC_DRAIN_TIMEOUT_S * 1000 } }
+      : {}),
     ...(oidcOn(raw)
       ? {
           oidc: {

@@ -21,6 +21,7 @@ import { ApiInfoModule } from './api-info.module';
 import { Authentication, startAuthentication } from './authentication/authentication';
 import { GatewayConfig, loadGatewayConfig } from './config';
 import { embeddedConfigs, startEmbeddedServices } from './embedded-services';
+import { GrpcEndpoint, startGrpcEndpoint } from './grpc/grpc-endpoint';
 import { registerGraphqlRoute } from './graphql/graphql.route';
 import { graphqlOpenApi } from './graphql/graphql.openapi';
 import { buildOpenApiDocument } from './openapi.document';
@@ -103,11 +104,29 @@ async function main(): Promise<void> {
   const logger = createLogger('gateway');
   const config = loadGatewayConfig();
   const server = loadServerConfig('gateway', 5000, 'public');
+  if (config.grpc?.port === server.port) {
+    throw new Error(
+      `gateway: invalid configuration: GRPC_PORT and PORT are both ${server.port}; give each its own port`,
+    );
+  }
   const uiBuild = await locateUiBuild(config.ui, logger);
   const { app, close }: { app: NestFastifyApplication; close: () => Promise<void> } =
     config.mode === 'embedded' ? await embedded(logger, server, config) : await distributed(logger, server, config);
   registerWebUi(app.getHttpAdapter().getInstance(), uiBuild);
-  await serve(app, server, logger, close);
+  let grpc: GrpcEndpoint | undefined;
+  await serve(app, server, logger, close, async () => grpc?.drain());
+  if (config.grpc) {
+    grpc = await startGrpcEndpoint(
+      app.getHttpAdapter().getInstance(),
+      {
+        host: server.host,
+        port: config.grpc.port,
+        maxMessageBytes: server.bodyLimitBytes,
+        drainTimeoutMs: config.grpc.drainTimeoutMs,
+      },
+      logger,
+    );
+  }
 }
 
 runMain(main);

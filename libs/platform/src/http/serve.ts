@@ -8,10 +8,13 @@ export async function serve(
   server: ServerConfig,
   logger: Logger,
   closeDependencies: () => Promise<void>,
+  /** Runs first on shutdown, while the app still answers: other endpoints let their calls in flight finish. */
+  drainOtherEndpoints: () => Promise<void> = async () => {},
 ): Promise<void> {
   await app.listen(server.port, server.host);
   logger.info({ url: `http://${server.host}:${server.port}` }, 'listening');
   const shutdown = async () => {
+    await drainOtherEndpoints();
     await app.close();
     await closeDependencies();
     process.exit(0);

@@ -1,0 +1,306 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { Metadata, Server, ServerUnaryCall, status as Status } from '@grpc/grpc-js';
+import { loadSync, MessageTypeDefinition, PackageDefinition, ServiceDefinition } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { GrpcMethodStreamingType, MessageHandler, ServerGrpc } from '@nestjs/microservices';
+import { FastifyInstance } from 'fastify';
+import { defer } from 'rxjs';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
+import { Logger } from '@logbook/platform';
+import { failureOfRestAnswer, GrpcFailure, mlflowFailure } from './grpc-status';
+import { observeGrpcCall } from './grpc-metrics';
+import { REST_BINDINGS, RestBinding } from './rest-bindings';
+import { MissingPathField, RequestMessage, restRequest } from './transcoding';
+
+export interface GrpcSettings {
+  host: string;
+  port: number;
+  /** The largest request message taken, as the REST body limit. */
+  maxMessageBytes: number;
+  /** How long a shutdown waits for calls in flight before ending them. */
+  drainTimeoutMs: number;
+}
+
+export interface GrpcEndpoint {
+  /** Stops taking calls, lets those in flight finish (up to the drain timeout), then closes. */
+  drain(): Promise<void>;
+}
+
+/** The folder of Logbook's .proto files, found from the built or the source tree alike. */
+function protoRoot(): string {
+  for (let folder = __dirname; folder !== dirname(folder); folder = dirname(folder)) {
+    const candidate = join(folder, 'libs', 'contracts', 'proto');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error("gateway: Logbook's .proto files (libs/contracts/proto) were not found");
+}
+
+const protoFiles = (root: string, folder = root): string[] =>
+  readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? protoFiles(root, join(folder, entry.name))
+      : entry.name.endsWith('.proto')
+        ? [relative(root, join(folder, entry.name))]
+        : [],
+  );
+
+/**
+ * Messages decoded as MLflow's REST API writes them: field names as declared (snake_case), int64 as decimal
+ * strings (exact beyond 2^53; the REST layer refuses what a double cannot hold), enums by name, and only the
+ * fields that were set (proto2 presence), so an unset field is absent from the REST request as well.
+ */
+const LOADER_OPTIONS = { keepCase: true, longs: String, enums: String, defaults: false, oneofs: false };
+
+/** Set on a request whose bytes do not decode as its message, so the handler can refuse it in MLflow's terms. */
+const UNDECODABLE = Symbol('undecodable');
+
+/**
+ * A request that does not decode would otherwise end as INTERNAL ("Error deserializing request"); it is the
+ * caller's mistake, answered INVALID_ARGUMENT by the handler.
+ */
+function tolerantDeserializers(definition: PackageDefinition): void {
+  for (const service of Object.values(definition)) {
+    if ('format' in service) continue;
+    for (const method of Object.values(service as ServiceDefinition)) {
+      const decode = method.requestDeserialize;
+      Object.assign(method, {
+        requestDeserialize: (bytes: Buffer) => {
+          try {
+            return decode(bytes);
+          } catch (error) {
+            return { [UNDECODABLE]: (error as Error).message };
+          }
+        },
+      });
+    }
+  }
+}
+
+interface DescribedMessage {
+  name: string;
+  field?: { name: string; typeName?: string; options?: { packed?: boolean } }[];
+  nestedType?: (DescribedMessage & { options?: { mapEntry?: boolean } })[];
+}
+
+const pascalCase = (name: string) =>
+  name.replace(/(?:^|_)([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+
+/**
+ * A message described as protoc would: protobufjs names a map field's entry type after the field alone where
+ * reflection clients expect `<Field>Entry`, and marks every field of a proto3 description `packed = false`.
+ */
+function describedAsProtoc(message: DescribedMessage): void {
+  for (const nested of message.nestedType ?? []) describedAsProtoc(nested);
+  for (const field of message.field ?? []) {
+    if (field.options?.packed === false) delete field.options.packed;
+    const entryName = field.typeName?.split('.').pop();
+    const entry = message.nestedType?.find((nested) => nested.options?.mapEntry && nested.name === entryName);
+    if (!entry || !field.typeName) continue;
+    entry.name = `${pascalCase(field.name)}Entry`;
+    field.typeName = field.typeName.replace(/[^.]+$/, entry.name);
+  }
+}
+
+/** One file's descriptor as reflection clients expect it, in the syntax it was declared in. */
+function describedFile(bytes: Buffer, syntax?: 'proto2'): Buffer {
+  const file = FileDescriptorProto.decode(bytes) as unknown as { messageType?: DescribedMessage[]; syntax?: string };
+  for (const message of file.messageType ?? []) describedAsProtoc(message);
+  if (syntax) file.syntax = syntax;
+  return Buffer.from(FileDescriptorProto.encode(file).finish());
+}
+
+function describedAs(definition: PackageDefinition, syntax?: 'proto2'): PackageDefinition {
+  const described: PackageDefinition = {};
+  for (const [name, entry] of Object.entries(definition)) {
+    const message = entry as MessageTypeDefinition<object, object>;
+    described[name] =
+      'format' in entry
+        ? {
+            ...message,
+            fileDescriptorProtos: message.fileDescriptorProtos.map((bytes) => describedFile(bytes, syntax)),
+          }
+        : entry;
+  }
+  return described;
+}
+
+/**
+ * The definition reflection describes: Logbook's files as the proto2 they are declared in (proto-loader labels
+ * every file proto3, which makes MLflow's field defaults invalid to reflection clients), and the health
+ * service beside them.
+ */
+const reflectedDefinition = (definition: PackageDefinition): PackageDefinition => ({
+  ...describedAs(definition, 'proto2'),
+  ...describedAs(loadSync(healthProtoPath, LOADER_OPTIONS)),
+});
+
+const serviceNames = (definition: PackageDefinition) =>
+  Object.entries(definition)
+    .filter(([, entry]) => !('format' in entry))
+    .map(([name]) => name);
+
+/** The caller's address from grpc-js's peer string (`1.2.3.4:5678`, `[::1]:5678`). */
+const peerAddress = (peer: string) => peer.replace(/^\[?(.*?)\]?:\d+$/, '$1');
+
+const deadlineMs = (call: ServerUnaryCall<unknown, unknown>) => {
+  const deadline = call.getDeadline();
+  return deadline instanceof Date ? deadline.getTime() : deadline;
+};
+
+const firstValue = (metadata: Metadata, key: string) => {
+  const [value] = metadata.get(key);
+  return typeof value === 'string' ? value : undefined;
+};
+
+function parsedBody(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One gRPC method answered by its REST route on this gateway, in process (Fastify's inject), as GraphQL
+ * fields are: in the embedded shape the route is the service's controller, in the distributed shape the
+ * proxy to the owning service. The call is authenticated and authorized as the REST call is, from the
+ * `authorization` metadata, and the actor its events record is the caller.
+ */
+function unaryHandler(fastify: FastifyInstance, binding: RestBinding): UnaryHandler {
+  return async (message: RequestMessage, metadata: Metadata, call: ServerUnaryCall<unknown, unknown>) => {
+    const undecodable = (message as { [UNDECODABLE]?: string })[UNDECODABLE];
+    if (undecodable !== undefined) {
+      throw mlflowFailure('MALFORMED_REQUEST', `The request is not a valid message: ${undecodable}`, 400);
+    }
+    if (deadlineMs(call) <= Date.now()) {
+      throw mlflowFailure('DEADLINE_EXCEEDED', 'The call reached its deadline before it started', 504);
+    }
+    let request;
+    try {
+      request = restRequest(binding, message);
+    } catch (error) {
+      if (error instanceof MissingPathField) throw mlflowFailure('INVALID_PARAMETER_VALUE', error.message, 400);
+      throw error;
+    }
+    const authorization = firstValue(metadata, 'authorization');
+    const requestId = firstValue(metadata, 'x-request-id');
+    const response = await fastify.inject({
+      method: request.method,
+      url: request.url,
+      remoteAddress: peerAddress(call.getPeer()),
+      headers: {
+        host: call.getHost(),
+        ...(authorization ? { authorization } : {}),
+        ...(requestId ? { 'x-request-id': requestId } : {}),
+        ...(request.payload !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(request.payload !== undefined ? { payload: request.payload } : {}),
+    });
+    const answeredId = response.headers['x-request-id'];
+    if (typeof answeredId === 'string') {
+      const initial = new Metadata();
+      initial.set('x-request-id', answeredId);
+      call.sendMetadata(initial);
+    }
+    if (response.statusCode === 200) return parsedBody(response.body);
+    throw failureOfRestAnswer(response.statusCode, parsedBody(response.body));
+  };
+}
+
+type UnaryHandler = (
+  message: RequestMessage,
+  metadata: Metadata,
+  call: ServerUnaryCall<unknown, unknown>,
+) => Promise<unknown>;
+
+/**
+ * A method's handler as Nest's transport calls it (the message, then the metadata and the call, which its
+ * handler type leaves out), counted and timed by status for /metrics. Answered as an Observable: the
+ * transport passes an Observable's error on as the call's status, where a rejected promise would be lost.
+ */
+function transportHandler(method: string, handler: UnaryHandler): MessageHandler {
+  return async (message: RequestMessage, ...context: unknown[]) => {
+    const [metadata, call] = context as [Metadata, ServerUnaryCall<unknown, unknown>];
+    return defer(async () => {
+      const done = observeGrpcCall(method);
+      try {
+        const answer = await handler(message, metadata, call);
+        done(Status.OK);
+        return answer;
+      } catch (error) {
+        done((error as Partial<GrpcFailure>).code ?? Status.UNKNOWN);
+        throw error;
+      }
+    });
+  };
+}
+
+/** Nest's transport finds a package's services and those of the packages nested in it: each is named once. */
+function outermostPackages(services: string[]): string[] {
+  const packages = [...new Set(services.map((name) => name.slice(0, name.lastIndexOf('.'))))];
+  return packages.filter((name) => !packages.some((other) => name.startsWith(`${other}.`)));
+}
+
+const listenAddress = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+
+/**
+ * The gRPC endpoint, with Nest's gRPC transport: MLflow's services (and Logbook's) as declared in
+ * libs/contracts/proto, the standard health checking protocol and server reflection beside them.
+ */
+export async function startGrpcEndpoint(
+  fastify: FastifyInstance,
+  settings: GrpcSettings,
+  logger: Logger,
+): Promise<GrpcEndpoint> {
+  const root = protoRoot();
+  const packageDefinition = loadSync(protoFiles(root), { ...LOADER_OPTIONS, includeDirs: [root] });
+  tolerantDeserializers(packageDefinition);
+  const services = serviceNames(packageDefinition);
+  const health = new HealthImplementation(Object.fromEntries(['', ...services].map((name) => [name, 'SERVING'])));
+  let grpcServer: Server | undefined;
+  const transport = new ServerGrpc({
+    package: outermostPackages(services),
+    packageDefinition,
+    url: listenAddress(settings.host, settings.port),
+    maxReceiveMessageLength: settings.maxMessageBytes,
+    onLoadPackageDefinition: (definition: PackageDefinition, server: Server) => {
+      grpcServer = server;
+      new ReflectionService(reflectedDefinition(definition)).addToServer(server);
+      health.addToServer(server);
+    },
+  });
+  for (const [method, binding] of REST_BINDINGS) {
+    const separator = method.indexOf('/');
+    transport.addHandler(
+      transport.createPattern(
+        method.slice(0, separator),
+        method.slice(separator + 1),
+        GrpcMethodStreamingType.NO_STREAMING,
+      ),
+      transportHandler(method, unaryHandler(fastify, binding)),
+    );
+  }
+  await new Promise<void>((resolve, reject) =>
+    transport.listen((error?: unknown) => (error ? reject(error as Error) : resolve())),
+  );
+  logger.info({ address: listenAddress(settings.host, settings.port), services }, 'gRPC listening');
+  return {
+    drain: async () => {
+      for (const name of ['', ...services]) health.setStatus(name, 'NOT_SERVING');
+      const server = grpcServer;
+      if (!server) return;
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, settings.drainTimeoutMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    },
+  };
+}

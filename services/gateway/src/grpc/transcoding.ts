@@ -1,0 +1,56 @@
+import { RestBinding } from './rest-bindings';
+
+/** A request message as proto-loader decodes it: field names as declared, int64 as decimal strings, enums by name. */
+export type RequestMessage = Record<string, unknown>;
+
+export interface RestRequest {
+  method: RestBinding['verb'];
+  /** Path and query string. */
+  url: string;
+  /** The JSON body, for the verbs that carry one. */
+  payload?: string;
+}
+
+/** A field the route's path needs but the message left unset. */
+export class MissingPathField extends Error {
+  constructor(readonly field: string) {
+    super(`Missing value for required parameter '${field}'`);
+  }
+}
+
+/**
+ * Protobuf JSON, as MLflow's REST API takes it: a double that is not finite is written as a string
+ * ("NaN", "Infinity", "-Infinity"), which JSON.stringify would otherwise turn into null.
+ */
+function protobufJsonValue(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return value;
+}
+
+function queryString(fields: RequestMessage): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(fields)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      params.append(name, typeof item === 'object' ? JSON.stringify(item, protobufJsonValue) : String(item));
+    }
+  }
+  const query = params.toString();
+  return query ? `?${query}` : '';
+}
+
+/**
+ * The REST request a gRPC call stands for, as grpc-gateway transcodes: fields named in the path template
+ * fill it, the others go in the query string (GET) or the JSON body (every other verb; MLflow's clients
+ * send DELETE with a body too).
+ */
+export function restRequest(binding: RestBinding, message: RequestMessage): RestRequest {
+  const rest: RequestMessage = { ...message };
+  const path = binding.path.replace(/\{(\w+)\}/g, (_match, field: string) => {
+    const value = rest[field];
+    delete rest[field];
+    if (value === undefined || value === null || value === '') throw new MissingPathField(field);
+    return encodeURIComponent(String(value));
+  });
+  if (binding.verb === 'GET') return { method: 'GET', url: `${path}${queryString(rest)}` };
+  return { method: binding.verb, url: path, payload: JSON.stringify(rest, protobufJsonValue) };
+}
