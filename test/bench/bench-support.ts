@@ -66,7 +66,7 @@ export class Client {
     readonly base: string,
     private readonly timeoutMs: number,
     /** Sent with every request when Logbook authenticates. */
-    private readonly authorization?: string,
+    readonly authorization?: string,
   ) {}
 
   async send(

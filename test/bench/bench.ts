@@ -52,6 +52,7 @@ import {
 } from '@logbook/platform';
 import { GovernanceResult, governanceWorkload } from './governance-workload';
 import { RegistryResult, registryWorkload } from './registry-workload';
+import { GrpcIngestResult, grpcIngestWorkload } from './grpc-workload';
 import { WebhookResult, webhookWorkload } from './webhook-workload';
 
 // ------------------------------------------------------------------------------------------ options
@@ -80,6 +81,10 @@ interface Options {
   auditRows: number;
   webhookReceivers: number;
   webhookPromotions: number;
+  grpcBatches: number;
+  grpcRounds: number;
+  /** host:port of the gRPC endpoint; default: the started server's port + 10000, as shapes.sh serves it. */
+  grpcTarget?: string;
   only?: Workload;
   /** How the bench's requests sign in: not at all, HTTP Basic, or an API token (both as a user who is no admin). */
   auth: 'off' | 'basic' | 'token';
@@ -139,8 +144,11 @@ const USAGE = `Usage: node dist/test/bench/bench.js [options]
   --audit-rows N                 audit rows the governance workload searches over (default 1000000)
   --webhook-receivers N          receivers subscribed to each promotion in the webhook workload (default 100)
   --webhook-promotions N         timed promotions of the webhook workload (default 50)
-  --only ingest|search|artifacts|registry|governance|webhooks   run one workload (governance and webhooks
-                                 run only when named: governance needs authentication on, which
+  --grpc-batches N               log_batch calls of 1,000 metrics per transport and round, gRPC workload (default 400)
+  --grpc-rounds N                rounds of the gRPC workload, each REST and gRPC in alternating order (default 3)
+  --grpc-target HOST:PORT        the gRPC endpoint (default: the server's port + 10000, as shapes.sh serves it)
+  --only ingest|search|artifacts|registry|governance|webhooks|grpc   run one workload (governance, webhooks
+                                 and grpc run only when named: governance needs authentication on, which
                                  --only governance turns on; webhooks lets Logbook call local receivers)
   --auth off|basic|token         start Logbook with authentication on and sign every request in as a
                                  user who is no admin, by Basic credentials or an API token (default off;
@@ -177,6 +185,8 @@ function parseArgs(argv: string[]): Options {
     auditRows: 1_000_000,
     webhookReceivers: 100,
     webhookPromotions: 50,
+    grpcBatches: 400,
+    grpcRounds: 3,
     auth: 'off',
     timeLimitSeconds: 900,
     requestTimeoutMs: 60_000,
@@ -274,6 +284,15 @@ function parseArgs(argv: string[]): Options {
       case '--webhook-promotions':
         o.webhookPromotions = int(flag, value(), 1, 10_000);
         break;
+      case '--grpc-batches':
+        o.grpcBatches = int(flag, value(), 1, 1_000_000);
+        break;
+      case '--grpc-rounds':
+        o.grpcRounds = int(flag, value(), 1, 100);
+        break;
+      case '--grpc-target':
+        o.grpcTarget = value();
+        break;
       case '--only': {
         const v = value();
         const workload = WORKLOADS.find((w) => w === v);
@@ -344,7 +363,7 @@ function parseArgs(argv: string[]): Options {
 
 class UsageError extends Error {}
 
-const WORKLOADS = ['ingest', 'search', 'artifacts', 'registry', 'governance', 'webhooks'] as const;
+const WORKLOADS = ['ingest', 'search', 'artifacts', 'registry', 'governance', 'webhooks', 'grpc'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 const isLoopback = (host: string) => host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
@@ -1749,6 +1768,8 @@ const TARGETS = {
   auditSearchP50Ms: 50,
   /** Webhooks (issue 13): a promotion committed -> delivered to 100 subscribing receivers, distributed shape. */
   webhookDeliveryP99Ms: 1000,
+  /** gRPC (issue 14): log_batch of 1,000 metrics over gRPC sustains at least the REST figure of the same run. */
+  grpcOverRestRatio: 1,
 };
 
 const mark = (ok: boolean) => (ok ? 'PASS' : 'MISS');
@@ -1998,6 +2019,7 @@ function printReport(summary: Summary): void {
   if (summary.registry) printRegistry(summary.registry, line, out);
   if (summary.governance) printGovernance(summary.governance, line, out);
   if (summary.webhooks) printWebhooks(summary.webhooks, line, out);
+  if (summary.grpc) printGrpc(summary.grpc, line, out);
   out.push('');
   out.push(
     `Result: ${summary.ok ? 'OK' : 'FAILED'}${summary.problems.length ? ` (${summary.problems.join('; ')})` : ''}`,
@@ -2018,6 +2040,7 @@ interface Summary {
   registry?: RegistryResult<RegistryResources>;
   governance?: GovernanceResult<RegistryResources>;
   webhooks?: WebhookResult<RegistryResources>;
+  grpc?: GrpcIngestResult<RegistryResources>;
   ok: boolean;
   problems: string[];
   file: string;
@@ -2248,6 +2271,33 @@ function printWebhooks(
   printCpu(w.resources, 'timed promotions', line);
 }
 
+function printGrpc(
+  g: GrpcIngestResult<RegistryResources>,
+  line: (label: string, value: string, note?: string) => void,
+  out: string[],
+) {
+  out.push('');
+  out.push(
+    `R1 log_batch of ${g.pointsPerBatch} metrics, ${g.batches} batches per transport, ${g.clients} clients, ${g.rounds.length} rounds (medians)`,
+  );
+  const figures = (f: { pointsPerSecond: number; p50Ms: number; p99Ms: number }) =>
+    `${fmt(f.pointsPerSecond)} points/s, p50 / p99 ${fmt(f.p50Ms, 1)} / ${fmt(f.p99Ms, 1)} ms`;
+  line('REST (JSON over HTTP/1.1)', figures(g.rest));
+  line(
+    'gRPC (LogBatch over HTTP/2)',
+    figures(g.grpc),
+    `${mark(g.ratio >= TARGETS.grpcOverRestRatio)} gRPC / REST = ${g.ratio} (target >= ${TARGETS.grpcOverRestRatio})`,
+  );
+  for (const [i, round] of g.rounds.entries()) {
+    line(
+      `round ${i + 1} (${round.order})`,
+      `REST ${fmt(round.rest.pointsPerSecond)}, gRPC ${fmt(round.grpc.pointsPerSecond)} points/s`,
+    );
+  }
+  printCpu(g.resources?.rest, 'REST phase (last round)', line);
+  printCpu(g.resources?.grpc, 'gRPC phase (last round)', line);
+}
+
 function printGovernance(
   g: GovernanceResult<RegistryResources>,
   line: (label: string, value: string, note?: string) => void,
@@ -2356,6 +2406,24 @@ async function main(): Promise<number> {
         () => measureWindow(sampler),
         stamp,
       );
+    if (o.only === 'grpc')
+      summary.grpc = await grpcIngestWorkload<RegistryResources>(
+        client,
+        {
+          target: o.grpcTarget ?? `127.0.0.1:${(server.started?.port ?? Number(new URL(server.url).port)) + 10_000}`,
+          runs: o.runs,
+          clients: o.clients,
+          batches: o.grpcBatches,
+          keys: o.keys,
+          steps: o.steps,
+          warmupBatches: o.warmupBatches,
+          rounds: o.grpcRounds,
+          timeLimitSeconds: o.timeLimitSeconds,
+          authorization: client.authorization,
+        },
+        () => measureWindow(sampler),
+        stamp,
+      );
   } finally {
     sampler?.stop();
     stopServer(server, o);
@@ -2422,6 +2490,12 @@ async function main(): Promise<number> {
     summary.verdicts.webhookDeliveryP99Ms = mark(webhooks.deliveryMs.p99 < TARGETS.webhookDeliveryP99Ms);
     if (webhooks.errors.total > 0) summary.problems.push(`${webhooks.errors.total} webhook-workload errors`);
     if (webhooks.missing > 0) summary.problems.push(`webhooks: ${webhooks.missing} deliveries missing after 30 s`);
+  }
+  const { grpc } = summary;
+  if (grpc) {
+    summary.verdicts.grpcOverRestRatio = mark(grpc.ratio >= TARGETS.grpcOverRestRatio);
+    const errors = grpc.rounds.reduce((n, round) => n + round.rest.errors + round.grpc.errors, 0);
+    if (errors > 0) summary.problems.push(`${errors} log-batch errors in the gRPC workload`);
   }
   summary.ok = summary.problems.length === 0;
   mkdirSync(dirOf(summary.file), { recursive: true });

@@ -18,6 +18,9 @@ if [[ -z "$url" ]]; then
 fi
 
 py="$(bash "$here/setup.sh")"
+# The gRPC tests call Logbook with a generic gRPC CLI too, by reflection alone.
+GRPCURL="${GRPCURL:-$(bash "$repo/test/support/grpcurl.sh")}"
+export GRPCURL
 
 export LOGBOOK_URL="$url"
 # A 5xx must fail the test at once instead of being retried for ~4 minutes.

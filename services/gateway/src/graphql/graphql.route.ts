@@ -2,6 +2,7 @@ import { FastifyInstance, FastifyRequest } from 'fastify';
 import { execute, GraphQLError, GraphQLScalarType, GraphQLSchema, Kind, parse, validate } from 'graphql';
 import { answerFailuresInMlflowShape, invalidParameter, Logger, settleUnreadBody } from '@logbook/platform';
 import { mlflowGraphqlSchema } from './mlflow-schema';
+import { callOwnRestRoute, queryString } from '../own-rest-routes';
 import { querySafetyError, QueryLimits } from './query-safety';
 import { attachResolvers, GraphqlContext, protobufFieldResolver, RestCall, RestFailure } from './resolvers';
 
@@ -74,44 +75,22 @@ function parsed(query: string) {
   }
 }
 
-const queryString = (input: Record<string, unknown>) => {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(input)) {
-    for (const item of Array.isArray(value) ? value : [value]) params.append(name, String(item));
-  }
-  return params.toString();
-};
-
-/**
- * Calls the gateway's own REST routes in process (Fastify's inject): in the embedded shape they are the
- * services' controllers, in the distributed shape the proxy to the owning service. Either way the
- * GraphQL field takes the same route, checks and answers as the REST call, and no service is imported.
- */
+/** Each field's REST call is the caller's own: authenticated and authorized as the caller. */
 function restThroughGateway(fastify: FastifyInstance, request: FastifyRequest): RestCall {
+  const caller = {
+    host: request.headers.host,
+    authorization: request.headers.authorization,
+    requestId: String(request.id),
+  };
   return async (method, path, input) => {
-    const headers: Record<string, string> = {
-      'x-request-id': String(request.id),
-      ...(request.headers.host ? { host: request.headers.host } : {}),
-      // Each field's REST call is the caller's own: authenticated and authorized as the caller.
-      ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
-    };
-    const response = await fastify.inject(
+    const { status, body } = await callOwnRestRoute(
+      fastify,
+      caller,
       method === 'GET'
-        ? { method, url: `${path}?${queryString(input)}`, headers }
-        : {
-            method,
-            url: path,
-            headers: { ...headers, 'content-type': 'application/json' },
-            payload: JSON.stringify(input),
-          },
+        ? { method, url: `${path}${queryString(input)}` }
+        : { method, url: path, payload: JSON.stringify(input) },
     );
-    let body: Record<string, unknown>;
-    try {
-      body = response.json();
-    } catch {
-      body = { message: `HTTP ${response.statusCode}` };
-    }
-    return { status: response.statusCode, body };
+    return { status, body: (body ?? { message: `HTTP ${status}` }) as Record<string, unknown> };
   };
 }
 

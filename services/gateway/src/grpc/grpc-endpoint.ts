@@ -1,14 +1,17 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { Metadata, Server, ServerUnaryCall, status as Status } from '@grpc/grpc-js';
-import { loadSync, MessageTypeDefinition, PackageDefinition, ServiceDefinition } from '@grpc/proto-loader';
+import { Metadata, Server, ServerUnaryCall, ServerWritableStream, status as Status } from '@grpc/grpc-js';
+import { loadSync, MessageTypeDefinition, PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { GrpcMethodStreamingType, MessageHandler, ServerGrpc } from '@nestjs/microservices';
 import { FastifyInstance } from 'fastify';
-import { defer } from 'rxjs';
+import { defer, ignoreElements } from 'rxjs';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
 import { Logger } from '@logbook/platform';
+import { callOwnRestRoute } from '../own-rest-routes';
+import { EventSubscriptions } from './event-subscription';
+import { admit, restCaller, tolerantDeserializers } from './grpc-calls';
 import { failureOfRestAnswer, GrpcFailure, mlflowFailure } from './grpc-status';
 import { observeGrpcCall } from './grpc-metrics';
 import { REST_BINDINGS, RestBinding } from './rest-bindings';
@@ -52,31 +55,6 @@ const protoFiles = (root: string, folder = root): string[] =>
  * fields that were set (proto2 presence), so an unset field is absent from the REST request as well.
  */
 const LOADER_OPTIONS = { keepCase: true, longs: String, enums: String, defaults: false, oneofs: false };
-
-/** Set on a request whose bytes do not decode as its message, so the handler can refuse it in MLflow's terms. */
-const UNDECODABLE = Symbol('undecodable');
-
-/**
- * A request that does not decode would otherwise end as INTERNAL ("Error deserializing request"); it is the
- * caller's mistake, answered INVALID_ARGUMENT by the handler.
- */
-function tolerantDeserializers(definition: PackageDefinition): void {
-  for (const service of Object.values(definition)) {
-    if ('format' in service) continue;
-    for (const method of Object.values(service as ServiceDefinition)) {
-      const decode = method.requestDeserialize;
-      Object.assign(method, {
-        requestDeserialize: (bytes: Buffer) => {
-          try {
-            return decode(bytes);
-          } catch (error) {
-            return { [UNDECODABLE]: (error as Error).message };
-          }
-        },
-      });
-    }
-  }
-}
 
 interface DescribedMessage {
   name: string;
@@ -141,27 +119,6 @@ const serviceNames = (definition: PackageDefinition) =>
     .filter(([, entry]) => !('format' in entry))
     .map(([name]) => name);
 
-/** The caller's address from grpc-js's peer string (`1.2.3.4:5678`, `[::1]:5678`). */
-const peerAddress = (peer: string) => peer.replace(/^\[?(.*?)\]?:\d+$/, '$1');
-
-const deadlineMs = (call: ServerUnaryCall<unknown, unknown>) => {
-  const deadline = call.getDeadline();
-  return deadline instanceof Date ? deadline.getTime() : deadline;
-};
-
-const firstValue = (metadata: Metadata, key: string) => {
-  const [value] = metadata.get(key);
-  return typeof value === 'string' ? value : undefined;
-};
-
-function parsedBody(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * One gRPC method answered by its REST route on this gateway, in process (Fastify's inject), as GraphQL
  * fields are: in the embedded shape the route is the service's controller, in the distributed shape the
@@ -170,13 +127,7 @@ function parsedBody(body: string): unknown {
  */
 function unaryHandler(fastify: FastifyInstance, binding: RestBinding): UnaryHandler {
   return async (message: RequestMessage, metadata: Metadata, call: ServerUnaryCall<unknown, unknown>) => {
-    const undecodable = (message as { [UNDECODABLE]?: string })[UNDECODABLE];
-    if (undecodable !== undefined) {
-      throw mlflowFailure('MALFORMED_REQUEST', `The request is not a valid message: ${undecodable}`, 400);
-    }
-    if (deadlineMs(call) <= Date.now()) {
-      throw mlflowFailure('DEADLINE_EXCEEDED', 'The call reached its deadline before it started', 504);
-    }
+    admit(message, call);
     let request;
     try {
       request = restRequest(binding, message);
@@ -184,28 +135,14 @@ function unaryHandler(fastify: FastifyInstance, binding: RestBinding): UnaryHand
       if (error instanceof MissingPathField) throw mlflowFailure('INVALID_PARAMETER_VALUE', error.message, 400);
       throw error;
     }
-    const authorization = firstValue(metadata, 'authorization');
-    const requestId = firstValue(metadata, 'x-request-id');
-    const response = await fastify.inject({
-      method: request.method,
-      url: request.url,
-      remoteAddress: peerAddress(call.getPeer()),
-      headers: {
-        host: call.getHost(),
-        ...(authorization ? { authorization } : {}),
-        ...(requestId ? { 'x-request-id': requestId } : {}),
-        ...(request.payload !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(request.payload !== undefined ? { payload: request.payload } : {}),
-    });
-    const answeredId = response.headers['x-request-id'];
-    if (typeof answeredId === 'string') {
+    const answer = await callOwnRestRoute(fastify, restCaller(metadata, call), request);
+    if (answer.requestId) {
       const initial = new Metadata();
-      initial.set('x-request-id', answeredId);
+      initial.set('x-request-id', answer.requestId);
       call.sendMetadata(initial);
     }
-    if (response.statusCode === 200) return parsedBody(response.body);
-    throw failureOfRestAnswer(response.statusCode, parsedBody(response.body));
+    if (answer.status === 200) return answer.body;
+    throw failureOfRestAnswer(answer.status, answer.body);
   };
 }
 
@@ -215,15 +152,26 @@ type UnaryHandler = (
   call: ServerUnaryCall<unknown, unknown>,
 ) => Promise<unknown>;
 
+/** A server-streaming method: it writes to the call itself and resolves when the stream is complete. */
+type StreamHandler = (
+  message: RequestMessage,
+  metadata: Metadata,
+  call: ServerWritableStream<unknown, unknown>,
+) => Promise<void>;
+
 /**
  * A method's handler as Nest's transport calls it (the message, then the metadata and the call, which its
  * handler type leaves out), counted and timed by status for /metrics. Answered as an Observable: the
- * transport passes an Observable's error on as the call's status, where a rejected promise would be lost.
+ * transport passes an Observable's error on as the call's status, where a rejected promise would be lost;
+ * a stream's Observable emits nothing (its handler wrote the messages) and completes with the stream.
  */
-function transportHandler(method: string, handler: UnaryHandler): MessageHandler {
+function transportHandler(method: string, handler: UnaryHandler | StreamHandler, streaming = false): MessageHandler {
   return async (message: RequestMessage, ...context: unknown[]) => {
-    const [metadata, call] = context as [Metadata, ServerUnaryCall<unknown, unknown>];
-    return defer(async () => {
+    const [metadata, call] = context as [
+      Metadata,
+      ServerUnaryCall<unknown, unknown> & ServerWritableStream<unknown, unknown>,
+    ];
+    const answered = defer(async () => {
       const done = observeGrpcCall(method);
       try {
         const answer = await handler(message, metadata, call);
@@ -234,6 +182,7 @@ function transportHandler(method: string, handler: UnaryHandler): MessageHandler
         throw error;
       }
     });
+    return streaming ? answered.pipe(ignoreElements()) : answered;
   };
 }
 
@@ -282,6 +231,11 @@ export async function startGrpcEndpoint(
       transportHandler(method, unaryHandler(fastify, binding)),
     );
   }
+  const subscriptions = new EventSubscriptions(fastify);
+  transport.addHandler(
+    transport.createPattern('logbook.v1.EventService', 'Subscribe', GrpcMethodStreamingType.NO_STREAMING),
+    transportHandler('logbook.v1.EventService/Subscribe', subscriptions.subscribe as StreamHandler, true),
+  );
   await new Promise<void>((resolve, reject) =>
     transport.listen((error?: unknown) => (error ? reject(error as Error) : resolve())),
   );
@@ -289,6 +243,7 @@ export async function startGrpcEndpoint(
   return {
     drain: async () => {
       for (const name of ['', ...services]) health.setStatus(name, 'NOT_SERVING');
+      subscriptions.close();
       const server = grpcServer;
       if (!server) return;
       await new Promise<void>((resolve) => {

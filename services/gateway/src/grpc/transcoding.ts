@@ -1,15 +1,8 @@
+import { OwnRestRequest, queryString } from '../own-rest-routes';
 import { RestBinding } from './rest-bindings';
 
 /** A request message as proto-loader decodes it: field names as declared, int64 as decimal strings, enums by name. */
 export type RequestMessage = Record<string, unknown>;
-
-export interface RestRequest {
-  method: RestBinding['verb'];
-  /** Path and query string. */
-  url: string;
-  /** The JSON body, for the verbs that carry one. */
-  payload?: string;
-}
 
 /** A field the route's path needs but the message left unset. */
 export class MissingPathField extends Error {
@@ -27,23 +20,12 @@ function protobufJsonValue(_key: string, value: unknown): unknown {
   return value;
 }
 
-function queryString(fields: RequestMessage): string {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(fields)) {
-    for (const item of Array.isArray(value) ? value : [value]) {
-      params.append(name, typeof item === 'object' ? JSON.stringify(item, protobufJsonValue) : String(item));
-    }
-  }
-  const query = params.toString();
-  return query ? `?${query}` : '';
-}
-
 /**
  * The REST request a gRPC call stands for, as grpc-gateway transcodes: fields named in the path template
  * fill it, the others go in the query string (GET) or the JSON body (every other verb; MLflow's clients
  * send DELETE with a body too).
  */
-export function restRequest(binding: RestBinding, message: RequestMessage): RestRequest {
+export function restRequest(binding: RestBinding, message: RequestMessage): OwnRestRequest {
   const rest: RequestMessage = { ...message };
   const path = binding.path.replace(/\{(\w+)\}/g, (_match, field: string) => {
     const value = rest[field];

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { REST_BINDINGS } from './rest-bindings';
+import { MissingPathField, restRequest } from './transcoding';
+
+const binding = (method: string) => {
+  const found = REST_BINDINGS.get(method);
+  assert.ok(found, `${method} is bound`);
+  return found;
+};
+
+describe('a gRPC request as the REST request it stands for', () => {
+  it('sends a POST method its message as the JSON body, int64 as the decimal strings protobuf JSON allows', () => {
+    const request = restRequest(binding('mlflow.MlflowService/logMetric'), {
+      run_id: 'r1',
+      key: 'loss',
+      value: 0.5,
+      timestamp: '9007199254740993',
+    });
+    assert.deepEqual(request, {
+      method: 'POST',
+      url: '/api/2.0/mlflow/runs/log-metric',
+      payload: '{"run_id":"r1","key":"loss","value":0.5,"timestamp":"9007199254740993"}',
+    });
+  });
+
+  it('writes doubles that are not finite as protobuf JSON strings, not null', () => {
+    const request = restRequest(binding('mlflow.MlflowService/logBatch'), {
+      run_id: 'r1',
+      metrics: [
+        { key: 'a', value: NaN },
+        { key: 'b', value: Infinity },
+        { key: 'c', value: -Infinity },
+      ],
+    });
+    assert.deepEqual(JSON.parse(request.payload as string).metrics, [
+      { key: 'a', value: 'NaN' },
+      { key: 'b', value: 'Infinity' },
+      { key: 'c', value: '-Infinity' },
+    ]);
+  });
+
+  it('puts a GET method its fields in the query string, a repeated field once per value', () => {
+    const request = restRequest(binding('mlflow.ModelRegistryService/searchModelVersions'), {
+      filter: "name = 'churn'",
+      order_by: ['version_number DESC', 'creation_timestamp'],
+      max_results: '5',
+    });
+    assert.equal(request.method, 'GET');
+    assert.equal(request.payload, undefined);
+    const url = new URL(request.url, 'http://gateway');
+    assert.equal(url.pathname, '/api/2.0/mlflow/model-versions/search');
+    assert.equal(url.searchParams.get('filter'), "name = 'churn'");
+    assert.deepEqual(url.searchParams.getAll('order_by'), ['version_number DESC', 'creation_timestamp']);
+    assert.equal(url.searchParams.get('max_results'), '5');
+  });
+
+  it('fills the path from the fields it names, escaped, and leaves them out of the body', () => {
+    const request = restRequest(binding('mlflow.MlflowService/deleteLoggedModelTag'), {
+      model_id: 'm-1',
+      tag_key: 'a/b c',
+    });
+    assert.equal(request.method, 'DELETE');
+    assert.equal(request.url, '/api/2.0/mlflow/logged-models/m-1/tags/a%2Fb%20c');
+    assert.equal(request.payload, '{}');
+  });
+
+  it('refuses a message without a field its path needs', () => {
+    assert.throws(
+      () => restRequest(binding('mlflow.MlflowService/getLoggedModel'), {}),
+      (error) =>
+        error instanceof MissingPathField && error.message === "Missing value for required parameter 'model_id'",
+    );
+  });
+
+  it('binds every method to a route under /api/2.0', () => {
+    for (const [method, { path }] of REST_BINDINGS) assert.match(path, /^\/api\/2\.0\/[a-z]/, method);
+  });
+});
