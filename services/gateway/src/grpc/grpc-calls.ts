@@ -1,24 +1,28 @@
 import { Metadata, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { PackageDefinition, ServiceDefinition } from '@grpc/proto-loader';
+import { Root, Type } from 'protobufjs';
 import { RestCaller } from '../own-rest-routes';
 import { mlflowFailure } from './grpc-status';
+import { restJson } from './rest-json';
 
 /** Set on a request whose bytes do not decode as its message, so the handler can refuse it in MLflow's terms. */
 const UNDECODABLE = Symbol('undecodable');
 
 /**
- * A request that does not decode would otherwise end as INTERNAL ("Error deserializing request"); it is the
- * caller's mistake, answered INVALID_ARGUMENT by the handler.
+ * Each method's request decoded straight into what its REST route takes (restJson). A request that does not
+ * decode would otherwise end as INTERNAL ("Error deserializing request"); it is the caller's mistake, marked
+ * for the handler to answer INVALID_ARGUMENT.
  */
-export function tolerantDeserializers(definition: PackageDefinition): void {
-  for (const service of Object.values(definition)) {
+export function restDeserializers(definition: PackageDefinition, root: Root): void {
+  for (const [serviceName, service] of Object.entries(definition)) {
     if ('format' in service) continue;
-    for (const method of Object.values(service as ServiceDefinition)) {
-      const decode = method.requestDeserialize;
+    const declared = root.lookupService(serviceName);
+    for (const [methodName, method] of Object.entries(service as ServiceDefinition)) {
+      const type = declared.methods[methodName].resolvedRequestType as Type;
       Object.assign(method, {
         requestDeserialize: (bytes: Buffer) => {
           try {
-            return decode(bytes);
+            return restJson(type, type.decode(bytes));
           } catch (error) {
             return { [UNDECODABLE]: (error as Error).message };
           }

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { Metadata, Server, ServerUnaryCall, ServerWritableStream, status as Status } from '@grpc/grpc-js';
 import { loadSync, MessageTypeDefinition, PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
@@ -7,11 +7,12 @@ import { GrpcMethodStreamingType, MessageHandler, ServerGrpc } from '@nestjs/mic
 import { FastifyInstance } from 'fastify';
 import { defer, ignoreElements } from 'rxjs';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { Root } from 'protobufjs';
 import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
 import { Logger } from '@logbook/platform';
 import { callOwnRestRoute } from '../own-rest-routes';
 import { EventSubscriptions } from './event-subscription';
-import { admit, restCaller, tolerantDeserializers } from './grpc-calls';
+import { admit, restCaller, restDeserializers } from './grpc-calls';
 import { failureOfRestAnswer, GrpcFailure, mlflowFailure } from './grpc-status';
 import { observeGrpcCall } from './grpc-metrics';
 import { REST_BINDINGS, RestBinding } from './rest-bindings';
@@ -40,6 +41,15 @@ function protoRoot(): string {
   throw new Error("gateway: Logbook's .proto files (libs/contracts/proto) were not found");
 }
 
+/** The same files as protobufjs types, which decode requests (proto-loader's definition encodes answers). */
+function declaredTypes(folder: string, files: string[]): Root {
+  const root = new Root();
+  root.resolvePath = (_origin, target) => (isAbsolute(target) ? target : join(folder, target));
+  root.loadSync(files, { keepCase: true });
+  root.resolveAll();
+  return root;
+}
+
 const protoFiles = (root: string, folder = root): string[] =>
   readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
     entry.isDirectory()
@@ -49,11 +59,7 @@ const protoFiles = (root: string, folder = root): string[] =>
         : [],
   );
 
-/**
- * Messages decoded as MLflow's REST API writes them: field names as declared (snake_case), int64 as decimal
- * strings (exact beyond 2^53; the REST layer refuses what a double cannot hold), enums by name, and only the
- * fields that were set (proto2 presence), so an unset field is absent from the REST request as well.
- */
+/** Field names as declared (snake_case), as the REST answers that proto-loader encodes carry them. */
 const LOADER_OPTIONS = { keepCase: true, longs: String, enums: String, defaults: false, oneofs: false };
 
 interface DescribedMessage {
@@ -204,8 +210,9 @@ export async function startGrpcEndpoint(
   logger: Logger,
 ): Promise<GrpcEndpoint> {
   const root = protoRoot();
-  const packageDefinition = loadSync(protoFiles(root), { ...LOADER_OPTIONS, includeDirs: [root] });
-  tolerantDeserializers(packageDefinition);
+  const files = protoFiles(root);
+  const packageDefinition = loadSync(files, { ...LOADER_OPTIONS, includeDirs: [root] });
+  restDeserializers(packageDefinition, declaredTypes(root, files));
   const services = serviceNames(packageDefinition);
   const health = new HealthImplementation(Object.fromEntries(['', ...services].map((name) => [name, 'SERVING'])));
   let grpcServer: Server | undefined;

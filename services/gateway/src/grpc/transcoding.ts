@@ -1,7 +1,7 @@
 import { OwnRestRequest, queryString } from '../own-rest-routes';
 import { RestBinding } from './rest-bindings';
 
-/** A request message as proto-loader decodes it: field names as declared, int64 as decimal strings, enums by name. */
+/** A request message as restJson decodes it: protobuf JSON under the declared field names. */
 export type RequestMessage = Record<string, unknown>;
 
 /** A field the route's path needs but the message left unset. */
@@ -9,15 +9,6 @@ export class MissingPathField extends Error {
   constructor(readonly field: string) {
     super(`Missing value for required parameter '${field}'`);
   }
-}
-
-/**
- * Protobuf JSON, as MLflow's REST API takes it: a double that is not finite is written as a string
- * ("NaN", "Infinity", "-Infinity"), which JSON.stringify would otherwise turn into null.
- */
-function protobufJsonValue(_key: string, value: unknown): unknown {
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  return value;
 }
 
 /**
@@ -34,5 +25,5 @@ export function restRequest(binding: RestBinding, message: RequestMessage): OwnR
     return encodeURIComponent(String(value));
   });
   if (binding.verb === 'GET') return { method: 'GET', url: `${path}${queryString(rest)}` };
-  return { method: binding.verb, url: path, payload: JSON.stringify(rest, protobufJsonValue) };
+  return { method: binding.verb, url: path, payload: JSON.stringify(rest) };
 }
