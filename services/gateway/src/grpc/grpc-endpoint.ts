@@ -192,6 +192,22 @@ function transportHandler(method: string, handler: UnaryHandler | StreamHandler,
   };
 }
 
+const READINESS_INTERVAL_MS = 5_000;
+
+/**
+ * gRPC health follows the gateway's readiness (its database, Kafka, and in the distributed shape the
+ * services behind it), so a gRPC probe or load balancer sees what /health/ready says.
+ */
+function followReadiness(fastify: FastifyInstance, report: (status: 'SERVING' | 'NOT_SERVING') => void) {
+  const check = () =>
+    fastify.inject({ method: 'GET', url: '/health/ready' }).then(
+      (response) => report(response.statusCode === 200 ? 'SERVING' : 'NOT_SERVING'),
+      () => report('NOT_SERVING'),
+    );
+  void check();
+  return setInterval(check, READINESS_INTERVAL_MS).unref();
+}
+
 /** Nest's transport finds a package's services and those of the packages nested in it: each is named once. */
 function outermostPackages(services: string[]): string[] {
   const packages = [...new Set(services.map((name) => name.slice(0, name.lastIndexOf('.'))))];
@@ -247,8 +263,12 @@ export async function startGrpcEndpoint(
     transport.listen((error?: unknown) => (error ? reject(error as Error) : resolve())),
   );
   logger.info({ address: listenAddress(settings.host, settings.port), services }, 'gRPC listening');
+  const readiness = followReadiness(fastify, (status) => {
+    for (const name of ['', ...services]) health.setStatus(name, status);
+  });
   return {
     drain: async () => {
+      clearInterval(readiness);
       for (const name of ['', ...services]) health.setStatus(name, 'NOT_SERVING');
       subscriptions.close();
       const server = grpcServer;
