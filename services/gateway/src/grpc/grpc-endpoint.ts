@@ -260,7 +260,15 @@ export async function startGrpcEndpoint(
     transportHandler('logbook.v1.EventService/Subscribe', subscriptions.subscribe as StreamHandler, true),
   );
   await new Promise<void>((resolve, reject) =>
-    transport.listen((error?: unknown) => (error ? reject(error as Error) : resolve())),
+    transport.listen((error?: unknown) =>
+      error
+        ? reject(
+            new Error(
+              `gateway: gRPC could not listen on ${listenAddress(settings.host, settings.port)} (GRPC_PORT; 0 serves no gRPC): ${(error as Error).message}`,
+            ),
+          )
+        : resolve(),
+    ),
   );
   logger.info({ address: listenAddress(settings.host, settings.port), services }, 'gRPC listening');
   const readiness = followReadiness(fastify, (status) => {
