@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from compat_utils import now_ms
-from grpc_utils import STANDARD, Endpoints, assert_mlflow_error, assert_same, grpc_target, same_double
+from grpc_utils import STANDARD, Endpoints, Method, assert_mlflow_error, assert_same, grpc_target, same_double
 
 pytestmark = pytest.mark.logbook_only
 
@@ -388,3 +388,14 @@ def test_reflection_lets_grpcurl_list_and_call_the_services(api, target):
     # Protobuf JSON names a field by its json_name or, as grpcurl does when the descriptor leaves it out, as declared.
     experiment_id = answer.get("experimentId", answer.get("experiment_id"))
     assert api.rest(f"{TRACKING}/getExperiment", experiment_id=experiment_id).experiment.name == name
+
+
+def test_the_request_id_travels_in_and_out(channel):
+    method = Method(f"{TRACKING}/searchExperiments")
+    call = channel.unary_unary(method.path, request_serializer=method.request.SerializeToString,
+                               response_deserializer=method.response.FromString)
+    request_id = f"grpc-{uuid.uuid4().hex}"
+    _, outcome = call.with_call(method.request(max_results=1), timeout=30, metadata=[("x-request-id", request_id)])
+    assert dict(outcome.initial_metadata())["x-request-id"] == request_id
+    _, outcome = call.with_call(method.request(max_results=1), timeout=30)
+    assert dict(outcome.initial_metadata())["x-request-id"]
