@@ -48,7 +48,9 @@ def call(channel):
 
     def invoke(path, request, authorization=None):
         method = channel.unary_unary(
-            path, request_serializer=type(request).SerializeToString, response_deserializer=type(request).Response.FromString
+            path,
+            request_serializer=type(request).SerializeToString,
+            response_deserializer=type(request).Response.FromString,
         )
         return method(request, timeout=30, metadata=[("authorization", authorization)] if authorization else None)
 
@@ -92,7 +94,8 @@ def test_the_admin_signs_in_with_basic_credentials(call, admin, url):
     name = unique("admin")
     experiment_id = call("/mlflow.MlflowService/createExperiment", service_pb2.CreateExperiment(name=name),
                          basic(*admin)).experiment_id
-    got = http("GET", url, "/api/2.0/mlflow/experiments/get", credentials=admin, params={"experiment_id": experiment_id})
+    got = http("GET", url, "/api/2.0/mlflow/experiments/get", credentials=admin,
+               params={"experiment_id": experiment_id})
     assert got.json()["experiment"]["name"] == name
 
 
@@ -142,8 +145,12 @@ def test_a_bearer_token_works_and_its_changes_name_the_token(call, url, new_user
 
     experiment_id = call("/mlflow.MlflowService/createExperiment", service_pb2.CreateExperiment(name=unique("token")),
                          bearer).experiment_id
-    run_id = call("/mlflow.MlflowService/createRun", service_pb2.CreateRun(experiment_id=experiment_id), bearer).run.info.run_id
-    call("/mlflow.MlflowService/logMetric", service_pb2.LogMetric(run_id=run_id, key="loss", value=0.5, timestamp=1), bearer)
+    run = call("/mlflow.MlflowService/createRun", service_pb2.CreateRun(experiment_id=experiment_id), bearer).run
+    metric = service_pb2.LogMetric(run_id=run.info.run_id, key="loss", value=0.5, timestamp=1)
+    call("/mlflow.MlflowService/logMetric", metric, bearer)
+    logged = http("GET", url, "/api/2.0/mlflow/metrics/get-history", headers={"Authorization": bearer},
+                  params={"run_id": run.info.run_id, "metric_key": "loss"}).json()
+    assert [m["value"] for m in logged["metrics"]] == [0.5]
     name = unique("model")
     call("/mlflow.ModelRegistryService/createRegisteredModel", model_registry_pb2.CreateRegisteredModel(name=name),
          bearer)

@@ -131,7 +131,8 @@ def test_a_batch_of_a_thousand_metrics_and_searches_with_filter_and_order(api, e
         run_id = api.grpc(f"{TRACKING}/createRun", experiment_id=experiment_id, run_name=f"r{index}").run.info.run_id
         metrics = [{"key": "loss", "value": loss, "timestamp": start, "step": 0}]
         if index == 0:
-            metrics = [{"key": f"m{n}", "value": n / 7, "timestamp": start + n, "step": n} for n in range(999)] + metrics
+            many = [{"key": f"m{n}", "value": n / 7, "timestamp": start + n, "step": n} for n in range(999)]
+            metrics = many + metrics
         api.grpc(f"{TRACKING}/logBatch", run_id=run_id, metrics=metrics)
         api.grpc(
             f"{TRACKING}/logBatch", run_id=run_id,
