@@ -64,7 +64,7 @@ const LOADER_OPTIONS = { keepCase: true, longs: String, enums: String, defaults:
 
 interface DescribedMessage {
   name: string;
-  field?: { name: string; typeName?: string; options?: { packed?: boolean } }[];
+  field?: { name: string; jsonName?: string; typeName?: string; options?: { packed?: boolean } }[];
   nestedType?: (DescribedMessage & { options?: { mapEntry?: boolean } })[];
 }
 
@@ -73,12 +73,14 @@ const pascalCase = (name: string) =>
 
 /**
  * A message described as protoc would: protobufjs names a map field's entry type after the field alone where
- * reflection clients expect `<Field>Entry`, and marks every field of a proto3 description `packed = false`.
+ * reflection clients expect `<Field>Entry`, marks every field of a proto3 description `packed = false`, and
+ * leaves out the JSON name protoc gives each field (lowerCamelCase), which JSON-speaking clients print.
  */
 function describedAsProtoc(message: DescribedMessage): void {
   for (const nested of message.nestedType ?? []) describedAsProtoc(nested);
   for (const field of message.field ?? []) {
     if (field.options?.packed === false) delete field.options.packed;
+    field.jsonName ??= field.name.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
     const entryName = field.typeName?.split('.').pop();
     const entry = message.nestedType?.find((nested) => nested.options?.mapEntry && nested.name === entryName);
     if (!entry || !field.typeName) continue;
