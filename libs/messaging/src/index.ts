@@ -6,3 +6,6 @@ export * from './advisory-lock';
 export * from './announcements';
 export * from './topics';
 export { createKafka, ensureTopics } from './kafka';
+export * from './event-log';
+export * from './event-feed';
+export * from './event-feed.http';

@@ -2,9 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka } from 'kafkajs';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
-import { Database, PostgresDatabase } from '@logbook/platform';
+import { PostgresDatabase } from '@logbook/platform';
 import {
   dropSchema,
+  gatedDatabase,
   testInfra,
   uniqueSchema,
   waitPublishable,
@@ -277,28 +278,6 @@ describe('OutboxRelay loop', () => {
     );
   });
 });
-
-/** A Database whose transactions, once their work is done, wait for release() before committing. */
-function gatedDatabase(db: Database) {
-  let release!: () => void;
-  let reached!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  const inside = new Promise<void>((resolve) => (reached = resolve));
-  const gated: Database = {
-    kind: db.kind,
-    query: <Row>(sql: string, params?: unknown[]) => db.query<Row>(sql, params),
-    transaction: (work) =>
-      db.transaction(async (tx) => {
-        const result = await work(tx);
-        reached();
-        await gate;
-        return result;
-      }),
-    dataSource: () => db.dataSource(),
-    close: async () => undefined,
-  };
-  return { gated, inside, release };
-}
 
 function byStream(rows: Array<{ stream_id: string; stream_position: number }>): Map<string, number[]> {
   const out = new Map<string, number[]>();

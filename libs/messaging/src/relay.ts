@@ -1,6 +1,7 @@
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
 import { Logger, RelayLag, reportRelayLag, backoffDelay, DependencyStatus, Outage } from '@logbook/platform';
 import { defaultLogger } from './consumer';
+import { LOG_START, LogPosition, readEvents } from './event-log';
 import { EventPublisher } from './publisher';
 
 export interface OutboxRelayOptions {
@@ -19,22 +20,10 @@ export interface OutboxRelayOptions {
   toContract?: (event: EventEnvelope) => EventEnvelope;
 }
 
-interface Checkpoint {
-  transactionId: string;
-  globalPosition: number;
-}
-
-type EventRow = Parameters<EventStore['toEnvelope']>[0];
-
-const COLUMNS =
-  'global_position, event_id, stream_id, stream_type, stream_position, type, schema_version, data, metadata, occurred_at';
-
 /**
  * Publishes the service's committed events in commit order, at least once. It reads `<schema>.events`
- * after its checkpoint by (transaction id, global position), taking only transactions older than
- * every transaction still running: a bigserial position is taken at insert, not at commit, so a
- * transaction that commits late can hold a smaller position than events already visible; reading
- * by position alone would skip it. After the publisher accepted a batch the checkpoint moves; dying
+ * after its checkpoint with readEvents, which never skips an event whose transaction commits late.
+ * After the publisher accepted a batch the checkpoint moves; dying
  * in between publishes the batch again, which consumers' inboxes absorb.
  */
 export class OutboxRelay {
@@ -47,7 +36,7 @@ export class OutboxRelay {
   private readonly reportLag: boolean;
   private readonly toContract: (event: EventEnvelope) => EventEnvelope;
   private readonly outage: Outage;
-  private checkpoint?: Checkpoint;
+  private checkpoint?: LogPosition;
   private stopReportingLag?: () => void;
   private exclusiveTail: Promise<unknown> = Promise.resolve();
   private running = false;
@@ -145,29 +134,20 @@ export class OutboxRelay {
 
   private async publishBatch(): Promise<number> {
     const { db, schema } = this.store;
-    const from = await this.currentCheckpoint();
-    const { rows } = await db.query<EventRow & { tx: string }>(
-      `SELECT ${COLUMNS}, transaction_id::text AS tx FROM ${schema}.events
-       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY transaction_id, global_position
-       LIMIT $3`,
-      [from.transactionId, from.globalPosition, this.batchSize],
-    );
-    if (rows.length === 0) return 0;
-    await this.publisher.publish(rows.map((row) => this.toContract(this.store.toEnvelope(row))));
-    const last = rows[rows.length - 1];
-    const next = { transactionId: last.tx, globalPosition: Number(last.global_position) };
+    const batch = await readEvents(this.store, await this.currentCheckpoint(), this.batchSize);
+    if (batch.length === 0) return 0;
+    await this.publisher.publish(batch.map(({ event }) => this.toContract(event)));
+    const next = batch[batch.length - 1].position;
     await db.query(
       `INSERT INTO ${schema}.checkpoints (name, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
        ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position`,
       [this.name, next.transactionId, next.globalPosition],
     );
     this.checkpoint = next;
-    return rows.length;
+    return batch.length;
   }
 
-  private async currentCheckpoint(): Promise<Checkpoint> {
+  private async currentCheckpoint(): Promise<LogPosition> {
     if (this.checkpoint) return this.checkpoint;
     const { rows } = await this.store.db.query<{ transaction_id: string; global_position: number }>(
       `SELECT transaction_id::text AS transaction_id, global_position FROM ${this.store.schema}.checkpoints WHERE name = $1`,
@@ -175,7 +155,7 @@ export class OutboxRelay {
     );
     this.checkpoint =
       rows.length === 0
-        ? { transactionId: '0', globalPosition: 0 }
+        ? LOG_START
         : { transactionId: rows[0].transaction_id, globalPosition: Number(rows[0].global_position) };
     return this.checkpoint;
   }

@@ -9,6 +9,7 @@ export {
   createStore,
   deleteGroup,
   deleteTopics,
+  gatedDatabase,
   groupCaughtUp,
   idsByStream,
   logger,

@@ -251,3 +251,25 @@ export function messagingTestbed(schemaPrefix: string) {
   });
   return bed;
 }
+
+/** A Database whose transactions, once their work is done, wait for release() before committing. */
+export function gatedDatabase(db: Database) {
+  let release!: () => void;
+  let reached!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const inside = new Promise<void>((resolve) => (reached = resolve));
+  const gated: Database = {
+    kind: db.kind,
+    query: <Row>(sql: string, params?: unknown[]) => db.query<Row>(sql, params),
+    transaction: (work) =>
+      db.transaction(async (tx) => {
+        const result = await work(tx);
+        reached();
+        await gate;
+        return result;
+      }),
+    dataSource: () => db.dataSource(),
+    close: async () => undefined,
+  };
+  return { gated, inside, release };
+}

@@ -1,7 +1,9 @@
 /** The artifact proxy's routes for the gateway's OpenAPI document (they are Fastify routes, not Nest controllers). */
-import { ERROR_SCHEMA, errorResponse, JsonSchema, OpenApiFragment } from '@logbook/platform';
+import { EVENT_FEED_WIRE_SCHEMAS } from '@logbook/messaging';
+import { ERROR_SCHEMA, errorResponse, JsonSchema, OpenApiFragment, openApiFromControllers } from '@logbook/platform';
 import { ARTIFACT_PREFIXES, OWNER_ARTIFACT_ROUTES, SERVER_INFO_ROUTES } from '@logbook/transfers';
 import { RUN_LIST_ROUTES } from './artifacts.controller';
+import { ARTIFACTS_CONTROLLERS } from './artifacts.module';
 import { MAX_MULTIPART_PARTS } from './multipart/multipart.service';
 
 type Operation = JsonSchema & { operationId: string; responses: Record<string, JsonSchema> };
@@ -286,8 +288,14 @@ export const ARTIFACT_OPENAPI_PATHS: Record<string, Record<string, Operation>> =
   ownerRoutes(),
 );
 
-/** The artifact proxy's part of the OpenAPI document. */
-export const artifactsOpenApi = (): OpenApiFragment => ({
-  paths: ARTIFACT_OPENAPI_PATHS,
-  components: { Error: ERROR_SCHEMA },
-});
+/** The artifacts service's part of the OpenAPI document: the proxy's routes, and its Nest controllers' (none names an entity). */
+export function artifactsOpenApi(): OpenApiFragment {
+  const controllers = openApiFromControllers(ARTIFACTS_CONTROLLERS, EVENT_FEED_WIRE_SCHEMAS, {
+    fields: new Set(),
+    description: '',
+  });
+  return {
+    paths: { ...ARTIFACT_OPENAPI_PATHS, ...controllers.paths },
+    components: { ...controllers.components, Error: ERROR_SCHEMA },
+  };
+}

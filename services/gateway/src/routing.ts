@@ -41,6 +41,10 @@ const UPSTREAM_TIMEOUT_MS = 120_000;
 /** Headers of the artifacts service's answer that describe the bytes, not an error. */
 const DOWNLOAD_HEADERS = ['content-disposition', 'content-range', 'accept-ranges'];
 
+/** Each service serves the feed of its own event log. */
+const eventFeedRoutes = (service: string) =>
+  ['/api/2.0/logbook/', '/ajax-api/2.0/logbook/'].map((prefix) => `${prefix}events/${service}`);
+
 /** Which service owns which MLflow paths; the longest matching prefix wins. */
 export function routingTable(
   upstreams: { tracking: string; artifacts: string; registry: string },
@@ -48,7 +52,13 @@ export function routingTable(
 ): Route[] {
   const routes: Route[] = [
     {
-      prefixes: ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/', '/api/3.0/mlflow/', '/ajax-api/3.0/mlflow/'],
+      prefixes: [
+        '/api/2.0/mlflow/',
+        '/ajax-api/2.0/mlflow/',
+        '/api/3.0/mlflow/',
+        '/ajax-api/3.0/mlflow/',
+        ...eventFeedRoutes('tracking'),
+      ],
       upstream: upstreams.tracking,
     },
     {
@@ -64,6 +74,7 @@ export function routingTable(
         OWNER_ARTIFACT_ROUTES.runUpload,
         OWNER_ARTIFACT_ROUTES.loggedModelFile,
         ...OWNER_ARTIFACT_ROUTES.loggedModelDirectories,
+        ...eventFeedRoutes('artifacts'),
       ],
       upstream: upstreams.artifacts,
       offloadablePrefixes: OFFLOADABLE_PREFIXES,
@@ -91,6 +102,7 @@ export function routingTable(
         ]),
         // MLflow's UI reads a registered version's files at the server's root.
         '/model-versions/get-artifact',
+        ...eventFeedRoutes('registry'),
       ],
       upstream: upstreams.registry,
     },

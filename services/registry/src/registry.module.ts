@@ -1,4 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { REGISTRY_PRODUCER } from '@logbook/contracts';
+import { EventFeed } from '@logbook/messaging';
+import { RegistryEventsController } from './events-feed/registry-events.controller';
 import { AuditController } from './audit/audit.controller';
 import { AuditQueries } from './audit/audit.queries';
 import { ActivitiesController } from './activities/activities.controller';
@@ -91,6 +94,7 @@ export const REGISTRY_CONTROLLERS = [
   WebhooksController,
   RegistryWebhooksController,
   LedgerController,
+  RegistryEventsController,
 ];
 
 /**
@@ -130,6 +134,10 @@ export class RegistryModule {
         WebhooksQueries,
         LedgerQueries,
         WebhookDeliveryLifecycle,
+        {
+          provide: EventFeed,
+          useValue: new EventFeed(runtime.store, { service: REGISTRY_PRODUCER, toContract: runtime.toContract }),
+        },
       ],
       exports: [ModelVersionsService, GovernedTargets, WebhooksService],
     };

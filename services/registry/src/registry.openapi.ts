@@ -1,3 +1,4 @@
+import { EVENT_FEED_WIRE_SCHEMAS } from '@logbook/messaging';
 import { errorResponse, OpenApiFragment, openApiFromControllers } from '@logbook/platform';
 import { POLICY_BODIES, POLICY_WIRE_SCHEMAS } from './governance/policies.wire-schemas';
 import { REGISTRY_CONTROLLERS } from './registry.module';
@@ -62,6 +63,7 @@ export function registryOpenApi(): OpenApiFragment {
       ...TRANSITION_REQUEST_WIRE_SCHEMAS,
       ...WEBHOOK_WIRE_SCHEMAS,
       ...LEDGER_WIRE_SCHEMAS,
+      ...EVENT_FEED_WIRE_SCHEMAS,
     },
     {
       fields: ENTITY_FIELDS,

@@ -1,4 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TRACKING_PRODUCER } from '@logbook/contracts';
+import { EventFeed } from '@logbook/messaging';
+import { TrackingEventsController } from './events-feed/tracking-events.controller';
 import { ExperimentDatasetsController, ExperimentsController } from './experiments/experiments.controller';
 import { ExperimentsQueries } from './experiments/experiments.queries';
 import { ExperimentsService } from './experiments/experiments.service';
@@ -37,6 +40,7 @@ export const TRACKING_CONTROLLERS = [
   MetricsController,
   MetricsBulkController,
   LoggedModelsController,
+  TrackingEventsController,
 ];
 
 /** The MLflow Tracking API: experiments, runs, metrics and logged models. */
@@ -60,6 +64,10 @@ export class TrackingModule {
         LoggedModelExperimentLookup,
         ExperimentNameLookup,
         ListingAccess,
+        {
+          provide: EventFeed,
+          useValue: new EventFeed(runtime.store, { service: TRACKING_PRODUCER, toContract: runtime.toContract }),
+        },
       ],
       exports: [ExperimentsService],
     };
