@@ -25,7 +25,7 @@ pytestmark = pytest.mark.logbook_only
 # test_roles.py and test_tokens.py); `author` and `author-or-admin` (a Databricks comment, which the
 # owner wrote: READ on its model lets a caller reach it, and then only its author, or an admin to delete,
 # may change it; a transition request, which only its creator cancels); `admin` (policies, the audit trails,
-# MLflow's webhooks and the webhook delivery ledger). Databricks' registry webhooks here are scoped to the
+# MLflow's webhooks, the webhook delivery ledger and the services' event feeds). Databricks' registry webhooks here are scoped to the
 # matrix's model, which takes MANAGE on it (a registry-wide one, without model_name, takes an admin).
 LEVEL_OF_CALLER = {"denied": 0, "reader": 1, "token": 1, "editor": 2, "manager": 3}
 LEVEL_NEEDED = {"READ": 1, "EDIT": 2, "MANAGE": 3}
@@ -298,6 +298,9 @@ ROUTES = {
     ("GET", "/api/2.0/logbook/identity-audit/entries/export"): ("admin", lambda f: {"params": {"event_type": "UserCreated"}}),
     ("GET", "/api/2.0/logbook/identity-audit/verify"): ("admin", lambda f: {}),
     ("GET", "/api/2.0/logbook/identity-audit/checkpoints/public-keys"): ("admin", lambda f: {}),
+    ("GET", "/api/2.0/logbook/events/tracking"): ("admin", lambda f: {"params": {"after": "latest"}}),
+    ("GET", "/api/2.0/logbook/events/artifacts"): ("admin", lambda f: {"params": {"after": "latest"}}),
+    ("GET", "/api/2.0/logbook/events/registry"): ("admin", lambda f: {"params": {"after": "latest"}}),
     ("POST", "/api/2.0/mlflow/webhooks"): (
         "admin",
         lambda f: {
