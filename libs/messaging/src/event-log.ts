@@ -59,6 +59,9 @@ export async function logEnd(store: EventStore): Promise<LogPosition> {
 const MAX_XID8 = 2n ** 64n - 1n;
 const TOKEN = /^(0|[1-9][0-9]{0,19})-(0|[1-9][0-9]{0,15})$/;
 
+/** What a position token looks like, for the API's documents (its range is checked on parsing). */
+export const POSITION_TOKEN_PATTERN = '^(0|[1-9][0-9]*)-(0|[1-9][0-9]*)$';
+
 /** A position as the API hands it out: `<transaction id>-<global position>`. */
 export const positionToken = (position: LogPosition): string => `${position.transactionId}-${position.globalPosition}`;
 

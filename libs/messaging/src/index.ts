@@ -8,4 +8,5 @@ export * from './topics';
 export { createKafka, ensureTopics } from './kafka';
 export * from './event-log';
 export * from './event-feed';
-export * from './event-feed.http';
+export * from './event-feed.dto';
+export * from './event-feed.wire-schemas';

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Query } from '@nestjs/common';
 import { Authorize, Rules } from '@logbook/access';
-import { answerEventFeed, EVENT_FEED_ANSWER, EventFeed, EventFeedDto } from '@logbook/messaging';
+import { EVENT_FEED_ANSWER, EventFeed, EventFeedDto, feedAnswer, feedRequest } from '@logbook/messaging';
 import { Answers } from '@logbook/platform';
 
 /** The tracking log as its relay publishes it, from any position on, for admins: what gRPC Subscribe streams. */
@@ -12,7 +12,7 @@ export class TrackingEventsController {
   @Get()
   @Header('content-type', 'application/json; charset=utf-8')
   @Answers(EVENT_FEED_ANSWER)
-  read(@Query() dto: EventFeedDto): Promise<string> {
-    return answerEventFeed(this.feed, dto);
+  async read(@Query() dto: EventFeedDto): Promise<string> {
+    return feedAnswer(await this.feed.read(feedRequest(dto)));
   }
 }
