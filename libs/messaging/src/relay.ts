@@ -23,8 +23,8 @@ export interface OutboxRelayOptions {
 /**
  * Publishes the service's committed events in commit order, at least once. It reads `<schema>.events`
  * after its checkpoint with readEvents, which never skips an event whose transaction commits late.
- * After the publisher accepted a batch the checkpoint moves; dying
- * in between publishes the batch again, which consumers' inboxes absorb.
+ * After the publisher accepted a batch the checkpoint moves; dying in between publishes the batch
+ * again, which consumers' inboxes absorb.
  */
 export class OutboxRelay {
   private readonly name: string;
