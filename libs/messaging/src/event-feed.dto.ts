@@ -5,7 +5,7 @@ import { LOG_START, parsePositionToken, POSITION_TOKEN_PATTERN } from './event-l
 /** max_events and wait_ms: their value when left out, and the range accepted. */
 export const FEED_LIMITS = {
   max_events: { fallback: 500, minimum: 1, maximum: 1000 },
-  wait_ms: { fallback: 0, minimum: 0, maximum: 30_000 },
+  wait_ms: { fallback: 0, minimum: 0, maximum: 20_000 },
 } as const;
 
 /** The query of a service's event feed (`GET /api/2.0/logbook/events/<service>`). */
