@@ -3,12 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { credentials, loadPackageDefinition, Metadata, ServiceError, status as Status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { freePort, waitFor, WebhookReceiver } from '@logbook/testing';
 
 const REPO = join(__dirname, '..', '..', '..');
 const PROTO_ROOT = join(REPO, 'libs', 'contracts', 'proto');
@@ -29,26 +29,15 @@ const protoFiles = (folder: string): string[] =>
         : [],
   );
 
-/** A port nothing listens on now, from the system (the REST and the gRPC port each get one). */
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
 /** REST answers write int64 as JSON numbers and may hold nulls; protobuf messages hold neither. */
-const INT64_KEYS = new Set(['creation_timestamp', 'last_updated_timestamp', 'timestamp', 'evaluated_at', 'expires_at']);
+const isInt64 = (key: string) => key.endsWith('timestamp') || ['evaluated_at', 'expires_at', 'since'].includes(key);
 function asMessage(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(asMessage);
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(
     Object.entries(value)
       .filter(([, item]) => item !== null)
-      .map(([key, item]) => [key, INT64_KEYS.has(key) && typeof item === 'number' ? String(item) : asMessage(item)]),
+      .map(([key, item]) => [key, isInt64(key) && typeof item === 'number' ? String(item) : asMessage(item)]),
   );
 }
 
@@ -89,6 +78,7 @@ describe("gRPC: Logbook's governance, audit, ledger and history services", () =>
   const requests = (method: string, request: Message) => call('logbook.v1.TransitionRequestService', method, request);
   const policies = (method: string, request: Message) => call('logbook.v1.PolicyService', method, request);
   const audit = (method: string, request: Message = {}) => call('logbook.v1.AuditService', method, request);
+  const ledger = (method: string, request: Message) => call('logbook.v1.WebhookLedgerService', method, request);
   const history = (method: string, request: Message) => call('logbook.v1.RegistryHistoryService', method, request);
 
   const modelWithVersion = async (prefix: string) => {
@@ -114,21 +104,17 @@ describe("gRPC: Logbook's governance, audit, ledger and history services", () =>
         credentials.createInsecure(),
       );
     const logbook = (definition.logbook as unknown as Record<string, Record<string, unknown>>).v1;
-    services = {
-      'mlflow.ModelRegistryService': client(
-        definition.mlflow as unknown as Record<string, unknown>,
-        'ModelRegistryService',
-      ),
-      ...Object.fromEntries(
-        [
-          'TransitionRequestService',
-          'PolicyService',
-          'AuditService',
-          'WebhookLedgerService',
-          'RegistryHistoryService',
-        ].map((name) => [`logbook.v1.${name}`, client(logbook, name)]),
-      ),
-    };
+    const mlflow = definition.mlflow as unknown as Record<string, unknown>;
+    services = Object.fromEntries([
+      ...['ModelRegistryService', 'WebhookService'].map((name) => [`mlflow.${name}`, client(mlflow, name)]),
+      ...[
+        'TransitionRequestService',
+        'PolicyService',
+        'AuditService',
+        'WebhookLedgerService',
+        'RegistryHistoryService',
+      ].map((name) => [`logbook.v1.${name}`, client(logbook, name)]),
+    ]);
   });
 
   after(async () => {
@@ -291,6 +277,57 @@ describe("gRPC: Logbook's governance, audit, ledger and history services", () =>
     );
     const lineage = (await history('getModelVersionLineage', { name, version: '1' })) as { model_version: Message };
     assert.equal(lineage.model_version.source, `runs:/${'a'.repeat(32)}/model`);
+  });
+
+  it("a webhook's delivery ledger reads as REST answers it, and takes redeliveries", async () => {
+    const receiver = await new WebhookReceiver().up();
+    try {
+      const { webhook } = (await call('mlflow.WebhookService', 'createWebhook', {
+        name: `grpc-ledger-${randomUUID().slice(0, 8)}`,
+        url: receiver.url,
+        events: [{ entity: 'REGISTERED_MODEL', action: 'CREATED' }],
+        secret: 'receiver-secret',
+      })) as { webhook: Message };
+      const webhookId = webhook.webhook_id as string;
+      await registry('createRegisteredModel', { name: `grpc-ledger-${randomUUID().slice(0, 8)}` });
+      const [delivered] = await waitFor('the delivery', async () => {
+        const { deliveries } = (await ledger('listWebhookDeliveries', { webhook_id: webhookId })) as {
+          deliveries?: Message[];
+        };
+        return deliveries?.[0]?.status === 'DELIVERED' && deliveries;
+      });
+
+      assert.deepEqual(
+        await ledger('getWebhookDeliveryState', { webhook_id: webhookId }),
+        asMessage(await rest(`logbook/webhooks/${webhookId}`)),
+      );
+      assert.deepEqual(
+        await ledger('listWebhookDeliveries', { webhook_id: webhookId, status: 'DELIVERED' }),
+        asMessage(await rest(`logbook/webhooks/${webhookId}/deliveries?status=DELIVERED`)),
+      );
+      const ids = { webhook_id: webhookId, delivery_id: delivered.delivery_id };
+      const detail = (await ledger('getWebhookDelivery', ids)) as { delivery: Message };
+      assert.deepEqual(
+        detail,
+        asMessage(await rest(`logbook/webhooks/${webhookId}/deliveries/${delivered.delivery_id as string}`)),
+      );
+      assert.equal(typeof detail.delivery.body, 'string');
+      assert.equal((detail.delivery.history as Message[])[0].outcome, 'delivered');
+
+      const { delivery: requeued } = (await ledger('redeliverWebhookDelivery', ids)) as { delivery: Message };
+      assert.equal(requeued.delivery_id, delivered.delivery_id);
+      assert.equal(requeued.status, 'PENDING');
+      await waitFor('the redelivery', async () => receiver.received.length === 2);
+      const { redelivered } = await ledger('redeliverWebhookDeliveries', {
+        webhook_id: webhookId,
+        start_time: '0',
+        end_time: String(Date.now() + 60_000),
+        status: 'DELIVERED',
+      });
+      assert.equal(redelivered, 1);
+    } finally {
+      await receiver.down();
+    }
   });
 
   it("an unknown webhook's ledger answers NOT_FOUND with MLflow's error code", async () => {
