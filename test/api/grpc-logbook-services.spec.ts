@@ -106,7 +106,10 @@ describe("gRPC: Logbook's governance, audit, ledger and history services", () =>
     const logbook = (definition.logbook as unknown as Record<string, Record<string, unknown>>).v1;
     const mlflow = definition.mlflow as unknown as Record<string, unknown>;
     services = Object.fromEntries([
-      ...['ModelRegistryService', 'WebhookService'].map((name) => [`mlflow.${name}`, client(mlflow, name)]),
+      ...['MlflowService', 'ModelRegistryService', 'WebhookService'].map((name) => [
+        `mlflow.${name}`,
+        client(mlflow, name),
+      ]),
       ...[
         'TransitionRequestService',
         'PolicyService',
@@ -255,7 +258,7 @@ describe("gRPC: Logbook's governance, audit, ledger and history services", () =>
     assert.equal(edited.comment.id, comment.id);
   });
 
-  it("the audit trail verifies and names its keys, and a model's history and past state read back", async () => {
+  it("the audit trail verifies and names its keys; a model's history and past state read as REST answers them", async () => {
     const verification = await audit('verifyAuditTrail');
     assert.equal(verification.valid, true);
     assert.match(verification.rows_checked as string, /^[1-9][0-9]*$/);
@@ -279,10 +282,28 @@ describe("gRPC: Logbook's governance, audit, ledger and history services", () =>
       state,
       asMessage({ ...(await rest(`logbook/registered-models/state?name=${name}&as_of=${asOf}`)), as_of: String(asOf) }),
     );
-    assert.deepEqual(
-      await history('getModelVersionLineage', { name, version: '1' }),
-      asMessage(await rest(`logbook/model-versions/lineage?name=${name}&version=1`)),
-    );
+  });
+
+  it("a version's lineage holds its run's parameters and latest metrics, as REST answers it", async () => {
+    const tracking = (method: string, request: Message) => call('mlflow.MlflowService', method, request);
+    const { experiment_id: experimentId } = await tracking('createExperiment', { name: `grpc-${randomUUID()}` });
+    const { run } = (await tracking('createRun', { experiment_id: experimentId, start_time: '1000' })) as {
+      run: { info: Message };
+    };
+    const runId = run.info.run_id as string;
+    await tracking('logMetric', { run_id: runId, key: 'accuracy', value: 0.93, timestamp: '2000', step: '3' });
+    await tracking('logParam', { run_id: runId, key: 'learning_rate', value: '0.1' });
+    const name = `grpc-lineage-${randomUUID().slice(0, 8)}`;
+    await registry('createRegisteredModel', { name });
+    await registry('createModelVersion', { name, source: `runs:/${runId}/model`, run_id: runId });
+    const lineage = await waitFor('the run in the lineage', async () => {
+      const found = (await history('getModelVersionLineage', { name, version: '1' })) as { run?: Message };
+      return (found.run?.metrics as Message[] | undefined)?.length === 1 && found;
+    });
+    assert.deepEqual((lineage.run as Message).metrics, [
+      { key: 'accuracy', value: 0.93, timestamp: '2000', step: '3' },
+    ]);
+    assert.deepEqual(lineage, asMessage(await rest(`logbook/model-versions/lineage?name=${name}&version=1`)));
   });
 
   it("a webhook's delivery ledger reads as REST answers it, and takes redeliveries", async () => {
@@ -324,6 +345,10 @@ describe("gRPC: Logbook's governance, audit, ledger and history services", () =>
       assert.equal(requeued.delivery_id, delivered.delivery_id);
       assert.equal(requeued.status, 'PENDING');
       await waitFor('the redelivery', async () => receiver.received.length === 2);
+      assert.deepEqual(
+        await ledger('resumeWebhook', { webhook_id: webhookId }),
+        asMessage(await rest(`logbook/webhooks/${webhookId}`)),
+      );
       const { redelivered } = await ledger('redeliverWebhookDeliveries', {
         webhook_id: webhookId,
         start_time: '0',
