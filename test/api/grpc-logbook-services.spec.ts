@@ -344,7 +344,11 @@ describe("gRPC: Logbook's governance, audit, ledger and history services", () =>
       const { delivery: requeued } = (await ledger('redeliverWebhookDelivery', ids)) as { delivery: Message };
       assert.equal(requeued.delivery_id, delivered.delivery_id);
       assert.equal(requeued.status, 'PENDING');
-      await waitFor('the redelivery', async () => receiver.received.length === 2);
+      await waitFor('the redelivery recorded', async () => {
+        const { delivery } = (await ledger('getWebhookDelivery', ids)) as { delivery: Message };
+        return delivery.status === 'DELIVERED' && delivery.attempts === 2;
+      });
+      assert.equal(receiver.received.length, 2);
       assert.deepEqual(
         await ledger('resumeWebhook', { webhook_id: webhookId }),
         asMessage(await rest(`logbook/webhooks/${webhookId}`)),
