@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { credentials, loadPackageDefinition, Metadata, ServiceError, status as Status } from '@grpc/grpc-js';
+import { ChannelCredentials, credentials, loadPackageDefinition, ServiceError, status as Status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { freePort, waitFor, WebhookReceiver } from '@logbook/testing';
 
@@ -19,6 +19,8 @@ const LOADER_OPTIONS = { keepCase: true, longs: String, enums: String, defaults:
 
 type Message = Record<string, unknown>;
 type Unary = (request: Message, callback: (error: ServiceError | null, answer: Message) => void) => void;
+type Client = Record<string, Unary> & { close(): void };
+type ClientConstructor = new (address: string, channelCredentials: ChannelCredentials) => Client;
 
 const protoFiles = (folder: string): string[] =>
   readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
@@ -49,7 +51,7 @@ function asMessage(value: unknown): unknown {
 describe("gRPC: Logbook's governance, audit, ledger and history services", () => {
   let stateDir: string;
   let baseUrl: string;
-  let services: Record<string, Record<string, Unary>>;
+  let services: Record<string, Client>;
 
   const call = (service: string, method: string, request: Message = {}) =>
     new Promise<Message>((resolve, reject) =>
@@ -65,11 +67,8 @@ describe("gRPC: Logbook's governance, audit, ledger and history services", () =>
     }
     assert.fail('the call was answered where a refusal was expected');
   };
-  const rest = async (path: string, body?: Message) => {
-    const response = await fetch(`${baseUrl}/api/2.0/${path}`, {
-      method: body ? 'POST' : 'GET',
-      ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
-    });
+  const rest = async (path: string) => {
+    const response = await fetch(`${baseUrl}/api/2.0/${path}`);
     assert.equal(response.status, 200, await response.clone().text());
     return (await response.json()) as Message;
   };
@@ -95,20 +94,15 @@ describe("gRPC: Logbook's governance, audit, ledger and history services", () =>
       env: { ...process.env, GRPC_PORT: String(grpcPort) },
       encoding: 'utf8',
     }).trim();
-    const definition = loadPackageDefinition(
+    const { mlflow, logbook } = loadPackageDefinition(
       loadSync(protoFiles(PROTO_ROOT), { ...LOADER_OPTIONS, includeDirs: [PROTO_ROOT] }),
-    ) as unknown as Record<string, Record<string, Record<string, new (...args: unknown[]) => Record<string, Unary>>>>;
-    const client = (pkg: Record<string, unknown>, name: string) =>
-      new (pkg[name] as new (address: string, creds: unknown) => Record<string, Unary>)(
-        `127.0.0.1:${grpcPort}`,
-        credentials.createInsecure(),
-      );
-    const logbook = (definition.logbook as unknown as Record<string, Record<string, unknown>>).v1;
-    const mlflow = definition.mlflow as unknown as Record<string, unknown>;
+    ) as unknown as { mlflow: Record<string, ClientConstructor>; logbook: { v1: Record<string, ClientConstructor> } };
+    const client = (constructor: ClientConstructor) =>
+      new constructor(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
     services = Object.fromEntries([
       ...['MlflowService', 'ModelRegistryService', 'WebhookService'].map((name) => [
         `mlflow.${name}`,
-        client(mlflow, name),
+        client(mlflow[name]),
       ]),
       ...[
         'TransitionRequestService',
@@ -116,12 +110,12 @@ describe("gRPC: Logbook's governance, audit, ledger and history services", () =>
         'AuditService',
         'WebhookLedgerService',
         'RegistryHistoryService',
-      ].map((name) => [`logbook.v1.${name}`, client(logbook, name)]),
+      ].map((name) => [`logbook.v1.${name}`, client(logbook.v1[name])]),
     ]);
   });
 
   after(async () => {
-    for (const service of Object.values(services ?? {})) (service as unknown as { close(): void }).close();
+    for (const service of Object.values(services ?? {})) service.close();
     if (stateDir) {
       execFileSync('bash', [SHAPES, 'stop', stateDir]);
       await rm(stateDir, { recursive: true, force: true });
@@ -370,6 +364,6 @@ describe("gRPC: Logbook's governance, audit, ledger and history services", () =>
       call('logbook.v1.WebhookLedgerService', 'getWebhookDeliveryState', { webhook_id: 'no-such-webhook' }),
     );
     assert.equal(error.code, Status.NOT_FOUND);
-    assert.deepEqual((error.metadata as Metadata).get('mlflow-error-code'), ['RESOURCE_DOES_NOT_EXIST']);
+    assert.deepEqual(error.metadata.get('mlflow-error-code'), ['RESOURCE_DOES_NOT_EXIST']);
   });
 });
