@@ -1,3 +1,5 @@
+import { LOGBOOK_REST_BINDINGS } from './logbook-rest-bindings';
+
 /** The HTTP verbs MLflow's routes use. */
 export type RestVerb = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -90,4 +92,5 @@ export const REST_BINDINGS: ReadonlyMap<string, RestBinding> = new Map([
   ...service('mlflow.artifacts.MlflowArtifactsService', {
     listArtifacts: ['GET', '/mlflow-artifacts/artifacts'],
   }),
+  ...LOGBOOK_REST_BINDINGS,
 ]);
