@@ -252,6 +252,23 @@ describe("gRPC: Logbook's governance, audit, ledger and history services", () =>
     assert.equal(edited.comment.id, comment.id);
   });
 
+  it("a request is cancelled and a comment deleted over gRPC, the fields in the query string Databricks' routes read", async () => {
+    const name = await modelWithVersion('grpc-cancel');
+    const { request } = (await requests('createTransitionRequest', { name, version: '1', stage: 'Staging' })) as {
+      request: Message;
+    };
+    await requests('deleteTransitionRequest', { name, version: '1', stage: 'Staging', creator: request.user_id });
+    const listed = (await requests('listTransitionRequests', { name, version: '1' })) as { requests?: Message[] };
+    assert.deepEqual(listed.requests ?? [], []);
+
+    const { comment } = (await requests('createComment', { name, version: '1', comment: 'to go' })) as {
+      comment: Message;
+    };
+    await requests('deleteComment', { id: comment.id });
+    const again = await refusal(requests('deleteComment', { id: comment.id }));
+    assert.equal(again.code, Status.NOT_FOUND);
+  });
+
   it("the audit trail verifies and names its keys; a model's history and past state read as REST answers them", async () => {
     const verification = await audit('verifyAuditTrail');
     assert.equal(verification.valid, true);

@@ -15,7 +15,8 @@ import { EventSubscriptions } from './event-subscription';
 import { admit, restCaller, restDeserializers } from './grpc-calls';
 import { failureOfRestAnswer, GrpcFailure, mlflowFailure } from './grpc-status';
 import { observeGrpcCall } from './grpc-metrics';
-import { REST_BINDINGS, RestBinding } from './rest-bindings';
+import { RestBinding } from './rest-binding';
+import { REST_BINDINGS } from './rest-bindings';
 import { MissingPathField, RequestMessage, restRequest } from './transcoding';
 
 export interface GrpcSettings {

@@ -1,13 +1,4 @@
-import type { RestBinding, RestVerb } from './rest-bindings';
-
-type Routes = Record<string, [RestVerb, string]>;
-
-/**
- * A service's methods, each bound to its REST route under /api/2.0. Declared here rather than imported
- * from rest-bindings.ts, which imports this file's bindings: the import would be circular.
- */
-const service = (name: string, routes: Routes): [string, RestBinding][] =>
-  Object.entries(routes).map(([method, [verb, path]]) => [`${name}/${method}`, { verb, path: `/api/2.0${path}` }]);
+import { RestBinding, service } from './rest-binding';
 
 /**
  * Logbook's own gRPC methods (libs/contracts/proto/logbook/v1), for what MLflow declares no proto for:
@@ -21,8 +12,10 @@ export const LOGBOOK_REST_BINDINGS: [string, RestBinding][] = [
     rejectTransitionRequest: ['POST', '/mlflow/transition-requests/reject'],
     listTransitionRequests: ['GET', '/mlflow/transition-requests/list'],
     getModelVersionActivities: ['GET', '/mlflow/model-versions/get-activities'],
+    deleteTransitionRequest: ['DELETE', '/mlflow/transition-requests/delete', 'query'],
     createComment: ['POST', '/mlflow/comments/create'],
     updateComment: ['PATCH', '/mlflow/comments/update'],
+    deleteComment: ['DELETE', '/mlflow/comments/delete', 'query'],
   }),
   ...service('logbook.v1.PolicyService', {
     createPolicy: ['POST', '/logbook/policies/create'],

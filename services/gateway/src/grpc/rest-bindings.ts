@@ -1,19 +1,5 @@
 import { LOGBOOK_REST_BINDINGS } from './logbook-rest-bindings';
-
-/** The HTTP verbs MLflow's routes use. */
-export type RestVerb = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-
-/** The REST route a gRPC method is answered by; `{field}` in the path is taken from the request message. */
-export interface RestBinding {
-  verb: RestVerb;
-  path: string;
-}
-
-type Routes = Record<string, [RestVerb, string]>;
-
-/** A service's methods, each bound to its REST route (MLflow's paths are under /api/2.0). */
-const service = (name: string, routes: Routes): [string, RestBinding][] =>
-  Object.entries(routes).map(([method, [verb, path]]) => [`${name}/${method}`, { verb, path: `/api/2.0${path}` }]);
+import { RestBinding, service } from './rest-binding';
 
 /**
  * Every gRPC method Logbook serves, by its full name (`package.Service/method`), and the REST route that

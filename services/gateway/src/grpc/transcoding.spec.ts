@@ -49,6 +49,11 @@ describe('a gRPC request as the REST request it stands for', () => {
     assert.equal(request.payload, '{}');
   });
 
+  it('puts the fields of a route that reads its query string there, whatever its verb', () => {
+    const request = restRequest(binding('logbook.v1.TransitionRequestService/deleteComment'), { id: 'c 1' });
+    assert.deepEqual(request, { method: 'DELETE', url: '/api/2.0/mlflow/comments/delete?id=c+1' });
+  });
+
   it('refuses a message without a field its path needs', () => {
     assert.throws(
       () => restRequest(binding('mlflow.MlflowService/getLoggedModel'), {}),

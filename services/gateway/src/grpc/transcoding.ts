@@ -1,5 +1,5 @@
 import { OwnRestRequest, queryString } from '../own-rest-routes';
-import { RestBinding } from './rest-bindings';
+import { RestBinding } from './rest-binding';
 
 /** A request message as restJson decodes it: protobuf JSON under the declared field names. */
 export type RequestMessage = Record<string, unknown>;
@@ -24,6 +24,7 @@ export function restRequest(binding: RestBinding, message: RequestMessage): OwnR
     if (value === undefined || value === null || value === '') throw new MissingPathField(field);
     return encodeURIComponent(String(value));
   });
-  if (binding.verb === 'GET') return { method: 'GET', url: `${path}${queryString(rest)}` };
+  if (binding.verb === 'GET' || binding.fieldsInQuery)
+    return { method: binding.verb, url: `${path}${queryString(rest)}` };
   return { method: binding.verb, url: path, payload: JSON.stringify(rest) };
 }
