@@ -183,4 +183,14 @@ describe('EventService/Subscribe on the embedded services', () => {
     assert.equal(error?.code, Status.INVALID_ARGUMENT);
     assert.deepEqual(error?.metadata.get('mlflow-error-code'), ['INVALID_PARAMETER_VALUE']);
   });
+
+  it('on shutdown, stops serving health and ends subscriptions with UNAVAILABLE, to be resumed elsewhere', async () => {
+    const open = collect(subscribe({ from_latest: true }), 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await endpoint.drain();
+    const { events: received, error } = await open;
+    assert.deepEqual(received, []);
+    assert.equal(error?.code, Status.UNAVAILABLE);
+    assert.deepEqual(error?.metadata.get('mlflow-error-code'), ['TEMPORARILY_UNAVAILABLE']);
+  });
 });
