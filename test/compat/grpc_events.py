@@ -56,8 +56,8 @@ SubscribeRequest, SubscribedEvent = _messages()
 
 
 class Subscription:
-    """One Subscribe stream, cancelled on leaving its `with` block. Nothing is read from it before the first
-    `next_event`, so a subscription opened and never read is a subscriber that stopped reading."""
+    """One Subscribe stream, cancelled on leaving its `with` block. Nothing is read from it before `listen` or
+    the first `next_event`, so a subscription opened and never read is a subscriber that stopped reading."""
 
     def __init__(self, channel, timeout=120, authorization=None, **request):
         method = channel.unary_stream(
@@ -84,11 +84,15 @@ class Subscription:
         except grpc.RpcError as error:
             self._received.put(error)
 
-    def next_event(self, seconds):
-        """The next event, or None when none arrives within `seconds`; a failed call raises its RpcError."""
+    def listen(self):
+        """Reads the stream from now on, keeping its events until asked for them."""
         if self._reader is None:
             self._reader = threading.Thread(target=self._read_all, daemon=True)
             self._reader.start()
+
+    def next_event(self, seconds):
+        """The next event, or None when none arrives within `seconds`; a failed call raises its RpcError."""
+        self.listen()
         try:
             received = self._received.get(timeout=max(seconds, 0))
         except queue.Empty:

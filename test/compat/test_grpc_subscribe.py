@@ -61,8 +61,9 @@ def run_id(mlflow_rest):
     return mlflow_rest("runs/create", experiment_id=experiment_id, start_time=now_ms())["run"]["info"]["run_id"]
 
 
-def named(name):
-    return lambda event: data(event).get("name") == name
+def named(name, **fields):
+    """Whether an event's data names the model `name` (and holds these other fields)."""
+    return lambda event: all(data(event).get(key) == value for key, value in {"name": name, **fields}.items())
 
 
 def test_a_models_events_arrive_in_commit_order_with_kafkas_contract(channel, mlflow_rest, run_id):
@@ -101,7 +102,7 @@ def test_a_models_events_arrive_in_commit_order_with_kafkas_contract(channel, ml
 def test_resuming_after_the_last_event_processed_misses_none_and_repeats_none(channel, mlflow_rest):
     name = unique("resumed")
     types = ["RegisteredModelCreated", "RegisteredModelTagSet"]
-    last_tag = lambda event: named(name)(event) and data(event).get("key") == "k5"  # noqa: E731
+    last_tag = named(name, key="k5")
     with Subscription(channel, from_latest=True, types=types) as live:
         time.sleep(SETTLE_SECONDS)
         mlflow_rest("registered-models/create", name=name)
@@ -138,9 +139,11 @@ def test_run_data_arrives_only_when_named(channel, mlflow_rest):
                     params=[{"key": "lr", "value": "0.1"}])
         mlflow_rest("runs/update", run_id=run_id, status="FINISHED", end_time=now_ms())
 
-        mine = lambda event: data(event).get("runId") == run_id or (  # noqa: E731
-            event.type == "ExperimentCreated" and data(event)["experimentId"] == experiment_id
-        )
+        def mine(event):
+            return data(event).get("runId") == run_id or (
+                event.type == "ExperimentCreated" and data(event)["experimentId"] == experiment_id
+            )
+
         summary = [event for event in summaries.read_until(lambda e: mine(e) and e.type == "RunStatusChanged")
                    if mine(event)]
         assert [event.type for event in summary] == ["ExperimentCreated", "RunCreated", "RunStatusChanged"]
@@ -153,13 +156,13 @@ def test_run_data_arrives_only_when_named(channel, mlflow_rest):
 def test_a_subscriber_that_stops_reading_holds_up_no_other(channel, mlflow_rest):
     name, tags = unique("stalled"), 200
     types = ["RegisteredModelTagSet"]
-    mine = lambda event: named(name)(event)  # noqa: E731
-    last = lambda event: mine(event) and data(event)["key"] == f"k{tags - 1}"  # noqa: E731
-    # Well past what HTTP/2's flow-control windows buffer for a stream nobody reads.
+    mine, last = named(name), named(name, key=f"k{tags - 1}")
     with Subscription(channel, from_latest=True, types=types) as stalled, \
             Subscription(channel, from_latest=True, types=types) as reader:
+        reader.listen()
         time.sleep(SETTLE_SECONDS)
         mlflow_rest("registered-models/create", name=name)
+        # Well past what HTTP/2's flow-control windows buffer for a stream nobody reads.
         for i in range(tags):
             mlflow_rest("registered-models/set-tag", name=name, key=f"k{i}", value="x" * 2000)
         read = [data(event)["key"] for event in reader.read_until(last, seconds=60) if mine(event)]
