@@ -3,7 +3,9 @@ metadata is the REST header (Basic or Bearer), a refusal is MLflow's error code 
 call changes is recorded as done by its caller. MLflow's server has no gRPC endpoint: Logbook-only."""
 
 import base64
+import json
 import os
+import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -12,6 +14,7 @@ import pytest
 from mlflow.protos import model_registry_pb2, service_pb2
 
 from conftest import PASSWORD, http
+from grpc_events import Subscription, data
 
 pytestmark = pytest.mark.logbook_only
 
@@ -165,3 +168,21 @@ def test_a_bearer_token_works_and_its_changes_name_the_token(call, url, new_user
     assert revoked.status_code == 200, revoked.text
     refused(lambda: call(SEARCH, service_pb2.SearchExperiments(max_results=1), bearer),
             grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED")
+
+
+def test_subscribing_to_events_is_for_admins_only(channel, call, admin, new_user):
+    for authorization, status, error_code in (
+        (None, grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED"),
+        (basic(new_user(), PASSWORD), grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED"),
+    ):
+        with Subscription(channel, timeout=30, authorization=authorization, from_latest=True) as refused_stream:
+            refused(lambda: refused_stream.next_event(20), status, error_code)
+
+    name = unique("subscribed")
+    with Subscription(channel, timeout=60, authorization=basic(*admin), from_latest=True,
+                      types=["RegisteredModelCreated"]) as events:
+        time.sleep(1)
+        call("/mlflow.ModelRegistryService/createRegisteredModel", model_registry_pb2.CreateRegisteredModel(name=name),
+             basic(*admin))
+        received = events.read_until(lambda event: data(event)["name"] == name, seconds=10)
+    assert json.loads(received[-1].event_json)["actor"]["name"] == admin[0]
