@@ -85,6 +85,8 @@ interface Options {
   grpcRounds: number;
   /** host:port of the gRPC endpoint; default: the started server's port + 10000, as shapes.sh serves it. */
   grpcTarget?: string;
+  /** Who sends the gRPC workload's batches: the bench itself (Node) or MLflow's Python stack. */
+  grpcClient: 'node' | 'python';
   only?: Workload;
   /** How the bench's requests sign in: not at all, HTTP Basic, or an API token (both as a user who is no admin). */
   auth: 'off' | 'basic' | 'token';
@@ -147,6 +149,9 @@ const USAGE = `Usage: node dist/test/bench/bench.js [options]
   --grpc-batches N               log_batch calls of 1,000 metrics per transport and round, gRPC workload (default 400)
   --grpc-rounds N                rounds of the gRPC workload, each REST and gRPC in alternating order (default 3)
   --grpc-target HOST:PORT        the gRPC endpoint (default: the server's port + 10000, as shapes.sh serves it)
+  --grpc-client node|python      who sends the gRPC workload: this process (fetch, grpc-js), or MLflow's Python
+                                 stack in --clients processes (requests + JSON, grpcio + MLflow's messages;
+                                 the compat virtualenv, test/compat/setup.sh) (default node)
   --only ingest|search|artifacts|registry|governance|webhooks|grpc   run one workload (governance, webhooks
                                  and grpc run only when named: governance needs authentication on, which
                                  --only governance turns on; webhooks lets Logbook call local receivers)
@@ -187,6 +192,7 @@ function parseArgs(argv: string[]): Options {
     webhookPromotions: 50,
     grpcBatches: 400,
     grpcRounds: 3,
+    grpcClient: 'node',
     auth: 'off',
     timeLimitSeconds: 900,
     requestTimeoutMs: 60_000,
@@ -293,6 +299,12 @@ function parseArgs(argv: string[]): Options {
       case '--grpc-target':
         o.grpcTarget = value();
         break;
+      case '--grpc-client': {
+        const v = value();
+        if (v !== 'node' && v !== 'python') throw new UsageError(`--grpc-client must be node or python, got ${v}`);
+        o.grpcClient = v;
+        break;
+      }
       case '--only': {
         const v = value();
         const workload = WORKLOADS.find((w) => w === v);
@@ -2271,6 +2283,13 @@ function printWebhooks(
   printCpu(w.resources, 'timed promotions', line);
 }
 
+/** The compat suite's virtualenv (MLflow, grpcio), made if missing. */
+function compatPython(): string {
+  const setup = run('bash', [`${REPO}/test/compat/setup.sh`], process.env, 600_000);
+  if (setup.code !== 0) throw new BenchError(`test/compat/setup.sh failed:\n${setup.stderr.slice(-2000)}`);
+  return setup.stdout.trim().split('\n').pop() as string;
+}
+
 function printGrpc(
   g: GrpcIngestResult<RegistryResources>,
   line: (label: string, value: string, note?: string) => void,
@@ -2278,7 +2297,7 @@ function printGrpc(
 ) {
   out.push('');
   out.push(
-    `R1 log_batch of ${g.pointsPerBatch} metrics, ${g.batches} batches per transport, ${g.clients} clients, ${g.rounds.length} rounds (medians)`,
+    `R1 log_batch of ${g.pointsPerBatch} metrics, ${g.batches} batches per transport, ${g.clients} ${g.client} clients, ${g.rounds.length} rounds (medians)`,
   );
   const figures = (f: { pointsPerSecond: number; p50Ms: number; p99Ms: number }) =>
     `${fmt(f.pointsPerSecond)} points/s, p50 / p99 ${fmt(f.p50Ms, 1)} / ${fmt(f.p99Ms, 1)} ms`;
@@ -2411,6 +2430,10 @@ async function main(): Promise<number> {
         client,
         {
           target: o.grpcTarget ?? `127.0.0.1:${(server.started?.port ?? Number(new URL(server.url).port)) + 10_000}`,
+          client:
+            o.grpcClient === 'python'
+              ? { kind: 'python', interpreter: compatPython(), restUrl: server.url }
+              : { kind: 'node' },
           runs: o.runs,
           clients: o.clients,
           batches: o.grpcBatches,

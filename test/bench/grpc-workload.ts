@@ -5,7 +5,9 @@
  * send the same batches from this process: JSON over HTTP/1.1 (fetch) and MLflow's LogBatch message over
  * HTTP/2 (grpc-js, one connection per client, as each REST client keeps its own).
  */
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { credentials, loadPackageDefinition, Metadata, ServiceClientConstructor } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
@@ -14,6 +16,11 @@ import { BenchError, Client, LatencyStats, latencyStats, log, pool } from './ben
 export interface GrpcIngestOptions {
   /** host:port of the gateway's gRPC endpoint. */
   target: string;
+  /**
+   * Who sends: this process (fetch and grpc-js), or MLflow's Python stack (requests with a JSON body, grpcio with
+   * MLflow's compiled messages) in `clients` processes of the given interpreter.
+   */
+  client: { kind: 'node' } | { kind: 'python'; interpreter: string; restUrl: string };
   runs: number;
   clients: number;
   batches: number;
@@ -33,6 +40,8 @@ export interface TransportFigures {
 }
 
 export interface GrpcIngestResult<Resources> {
+  /** Who sent: node (this process) or python (MLflow's Python stack). */
+  client: string;
   batches: number;
   pointsPerBatch: number;
   clients: number;
@@ -137,16 +146,53 @@ async function createRuns(client: Client, experimentId: string, count: number, l
   return ids;
 }
 
+/** A phase sent by test/bench/grpc_ingest.py: MLflow's Python stack, one process per client. */
+async function pythonPhase(
+  o: GrpcIngestOptions,
+  python: { interpreter: string; restUrl: string },
+  transport: 'rest' | 'grpc',
+  runIds: string[],
+  batches: number,
+): Promise<TransportFigures> {
+  const args = [
+    join(__dirname, '..', '..', '..', 'test', 'bench', 'grpc_ingest.py'),
+    transport,
+    python.restUrl,
+    o.target,
+    runIds.join(','),
+    String(batches),
+    String(o.clients),
+    String(o.keys),
+    String(o.steps),
+    ...(o.authorization ? [o.authorization] : []),
+  ];
+  const { stdout } = await promisify(execFile)(python.interpreter, args, { maxBuffer: 64 * 1024 * 1024 });
+  const answer = JSON.parse(stdout) as {
+    pointsPerSecond: number;
+    latenciesMs: number[];
+    errors: number;
+    samples: string[];
+  };
+  return {
+    pointsPerSecond: answer.pointsPerSecond,
+    latencyMs: latencyStats(answer.latenciesMs),
+    errors: answer.errors,
+    samples: answer.samples,
+  };
+}
+
 /** One phase: `batches` log_batch calls spread over fresh runs, `clients` at a time, each client its own sender. */
 async function phase(
   client: Client,
   experimentId: string,
   o: GrpcIngestOptions,
+  transport: 'rest' | 'grpc',
   label: string,
   senders: Send[],
   batches: number,
 ): Promise<TransportFigures> {
   const runIds = await createRuns(client, experimentId, o.runs, label);
+  if (o.client.kind === 'python') return pythonPhase(o, o.client, transport, runIds, batches);
   const baseTs = Date.now() - 3_600_000;
   const latencies: number[] = [];
   const samples: string[] = [];
@@ -189,8 +235,8 @@ export async function grpcIngestWorkload<Resources>(
   const grpc = grpcSenders(o);
   try {
     log(`grpc: ${o.warmupBatches} warm-up batches per transport (not timed)`);
-    await phase(client, experimentId, o, 'warm-rest', rest, o.warmupBatches);
-    const warm = await phase(client, experimentId, o, 'warm-grpc', grpc.senders, o.warmupBatches);
+    await phase(client, experimentId, o, 'rest', 'warm-rest', rest, o.warmupBatches);
+    const warm = await phase(client, experimentId, o, 'grpc', 'warm-grpc', grpc.senders, o.warmupBatches);
     if (warm.errors > 0) throw new BenchError(`gRPC log_batch failed: ${warm.samples.join('; ')}`);
     const rounds: GrpcIngestResult<Resources>['rounds'] = [];
     const resources: { rest: Resources | undefined; grpc: Resources | undefined } = {
@@ -209,6 +255,7 @@ export async function grpcIngestWorkload<Resources>(
           client,
           experimentId,
           o,
+          transport,
           `${transport}-${round}`,
           transport === 'rest' ? rest : grpc.senders,
           o.batches,
@@ -229,6 +276,7 @@ export async function grpcIngestWorkload<Resources>(
     const restSummary = summary('rest');
     const grpcSummary = summary('grpc');
     return {
+      client: o.client.kind,
       batches: o.batches,
       pointsPerBatch: o.keys * o.steps,
       clients: o.clients,
