@@ -1,20 +1,9 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import pino from 'pino';
-import { createHttpApp } from '@logbook/platform';
-import { loadArtifactsConfig } from '../../services/artifacts/src/config';
-import { startEmbeddedServices } from '../../services/gateway/src/embedded-services';
 import { registerGraphqlRoute } from '../../services/gateway/src/graphql/graphql.route';
-import { loadRegistryConfig } from '../../services/registry/src/config';
-import { loadTrackingConfig } from '../../services/tracking/src/config';
-
-const silent = pino({ level: 'silent' });
+import { silent, startEmbeddedApp } from './embedded-app-fixture';
 
 /** The web UI's queries, as MLflow 3.17's UI build sends them (Apollo adds __typename). */
 const GET_RUN = `query GetRun($data: MlflowGetRunInput!) @component(name: "MLflow.ExperimentRunTracking") {
@@ -46,7 +35,6 @@ const LARGEST_DOUBLE = Number.MAX_VALUE;
 describe('/graphql on the embedded services', () => {
   let app: NestFastifyApplication;
   let close: () => Promise<void>;
-  let dataDir: string;
   let experimentId: string;
   let runId: string;
 
@@ -76,19 +64,9 @@ describe('/graphql on the embedded services', () => {
   };
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'logbook-graphql-'));
-    const env = { LOGBOOK_MODE: 'embedded', LOGBOOK_DATA_DIR: dataDir };
-    const services = await startEmbeddedServices(
-      { tracking: loadTrackingConfig(env), artifacts: loadArtifactsConfig(env), registry: loadRegistryConfig(env) },
-      silent,
-    );
-    close = services.close;
-    @Module({ imports: services.modules })
-    class TestModule {}
-    app = await createHttpApp(TestModule, { logger: silent, bodyLimitBytes: 1024 * 1024 });
-    await registerGraphqlRoute(app.getHttpAdapter().getInstance(), { maxRootFields: 10, maxAliases: 10 }, silent);
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    ({ app, close } = await startEmbeddedApp('graphql', 1024 * 1024, (created) =>
+      registerGraphqlRoute(created.getHttpAdapter().getInstance(), { maxRootFields: 10, maxAliases: 10 }, silent),
+    ));
 
     experimentId = (await rest('experiments/create', { name: 'graphql', tags: [{ key: 'team', value: 'vision' }] }))
       .experiment_id;
@@ -104,11 +82,7 @@ describe('/graphql on the embedded services', () => {
     await rest('runs/update', { run_id: runId, status: 'FINISHED', end_time: 200 });
   });
 
-  after(async () => {
-    await app.close();
-    await close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => close());
 
   it("answers the run page's query, NaN as null and Infinity as the largest double", async () => {
     const answer = await graphql(GET_RUN, { data: { runId } });

@@ -1,7 +1,5 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -14,18 +12,12 @@ import {
   status as Status,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import pino from 'pino';
-import { createHttpApp, metricsRegistry } from '@logbook/platform';
+import { metricsRegistry } from '@logbook/platform';
 import { freePort } from '@logbook/testing';
-import { loadArtifactsConfig } from '../../services/artifacts/src/config';
-import { startEmbeddedServices } from '../../services/gateway/src/embedded-services';
 import { GrpcEndpoint, startGrpcEndpoint } from '../../services/gateway/src/grpc/grpc-endpoint';
-import { loadRegistryConfig } from '../../services/registry/src/config';
-import { loadTrackingConfig } from '../../services/tracking/src/config';
+import { silent, startEmbeddedApp } from './embedded-app-fixture';
 
-const silent = pino({ level: 'silent' });
 const PROTO_ROOT = join(__dirname, '..', '..', '..', 'libs', 'contracts', 'proto');
 const MAX_MESSAGE_BYTES = 256 * 1024;
 
@@ -90,24 +82,12 @@ function rawClient(target: string, path: string) {
 describe('the gRPC endpoint on the embedded services', () => {
   let app: NestFastifyApplication;
   let endpoint: GrpcEndpoint;
-  let closeServices: () => Promise<void>;
-  let dataDir: string;
+  let closeApp: () => Promise<void>;
   let target: string;
   let client: ReturnType<typeof stubs>;
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'logbook-grpc-'));
-    const env = { LOGBOOK_MODE: 'embedded', LOGBOOK_DATA_DIR: dataDir };
-    const services = await startEmbeddedServices(
-      { tracking: loadTrackingConfig(env), artifacts: loadArtifactsConfig(env), registry: loadRegistryConfig(env) },
-      silent,
-    );
-    closeServices = services.close;
-    @Module({ imports: services.modules })
-    class TestModule {}
-    app = await createHttpApp(TestModule, { logger: silent, bodyLimitBytes: MAX_MESSAGE_BYTES });
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    ({ app, close: closeApp } = await startEmbeddedApp('grpc', MAX_MESSAGE_BYTES));
     const port = await freePort();
     target = `127.0.0.1:${port}`;
     endpoint = await startGrpcEndpoint(
@@ -122,9 +102,7 @@ describe('the gRPC endpoint on the embedded services', () => {
     client.tracking.close();
     client.registry.close();
     await endpoint.drain();
-    await app.close();
-    await closeServices();
-    rmSync(dataDir, { recursive: true, force: true });
+    await closeApp();
   });
 
   it("answers MLflow's methods as the REST routes do, non-finite metric values and int64 included", async () => {

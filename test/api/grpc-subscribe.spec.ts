@@ -1,7 +1,5 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -14,18 +12,11 @@ import {
   status as Status,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import pino from 'pino';
-import { createHttpApp } from '@logbook/platform';
 import { freePort } from '@logbook/testing';
-import { loadArtifactsConfig } from '../../services/artifacts/src/config';
-import { startEmbeddedServices } from '../../services/gateway/src/embedded-services';
 import { GrpcEndpoint, startGrpcEndpoint } from '../../services/gateway/src/grpc/grpc-endpoint';
-import { loadRegistryConfig } from '../../services/registry/src/config';
-import { loadTrackingConfig } from '../../services/tracking/src/config';
+import { silent, startEmbeddedApp } from './embedded-app-fixture';
 
-const silent = pino({ level: 'silent' });
 const PROTO_ROOT = join(__dirname, '..', '..', '..', 'libs', 'contracts', 'proto');
 
 interface SubscribedEvent {
@@ -65,8 +56,7 @@ function collect(stream: ClientReadableStream<SubscribedEvent>, count: number, t
 describe('EventService/Subscribe on the embedded services', () => {
   let app: NestFastifyApplication;
   let endpoint: GrpcEndpoint;
-  let closeServices: () => Promise<void>;
-  let dataDir: string;
+  let closeApp: () => Promise<void>;
   let events: EventService;
   const modelNames = Array.from({ length: 5 }, (_, i) => `subscribed-${i}`);
 
@@ -82,18 +72,7 @@ describe('EventService/Subscribe on the embedded services', () => {
   const subscribe = (request: object) => events.Subscribe(request, new Metadata());
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'logbook-subscribe-'));
-    const env = { LOGBOOK_MODE: 'embedded', LOGBOOK_DATA_DIR: dataDir };
-    const services = await startEmbeddedServices(
-      { tracking: loadTrackingConfig(env), artifacts: loadArtifactsConfig(env), registry: loadRegistryConfig(env) },
-      silent,
-    );
-    closeServices = services.close;
-    @Module({ imports: services.modules })
-    class TestModule {}
-    app = await createHttpApp(TestModule, { logger: silent, bodyLimitBytes: 1024 * 1024 });
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    ({ app, close: closeApp } = await startEmbeddedApp('subscribe', 1024 * 1024));
     const port = await freePort();
     endpoint = await startGrpcEndpoint(
       app.getHttpAdapter().getInstance(),
@@ -114,9 +93,7 @@ describe('EventService/Subscribe on the embedded services', () => {
   after(async () => {
     events.close();
     await endpoint.drain();
-    await app.close();
-    await closeServices();
-    rmSync(dataDir, { recursive: true, force: true });
+    await closeApp();
   });
 
   it('delivers the events of the log in commit order, with the contract Kafka carries', async () => {
