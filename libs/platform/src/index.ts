@@ -48,6 +48,14 @@ export {
 } from './http/openapi-generator';
 export { INT64_BOUND, integerStringPattern } from './http/openapi-schemas';
 export { parseJsonBody } from './http/json-body';
+export {
+  PROTOBUF_MEDIA_TYPE,
+  protobufContentType,
+  protobufTypes,
+  protoFileNames,
+  protoFolder,
+} from './http/protobuf-body';
+export { restJson } from './http/rest-json';
 export { bodyStream, declaredLength, settleUnreadBody } from './http/request-body';
 export { RequestMeta, requestMetadata } from './http/request-context';
 export {

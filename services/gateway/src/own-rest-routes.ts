@@ -15,8 +15,9 @@ export interface OwnRestRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Path and query string. */
   url: string;
-  /** A JSON body. */
-  payload?: string;
+  /** A JSON body, or one of the content type given. */
+  payload?: string | Buffer;
+  contentType?: string;
 }
 
 export interface RestAnswer {
@@ -66,7 +67,7 @@ export async function callOwnRestRoute(
       ...(caller.host ? { host: caller.host } : {}),
       ...(caller.authorization ? { authorization: caller.authorization } : {}),
       ...(caller.requestId ? { 'x-request-id': caller.requestId } : {}),
-      ...(request.payload !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(request.payload !== undefined ? { 'content-type': request.contentType ?? 'application/json' } : {}),
     },
     ...(request.payload !== undefined ? { payload: request.payload } : {}),
   });

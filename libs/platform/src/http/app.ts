@@ -9,6 +9,7 @@ import { ConnectionLimits, connectionOptions, guardConnections } from './connect
 import { MlflowErrorFilter } from './error-filter';
 import { assertStorableStrings, parseJsonBody } from './json-body';
 import { checkHostHeader } from './host-check';
+import { parseProtobufBody, PROTOBUF_MEDIA_TYPE } from './protobuf-body';
 import { CLIENT_ADDRESS_HEADER, requireGatewayPrincipal } from './principal';
 import { ServerConfig } from './server-config';
 import { httpRequestDuration } from '../metrics';
@@ -90,7 +91,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   });
   answerUnsupportedMethods(fastify, options.forwardedRoutes);
 
-  // MLflow's API takes JSON only. Query strings are held to the same rule for what can be stored.
+  // MLflow's API takes JSON. Query strings are held to the same rule for what can be stored.
   fastify.removeContentTypeParser('text/plain');
   fastify.addContentTypeParser(
     'application/json',
@@ -98,6 +99,18 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     (_request, body, done) => {
       try {
         done(null, parseJsonBody(body as Buffer));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
+  // Or a request message of Logbook's gRPC services as protobuf, which is how the gateway passes a gRPC call on.
+  fastify.addContentTypeParser(
+    PROTOBUF_MEDIA_TYPE,
+    { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes },
+    (request, body, done) => {
+      try {
+        done(null, parseProtobufBody(request.headers['content-type'], body as Buffer));
       } catch (error) {
         done(error as Error, undefined);
       }

@@ -1,32 +1,45 @@
 import { Metadata, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { PackageDefinition, ServiceDefinition } from '@grpc/proto-loader';
 import { Root, Type } from 'protobufjs';
+import { restJson } from '@logbook/platform';
 import { RestCaller } from '../own-rest-routes';
 import { mlflowFailure } from './grpc-status';
-import { restJson } from './rest-json';
+import { RestBinding } from './rest-binding';
+import { EncodedMessage, takesMessageAsBody } from './transcoding';
 
 /** Set on a request whose bytes do not decode as its message, so the handler can refuse it in MLflow's terms. */
 const UNDECODABLE = Symbol('undecodable');
 
 /**
- * Each method's request decoded straight into what its REST route takes (restJson). A request that does not
- * decode would otherwise end as INTERNAL ("Error deserializing request"); it is the caller's mistake, marked
- * for the handler to answer INVALID_ARGUMENT.
+ * Each method's request as its REST route takes it. A route that takes the whole message as its body gets the
+ * bytes as received (EncodedMessage), decoded once, by the service that answers: a gRPC batch then costs the
+ * gateway what a REST one does, bytes passed on. A route that reads fields from its path or query string gets
+ * the message decoded here into REST JSON (restJson); one that does not decode would otherwise end as INTERNAL
+ * ("Error deserializing request"), and is marked for the handler to answer INVALID_ARGUMENT, the caller's mistake.
  */
-export function restDeserializers(definition: PackageDefinition, root: Root): void {
+export function restDeserializers(
+  definition: PackageDefinition,
+  root: Root,
+  bindings: ReadonlyMap<string, RestBinding>,
+): void {
   for (const [serviceName, service] of Object.entries(definition)) {
     if ('format' in service) continue;
     const declared = root.lookupService(serviceName);
     for (const [methodName, method] of Object.entries(service as ServiceDefinition)) {
       const type = declared.methods[methodName].resolvedRequestType as Type;
+      const binding = bindings.get(`${serviceName}/${methodName}`);
+      const typeName = type.fullName.slice(1);
       Object.assign(method, {
-        requestDeserialize: (bytes: Buffer) => {
-          try {
-            return restJson(type, type.decode(bytes));
-          } catch (error) {
-            return { [UNDECODABLE]: (error as Error).message };
-          }
-        },
+        requestDeserialize:
+          binding && takesMessageAsBody(binding)
+            ? (bytes: Buffer) => new EncodedMessage(typeName, bytes)
+            : (bytes: Buffer) => {
+                try {
+                  return restJson(type, type.decode(bytes));
+                } catch (error) {
+                  return { [UNDECODABLE]: (error as Error).message };
+                }
+              },
       });
     }
   }

@@ -1,5 +1,3 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative } from 'node:path';
 import { Metadata, Server, ServerUnaryCall, ServerWritableStream, status as Status } from '@grpc/grpc-js';
 import { loadSync, MessageTypeDefinition, PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
@@ -7,9 +5,8 @@ import { GrpcMethodStreamingType, MessageHandler, ServerGrpc } from '@nestjs/mic
 import { FastifyInstance } from 'fastify';
 import { defer, ignoreElements } from 'rxjs';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import { Root } from 'protobufjs';
 import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
-import { Logger } from '@logbook/platform';
+import { Logger, protobufTypes, protoFileNames, protoFolder } from '@logbook/platform';
 import { callOwnRestRoute } from '../own-rest-routes';
 import { EventSubscriptions } from './event-subscription';
 import { admit, restCaller, restDeserializers } from './grpc-calls';
@@ -32,33 +29,6 @@ export interface GrpcEndpoint {
   /** Stops taking calls, lets those in flight finish (up to the drain timeout), then closes. */
   drain(): Promise<void>;
 }
-
-/** The folder of Logbook's .proto files, found from the built or the source tree alike. */
-function protoRoot(): string {
-  for (let folder = __dirname; folder !== dirname(folder); folder = dirname(folder)) {
-    const candidate = join(folder, 'libs', 'contracts', 'proto');
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error("gateway: Logbook's .proto files (libs/contracts/proto) were not found");
-}
-
-/** The same files as protobufjs types, which decode requests (proto-loader's definition encodes answers). */
-function declaredTypes(folder: string, files: string[]): Root {
-  const root = new Root();
-  root.resolvePath = (_origin, target) => (isAbsolute(target) ? target : join(folder, target));
-  root.loadSync(files, { keepCase: true });
-  root.resolveAll();
-  return root;
-}
-
-const protoFiles = (root: string, folder = root): string[] =>
-  readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? protoFiles(root, join(folder, entry.name))
-      : entry.name.endsWith('.proto')
-        ? [relative(root, join(folder, entry.name))]
-        : [],
-  );
 
 /** Field names as declared (snake_case), as the REST answers that proto-loader encodes carry them. */
 const LOADER_OPTIONS = { keepCase: true, longs: String, enums: String, defaults: false, oneofs: false };
@@ -228,10 +198,9 @@ export async function startGrpcEndpoint(
   settings: GrpcSettings,
   logger: Logger,
 ): Promise<GrpcEndpoint> {
-  const root = protoRoot();
-  const files = protoFiles(root);
-  const packageDefinition = loadSync(files, { ...LOADER_OPTIONS, includeDirs: [root] });
-  restDeserializers(packageDefinition, declaredTypes(root, files));
+  const folder = protoFolder();
+  const packageDefinition = loadSync(protoFileNames(folder), { ...LOADER_OPTIONS, includeDirs: [folder] });
+  restDeserializers(packageDefinition, protobufTypes().root, REST_BINDINGS);
   const services = serviceNames(packageDefinition);
   const health = new HealthImplementation(Object.fromEntries(['', ...services].map((name) => [name, 'SERVING'])));
   let grpcServer: Server | undefined;
@@ -240,6 +209,8 @@ export async function startGrpcEndpoint(
     packageDefinition,
     url: listenAddress(settings.host, settings.port),
     maxReceiveMessageLength: settings.maxMessageBytes,
+    // No channelz service is served, so grpc-js need not keep its per-call accounts.
+    channelOptions: { 'grpc.enable_channelz': 0 },
     onLoadPackageDefinition: (definition: PackageDefinition, server: Server) => {
       grpcServer = server;
       new ReflectionService(reflectedDefinition(definition)).addToServer(server);

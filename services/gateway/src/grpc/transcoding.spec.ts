@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { REST_BINDINGS } from './rest-bindings';
-import { MissingPathField, restRequest } from './transcoding';
+import { EncodedMessage, MissingPathField, restRequest, takesMessageAsBody } from './transcoding';
 
 const binding = (method: string) => {
   const found = REST_BINDINGS.get(method);
@@ -10,18 +10,23 @@ const binding = (method: string) => {
 };
 
 describe('a gRPC request as the REST request it stands for', () => {
-  it('sends a POST method its message as the JSON body, int64 as the decimal strings protobuf JSON allows', () => {
-    const request = restRequest(binding('mlflow.MlflowService/logMetric'), {
-      run_id: 'r1',
-      key: 'loss',
-      value: 0.5,
-      timestamp: '9007199254740993',
-    });
+  it('passes a message its route takes whole on as it came, a protobuf body naming its type', () => {
+    const bytes = Buffer.from([0x0a, 0x02, 0x72, 0x31]);
+    const request = restRequest(binding('mlflow.MlflowService/logBatch'), new EncodedMessage('mlflow.LogBatch', bytes));
     assert.deepEqual(request, {
       method: 'POST',
-      url: '/api/2.0/mlflow/runs/log-metric',
-      payload: '{"run_id":"r1","key":"loss","value":0.5,"timestamp":"9007199254740993"}',
+      url: '/api/2.0/mlflow/runs/log-batch',
+      payload: bytes,
+      contentType: 'application/x-protobuf; messageType=mlflow.LogBatch',
     });
+  });
+
+  it('takes whole the messages of routes that read no field from their path or query string', () => {
+    assert.ok(takesMessageAsBody(binding('mlflow.MlflowService/logBatch')));
+    assert.ok(takesMessageAsBody(binding('mlflow.ModelRegistryService/deleteRegisteredModel')));
+    assert.ok(!takesMessageAsBody(binding('mlflow.MlflowService/getRun')));
+    assert.ok(!takesMessageAsBody(binding('mlflow.MlflowService/finalizeLoggedModel')));
+    assert.ok(!takesMessageAsBody(binding('logbook.v1.TransitionRequestService/deleteComment')));
   });
 
   it('puts a GET method its fields in the query string, a repeated field once per value', () => {
@@ -47,6 +52,19 @@ describe('a gRPC request as the REST request it stands for', () => {
     assert.equal(request.method, 'DELETE');
     assert.equal(request.url, '/api/2.0/mlflow/logged-models/m-1/tags/a%2Fb%20c');
     assert.equal(request.payload, '{}');
+  });
+
+  it('writes the other fields of such a route as its JSON body, int64 as the decimal strings protobuf JSON allows', () => {
+    const request = restRequest(binding('mlflow.MlflowService/LogLoggedModelParams'), {
+      model_id: 'm-1',
+      params: [{ key: 'k', value: 'v' }],
+      after: '9007199254740993',
+    });
+    assert.deepEqual(request, {
+      method: 'POST',
+      url: '/api/2.0/mlflow/logged-models/m-1/params',
+      payload: '{"params":[{"key":"k","value":"v"}],"after":"9007199254740993"}',
+    });
   });
 
   it('puts the fields of a route that reads its query string there, whatever its verb', () => {
