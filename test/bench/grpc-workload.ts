@@ -1,9 +1,11 @@
 /**
  * The gRPC workload of `npm run bench -- --only grpc` (issue 14, "Speed"): log_batch of 1,000 metrics over
  * gRPC against the same call over REST, in one run on one server. Rounds alternate the order (REST then gRPC,
- * gRPC then REST) so neither profits from a warmer server; each phase logs to runs of its own. Both clients
- * send the same batches from this process: JSON over HTTP/1.1 (fetch) and MLflow's LogBatch message over
- * HTTP/2 (grpc-js, one connection per client, as each REST client keeps its own).
+ * gRPC then REST) so neither profits from a warmer server; each phase logs to runs of its own. By default the
+ * batches are sent by MLflow's Python stack in processes of their own (grpc_ingest.py: requests with a JSON body,
+ * grpcio with MLflow's compiled LogBatch); `--grpc-client node` sends them from this process instead: JSON over
+ * HTTP/1.1 (fetch) and the LogBatch message over HTTP/2 (grpc-js, one connection per client, as each REST client
+ * keeps its own).
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -37,6 +39,8 @@ export interface TransportFigures {
   latencyMs: LatencyStats;
   errors: number;
   samples: string[];
+  /** CPU the clients spent sending (encoding, their HTTP or gRPC library), on the cores Logbook runs on too. */
+  clientCpuSeconds: number;
 }
 
 export interface GrpcIngestResult<Resources> {
@@ -49,7 +53,10 @@ export interface GrpcIngestResult<Resources> {
   /** Medians over the rounds. */
   rest: { pointsPerSecond: number; p50Ms: number; p99Ms: number };
   grpc: { pointsPerSecond: number; p50Ms: number; p99Ms: number };
-  /** gRPC points/s over REST points/s. */
+  /**
+   * The median over the rounds of each round's gRPC points/s over its REST points/s: the two phases of a round
+   * run back to back on the same server, so the machine's drift between rounds cancels out of each ratio.
+   */
   ratio: number;
   resources?: { rest: Resources | undefined; grpc: Resources | undefined };
 }
@@ -172,12 +179,14 @@ async function pythonPhase(
     latenciesMs: number[];
     errors: number;
     samples: string[];
+    clientCpuSeconds: number;
   };
   return {
     pointsPerSecond: answer.pointsPerSecond,
     latencyMs: latencyStats(answer.latenciesMs),
     errors: answer.errors,
     samples: answer.samples,
+    clientCpuSeconds: answer.clientCpuSeconds,
   };
 }
 
@@ -201,6 +210,7 @@ async function phase(
   let nextSender = 0;
   const deadline = performance.now() + o.timeLimitSeconds * 1000;
   const t0 = performance.now();
+  const cpuAtStart = process.cpuUsage();
   await pool(batches, o.clients, deadline, async (i) => {
     const send = senders[nextSender++ % senders.length];
     const result = await send(runIds[i % o.runs], batch(o.keys, o.steps, Math.floor(i / o.runs), baseTs));
@@ -212,11 +222,13 @@ async function phase(
     }
   });
   const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpuAtStart);
   return {
     pointsPerSecond: Math.round((ok * o.keys * o.steps) / wall),
     latencyMs: latencyStats(latencies),
     errors,
     samples,
+    clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
   };
 }
 
@@ -283,7 +295,7 @@ export async function grpcIngestWorkload<Resources>(
       rounds,
       rest: restSummary,
       grpc: grpcSummary,
-      ratio: Math.round((grpcSummary.pointsPerSecond / restSummary.pointsPerSecond) * 1000) / 1000,
+      ratio: Math.round(median(rounds.map((r) => r.grpc.pointsPerSecond / r.rest.pointsPerSecond)) * 1000) / 1000,
       resources,
     };
   } finally {

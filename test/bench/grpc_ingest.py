@@ -73,13 +73,14 @@ def client(args):
     while time.time() < start_at:
         time.sleep(0.001)
     latencies, errors = [], []
+    cpu_at_start = time.process_time()
     for run_id, metrics in batches:
         started = time.perf_counter()
         ok, error = send(run_id, metrics)
         latencies.append((time.perf_counter() - started) * 1000)
         if not ok:
             errors.append(error)
-    return latencies, errors, time.time()
+    return latencies, errors, time.time(), time.process_time() - cpu_at_start
 
 
 def main():
@@ -104,6 +105,7 @@ def main():
         "latenciesMs": latencies,
         "errors": len(errors),
         "samples": errors[:5],
+        "clientCpuSeconds": sum(result[3] for result in results),
     }))
 
 
