@@ -31,10 +31,14 @@ async function insertMetrics(tx: Queryable, runId: string, metrics: MetricPoint[
     [keys],
   );
   const keyIds = new Map(rows.map((r) => [r.key, r.key_id]));
+  // The points as one JSON array of [key id, step, timestamp, value]: pg would quote and escape each of the
+  // thousands of elements of four array parameters in JavaScript, where JSON.stringify writes them natively.
+  // A value that is not finite stays the string Postgres reads as float8 ('NaN', 'Infinity', '-Infinity').
   await tx.query(
     `WITH points AS (
-       SELECT ${RUN_KEY} AS run_key, p.key_id, p.step, p.ts, p.value
-       FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::float8[]) AS p(key_id, step, ts, value)
+       SELECT ${RUN_KEY} AS run_key, (p->>0)::int AS key_id, (p->>1)::bigint AS step, (p->>2)::bigint AS ts,
+              (p->>3)::float8 AS value
+       FROM json_array_elements($2::json) AS p
      ), stored AS (
        INSERT INTO tracking.metrics (run_key, key_id, step, ts, value) SELECT * FROM points ON CONFLICT DO NOTHING
      )
@@ -42,13 +46,7 @@ async function insertMetrics(tx: Queryable, runId: string, metrics: MetricPoint[
      SELECT DISTINCT ON (key_id) run_key, key_id, step, ts, value FROM points ORDER BY key_id, step DESC, ts DESC, value DESC
      ON CONFLICT (run_key, key_id) DO UPDATE SET step = excluded.step, ts = excluded.ts, value = excluded.value
      WHERE (excluded.step, excluded.ts, excluded.value) > (latest_metrics.step, latest_metrics.ts, latest_metrics.value)`,
-    [
-      runId,
-      metrics.map((m) => keyIds.get(m.key)),
-      metrics.map((m) => m.step),
-      metrics.map((m) => m.timestamp),
-      metrics.map((m) => fromWireDouble(m.value)),
-    ],
+    [runId, JSON.stringify(metrics.map((m) => [keyIds.get(m.key), m.step, m.timestamp, m.value]))],
   );
   const modelMetrics = metrics.filter((m) => m.modelId);
   if (modelMetrics.length > 0) {
