@@ -275,6 +275,13 @@ export interface KafkaEventConsumerOptions {
 }
 
 /**
+ * How often a consumer commits the offsets it has processed. Committing after every message cost a request
+ * to the broker per event; a message processed but not yet committed when a consumer stops is delivered again
+ * and taken once, by the inbox.
+ */
+const COMMIT_INTERVAL_MS = 1000;
+
+/**
  * A Kafka consumer group feeding handleDelivered. A message's offset is committed only after
  * eachMessage resolved, that is after its transaction committed or it was dead-lettered to
  * `<topic>.dlq` (original key, value and headers, plus `dlq-*` headers naming the error and where it
@@ -367,7 +374,7 @@ export class KafkaEventConsumer<Message = EventEnvelope> {
     await producer.connect();
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
-    await consumer.run({ eachMessage: (payload) => this.onMessage(payload) });
+    await consumer.run({ eachMessage: (payload) => this.onMessage(payload), autoCommitInterval: COMMIT_INTERVAL_MS });
   }
 
   /** A crash (kafkajs has already left the group) is restarted here, with the join's backoff, unless stopped. */
