@@ -604,6 +604,59 @@ describe('tracking API on real Postgres and Kafka', () => {
     assert.equal((await sampled({ metric_key: 'curve', max_results: '2501' })).error_code, 'INVALID_PARAMETER_VALUE');
   });
 
+  it('pages a history in its order, each page after the last point of the one before, none missed or repeated', async () => {
+    const runId = await newRun();
+    const points = [
+      { value: 'NaN', timestamp: 5, step: 1 },
+      { value: 2.5, timestamp: 5, step: 1 },
+      { value: '-Infinity', timestamp: 5, step: 1 },
+      { value: 0.1 + 0.2, timestamp: 5, step: 0 },
+      { value: 'Infinity', timestamp: 7, step: -3 },
+      { value: 1, timestamp: 3, step: 9 },
+      { value: 1e-300, timestamp: 7, step: -3 },
+    ];
+    const logged = await post('runs/log-batch', {
+      run_id: runId,
+      metrics: points.map((point) => ({ key: 'paged', ...point })),
+    });
+    assert.equal(logged.status, 200, JSON.stringify(logged.json));
+    const whole = (await get('metrics/get-history', { run_id: runId, metric_key: 'paged' })).json.metrics;
+    assert.deepEqual(
+      whole.map((m: { timestamp: number; step: number; value: unknown }) => [m.timestamp, m.step, m.value]),
+      [
+        [3, 9, 1],
+        [5, 0, 0.1 + 0.2],
+        [5, 1, '-Infinity'],
+        [5, 1, 2.5],
+        [5, 1, 'NaN'],
+        [7, -3, 1e-300],
+        [7, -3, 'Infinity'],
+      ],
+      "MLflow's order: timestamp, step, value (NaN above every number)",
+    );
+    for (const size of ['1', '2', '3', '7']) {
+      const paged: unknown[] = [];
+      let token: string | undefined;
+      let pages = 0;
+      do {
+        const page = await get('metrics/get-history', {
+          run_id: runId,
+          metric_key: 'paged',
+          max_results: size,
+          ...(token ? { page_token: token } : {}),
+        });
+        assert.equal(page.status, 200, JSON.stringify(page.json));
+        paged.push(...page.json.metrics);
+        token = page.json.next_page_token;
+        pages++;
+      } while (token && pages < 10);
+      assert.deepEqual(paged, whole, `pages of ${size}`);
+    }
+    const refused = await get('metrics/get-history', { run_id: runId, metric_key: 'paged', page_token: 'e30=' });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.json.error_code, 'INVALID_PARAMETER_VALUE');
+  });
+
   it("samples as MLflow 3.17 does: NTILE buckets' first points, the last point kept, MLflow's messages", async () => {
     const runId = await newRun();
     await post('runs/log-batch', {

@@ -14,5 +14,5 @@ export {
   parseRegisteredModelOrderBy,
   parseRunOrderBy,
 } from './order-by';
-export { decodeOffsetToken, encodeOffsetToken } from './page-token';
+export { decodeKeysetToken, decodeOffsetToken, encodeKeysetToken, encodeOffsetToken } from './page-token';
 export { likeToRegExp } from './like';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeOffsetToken, encodeOffsetToken } from './page-token';
+import { decodeKeysetToken, decodeOffsetToken, encodeKeysetToken, encodeOffsetToken } from './page-token';
 import { assertSyntaxError } from '@logbook/testing';
 
 const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
@@ -51,5 +51,27 @@ describe('decodeOffsetToken', () => {
   ];
   for (const [token, message] of invalid) {
     it(`rejects ${JSON.stringify(token)}`, () => assertSyntaxError(() => decodeOffsetToken(token), message));
+  }
+});
+
+describe('keyset page tokens', () => {
+  const columns = ['timestamp', 'step', 'value'] as const;
+
+  it('name the row a page ended with, exactly, and nothing without a token', () => {
+    const row = { timestamp: '9007199254740993', step: '-4', value: 'NaN' };
+    assert.deepEqual(decodeKeysetToken(encodeKeysetToken(row), columns), row);
+    assert.equal(decodeKeysetToken(undefined, columns), undefined);
+    assert.equal(decodeKeysetToken('', columns), undefined);
+  });
+
+  const invalid: [string, string][] = [
+    [encodeOffsetToken(3), 'Invalid page token, parsed value='],
+    [base64('{"after": {"timestamp": "1", "step": "2"}}'), 'Invalid page token, parsed value='],
+    [base64('{"after": {"timestamp": 1, "step": "2", "value": "3"}}'), 'Invalid page token, parsed value='],
+    [base64('not json'), 'Invalid page token, decoded value=not json'],
+    ['evilhax', 'Invalid page token, could not base64-decode'],
+  ];
+  for (const [token, message] of invalid) {
+    it(`rejects ${JSON.stringify(token)}`, () => assertSyntaxError(() => decodeKeysetToken(token, columns), message));
   }
 });

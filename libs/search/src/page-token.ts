@@ -42,3 +42,32 @@ export function decodeOffsetToken(token: string | undefined): number {
   }
   return offset;
 }
+
+/**
+ * A token for the page that starts after a row: base64 of JSON naming the row by the columns the pages are
+ * ordered by, as decimal strings, so that int64 and float8 values (NaN and infinities included) go round exactly.
+ */
+export function encodeKeysetToken(after: Record<string, string>): string {
+  return Buffer.from(JSON.stringify({ after }), 'utf8').toString('base64');
+}
+
+/** The row a keyset token names, by the columns given; undefined for a missing or empty token. */
+export function decodeKeysetToken<Column extends string>(
+  token: string | undefined,
+  columns: readonly Column[],
+): Record<Column, string> | undefined {
+  if (!token) return undefined;
+  const decoded = base64Decode(token);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decoded);
+  } catch {
+    throw new SearchSyntaxError(`Invalid page token, decoded value=${decoded}`);
+  }
+  const after = typeof parsed === 'object' && parsed !== null ? (parsed as { after?: unknown }).after : undefined;
+  const row = typeof after === 'object' && after !== null ? (after as Record<string, unknown>) : {};
+  if (!columns.every((column) => typeof row[column] === 'string')) {
+    throw new SearchSyntaxError(`Invalid page token, parsed value=${decoded}`);
+  }
+  return row as Record<Column, string>;
+}

@@ -16,11 +16,20 @@ describe('tracking migrations', () => {
     await database.drop();
   });
 
-  it('runs none again on a database the hand-written runner migrated (its ids name these migrations)', async () => {
-    assert.equal((await migrate(db, TRACKING_SCHEMA, trackingMigrations)).length, trackingMigrations.length);
+  it('runs again only the migrations written after those the hand-written runner applied (its ids name them)', async () => {
+    const legacy = trackingMigrations.slice(0, 3);
+    assert.equal((await migrate(db, TRACKING_SCHEMA, legacy)).length, legacy.length);
     await recordAsLegacyRunner(db, TRACKING_SCHEMA, ['001_event_store', '002_projections', '003_stream_state_version']);
+    assert.deepEqual(await migrate(db, TRACKING_SCHEMA, trackingMigrations), [
+      'TrackingMetricsByTimestamp1796630000000',
+    ]);
     assert.deepEqual(await migrate(db, TRACKING_SCHEMA, trackingMigrations), []);
     const { rows } = await db.query(`SELECT name FROM ${TRACKING_SCHEMA}.typeorm_migrations`);
     assert.equal(rows.length, trackingMigrations.length);
+    const { rows: key } = await db.query<{ definition: string }>(
+      `SELECT pg_get_indexdef(indexrelid) AS definition FROM pg_index
+       WHERE indrelid = '${TRACKING_SCHEMA}.metrics'::regclass AND indisprimary`,
+    );
+    assert.match(key[0].definition, /\(run_key, key_id, ts, step, value\)/);
   });
 });

@@ -148,8 +148,22 @@ export class TrackingStreamStateVersion1796408902000 extends SqlMigration {
   }
 }
 
+/**
+ * A metric's points in the order MLflow reads its history (timestamp, step, value), so a page of it is a range
+ * of the primary key that starts where the last page ended, instead of a sort and a skip over every point.
+ */
+export class TrackingMetricsByTimestamp1796630000000 extends SqlMigration {
+  constructor() {
+    super(`
+ALTER TABLE tracking.metrics DROP CONSTRAINT metrics_pkey;
+ALTER TABLE tracking.metrics ADD PRIMARY KEY (run_key, key_id, ts, step, value);
+`);
+  }
+}
+
 export const trackingMigrations: SqlMigration[] = [
   new TrackingEventStore1795704381000(),
   new TrackingProjections1795704381001(),
   new TrackingStreamStateVersion1796408902000(),
+  new TrackingMetricsByTimestamp1796630000000(),
 ];

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Database, invalidParameter } from '@logbook/platform';
 
 const HELP = 'See the API docs for more information about request parameters.';
-import { decodeOffsetToken, encodeOffsetToken } from '@logbook/search';
+import { decodeKeysetToken, encodeKeysetToken } from '@logbook/search';
 import { LIMITS, MAX_RESULTS } from '../shared/limits';
 import { DATABASE } from '../shared/tokens';
 import { wireDouble } from '../shared/wire';
@@ -15,6 +15,9 @@ export interface MetricView {
   run_id?: string;
 }
 
+/** The columns a history is ordered by, which name the point a page ends with. */
+const HISTORY_ORDER = ['timestamp', 'step', 'value'] as const;
+
 interface PointRow {
   value: number;
   ts: number;
@@ -26,7 +29,11 @@ interface PointRow {
 export class MetricsQueries {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
-  /** A metric's whole history, or one page of it, in MLflow's order: timestamp, step, value. */
+  /**
+   * A metric's whole history, or one page of it, in MLflow's order: timestamp, step, value. A page's token
+   * names the last point it held, and the next page is the range of the primary key after it, so reading a
+   * long history page by page costs each page its own size.
+   */
   async history(
     runId: string,
     key: string,
@@ -39,24 +46,32 @@ export class MetricsQueries {
         `Invalid value ${maxResults} for parameter 'max_results' supplied. It must be a positive integer.`,
       );
     }
+    const after = decodeKeysetToken(pageToken, HISTORY_ORDER);
     const { rows: runs } = await this.db.query<{ run_key: number }>(
       `SELECT run_key FROM tracking.runs WHERE run_id = $1`,
       [runId],
     );
     if (runs.length === 0) return { metrics: [] };
-    const offset = decodeOffsetToken(pageToken);
     const limit = maxResults === undefined ? 'ALL' : String(maxResults + 1);
     const { rows } = await this.db.query<PointRow>(
       `SELECT m.value, m.ts, m.step FROM tracking.metrics m
        WHERE m.run_key = $1 AND m.key_id = (SELECT key_id FROM tracking.metric_keys WHERE key = $2)
-       ORDER BY m.ts, m.step, m.value LIMIT ${limit} OFFSET $3`,
-      [runs[0].run_key, key, offset],
+       ${after ? 'AND (m.ts, m.step, m.value) > ($3::bigint, $4::bigint, $5::float8)' : ''}
+       ORDER BY m.ts, m.step, m.value LIMIT ${limit}`,
+      [runs[0].run_key, key, ...(after ? [after.timestamp, after.step, after.value] : [])],
     );
     const page = maxResults === undefined ? rows : rows.slice(0, maxResults);
     const metrics = page.map((row) => toView(key, row));
-    return maxResults !== undefined && rows.length > maxResults
-      ? { metrics, next_page_token: encodeOffsetToken(offset + maxResults) }
-      : { metrics };
+    if (maxResults === undefined || rows.length <= maxResults) return { metrics };
+    const last = page[page.length - 1];
+    return {
+      metrics,
+      next_page_token: encodeKeysetToken({
+        timestamp: String(last.ts),
+        step: String(last.step),
+        value: String(last.value),
+      }),
+    };
   }
 
   /**
