@@ -22,16 +22,20 @@ function toOffset(raw: unknown): number {
   return typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
 }
 
-/** Offset encoded in `token`; 0 for a missing or empty token. */
-export function decodeOffsetToken(token: string | undefined): number {
-  if (!token) return 0;
+/** A token's JSON, and its text for the messages about it. */
+function tokenJson(token: string): { decoded: string; parsed: unknown } {
   const decoded = base64Decode(token);
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(decoded);
+    return { decoded, parsed: JSON.parse(decoded) };
   } catch {
     throw new SearchSyntaxError(`Invalid page token, decoded value=${decoded}`);
   }
+}
+
+/** Offset encoded in `token`; 0 for a missing or empty token. */
+export function decodeOffsetToken(token: string | undefined): number {
+  if (!token) return 0;
+  const { decoded, parsed } = tokenJson(token);
   const raw = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).offset : undefined;
   if (raw === undefined || raw === null) {
     throw new SearchSyntaxError(`Invalid page token, parsed value=${decoded}`);
@@ -57,13 +61,7 @@ export function decodeKeysetToken<Column extends string>(
   columns: readonly Column[],
 ): Record<Column, string> | undefined {
   if (!token) return undefined;
-  const decoded = base64Decode(token);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(decoded);
-  } catch {
-    throw new SearchSyntaxError(`Invalid page token, decoded value=${decoded}`);
-  }
+  const { decoded, parsed } = tokenJson(token);
   const after = typeof parsed === 'object' && parsed !== null ? (parsed as { after?: unknown }).after : undefined;
   const row = typeof after === 'object' && after !== null ? (after as Record<string, unknown>) : {};
   if (!columns.every((column) => typeof row[column] === 'string')) {
