@@ -294,6 +294,13 @@ async function startPeer(peer: Peer, venv: Venv, serverUrl: string, stamp: strin
   const port = await choosePort(undefined, 1, PORTS.from, PORTS.to);
   const { command, args } = peerCommand(peer, venv, databaseUrl, port, dir);
   psql(serverUrl, `CREATE DATABASE ${database}`);
+  const dropDatabase = () => {
+    try {
+      psql(serverUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`, 120_000);
+    } catch (error) {
+      log(`could not drop ${database}: ${(error as Error).message}`);
+    }
+  };
   const logFile = `${dir}/server.log`;
   const out = openSync(logFile, 'a');
   let child: ChildProcess;
@@ -303,17 +310,15 @@ async function startPeer(peer: Peer, venv: Venv, serverUrl: string, stamp: strin
   } finally {
     closeSync(out);
   }
-  const pgid = child.pid as number;
   let exited = false;
   child.once('exit', () => (exited = true));
+  child.once('error', () => (exited = true));
   child.unref();
-  const dropDatabase = () => {
-    try {
-      psql(serverUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`, 120_000);
-    } catch (error) {
-      log(`could not drop ${database}: ${(error as Error).message}`);
-    }
-  };
+  if (child.pid === undefined) {
+    dropDatabase();
+    throw new BenchError(`${command} could not be started`);
+  }
+  const pgid = child.pid;
   const running: RunningTarget = {
     target: peer,
     shape: 'peer',
