@@ -1,4 +1,6 @@
-/** What every workload of the bench shares: the HTTP client, a worker pool, latency statistics, logging. */
+/** What every workload of the bench shares: the HTTP client, a worker pool, latency statistics, logging, processes and ports. */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -148,4 +150,105 @@ export async function pool(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(count, 1)) }, worker));
   return done;
+}
+
+// ------------------------------------------------------------------------------------------ processes and ports
+
+export const REPO = dirOf(dirOf(dirOf(__dirname))); // <repo>/dist/test/bench -> <repo>
+
+export function dirOf(path: string): string {
+  const i = path.replace(/\/+$/, '').lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+export function readStat(pid: number): { ppid: number; comm: string; ticks: number; childTicks: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = text.lastIndexOf(')');
+    const comm = text.slice(text.indexOf('(') + 1, close);
+    const fields = text.slice(close + 2).split(' '); // fields[0] is field 3 (state)
+    const n = (field: number) => Number(fields[field - 3]);
+    return { ppid: n(4), comm, ticks: n(14) + n(15), childTicks: n(16) + n(17) };
+  } catch {
+    return undefined;
+  }
+}
+
+export function readRssKb(pid: number): number | undefined {
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
+export function allPids(): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
+}
+
+export function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(command, args, {
+    env,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    cwd: REPO,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return {
+    code: result.status ?? -1,
+    stdout: result.stdout ?? '',
+    stderr: `${result.stderr ?? ''}${result.error ? String(result.error) : ''}`,
+  };
+}
+
+export function psql(url: string, sql: string, timeoutMs = 600_000): string {
+  const result = run(
+    'psql',
+    ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql],
+    process.env,
+    timeoutMs,
+  );
+  if (result.code !== 0) throw new BenchError(`psql failed (${sql.slice(0, 80)}): ${result.stderr.trim()}`);
+  return result.stdout.trim();
+}
+
+export function havePsql(): boolean {
+  return run('psql', ['--version'], process.env, 10_000).code === 0;
+}
+
+export async function portFree(port: number): Promise<boolean> {
+  try {
+    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
+    return false;
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    return cause?.code === 'ECONNREFUSED';
+  }
+}
+
+/** The first of `span` consecutive free ports in [from, to), unless one is wanted. */
+export async function choosePort(wanted: number | undefined, span: number, from = 15700, to = 15900): Promise<number> {
+  if (wanted !== undefined) return wanted;
+  for (let port = from; port + span <= to; port += span) {
+    let free = true;
+    for (let k = 0; k < span && free; k++) free = await portFree(port + k);
+    if (free) return port;
+  }
+  throw new BenchError(`no ${span} free consecutive ports found in ${from}-${to}; pass --port`);
 }

@@ -14,9 +14,9 @@
  * correctness checks, or a benchmark that could not run. Node built-ins, plus the AWS SDK for the
  * direct S3 copy (artifact-io.ts); talks to 127.0.0.1 only.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import {
   DirectS3,
@@ -30,17 +30,27 @@ import {
   Transfer,
 } from './artifact-io';
 import {
+  allPids,
   basicAuth,
   BenchError,
+  choosePort,
   Client,
+  cmdline,
+  dirOf,
   ErrorLog,
   fmt,
+  havePsql,
   LatencyStats,
   latencyStats,
   log,
   percentile,
   pool,
   prng,
+  psql,
+  readRssKb,
+  readStat,
+  REPO,
+  run,
   sleep,
 } from './bench-support';
 import {
@@ -54,6 +64,7 @@ import { GovernanceResult, governanceWorkload } from './governance-workload';
 import { RegistryResult, registryWorkload } from './registry-workload';
 import { GrpcIngestResult, grpcIngestWorkload } from './grpc-workload';
 import { WebhookResult, webhookWorkload } from './webhook-workload';
+import { formatComparison, killPeers, PEER_TARGETS, PeerTarget, PeersResult, runPeers } from './peers';
 
 // ------------------------------------------------------------------------------------------ options
 
@@ -88,6 +99,11 @@ interface Options {
   /** Who sends the gRPC workload's batches: the bench itself (Node) or MLflow's Python stack. */
   grpcClient: 'node' | 'python';
   only?: Workload;
+  /** --peers: the targets compared (peers.ts), in this order. */
+  peers?: PeerTarget[];
+  historyPoints: number;
+  historyPageSize: number;
+  historyReads: number;
   /** How the bench's requests sign in: not at all, HTTP Basic, or an API token (both as a user who is no admin). */
   auth: 'off' | 'basic' | 'token';
   timeLimitSeconds: number;
@@ -155,6 +171,14 @@ const USAGE = `Usage: node dist/test/bench/bench.js [options]
   --only ingest|search|artifacts|registry|governance|webhooks|grpc   run one workload (governance, webhooks
                                  and grpc run only when named: governance needs authentication on, which
                                  --only governance turns on; webhooks lets Logbook call local receivers)
+  --peers[=mlflow,fasttrackml,distributed,embedded]
+                                 compare MLflow's tracking server, FastTrackML and Logbook's two shapes, one
+                                 after another (default all four), on W1 ingest (with 400 batches unless
+                                 --ingest-batches says), W2 search, a get-history read and peak RSS
+                                 (peers.ts; the peers run from .logbook/peers-venv, on databases of their own)
+  --history-points N             --peers: points of the one metric get-history reads back (default 300000)
+  --history-page N               --peers: max_results of each get-history page (default 25000)
+  --history-reads N              --peers: timed reads, paged and in one request; medians reported (default 3)
   --auth off|basic|token         start Logbook with authentication on and sign every request in as a
                                  user who is no admin, by Basic credentials or an API token (default off;
                                  with --only ingest, search or governance)
@@ -193,6 +217,9 @@ function parseArgs(argv: string[]): Options {
     grpcBatches: 400,
     grpcRounds: 5,
     grpcClient: 'python',
+    historyPoints: 300_000,
+    historyPageSize: 25_000,
+    historyReads: 3,
     auth: 'off',
     timeLimitSeconds: 900,
     requestTimeoutMs: 60_000,
@@ -210,6 +237,7 @@ function parseArgs(argv: string[]): Options {
     }
     return n;
   };
+  let ingestBatchesGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.includes('=')
@@ -238,6 +266,7 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--ingest-batches':
         o.ingestBatches = int(flag, value(), 0, 1_000_000);
+        ingestBatchesGiven = true;
         break;
       case '--keys':
         o.keys = int(flag, value(), 1, 1000);
@@ -312,6 +341,23 @@ function parseArgs(argv: string[]): Options {
         o.only = workload;
         break;
       }
+      case '--peers': {
+        const names = inline === undefined ? [...PEER_TARGETS] : inline.split(',');
+        const unknown = names.filter((n) => !PEER_TARGETS.some((t) => t === n));
+        if (unknown.length > 0 || names.length === 0)
+          throw new UsageError(`--peers takes a list of ${PEER_TARGETS.join(', ')}, got ${inline}`);
+        o.peers = PEER_TARGETS.filter((t) => names.includes(t));
+        break;
+      }
+      case '--history-points':
+        o.historyPoints = int(flag, value(), 1, 10_000_000);
+        break;
+      case '--history-page':
+        o.historyPageSize = int(flag, value(), 1, 1_000_000);
+        break;
+      case '--history-reads':
+        o.historyReads = int(flag, value(), 1, 100);
+        break;
       case '--auth': {
         const v = value();
         if (v !== 'off' && v !== 'basic' && v !== 'token')
@@ -355,6 +401,13 @@ function parseArgs(argv: string[]): Options {
         throw new UsageError(`unknown option ${arg}`);
     }
   }
+  if (o.peers) {
+    if (o.url !== undefined || o.only !== undefined || o.auth !== 'off' || o.port !== undefined)
+      throw new UsageError(
+        '--peers starts its targets itself, without authentication: no --url, --only, --auth or --port',
+      );
+    if (!ingestBatchesGiven) o.ingestBatches = 400;
+  }
   if (o.keys * o.steps > 1000) throw new UsageError('--keys x --steps must be at most 1000 (MLflow batch limit)');
   if (o.only === 'governance') {
     // Approvals need people: the requester never counts, and each approver must hold a role.
@@ -380,15 +433,6 @@ type Workload = (typeof WORKLOADS)[number];
 
 const isLoopback = (host: string) => host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
 
-// ------------------------------------------------------------------------------------------ small helpers
-
-const REPO = dirOf(dirOf(dirOf(__dirname))); // <repo>/dist/test/bench -> <repo>
-
-function dirOf(path: string): string {
-  const i = path.replace(/\/+$/, '').lastIndexOf('/');
-  return i <= 0 ? '/' : path.slice(0, i);
-}
-
 // ------------------------------------------------------------------------------------------ /proc sampling
 
 let clockTicks = 100;
@@ -396,42 +440,6 @@ let clockTicks = 100;
 interface ProcInfo {
   pid: number;
   name: string;
-}
-
-function readStat(pid: number): { ppid: number; comm: string; ticks: number; childTicks: number } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const close = text.lastIndexOf(')');
-    const comm = text.slice(text.indexOf('(') + 1, close);
-    const fields = text.slice(close + 2).split(' '); // fields[0] is field 3 (state)
-    const n = (field: number) => Number(fields[field - 3]);
-    return { ppid: n(4), comm, ticks: n(14) + n(15), childTicks: n(16) + n(17) };
-  } catch {
-    return undefined;
-  }
-}
-
-function readRssKb(pid: number): number | undefined {
-  try {
-    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-  } catch {
-    return '';
-  }
-}
-
-function allPids(): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number);
 }
 
 function machineBusySeconds(): number {
@@ -595,7 +603,8 @@ function cpuDelta(a: CpuSnapshot, b: CpuSnapshot): CpuDelta {
 
 interface Server {
   url: string;
-  shape: Options['shape'] | 'attached';
+  /** peer: MLflow or FastTrackML, started by peers.ts. */
+  shape: Options['shape'] | 'attached' | 'peer';
   stateDir?: string;
   databaseUrl?: string;
   freshDatabase?: string;
@@ -607,41 +616,6 @@ interface Server {
   /** Distributed: the store the artifacts service writes to, and the key prefix it was given. */
   s3?: S3Settings;
   s3Prefix?: string;
-}
-
-function run(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  timeoutMs: number,
-): { code: number; stdout: string; stderr: string } {
-  const result = spawnSync(command, args, {
-    env,
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    cwd: REPO,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return {
-    code: result.status ?? -1,
-    stdout: result.stdout ?? '',
-    stderr: `${result.stderr ?? ''}${result.error ? String(result.error) : ''}`,
-  };
-}
-
-function psql(url: string, sql: string, timeoutMs = 600_000): string {
-  const result = run(
-    'psql',
-    ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql],
-    process.env,
-    timeoutMs,
-  );
-  if (result.code !== 0) throw new BenchError(`psql failed (${sql.slice(0, 80)}): ${result.stderr.trim()}`);
-  return result.stdout.trim();
-}
-
-function havePsql(): boolean {
-  return run('psql', ['--version'], process.env, 10_000).code === 0;
 }
 
 function parseEnvFile(path: string): Record<string, string> {
@@ -699,26 +673,6 @@ function s3Environment(): S3Settings | undefined {
     accessKeyId: S3_ACCESS_KEY,
     secretAccessKey: S3_SECRET_KEY,
   };
-}
-
-async function portFree(port: number): Promise<boolean> {
-  try {
-    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
-    return false;
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause;
-    return cause?.code === 'ECONNREFUSED';
-  }
-}
-
-async function choosePort(wanted: number | undefined, span: number): Promise<number> {
-  if (wanted !== undefined) return wanted;
-  for (let port = 15700; port < 15900; port += span) {
-    let free = true;
-    for (let k = 0; k < span && free; k++) free = await portFree(port + k);
-    if (free) return port;
-  }
-  throw new BenchError(`no ${span} free consecutive ports found in 15700-15900; pass --port`);
 }
 
 let activeServer: Server | undefined;
@@ -1125,7 +1079,25 @@ async function verifyIngest(client: Client, plan: IngestPlan, okBatches: Set<num
 
 // ------------------------------------------------------------------------------------------ workload 2: search
 
-const SEARCH_FILTER = "metrics.loss < 0.5 and params.lr = '0.01'";
+const SEARCH_TEAMS = ['vision', 'nlp', 'speech', 'rl'];
+const teamOf = (index: number) => SEARCH_TEAMS[index % SEARCH_TEAMS.length];
+
+/** A search's filter, and which of the workload's runs it matches. */
+interface SearchQuery {
+  filter: string;
+  matches(run: SearchRun): boolean;
+}
+
+const W2_QUERY: SearchQuery = {
+  filter: "metrics.loss < 0.5 and params.lr = '0.01'",
+  matches: (r) => r.loss < 0.5 && r.lr === '0.01',
+};
+
+/** --peers: W2's filter and a tag's (issue 15 asks for a metric, a param and a tag). */
+const PEERS_QUERY: SearchQuery = {
+  filter: `${W2_QUERY.filter} and tags.team = 'vision'`,
+  matches: (r) => W2_QUERY.matches(r) && teamOf(r.index) === 'vision',
+};
 const SEARCH_ORDER = ['metrics.acc DESC'];
 const SEARCH_MAX_RESULTS = 100;
 
@@ -1165,6 +1137,7 @@ async function searchWorkload(
   sampler: Sampler | undefined,
   server: Server,
   stamp: string,
+  query: SearchQuery = W2_QUERY,
 ): Promise<SearchResult> {
   const { experiment_id: experimentId } = await client.json<{ experiment_id: string }>(
     'POST',
@@ -1199,7 +1172,7 @@ async function searchWorkload(
       run_name: `search-${i}`,
       start_time: r.startTime,
       tags: [
-        { key: 'team', value: ['vision', 'nlp', 'speech', 'rl'][i % 4] },
+        { key: 'team', value: teamOf(i) },
         { key: 'model_family', value: ['resnet', 'vit', 'bert', 'gpt'][(i >> 2) % 4] },
       ],
     });
@@ -1234,11 +1207,11 @@ async function searchWorkload(
   const created = runs.filter((r) => r.runId);
   log(`search: ${created.length} runs created in ${fmt(setupWall, 1)} s`);
   const expected = created
-    .filter((r) => r.loss < 0.5 && r.lr === '0.01')
+    .filter(query.matches)
     .sort((a, b) => b.acc - a.acc || b.startTime - a.startTime || (a.runId as string).localeCompare(b.runId as string));
 
   let analyzed = false;
-  if (o.analyze && server.shape === 'distributed' && server.databaseUrl && havePsql()) {
+  if (o.analyze && server.databaseUrl && havePsql()) {
     log('search: VACUUM ANALYZE (fairness rule: before read workloads)');
     psql(server.databaseUrl, 'VACUUM ANALYZE');
     analyzed = true;
@@ -1246,7 +1219,7 @@ async function searchWorkload(
 
   const request = {
     experiment_ids: [experimentId],
-    filter: SEARCH_FILTER,
+    filter: query.filter,
     order_by: SEARCH_ORDER,
     max_results: SEARCH_MAX_RESULTS,
   };
@@ -1310,7 +1283,7 @@ async function searchWorkload(
       errors: { total: setupErrors.total, byStatus: setupErrors.byStatus, samples: setupErrors.samples },
     },
     analyzed,
-    query: { filter: SEARCH_FILTER, order_by: SEARCH_ORDER, max_results: SEARCH_MAX_RESULTS },
+    query: { filter: query.filter, order_by: SEARCH_ORDER, max_results: SEARCH_MAX_RESULTS },
     sequential: { ...latencyStats(sequential), requestsPerSecond: Math.round((sequential.length / seqWall) * 10) / 10 },
     concurrent: {
       ...latencyStats(concurrent),
@@ -1755,7 +1728,10 @@ function environmentStamp(o: Options, server: Server, pinned: string) {
       loadAverageAtStart: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     },
     node: process.version,
-    postgres: server.shape === 'distributed' ? versionOf('psql', ['--version']) : 'PGlite (in-process)',
+    postgres:
+      server.shape === 'distributed' || server.shape === 'peer'
+        ? versionOf('psql', ['--version'])
+        : 'PGlite (in-process)',
     commit: `${git}${dirty ? '+dirty' : ''}`,
     shape: server.shape,
     url: server.url,
@@ -2383,6 +2359,7 @@ async function main(): Promise<number> {
   }
   const startedAt = new Date();
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  if (o.peers) return peersMain(o, o.peers, startedAt, stamp);
   let server: Server;
   if (o.url) {
     server = { url: o.url, shape: 'attached', procs: [] };
@@ -2528,7 +2505,96 @@ async function main(): Promise<number> {
   return summary.ok ? 0 : 1;
 }
 
+/** --peers: the ingest and search workloads here and peers.ts's history read against each target in turn. */
+async function peersMain(o: Options, targets: PeerTarget[], startedAt: Date, stamp: string): Promise<number> {
+  const { DATABASE_URL } = infraEnvironment();
+  if (!havePsql()) throw new BenchError("psql is needed to create the peers' databases");
+  const environment = environmentStamp(o, { url: '', shape: 'peer', procs: [] }, 'not pinned (--no-pin)');
+  if (o.pin) environment.generator = pinSelf(1);
+  const result = await runPeers(
+    {
+      targets,
+      databaseUrl: DATABASE_URL,
+      clients: o.clients,
+      historyPoints: o.historyPoints,
+      historyPageSize: o.historyPageSize,
+      historyReads: o.historyReads,
+      requestTimeoutMs: o.requestTimeoutMs,
+      timeLimitSeconds: o.timeLimitSeconds,
+    },
+    {
+      async startLogbook(shape, port) {
+        const server = await startServer({ ...o, shape, port }, stamp);
+        const stop = () => {
+          stopServer(server, o);
+          activeServer = undefined;
+        };
+        return {
+          target: shape,
+          shape,
+          url: server.url,
+          procs: server.procs,
+          databaseUrl: server.databaseUrl,
+          pgPort: server.pgPort,
+          version: `commit ${environment.commit}`,
+          stop: async () => stop(),
+          kill: stop,
+        };
+      },
+      async measure(target, client) {
+        const health = await client.send('GET', '/health');
+        if (health.status !== 200) throw new BenchError(`${target.url}/health answered ${health.status}`);
+        const server: Server = {
+          url: target.url,
+          shape: target.shape,
+          procs: target.procs,
+          databaseUrl: target.databaseUrl,
+          pgPort: target.pgPort,
+        };
+        const infra = findInfra(target.pgPort);
+        // The peers' CPU and RSS next to Postgres only: Kafka is Logbook's alone.
+        const sampler = createSampler(target.procs, target.shape === 'peer' ? { postmaster: infra.postmaster } : infra);
+        try {
+          const ingest = await ingestWorkload(client, o, sampler, server, stamp);
+          const search = await searchWorkload(client, o, sampler, server, stamp, PEERS_QUERY);
+          return { ingest, search };
+        } finally {
+          sampler.stop();
+        }
+      },
+    },
+    stamp,
+  );
+  const file = o.out ?? `${REPO}/.logbook/bench/${stamp}-peers.json`;
+  const summary: PeersSummary = {
+    startedAt: startedAt.toISOString(),
+    environment,
+    ...result,
+    ok: result.problems.length === 0,
+    file,
+  };
+  mkdirSync(dirOf(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+  console.log(
+    `\nPeers benchmark  commit=${environment.commit}  ${environment.host.nproc} CPU (${environment.host.cpuModel}), ${environment.host.memoryGiB} GiB, ${environment.postgres}`,
+  );
+  console.log(
+    `  W1: ${o.clients} clients, ${o.ingestBatches} batches of ${o.keys * o.steps} metrics over ${o.runs} runs; W2: ${o.searchRuns} runs, ${o.searchReps} sequential searches of "${PEERS_QUERY.filter}" by ${SEARCH_ORDER.join(', ')}; generator ${environment.generator}\n`,
+  );
+  console.log(formatComparison(result));
+  console.log(`\n  JSON summary: ${file}`);
+  return summary.ok ? 0 : 1;
+}
+
+type PeersSummary = {
+  startedAt: string;
+  environment: ReturnType<typeof environmentStamp>;
+  ok: boolean;
+  file: string;
+} & PeersResult<IngestResult, SearchResult>;
+
 function cleanupAndExit(code: number): void {
+  killPeers();
   if (activeServer) {
     try {
       stopServer(activeServer, parseArgs(process.argv.slice(2)));

@@ -1,0 +1,649 @@
+/**
+ * `npm run bench -- --peers` (issue 15): the bench's workloads against MLflow's tracking server,
+ * FastTrackML and Logbook's two shapes, one after another, and their figures side by side.
+ *
+ * The peers run from a project-local virtualenv (.logbook/peers-venv, made by test/compat/setup.sh from
+ * peers-requirements.txt, plus FastTrackML's server binary from peers-fml-requirements.txt), each on a
+ * database of its own on the bench's Postgres, dropped afterwards. Every target gets the same requests
+ * from the same client: the ingest and search workloads of bench.ts (passed in as `measure`, so they are
+ * not copied) and the history read here. Ports come from 7400-7599.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import {
+  allPids,
+  BenchError,
+  choosePort,
+  Client,
+  cmdline,
+  ErrorLog,
+  fmt,
+  log,
+  pool,
+  psql,
+  readStat,
+  REPO,
+  run,
+  sleep,
+} from './bench-support';
+
+export const PEER_TARGETS = ['mlflow', 'fasttrackml', 'distributed', 'embedded'] as const;
+export type PeerTarget = (typeof PEER_TARGETS)[number];
+type LogbookShape = 'distributed' | 'embedded';
+type Peer = Exclude<PeerTarget, LogbookShape>;
+
+const LABELS: Record<PeerTarget, string> = {
+  mlflow: 'MLflow',
+  fasttrackml: 'FastTrackML',
+  distributed: 'Logbook distributed',
+  embedded: 'Logbook embedded',
+};
+
+const PORTS = { from: 7400, to: 7600 };
+
+export interface ServerProcess {
+  pid: number;
+  name: string;
+}
+
+/** A target serving the MLflow REST API, with the processes whose RSS and CPU are its own. */
+export interface RunningTarget {
+  target: PeerTarget;
+  shape: 'peer' | LogbookShape;
+  url: string;
+  procs: ServerProcess[];
+  /** The Postgres database it writes to (not for the embedded shape, which has PGlite in its process). */
+  databaseUrl?: string;
+  pgPort?: number;
+  version: string;
+  /** Stops it and drops its database. */
+  stop(): Promise<void>;
+  /** The same at once, for a bench that is being interrupted. */
+  kill(): void;
+}
+
+/** What the table takes from bench.ts's ingest result; the whole result goes to the JSON summary. */
+export interface IngestFigures {
+  pointsPerSecond: number;
+  latencyMs: { p50: number; p99: number };
+  memory?: { peakRssMb: Record<string, number> };
+  errors: { total: number };
+  verification: { failures: string[] };
+}
+
+/** What the table takes from bench.ts's search result. */
+export interface SearchFigures {
+  sequential: { p50: number; p99: number };
+  errors: { total: number };
+  setup: { errors: { total: number } };
+  verification: { checked: number; failures: string[] };
+}
+
+export interface PeersSettings {
+  targets: readonly PeerTarget[];
+  /** The bench's Postgres: MLflow's and FastTrackML's databases are made on its server. */
+  databaseUrl: string;
+  clients: number;
+  historyPoints: number;
+  historyPageSize: number;
+  historyReads: number;
+  requestTimeoutMs: number;
+  timeLimitSeconds: number;
+}
+
+export interface PeersHooks<I extends IngestFigures, S extends SearchFigures> {
+  startLogbook(shape: LogbookShape, port: number): Promise<RunningTarget>;
+  /** bench.ts's ingest and search workloads against the target, with its processes sampled. */
+  measure(target: RunningTarget, client: Client): Promise<{ ingest: I; search: S }>;
+}
+
+interface TargetResult<I, S> {
+  label: string;
+  version: string;
+  url: string;
+  processes: string[];
+  ingest?: I;
+  search?: S;
+  history?: HistoryResult;
+  /** Sum of each process's peak RSS in the ingest window. */
+  peakRssTotalMb?: number;
+  /** From starting it to having stopped it. */
+  wallSeconds?: number;
+  error?: string;
+}
+
+export interface ComparisonRow {
+  workload: string;
+  unit: string;
+  better: 'higher' | 'lower';
+  values: Partial<Record<PeerTarget, number>>;
+  /** `<logbook shape>/<peer>`: Logbook's figure over the peer's when higher is better, else the peer's over Logbook's. */
+  ratios: Record<string, number>;
+}
+
+export interface PeersResult<I, S> {
+  targets: Partial<Record<PeerTarget, TargetResult<I, S>>>;
+  table: ComparisonRow[];
+  /** Checks a Logbook target failed: these make the bench fail. */
+  problems: string[];
+  /** Where a peer did not do what was asked (errors, wrong answers): reported, its figures kept. */
+  peerDeviations: string[];
+}
+
+// ------------------------------------------------------------------------------------------ the peers' servers
+
+interface Venv {
+  bin: string;
+  mlflowVersion: string;
+  fmlVersion: string;
+}
+
+/** .logbook/peers-venv with the pinned MLflow and FastTrackML; made or brought up to date by test/compat/setup.sh. */
+function peersVenv(): Venv {
+  const venv = `${REPO}/.logbook/peers-venv`;
+  log(`peers: virtualenv ${venv} (test/compat/setup.sh with test/bench/peers-requirements.txt)`);
+  const setup = run(
+    'bash',
+    [`${REPO}/test/compat/setup.sh`],
+    { ...process.env, LOGBOOK_VENV: venv, LOGBOOK_REQUIREMENTS: `${REPO}/test/bench/peers-requirements.txt` },
+    1_200_000,
+  );
+  if (setup.code !== 0) throw new BenchError(`test/compat/setup.sh failed:\n${setup.stderr.slice(-2000)}`);
+  const python = setup.stdout.trim().split('\n').pop() as string;
+  const fml = run(
+    python,
+    [
+      '-m',
+      'pip',
+      'install',
+      '--disable-pip-version-check',
+      '-q',
+      '--no-deps',
+      '-r',
+      `${REPO}/test/bench/peers-fml-requirements.txt`,
+    ],
+    process.env,
+    600_000,
+  );
+  if (fml.code !== 0) throw new BenchError(`installing FastTrackML failed:\n${fml.stderr.slice(-2000)}`);
+  const bin = `${venv}/bin`;
+  const version = (command: string) => {
+    const said = run(`${bin}/${command}`, ['--version'], process.env, 60_000).stdout;
+    return /\d+\.\d+\.\d+\S*/.exec(said)?.[0] ?? said.trim();
+  };
+  return { bin, mlflowVersion: version('mlflow'), fmlVersion: version('fml') };
+}
+
+const databaseUrlNamed = (serverUrl: string, name: string) => {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+};
+
+/** The command line that serves the peer on the port, storing in the database and artifacts under dir. */
+function peerCommand(peer: Peer, venv: Venv, databaseUrl: string, port: number, dir: string) {
+  if (peer === 'mlflow') {
+    return {
+      command: `${venv.bin}/mlflow`,
+      args: [
+        'server',
+        // SQLAlchemy 2.1 takes postgresql:// to mean psycopg 3; the venv has psycopg2.
+        '--backend-store-uri',
+        databaseUrl.replace(/^postgres(ql)?:/, 'postgresql+psycopg2:'),
+        '--default-artifact-root',
+        `${dir}/artifacts`,
+        '--workers',
+        '4',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        // No line per request, as Logbook runs at LOG_LEVEL=warn in the bench.
+        '--uvicorn-opts=--no-access-log',
+      ],
+    };
+  }
+  return {
+    command: `${venv.bin}/fml`,
+    args: [
+      'server',
+      '--database-uri',
+      databaseUrl,
+      '--listen-address',
+      `127.0.0.1:${port}`,
+      '--default-artifact-root',
+      `${dir}/artifacts`,
+      '--log-level',
+      'warning',
+    ],
+  };
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
+function descendants(root: number): number[] {
+  const parents = new Map(allPids().map((pid) => [pid, readStat(pid)?.ppid]));
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++)
+    for (const [pid, ppid] of parents) if (ppid === tree[i] && !tree.includes(pid)) tree.push(pid);
+  return tree;
+}
+
+/** A name for each process of a peer's tree: the Python module or program it runs, numbered when repeated. */
+function nameProcesses(pids: number[]): ServerProcess[] {
+  const kind = (pid: number) => {
+    const cmd = cmdline(pid);
+    const module = / -m ([\w.]+)/.exec(cmd)?.[1];
+    if (module) return (module.split('.').pop() as string).replace(/^_+/, '');
+    if (cmd.includes('multiprocessing.spawn')) return 'worker';
+    if (cmd.includes('multiprocessing.resource_tracker')) return 'resource_tracker';
+    const [program, script] = cmd.split(' ');
+    const base = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+    return /python/.test(base(program)) && script ? base(script) : base(program);
+  };
+  const kinds = pids.map(kind);
+  const seen = new Map<string, number>();
+  return pids.map((pid, i) => {
+    const repeated = kinds.filter((k) => k === kinds[i]).length > 1;
+    const n = (seen.get(kinds[i]) ?? 0) + 1;
+    seen.set(kinds[i], n);
+    return { pid, name: repeated ? `${kinds[i]} ${n}` : kinds[i] };
+  });
+}
+
+/** Its process tree once the same processes have been there for two seconds (servers fork workers after answering). */
+async function settledTree(root: number): Promise<number[]> {
+  let tree = descendants(root);
+  for (let waited = 0, stableFor = 0; stableFor < 2000 && waited < 20_000; waited += 500) {
+    await sleep(500);
+    const now = descendants(root);
+    stableFor = now.length === tree.length && now.every((pid) => tree.includes(pid)) ? stableFor + 500 : 0;
+    tree = now;
+  }
+  return tree;
+}
+
+const activePeers = new Set<RunningTarget>();
+
+/** Stops every peer still running: for an interrupted bench. */
+export function killPeers(): void {
+  for (const peer of activePeers) peer.kill();
+}
+
+async function startPeer(peer: Peer, venv: Venv, serverUrl: string, stamp: string): Promise<RunningTarget> {
+  const dir = `${REPO}/.logbook/bench/${stamp}-${peer}`;
+  mkdirSync(dir, { recursive: true });
+  const database = `bench_${peer === 'mlflow' ? 'mlflow' : 'fml'}_${stamp.replace(/\D/g, '')}`;
+  const databaseUrl = databaseUrlNamed(serverUrl, database);
+  const port = await choosePort(undefined, 1, PORTS.from, PORTS.to);
+  const { command, args } = peerCommand(peer, venv, databaseUrl, port, dir);
+  psql(serverUrl, `CREATE DATABASE ${database}`);
+  const dropDatabase = () => {
+    try {
+      psql(serverUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`, 120_000);
+    } catch (error) {
+      log(`could not drop ${database}: ${(error as Error).message}`);
+    }
+  };
+  const logFile = `${dir}/server.log`;
+  const out = openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    // A process group of its own, so that stopping it reaches every worker it forks.
+    child = spawn(command, args, { cwd: dir, detached: true, stdio: ['ignore', out, out], env: process.env });
+  } finally {
+    closeSync(out);
+  }
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  child.once('error', () => (exited = true));
+  child.unref();
+  if (child.pid === undefined) {
+    dropDatabase();
+    throw new BenchError(`${command} could not be started`);
+  }
+  const pgid = child.pid;
+  const running: RunningTarget = {
+    target: peer,
+    shape: 'peer',
+    url: `http://127.0.0.1:${port}`,
+    procs: [],
+    databaseUrl,
+    pgPort: Number(new URL(serverUrl).port || 5432),
+    version: peer === 'mlflow' ? venv.mlflowVersion : venv.fmlVersion,
+    async stop() {
+      activePeers.delete(running);
+      log(`stopping ${LABELS[peer]}`);
+      signalGroup(pgid, 'SIGTERM');
+      for (let waited = 0; groupAlive(pgid) && waited < 20_000; waited += 250) await sleep(250);
+      signalGroup(pgid, 'SIGKILL');
+      dropDatabase();
+    },
+    kill() {
+      activePeers.delete(running);
+      signalGroup(pgid, 'SIGKILL');
+      dropDatabase();
+    },
+  };
+  activePeers.add(running);
+  log(`starting ${LABELS[peer]} on ${running.url}: ${command} ${args.join(' ')}`);
+  const t0 = performance.now();
+  const client = new Client(running.url, 2000);
+  while ((await client.send('GET', '/health')).status !== 200) {
+    if (exited || performance.now() - t0 > 180_000) {
+      running.kill();
+      const tail = readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n');
+      throw new BenchError(
+        `${LABELS[peer]} did not answer /health${exited ? ' (it exited)' : ''}; ${logFile}:\n${tail}`,
+      );
+    }
+    await sleep(250);
+  }
+  running.procs = nameProcesses(await settledTree(pgid));
+  log(
+    `${LABELS[peer]} ${running.version} answers after ${fmt((performance.now() - t0) / 1000, 1)} s, ${running.procs.length} processes`,
+  );
+  return running;
+}
+
+// ------------------------------------------------------------------------------------------ workload 3: history
+
+export interface HistoryResult {
+  points: number;
+  pageSize: number;
+  write: { wallSeconds: number; pointsPerSecond: number; errors: number };
+  /** Pages of max_results points following next_page_token, until the server sends none. */
+  paged: HistoryReads & { requestsPerRead: number };
+  /** One request without max_results. */
+  whole: HistoryReads & { bytes: number };
+  errors: { total: number; byStatus: Record<string, number>; samples: string[] };
+  verification: { failures: string[] };
+}
+
+interface HistoryReads {
+  seconds: number[];
+  medianSeconds: number;
+  pointsRead: number;
+}
+
+const HISTORY_KEY = 'loss';
+const historyValue = (step: number) => Math.exp(-step / 100_000) + (step % 97) / 1e4;
+
+/** Writes `points` steps of one metric to one run in batches of 1,000, then times reading them back with get-history. */
+async function historyWorkload(client: Client, s: PeersSettings, stamp: string): Promise<HistoryResult> {
+  const { experiment_id: experimentId } = await client.json<{ experiment_id: string }>(
+    'POST',
+    '/api/2.0/mlflow/experiments/create',
+    { name: `bench-history-${stamp}` },
+  );
+  const created = await client.json<{ run: { info: { run_id: string } } }>('POST', '/api/2.0/mlflow/runs/create', {
+    experiment_id: experimentId,
+    run_name: 'history',
+  });
+  const runId = created.run.info.run_id;
+  const perBatch = 1000;
+  const batches = Math.ceil(s.historyPoints / perBatch);
+  const baseTs = Date.now() - 86_400_000;
+  const errors = new ErrorLog();
+  log(`history: writing ${fmt(s.historyPoints)} points of ${HISTORY_KEY} to one run, ${s.clients} clients`);
+  const t0 = performance.now();
+  await pool(batches, s.clients, t0 + s.timeLimitSeconds * 1000, async (b) => {
+    const metrics = [];
+    for (let step = b * perBatch; step < Math.min((b + 1) * perBatch, s.historyPoints); step++)
+      metrics.push({ key: HISTORY_KEY, value: historyValue(step), timestamp: baseTs + step, step });
+    const reply = await client.send('POST', '/api/2.0/mlflow/runs/log-batch', { run_id: runId, metrics });
+    if (reply.status !== 200) errors.add(`log-batch ${b}`, reply);
+  });
+  const writeSeconds = (performance.now() - t0) / 1000;
+
+  const reader = client.withTimeout(Math.max(s.requestTimeoutMs, 600_000));
+  const query = `/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=${HISTORY_KEY}`;
+  type Page = { metrics?: Array<{ value: number; step: number }>; next_page_token?: string };
+  const failures: string[] = [];
+  const check = (what: string, points: Array<{ value: number; step: number }>) => {
+    const steps = new Set(points.map((p) => p.step));
+    if (points.length !== s.historyPoints || steps.size !== s.historyPoints)
+      failures.push(`${what}: ${points.length} points, ${steps.size} distinct steps, expected ${s.historyPoints}`);
+    const wrong = points.find((p) => p.value !== historyValue(p.step));
+    if (wrong) failures.push(`${what}: point ${JSON.stringify(wrong)} does not match what was sent`);
+  };
+  const readPaged = async (verify: boolean) => {
+    const points: Array<{ value: number; step: number }> = [];
+    let token: string | undefined;
+    let requests = 0;
+    do {
+      const path = `${query}&max_results=${s.historyPageSize}${token ? `&page_token=${encodeURIComponent(token)}` : ''}`;
+      const reply = await reader.send('GET', path);
+      requests++;
+      if (reply.status !== 200) {
+        errors.add('get-history (paged)', reply);
+        break;
+      }
+      const page = JSON.parse(reply.body) as Page;
+      for (const m of page.metrics ?? []) points.push(m);
+      token = page.next_page_token || undefined;
+    } while (token);
+    if (verify) check('paged read', points);
+    return { requests, pointsRead: points.length };
+  };
+  const readWhole = async (verify: boolean) => {
+    const reply = await reader.send('GET', query);
+    if (reply.status !== 200) {
+      errors.add('get-history (whole)', reply);
+      return { pointsRead: 0, bytes: reply.body.length };
+    }
+    const points = (JSON.parse(reply.body) as Page).metrics ?? [];
+    if (verify) check('whole read', points);
+    return { pointsRead: points.length, bytes: reply.body.length };
+  };
+  const timed = async <T>(read: () => Promise<T>): Promise<[number, T]> => {
+    const start = performance.now();
+    const outcome = await read();
+    return [Math.round(performance.now() - start) / 1000, outcome];
+  };
+  log(`history: ${s.historyReads} reads paged by ${fmt(s.historyPageSize)}, ${s.historyReads} in one request`);
+  const paged: number[] = [];
+  const whole: number[] = [];
+  let pagedLast = { requests: 0, pointsRead: 0 };
+  let wholeLast = { pointsRead: 0, bytes: 0 };
+  for (let i = 0; i < s.historyReads; i++) {
+    [paged[i], pagedLast] = await timed(() => readPaged(i === 0));
+    [whole[i], wholeLast] = await timed(() => readWhole(i === 0));
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+  return {
+    points: s.historyPoints,
+    pageSize: s.historyPageSize,
+    write: {
+      wallSeconds: Math.round(writeSeconds * 100) / 100,
+      pointsPerSecond: Math.round(s.historyPoints / writeSeconds),
+      errors: errors.total,
+    },
+    paged: {
+      seconds: paged,
+      medianSeconds: median(paged),
+      pointsRead: pagedLast.pointsRead,
+      requestsPerRead: pagedLast.requests,
+    },
+    whole: { seconds: whole, medianSeconds: median(whole), pointsRead: wholeLast.pointsRead, bytes: wholeLast.bytes },
+    errors: { total: errors.total, byStatus: errors.byStatus, samples: errors.samples },
+    verification: { failures },
+  };
+}
+
+// ------------------------------------------------------------------------------------------ the comparison
+
+const LOGBOOK_SHAPES: LogbookShape[] = ['distributed', 'embedded'];
+const PEERS: Peer[] = ['mlflow', 'fasttrackml'];
+
+function comparisonTable<I extends IngestFigures, S extends SearchFigures>(
+  targets: PeersResult<I, S>['targets'],
+  s: PeersSettings,
+): ComparisonRow[] {
+  const row = (
+    workload: string,
+    unit: string,
+    better: ComparisonRow['better'],
+    figure: (t: TargetResult<I, S>) => number | undefined,
+  ): ComparisonRow => {
+    const values: ComparisonRow['values'] = {};
+    for (const target of PEER_TARGETS) {
+      const result = targets[target];
+      const value = result && figure(result);
+      if (value !== undefined && Number.isFinite(value)) values[target] = value;
+    }
+    const ratios: Record<string, number> = {};
+    for (const shape of LOGBOOK_SHAPES)
+      for (const peer of PEERS) {
+        const ours = values[shape];
+        const theirs = values[peer];
+        if (ours === undefined || theirs === undefined || ours === 0 || theirs === 0) continue;
+        ratios[`${shape}/${peer}`] = Math.round((better === 'higher' ? ours / theirs : theirs / ours) * 100) / 100;
+      }
+    return { workload, unit, better, values, ratios };
+  };
+  return [
+    row('(1) log-batch ingestion', 'points/s', 'higher', (t) => t.ingest?.pointsPerSecond),
+    row('(1) log-batch latency p50', 'ms', 'lower', (t) => t.ingest?.latencyMs.p50),
+    row('(1) log-batch latency p99', 'ms', 'lower', (t) => t.ingest?.latencyMs.p99),
+    row('(2) search_runs p50', 'ms', 'lower', (t) => t.search?.sequential.p50),
+    row('(2) search_runs p99', 'ms', 'lower', (t) => t.search?.sequential.p99),
+    row(
+      `(3) get-history ${fmt(s.historyPoints)} points, paged by ${fmt(s.historyPageSize)}`,
+      's',
+      'lower',
+      (t) => t.history?.paged.medianSeconds,
+    ),
+    row(
+      `(3) get-history ${fmt(s.historyPoints)} points, one request`,
+      's',
+      'lower',
+      (t) => t.history?.whole.medianSeconds,
+    ),
+    row('(4) peak RSS under ingestion, all processes', 'MB', 'lower', (t) => t.peakRssTotalMb),
+  ];
+}
+
+export function formatComparison<I extends IngestFigures, S extends SearchFigures>(result: PeersResult<I, S>): string {
+  const digits = (unit: string) => (unit === 's' ? 2 : unit === 'ms' ? 1 : 0);
+  const ratioColumns = LOGBOOK_SHAPES.flatMap((shape) => PEERS.map((peer) => [shape, peer] as const));
+  const header = [
+    'workload',
+    ...PEER_TARGETS.map((t) => LABELS[t]),
+    ...ratioColumns.map(([shape, peer]) => `${shape} vs ${LABELS[peer]}`),
+  ];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
+  for (const r of result.table) {
+    const cells = [
+      `${r.workload} (${r.unit})`,
+      ...PEER_TARGETS.map((t) => (r.values[t] === undefined ? 'n/a' : fmt(r.values[t] as number, digits(r.unit)))),
+      ...ratioColumns.map(([shape, peer]) => {
+        const ratio = r.ratios[`${shape}/${peer}`];
+        return ratio === undefined ? 'n/a' : `${fmt(ratio, 2)}x`;
+      }),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  lines.push('');
+  lines.push('Ratios: points/s Logbook/peer, times and RSS peer/Logbook; above 1 favours Logbook.');
+  lines.push('Peak RSS under ingestion, per process (MB):');
+  for (const target of PEER_TARGETS) {
+    const t = result.targets[target];
+    const peaks = t?.ingest?.memory?.peakRssMb;
+    if (!t || !peaks) continue;
+    const each = Object.entries(peaks)
+      .map(([name, mb]) => `${name} ${fmt(mb)}`)
+      .join(', ');
+    lines.push(`  ${t.label} ${t.version}: ${each}; total ${fmt(t.peakRssTotalMb ?? NaN)}`);
+  }
+  for (const target of PEER_TARGETS) {
+    const error = result.targets[target]?.error;
+    if (error) lines.push(`  ${LABELS[target]} did not complete: ${error.split('\n')[0]}`);
+  }
+  for (const note of [...result.peerDeviations, ...result.problems]) lines.push(`  ! ${note}`);
+  return lines.join('\n');
+}
+
+/** What a target did that the workload did not ask for, or did not do. */
+function deviations<I extends IngestFigures, S extends SearchFigures>(t: TargetResult<I, S>): string[] {
+  const found: string[] = [];
+  const { ingest, search, history } = t;
+  if (ingest && ingest.errors.total > 0) found.push(`${ingest.errors.total} log-batch errors`);
+  if (ingest && ingest.verification.failures.length > 0) found.push(`ingest check: ${ingest.verification.failures[0]}`);
+  if (search && search.errors.total + search.setup.errors.total > 0)
+    found.push(`${search.errors.total + search.setup.errors.total} search-workload errors`);
+  if (search && (search.verification.failures.length > 0 || search.verification.checked === 0))
+    found.push(`search check: ${search.verification.failures[0] ?? 'no answer checked'}`);
+  if (history && history.errors.total > 0) found.push(`${history.errors.total} history-workload errors`);
+  if (history && history.verification.failures.length > 0)
+    found.push(`history check: ${history.verification.failures.join('; ')}`);
+  return found.map((d) => `${t.label}: ${d}`);
+}
+
+/** Starts each target in turn, runs the workloads against it, stops it; then the table. */
+export async function runPeers<I extends IngestFigures, S extends SearchFigures>(
+  s: PeersSettings,
+  hooks: PeersHooks<I, S>,
+  stamp: string,
+): Promise<PeersResult<I, S>> {
+  const result: PeersResult<I, S> = { targets: {}, table: [], problems: [], peerDeviations: [] };
+  let venv: Venv | undefined;
+  for (const target of s.targets) {
+    const outcome: TargetResult<I, S> = { label: LABELS[target], version: '', url: '', processes: [] };
+    result.targets[target] = outcome;
+    let running: RunningTarget | undefined;
+    const t0 = performance.now();
+    try {
+      if (target === 'mlflow' || target === 'fasttrackml') {
+        venv ??= peersVenv();
+        running = await startPeer(target, venv, s.databaseUrl, stamp);
+      } else {
+        running = await hooks.startLogbook(
+          target,
+          await choosePort(undefined, target === 'distributed' ? 4 : 1, PORTS.from, PORTS.to),
+        );
+      }
+      Object.assign(outcome, {
+        version: running.version,
+        url: running.url,
+        processes: running.procs.map((p) => `${p.name} (${p.pid})`),
+      });
+      const client = new Client(running.url, s.requestTimeoutMs);
+      const { ingest, search } = await hooks.measure(running, client);
+      outcome.ingest = ingest;
+      outcome.search = search;
+      const peaks = ingest.memory?.peakRssMb;
+      if (peaks) outcome.peakRssTotalMb = Math.round(Object.values(peaks).reduce((a, b) => a + b, 0));
+      outcome.history = await historyWorkload(client, s, stamp);
+    } catch (error) {
+      outcome.error = error instanceof Error ? error.message : String(error);
+      log(`peers: ${LABELS[target]} failed: ${outcome.error}`);
+    } finally {
+      await running?.stop();
+      outcome.wallSeconds = Math.round((performance.now() - t0) / 100) / 10;
+    }
+    const found = deviations(outcome);
+    if (target === 'distributed' || target === 'embedded') {
+      result.problems.push(...found);
+      if (outcome.error) result.problems.push(`${LABELS[target]}: ${outcome.error.split('\n')[0]}`);
+    } else result.peerDeviations.push(...found);
+  }
+  result.table = comparisonTable(result.targets, s);
+  return result;
+}
