@@ -522,7 +522,7 @@ describe('tracking API on real Postgres and Kafka', () => {
     assert.equal(refused.json.message, "Invalid experiment ID 'x'. Experiment ID must be a valid integer.");
   });
 
-  it('publishes a run lifecycle to Kafka in stream order, one event per log-batch', async () => {
+  it('publishes a run lifecycle to Kafka in stream order: each log-batch whole on the run-data topic, its summary on the run topic', async () => {
     const runId = await newRun();
     // The largest batch MLflow allows, with values at their length limits: about 1.4 MB in one event.
     const largest = await post('runs/log-batch', {
@@ -539,20 +539,22 @@ describe('tracking API on real Postgres and Kafka', () => {
 
     const kafka = new Kafka({ brokers: testInfra().kafkaBrokers, logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: `api-test-${randomUUID()}` });
-    const seen: Array<{ type: string; position: number; header: string }> = [];
+    type Seen = { type: string; position: number; header: string; data: Record<string, unknown> };
+    const seen: Record<string, Seen[]> = { 'tracking.run.events.v1': [], 'tracking.run-data.events.v1': [] };
     await consumer.connect();
-    await consumer.subscribe({ topic: 'tracking.run.events.v1', fromBeginning: true });
+    await consumer.subscribe({ topics: Object.keys(seen), fromBeginning: true });
     const done = new Promise<void>((resolve) => {
       void consumer.run({
-        eachMessage: async ({ message }) => {
+        eachMessage: async ({ topic, message }) => {
           if (message.key?.toString() !== `run-${runId}`) return;
           const envelope = JSON.parse(message.value!.toString());
-          seen.push({
+          seen[topic].push({
             type: envelope.type,
             position: envelope.streamPosition,
             header: message.headers?.type?.toString() ?? '',
+            data: envelope.data,
           });
-          if (envelope.type === 'RunDeleted') resolve();
+          if (Object.values(seen).flat().length === 7) resolve();
         },
       });
     });
@@ -561,15 +563,34 @@ describe('tracking API on real Postgres and Kafka', () => {
       new Promise((_, reject) => setTimeout(() => reject(new Error('events not published')), 30_000)),
     ]);
     await consumer.disconnect();
+    const runTopic = seen['tracking.run.events.v1'];
+    const dataTopic = seen['tracking.run-data.events.v1'];
     assert.deepEqual(
-      seen.map((e) => e.type),
-      ['RunCreated', 'RunDataLogged', 'RunDataLogged', 'RunStatusChanged', 'RunDeleted'],
+      runTopic.map((e) => [e.type, e.position]),
+      [
+        ['RunCreated', 1],
+        ['RunDataLoggedSummary', 2],
+        ['RunDataLoggedSummary', 3],
+        ['RunStatusChanged', 4],
+        ['RunDeleted', 5],
+      ],
     );
     assert.deepEqual(
-      seen.map((e) => e.position),
-      [1, 2, 3, 4, 5],
+      dataTopic.map((e) => [e.type, e.position]),
+      [
+        ['RunDataLogged', 2],
+        ['RunDataLogged', 3],
+      ],
     );
-    assert.ok(seen.every((e) => e.header === e.type));
+    assert.ok([...runTopic, ...dataTopic].every((e) => e.header === e.type));
+    const largestBatch = dataTopic[1];
+    assert.equal((largestBatch.data.metrics as unknown[]).length, 800);
+    const summary = runTopic[2].data as { latestMetrics: { key: string; step: number }[]; metricCount: number };
+    assert.equal(summary.metricCount, 800);
+    assert.deepEqual(
+      summary.latestMetrics.map((m) => `${m.key}@${m.step}`),
+      Array.from({ length: 10 }, (_, k) => `k${k}@${790 + k}`),
+    );
   });
 
   it('samples chart points evenly over the step range, keeping the first and last step', async () => {

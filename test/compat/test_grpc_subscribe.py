@@ -146,11 +146,14 @@ def test_run_data_arrives_only_when_named(channel, mlflow_rest):
 
         summary = [event for event in summaries.read_until(lambda e: mine(e) and e.type == "RunStatusChanged")
                    if mine(event)]
-        assert [event.type for event in summary] == ["ExperimentCreated", "RunCreated", "RunStatusChanged"]
+        assert [event.type for event in summary] == [
+            "ExperimentCreated", "RunCreated", "RunDataLoggedSummary", "RunStatusChanged"]
         logged = batches.read_until(mine, seconds=10)[-1]
-    assert logged.type == "RunDataLogged" and logged.topic == "tracking.run.events.v1"
+    assert logged.type == "RunDataLogged" and logged.topic == "tracking.run-data.events.v1"
     assert [(m["key"], m["value"]) for m in data(logged)["metrics"]] == [("loss", 0.5)]
     assert data(logged)["params"] == [{"key": "lr", "value": "0.1"}]
+    latest = data(summary[2])
+    assert latest["metricCount"] == 1 and [(m["key"], m["value"]) for m in latest["latestMetrics"]] == [("loss", 0.5)]
 
 
 def test_a_subscriber_that_stops_reading_holds_up_no_other(channel, mlflow_rest):

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { problemsOf } from './problems';
+import { eventTopic } from './topics';
 
 /**
  * One published event at one version: what its `data` holds (a zod object whose fields carry their
@@ -102,20 +104,69 @@ export function publish<Data extends z.ZodObject>(
 
 type DataOf<E extends { type: string; data: unknown }, T extends string> = Extract<E, { type: T }>['data'];
 
-/** How each domain event of a service is published: one entry per type, so a new event cannot go out unmapped. */
+/**
+ * How each domain event of a service is published: one entry per type, so a new event cannot go out unmapped.
+ * An entry may publish several contract events for one domain event (a batch and its summary, on two topics).
+ */
 export type ContractMapping<E extends { type: string; data: unknown }> = {
-  [T in E['type']]: (data: DataOf<E, T>) => PublishedEvent;
+  [T in E['type']]: (data: DataOf<E, T>) => PublishedEvent | PublishedEvent[];
 };
 
+/** The envelope fields the publisher's hook reads besides the contract's. */
+interface MappedEnvelope extends PublishedEvent {
+  eventId?: string;
+}
+
 /**
- * The publisher's hook: an envelope of a domain event becomes the envelope of its contract (type,
- * schemaVersion and only the contract's fields); the rest of the envelope is kept.
+ * The publisher's hook: an envelope of a domain event becomes the envelopes of its contracts (type,
+ * schemaVersion and only the contract's fields); the rest of the envelope is kept. The first keeps the
+ * stored event's id; each further one gets an id derived from it and its type, the same at every
+ * publication, so a consumer's inbox still takes a republished event once.
  */
 export function contractMapper<E extends { type: string; data: unknown }>(mapping: ContractMapping<E>) {
-  const table = mapping as Record<string, (data: unknown) => PublishedEvent>;
-  return <Envelope extends PublishedEvent>(envelope: Envelope): Envelope => {
+  const table = mapping as Record<string, (data: unknown) => PublishedEvent | PublishedEvent[]>;
+  return <Envelope extends MappedEnvelope>(envelope: Envelope): Envelope[] => {
     const map = Object.hasOwn(table, envelope.type) ? table[envelope.type] : undefined;
     if (!map) throw new Error(`No contract publishes the domain event ${envelope.type}`);
-    return { ...envelope, ...map(envelope.data) };
+    const published = map(envelope.data);
+    if (!Array.isArray(published)) return [{ ...envelope, ...published }];
+    return published.map((event, index) =>
+      index === 0 || envelope.eventId === undefined
+        ? { ...envelope, ...event }
+        : { ...envelope, ...event, eventId: derivedEventId(envelope.eventId, event.type) },
+    );
   };
+}
+
+/** A name-based UUID (RFC 9562 version 5, SHA-1) for the event of `type` published from the stored event `eventId`. */
+export function derivedEventId(eventId: string, type: string): string {
+  const hash = createHash('sha1').update(`${eventId}/${type}`).digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * Which topic each published event goes to: the topic of its stream type whose contract lists it, else the
+ * stream type's own topic (`<producer>.<streamType>.events.v1`).
+ */
+export function topicRouter(
+  producer: string,
+  topics: readonly TopicContract[],
+): (event: { streamType: string; type: string }) => string {
+  const routes = new Map<string, string>();
+  for (const topic of topics) {
+    for (const event of topic.events) {
+      const route = `${topic.streamType}/${event.name}`;
+      const listed = routes.get(route);
+      if (listed !== undefined && listed !== topic.name) {
+        throw new Error(
+          `${event.name} of stream type ${topic.streamType} is listed by two topics: ${listed} and ${topic.name}`,
+        );
+      }
+      routes.set(route, topic.name);
+    }
+  }
+  return ({ streamType, type }) => routes.get(`${streamType}/${type}`) ?? eventTopic(producer, streamType);
 }

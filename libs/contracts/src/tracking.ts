@@ -213,6 +213,29 @@ export const RunDataLoggedV1 = eventContract({
   },
 });
 
+export const RunDataLoggedSummaryV1 = eventContract({
+  name: 'RunDataLoggedSummary',
+  schemaVersion: 1,
+  meaning:
+    'What one RunDataLogged changed, for consumers that follow runs rather than every point: its params and tags, ' +
+    'and of its metrics the latest point per key (the highest step, then timestamp, then value, as MLflow picks a ' +
+    "run's latest metric). Published on the run topic in the run's order; the batch itself is on the run-data topic.",
+  data: z.object({
+    runId,
+    latestMetrics: z.array(MetricPoint).describe("The batch's latest point of each metric key"),
+    metricCount: z.int().describe('How many metric points the batch held'),
+    params: z.array(Tag).describe('Params logged for the first time (params cannot change)'),
+    tags: z.array(Tag).describe('Tags set'),
+  }),
+  example: {
+    runId: exampleRunId,
+    latestMetrics: [{ key: 'loss', value: 0.25, timestamp: exampleTime, step: 3 }],
+    metricCount: 4,
+    params: [{ key: 'lr', value: '0.01' }],
+    tags: [],
+  },
+});
+
 export const RunTagDeletedV1 = eventContract({
   name: 'RunTagDeleted',
   schemaVersion: 1,
@@ -357,11 +380,22 @@ export const TRACKING_RUN_TOPIC: TopicContract = {
     RunDeletedV1,
     RunRestoredV1,
     RunPurgedV1,
-    RunDataLoggedV1,
+    RunDataLoggedSummaryV1,
     RunTagDeletedV1,
     RunInputsLoggedV1,
     RunOutputsLoggedV1,
   ],
+};
+
+export const TRACKING_RUN_DATA_TOPIC: TopicContract = {
+  name: eventTopic(TRACKING_PRODUCER, 'run-data'),
+  producer: TRACKING_PRODUCER,
+  streamType: 'run',
+  meaning:
+    'Every batch of metrics, params and tags logged to a run, whole. Apart from the run topic, so that consumers ' +
+    "of runs' lives fetch none of this volume (they read RunDataLoggedSummary there); in each run's order.",
+  key: '`run-<runId>`, the stream id',
+  events: [RunDataLoggedV1],
 };
 
 export const TRACKING_LOGGED_MODEL_TOPIC: TopicContract = {
@@ -380,4 +414,9 @@ export const TRACKING_LOGGED_MODEL_TOPIC: TopicContract = {
   ],
 };
 
-export const TRACKING_TOPICS = [TRACKING_EXPERIMENT_TOPIC, TRACKING_RUN_TOPIC, TRACKING_LOGGED_MODEL_TOPIC];
+export const TRACKING_TOPICS = [
+  TRACKING_EXPERIMENT_TOPIC,
+  TRACKING_RUN_TOPIC,
+  TRACKING_RUN_DATA_TOPIC,
+  TRACKING_LOGGED_MODEL_TOPIC,
+];

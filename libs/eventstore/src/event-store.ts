@@ -407,7 +407,7 @@ export class EventStore {
        SELECT e.event_id, $1, $2, e.stream_position, e.type, e.schema_version, d.data, $3::jsonb, $4::timestamptz
        FROM unnest($5::uuid[], $6::int[], $7::text[], $8::int[])
          WITH ORDINALITY AS e(event_id, stream_position, type, schema_version, n)
-       JOIN jsonb_array_elements($9::jsonb) WITH ORDINALITY AS d(data, n) USING (n)
+       JOIN json_array_elements($9::json) WITH ORDINALITY AS d(data, n) USING (n)
        ORDER BY n
        RETURNING global_position`,
       [
@@ -419,7 +419,7 @@ export class EventStore {
         events.map((_, i) => expectedVersion + i + 1),
         events.map((e) => e.type),
         events.map((e) => this.options.schemaVersions?.[e.type] ?? 1),
-        // One jsonb parameter: Postgres parses the payloads once instead of as text array elements.
+        // One json parameter, split by Postgres: a json column takes each payload's text as it is, a jsonb one parses it once.
         JSON.stringify(events.map((e) => e.data)),
       ],
     );

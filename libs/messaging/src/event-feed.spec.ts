@@ -80,13 +80,38 @@ describe('EventFeed on Postgres', () => {
     const { schema, service, store } = await fixture();
     const feed = new EventFeed(store, {
       service,
-      toContract: (event) => ({ ...event, type: `Public${event.type}`, data: { public: true } }),
+      toContract: (event) => [{ ...event, type: `Public${event.type}`, data: { public: true } }],
     });
     await appendTo(store, 'run', 'run-a');
     await waitPublishable(db, schema, 1);
     const [{ event }] = (await feed.read(everything(LOG_START))).events;
     assert.equal(event.type, 'PublicNoted');
     assert.deepEqual(event.data, { public: true });
+  });
+
+  it("gives each event a mapping publishes on a topic of its own that topic, at the stored event's position", async () => {
+    const { schema, service, store } = await fixture();
+    const feed = new EventFeed(store, {
+      service,
+      toContract: (event) => [event, { ...event, eventId: `${event.eventId}-summary`, type: 'Summarized' }],
+      topicOf: (event) => (event.type === 'Summarized' ? `${service}.summaries` : `${service}.${event.streamType}`),
+    });
+    await appendTo(store, 'run', 'run-a');
+    await waitPublishable(db, schema, 1);
+    const { events } = await feed.read(everything(LOG_START));
+    assert.deepEqual(
+      events.map(({ topic, event }) => [topic, event.type]),
+      [
+        [`${service}.run`, 'Noted'],
+        [`${service}.summaries`, 'Summarized'],
+      ],
+    );
+    assert.deepEqual(events[0].position, events[1].position);
+    const summaries = await feed.read({ ...everything(LOG_START), topics: [`${service}.summaries`] });
+    assert.deepEqual(
+      summaries.events.map(({ event }) => event.type),
+      ['Summarized'],
+    );
   });
 
   it('filters by topic and type, and still moves the position past what it left out', async () => {

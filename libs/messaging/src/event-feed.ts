@@ -1,12 +1,15 @@
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
 import { LogPosition, logEnd, readEvents } from './event-log';
+import type { ContractMapper } from './relay';
 import { eventTopic } from './topics';
 
 export interface EventFeedOptions {
   /** The service whose log it reads: names the topics, as the relay's publisher does. */
   service: string;
   /** What leaves the service for a stored event: the mapping the relay publishes with. */
-  toContract?: (event: EventEnvelope) => EventEnvelope;
+  toContract?: ContractMapper;
+  /** The topic of a published event, as the relay's publisher names it (by default its stream type's). */
+  topicOf?: (event: EventEnvelope) => string;
   /** How often a waiting read looks again, for appends by other replicas (default 200 ms). */
   pollIntervalMs?: number;
 }
@@ -43,15 +46,17 @@ export interface FeedPage {
  * wakes it at once, and it looks again every poll interval for what other replicas append.
  */
 export class EventFeed {
-  private readonly toContract: (event: EventEnvelope) => EventEnvelope;
+  private readonly toContract: ContractMapper;
+  private readonly topicOf: (event: EventEnvelope) => string;
   private readonly pollIntervalMs: number;
   private readonly waiters = new Set<() => void>();
 
   constructor(
     private readonly store: EventStore,
-    private readonly options: EventFeedOptions,
+    options: EventFeedOptions,
   ) {
-    this.toContract = options.toContract ?? ((event) => event);
+    this.toContract = options.toContract ?? ((event) => [event]);
+    this.topicOf = options.topicOf ?? ((event) => eventTopic(options.service, event.streamType));
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     store.onAppended(() => {
       for (const wake of this.waiters) wake();
@@ -67,7 +72,7 @@ export class EventFeed {
       // Listening before reading: an append that commits during the read still wakes the wait below.
       const append = this.nextAppend(Math.min(this.pollIntervalMs, deadline - Date.now()));
       const batch = await readEvents(this.store, next, request.maxEvents);
-      const events = batch.map(({ position, event }) => this.feedEvent(position, event)).filter(wanted);
+      const events = batch.flatMap(({ position, event }) => this.feedEvents(position, event)).filter(wanted);
       if (batch.length > 0) next = batch[batch.length - 1].position;
       if (events.length > 0 || Date.now() >= deadline) {
         append.cancel();
@@ -79,9 +84,13 @@ export class EventFeed {
     }
   }
 
-  private feedEvent(position: LogPosition, stored: EventEnvelope): FeedEvent {
-    const event = this.toContract(stored);
-    return { position, topic: eventTopic(this.options.service, event.streamType), key: event.streamId, event };
+  private feedEvents(position: LogPosition, stored: EventEnvelope): FeedEvent[] {
+    return this.toContract(stored).map((event) => ({
+      position,
+      topic: this.topicOf(event),
+      key: event.streamId,
+      event,
+    }));
   }
 
   /** Settles at the next append to the store, after `ms`, or at cancel(), whichever comes first. */

@@ -19,6 +19,11 @@ export interface KafkaEventPublisherOptions {
   service: string;
   /** Stream types whose topics are created up front; others are created on first publish. */
   streamTypes: string[];
+  /**
+   * The topic of an event (without the namespace), when it is not its stream type's: e.g. a service that
+   * publishes a stream's bulky events apart. Topics it names are created on first publish.
+   */
+  topicOf?: (event: EventEnvelope) => string;
   clientId?: string;
   /** Partitions of the topics it creates (default 3). */
   partitions?: number;
@@ -54,7 +59,11 @@ export class KafkaEventPublisher implements EventPublisher {
   /** Creates the stream types' topics and connects the producer; a failed attempt is tried again on the next call. */
   connect(): Promise<void> {
     this.connecting ??= (async () => {
-      await this.ensureTopics(this.options.streamTypes.map((type) => this.topicOf(type)));
+      await this.ensureTopics(
+        this.options.streamTypes.map((type) =>
+          inNamespace(this.options.namespace, eventTopic(this.options.service, type)),
+        ),
+      );
       await this.producer.connect();
     })().catch((error) => {
       this.connecting = undefined;
@@ -66,7 +75,7 @@ export class KafkaEventPublisher implements EventPublisher {
   async publish(events: EventEnvelope[]): Promise<void> {
     if (events.length === 0) return;
     await this.connect();
-    const topics = events.map((event) => this.topicOf(event.streamType));
+    const topics = events.map((event) => this.topicOf(event));
     await this.ensureTopics(topics);
     const maxBytes = this.options.maxRequestBytes ?? 800_000;
     let chunk = new Map<string, Message[]>();
@@ -107,8 +116,9 @@ export class KafkaEventPublisher implements EventPublisher {
     });
   }
 
-  private topicOf(streamType: string): string {
-    return inNamespace(this.options.namespace, eventTopic(this.options.service, streamType));
+  private topicOf(event: EventEnvelope): string {
+    const topic = this.options.topicOf?.(event) ?? eventTopic(this.options.service, event.streamType);
+    return inNamespace(this.options.namespace, topic);
   }
 
   private async ensureTopics(topics: string[]): Promise<void> {

@@ -4,6 +4,9 @@ import { defaultLogger } from './consumer';
 import { LOG_START, LogPosition, readEvents } from './event-log';
 import { EventPublisher } from './publisher';
 
+/** What leaves a service for one stored event: the events of its public contracts (usually one). */
+export type ContractMapper = (event: EventEnvelope) => EventEnvelope[];
+
 export interface OutboxRelayOptions {
   /** Checkpoint row in `<schema>.checkpoints` (default `relay`). */
   name?: string;
@@ -16,8 +19,8 @@ export interface OutboxRelayOptions {
   /** Export the lag gauges while started (default true); a RelaySubscription exports them itself. */
   reportLag?: boolean;
   logger?: Logger;
-  /** What leaves the service for a stored event: its public contract (the service's publisher mapping). */
-  toContract?: (event: EventEnvelope) => EventEnvelope;
+  /** What leaves the service for a stored event: its public contracts (the service's publisher mapping). */
+  toContract?: ContractMapper;
 }
 
 /**
@@ -34,7 +37,7 @@ export class OutboxRelay {
   /** `<schema>.<name>`: the relay's label in logs and metrics. */
   readonly label: string;
   private readonly reportLag: boolean;
-  private readonly toContract: (event: EventEnvelope) => EventEnvelope;
+  private readonly toContract: ContractMapper;
   private readonly outage: Outage;
   private checkpoint?: LogPosition;
   private stopReportingLag?: () => void;
@@ -54,7 +57,7 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
-    this.toContract = options.toContract ?? ((event) => event);
+    this.toContract = options.toContract ?? ((event) => [event]);
     this.label = `${store.schema}.${this.name}`;
     this.reportLag = options.reportLag ?? true;
     const logger = (options.logger ?? defaultLogger()).child({ relay: this.label });
@@ -136,7 +139,7 @@ export class OutboxRelay {
     const { db, schema } = this.store;
     const batch = await readEvents(this.store, await this.currentCheckpoint(), this.batchSize);
     if (batch.length === 0) return 0;
-    await this.publisher.publish(batch.map(({ event }) => this.toContract(event)));
+    await this.publisher.publish(batch.flatMap(({ event }) => this.toContract(event)));
     const next = batch[batch.length - 1].position;
     await db.query(
       `INSERT INTO ${schema}.checkpoints (name, transaction_id, global_position) VALUES ($1, $2::xid8, $3)

@@ -98,7 +98,7 @@ export {
 } from './http/validation';
 export { Logger, createLogger } from './logger';
 export { RelayLag, eventsAppended, metricsRegistry, reportRelayLag } from './metrics';
-export { SqlMigration, migrate } from './migrations';
+export { MigrationQueries, SqlMigration, migrate } from './migrations';
 export {
   DATABASE,
   ObservabilityModule,

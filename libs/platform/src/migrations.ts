@@ -1,6 +1,9 @@
 import { DataSource, Migration, MigrationExecutor, MigrationInterface, QueryRunner } from 'typeorm';
 import { Database } from './database';
 
+/** What a migration's own step (beyond its SQL) may do with the database: query it, in the migration's transaction. */
+export type MigrationQueries = Pick<QueryRunner, 'query'>;
+
 /**
  * A migration of plain SQL, kept in the service's migrations/ folder. Its class name ends with the
  * millisecond timestamp that orders it (TypeORM's convention); `legacyId` is the id under which the
@@ -12,7 +15,7 @@ export abstract class SqlMigration implements MigrationInterface {
     readonly legacyId?: string,
   ) {}
 
-  async up(runner: QueryRunner): Promise<void> {
+  async up(runner: MigrationQueries): Promise<void> {
     for (const statement of splitStatements(this.sql)) await runner.query(statement);
   }
 

@@ -1,6 +1,7 @@
 import { EventEnvelope, EventStore, EventStoreOptions } from '@logbook/eventstore';
 import {
   ConsumerDefinition,
+  ContractMapper,
   ConsumerSubscription,
   InProcessEventBus,
   KafkaEventConsumer,
@@ -33,14 +34,14 @@ export interface ServiceDefinition {
   streamTypes: string[];
   /** How its domain events leave it: their public contracts (libs/contracts). */
   toContract?: ContractMapper;
+  /** The topic of each published event, when not its stream type's (see KafkaEventPublisherOptions.topicOf). */
+  topicOf?: (event: EventEnvelope) => string;
   /**
    * False for a service whose events no other service consumes and must not leave it (identity's carry
    * password hashes): it runs no relay, so nothing reaches Kafka. True by default.
    */
   publishes?: boolean;
 }
-
-type ContractMapper = (event: EventEnvelope) => EventEnvelope;
 
 /**
  * A consumer of other services' events, by where it reads them: their topics on Kafka (a consumer
@@ -139,6 +140,7 @@ function kafkaPublisher(service: ServiceDefinition, config: ServiceConfig, logge
     brokers: config.kafkaBrokers,
     service: service.name,
     streamTypes: service.streamTypes,
+    topicOf: service.topicOf,
     clientId: config.kafkaClientId,
     namespace: config.kafkaNamespace,
     logger,

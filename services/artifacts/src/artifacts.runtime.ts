@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { ARTIFACTS_PRODUCER, ARTIFACTS_TOPICS } from '@logbook/contracts';
-import { EventEnvelope, EventStore } from '@logbook/eventstore';
+import { EventStore } from '@logbook/eventstore';
 import { Database, Logger, statusReadiness } from '@logbook/platform';
-import { Announcements, RelaySubscription } from '@logbook/messaging';
+import { Announcements, ContractMapper, RelaySubscription } from '@logbook/messaging';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime, SubscriptionDefinition } from '@logbook/runtime';
 import { ARTIFACTS_SCHEMA, artifactsMigrations } from '../migrations/001_initial';
 import { artifactsToContract } from './artifacts.contracts';
@@ -42,8 +42,6 @@ export interface ArtifactsRuntime extends ServiceRuntime {
    */
   registryAppended(): void;
 }
-
-type ContractMapper = (event: EventEnvelope) => EventEnvelope;
 
 /**
  * Where the artifacts service learns of runs and logged models, and of the registry's new versions:

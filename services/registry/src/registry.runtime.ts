@@ -1,7 +1,7 @@
 import { AuditTrailParts, startAuditTrail, VerificationResult, verifyAuditOf } from '@logbook/audit';
 import { REGISTRY_PRODUCER, REGISTRY_TOPICS } from '@logbook/contracts';
-import { EventEnvelope, EventStore } from '@logbook/eventstore';
-import { Announcements } from '@logbook/messaging';
+import { EventStore } from '@logbook/eventstore';
+import { Announcements, ContractMapper } from '@logbook/messaging';
 import { Database, Logger, statusReadiness, systemActor } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime, SubscriptionDefinition } from '@logbook/runtime';
 import { REGISTRY_SCHEMA, registryMigrations } from '../migrations/001_initial';
@@ -71,8 +71,6 @@ export interface RegistryRuntime extends ServiceRuntime, AuditTrailParts {
   /** Sends the queued webhook deliveries once the module starts it (it records pauses through the API's service). */
   webhookDelivery: WebhookDeliveryWorker;
 }
-
-type ContractMapper = (event: EventEnvelope) => EventEnvelope;
 
 /**
  * Where the registry learns of runs and logged models (lineage) and of the artifacts service's verdicts

@@ -22,6 +22,7 @@ describe('tracking migrations', () => {
     await recordAsLegacyRunner(db, TRACKING_SCHEMA, ['001_event_store', '002_projections', '003_stream_state_version']);
     assert.deepEqual(await migrate(db, TRACKING_SCHEMA, trackingMigrations), [
       'TrackingMetricsByTimestamp1796630000000',
+      'TrackingEventPayloadsAsJson1796720000000',
     ]);
     assert.deepEqual(await migrate(db, TRACKING_SCHEMA, trackingMigrations), []);
     const { rows } = await db.query(`SELECT name FROM ${TRACKING_SCHEMA}.typeorm_migrations`);
@@ -31,5 +32,10 @@ describe('tracking migrations', () => {
        WHERE indrelid = '${TRACKING_SCHEMA}.metrics'::regclass AND indisprimary`,
     );
     assert.match(key[0].definition, /\(run_key, key_id, ts, step, value\)/);
+    const { rows: payload } = await db.query<{ type: string; compression: string }>(
+      `SELECT format_type(atttypid, atttypmod) AS type, attcompression::text AS compression FROM pg_attribute
+       WHERE attrelid = '${TRACKING_SCHEMA}.events'::regclass AND attname = 'data'`,
+    );
+    assert.deepEqual(payload, [{ type: 'json', compression: 'l' }], 'payloads kept as text, lz4-compressed');
   });
 });

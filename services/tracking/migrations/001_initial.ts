@@ -1,5 +1,5 @@
 import { eventStoreSchema, streamStateVersionSchema } from '@logbook/eventstore';
-import { SqlMigration } from '@logbook/platform';
+import { MigrationQueries, SqlMigration } from '@logbook/platform';
 
 export const TRACKING_SCHEMA = 'tracking';
 
@@ -161,9 +161,31 @@ ALTER TABLE tracking.metrics ADD PRIMARY KEY (run_key, key_id, ts, step, value);
   }
 }
 
+/**
+ * Event payloads kept as the JSON text they were written as (json, not jsonb), compressed with lz4 where
+ * the server has it: a log-batch's 80 kB payload is then copied, not parsed into jsonb's binary form and
+ * compressed with pglz, which cost Postgres more than the metric rows themselves. Payloads are read whole
+ * (rebuilds, the relay, feeds); the one field lookup (events by a data field) works on json as well.
+ */
+export class TrackingEventPayloadsAsJson1796720000000 extends SqlMigration {
+  constructor() {
+    super(`ALTER TABLE tracking.events ALTER COLUMN data TYPE json USING data::json`);
+  }
+
+  override async up(runner: MigrationQueries): Promise<void> {
+    await super.up(runner);
+    // A server built without lz4 (the embedded one) offers only pglz and keeps it.
+    const [{ lz4 }] = await runner.query(
+      `SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`,
+    );
+    if (lz4) await runner.query(`ALTER TABLE tracking.events ALTER COLUMN data SET COMPRESSION lz4`);
+  }
+}
+
 export const trackingMigrations: SqlMigration[] = [
   new TrackingEventStore1795704381000(),
   new TrackingProjections1795704381001(),
   new TrackingStreamStateVersion1796408902000(),
   new TrackingMetricsByTimestamp1796630000000(),
+  new TrackingEventPayloadsAsJson1796720000000(),
 ];

@@ -128,7 +128,7 @@ describe("tracking's publisher: what the deciders emit leaves as valid contracts
   const emitted: DomainEvent[] = [...experimentEvents, ...runEvents, ...loggedModelEvents];
 
   it('given a history covering every tracking event type, then each is published as a contract its consumers accept', () => {
-    const published = emitted.map((event) => trackingToContract({ ...event, schemaVersion: 1 }));
+    const published = emitted.flatMap((event) => trackingToContract({ ...event, schemaVersion: 1 }));
     const problems = published.flatMap((event) =>
       validators[event.type](event.data, event).map((problem) => `${event.type}: ${problem}`),
     );

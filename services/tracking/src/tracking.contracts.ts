@@ -14,6 +14,7 @@ import {
   LoggedModelTagsSetV1,
   publish,
   RunCreatedV1,
+  RunDataLoggedSummaryV1,
   RunDataLoggedV1,
   RunDeletedV1,
   RunInputsLoggedV1,
@@ -23,10 +24,14 @@ import {
   RunRestoredV1,
   RunStatusChangedV1,
   RunTagDeletedV1,
+  topicRouter,
+  TRACKING_PRODUCER,
+  TRACKING_TOPICS,
 } from '@logbook/contracts';
 import { ExperimentEvent } from './experiments/experiment.events';
 import { LoggedModelEvent } from './logged-models/logged-model.events';
-import { RunEvent } from './runs/run.events';
+import { latestPerKey } from './runs/latest-metric';
+import { RunDataLogged, RunEvent } from './runs/run.events';
 
 /**
  * How tracking's events leave the service: each domain event as the contract other services read.
@@ -45,7 +50,7 @@ export const trackingToContract = contractMapper<ExperimentEvent | RunEvent | Lo
   RunDeleted: (data) => publish(RunDeletedV1, data),
   RunRestored: (data) => publish(RunRestoredV1, data),
   RunPurged: (data) => publish(RunPurgedV1, data),
-  RunDataLogged: (data) => publish(RunDataLoggedV1, data),
+  RunDataLogged: (data) => [publish(RunDataLoggedV1, data), publish(RunDataLoggedSummaryV1, summaryOf(data))],
   RunTagDeleted: (data) => publish(RunTagDeletedV1, data),
   RunInputsLogged: (data) => publish(RunInputsLoggedV1, data),
   RunOutputsLogged: (data) => publish(RunOutputsLoggedV1, data),
@@ -56,3 +61,10 @@ export const trackingToContract = contractMapper<ExperimentEvent | RunEvent | Lo
   LoggedModelTagDeleted: (data) => publish(LoggedModelTagDeletedV1, data),
   LoggedModelParamsLogged: (data) => publish(LoggedModelParamsLoggedV1, data),
 });
+
+/** The topic of each published event: a run's data batches have one of their own (tracking.run-data.events.v1). */
+export const trackingTopicOf = topicRouter(TRACKING_PRODUCER, TRACKING_TOPICS);
+
+function summaryOf({ runId, metrics, params, tags }: RunDataLogged['data']) {
+  return { runId, latestMetrics: latestPerKey(metrics), metricCount: metrics.length, params, tags };
+}

@@ -15,6 +15,7 @@ import { RunsQueries } from './runs/runs.queries';
 import { RunsService } from './runs/runs.service';
 import { ExperimentNameLookup, ListingAccess, LoggedModelExperimentLookup, RunExperimentLookup } from './shared/access';
 import { DATABASE, EVENT_STORE, TRACKING_CONFIG } from './shared/tokens';
+import { trackingTopicOf } from './tracking.contracts';
 import { TrackingRuntime } from './tracking.runtime';
 
 @Global()
@@ -66,7 +67,11 @@ export class TrackingModule {
         ListingAccess,
         {
           provide: EventFeed,
-          useValue: new EventFeed(runtime.store, { service: TRACKING_PRODUCER, toContract: runtime.toContract }),
+          useValue: new EventFeed(runtime.store, {
+            service: TRACKING_PRODUCER,
+            toContract: runtime.toContract,
+            topicOf: trackingTopicOf,
+          }),
         },
       ],
       exports: [ExperimentsService],

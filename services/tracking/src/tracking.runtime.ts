@@ -3,7 +3,7 @@ import { Database, Logger } from '@logbook/platform';
 import { ServiceDefinition, ServiceRuntime, startServiceRuntime } from '@logbook/runtime';
 import { TRACKING_SCHEMA, trackingMigrations } from '../migrations/001_initial';
 import { TrackingConfig } from './config';
-import { trackingToContract } from './tracking.contracts';
+import { trackingToContract, trackingTopicOf } from './tracking.contracts';
 import { experimentStream } from './experiments/experiment.decider';
 import { experimentsProjection } from './experiments/experiments.projection';
 import { loggedModelStream } from './logged-models/logged-model.decider';
@@ -13,7 +13,7 @@ import { runsProjection } from './runs/runs.projection';
 
 export const trackingProjections = [experimentsProjection, runsProjection, loggedModelsProjection];
 export const trackingStreams = [experimentStream, runStream, loggedModelStream];
-export const TRACKING_STREAM_TYPES = TRACKING_TOPICS.map((topic) => topic.streamType);
+export const TRACKING_STREAM_TYPES = [...new Set(TRACKING_TOPICS.map((topic) => topic.streamType))];
 
 export const trackingService: ServiceDefinition = {
   name: TRACKING_PRODUCER,
@@ -22,6 +22,7 @@ export const trackingService: ServiceDefinition = {
   store: { projections: trackingProjections },
   streamTypes: TRACKING_STREAM_TYPES,
   toContract: trackingToContract,
+  topicOf: trackingTopicOf,
 };
 
 /** Everything the tracking module runs on: its database, its event log, and the relay that publishes it. */

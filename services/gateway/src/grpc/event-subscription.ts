@@ -1,6 +1,6 @@
 import { Metadata, ServerWritableStream } from '@grpc/grpc-js';
 import { FastifyInstance } from 'fastify';
-import { PUBLISHED_TOPICS } from '@logbook/contracts';
+import { PUBLISHED_TOPICS, TRACKING_RUN_DATA_TOPIC } from '@logbook/contracts';
 import { callOwnRestRoute, queryString, RestCaller } from '../own-rest-routes';
 import { admit, restCaller } from './grpc-calls';
 import { failureOfRestAnswer, mlflowFailure } from './grpc-status';
@@ -22,9 +22,9 @@ type Cursor = Partial<Record<Source, string>>;
 const LONG_POLL_MS = 5_000;
 const EVENTS_PER_CALL = 500;
 
-/** What a subscriber gets when it names no filter: every event but the batches of run data. */
-const DEFAULT_TYPES = PUBLISHED_TOPICS.flatMap((topic) => topic.events.map((event) => event.name)).filter(
-  (name) => name !== 'RunDataLogged',
+/** What a subscriber gets when it names no filter: every event but the batches of run data (their summaries are in). */
+const DEFAULT_TYPES = PUBLISHED_TOPICS.filter((topic) => topic !== TRACKING_RUN_DATA_TOPIC).flatMap((topic) =>
+  topic.events.map((event) => event.name),
 );
 
 export interface SubscribeRequest {

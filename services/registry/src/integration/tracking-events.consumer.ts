@@ -3,7 +3,7 @@ import {
   LoggedModelCreatedV1,
   LoggedModelDeletedV1,
   RunCreatedV1,
-  RunDataLoggedV1,
+  RunDataLoggedSummaryV1,
   RunDeletedV1,
   RunInputsLoggedV1,
   RunPurgedV1,
@@ -25,45 +25,23 @@ const HANDLED = [
   RunDeletedV1,
   RunRestoredV1,
   RunPurgedV1,
-  RunDataLoggedV1,
+  RunDataLoggedSummaryV1,
   RunInputsLoggedV1,
   LoggedModelCreatedV1,
   LoggedModelDeletedV1,
 ];
 type TrackingEvent = ContractEvent<(typeof HANDLED)[number]>;
-type MetricPoint = Extract<TrackingEvent, { type: 'RunDataLogged' }>['data']['metrics'][number];
+type LatestMetric = Extract<TrackingEvent, { type: 'RunDataLoggedSummary' }>['data']['latestMetrics'][number];
 
 /** The dataset's role in the run (training, evaluation), as MLflow tags the input. */
 const DATASET_CONTEXT = 'mlflow.data.context';
 
-/** Postgres orders NaN above every number; the stored comparison below does, so this one does too. */
-const orderable = (value: MetricPoint['value']) => (value === 'NaN' ? Infinity : Number(value));
-
-function isLater(a: MetricPoint, b: MetricPoint): boolean {
-  if (a.step !== b.step) return a.step > b.step;
-  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
-  const [x, y] = [orderable(a.value), orderable(b.value)];
-  return x > y || (x === y && a.value === 'NaN' && b.value !== 'NaN');
-}
-
 /**
- * The latest point of each metric in one batch, as MLflow picks it: the highest step, then the latest
- * timestamp, then the highest value. Reduced here, a batch of thousands of points costs the database
- * one row per metric key.
+ * Each batch's latest point per key (tracking's summary of the batch), merged with what is stored by
+ * MLflow's ordering: the highest step, then timestamp, then value.
  */
-export function latestPerKey(metrics: readonly MetricPoint[]): MetricPoint[] {
-  const latest = new Map<string, MetricPoint>();
-  for (const point of metrics) {
-    const held = latest.get(point.key);
-    if (!held || isLater(point, held)) latest.set(point.key, point);
-  }
-  return [...latest.values()];
-}
-
-/** Each batch's latest points, merged with what is stored by the same ordering. */
-async function logMetrics(tx: Queryable, runId: string, metrics: MetricPoint[]): Promise<void> {
-  if (metrics.length === 0) return;
-  const latest = latestPerKey(metrics);
+async function logLatestMetrics(tx: Queryable, runId: string, latest: LatestMetric[]): Promise<void> {
+  if (latest.length === 0) return;
   await tx.query(
     `INSERT INTO registry.lineage_run_metrics (run_id, key, value, timestamp, step)
      SELECT $1, m.key, m.value, m.timestamp, m.step
@@ -118,8 +96,8 @@ async function apply(tx: Queryable, envelope: EventEnvelope): Promise<void> {
       ]);
       return;
     }
-    case 'RunDataLogged': {
-      const { runId, params, metrics } = event.data;
+    case 'RunDataLoggedSummary': {
+      const { runId, params, latestMetrics } = event.data;
       if (params.length > 0) {
         await tx.query(
           `INSERT INTO registry.lineage_run_params (run_id, key, value)
@@ -129,7 +107,7 @@ async function apply(tx: Queryable, envelope: EventEnvelope): Promise<void> {
           [runId, params.map((p) => p.key), params.map((p) => p.value)],
         );
       }
-      await logMetrics(tx, runId, metrics);
+      await logLatestMetrics(tx, runId, latestMetrics);
       return;
     }
     case 'RunInputsLogged': {

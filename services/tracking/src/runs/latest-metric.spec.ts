@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { latestPerKey } from './tracking-events.consumer';
+import { latestPerKey } from './latest-metric';
 
 const point = (key: string, step: number, timestamp: number, value: number | 'NaN' | 'Infinity' | '-Infinity') => ({
   key,
