@@ -9,6 +9,7 @@ import {
   ConsumerDefinition,
   DeadLetter,
   handleDelivered,
+  handleDeliveredBatch,
   InvalidEnvelopeError,
   KafkaEventConsumer,
   validatePayloadWith,
@@ -314,6 +315,84 @@ describe('KafkaEventConsumer', () => {
     } finally {
       await admin.disconnect();
     }
+  });
+
+  it('takes a batch in one transaction: each new event applied once, in order, duplicates and repeats skipped', async () => {
+    const { schema, service } = await fixture();
+    const name = uniqueName('batched');
+    const events = [1, 2, 3, 4].map((n) => envelope(service, 'Noted', { n }));
+    const told: string[] = [];
+    const transactions = new Set<number>();
+    const definition: ConsumerDefinition = {
+      name,
+      schema,
+      handle: async (tx, event) => {
+        const { rows } = await tx.query<{ xid: string }>('SELECT txid_current()::text AS xid');
+        transactions.add(Number(rows[0].xid));
+        await recordApplied(tx, schema, name, event);
+      },
+      onHandled: (event) => told.push(event.eventId),
+    };
+    const refuse = async () => assert.fail('nothing is dead-lettered');
+    assert.equal(await handleDelivered(db, definition, events[0], refuse, logger), 'processed');
+    const delivered = [events[0], events[1], events[2], events[1], events[3]].map((message) => ({
+      message: JSON.parse(JSON.stringify(message)) as unknown,
+      deadLetter: refuse,
+    }));
+    const before = transactions.size;
+
+    await handleDeliveredBatch(db, definition, delivered, logger);
+
+    assert.deepEqual(
+      (await appliedRows(db, schema, name)).map((row) => row.event_id),
+      events.map((event) => event.eventId),
+    );
+    assert.equal(transactions.size - before, 1, 'the three new events shared one transaction');
+    assert.deepEqual(
+      told,
+      events.map((event) => event.eventId),
+    );
+  });
+
+  it('given a handler that fails inside a batch, then the others are applied once and it is tried maxAttempts times in all', async () => {
+    const { schema, service } = await fixture();
+    const name = uniqueName('batch-failure');
+    const events = [
+      envelope(service, 'Noted', { n: 1 }),
+      envelope(service, 'Boom', {}),
+      envelope(service, 'Noted', { n: 2 }),
+    ];
+    let boomAttempts = 0;
+    const letters: DeadLetter[] = [];
+    const definition: ConsumerDefinition = {
+      name,
+      schema,
+      maxAttempts: 2,
+      retryDelayMs: 1,
+      handle: async (tx, event) => {
+        await recordApplied(tx, schema, name, event);
+        if (event.type === 'Boom') {
+          boomAttempts++;
+          throw new Error('boom');
+        }
+      },
+    };
+    await handleDeliveredBatch(
+      db,
+      definition,
+      events.map((message) => ({ message, deadLetter: async (letter: DeadLetter) => void letters.push(letter) })),
+      logger,
+    );
+
+    assert.deepEqual(
+      (await appliedRows(db, schema, name)).map((row) => row.event_id),
+      [events[0].eventId, events[2].eventId],
+    );
+    assert.equal(boomAttempts, 2);
+    assert.deepEqual(
+      letters.map((letter) => [letter.reason, letter.attempts, letter.error]),
+      [['failed', 2, 'boom']],
+    );
   });
 });
 

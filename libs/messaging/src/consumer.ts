@@ -15,7 +15,7 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
-import { Consumer, EachMessagePayload, Kafka, KafkaMessage, Partitioners, Producer } from 'kafkajs';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage, Partitioners, Producer } from 'kafkajs';
 import {
   ACTOR_KINDS,
   ActorKind,
@@ -137,7 +137,7 @@ export function consumes(contracts: readonly EventContract[]): Pick<ConsumerDefi
 }
 
 /** True when the consumer has no use for an event of this type. */
-function passesOver<Message>(consumer: ConsumerDefinition<Message>, type: unknown): boolean {
+export function passesOver<Message>(consumer: ConsumerDefinition<Message>, type: unknown): boolean {
   return consumer.handledTypes !== undefined && typeof type === 'string' && !consumer.handledTypes.has(type);
 }
 
@@ -186,24 +186,136 @@ export async function handleDelivered<Message = EventEnvelope>(
   deadLetter: DeadLetterSink,
   logger: Logger = defaultLogger(),
 ): Promise<DeliveryOutcome> {
-  const type = (message as { type?: unknown } | null)?.type;
-  if (passesOver(consumer, type)) return 'passed-over';
-  const reader = consumer.read ?? (envelopeReader(consumer.validators) as unknown as MessageReader<Message>);
-  let parsed: Message;
+  if (passesOver(consumer, typeOf(message))) return 'passed-over';
+  const parsed = await parseOrDeadLetter(consumer, message, deadLetter);
+  if (parsed === undefined) return 'dead-lettered';
+  return deliverParsed(db, consumer, parsed, deadLetter, logger);
+}
+
+/** A message delivered in a batch, with where it goes if it cannot be processed. */
+export interface BatchDelivery {
+  message: unknown;
+  deadLetter: DeadLetterSink;
+}
+
+/**
+ * Processes a batch of delivered messages, in order, with handleDelivered's guarantees, but records and
+ * applies the new ones in ONE transaction: a batch costs one commit instead of one per message. When a
+ * handler throws, that transaction is rolled back and each message goes through handleDelivered's path on
+ * its own, with its own retries and dead letter.
+ */
+export async function handleDeliveredBatch<Message = EventEnvelope>(
+  db: Database,
+  consumer: ConsumerDefinition<Message>,
+  deliveries: readonly BatchDelivery[],
+  logger: Logger = defaultLogger(),
+): Promise<void> {
+  const wanted: (ParsedDelivery<Message> & { deadLetter: DeadLetterSink })[] = [];
+  for (const { message, deadLetter } of deliveries) {
+    if (passesOver(consumer, typeOf(message))) continue;
+    const parsed = await parseOrDeadLetter(consumer, message, deadLetter);
+    if (parsed !== undefined) wanted.push({ ...parsed, deadLetter });
+  }
+  if (wanted.length <= 1) {
+    for (const delivery of wanted) await deliverParsed(db, consumer, delivery, delivery.deadLetter, logger);
+    return;
+  }
+  let applied: ParsedDelivery<Message>[];
+  let failed: ParsedDelivery<Message> | undefined;
   try {
-    parsed = reader.parse(message);
+    applied = await db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ event_id: string }>(
+        `INSERT INTO ${consumer.schema}.inbox (consumer, event_id) SELECT $1, unnest($2::uuid[])
+         ON CONFLICT DO NOTHING RETURNING event_id`,
+        [consumer.name, wanted.map((delivery) => delivery.id)],
+      );
+      const fresh = new Set(rows.map((row) => row.event_id.toLowerCase()));
+      const handled: ParsedDelivery<Message>[] = [];
+      try {
+        for (const delivery of wanted) {
+          // Absent: processed before, or delivered twice within this batch (its first copy is handled).
+          if (!fresh.delete(delivery.id.toLowerCase())) continue;
+          failed = delivery;
+          await consumer.handle(tx, delivery.parsed);
+          handled.push(delivery);
+        }
+        failed = undefined;
+        // As in deliverParsed: a handler that swallowed an SQL error must not commit as handled.
+        await tx.query('SELECT 1');
+      } catch (error) {
+        throw new HandlerFailure(error);
+      }
+      return handled;
+    });
+  } catch (error) {
+    if (!(error instanceof HandlerFailure)) throw error;
+    for (const delivery of wanted) {
+      await deliverParsed(db, consumer, delivery, delivery.deadLetter, logger, delivery === failed ? error : undefined);
+    }
+    return;
+  }
+  for (const { parsed, id } of applied) tellHandled(consumer, parsed, id, logger);
+}
+
+interface ParsedDelivery<Message> {
+  /** As delivered: what a dead letter carries. */
+  message: unknown;
+  parsed: Message;
+  id: string;
+}
+
+const typeOf = (message: unknown): unknown => (message as { type?: unknown } | null)?.type;
+
+/** The message checked by the consumer's reader; undefined once an invalid one is dead-lettered. */
+async function parseOrDeadLetter<Message>(
+  consumer: ConsumerDefinition<Message>,
+  message: unknown,
+  deadLetter: DeadLetterSink,
+): Promise<ParsedDelivery<Message> | undefined> {
+  const reader = consumer.read ?? (envelopeReader(consumer.validators) as unknown as MessageReader<Message>);
+  try {
+    const parsed = reader.parse(message);
+    return { message, parsed, id: reader.idOf(parsed) };
   } catch (error) {
     if (!(error instanceof InvalidEnvelopeError)) throw error;
     await deadLetter({ consumer: consumer.name, reason: 'invalid', error: error.message, attempts: 0, message });
-    return 'dead-lettered';
+    return undefined;
   }
+}
+
+/**
+ * One message's transaction: its inbox row and, unless it was there, its handler; retried, then dead-lettered.
+ * `earlier`: how its handler already failed once (in a batch), which counts as its first attempt.
+ */
+async function deliverParsed<Message>(
+  db: Database,
+  consumer: ConsumerDefinition<Message>,
+  { message, parsed, id }: ParsedDelivery<Message>,
+  deadLetter: DeadLetterSink,
+  logger: Logger,
+  earlier?: HandlerFailure,
+): Promise<DeliveryOutcome> {
   const maxAttempts = consumer.maxAttempts ?? 5;
-  for (let attempt = 1; ; attempt++) {
+  let failure = earlier;
+  let attempts = earlier ? 1 : 0;
+  for (;;) {
+    if (failure) {
+      if (attempts >= maxAttempts) {
+        await deadLetter({ consumer: consumer.name, reason: 'failed', error: failure.message, attempts, message });
+        return 'dead-lettered';
+      }
+      logger.warn(
+        { consumer: consumer.name, messageId: id, type: typeOf(message), attempt: attempts, err: failure.cause },
+        'event handler failed; retrying',
+      );
+      await delay((consumer.retryDelayMs ?? 25) * 2 ** (attempts - 1));
+    }
+    attempts++;
     try {
       const outcome = await db.transaction(async (tx): Promise<DeliveryOutcome> => {
         const inserted = await tx.query(
           `INSERT INTO ${consumer.schema}.inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-          [consumer.name, reader.idOf(parsed)],
+          [consumer.name, id],
         );
         if (inserted.rowCount === 0) return 'duplicate';
         try {
@@ -216,25 +328,11 @@ export async function handleDelivered<Message = EventEnvelope>(
         }
         return 'processed';
       });
-      if (outcome === 'processed') tellHandled(consumer, parsed, reader.idOf(parsed), logger);
+      if (outcome === 'processed') tellHandled(consumer, parsed, id, logger);
       return outcome;
     } catch (error) {
       if (!(error instanceof HandlerFailure)) throw error;
-      if (attempt >= maxAttempts) {
-        await deadLetter({
-          consumer: consumer.name,
-          reason: 'failed',
-          error: error.message,
-          attempts: attempt,
-          message,
-        });
-        return 'dead-lettered';
-      }
-      logger.warn(
-        { consumer: consumer.name, messageId: reader.idOf(parsed), type, attempt, err: error.cause },
-        'event handler failed; retrying',
-      );
-      await delay((consumer.retryDelayMs ?? 25) * 2 ** (attempt - 1));
+      failure = error;
     }
   }
 }
@@ -281,9 +379,12 @@ export interface KafkaEventConsumerOptions {
  */
 const COMMIT_INTERVAL_MS = 1000;
 
+/** Messages of a fetched batch processed in one transaction: enough to share a commit, few enough to stop soon. */
+const MESSAGES_PER_TRANSACTION = 100;
+
 /**
- * A Kafka consumer group feeding handleDelivered. A message's offset is committed only after
- * eachMessage resolved, that is after its transaction committed or it was dead-lettered to
+ * A Kafka consumer group feeding handleDeliveredBatch. A message's offset is committed only after
+ * its chunk of the batch was processed, that is after its transaction committed or it was dead-lettered to
  * `<topic>.dlq` (original key, value and headers, plus `dlq-*` headers naming the error and where it
  * came from). It never gives up on the broker: joining is retried with backoff while the broker is
  * unreachable or not ready (a fresh broker has no topic metadata yet), and so is every crash, which
@@ -374,7 +475,11 @@ export class KafkaEventConsumer<Message = EventEnvelope> {
     await producer.connect();
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
-    await consumer.run({ eachMessage: (payload) => this.onMessage(payload), autoCommitInterval: COMMIT_INTERVAL_MS });
+    await consumer.run({
+      eachBatch: (payload) => this.onBatch(payload),
+      eachBatchAutoResolve: false,
+      autoCommitInterval: COMMIT_INTERVAL_MS,
+    });
   }
 
   /** A crash (kafkajs has already left the group) is restarted here, with the join's backoff, unless stopped. */
@@ -405,24 +510,36 @@ export class KafkaEventConsumer<Message = EventEnvelope> {
     this.cancelWait = undefined;
   }
 
-  private async onMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
-    if (passesOver(this.definition, message.headers?.type?.toString())) return;
-    const deadLetter: DeadLetterSink = (letter) => this.sendDeadLetter(topic, partition, message, letter);
-    const text = message.value?.toString('utf8') ?? '';
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      await deadLetter({
-        consumer: this.definition.name,
-        reason: 'unparseable',
-        error: errorMessage(error),
-        attempts: 0,
-        message: text,
-      });
-      return;
+  /**
+   * A fetched batch of one partition, in chunks: each chunk's messages are processed together
+   * (handleDeliveredBatch) and its offsets resolved, so stop() or a rebalance waits for one chunk at most.
+   */
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition, messages } = batch;
+    for (let start = 0; start < messages.length; start += MESSAGES_PER_TRANSACTION) {
+      if (!isRunning() || isStale()) return;
+      const chunk = messages.slice(start, start + MESSAGES_PER_TRANSACTION);
+      const deliveries: BatchDelivery[] = [];
+      for (const message of chunk) {
+        if (passesOver(this.definition, message.headers?.type?.toString())) continue;
+        const deadLetter: DeadLetterSink = (letter) => this.sendDeadLetter(topic, partition, message, letter);
+        const text = message.value?.toString('utf8') ?? '';
+        try {
+          deliveries.push({ message: JSON.parse(text), deadLetter });
+        } catch (error) {
+          await deadLetter({
+            consumer: this.definition.name,
+            reason: 'unparseable',
+            error: errorMessage(error),
+            attempts: 0,
+            message: text,
+          });
+        }
+      }
+      await handleDeliveredBatch(this.db, this.definition, deliveries, this.logger);
+      resolveOffset(chunk[chunk.length - 1].offset);
+      await heartbeat();
     }
-    await handleDelivered(this.db, this.definition, parsed, deadLetter, this.logger);
   }
 
   private async sendDeadLetter(topic: string, partition: number, message: KafkaMessage, letter: DeadLetter) {

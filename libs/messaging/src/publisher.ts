@@ -1,7 +1,7 @@
 import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
 import { EventEnvelope } from '@logbook/eventstore';
 import { Database, Logger } from '@logbook/platform';
-import { ConsumerDefinition, DeadLetterSink, defaultLogger, handleDelivered } from './consumer';
+import { ConsumerDefinition, DeadLetterSink, defaultLogger, handleDeliveredBatch, passesOver } from './consumer';
 import { createKafka, ensureTopics } from './kafka';
 import { eventTopic, inNamespace } from './topics';
 
@@ -200,11 +200,11 @@ export class InProcessEventBus implements EventPublisher {
 
   private async deliver({ subscription, topics }: Subscriber, events: EventEnvelope[]): Promise<void> {
     const logger = this.logger.child({ consumer: subscription.name });
-    for (const event of events) {
-      if (topics && !topics.has(eventTopic(event.producer, event.streamType))) continue;
+    const deliveries = events
+      .filter((event) => !topics || topics.has(eventTopic(event.producer, event.streamType)))
+      .filter((event) => !passesOver(subscription, event.type))
       // A copy per subscriber, as a Kafka consumer would parse: handlers cannot see each other's changes.
-      const message: unknown = JSON.parse(JSON.stringify(event));
-      await handleDelivered(this.db, subscription, message, this.deadLetters, logger);
-    }
+      .map((event) => ({ message: JSON.parse(JSON.stringify(event)) as unknown, deadLetter: this.deadLetters }));
+    await handleDeliveredBatch(this.db, subscription, deliveries, logger);
   }
 }
