@@ -373,9 +373,11 @@ export interface KafkaEventConsumerOptions {
 }
 
 /**
- * How often a consumer commits the offsets it has processed. Committing after every message cost a request
- * to the broker per event; a message processed but not yet committed when a consumer stops is delivered again
- * and taken once, by the inbox.
+ * How often a consumer commits the offsets it has processed within a batch; kafkajs also commits at the end of
+ * every batch, one cut short by stop() included. Committing after every message cost a request to the broker
+ * per event. Only a process that dies mid-batch leaves processed messages uncommitted (up to this long): they
+ * are delivered again, events are taken once by the inbox, a message dead-lettered in that time is dead-lettered
+ * again.
  */
 const COMMIT_INTERVAL_MS = 1000;
 
@@ -422,7 +424,7 @@ export class KafkaEventConsumer<Message = EventEnvelope> {
     return this.outage.status();
   }
 
-  /** Leaves the group after the message in hand is processed. */
+  /** Leaves the group after the message in hand is processed and the offsets processed are committed. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.cancelWait?.();
