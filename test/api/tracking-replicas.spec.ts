@@ -6,7 +6,7 @@ import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka } from 'kafkajs';
 import pino from 'pino';
-import { eventTopic } from '@logbook/contracts';
+import { derivedEventId, eventTopic } from '@logbook/contracts';
 import { createKafka } from '@logbook/messaging';
 import { createHttpApp } from '@logbook/platform';
 import { createTestDatabase, PrivateKafka, readTopics, topicSize, waitFor } from '@logbook/testing';
@@ -16,6 +16,7 @@ import { startTrackingRuntime, TrackingRuntime } from '../../services/tracking/s
 
 const silent = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 const RUN_TOPIC = eventTopic('tracking', 'run');
+const RUN_TOPICS = [RUN_TOPIC, eventTopic('tracking', 'run-data')];
 
 interface Replica {
   runtime: TrackingRuntime;
@@ -52,19 +53,26 @@ describe('two tracking replicas on one database', () => {
     return runId;
   };
 
-  /** The run stream's events in the log, as `streamId/eventId`, in the order of the log. */
-  const runEventIds = async (): Promise<string[]> => {
+  /**
+   * What the run stream's events in the log become on `topic`, as `streamId/eventId`, in the order of the log:
+   * a RunDataLogged goes whole to the run-data topic, its summary (an id derived from it) to the run topic.
+   */
+  const runEventIds = async (topic: string): Promise<string[]> => {
     const open = replicas.find((replica) => !replica.closed)!;
-    const { rows } = await open.runtime.db.query<{ stream_id: string; event_id: string }>(
-      `SELECT stream_id, event_id FROM tracking.events WHERE stream_type = 'run' ORDER BY global_position`,
+    const { rows } = await open.runtime.db.query<{ stream_id: string; event_id: string; type: string }>(
+      `SELECT stream_id, event_id, type FROM tracking.events WHERE stream_type = 'run' ORDER BY global_position`,
     );
-    return rows.map((row) => `${row.stream_id}/${row.event_id}`);
+    return rows.flatMap(({ stream_id, event_id, type }) => {
+      if (type !== 'RunDataLogged') return topic === RUN_TOPIC ? [`${stream_id}/${event_id}`] : [];
+      const id = topic === RUN_TOPIC ? derivedEventId(event_id, 'RunDataLoggedSummary') : event_id;
+      return [`${stream_id}/${id}`];
+    });
   };
 
-  /** Every event on the run topic as `streamId/eventId`, as often as it was published, in each partition's order. */
-  const publishedRunEventIds = async (expected: number): Promise<string[]> => {
-    const total = await topicSize(client, [RUN_TOPIC]);
-    const messages = await readTopics(client, [RUN_TOPIC], Math.max(total, expected), 60_000);
+  /** Every event on `topic` as `streamId/eventId`, as often as it was published, in each partition's order. */
+  const publishedRunEventIds = async (topic: string, expected: number): Promise<string[]> => {
+    const total = await topicSize(client, [topic]);
+    const messages = await readTopics(client, [topic], Math.max(total, expected), 60_000);
     return messages.map((message) => {
       const event = JSON.parse(message.value) as { streamId: string; eventId: string };
       return `${event.streamId}/${event.eventId}`;
@@ -123,11 +131,13 @@ describe('two tracking replicas on one database', () => {
     );
     assert.equal(publishers().length, 1, 'exactly one replica publishes');
 
-    const logged = await runEventIds();
-    assert.equal(logged.length, 20, 'two events per run');
-    const published = await publishedRunEventIds(logged.length);
-    assert.equal(published.length, logged.length, 'no event published twice');
-    assert.deepEqual(byStream(published), byStream(logged), 'every event once, each stream in order');
+    for (const topic of RUN_TOPICS) {
+      const logged = await runEventIds(topic);
+      assert.equal(logged.length, topic === RUN_TOPIC ? 20 : 10, `${topic}: the runs' events`);
+      const published = await publishedRunEventIds(topic, logged.length);
+      assert.equal(published.length, logged.length, `${topic}: no event published twice`);
+      assert.deepEqual(byStream(published), byStream(logged), `${topic}: every event once, each stream in order`);
+    }
   });
 
   it('lets the other replica take over when the publishing one stops, and loses nothing', async () => {
@@ -145,13 +155,15 @@ describe('two tracking replicas on one database', () => {
       'the survivor to publish the log',
       async () => (await survivor.runtime.publication!.relay.lag()) === 0,
     );
-    const logged = await runEventIds();
-    assert.equal(logged.length, 30);
-    const published = new Set(await publishedRunEventIds(logged.length));
-    assert.deepEqual(
-      logged.filter((id) => !published.has(id)),
-      [],
-      'every acknowledged write is on Kafka after the take-over',
-    );
+    for (const topic of RUN_TOPICS) {
+      const logged = await runEventIds(topic);
+      assert.equal(logged.length, topic === RUN_TOPIC ? 30 : 15);
+      const published = new Set(await publishedRunEventIds(topic, logged.length));
+      assert.deepEqual(
+        logged.filter((id) => !published.has(id)),
+        [],
+        `${topic}: every acknowledged write is on Kafka after the take-over`,
+      );
+    }
   });
 });

@@ -19,7 +19,7 @@ import { TrackingModule } from '../../services/tracking/src/tracking.module';
 import { startTrackingRuntime, TrackingRuntime } from '../../services/tracking/src/tracking.runtime';
 
 const silent = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
-const RUN_TOPIC = eventTopic('tracking', 'run');
+const RUN_TOPICS = [eventTopic('tracking', 'run'), eventTopic('tracking', 'run-data')];
 
 /**
  * The distributed shape's services against a Kafka broker of this suite's own: started before the
@@ -77,10 +77,10 @@ describe('distributed services across Kafka outages', () => {
     return rows.map((row) => row.event_id);
   }
 
-  /** Ids of the run's events on Kafka, once at least `expected` of them are there. */
+  /** Ids of the run's events on Kafka (its run and run-data topics), once at least `expected` of them are there. */
   async function publishedEventIds(runId: string, expected: number): Promise<Set<string>> {
-    const total = await topicSize(client, [RUN_TOPIC]);
-    const messages = await readTopics(client, [RUN_TOPIC], Math.max(total, expected), 60_000);
+    const total = await topicSize(client, RUN_TOPICS);
+    const messages = await readTopics(client, RUN_TOPICS, Math.max(total, expected), 60_000);
     const ids = messages
       .map((message) => JSON.parse(message.value) as { eventId: string; data: { runId?: string } })
       .filter((event) => event.data.runId === runId)
@@ -182,7 +182,7 @@ describe('distributed services across Kafka outages', () => {
     );
     await waitFor(
       'the consumer group to catch up',
-      () => groupCaughtUp(client, TRACKING_EVENTS_CONSUMER, [RUN_TOPIC]),
+      () => groupCaughtUp(client, TRACKING_EVENTS_CONSUMER, [RUN_TOPICS[0]]),
       60_000,
     );
   });

@@ -75,7 +75,7 @@ const EVENT_COLUMNS =
 const conflictBackoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
 
 export class EventStore {
-  private readonly listeners: Array<() => void> = [];
+  private readonly listeners: Array<(events: readonly EventEnvelope[]) => void> = [];
   private readonly streamQueues = new Map<string, Promise<void>>();
   /** The changes of each open `transaction`, audited when its work is done. */
   private readonly deferredAudits = new WeakMap<Queryable, AppendedChange[]>();
@@ -89,8 +89,11 @@ export class EventStore {
     return this.options.schema;
   }
 
-  /** Called after every commit that appended events; the relay uses it to publish without polling delay. */
-  onAppended(listener: () => void): void {
+  /**
+   * Called with the events of every append (after its commit; within the caller's transaction for
+   * handleIn): the relay publishes them without polling delay, and without reading their payloads back.
+   */
+  onAppended(listener: (events: readonly EventEnvelope[]) => void): void {
     this.listeners.push(listener);
   }
 
@@ -218,7 +221,7 @@ export class EventStore {
     const envelopes = await this.db.transaction((tx) =>
       this.appendIn(tx, stream, streamId, expectedVersion, events, metadata, states),
     );
-    this.notifyAppended(stream.streamType, envelopes.length);
+    this.notifyAppended(stream.streamType, envelopes);
     return envelopes;
   }
 
@@ -266,13 +269,13 @@ export class EventStore {
     if (events.length === 0) return [];
     const states = statesThrough(stream.decider, state, events);
     const envelopes = await this.appendIn(tx, stream, streamId, version, events, metadata, states);
-    this.notifyAppended(stream.streamType, envelopes.length);
+    this.notifyAppended(stream.streamType, envelopes);
     return envelopes;
   }
 
-  private notifyAppended(streamType: string, count: number): void {
-    eventsAppended.inc({ stream_type: streamType }, count);
-    for (const listener of this.listeners) listener();
+  private notifyAppended(streamType: string, envelopes: readonly EventEnvelope[]): void {
+    eventsAppended.inc({ stream_type: streamType }, envelopes.length);
+    for (const listener of this.listeners) listener(envelopes);
   }
 
   private async appendIn(

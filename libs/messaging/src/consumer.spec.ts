@@ -196,7 +196,7 @@ describe('KafkaEventConsumer', () => {
     assert.match(letters[3].headers['dlq-error'], /data: count must be an integer/);
   });
 
-  it('commits what it processed when stopped mid-batch: restarted, it dead-letters nothing twice and applies each event once', async () => {
+  it('finishes and commits the chunk in hand when stopped mid-batch: restarted, it dead-letters nothing twice and applies each event once', async () => {
     const { schema, service, topic } = await fixture();
     const admin = kafka.admin();
     await admin.connect();
@@ -239,8 +239,8 @@ describe('KafkaEventConsumer', () => {
     await admin.disconnect();
     assert.deepEqual(
       partitions.filter((p) => p.offset !== '-1').map((p) => p.offset),
-      ['2'],
-      'the invalid message and the held event are committed, the event after them is not',
+      ['3'],
+      'the chunk in hand (the invalid message and both events, one transaction) is finished and committed',
     );
 
     const second = new KafkaEventConsumer(db, definition, options);
@@ -381,42 +381,45 @@ describe('KafkaEventConsumer', () => {
     }
   });
 
-  it('takes a batch in one transaction: each new event applied once, in order, duplicates and repeats skipped', async () => {
-    const { schema, service } = await fixture();
-    const name = uniqueName('batched');
-    const events = [1, 2, 3, 4].map((n) => envelope(service, 'Noted', { n }));
-    const told: string[] = [];
-    const transactions = new Set<number>();
-    const definition: ConsumerDefinition = {
-      name,
-      schema,
-      handle: async (tx, event) => {
-        const { rows } = await tx.query<{ xid: string }>('SELECT txid_current()::text AS xid');
-        transactions.add(Number(rows[0].xid));
-        await recordApplied(tx, schema, name, event);
-      },
-      onHandled: (event) => told.push(event.eventId),
-    };
-    const refuse = async () => assert.fail('nothing is dead-lettered');
-    assert.equal(await handleDelivered(db, definition, events[0], refuse, logger), 'processed');
-    const delivered = [events[0], events[1], events[2], events[1], events[3]].map((message) => ({
-      message: JSON.parse(JSON.stringify(message)) as unknown,
-      deadLetter: refuse,
-    }));
-    const before = transactions.size;
+  for (const batchable of [true, false]) {
+    it(`takes a batch ${batchable ? 'in one transaction when batchable' : 'in one transaction per message otherwise'}: each new event applied once, in order, duplicates and repeats skipped`, async () => {
+      const { schema, service } = await fixture();
+      const name = uniqueName('batched');
+      const events = [1, 2, 3, 4].map((n) => envelope(service, 'Noted', { n }));
+      const told: string[] = [];
+      const transactions = new Set<number>();
+      const definition: ConsumerDefinition = {
+        name,
+        schema,
+        batchable,
+        handle: async (tx, event) => {
+          const { rows } = await tx.query<{ xid: string }>('SELECT txid_current()::text AS xid');
+          transactions.add(Number(rows[0].xid));
+          await recordApplied(tx, schema, name, event);
+        },
+        onHandled: (event) => told.push(event.eventId),
+      };
+      const refuse = async () => assert.fail('nothing is dead-lettered');
+      assert.equal(await handleDelivered(db, definition, events[0], refuse, logger), 'processed');
+      const delivered = [events[0], events[1], events[2], events[1], events[3]].map((message) => ({
+        message: JSON.parse(JSON.stringify(message)) as unknown,
+        deadLetter: refuse,
+      }));
+      const before = transactions.size;
 
-    await handleDeliveredBatch(db, definition, delivered, logger);
+      await handleDeliveredBatch(db, definition, delivered, logger);
 
-    assert.deepEqual(
-      (await appliedRows(db, schema, name)).map((row) => row.event_id),
-      events.map((event) => event.eventId),
-    );
-    assert.equal(transactions.size - before, 1, 'the three new events shared one transaction');
-    assert.deepEqual(
-      told,
-      events.map((event) => event.eventId),
-    );
-  });
+      assert.deepEqual(
+        (await appliedRows(db, schema, name)).map((row) => row.event_id),
+        events.map((event) => event.eventId),
+      );
+      assert.equal(transactions.size - before, batchable ? 1 : 3, 'transactions for the three new events');
+      assert.deepEqual(
+        told,
+        events.map((event) => event.eventId),
+      );
+    });
+  }
 
   it('given a handler that fails inside a batch, then the others are applied once and it is tried maxAttempts times in all', async () => {
     const { schema, service } = await fixture();
@@ -431,6 +434,7 @@ describe('KafkaEventConsumer', () => {
     const definition: ConsumerDefinition = {
       name,
       schema,
+      batchable: true,
       maxAttempts: 2,
       retryDelayMs: 1,
       handle: async (tx, event) => {

@@ -103,6 +103,13 @@ export interface ConsumerDefinition<Message = EventEnvelope> {
    * inbox row, and on Kafka without parsing: a consumer of a few run events skips every metric batch.
    */
   handledTypes?: ReadonlySet<string>;
+  /**
+   * True when its handler reads and writes only through the transaction it is given, so that several
+   * messages can share one (handleDeliveredBatch): each then sees its predecessors' effects uncommitted.
+   * A handler that reads through another connection, or acts outside the database, needs each message
+   * committed before the next and is given one transaction per message (the default).
+   */
+  batchable?: boolean;
   /** Attempts of a throwing handler before the message is dead-lettered (default 5). */
   maxAttempts?: number;
   /** Delay before the second attempt, doubled for each further one (default 25 ms). */
@@ -199,10 +206,10 @@ export interface BatchDelivery {
 }
 
 /**
- * Processes a batch of delivered messages, in order, with handleDelivered's guarantees, but records and
- * applies the new ones in ONE transaction: a batch costs one commit instead of one per message. When a
- * handler throws, that transaction is rolled back and each message goes through handleDelivered's path on
- * its own, with its own retries and dead letter.
+ * Processes a batch of delivered messages, in order, with handleDelivered's guarantees; for a batchable
+ * consumer it records and applies the new ones in ONE transaction, so a batch costs one commit instead of
+ * one per message. When a handler throws, that transaction is rolled back and each message goes through
+ * handleDelivered's path on its own, with its own retries and dead letter.
  */
 export async function handleDeliveredBatch<Message = EventEnvelope>(
   db: Database,
@@ -216,7 +223,7 @@ export async function handleDeliveredBatch<Message = EventEnvelope>(
     const parsed = await parseOrDeadLetter(consumer, message, deadLetter);
     if (parsed !== undefined) wanted.push({ ...parsed, deadLetter });
   }
-  if (wanted.length <= 1) {
+  if (wanted.length <= 1 || !consumer.batchable) {
     for (const delivery of wanted) await deliverParsed(db, consumer, delivery, delivery.deadLetter, logger);
     return;
   }
@@ -373,8 +380,8 @@ export interface KafkaEventConsumerOptions {
 }
 
 /**
- * How often a consumer commits the offsets it has processed within a batch; kafkajs also commits at the end of
- * every batch, one cut short by stop() included. Committing after every message cost a request to the broker
+ * How often a consumer commits the offsets it has resolved (after each chunk of a batch); kafkajs also commits at
+ * the end of every batch, one cut short by stop() included. Committing after every message cost a request to the broker
  * per event. Only a process that dies mid-batch leaves processed messages uncommitted (up to this long): they
  * are delivered again, events are taken once by the inbox, a message dead-lettered in that time is dead-lettered
  * again.

@@ -22,7 +22,7 @@ export interface LoggedEvent {
 type EventRow = Parameters<EventStore['toEnvelope']>[0];
 
 const COLUMNS =
-  'global_position, event_id, stream_id, stream_type, stream_position, type, schema_version, data, metadata, occurred_at';
+  'global_position, event_id, stream_id, stream_type, stream_position, type, schema_version, metadata, occurred_at';
 
 /** Every transaction older than the oldest one still running has ended: its events can no longer appear. */
 const SETTLED = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
@@ -30,19 +30,29 @@ const SETTLED = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
 /**
  * Up to `limit` events after `after`, in commit order, of transactions that can no longer be followed by
  * one with a smaller position: a transaction still running (or one that started after it) waits for a
- * later read, so an event committed late with a smaller position is never skipped.
+ * later read, so an event committed late with a smaller position is never skipped. `held`: envelopes this
+ * process appended, by event id; the log decides which of them are there (and where), without sending
+ * their payloads back.
  */
-export async function readEvents(store: EventStore, after: LogPosition, limit: number): Promise<LoggedEvent[]> {
+export async function readEvents(
+  store: EventStore,
+  after: LogPosition,
+  limit: number,
+  held: ReadonlyMap<string, EventEnvelope> = new Map(),
+): Promise<LoggedEvent[]> {
+  const kept = new Map(held);
   const { rows } = await store.db.query<EventRow & { tx: string }>(
-    `SELECT ${COLUMNS}, transaction_id::text AS tx FROM ${store.schema}.events
+    `SELECT ${COLUMNS}, CASE WHEN event_id = ANY($4::uuid[]) THEN NULL ELSE data END AS data,
+            transaction_id::text AS tx
+     FROM ${store.schema}.events
      WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint) AND ${SETTLED}
      ORDER BY transaction_id, global_position
      LIMIT $3`,
-    [after.transactionId, after.globalPosition, limit],
+    [after.transactionId, after.globalPosition, limit, [...kept.keys()]],
   );
   return rows.map((row) => ({
     position: { transactionId: row.tx, globalPosition: Number(row.global_position) },
-    event: store.toEnvelope(row),
+    event: kept.get(row.event_id) ?? store.toEnvelope(row),
   }));
 }
 

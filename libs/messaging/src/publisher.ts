@@ -24,6 +24,8 @@ export interface KafkaEventPublisherOptions {
    * publishes a stream's bulky events apart. Topics it names are created on first publish.
    */
   topicOf?: (event: EventEnvelope) => string;
+  /** Further topics (without the namespace) created up front: those topicOf names, for consumers to find. */
+  topics?: readonly string[];
   clientId?: string;
   /** Partitions of the topics it creates (default 3). */
   partitions?: number;
@@ -56,14 +58,14 @@ export class KafkaEventPublisher implements EventPublisher {
     });
   }
 
-  /** Creates the stream types' topics and connects the producer; a failed attempt is tried again on the next call. */
+  /** Creates its topics and connects the producer; a failed attempt is tried again on the next call. */
   connect(): Promise<void> {
     this.connecting ??= (async () => {
-      await this.ensureTopics(
-        this.options.streamTypes.map((type) =>
-          inNamespace(this.options.namespace, eventTopic(this.options.service, type)),
-        ),
-      );
+      const names = [
+        ...this.options.streamTypes.map((type) => eventTopic(this.options.service, type)),
+        ...(this.options.topics ?? []),
+      ];
+      await this.ensureTopics(names.map((name) => inNamespace(this.options.namespace, name)));
       await this.producer.connect();
     })().catch((error) => {
       this.connecting = undefined;

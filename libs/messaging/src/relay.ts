@@ -4,6 +4,9 @@ import { defaultLogger } from './consumer';
 import { LOG_START, LogPosition, readEvents } from './event-log';
 import { EventPublisher } from './publisher';
 
+/** Appended events a relay keeps in memory until published: a log-batch's event holds about 200 kB of objects. */
+const MAX_HELD_EVENTS = 128;
+
 /** What leaves a service for one stored event: the events of its public contracts (usually one). */
 export type ContractMapper = (event: EventEnvelope) => EventEnvelope[];
 
@@ -40,6 +43,8 @@ export class OutboxRelay {
   private readonly toContract: ContractMapper;
   private readonly outage: Outage;
   private checkpoint?: LogPosition;
+  /** Events this process appended and the relay has not published yet, by id (see readEvents' `held`). */
+  private readonly held = new Map<string, EventEnvelope>();
   private stopReportingLag?: () => void;
   private exclusiveTail: Promise<unknown> = Promise.resolve();
   private running = false;
@@ -62,7 +67,10 @@ export class OutboxRelay {
     this.reportLag = options.reportLag ?? true;
     const logger = (options.logger ?? defaultLogger()).child({ relay: this.label });
     this.outage = new Outage(logger, 'outbox relay');
-    store.onAppended(() => this.wake());
+    store.onAppended((events) => {
+      this.hold(events);
+      this.wake();
+    });
   }
 
   /**
@@ -91,6 +99,19 @@ export class OutboxRelay {
     this.interrupt?.();
     await this.loop;
     await this.exclusiveTail;
+  }
+
+  /**
+   * Keeps what was just appended for the next read. Bounded: another replica may be the one publishing,
+   * a rolled-back transaction's events never commit, and an unreachable transport holds up publishing;
+   * what no longer fits is read back from the log with its payload.
+   */
+  private hold(events: readonly EventEnvelope[]): void {
+    for (const event of events) this.held.set(event.eventId, event);
+    for (const eventId of this.held.keys()) {
+      if (this.held.size <= MAX_HELD_EVENTS) break;
+      this.held.delete(eventId);
+    }
   }
 
   /** Asks the loop to look for new events now instead of at the next poll. */
@@ -137,9 +158,10 @@ export class OutboxRelay {
 
   private async publishBatch(): Promise<number> {
     const { db, schema } = this.store;
-    const batch = await readEvents(this.store, await this.currentCheckpoint(), this.batchSize);
+    const batch = await readEvents(this.store, await this.currentCheckpoint(), this.batchSize, this.held);
     if (batch.length === 0) return 0;
     await this.publisher.publish(batch.flatMap(({ event }) => this.toContract(event)));
+    for (const { event } of batch) this.held.delete(event.eventId);
     const next = batch[batch.length - 1].position;
     await db.query(
       `INSERT INTO ${schema}.checkpoints (name, transaction_id, global_position) VALUES ($1, $2::xid8, $3)

@@ -36,6 +36,8 @@ export interface ServiceDefinition {
   toContract?: ContractMapper;
   /** The topic of each published event, when not its stream type's (see KafkaEventPublisherOptions.topicOf). */
   topicOf?: (event: EventEnvelope) => string;
+  /** Topics its relay creates up front besides its stream types' (those topicOf names). */
+  topics?: readonly string[];
   /**
    * False for a service whose events no other service consumes and must not leave it (identity's carry
    * password hashes): it runs no relay, so nothing reaches Kafka. True by default.
@@ -141,6 +143,7 @@ function kafkaPublisher(service: ServiceDefinition, config: ServiceConfig, logge
     service: service.name,
     streamTypes: service.streamTypes,
     topicOf: service.topicOf,
+    topics: service.topics,
     clientId: config.kafkaClientId,
     namespace: config.kafkaNamespace,
     logger,

@@ -23,6 +23,7 @@ export const trackingService: ServiceDefinition = {
   streamTypes: TRACKING_STREAM_TYPES,
   toContract: trackingToContract,
   topicOf: trackingTopicOf,
+  topics: TRACKING_TOPICS.map((topic) => topic.name),
 };
 
 /** Everything the tracking module runs on: its database, its event log, and the relay that publishes it. */

@@ -157,6 +157,7 @@ export function trackingEventsConsumer(): ConsumerDefinition {
     name: TRACKING_EVENTS_CONSUMER,
     schema: REGISTRY_SCHEMA,
     handle: apply,
+    batchable: true,
     ...consumes(HANDLED),
   };
 }
