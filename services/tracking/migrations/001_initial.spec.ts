@@ -22,6 +22,7 @@ describe('tracking migrations', () => {
     await recordAsLegacyRunner(db, TRACKING_SCHEMA, ['001_event_store', '002_projections', '003_stream_state_version']);
     assert.deepEqual(await migrate(db, TRACKING_SCHEMA, trackingMigrations), [
       'TrackingMetricsByTimestamp1796630000000',
+      'TrackingKeyValueStatistics1796640000000',
     ]);
     assert.deepEqual(await migrate(db, TRACKING_SCHEMA, trackingMigrations), []);
     const { rows } = await db.query(`SELECT name FROM ${TRACKING_SCHEMA}.typeorm_migrations`);
