@@ -522,6 +522,49 @@ describe('tracking API on real Postgres and Kafka', () => {
     assert.equal(refused.json.message, "Invalid experiment ID 'x'. Experiment ID must be a valid integer.");
   });
 
+  it('pages runs ordered by a metric: real values, then NaN, then runs without it, ties by start_time', async () => {
+    const experiment = (await post('experiments/create', { name: `exp-${randomUUID()}` })).json.experiment_id as string;
+    const values = [0.5, 'NaN', undefined, 0.5, 'Infinity', '-Infinity', undefined, 'NaN'];
+    const ids: string[] = [];
+    for (const [i, value] of values.entries()) {
+      const run = await post('runs/create', { experiment_id: experiment, start_time: 1000 * (i + 1) });
+      ids.push(run.json.run.info.run_id as string);
+      if (value !== undefined) {
+        await post('runs/log-batch', { run_id: ids[i], metrics: [{ key: 'acc', value, timestamp: 1, step: 0 }] });
+      }
+    }
+    const pages = async (orderBy: string[], maxResults: number, filter = '') => {
+      const seen: number[] = [];
+      let pageToken: string | undefined;
+      do {
+        const { json } = await post('runs/search', {
+          experiment_ids: [experiment],
+          filter,
+          order_by: orderBy,
+          max_results: maxResults,
+          ...(pageToken ? { page_token: pageToken } : {}),
+        });
+        seen.push(...(json.runs ?? []).map((r: any) => ids.indexOf(r.info.run_id)));
+        pageToken = json.next_page_token;
+      } while (pageToken);
+      return seen;
+    };
+    for (const size of [1, 2, 3, 100]) {
+      assert.deepEqual(await pages(['metrics.acc DESC'], size), [4, 3, 0, 5, 7, 1, 6, 2], `DESC by ${size}`);
+      assert.deepEqual(await pages(['metrics.acc ASC'], size), [5, 3, 0, 4, 7, 1, 6, 2], `ASC by ${size}`);
+      assert.deepEqual(await pages(['metrics.acc', 'start_time ASC'], size), [5, 0, 3, 4, 1, 7, 2, 6]);
+      assert.deepEqual(await pages(['metrics.missing DESC'], size), [7, 6, 5, 4, 3, 2, 1, 0]);
+      assert.deepEqual(await pages(['metrics.acc DESC'], size, 'attributes.start_time > 2000'), [4, 3, 5, 7, 6, 2]);
+    }
+    const beyond = await post('runs/search', {
+      experiment_ids: [experiment],
+      order_by: ['metrics.acc DESC'],
+      max_results: 5,
+      page_token: Buffer.from('{"offset": 8}').toString('base64'),
+    });
+    assert.deepEqual(beyond.json, {});
+  });
+
   it('publishes a run lifecycle to Kafka in stream order: each log-batch whole on the run-data topic, its summary on the run topic', async () => {
     const runId = await newRun();
     // The largest batch MLflow allows, with values at their length limits: about 1.4 MB in one event.

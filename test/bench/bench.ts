@@ -16,7 +16,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   DirectS3,
@@ -82,6 +83,10 @@ interface Options {
   searchRuns: number;
   searchReps: number;
   searchReaders: number;
+  /** W2 filters on a tag too (issue 15's metric + param + tag query, as --peers runs it). */
+  searchTag: boolean;
+  /** W2 searches the experiment of this name, seeding it only when it does not exist yet. */
+  searchExperiment?: string;
   setupConcurrency: number;
   artifactMib: number;
   artifactRounds: number;
@@ -112,6 +117,8 @@ interface Options {
   freshDb: boolean;
   keepDb: boolean;
   keepData: boolean;
+  /** Embedded: the PGlite data folder to use and keep, instead of a fresh one in the state folder. */
+  embeddedData?: string;
   analyze: boolean;
   cpuProf: boolean;
   out?: string;
@@ -152,6 +159,9 @@ const USAGE = `Usage: node dist/test/bench/bench.js [options]
   --search-runs N                runs in the search experiment (default 10000)
   --search-reps N                timed searches sequentially, and per concurrent reader (default 50)
   --search-readers N             concurrent search readers (default 4)
+  --search-tag                   add W2's tag clause (tags.team = 'vision', as --peers runs it) to its filter
+  --search-experiment NAME       search the experiment of this name, seeding it only if it does not exist yet
+                                 (with --no-fresh-db or --embedded-data, reuses the runs of an earlier run)
   --setup-concurrency N          concurrent requests while creating the search runs (default 8)
   --artifact-mib N               size of the artifact workload's file in MiB (default 1024 = 1 GiB)
   --artifact-rounds N            rounds of direct + Logbook upload and download; medians reported (default 3)
@@ -187,6 +197,7 @@ const USAGE = `Usage: node dist/test/bench/bench.js [options]
   --no-pin                       do not pin the load generator to CPU 1 (taskset)
   --no-fresh-db                  distributed: use DATABASE_URL's database instead of a fresh one
   --keep-db --keep-data          keep the fresh database / the embedded data folder afterwards
+  --embedded-data DIR            embedded: use and keep this PGlite data folder (created if missing)
   --no-analyze                   distributed: skip VACUUM ANALYZE before the search workload
   --cpu-prof                     profile the server processes (V8 .cpuprofile files in <state dir>/prof)
   --out FILE                     JSON summary path (default .logbook/bench/<timestamp>.json)`;
@@ -204,6 +215,7 @@ function parseArgs(argv: string[]): Options {
     searchRuns: 10_000,
     searchReps: 50,
     searchReaders: 4,
+    searchTag: false,
     setupConcurrency: 8,
     artifactMib: 1024,
     artifactRounds: 3,
@@ -288,6 +300,12 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--search-readers':
         o.searchReaders = int(flag, value(), 1, 256);
+        break;
+      case '--search-tag':
+        o.searchTag = true;
+        break;
+      case '--search-experiment':
+        o.searchExperiment = value();
         break;
       case '--setup-concurrency':
         o.setupConcurrency = int(flag, value(), 1, 256);
@@ -382,6 +400,9 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--keep-data':
         o.keepData = true;
+        break;
+      case '--embedded-data':
+        o.embeddedData = resolve(value());
         break;
       case '--no-analyze':
         o.analyze = false;
@@ -742,6 +763,10 @@ async function startServer(o: Options, stamp: string): Promise<Server> {
     // The governance workload's requester and approvers work on models they did not create.
     if (o.only === 'governance') env.LOGBOOK_DEFAULT_PERMISSION = 'EDIT';
   }
+  if (o.shape === 'embedded' && o.embeddedData) {
+    mkdirSync(o.embeddedData, { recursive: true });
+    symlinkSync(o.embeddedData, `${stateDir}/data`);
+  }
   const port = await choosePort(o.port, o.shape === 'distributed' ? 4 : 1);
   log(`starting Logbook (${o.shape}) on 127.0.0.1:${port}, state in ${stateDir}`);
   const start = run('bash', [`${REPO}/test/support/shapes.sh`, 'start', o.shape, String(port), stateDir], env, 180_000);
@@ -766,7 +791,7 @@ function stopServer(server: Server, o: Options): void {
       log(`could not drop ${server.freshDatabase}: ${(error as Error).message}`);
     }
   }
-  if (server.shape === 'embedded' && !o.keepData && existsSync(`${server.stateDir}/data`)) {
+  if (server.shape === 'embedded' && !o.keepData && !o.embeddedData && existsSync(`${server.stateDir}/data`)) {
     rmSync(`${server.stateDir}/data`, { recursive: true, force: true });
   }
 }
@@ -1080,6 +1105,7 @@ async function verifyIngest(client: Client, plan: IngestPlan, okBatches: Set<num
 // ------------------------------------------------------------------------------------------ workload 2: search
 
 const SEARCH_TEAMS = ['vision', 'nlp', 'speech', 'rl'];
+const SEARCH_OPTIMIZERS = ['adam', 'sgd', 'adamw'];
 const teamOf = (index: number) => SEARCH_TEAMS[index % SEARCH_TEAMS.length];
 
 /** A search's filter, and which of the workload's runs it matches. */
@@ -1131,34 +1157,15 @@ interface SearchResult {
   verification: { checked: number; failures: string[] };
 }
 
-async function searchWorkload(
+/** Creates the search runs: each one runs/create with 2 tags, then one log-batch with 3 params and 5 metrics. */
+async function seedSearchRuns(
   client: Client,
   o: Options,
-  sampler: Sampler | undefined,
-  server: Server,
-  stamp: string,
-  query: SearchQuery = W2_QUERY,
-): Promise<SearchResult> {
-  const { experiment_id: experimentId } = await client.json<{ experiment_id: string }>(
-    'POST',
-    '/api/2.0/mlflow/experiments/create',
-    {
-      name: `bench-search-${stamp}`,
-    },
-  );
-  const random = prng(20261127);
-  const baseTs = Date.now() - 86_400_000;
-  const LRS = ['0.1', '0.01', '0.001'];
-  const OPTIMIZERS = ['adam', 'sgd', 'adamw'];
-  const runs: SearchRun[] = Array.from({ length: o.searchRuns }, (_, index) => ({
-    index,
-    startTime: baseTs + index * 1000,
-    lr: LRS[Math.floor(random() * LRS.length)],
-    loss: random(),
-    acc: random(),
-  }));
-  const setupErrors = new ErrorLog();
-  const setupLatencies: number[] = [];
+  experimentId: string,
+  runs: SearchRun[],
+  setupErrors: ErrorLog,
+  setupLatencies: number[],
+): Promise<void> {
   log(
     `search: creating ${o.searchRuns} runs (3 params, 2 tags, 5 metrics each) in experiment ${experimentId}, ${o.setupConcurrency} concurrent`,
   );
@@ -1184,7 +1191,7 @@ async function searchWorkload(
       params: [
         { key: 'lr', value: r.lr },
         { key: 'batch_size', value: String([32, 64, 128, 256][i % 4]) },
-        { key: 'optimizer', value: OPTIMIZERS[i % 3] },
+        { key: 'optimizer', value: SEARCH_OPTIMIZERS[i % 3] },
       ],
       metrics: [
         { key: 'loss', value: r.loss, timestamp: r.startTime + 500, step: 0 },
@@ -1203,9 +1210,67 @@ async function searchWorkload(
       log(`search: ${made} runs created (${fmt(made / ((progressAt - t0) / 1000))} runs/s)`);
     }
   });
+}
+
+/** The runs an earlier bench run seeded into this experiment, matched to the PRNG's values by their names. */
+async function readSeededRuns(client: Client, experimentId: string, runs: SearchRun[]): Promise<void> {
+  let pageToken: string | undefined;
+  do {
+    const page = await client.json<{
+      runs?: Array<{ info: { run_id: string; run_name: string } }>;
+      next_page_token?: string;
+    }>('POST', '/api/2.0/mlflow/runs/search', {
+      experiment_ids: [experimentId],
+      max_results: 50_000,
+      ...(pageToken ? { page_token: pageToken } : {}),
+    });
+    for (const { info } of page.runs ?? []) {
+      const run = runs[Number(info.run_name.slice('search-'.length))];
+      if (run) run.runId = info.run_id;
+    }
+    pageToken = page.next_page_token;
+  } while (pageToken);
+  const found = runs.filter((r) => r.runId).length;
+  if (found !== runs.length)
+    throw new BenchError(`the search experiment holds ${found} of the ${runs.length} runs asked for`);
+}
+
+async function searchWorkload(
+  client: Client,
+  o: Options,
+  sampler: Sampler | undefined,
+  server: Server,
+  stamp: string,
+  query: SearchQuery = W2_QUERY,
+): Promise<SearchResult> {
+  const name = o.searchExperiment ?? `bench-search-${stamp}`;
+  const existing = await client.send(
+    'GET',
+    `/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(name)}`,
+  );
+  const experimentId =
+    existing.status === 200
+      ? (JSON.parse(existing.body) as { experiment: { experiment_id: string } }).experiment.experiment_id
+      : (await client.json<{ experiment_id: string }>('POST', '/api/2.0/mlflow/experiments/create', { name }))
+          .experiment_id;
+  const random = prng(20261127);
+  const baseTs = Date.now() - 86_400_000;
+  const LRS = ['0.1', '0.01', '0.001'];
+  const runs: SearchRun[] = Array.from({ length: o.searchRuns }, (_, index) => ({
+    index,
+    startTime: baseTs + index * 1000,
+    lr: LRS[Math.floor(random() * LRS.length)],
+    loss: random(),
+    acc: random(),
+  }));
+  const setupErrors = new ErrorLog();
+  const setupLatencies: number[] = [];
+  const t0 = performance.now();
+  if (existing.status === 200) await readSeededRuns(client, experimentId, runs);
+  else await seedSearchRuns(client, o, experimentId, runs, setupErrors, setupLatencies);
   const setupWall = (performance.now() - t0) / 1000;
   const created = runs.filter((r) => r.runId);
-  log(`search: ${created.length} runs created in ${fmt(setupWall, 1)} s`);
+  log(`search: ${created.length} runs ${existing.status === 200 ? 'found' : 'created'} in ${fmt(setupWall, 1)} s`);
   const expected = created
     .filter(query.matches)
     .sort((a, b) => b.acc - a.acc || b.startTime - a.startTime || (a.runId as string).localeCompare(b.runId as string));
@@ -2390,7 +2455,8 @@ async function main(): Promise<number> {
   try {
     if ((!o.only || o.only === 'ingest') && o.ingestBatches > 0)
       summary.ingest = await ingestWorkload(client, o, sampler, server, stamp);
-    if (!o.only || o.only === 'search') summary.search = await searchWorkload(client, o, sampler, server, stamp);
+    if (!o.only || o.only === 'search')
+      summary.search = await searchWorkload(client, o, sampler, server, stamp, o.searchTag ? PEERS_QUERY : W2_QUERY);
     if (!o.only || o.only === 'artifacts')
       summary.artifacts = await artifactWorkload(client, o, sampler, server, stamp);
     if (!o.only || o.only === 'registry')

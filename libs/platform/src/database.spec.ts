@@ -202,6 +202,31 @@ describe('embedded database (PGlite)', () => {
     await db.close();
   });
 
+  it('analyzes the tables autovacuum would, since PGlite runs none: unanalyzed, or changed by over 10%', async () => {
+    const db = await PgliteDatabase.open(undefined);
+    await db.query('CREATE TABLE t (id int PRIMARY KEY, kind text)');
+    await db.query(
+      `INSERT INTO t SELECT g, CASE WHEN g % 10 = 0 THEN 'rare' ELSE 'common' END FROM generate_series(1, 1000) g`,
+    );
+    const planned = async () => {
+      const { rows } = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT * FROM t WHERE kind = 'rare'`);
+      return Number(/rows=(\d+)/.exec(rows[0]['QUERY PLAN'])?.[1]);
+    };
+    const reltuples = async () =>
+      (await db.query<{ reltuples: number }>(`SELECT reltuples FROM pg_class WHERE relname = 't'`)).rows[0].reltuples;
+    await db.analyzeStaleTables();
+    assert.equal(await reltuples(), 1000);
+    assert.equal(await planned(), 100);
+    await db.query(`INSERT INTO t SELECT g, 'rare' FROM generate_series(1001, 1040) g`);
+    await db.analyzeStaleTables();
+    assert.equal(await reltuples(), 1000, 'under 50 rows + 10% changed: left as it was');
+    await db.query(`INSERT INTO t SELECT g, 'rare' FROM generate_series(1041, 1200) g`);
+    await db.analyzeStaleTables();
+    assert.equal(await reltuples(), 1200);
+    assert.equal(await planned(), 300);
+    await db.close();
+  });
+
   it('reads an int8 beyond 2^53 as its exact decimal string, and others as numbers', async () => {
     const db = await PgliteDatabase.open(undefined);
     const { rows } = await db.query<{ big: unknown; small: unknown }>(

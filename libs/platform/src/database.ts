@@ -204,8 +204,26 @@ const DURABILITY_SETTINGS: Record<EmbeddedDurability, string[]> = {
   fast: ['fsync=off'],
 };
 
+/** How often the embedded database looks for tables whose planner statistics are out of date. */
+export const EMBEDDED_ANALYZE_INTERVAL_MS = 30_000;
+
+/**
+ * The tables autovacuum would analyze: changed by more than 50 rows and 10% since their last ANALYZE (its
+ * default threshold and scale factor), or not analyzed since the database opened, as PGlite keeps no
+ * activity counts from one opening to the next.
+ */
+const STALE_STATISTICS = `SELECT format('%I.%I', s.schemaname, s.relname) AS name
+  FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+  WHERE s.last_analyze IS NULL OR s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)`;
+
 export class PgliteDatabase extends DataSourceDatabase {
   readonly kind = 'pglite' as const;
+  /**
+   * PGlite runs no autovacuum: without this its planner never learns a table's size or its values' frequencies
+   * and plans every query as if the tables were empty (a search over 100,000 runs then visits each of them).
+   */
+  private readonly analyzeTimer: NodeJS.Timeout;
+  private analyzing: Promise<void> | undefined;
 
   private constructor(
     source: DataSource,
@@ -213,6 +231,28 @@ export class PgliteDatabase extends DataSourceDatabase {
     private readonly releaseLock: () => void,
   ) {
     super(source);
+    this.analyzeTimer = setInterval(() => void this.analyzeStaleTables(), EMBEDDED_ANALYZE_INTERVAL_MS).unref();
+    setImmediate(() => void this.analyzeStaleTables());
+  }
+
+  /**
+   * ANALYZE of each table whose statistics are stale, one statement at a time, since the database serves one
+   * statement at a time and a whole-database ANALYZE would hold every query up for its length.
+   */
+  analyzeStaleTables(): Promise<void> {
+    this.analyzing ??= (async () => {
+      try {
+        // The session reports its changes to the activity counts when idle, at most once a second unless asked.
+        await this.query('SELECT pg_stat_force_next_flush()');
+        const { rows } = await this.query<{ name: string }>(STALE_STATISTICS);
+        for (const { name } of rows) await this.query(`ANALYZE ${name}`);
+      } catch {
+        // A table dropped meanwhile, or the database closing: the next round looks again.
+      } finally {
+        this.analyzing = undefined;
+      }
+    })();
+    return this.analyzing;
   }
 
   /**
@@ -259,6 +299,8 @@ export class PgliteDatabase extends DataSourceDatabase {
   }
 
   override async close(): Promise<void> {
+    clearInterval(this.analyzeTimer);
+    await this.analyzing;
     await super.close();
     await this.db.close();
     this.releaseLock();

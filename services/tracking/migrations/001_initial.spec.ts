@@ -22,6 +22,7 @@ describe('tracking migrations', () => {
     await recordAsLegacyRunner(db, TRACKING_SCHEMA, ['001_event_store', '002_projections', '003_stream_state_version']);
     assert.deepEqual(await migrate(db, TRACKING_SCHEMA, trackingMigrations), [
       'TrackingMetricsByTimestamp1796630000000',
+      'TrackingKeyValueStatistics1796640000000',
       'TrackingEventPayloadsAsJson1796720000000',
     ]);
     assert.deepEqual(await migrate(db, TRACKING_SCHEMA, trackingMigrations), []);

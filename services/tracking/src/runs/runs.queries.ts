@@ -132,6 +132,47 @@ function orderSql(term: OrderTerm, params: SqlParams): string[] {
   }
 }
 
+/** One run set of a search in its own order: what it joins, what it adds to the filter, how it sorts. */
+interface SearchPart {
+  join(params: SqlParams): string;
+  where(params: SqlParams): string[];
+  orderBy(params: SqlParams): string[];
+}
+
+/**
+ * The sets a search's pages run through, in order. Ordered by a metric first, runs with a real value come
+ * first, then those whose value is NaN, then those without the metric: each set is a query of its own, so
+ * the first walks the index of that metric's values and stops at the page's end, where a single ORDER BY
+ * on (missing, NaN, value) would look up and sort every run the filter matches.
+ */
+function searchParts(order: OrderTerm[]): SearchPart[] {
+  const [first, ...rest] = order;
+  const tail = (params: SqlParams) => {
+    const terms = (first?.kind === 'metric' ? rest : order).flatMap((term) => orderSql(term, params));
+    if (!order.some((t) => t.kind === 'attribute' && t.key === 'start_time')) terms.push('r.start_time DESC');
+    if (!order.some((t) => t.kind === 'attribute' && t.key === 'run_id')) terms.push('r.run_id ASC');
+    return terms;
+  };
+  if (first?.kind !== 'metric') return [{ join: () => '', where: () => [], orderBy: tail }];
+  const ordering = (params: SqlParams, value: string) =>
+    `JOIN tracking.latest_metrics o ON o.run_key = r.run_key AND o.key_id = ${metricKeyId(first.key, params)} AND o.value ${value}`;
+  return [
+    {
+      join: (params) => ordering(params, `< 'NaN'::float8`),
+      where: () => [],
+      orderBy: (params) => [`o.value ${first.ascending ? 'ASC' : 'DESC'}`, ...tail(params)],
+    },
+    { join: (params) => ordering(params, `= 'NaN'::float8`), where: () => [], orderBy: tail },
+    {
+      join: () => '',
+      where: (params) => [
+        `NOT EXISTS (SELECT 1 FROM tracking.latest_metrics o WHERE o.run_key = r.run_key AND o.key_id = ${metricKeyId(first.key, params)})`,
+      ],
+      orderBy: tail,
+    },
+  ];
+}
+
 @Injectable()
 export class RunsQueries {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
@@ -163,28 +204,53 @@ export class RunsQueries {
     const offset = decodeOffsetToken(request.page_token);
     const experimentIds = (request.experiment_ids ?? []).map(checkExperimentId);
     if (experimentIds.length === 0) return { runs: [] };
-    const params = new SqlParams();
-    const where = [
-      `r.experiment_id = ANY(${params.add(experimentIds)}::bigint[])`,
-      lifecycleCondition(request.run_view_type, 'r.lifecycle_stage', 'e.lifecycle_stage'),
-      ...clauses.map((clause) => clauseSql(clause, params)),
-    ];
-    const visible = readableCondition(readable, 'r.experiment_id', params.values, 'bigint');
-    if (visible) where.push(visible);
-    const orderBy = order.flatMap((term) => orderSql(term, params));
-    if (!order.some((t) => t.kind === 'attribute' && t.key === 'start_time')) orderBy.push('r.start_time DESC');
-    if (!order.some((t) => t.kind === 'attribute' && t.key === 'run_id')) orderBy.push('r.run_id ASC');
-    const { rows } = await this.db.query<{ run_key: number }>(
-      `SELECT r.run_key FROM tracking.runs r JOIN tracking.experiments e ON e.experiment_id = r.experiment_id
-       WHERE ${where.join(' AND ')} ORDER BY ${orderBy.join(', ')}
-       LIMIT ${params.add(maxResults + 1)} OFFSET ${params.add(offset)}`,
-      params.values,
-    );
-    const keys = rows.slice(0, maxResults).map((r) => r.run_key);
-    const loaded = await this.load('r.run_key = ANY($1::int[])', [keys]);
+    const conditions = (params: SqlParams): string[] => {
+      const where = [
+        `r.experiment_id = ANY(${params.add(experimentIds)}::bigint[])`,
+        lifecycleCondition(request.run_view_type, 'r.lifecycle_stage', 'e.lifecycle_stage'),
+        ...clauses.map((clause) => clauseSql(clause, params)),
+      ];
+      const visible = readableCondition(readable, 'r.experiment_id', params.values, 'bigint');
+      return visible ? [...where, visible] : where;
+    };
+    const keys = await this.db.transaction(async (tx) => {
+      // Each run is probed once, so memoizing probes only costs; and a query that stops at its page's end gains
+      // nothing from parallel workers. Weighing either costs more planning time than the query takes to run.
+      await tx.query(
+        `SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('enable_memoize', 'off', true)`,
+      );
+      const found: number[] = [];
+      let skip = offset;
+      for (const part of searchParts(order)) {
+        const matching = (params: SqlParams) =>
+          `FROM tracking.runs r JOIN tracking.experiments e ON e.experiment_id = r.experiment_id ${part.join(params)}
+           WHERE ${[...conditions(params), ...part.where(params)].join(' AND ')}`;
+        const params = new SqlParams();
+        const { rows } = await tx.query<{ run_key: number }>(
+          `SELECT r.run_key ${matching(params)} ORDER BY ${part.orderBy(params).join(', ')}
+           LIMIT ${params.add(maxResults + 1 - found.length)} OFFSET ${params.add(skip)}`,
+          params.values,
+        );
+        found.push(...rows.map((row) => row.run_key));
+        if (found.length > maxResults) break;
+        if (rows.length > 0 || skip === 0) skip = 0;
+        else {
+          // The page starts beyond this set: skip what is left of the offset in the next one.
+          const countParams = new SqlParams();
+          const counted = await tx.query<{ runs: number }>(
+            `SELECT count(*)::int AS runs ${matching(countParams)}`,
+            countParams.values,
+          );
+          skip = Math.max(0, skip - counted.rows[0].runs);
+        }
+      }
+      return found;
+    });
+    const page = keys.slice(0, maxResults);
+    const loaded = await this.load('r.run_key = ANY($1::int[])', [page]);
     const byKey = new Map(loaded.map((run) => [run.runKey, run.view]));
-    const runs = keys.map((key) => byKey.get(key)).filter((run): run is RunView => run !== undefined);
-    return rows.length > maxResults ? { runs, next_page_token: encodeOffsetToken(offset + maxResults) } : { runs };
+    const runs = page.map((key) => byKey.get(key)).filter((run): run is RunView => run !== undefined);
+    return keys.length > maxResults ? { runs, next_page_token: encodeOffsetToken(offset + maxResults) } : { runs };
   }
 
   /** The experiment a run belongs to, for commands that need the run's context. */
