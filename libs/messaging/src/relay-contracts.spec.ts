@@ -7,12 +7,17 @@ import { appendTo, createStore, logger, messagingTestbed, RecordingPublisher, wa
 describe('OutboxRelay toContract: what leaves the service is the mapped event', () => {
   const bed = messagingTestbed('msg_relay_contract');
 
-  it('given a mapping, then the publisher receives each stored event as mapped, and the checkpoint moves past them', async () => {
+  /** A fresh store holding two publishable events of one run, and a publisher that records what it is given. */
+  async function twoStoredEvents() {
     const { schema, service } = await bed.fresh();
     const store = createStore(bed.db, schema, service);
     const stored = await appendTo(store, 'run', 'run-1', 2);
     await waitPublishable(bed.db, schema, 2);
-    const publisher = new RecordingPublisher();
+    return { store, stored, publisher: new RecordingPublisher() };
+  }
+
+  it('given a mapping, then the publisher receives each stored event as mapped, and the checkpoint moves past them', async () => {
+    const { store, stored, publisher } = await twoStoredEvents();
     const toContract = (event: EventEnvelope): EventEnvelope[] => [
       {
         ...event,
@@ -33,11 +38,7 @@ describe('OutboxRelay toContract: what leaves the service is the mapped event', 
   });
 
   it('given a mapping that publishes a stored event as two, then both go out, in order, and are checkpointed together', async () => {
-    const { schema, service } = await bed.fresh();
-    const store = createStore(bed.db, schema, service);
-    const stored = await appendTo(store, 'run', 'run-1', 2);
-    await waitPublishable(bed.db, schema, 2);
-    const publisher = new RecordingPublisher();
+    const { store, stored, publisher } = await twoStoredEvents();
     const toContract = (event: EventEnvelope): EventEnvelope[] => [
       event,
       { ...event, eventId: `${event.eventId}/summary`, type: 'Summarized' },
