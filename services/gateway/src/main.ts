@@ -40,8 +40,9 @@ const apiDocument = (authentication: Authentication) =>
 /**
  * V8 lets the old generation grow up to four times what survived the last full collection before collecting
  * again: under ingestion the embedded process's heap doubled (70 to 150 MB) between collections, a sixth of its
- * memory. Growing it by half instead cost no measurable CPU (docs/benchmarks.md, "Issue 15: embedded memory").
- * V8 reads the factor at every collection, so setting it here takes effect; one given on the command line stays.
+ * memory. Growing it by half instead cost no CPU beyond the spread of rounds (docs/benchmarks.md, "Issue 15:
+ * embedded memory"). V8 reads the factor at every collection, so setting it here takes effect; one given on the
+ * command line stays.
  */
 function limitHeapGrowth(): void {
   if (!process.execArgv.some((flag) => /^--heap[-_]growing[-_]percent\b/.test(flag)))
