@@ -175,8 +175,17 @@ export function readStat(pid: number): { ppid: number; comm: string; ticks: numb
 }
 
 export function readRssKb(pid: number): number | undefined {
+  return readStatusKb(pid, 'VmRSS');
+}
+
+/** The highest RSS the process has had since it started (the kernel's high-water mark), in kB. */
+export function readPeakRssKb(pid: number): number | undefined {
+  return readStatusKb(pid, 'VmHWM');
+}
+
+function readStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
   try {
-    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) : undefined;
   } catch {
     return undefined;

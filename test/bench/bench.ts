@@ -48,6 +48,7 @@ import {
   pool,
   prng,
   psql,
+  readPeakRssKb,
   readRssKb,
   readStat,
   REPO,
@@ -523,7 +524,13 @@ interface Sampler {
   infra: Infra;
   cpu(): CpuSnapshot;
   /** Starts a new window of peak-RSS tracking; returns a function that closes it. */
-  window(): () => { peakRssMb: Record<string, number>; kafkaPeakRssMb?: number; samples: number };
+  window(): () => {
+    peakRssMb: Record<string, number>;
+    /** Each process's highest RSS since it started (startup included), read when the window closes. */
+    sinceStartPeakRssMb: Record<string, number>;
+    kafkaPeakRssMb?: number;
+    samples: number;
+  };
   stop(): void;
 }
 
@@ -568,8 +575,14 @@ function createSampler(procs: ProcInfo[], infra: Infra): Sampler {
         sample();
         const mb: Record<string, number> = {};
         for (const [name, kb] of Object.entries(peaks)) mb[name] = Math.round(kb / 102.4) / 10;
+        const sinceStart: Record<string, number> = {};
+        for (const p of procs) {
+          const kb = readPeakRssKb(p.pid);
+          if (kb !== undefined) sinceStart[p.name] = Math.round(kb / 102.4) / 10;
+        }
         return {
           peakRssMb: mb,
+          sinceStartPeakRssMb: sinceStart,
           ...(infra.kafka !== undefined ? { kafkaPeakRssMb: Math.round(kafkaPeak / 102.4) / 10 } : {}),
           samples,
         };
@@ -1528,10 +1541,16 @@ async function waitForArtifactOwner(client: Client, runId: string, seconds: numb
 function mergeWindows(windows: Array<MemoryWindow | undefined>): MemoryWindow | undefined {
   const present = windows.filter((w): w is MemoryWindow => w !== undefined);
   if (present.length === 0) return undefined;
-  const peakRssMb: Record<string, number> = {};
-  for (const w of present)
-    for (const [n, mb] of Object.entries(w.peakRssMb)) peakRssMb[n] = Math.max(peakRssMb[n] ?? 0, mb);
-  return { peakRssMb, samples: present.reduce((n, w) => n + w.samples, 0) };
+  const highest = (pick: (w: MemoryWindow) => Record<string, number>) => {
+    const mb: Record<string, number> = {};
+    for (const w of present) for (const [n, v] of Object.entries(pick(w))) mb[n] = Math.max(mb[n] ?? 0, v);
+    return mb;
+  };
+  return {
+    peakRssMb: highest((w) => w.peakRssMb),
+    sinceStartPeakRssMb: highest((w) => w.sinceStartPeakRssMb),
+    samples: present.reduce((n, w) => n + w.samples, 0),
+  };
 }
 
 async function artifactWorkload(
@@ -1823,6 +1842,8 @@ const TARGETS = {
   webhookDeliveryP99Ms: 1000,
   /** gRPC (issue 14): log_batch of 1,000 metrics over gRPC sustains at least the REST figure of the same run. */
   grpcOverRestRatio: 1,
+  /** Embedded memory (issue 15): the one embedded process's peak RSS under W1, on a fresh data folder. */
+  embeddedPeakRssMb: 400,
 };
 
 const mark = (ok: boolean) => (ok ? 'PASS' : 'MISS');
@@ -1895,11 +1916,26 @@ function printReport(summary: Summary): void {
       );
     }
     if (i.memory) {
+      const embeddedPeak = env.shape === 'embedded' ? Object.values(i.memory.peakRssMb)[0] : undefined;
+      if (embeddedPeak !== undefined)
+        line(
+          'peak RSS, embedded process',
+          `${fmt(embeddedPeak, 0)} MiB`,
+          `${mark(embeddedPeak < TARGETS.embeddedPeakRssMb)} target < ${TARGETS.embeddedPeakRssMb} MiB`,
+        );
+      else
+        line(
+          'peak RSS',
+          Object.entries(i.memory.peakRssMb)
+            .map(([n, mb]) => `${n} ${fmt(mb, 0)} MB`)
+            .join(', '),
+        );
       line(
-        'peak RSS',
-        Object.entries(i.memory.peakRssMb)
+        'peak RSS since start',
+        Object.entries(i.memory.sinceStartPeakRssMb)
           .map(([n, mb]) => `${n} ${fmt(mb, 0)} MB`)
           .join(', '),
+        'startup included',
       );
       if (i.memory.kafkaPeakRssMb !== undefined) line('Kafka broker peak RSS', `${fmt(i.memory.kafkaPeakRssMb, 0)} MB`);
     }
@@ -2500,6 +2536,8 @@ async function main(): Promise<number> {
   if (ingest) {
     summary.verdicts.ingestPointsPerSecond = mark(ingest.pointsPerSecond >= TARGETS.ingestPointsPerSecond);
     summary.verdicts.ingestP99Ms = mark(ingest.latencyMs.p99 < TARGETS.ingestP99Ms);
+    const embeddedPeak = server.shape === 'embedded' ? Object.values(ingest.memory?.peakRssMb ?? {})[0] : undefined;
+    if (embeddedPeak !== undefined) summary.verdicts.embeddedPeakRssMb = mark(embeddedPeak < TARGETS.embeddedPeakRssMb);
     if (ingest.errors.total > 0) summary.problems.push(`${ingest.errors.total} log-batch errors`);
     if (ingest.verification.failures.length > 0) summary.problems.push('ingest correctness check failed');
     if (ingest.batchesSent === 0) summary.problems.push('no ingest batch was sent within the time limit');

@@ -4,8 +4,6 @@
 #   shapes.sh stop <state dir>
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-# As deploy/local/start-distributed.sh: a larger young generation (README, "V8 flags").
-export NODE_OPTIONS="${NODE_OPTIONS:---max-semi-space-size=64}"
 
 # Runs one statement against the server of DATABASE_URL, with the pg driver the services use.
 database_admin() {
@@ -40,11 +38,14 @@ start() {
   export GRPC_PORT="${GRPC_PORT:-$((port + 10000))}"
   case "$shape" in
     embedded)
-      LOGBOOK_MODE=embedded LOGBOOK_DATA_DIR="$dir/data" PORT="$port" \
+      # As npm start: V8's default young generation, which keeps the one process small (README, "V8 flags").
+      NODE_OPTIONS="${NODE_OPTIONS:---max-semi-space-size=16}" LOGBOOK_MODE=embedded LOGBOOK_DATA_DIR="$dir/data" PORT="$port" \
         node "$repo/dist/services/gateway/src/main.js" >"$dir/gateway.log" 2>&1 &
       echo $! >"$dir/pids"
       ;;
     distributed)
+      # As deploy/local/start-distributed.sh: a larger young generation (README, "V8 flags").
+      export NODE_OPTIONS="${NODE_OPTIONS:---max-semi-space-size=64}"
       # A database of its own: suites that change shared state (schemathesis renames the default
       # experiment) must not leave it to the next run. SHAPE_DATABASE=given keeps DATABASE_URL (the
       # bench reads the database it gave).

@@ -25,6 +25,7 @@ describe('the environment every service shares', () => {
       kafkaBrokers: ['a:9092', 'b:9092'],
       dataDir: './.logbook',
       embeddedDurability: 'full',
+      embeddedSharedBuffersMb: 16,
       dbPoolSize: 4,
       dbIdleInTransactionTimeoutMs: 60_000,
       kafkaClientId: 'logbook-example',

@@ -13,7 +13,12 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
-import { DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS, EMBEDDED_DURABILITIES, EmbeddedDurability } from './database';
+import {
+  DEFAULT_EMBEDDED_SHARED_BUFFERS_MB,
+  DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  EMBEDDED_DURABILITIES,
+  EmbeddedDurability,
+} from './database';
 
 const toInteger = Transform(({ value }) =>
   typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value,
@@ -45,6 +50,10 @@ export class ServiceEnvironment {
   @IsIn(EMBEDDED_DURABILITIES)
   LOGBOOK_EMBEDDED_DURABILITY = 'full';
 
+  /** PGlite's shared_buffers, in MiB: resident in the embedded process for as long as it runs. */
+  @IntegerSetting(1, 1024)
+  LOGBOOK_EMBEDDED_SHARED_BUFFERS_MB = DEFAULT_EMBEDDED_SHARED_BUFFERS_MB;
+
   @IntegerSetting(1, 64)
   LOGBOOK_DB_POOL_SIZE = 10;
 
@@ -71,6 +80,7 @@ export interface ServiceConfig {
   kafkaBrokers: string[];
   dataDir: string;
   embeddedDurability: EmbeddedDurability;
+  embeddedSharedBuffersMb: number;
   dbPoolSize: number;
   dbIdleInTransactionTimeoutMs: number;
   kafkaClientId: string;
@@ -84,6 +94,7 @@ export function serviceConfig(raw: ServiceEnvironment, service: string): Service
     kafkaBrokers: raw.KAFKA_BROKERS ? raw.KAFKA_BROKERS.split(',') : [],
     dataDir: raw.LOGBOOK_DATA_DIR,
     embeddedDurability: raw.LOGBOOK_EMBEDDED_DURABILITY as EmbeddedDurability,
+    embeddedSharedBuffersMb: raw.LOGBOOK_EMBEDDED_SHARED_BUFFERS_MB,
     dbPoolSize: raw.LOGBOOK_DB_POOL_SIZE,
     dbIdleInTransactionTimeoutMs: raw.LOGBOOK_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     kafkaClientId: raw.LOGBOOK_KAFKA_CLIENT_ID ?? `logbook-${service}`,

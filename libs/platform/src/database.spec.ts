@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -65,6 +65,27 @@ describe('embedded database (PGlite)', () => {
     await second.close();
   });
 
+  it('creates a new database in place of a creation that was cut short', async () => {
+    const dir = join(root, 'interrupted');
+    mkdirSync(dir);
+    mkdirSync(`${dir}.new`);
+    writeFileSync(join(`${dir}.new`, 'PG_VERSION'), 'half made');
+    const db = await PgliteDatabase.open(dir);
+    assert.deepEqual((await db.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+    await db.close();
+    assert.equal(existsSync(`${dir}.new`), false);
+    assert.match(readFileSync(join(dir, 'PG_VERSION'), 'utf8'), /^\d+\n$/);
+  });
+
+  it('refuses to create a database in a folder that holds other files', async () => {
+    const dir = join(root, 'occupied');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'notes.txt'), 'not a database');
+    await assert.rejects(PgliteDatabase.open(dir), /ENOTEMPTY/);
+    assert.deepEqual(readFileSync(join(dir, 'notes.txt'), 'utf8'), 'not a database');
+    assert.equal(existsSync(`${dir}.new`), false);
+  });
+
   it('opens over a lock file left by a process that no longer runs', async () => {
     const dir = join(root, 'stale');
     writeFileSync(`${dir}.lock`, '2147483646');
@@ -111,10 +132,10 @@ describe('embedded database (PGlite)', () => {
   });
 
   for (const [durability, expected] of [
-    ['full', { fsync: 'on', synchronous_commit: 'on', wal_sync_method: 'fsync' }],
-    ['fast', { fsync: 'off', synchronous_commit: 'on', wal_sync_method: 'fdatasync' }],
+    ['full', { fsync: 'on', synchronous_commit: 'on', wal_sync_method: 'fsync', shared_buffers: '16MB' }],
+    ['fast', { fsync: 'off', synchronous_commit: 'on', wal_sync_method: 'fdatasync', shared_buffers: '16MB' }],
   ] as const) {
-    it(`runs Postgres with the ${durability} durability settings`, async () => {
+    it(`runs Postgres with the ${durability} durability settings and 16 MB of shared buffers`, async () => {
       const db = await PgliteDatabase.open(join(root, `settings-${durability}`), durability);
       const shown: Record<string, string> = {};
       for (const name of Object.keys(expected)) {
@@ -124,6 +145,12 @@ describe('embedded database (PGlite)', () => {
       assert.deepEqual(shown, expected);
     });
   }
+
+  it('runs Postgres with the shared buffers it is given', async () => {
+    const db = await PgliteDatabase.open(join(root, 'shared-buffers'), 'full', 48);
+    assert.deepEqual((await db.query('SHOW shared_buffers')).rows, [{ shared_buffers: '48MB' }]);
+    await db.close();
+  });
 
   it('syncs a commit to the disk before acknowledging it under full durability, not under fast', async (t) => {
     if (!commandWorks('strace', ['-f', '-qq', '-e', 'trace=fsync', 'true'])) {

@@ -1,6 +1,8 @@
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { EventEmitter } from 'node:events';
+import { promisify } from 'node:util';
 import { Client, types } from 'pg';
 import { DataSource, EntityManager, QueryResult as TypeOrmQueryResult, QueryRunner } from 'typeorm';
 import { lockDataDir } from './data-dir-lock';
@@ -216,6 +218,13 @@ const STALE_STATISTICS = `SELECT format('%I.%I', s.schemaname, s.relname) AS nam
   FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
   WHERE s.last_analyze IS NULL OR s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)`;
 
+/**
+ * Default of LOGBOOK_EMBEDDED_SHARED_BUFFERS_MB. PGlite's own 128 MB is resident from the start (the buffers are
+ * zeroed when Postgres starts); pages beyond the buffers stay in the operating system's file cache, which the
+ * process's memory does not count.
+ */
+export const DEFAULT_EMBEDDED_SHARED_BUFFERS_MB = 16;
+
 export class PgliteDatabase extends DataSourceDatabase {
   readonly kind = 'pglite' as const;
   /**
@@ -259,22 +268,28 @@ export class PgliteDatabase extends DataSourceDatabase {
    * Opens (creating if needed) the database in `dataDir`, or an in-memory one without it. PGlite itself does not stop a second
    * process from opening the same folder, which corrupts it, so the folder is locked to this process.
    */
-  static async open(dataDir: string | undefined, durability: EmbeddedDurability = 'full'): Promise<PgliteDatabase> {
+  static async open(
+    dataDir: string | undefined,
+    durability: EmbeddedDurability = 'full',
+    sharedBuffersMb = DEFAULT_EMBEDDED_SHARED_BUFFERS_MB,
+  ): Promise<PgliteDatabase> {
     if (dataDir === undefined) {
       const { PGlite } = await importPglite();
       return PgliteDatabase.connect(new PGlite({ parsers: PARSERS }), () => undefined);
     }
     const releaseLock = await lockDataDir(dataDir);
     try {
+      if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+        await createCluster(dataDir);
+        if (durability === 'full') syncNewDatabase(dataDir);
+      }
       const { PGlite } = await importPglite();
-      const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
       const db = new PGlite({
         parsers: PARSERS,
         fs: await syncingNodeFs(dataDir),
-        startParams: startParams(PGlite.defaultStartParams, durability),
+        startParams: startParams(PGlite.defaultStartParams, durability, sharedBuffersMb),
       });
       await db.waitReady;
-      if (fresh && durability === 'full') syncNewDatabase(dataDir);
       return await PgliteDatabase.connect(db, releaseLock);
     } catch (error) {
       releaseLock();
@@ -307,9 +322,30 @@ export class PgliteDatabase extends DataSourceDatabase {
   }
 }
 
-function startParams(defaults: string[], durability: EmbeddedDurability): string[] {
+/**
+ * Creates the cluster in a child process (see pglite-create-cluster.ts), in a folder beside `dataDir` that
+ * takes its place once complete: a creation cut short leaves no half-made cluster to be opened later.
+ */
+async function createCluster(dataDir: string): Promise<void> {
+  const building = `${dataDir.replace(/\/+$/, '')}.new`;
+  rmSync(building, { recursive: true, force: true });
+  try {
+    await promisify(execFile)(process.execPath, [join(__dirname, 'pglite-create-cluster.js'), building]).catch(
+      (error: { stderr?: string }) => {
+        throw new Error(`Could not create the embedded database in ${dataDir}: ${error.stderr?.trim() || error}`);
+      },
+    );
+    // rename(2) replaces an empty folder (the one the caller may have made) and refuses one with files in it.
+    renameSync(building, dataDir);
+  } finally {
+    rmSync(building, { recursive: true, force: true });
+  }
+}
+
+function startParams(defaults: string[], durability: EmbeddedDurability, sharedBuffersMb: number): string[] {
+  const settings = [...DURABILITY_SETTINGS[durability], `shared_buffers=${sharedBuffersMb}MB`];
   // PGlite's defaults turn fsync off with -F; the durability's own settings decide instead.
-  return [...defaults.filter((param) => param !== '-F'), ...DURABILITY_SETTINGS[durability].flatMap((s) => ['-c', s])];
+  return [...defaults.filter((param) => param !== '-F'), ...settings.flatMap((s) => ['-c', s])];
 }
 
 // PGlite ships as ES modules only.

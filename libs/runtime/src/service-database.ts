@@ -11,7 +11,10 @@ export async function openServiceDatabase(config: ServiceConfig, logger: Logger)
     return new PostgresDatabase(config.databaseUrl as string, config.dbPoolSize, config.dbIdleInTransactionTimeoutMs);
   const directory = resolve(config.dataDir, 'pg');
   mkdirSync(directory, { recursive: true });
-  const db = await PgliteDatabase.open(directory, config.embeddedDurability);
-  logger.info({ durability: config.embeddedDurability }, 'embedded database opened');
+  const db = await PgliteDatabase.open(directory, config.embeddedDurability, config.embeddedSharedBuffersMb);
+  logger.info(
+    { durability: config.embeddedDurability, sharedBuffersMb: config.embeddedSharedBuffersMb },
+    'embedded database opened',
+  );
   return db;
 }
