@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { Readable, Writable } from 'node:stream';
+import { endpointOf, HEAD_END, parseAnswerHead, requestHead } from './store-connection';
 
 /** Bytes taken from the store's socket per read: four times what Node's stream reads take. */
 const READ_BYTES = 256 * 1024;
@@ -7,7 +8,6 @@ const READ_BYTES = 256 * 1024;
 const KEPT_BUFFERS = 4;
 /** The store's status line and headers, which must come whole within this many bytes. */
 const MAX_HEAD_BYTES = 64 * 1024;
-const HEAD_END = Buffer.from('\r\n\r\n');
 
 export interface StoreGet {
   /** A presigned `http:` URL. */
@@ -51,10 +51,8 @@ export class StoreBody extends Readable {
   constructor(private readonly get: StoreGet) {
     super();
     this.remaining = get.length;
-    const { url } = get;
     this.socket = connect({
-      host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port: Number(url.port || 80),
+      ...endpointOf(get.url),
       onread: {
         buffer: () => this.nextReadBuffer(),
         callback: (bytes, buffer) => this.received(bytes, buffer as Buffer),
@@ -67,7 +65,7 @@ export class StoreBody extends Readable {
     this.socket.on('close', () => {
       if (this.remaining > 0) this.fail(new Error(`The store closed the connection ${this.remaining} bytes short`));
     });
-    this.socket.write(requestHead(get));
+    this.socket.write(requestHead('GET', get.url, get.headers));
     this.opened.catch(() => undefined);
   }
 
@@ -168,31 +166,16 @@ export class StoreBody extends Readable {
   }
 }
 
-/** A GET for one answer on its own connection: the body is read to its end and the socket closed. */
-function requestHead({ url, headers }: StoreGet): string {
-  const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, 'Connection: close'];
-  for (const [name, value] of Object.entries(headers)) {
-    if (/[\r\n]/.test(value)) throw new Error(`Header ${name} for the store contains a line break`);
-    lines.push(`${name}: ${value}`);
-  }
-  return `${lines.join('\r\n')}\r\n\r\n`;
-}
-
 /** Why the store's head is not the expected answer, or undefined when it is. */
 function unexpectedAnswer(head: string, { status, length }: StoreGet): string | undefined {
-  const [statusLine, ...fields] = head.split('\r\n');
-  const answered = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1];
-  const values = (name: string) =>
-    fields
-      .filter((field) => field.slice(0, field.indexOf(':')).trim().toLowerCase() === name)
-      .map((field) => field.slice(field.indexOf(':') + 1).trim());
-  const lengths = values('content-length');
+  const answer = parseAnswerHead(head);
+  const lengths = answer.values('content-length');
   if (
-    Number(answered) === status &&
+    answer.status === status &&
     lengths.length === 1 &&
     lengths[0] === String(length) &&
-    values('transfer-encoding').length === 0
+    answer.values('transfer-encoding').length === 0
   )
     return undefined;
-  return `The store answered ${answered ?? 'no status'} with ${lengths.join(', ') || 'no'} bytes, expected ${status} with ${length}`;
+  return `The store answered ${answer.status} with ${lengths.join(', ') || 'no'} bytes, expected ${status} with ${length}`;
 }
