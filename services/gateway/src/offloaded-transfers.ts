@@ -1,12 +1,11 @@
-import { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, IncomingHttpHeaders, IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ObjectMeter, TRANSFER_OFFLOAD } from '@logbook/transfers';
 import { StoreBody } from './store-body';
-import { storeOverHttp } from './store-upload';
 
-const httpsAgent = new HttpsAgent({ keepAlive: true });
+const agents = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) };
 
 /**
  * Opens the store's answer to a download the artifacts service handed over (TRANSFER_OFFLOAD). It
@@ -36,19 +35,23 @@ function openOverHttps(
   timeoutMs: number,
 ): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const request = httpsRequest(url, { method: 'GET', agent: httpsAgent, timeout: timeoutMs, headers }, (response) => {
-      if (response.statusCode === expected.status && response.headers['content-length'] === String(expected.length)) {
-        resolve(response);
-        return;
-      }
-      response.resume();
-      reject(
-        new Error(
-          `The store answered ${response.statusCode} with ${response.headers['content-length']} bytes, ` +
-            `expected ${expected.status} with ${expected.length}`,
-        ),
-      );
-    });
+    const request = httpsRequest(
+      url,
+      { method: 'GET', agent: agents['https:'], timeout: timeoutMs, headers },
+      (response) => {
+        if (response.statusCode === expected.status && response.headers['content-length'] === String(expected.length)) {
+          resolve(response);
+          return;
+        }
+        response.resume();
+        reject(
+          new Error(
+            `The store answered ${response.statusCode} with ${response.headers['content-length']} bytes, ` +
+              `expected ${expected.status} with ${expected.length}`,
+          ),
+        );
+      },
+    );
     request.on('timeout', () => request.destroy(new Error(`No answer from the store within ${timeoutMs} ms`)));
     request.on('error', reject);
     request.end();
@@ -129,13 +132,12 @@ function storeBody(
   timeoutMs: number,
 ): Promise<{ sha256: string; etag: string }> {
   const target = new URL(url);
-  if (target.protocol === 'http:') return storeOverHttp(body, { url: target, contentType, size, timeoutMs });
-  if (target.protocol !== 'https:') throw new Error(`Offloaded upload to an unsupported URL scheme ${target.protocol}`);
   const meter = new ObjectMeter({ maxBytes: size, declaredBytes: size });
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const request = httpsRequest(target, {
+    const request = send(target, {
       method: 'PUT',
-      agent: httpsAgent,
+      agent: agents[target.protocol as keyof typeof agents],
       timeout: timeoutMs,
       headers: { 'content-length': String(size), ...(contentType ? { 'content-type': contentType } : {}) },
     });

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { Readable, Writable } from 'node:stream';
-import { endpointOf, HEAD_END, parseAnswerHead, requestHead } from './store-connection';
+import { endpointOf, HEAD_END, parseAnswerHead, getRequestHead } from './store-connection';
 
 /** Bytes taken from the store's socket per read: four times what Node's stream reads take. */
 const READ_BYTES = 256 * 1024;
@@ -65,7 +65,7 @@ export class StoreBody extends Readable {
     this.socket.on('close', () => {
       if (this.remaining > 0) this.fail(new Error(`The store closed the connection ${this.remaining} bytes short`));
     });
-    this.socket.write(requestHead('GET', get.url, get.headers));
+    this.socket.write(getRequestHead(get.url, get.headers));
     this.opened.catch(() => undefined);
   }
 

@@ -1,14 +1,15 @@
 /**
- * HTTP/1.1 on a connection of its own to a plain-HTTP store, for the two requests the gateway makes
- * there with presigned URLs (StoreBody's GET, storeOverHttp's PUT): one request per connection, closed
- * after its answer, so nothing but a status line and a few headers needs parsing.
+ * HTTP/1.1 on a connection of its own to a plain-HTTP store, for the presigned GET StoreBody makes: one
+ * request per connection, closed after its answer, so nothing but a status line and a few headers needs
+ * parsing.
  */
 
 /** The end of an answer's status line and headers. */
 export const HEAD_END = Buffer.from('\r\n\r\n');
 
-export function requestHead(method: 'GET' | 'PUT', url: URL, headers: Record<string, string>): string {
-  const lines = [`${method} ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, 'Connection: close'];
+/** A GET of `url`, closing the connection after the answer. */
+export function getRequestHead(url: URL, headers: Record<string, string>): string {
+  const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, 'Connection: close'];
   for (const [name, value] of Object.entries(headers)) {
     if (/[\r\n]/.test(value)) throw new Error(`Header ${name} for the store contains a line break`);
     lines.push(`${name}: ${value}`);
