@@ -671,6 +671,48 @@ describe('artifacts API on real Postgres and S3', () => {
     }
   });
 
+  it(
+    'through the gateway, a store that stops mid-download cuts the client off instead of ending a short 200',
+    { timeout: 20_000 },
+    async () => {
+      const announced = 1024 * 1024;
+      const store = createServer((_request, response) => {
+        response.writeHead(200, { 'content-length': announced });
+        response.write(randomBytes(300 * 1024), () => setTimeout(() => response.socket?.destroy(), 50));
+      });
+      await new Promise<void>((resolve) => store.listen(0, '127.0.0.1', resolve));
+      const service = createServer((request, response) => {
+        request.resume();
+        response.setHeader(TRANSFER_OFFLOAD.url, `http://127.0.0.1:${(store.address() as AddressInfo).port}/b/k`);
+        response.setHeader(TRANSFER_OFFLOAD.etag, '"e"');
+        response.setHeader(TRANSFER_OFFLOAD.length, String(announced));
+        response.setHeader('content-length', '0');
+        response.end();
+      });
+      const { base: localBase, close } = await gatewayInFrontOf(service, routeLogger);
+      try {
+        const received = await new Promise<{ status: number; bytes: number; complete: boolean }>((resolve) => {
+          const request = httpRequest(
+            `${localBase}/api/2.0/mlflow-artifacts/artifacts/0/r/artifacts/a.bin`,
+            (response) => {
+              let bytes = 0;
+              response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+              const settle = () => resolve({ status: response.statusCode ?? 0, bytes, complete: response.complete });
+              response.on('end', settle).on('error', settle).on('close', settle);
+            },
+          );
+          request.end();
+        });
+        assert.equal(received.status, 200);
+        assert.equal(received.complete, false, `a short body of ${received.bytes} bytes ended as complete`);
+        assert.ok(received.bytes < announced);
+      } finally {
+        await close();
+        store.close();
+      }
+    },
+  );
+
   it('reconciles the index with the store: unrecorded objects are recorded, vanished ones recorded as deleted', async () => {
     const { root } = await newRun();
     const url = `/api/2.0/mlflow-artifacts/artifacts/${root}`;

@@ -3,6 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ObjectMeter, TRANSFER_OFFLOAD } from '@logbook/transfers';
+import { StoreBody } from './store-body';
 
 const agents = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) };
 
@@ -11,28 +12,34 @@ const agents = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new Http
  * resolves only with exactly the answer the service described: the same object version (If-Match),
  * the status for the range, and the length; anything else, such as the object replaced in between,
  * rejects, and the caller answers a retryable error instead of bytes that do not match the headers.
+ * A plain-HTTP store is read through reused buffers (StoreBody); an HTTPS one through Node's client.
  */
-export function openOffloadedDownload(described: IncomingHttpHeaders, timeoutMs: number): Promise<IncomingMessage> {
+export async function openOffloadedDownload(described: IncomingHttpHeaders, timeoutMs: number): Promise<Readable> {
+  const url = new URL(String(described[TRANSFER_OFFLOAD.url]));
+  const range = described[TRANSFER_OFFLOAD.range];
+  const expected = { status: range ? 206 : 200, length: Number(described[TRANSFER_OFFLOAD.length]) };
+  const headers = { 'if-match': String(described[TRANSFER_OFFLOAD.etag]), ...(range ? { range: String(range) } : {}) };
+  if (url.protocol === 'http:') {
+    const body = new StoreBody({ url, headers, ...expected, timeoutMs });
+    await body.opened;
+    return body;
+  }
+  if (url.protocol === 'https:') return openOverHttps(url, headers, expected, timeoutMs);
+  throw new Error(`Offloaded download to an unsupported URL scheme ${url.protocol}`);
+}
+
+function openOverHttps(
+  url: URL,
+  headers: Record<string, string>,
+  expected: { status: number; length: number },
+  timeoutMs: number,
+): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const url = new URL(String(described[TRANSFER_OFFLOAD.url]));
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      reject(new Error(`Offloaded download to an unsupported URL scheme ${url.protocol}`));
-      return;
-    }
-    const range = described[TRANSFER_OFFLOAD.range];
-    const length = described[TRANSFER_OFFLOAD.length];
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const request = send(
+    const request = httpsRequest(
       url,
-      {
-        method: 'GET',
-        agent: agents[url.protocol],
-        timeout: timeoutMs,
-        headers: { 'if-match': String(described[TRANSFER_OFFLOAD.etag]), ...(range ? { range: String(range) } : {}) },
-      },
+      { method: 'GET', agent: agents['https:'], timeout: timeoutMs, headers },
       (response) => {
-        const status = range ? 206 : 200;
-        if (response.statusCode === status && response.headers['content-length'] === length) {
+        if (response.statusCode === expected.status && response.headers['content-length'] === String(expected.length)) {
           resolve(response);
           return;
         }
@@ -40,7 +47,7 @@ export function openOffloadedDownload(described: IncomingHttpHeaders, timeoutMs:
         reject(
           new Error(
             `The store answered ${response.statusCode} with ${response.headers['content-length']} bytes, ` +
-              `expected ${status} with ${length}`,
+              `expected ${expected.status} with ${expected.length}`,
           ),
         );
       },
