@@ -609,7 +609,8 @@ export function formatComparison<I extends IngestFigures, S extends SearchFigure
     ...ratioColumns.map(([shape, peer]) => `${shape} vs ${LABELS[peer]}`),
   ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
-  for (const r of result.table) {
+  // A run of the history workload alone has no ingest or search figures to show.
+  for (const r of result.table.filter((row) => Object.keys(row.values).length > 0)) {
     const cells = [
       `${r.workload} (${r.unit})`,
       ...PEER_TARGETS.map((t) => (r.values[t] === undefined ? 'n/a' : fmt(r.values[t] as number, digits(r.unit)))),
@@ -622,8 +623,9 @@ export function formatComparison<I extends IngestFigures, S extends SearchFigure
   }
   lines.push('');
   lines.push('Ratios: points/s Logbook/peer, times and RSS peer/Logbook; above 1 favours Logbook.');
-  lines.push('Peak RSS under ingestion, per process (MB):');
-  for (const target of PEER_TARGETS) {
+  const ingested = PEER_TARGETS.filter((target) => result.targets[target]?.ingest?.memory);
+  if (ingested.length > 0) lines.push('Peak RSS under ingestion, per process (MB):');
+  for (const target of ingested) {
     const t = result.targets[target];
     const peaks = t?.ingest?.memory?.peakRssMb;
     if (!t || !peaks) continue;

@@ -18,9 +18,10 @@ export class MetricsController {
   @Answers(ANSWERS.metrics)
   async history(@Query() dto: GetMetricHistoryDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const answer = await this.metrics.history(dto.runId, dto.metric_key, dto.max_results, dto.page_token);
-    // The answer is JSON text already; a long one is a stream, written as its chunks are read.
+    // The answer is JSON text already; a long one is a stream, written as its chunks are read, one chunk
+    // read ahead of the socket at most.
     void reply.type('application/json; charset=utf-8');
-    return typeof answer === 'string' ? answer : Readable.from(answer);
+    return typeof answer === 'string' ? answer : Readable.from(answer, { highWaterMark: 1 });
   }
 
   /** READ on every run's experiment (validate_can_read_metric_history_bulk_interval). */
