@@ -1,6 +1,6 @@
 /** What every workload of the bench shares: the HTTP client, a worker pool, latency statistics, logging, processes and ports. */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -181,6 +181,16 @@ export function readRssKb(pid: number): number | undefined {
 /** The highest RSS the process has had since it started (the kernel's high-water mark), in kB. */
 export function readPeakRssKb(pid: number): number | undefined {
   return readStatusKb(pid, 'VmHWM');
+}
+
+/** Starts the process's high-water mark again from its present RSS (Linux's clear_refs); false where refused. */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function readStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {

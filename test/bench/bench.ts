@@ -110,6 +110,7 @@ interface Options {
   historyPoints: number;
   historyPageSize: number;
   historyReads: number;
+  historyOnly: boolean;
   /** How the bench's requests sign in: not at all, HTTP Basic, or an API token (both as a user who is no admin). */
   auth: 'off' | 'basic' | 'token';
   timeLimitSeconds: number;
@@ -166,6 +167,8 @@ const USAGE = `Usage: node dist/test/bench/bench.js [options]
   --setup-concurrency N          concurrent requests while creating the search runs (default 8)
   --artifact-mib N               size of the artifact workload's file in MiB (default 1024 = 1 GiB)
   --artifact-rounds N            rounds of direct + Logbook upload and download; medians reported (default 3)
+  --history-only                 --peers: the history workload alone, without ingest and search (so MLflow's
+                                 figure for a long history costs no ingest first)
   --registry-versions N          versions the registry search workload seeds (default 100000)
   --registry-models N            registered models they are spread over (default 100)
   --registrations N              timed create -> READY round trips (default 200)
@@ -187,7 +190,7 @@ const USAGE = `Usage: node dist/test/bench/bench.js [options]
                                  after another (default all four), on W1 ingest (with 400 batches unless
                                  --ingest-batches says), W2 search, a get-history read and peak RSS
                                  (peers.ts; the peers run from .logbook/peers-venv, on databases of their own)
-  --history-points N             --peers: points of the one metric get-history reads back (default 300000)
+  --history-points N             --peers: points of the one metric get-history reads back (default 1000000)
   --history-page N               --peers: max_results of each get-history page (default 25000)
   --history-reads N              --peers: timed reads, paged and in one request; medians reported (default 3)
   --auth off|basic|token         start Logbook with authentication on and sign every request in as a
@@ -230,9 +233,10 @@ function parseArgs(argv: string[]): Options {
     grpcBatches: 400,
     grpcRounds: 5,
     grpcClient: 'python',
-    historyPoints: 300_000,
+    historyPoints: 1_000_000,
     historyPageSize: 25_000,
     historyReads: 3,
+    historyOnly: false,
     auth: 'off',
     timeLimitSeconds: 900,
     requestTimeoutMs: 60_000,
@@ -377,6 +381,9 @@ function parseArgs(argv: string[]): Options {
       case '--history-reads':
         o.historyReads = int(flag, value(), 1, 100);
         break;
+      case '--history-only':
+        o.historyOnly = true;
+        break;
       case '--auth': {
         const v = value();
         if (v !== 'off' && v !== 'basic' && v !== 'token')
@@ -429,7 +436,7 @@ function parseArgs(argv: string[]): Options {
         '--peers starts its targets itself, without authentication: no --url, --only, --auth or --port',
       );
     if (!ingestBatchesGiven) o.ingestBatches = 400;
-  }
+  } else if (o.historyOnly) throw new UsageError('--history-only goes with --peers');
   if (o.keys * o.steps > 1000) throw new UsageError('--keys x --steps must be at most 1000 (MLflow batch limit)');
   if (o.only === 'governance') {
     // Approvals need people: the requester never counts, and each approver must hold a role.
@@ -2623,6 +2630,7 @@ async function peersMain(o: Options, targets: PeerTarget[], startedAt: Date, sta
       historyPoints: o.historyPoints,
       historyPageSize: o.historyPageSize,
       historyReads: o.historyReads,
+      historyOnly: o.historyOnly,
       requestTimeoutMs: o.requestTimeoutMs,
       timeLimitSeconds: o.timeLimitSeconds,
     },

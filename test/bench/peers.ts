@@ -22,8 +22,11 @@ import {
   log,
   pool,
   psql,
+  readPeakRssKb,
+  readRssKb,
   readStat,
   REPO,
+  resetPeakRss,
   run,
   sleep,
 } from './bench-support';
@@ -88,6 +91,8 @@ export interface PeersSettings {
   historyPoints: number;
   historyPageSize: number;
   historyReads: number;
+  /** Only the history workload: no ingest or search (MLflow's 1,000,000 points without its ingest). */
+  historyOnly: boolean;
   requestTimeoutMs: number;
   timeLimitSeconds: number;
 }
@@ -372,6 +377,12 @@ export interface HistoryResult {
   paged: HistoryReads & { requestsPerRead: number };
   /** One request without max_results. */
   whole: HistoryReads & { bytes: number };
+  /** The serving processes' RSS, in MB: before the first read, and the highest while each kind of read ran. */
+  memory: {
+    beforeMb: Record<string, number>;
+    pagedPeakMb: Record<string, number>;
+    wholePeakMb: Record<string, number>;
+  };
   errors: { total: number; byStatus: Record<string, number>; samples: string[] };
   verification: { failures: string[] };
 }
@@ -382,11 +393,45 @@ interface HistoryReads {
   pointsRead: number;
 }
 
+const megabytes = (kb: number | undefined) => Math.round((kb ?? NaN) / 102.4) / 10;
+
+/**
+ * Each process's highest RSS while `read` runs: the kernel's high-water mark, started again from the
+ * present RSS first, so nothing the process held before counts; where that is refused, RSS sampled
+ * every 20 ms.
+ */
+async function peakRssDuring<T>(
+  procs: ServerProcess[],
+  read: () => Promise<T>,
+): Promise<{ outcome: T; peakKb: Map<string, number> }> {
+  const exact = procs.map((p) => resetPeakRss(p.pid)).every(Boolean);
+  const sampled = new Map(procs.map((p) => [p.name, readRssKb(p.pid) ?? 0]));
+  const sample = () => {
+    for (const p of procs) sampled.set(p.name, Math.max(sampled.get(p.name) ?? 0, readRssKb(p.pid) ?? 0));
+  };
+  const sampler = exact ? undefined : setInterval(sample, 20);
+  try {
+    const outcome = await read();
+    sample();
+    const peakKb = exact ? new Map(procs.map((p) => [p.name, readPeakRssKb(p.pid) ?? 0])) : sampled;
+    return { outcome, peakKb };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+const total = (mb: Record<string, number>) => Math.round(Object.values(mb).reduce((a, b) => a + b, 0) * 10) / 10;
+
 const HISTORY_KEY = 'loss';
 const historyValue = (step: number) => Math.exp(-step / 100_000) + (step % 97) / 1e4;
 
 /** Writes `points` steps of one metric to one run in batches of 1,000, then times reading them back with get-history. */
-async function historyWorkload(client: Client, s: PeersSettings, stamp: string): Promise<HistoryResult> {
+async function historyWorkload(
+  client: Client,
+  procs: ServerProcess[],
+  s: PeersSettings,
+  stamp: string,
+): Promise<HistoryResult> {
   const { experiment_id: experimentId } = await client.json<{ experiment_id: string }>(
     'POST',
     '/api/2.0/mlflow/experiments/create',
@@ -452,20 +497,25 @@ async function historyWorkload(client: Client, s: PeersSettings, stamp: string):
     if (verify) check('whole read', points);
     return { pointsRead: points.length, bytes: reply.body.length };
   };
-  const timed = async <T>(read: () => Promise<T>): Promise<[number, T]> => {
+  const peaks = { paged: new Map<string, number>(), whole: new Map<string, number>() };
+  const timed = async <T>(kind: keyof typeof peaks, read: () => Promise<T>): Promise<[number, T]> => {
     const start = performance.now();
-    const outcome = await read();
-    return [Math.round(performance.now() - start) / 1000, outcome];
+    const { outcome, peakKb } = await peakRssDuring(procs, read);
+    const seconds = Math.round(performance.now() - start) / 1000;
+    for (const [name, kb] of peakKb) peaks[kind].set(name, Math.max(peaks[kind].get(name) ?? 0, kb));
+    return [seconds, outcome];
   };
   log(`history: ${s.historyReads} reads paged by ${fmt(s.historyPageSize)}, ${s.historyReads} in one request`);
+  const beforeMb = Object.fromEntries(procs.map((p) => [p.name, megabytes(readRssKb(p.pid))]));
   const paged: number[] = [];
   const whole: number[] = [];
   let pagedLast = { requests: 0, pointsRead: 0 };
   let wholeLast = { pointsRead: 0, bytes: 0 };
   for (let i = 0; i < s.historyReads; i++) {
-    [paged[i], pagedLast] = await timed(() => readPaged(i === 0));
-    [whole[i], wholeLast] = await timed(() => readWhole(i === 0));
+    [paged[i], pagedLast] = await timed('paged', () => readPaged(i === 0));
+    [whole[i], wholeLast] = await timed('whole', () => readWhole(i === 0));
   }
+  const inMb = (peak: Map<string, number>) => Object.fromEntries([...peak].map(([name, kb]) => [name, megabytes(kb)]));
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
   return {
     points: s.historyPoints,
@@ -482,6 +532,7 @@ async function historyWorkload(client: Client, s: PeersSettings, stamp: string):
       requestsPerRead: pagedLast.requests,
     },
     whole: { seconds: whole, medianSeconds: median(whole), pointsRead: wholeLast.pointsRead, bytes: wholeLast.bytes },
+    memory: { beforeMb, pagedPeakMb: inMb(peaks.paged), wholePeakMb: inMb(peaks.whole) },
     errors: { total: errors.total, byStatus: errors.byStatus, samples: errors.samples },
     verification: { failures },
   };
@@ -536,6 +587,15 @@ function comparisonTable<I extends IngestFigures, S extends SearchFigures>(
       'lower',
       (t) => t.history?.whole.medianSeconds,
     ),
+    row('(3) RSS before the history reads, all processes', 'MB', 'lower', (t) =>
+      t.history ? total(t.history.memory.beforeMb) : undefined,
+    ),
+    row('(3) peak RSS during the paged reads, all processes', 'MB', 'lower', (t) =>
+      t.history ? total(t.history.memory.pagedPeakMb) : undefined,
+    ),
+    row('(3) peak RSS during the one-request reads, all processes', 'MB', 'lower', (t) =>
+      t.history ? total(t.history.memory.wholePeakMb) : undefined,
+    ),
     row('(4) peak RSS under ingestion, all processes', 'MB', 'lower', (t) => t.peakRssTotalMb),
   ];
 }
@@ -549,7 +609,8 @@ export function formatComparison<I extends IngestFigures, S extends SearchFigure
     ...ratioColumns.map(([shape, peer]) => `${shape} vs ${LABELS[peer]}`),
   ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
-  for (const r of result.table) {
+  // A run of the history workload alone has no ingest or search figures to show.
+  for (const r of result.table.filter((row) => Object.keys(row.values).length > 0)) {
     const cells = [
       `${r.workload} (${r.unit})`,
       ...PEER_TARGETS.map((t) => (r.values[t] === undefined ? 'n/a' : fmt(r.values[t] as number, digits(r.unit)))),
@@ -562,8 +623,9 @@ export function formatComparison<I extends IngestFigures, S extends SearchFigure
   }
   lines.push('');
   lines.push('Ratios: points/s Logbook/peer, times and RSS peer/Logbook; above 1 favours Logbook.');
-  lines.push('Peak RSS under ingestion, per process (MB):');
-  for (const target of PEER_TARGETS) {
+  const ingested = PEER_TARGETS.filter((target) => result.targets[target]?.ingest?.memory);
+  if (ingested.length > 0) lines.push('Peak RSS under ingestion, per process (MB):');
+  for (const target of ingested) {
     const t = result.targets[target];
     const peaks = t?.ingest?.memory?.peakRssMb;
     if (!t || !peaks) continue;
@@ -571,6 +633,19 @@ export function formatComparison<I extends IngestFigures, S extends SearchFigure
       .map(([name, mb]) => `${name} ${fmt(mb)}`)
       .join(', ');
     lines.push(`  ${t.label} ${t.version}: ${each}; total ${fmt(t.peakRssTotalMb ?? NaN)}`);
+  }
+  lines.push('RSS around the history reads, per process (MB): before / peak paged / peak in one request:');
+  for (const target of PEER_TARGETS) {
+    const t = result.targets[target];
+    const memory = t?.history?.memory;
+    if (!t || !memory) continue;
+    const each = Object.keys(memory.beforeMb)
+      .map((name) => {
+        const [before, paged, whole] = [memory.beforeMb, memory.pagedPeakMb, memory.wholePeakMb].map((mb) => mb[name]);
+        return `${name} ${fmt(before)} / ${fmt(paged)} / ${fmt(whole)}`;
+      })
+      .join(', ');
+    lines.push(`  ${t.label} ${t.version}: ${each}`);
   }
   for (const target of PEER_TARGETS) {
     const error = result.targets[target]?.error;
@@ -625,12 +700,14 @@ export async function runPeers<I extends IngestFigures, S extends SearchFigures>
         processes: running.procs.map((p) => `${p.name} (${p.pid})`),
       });
       const client = new Client(running.url, s.requestTimeoutMs);
-      const { ingest, search } = await hooks.measure(running, client);
-      outcome.ingest = ingest;
-      outcome.search = search;
-      const peaks = ingest.memory?.peakRssMb;
-      if (peaks) outcome.peakRssTotalMb = Math.round(Object.values(peaks).reduce((a, b) => a + b, 0));
-      outcome.history = await historyWorkload(client, s, stamp);
+      if (!s.historyOnly) {
+        const { ingest, search } = await hooks.measure(running, client);
+        outcome.ingest = ingest;
+        outcome.search = search;
+        const peaks = ingest.memory?.peakRssMb;
+        if (peaks) outcome.peakRssTotalMb = Math.round(Object.values(peaks).reduce((a, b) => a + b, 0));
+      }
+      outcome.history = await historyWorkload(client, running.procs, s, stamp);
     } catch (error) {
       outcome.error = error instanceof Error ? error.message : String(error);
       log(`peers: ${LABELS[target]} failed: ${outcome.error}`);

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Authorize } from '@logbook/access';
@@ -15,8 +16,12 @@ export class MetricsController {
   @Get('get-history')
   @Authorize(...TrackingRules.run('read'))
   @Answers(ANSWERS.metrics)
-  history(@Query() dto: GetMetricHistoryDto) {
-    return this.metrics.history(dto.runId, dto.metric_key, dto.max_results, dto.page_token);
+  async history(@Query() dto: GetMetricHistoryDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    const answer = await this.metrics.history(dto.runId, dto.metric_key, dto.max_results, dto.page_token);
+    // The answer is JSON text already; a long one is a stream, written as its chunks are read, one chunk
+    // read ahead of the socket at most.
+    void reply.type('application/json; charset=utf-8');
+    return typeof answer === 'string' ? answer : Readable.from(answer, { highWaterMark: 1 });
   }
 
   /** READ on every run's experiment (validate_can_read_metric_history_bulk_interval). */
