@@ -2375,11 +2375,13 @@ async function withServerDatabase<T>(
     await db.close();
   }
   log(`${workload}: starting the embedded process again`);
+  // After a seeding the process listens once its in-process subscriptions have followed the new events.
+  const startTimeoutSeconds = 900;
   const start = run(
     'bash',
     [`${REPO}/test/support/shapes.sh`, 'start', 'embedded', String(port), server.stateDir],
-    env,
-    180_000,
+    { ...env, SHAPES_START_TIMEOUT_S: String(startTimeoutSeconds) },
+    (startTimeoutSeconds + 60) * 1000,
   );
   if (start.code !== 0) throw new BenchError(`shapes.sh start embedded failed:\n${start.stderr.slice(-3000)}`);
   // The sampler reads the same process list.
