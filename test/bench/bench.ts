@@ -67,6 +67,7 @@ import { RegistryResult, registryWorkload } from './registry-workload';
 import { GrpcIngestResult, grpcIngestWorkload } from './grpc-workload';
 import { WebhookResult, webhookWorkload } from './webhook-workload';
 import { formatComparison, killPeers, PEER_TARGETS, PeerTarget, PeersResult, runPeers } from './peers';
+import { searchRunRequests, SearchRunValues, seedSearchRunsSql, teamOf } from './search-seed';
 
 // ------------------------------------------------------------------------------------------ options
 
@@ -88,6 +89,8 @@ interface Options {
   searchTag: boolean;
   /** W2 searches the experiment of this name, seeding it only when it does not exist yet. */
   searchExperiment?: string;
+  /** How W2's runs are seeded: through the API, or set-based in SQL (search-seed.ts). */
+  searchSeed: 'api' | 'sql';
   setupConcurrency: number;
   artifactMib: number;
   artifactRounds: number;
@@ -164,6 +167,9 @@ const USAGE = `Usage: node dist/test/bench/bench.js [options]
   --search-tag                   add W2's tag clause (tags.team = 'vision', as --peers runs it) to its filter
   --search-experiment NAME       search the experiment of this name, seeding it only if it does not exist yet
                                  (with --no-fresh-db or --embedded-data, reuses the runs of an earlier run)
+  --search-seed api|sql          seed the search runs through the API, or set-based in SQL: the same events,
+                                 stream heads and read model rows, written in a few statements per 2,000
+                                 runs; then it waits until the other services have followed (default api)
   --setup-concurrency N          concurrent requests while creating the search runs (default 8)
   --artifact-mib N               size of the artifact workload's file in MiB (default 1024 = 1 GiB)
   --artifact-rounds N            rounds of direct + Logbook upload and download; medians reported (default 3)
@@ -220,6 +226,7 @@ function parseArgs(argv: string[]): Options {
     searchReps: 50,
     searchReaders: 4,
     searchTag: false,
+    searchSeed: 'api',
     setupConcurrency: 8,
     artifactMib: 1024,
     artifactRounds: 3,
@@ -312,6 +319,12 @@ function parseArgs(argv: string[]): Options {
       case '--search-experiment':
         o.searchExperiment = value();
         break;
+      case '--search-seed': {
+        const how = value();
+        if (how !== 'api' && how !== 'sql') throw new UsageError(`--search-seed must be api or sql, not ${how}`);
+        o.searchSeed = how;
+        break;
+      }
       case '--setup-concurrency':
         o.setupConcurrency = int(flag, value(), 1, 256);
         break;
@@ -436,7 +449,10 @@ function parseArgs(argv: string[]): Options {
         '--peers starts its targets itself, without authentication: no --url, --only, --auth or --port',
       );
     if (!ingestBatchesGiven) o.ingestBatches = 400;
+    if (o.searchSeed === 'sql') throw new UsageError('--search-seed sql writes into Logbook only: not with --peers');
   } else if (o.historyOnly) throw new UsageError('--history-only goes with --peers');
+  if (o.searchSeed === 'sql' && o.url !== undefined)
+    throw new UsageError('--search-seed sql writes into the database of a shape the bench starts: not with --url');
   if (o.keys * o.steps > 1000) throw new UsageError('--keys x --steps must be at most 1000 (MLflow batch limit)');
   if (o.only === 'governance') {
     // Approvals need people: the requester never counts, and each approver must hold a role.
@@ -1124,10 +1140,6 @@ async function verifyIngest(client: Client, plan: IngestPlan, okBatches: Set<num
 
 // ------------------------------------------------------------------------------------------ workload 2: search
 
-const SEARCH_TEAMS = ['vision', 'nlp', 'speech', 'rl'];
-const SEARCH_OPTIMIZERS = ['adam', 'sgd', 'adamw'];
-const teamOf = (index: number) => SEARCH_TEAMS[index % SEARCH_TEAMS.length];
-
 /** A search's filter, and which of the workload's runs it matches. */
 interface SearchQuery {
   filter: string;
@@ -1147,13 +1159,8 @@ const PEERS_QUERY: SearchQuery = {
 const SEARCH_ORDER = ['metrics.acc DESC'];
 const SEARCH_MAX_RESULTS = 100;
 
-interface SearchRun {
-  index: number;
+interface SearchRun extends SearchRunValues {
   runId?: string;
-  startTime: number;
-  lr: string;
-  loss: number;
-  acc: number;
 }
 
 interface SearchResult {
@@ -1194,33 +1201,15 @@ async function seedSearchRuns(
   let made = 0;
   await pool(o.searchRuns, o.setupConcurrency, t0 + o.timeLimitSeconds * 1000, async (i) => {
     const r = runs[i];
+    const requests = searchRunRequests(r);
     const create = await client.send('POST', '/api/2.0/mlflow/runs/create', {
       experiment_id: experimentId,
-      run_name: `search-${i}`,
-      start_time: r.startTime,
-      tags: [
-        { key: 'team', value: teamOf(i) },
-        { key: 'model_family', value: ['resnet', 'vit', 'bert', 'gpt'][(i >> 2) % 4] },
-      ],
+      ...requests.create,
     });
     setupLatencies.push(create.ms);
     if (create.status !== 200) return setupErrors.add(`runs/create ${i}`, create);
     const runId = (JSON.parse(create.body) as { run: { info: { run_id: string } } }).run.info.run_id;
-    const batch = await client.send('POST', '/api/2.0/mlflow/runs/log-batch', {
-      run_id: runId,
-      params: [
-        { key: 'lr', value: r.lr },
-        { key: 'batch_size', value: String([32, 64, 128, 256][i % 4]) },
-        { key: 'optimizer', value: SEARCH_OPTIMIZERS[i % 3] },
-      ],
-      metrics: [
-        { key: 'loss', value: r.loss, timestamp: r.startTime + 500, step: 0 },
-        { key: 'acc', value: r.acc, timestamp: r.startTime + 500, step: 0 },
-        { key: 'val_loss', value: r.loss * 1.1, timestamp: r.startTime + 500, step: 0 },
-        { key: 'val_acc', value: r.acc * 0.95, timestamp: r.startTime + 500, step: 0 },
-        { key: 'f1', value: (r.acc + r.loss) / 2, timestamp: r.startTime + 500, step: 0 },
-      ],
-    });
+    const batch = await client.send('POST', '/api/2.0/mlflow/runs/log-batch', { run_id: runId, ...requests.batch });
     setupLatencies.push(batch.ms);
     if (batch.status !== 200) return setupErrors.add(`log-batch ${i}`, batch);
     r.runId = runId;
@@ -1255,6 +1244,74 @@ async function readSeededRuns(client: Client, experimentId: string, runs: Search
     throw new BenchError(`the search experiment holds ${found} of the ${runs.length} runs asked for`);
 }
 
+/**
+ * --search-seed sql: the runs written into the tracking database (search-seed.ts), then a wait until the
+ * relay has published their events and the services that follow runs have applied them, so that the
+ * timed searches share the machine with nothing the seeding left behind.
+ */
+async function seedSearchRunsBySql(
+  client: Client,
+  o: Options,
+  server: Server,
+  experimentId: string,
+  runs: SearchRun[],
+): Promise<void> {
+  const ids = await withServerDatabase(server, 'search', (db) => seedSearchRunsSql(db, experimentId, runs));
+  for (const r of runs) r.runId = ids.get(r.index);
+  const t0 = performance.now();
+  let reportedAt = t0;
+  for (;;) {
+    const behind = await followersBehind(client, server, experimentId, runs.length);
+    if (behind === undefined) break;
+    if (performance.now() - t0 > o.timeLimitSeconds * 1000)
+      throw new BenchError(`search seed: still waiting after ${o.timeLimitSeconds} s for ${behind}`);
+    if (performance.now() - reportedAt > 15_000) {
+      reportedAt = performance.now();
+      log(`search: waiting for ${behind}`);
+    }
+    await sleep(1000);
+  }
+  log(`search: the seeded runs' events were published and followed in ${fmt((performance.now() - t0) / 1000, 1)} s`);
+}
+
+/**
+ * What has not yet followed the seeded runs, or undefined when all has. Distributed: the outbox relay's backlog,
+ * then the artifacts service's owners and the registry's lineage of the experiment's runs (each RunCreated,
+ * and each run's params from its RunDataLoggedSummary). Embedded: its in-process subscriptions' backlogs.
+ */
+async function followersBehind(
+  client: Client,
+  server: Server,
+  experimentId: string,
+  runs: number,
+): Promise<string | undefined> {
+  if (server.shape === 'distributed' && server.databaseUrl) {
+    const backlog = Number(psql(server.databaseUrl, RELAY_BACKLOG_SQL));
+    if (backlog > 0) return `the relay (${fmt(backlog)} events to publish)`;
+    const [owners, lineageRuns, lineageParams] = psql(
+      server.databaseUrl,
+      `SELECT (SELECT count(*) FROM artifacts.owners WHERE experiment_id = '${experimentId}') || ' ' ||
+              (SELECT count(*) FROM registry.lineage_runs WHERE experiment_id = '${experimentId}') || ' ' ||
+              (SELECT count(*) FROM registry.lineage_run_params p JOIN registry.lineage_runs r USING (run_id)
+               WHERE r.experiment_id = '${experimentId}')`,
+    )
+      .split(' ')
+      .map(Number);
+    if (owners < runs) return `the artifacts service (${fmt(owners)} of ${fmt(runs)} runs)`;
+    if (lineageRuns < runs || lineageParams < 3 * runs)
+      return `the registry's lineage (${fmt(lineageRuns)} runs, ${fmt(lineageParams)} of ${fmt(3 * runs)} params)`;
+    return undefined;
+  }
+  const metrics = await client.send('GET', '/metrics');
+  if (metrics.status !== 200) return `/metrics (answered ${metrics.status})`;
+  const pending = [...metrics.body.matchAll(/^logbook_relay_pending_events\{relay="([^"]+)"\} (\d+)/gm)];
+  if (pending.length === 0) return 'the subscriptions to report their backlogs';
+  const behind = pending.filter(([, , count]) => Number(count) > 0);
+  return behind.length > 0
+    ? behind.map(([, relay, count]) => `${relay} (${fmt(Number(count))})`).join(', ')
+    : undefined;
+}
+
 async function searchWorkload(
   client: Client,
   o: Options,
@@ -1287,6 +1344,7 @@ async function searchWorkload(
   const setupLatencies: number[] = [];
   const t0 = performance.now();
   if (existing.status === 200) await readSeededRuns(client, experimentId, runs);
+  else if (o.searchSeed === 'sql') await seedSearchRunsBySql(client, o, server, experimentId, runs);
   else await seedSearchRuns(client, o, experimentId, runs, setupErrors, setupLatencies);
   const setupWall = (performance.now() - t0) / 1000;
   const created = runs.filter((r) => r.runId);
@@ -2280,7 +2338,7 @@ function runGovernanceWorkload(o: Options, sampler: Sampler | undefined, server:
     {
       url: server.url,
       admin: new Client(server.url, o.requestTimeoutMs, basicAuth(...BENCH_ADMIN)),
-      withDatabase: (work) => withRegistryDatabase(server, work),
+      withDatabase: (work) => withServerDatabase(server, 'governance', work),
       beforeReads: () => {
         if (!o.analyze || server.shape !== 'distributed' || !server.databaseUrl || !havePsql()) return false;
         log('governance: VACUUM ANALYZE (fairness rule: before read workloads)');
@@ -2294,10 +2352,14 @@ function runGovernanceWorkload(o: Options, sampler: Sampler | undefined, server:
 }
 
 /**
- * The registry's database for a seeding: the distributed shape's Postgres beside the running services;
+ * The database for a workload's seeding: the distributed shape's Postgres beside the running services;
  * the embedded shape's PGlite folder with the process stopped (one process may hold it), started again after.
  */
-async function withRegistryDatabase<T>(server: Server, work: (db: Database) => Promise<T>): Promise<T> {
+async function withServerDatabase<T>(
+  server: Server,
+  workload: Workload,
+  work: (db: Database) => Promise<T>,
+): Promise<T> {
   if (server.shape === 'distributed' && server.databaseUrl) {
     const db = new PostgresDatabase(server.databaseUrl, 2, DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS);
     try {
@@ -2307,9 +2369,9 @@ async function withRegistryDatabase<T>(server: Server, work: (db: Database) => P
     }
   }
   if (server.shape !== 'embedded' || !server.stateDir || !server.started)
-    throw new BenchError('the governance workload seeds the database of a shape the bench started (not --url)');
+    throw new BenchError(`the ${workload} workload seeds the database of a shape the bench started (not --url)`);
   const { env, port } = server.started;
-  log('governance: stopping the embedded process to open its database');
+  log(`${workload}: stopping the embedded process to open its database`);
   run('bash', [`${REPO}/test/support/shapes.sh`, 'stop', server.stateDir], process.env, 60_000);
   const durability = (env.LOGBOOK_EMBEDDED_DURABILITY as EmbeddedDurability | undefined) ?? 'full';
   const db = await PgliteDatabase.open(`${server.stateDir}/data/pg`, durability);
@@ -2319,12 +2381,14 @@ async function withRegistryDatabase<T>(server: Server, work: (db: Database) => P
   } finally {
     await db.close();
   }
-  log('governance: starting the embedded process again');
+  log(`${workload}: starting the embedded process again`);
+  // After a seeding the process listens once its in-process subscriptions have followed the new events.
+  const startTimeoutSeconds = 900;
   const start = run(
     'bash',
     [`${REPO}/test/support/shapes.sh`, 'start', 'embedded', String(port), server.stateDir],
-    env,
-    180_000,
+    { ...env, SHAPES_START_TIMEOUT_S: String(startTimeoutSeconds) },
+    (startTimeoutSeconds + 60) * 1000,
   );
   if (start.code !== 0) throw new BenchError(`shapes.sh start embedded failed:\n${start.stderr.slice(-3000)}`);
   // The sampler reads the same process list.

@@ -17,9 +17,11 @@ database_admin() {
 }
 
 # wait_healthy <url> <log> [path]: /health by default; /health/ready also waits for Kafka and the database.
+# SHAPES_START_TIMEOUT_S (default 60): an embedded process listens only once its in-process subscriptions
+# have caught up with its log, which takes minutes after a bulk import.
 wait_healthy() {
   local url=$1 log=$2 path=${3:-/health}
-  for _ in $(seq 1 120); do
+  for _ in $(seq 1 $((${SHAPES_START_TIMEOUT_S:-60} * 2))); do
     if curl -sf "$url$path" >/dev/null 2>&1; then return 0; fi
     sleep 0.5
   done

@@ -20,6 +20,7 @@ export {
   EMBEDDED_DURABILITIES,
   EmbeddedDurability,
   isUniqueViolation,
+  parseInt8,
   PgliteDatabase,
   PostgresDatabase,
   Queryable,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EVERYTHING_READABLE, ReadableSet, readableCondition } from '@logbook/access';
-import { Database, invalidParameter, notFound } from '@logbook/platform';
+import { Database, invalidParameter, notFound, parseInt8, Queryable } from '@logbook/platform';
 import {
   Clause,
   decodeOffsetToken,
@@ -15,7 +15,6 @@ import { checkExperimentId } from '../shared/ids';
 import { MAX_RESULTS } from '../shared/limits';
 import { checkMaxResults, comparison, SqlParams } from '../shared/sql';
 import { DATABASE } from '../shared/tokens';
-import { groupBy, tagList, wireDouble } from '../shared/wire';
 
 export interface RunView {
   info: {
@@ -178,9 +177,9 @@ export class RunsQueries {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   async get(runId: string): Promise<RunView> {
-    const [run] = await this.load('r.run_id = $1', [runId]);
-    if (!run) throw notFound(`Run with id=${runId} not found`);
-    return run.view;
+    const [row] = await this.loadRows('r.run_id = $1', [runId]);
+    if (!row) throw notFound(`Run with id=${runId} not found`);
+    return runView(row);
   }
 
   /**
@@ -213,7 +212,7 @@ export class RunsQueries {
       const visible = readableCondition(readable, 'r.experiment_id', params.values, 'bigint');
       return visible ? [...where, visible] : where;
     };
-    const keys = await this.db.transaction(async (tx) => {
+    const { keys, rows } = await this.db.transaction(async (tx) => {
       // Each run is probed once, so memoizing probes only costs; and a query that stops at its page's end gains
       // nothing from parallel workers. Weighing either costs more planning time than the query takes to run.
       await tx.query(
@@ -244,12 +243,18 @@ export class RunsQueries {
           skip = Math.max(0, skip - counted.rows[0].runs);
         }
       }
-      return found;
+      const page = found.slice(0, maxResults);
+      return {
+        keys: found,
+        rows: page.length > 0 ? await this.loadRows('r.run_key = ANY($1::int[])', [page], tx) : [],
+      };
     });
-    const page = keys.slice(0, maxResults);
-    const loaded = await this.load('r.run_key = ANY($1::int[])', [page]);
-    const byKey = new Map(loaded.map((run) => [run.runKey, run.view]));
-    const runs = page.map((key) => byKey.get(key)).filter((run): run is RunView => run !== undefined);
+    const byKey = new Map(rows.map((row) => [row.run_key, row]));
+    const runs = keys
+      .slice(0, maxResults)
+      .map((key) => byKey.get(key))
+      .filter((row): row is LoadedRunRow => row !== undefined)
+      .map(runView);
     return keys.length > maxResults ? { runs, next_page_token: encodeOffsetToken(offset + maxResults) } : { runs };
   }
 
@@ -262,99 +267,97 @@ export class RunsQueries {
     return rows[0]?.experiment_id;
   }
 
-  /** Whole runs (info, latest metrics, params, tags, inputs, outputs) in six set-based queries. */
-  private async load(condition: string, values: unknown[]): Promise<Array<{ runKey: number; view: RunView }>> {
-    const { rows } = await this.db.query<RunRow>(
-      `SELECT ${RUN_COLUMNS} FROM tracking.runs r JOIN tracking.experiments e ON e.experiment_id = r.experiment_id WHERE ${condition}`,
+  /**
+   * Whole runs (info, latest metrics, params, tags, inputs, outputs) in one statement: each run's lists come
+   * as JSON arrays of its rows, in the order MLflow lists them. Postgres writes a double as JSON the way
+   * protobuf JSON does (NaN and the infinities as strings); int64s come as text, read as the int8 parser reads them.
+   */
+  private async loadRows(condition: string, values: unknown[], db: Queryable = this.db): Promise<LoadedRunRow[]> {
+    const { rows } = await db.query<LoadedRunRow>(
+      `SELECT ${RUN_COLUMNS},
+         (SELECT json_agg(json_build_array(k.key, lm.value, lm.ts::text, lm.step::text) ORDER BY k.key)
+          FROM tracking.latest_metrics lm JOIN tracking.metric_keys k ON k.key_id = lm.key_id
+          WHERE lm.run_key = r.run_key) AS metrics,
+         (SELECT json_agg(json_build_array(p.key, p.value) ORDER BY p.key) FROM tracking.params p
+          WHERE p.run_key = r.run_key) AS params,
+         (SELECT json_agg(json_build_array(t.key, t.value) ORDER BY t.key) FROM tracking.run_tags t
+          WHERE t.run_key = r.run_key) AS tags,
+         (SELECT json_agg(json_build_array(ri.tags, d.name, d.digest, d.source_type, d.source, d.schema, d.profile)
+                          ORDER BY d.dataset_key)
+          FROM tracking.run_inputs ri JOIN tracking.datasets d ON d.dataset_key = ri.dataset_key
+          WHERE ri.run_key = r.run_key) AS inputs,
+         (SELECT json_agg(json_build_array(m.model_id, m.direction, m.step::text) ORDER BY m.model_id)
+          FROM tracking.run_models m WHERE m.run_key = r.run_key) AS models
+       FROM tracking.runs r JOIN tracking.experiments e ON e.experiment_id = r.experiment_id WHERE ${condition}`,
       values,
     );
-    if (rows.length === 0) return [];
-    const keys = rows.map((r) => r.run_key);
-    const [metrics, params, tags, inputs, models] = await Promise.all([
-      this.db.query<{ run_key: number; key: string; value: number; ts: number; step: number }>(
-        `SELECT lm.run_key, k.key, lm.value, lm.ts, lm.step FROM tracking.latest_metrics lm
-         JOIN tracking.metric_keys k ON k.key_id = lm.key_id WHERE lm.run_key = ANY($1::int[]) ORDER BY k.key`,
-        [keys],
-      ),
-      this.db.query<{ run_key: number; key: string; value: string }>(
-        `SELECT run_key, key, value FROM tracking.params WHERE run_key = ANY($1::int[]) ORDER BY key`,
-        [keys],
-      ),
-      this.db.query<{ run_key: number; key: string; value: string }>(
-        `SELECT run_key, key, value FROM tracking.run_tags WHERE run_key = ANY($1::int[]) ORDER BY key`,
-        [keys],
-      ),
-      this.db.query<{
-        run_key: number;
-        tags: Array<{ key: string; value: string }>;
-        name: string;
-        digest: string;
-        source_type: string;
-        source: string;
-        schema: string | null;
-        profile: string | null;
-      }>(
-        `SELECT ri.run_key, ri.tags, d.name, d.digest, d.source_type, d.source, d.schema, d.profile
-         FROM tracking.run_inputs ri JOIN tracking.datasets d ON d.dataset_key = ri.dataset_key
-         WHERE ri.run_key = ANY($1::int[]) ORDER BY d.dataset_key`,
-        [keys],
-      ),
-      this.db.query<{ run_key: number; model_id: string; direction: string; step: number }>(
-        `SELECT run_key, model_id, direction, step FROM tracking.run_models WHERE run_key = ANY($1::int[]) ORDER BY model_id`,
-        [keys],
-      ),
-    ]);
-    const metricsByRun = groupBy(metrics.rows, (m) => m.run_key);
-    const paramsByRun = groupBy(params.rows, (p) => p.run_key);
-    const tagsByRun = groupBy(tags.rows, (t) => t.run_key);
-    const inputsByRun = groupBy(inputs.rows, (i) => i.run_key);
-    const modelsByRun = groupBy(models.rows, (m) => m.run_key);
-    return rows.map((row) => {
-      const runModels = modelsByRun.get(row.run_key) ?? [];
-      const view: RunView = {
-        info: {
-          run_id: row.run_id,
-          run_uuid: row.run_id,
-          run_name: row.name,
-          experiment_id: row.experiment_id,
-          user_id: row.user_id,
-          status: row.status,
-          start_time: row.start_time,
-          ...(row.end_time !== null ? { end_time: row.end_time } : {}),
-          artifact_uri: row.artifact_uri,
-          lifecycle_stage: row.lifecycle_stage,
-        },
-        data: {
-          metrics: (metricsByRun.get(row.run_key) ?? []).map((m) => ({
-            key: m.key,
-            value: wireDouble(m.value),
-            timestamp: m.ts,
-            step: m.step,
-          })),
-          params: tagList(paramsByRun.get(row.run_key) ?? []),
-          tags: tagList(tagsByRun.get(row.run_key) ?? []),
-        },
-        inputs: {
-          dataset_inputs: (inputsByRun.get(row.run_key) ?? []).map((input) => ({
-            tags: input.tags,
-            dataset: {
-              name: input.name,
-              digest: input.digest,
-              source_type: input.source_type,
-              source: input.source,
-              ...(input.schema !== null ? { schema: input.schema } : {}),
-              ...(input.profile !== null ? { profile: input.profile } : {}),
-            },
-          })),
-          model_inputs: runModels.filter((m) => m.direction === 'input').map((m) => ({ model_id: m.model_id })),
-        },
-        outputs: {
-          model_outputs: runModels
-            .filter((m) => m.direction === 'output')
-            .map((m) => ({ model_id: m.model_id, step: m.step })),
-        },
-      };
-      return { runKey: row.run_key, view };
-    });
+    return rows;
   }
+}
+
+interface LoadedRunRow extends RunRow {
+  metrics: Array<[key: string, value: number | 'NaN' | 'Infinity' | '-Infinity', ts: string, step: string]> | null;
+  params: Array<[key: string, value: string]> | null;
+  tags: Array<[key: string, value: string]> | null;
+  inputs: Array<
+    [
+      tags: Array<{ key: string; value: string }>,
+      name: string,
+      digest: string,
+      sourceType: string,
+      source: string,
+      schema: string | null,
+      profile: string | null,
+    ]
+  > | null;
+  models: Array<[modelId: string, direction: string, step: string]> | null;
+}
+
+const keyValues = (pairs: Array<[string, string]> | null) => (pairs ?? []).map(([key, value]) => ({ key, value }));
+
+function runView(row: LoadedRunRow): RunView {
+  const models = row.models ?? [];
+  return {
+    info: {
+      run_id: row.run_id,
+      run_uuid: row.run_id,
+      run_name: row.name,
+      experiment_id: row.experiment_id,
+      user_id: row.user_id,
+      status: row.status,
+      start_time: row.start_time,
+      ...(row.end_time !== null ? { end_time: row.end_time } : {}),
+      artifact_uri: row.artifact_uri,
+      lifecycle_stage: row.lifecycle_stage,
+    },
+    data: {
+      metrics: (row.metrics ?? []).map(([key, value, ts, step]) => ({
+        key,
+        value,
+        timestamp: parseInt8(ts) as number,
+        step: parseInt8(step) as number,
+      })),
+      params: keyValues(row.params),
+      tags: keyValues(row.tags),
+    },
+    inputs: {
+      dataset_inputs: (row.inputs ?? []).map(([tags, name, digest, source_type, source, schema, profile]) => ({
+        tags,
+        dataset: {
+          name,
+          digest,
+          source_type,
+          source,
+          ...(schema !== null ? { schema } : {}),
+          ...(profile !== null ? { profile } : {}),
+        },
+      })),
+      model_inputs: models.filter(([, direction]) => direction === 'input').map(([model_id]) => ({ model_id })),
+    },
+    outputs: {
+      model_outputs: models
+        .filter(([, direction]) => direction === 'output')
+        .map(([model_id, , step]) => ({ model_id, step: parseInt8(step) as number })),
+    },
+  };
 }
