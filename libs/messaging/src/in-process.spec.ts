@@ -237,5 +237,27 @@ for (const kind of ['postgres', 'pglite'] as const) {
         appended.map((e) => e.eventId),
       );
     });
+
+    it('lets timers and I/O run between the batches of a catch-up', async () => {
+      const { schema, bus, store, relay } = await fixture();
+      let handled = 0;
+      bus.subscribe({
+        name: 'counter',
+        schema,
+        handle: async (tx, e) => {
+          handled++;
+          await recordApplied(tx, schema, 'counter', e);
+        },
+      });
+      await appendTo(store, 'run', 'run-1', 30);
+      await waitPublishable(db, schema, 30);
+      relay.start();
+      // A request arriving while the relay catches up: served after one batch, not after the whole backlog.
+      const handledWhenServed = await new Promise<number>((resolve) => setImmediate(() => resolve(handled)));
+      await waitFor('the relay to catch up', async () => (await relay.lag()) === 0);
+      await relay.stop();
+      assert.equal(handled, 30);
+      assert.ok(handledWhenServed < 30, `the event loop turned only after ${handledWhenServed} of 30 events`);
+    });
   });
 }

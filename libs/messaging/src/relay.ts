@@ -1,3 +1,4 @@
+import { setImmediate as nextTurnOfEventLoop } from 'node:timers/promises';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
 import { Logger, RelayLag, reportRelayLag, backoffDelay, DependencyStatus, Outage } from '@logbook/platform';
 import { defaultLogger } from './consumer';
@@ -195,6 +196,9 @@ export class OutboxRelay {
         failures = 0;
         this.outage.recovered();
         if (published < this.batchSize) await this.sleep(this.pollIntervalMs, true);
+        // PGlite answers without I/O, so a catch-up over it would be promise continuations only, holding off
+        // HTTP and timers until the whole backlog is delivered: one turn of the event loop per full batch.
+        else await nextTurnOfEventLoop();
       } catch (error) {
         failures++;
         const retryInMs = backoffDelay(failures + 1, this.pollIntervalMs, this.maxBackoffMs);
