@@ -1,8 +1,8 @@
 /**
  * `npm run bench:scale` (issue 15): how ingestion and search cost grows with the data. For each factor F it
- * runs bench.js once on a fresh database (or embedded folder): the ingest workload at F times its default
- * volume (400 batches of 1,000 points over 100 runs), then the search workload over F times 10,000 runs,
- * seeded set-based in SQL so that large factors take minutes instead of hours. Each factor's JSON summary is
+ * runs bench.js twice, each on a fresh database (or embedded folder): the ingest workload at F times its
+ * default volume (400 batches of 1,000 points over 100 runs), then the search workload over F times 10,000
+ * runs, seeded set-based in SQL so that large factors take minutes instead of hours. Every JSON summary is
  * kept; the table compares them.
  */
 import { spawnSync } from 'node:child_process';
@@ -68,7 +68,7 @@ interface FactorSummary {
     pointsOk: number;
     pointsPerSecond: number;
     latencyMs: Latency;
-    windows: { min: number; median: number; max: number };
+    windows: { count: number; min: number; max: number };
     cpu?: { logbookCpuSecondsPer1kPoints: number; allServerCpuSecondsPer1kPoints?: number };
     storage?: Record<string, number>;
   };
@@ -82,43 +82,57 @@ interface FactorSummary {
 
 interface Measured {
   factor: number;
-  file: string;
-  summary?: FactorSummary;
-  exitCode: number | null;
+  ingest?: FactorSummary['ingest'];
+  search?: FactorSummary['search'];
+  problems: string[];
+}
+
+/** One bench.js run of one workload; its summary, or why there is none. */
+function runBench(workload: 'ingest' | 'search', args: string[], file: string): FactorSummary | string {
+  const child = spawnSync(
+    process.execPath,
+    [`${REPO}/dist/test/bench/bench.js`, '--only', workload, ...args, '--out', file],
+    {
+      stdio: 'inherit',
+    },
+  );
+  try {
+    const summary = JSON.parse(readFileSync(file, 'utf8')) as FactorSummary;
+    if (child.status !== 0 || !summary.ok)
+      return `${workload}: exited ${child.status}; ${summary.problems.join('; ') || 'no problem reported'}`;
+    return summary;
+  } catch {
+    return `${workload}: exited ${child.status} without a summary`;
+  }
 }
 
 function measure(factor: number, o: Options, dir: string): Measured {
   const runs = Math.max(1, Math.round(BASE.runs * factor));
   const batches = Math.max(1, Math.round(BASE.batches * factor));
   const searchRuns = Math.max(1, Math.round(BASE.searchRuns * factor));
-  const file = `${dir}/factor-${factor}.json`;
-  const args = [
-    `${REPO}/dist/test/bench/bench.js`,
-    ...o.benchArgs,
-    '--runs',
-    String(runs),
-    '--ingest-batches',
-    String(batches),
-    '--search-runs',
-    String(searchRuns),
-    '--search-seed',
-    'sql',
-    '--out',
-    file,
-  ];
   log(`scale ${factor}x: ${fmt(batches * 1000)} points over ${fmt(runs)} runs, search over ${fmt(searchRuns)} runs`);
-  const child = spawnSync(process.execPath, args, { stdio: 'inherit' });
-  let summary: FactorSummary | undefined;
-  try {
-    summary = JSON.parse(readFileSync(file, 'utf8')) as FactorSummary;
-  } catch {
-    summary = undefined;
-  }
-  return { factor, file, summary, exitCode: child.status };
+  const ingest = runBench(
+    'ingest',
+    [...o.benchArgs, '--runs', String(runs), '--ingest-batches', String(batches)],
+    `${dir}/factor-${factor}-ingest.json`,
+  );
+  const search = runBench(
+    'search',
+    [...o.benchArgs, '--search-runs', String(searchRuns), '--search-seed', 'sql'],
+    `${dir}/factor-${factor}-search.json`,
+  );
+  return {
+    factor,
+    ingest: typeof ingest === 'string' ? undefined : ingest.ingest,
+    search: typeof search === 'string' ? undefined : search.search,
+    problems: [ingest, search].filter((outcome): outcome is string => typeof outcome === 'string'),
+  };
 }
 
 const ms = (value: number | undefined) => (value === undefined ? '–' : value.toFixed(1));
 const count = (value: number | undefined) => (value === undefined ? '–' : fmt(Math.round(value)));
+const windowRange = (windows: { count: number; min: number; max: number } | undefined) =>
+  windows && windows.count > 0 ? `${count(windows.min)}–${count(windows.max)}` : 'under 5 s';
 const mib = (bytes: number | undefined) => (bytes === undefined ? '–' : fmt(Math.round(bytes / 2 ** 20)));
 
 function printTable(results: Measured[]): void {
@@ -126,12 +140,10 @@ function printTable(results: Measured[]): void {
     '\n| factor | points stored | ingestion, points/s (5 s windows min–max) | p50 / p99, ms | all server CPU per 1k points, s | metrics / event log on disk, MiB | runs searched | search p50 / p99, ms | 4 readers p50, ms | search seed, s |',
   );
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const { factor, summary } of results) {
-    const ingest = summary?.ingest;
-    const search = summary?.search;
+  for (const { factor, ingest, search } of results) {
     const cpu = ingest?.cpu?.allServerCpuSecondsPer1kPoints ?? ingest?.cpu?.logbookCpuSecondsPer1kPoints;
     console.log(
-      `| ${factor}x | ${count(ingest?.pointsOk)} | ${count(ingest?.pointsPerSecond)} (${count(ingest?.windows.min)}–${count(ingest?.windows.max)}) | ` +
+      `| ${factor}x | ${count(ingest?.pointsOk)} | ${count(ingest?.pointsPerSecond)} (${windowRange(ingest?.windows)}) | ` +
         `${ms(ingest?.latencyMs.p50)} / ${ms(ingest?.latencyMs.p99)} | ${cpu === undefined ? '–' : cpu.toFixed(4)} | ` +
         `${mib(ingest?.storage?.metricsBytes)} / ${mib(ingest?.storage?.eventsBytes)} | ${count(search?.runs)} | ${ms(search?.sequential.p50)} / ${ms(search?.sequential.p99)} | ` +
         `${ms(search?.concurrent.p50)} | ${search ? search.setup.wallSeconds.toFixed(0) : '–'} |`,
@@ -145,9 +157,8 @@ function main(): number {
   mkdirSync(dir, { recursive: true });
   const results = o.factors.map((factor) => measure(factor, o, dir));
   printTable(results);
-  const failed = results.filter((r) => r.exitCode !== 0 || !r.summary?.ok);
-  for (const r of failed)
-    console.log(`factor ${r.factor}: bench exited ${r.exitCode}; ${r.summary?.problems.join('; ') ?? 'no summary'}`);
+  const failed = results.filter((r) => r.problems.length > 0);
+  for (const r of failed) console.log(`factor ${r.factor}: ${r.problems.join('; ')}`);
   console.log(`\nSummaries: ${dir}`);
   return failed.length === 0 ? 0 : 1;
 }
