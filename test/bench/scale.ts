@@ -2,8 +2,9 @@
  * `npm run bench:scale` (issue 15): how ingestion and search cost grows with the data. For each factor F it
  * runs bench.js twice, each on a fresh database (or embedded folder): the ingest workload at F times its
  * default volume (400 batches of 1,000 points over 100 runs), then the search workload over F times 10,000
- * runs, seeded set-based in SQL so that large factors take minutes instead of hours. Every JSON summary is
- * kept; the table compares them.
+ * runs, seeded set-based in SQL so that large factors take minutes instead of hours, with the issue's filter
+ * (a metric, a param and a tag, ordered by a metric: `--search-tag`). Every JSON summary is kept; the table
+ * compares them.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -11,16 +12,21 @@ import { fmt, log, REPO } from './bench-support';
 
 const BASE = { runs: 100, batches: 400, searchRuns: 10_000 };
 
+type Workload = 'ingest' | 'search';
+const WORKLOADS: readonly Workload[] = ['ingest', 'search'];
+
 interface Options {
   factors: number[];
+  workloads: Workload[];
   /** Passed to every bench.js run as given (shape, port, readers...). */
   benchArgs: string[];
 }
 
-const USAGE = `usage: npm run bench:scale -- [--factors 1,10,100] [bench.js options]
+const USAGE = `usage: npm run bench:scale -- [--factors 1,10,100] [--workloads ingest,search] [bench.js options]
   --factors F,F,...   multiples of the default volume (default 1,10); each from 0.01 to 100
+  --workloads W,W     which of ingest and search to run at each factor (default both)
   anything else is passed to each bench.js run (e.g. --shape embedded, --port 7100, --search-readers 4);
-  --only, --runs, --ingest-batches, --search-runs, --search-seed, --out and --peers are set here`;
+  --only, --runs, --ingest-batches, --search-runs, --search-seed, --search-tag, --out and --peers are set here`;
 
 const OWN_FLAGS = [
   '--only',
@@ -34,7 +40,7 @@ const OWN_FLAGS = [
 ];
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { factors: [1, 10], benchArgs: [] };
+  const o: Options = { factors: [1, 10], workloads: [...WORKLOADS], benchArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help') {
@@ -47,6 +53,14 @@ function parseArgs(argv: string[]): Options {
       if (factors.length === 0 || factors.some((f) => !Number.isFinite(f) || f < 0.01 || f > 100))
         throw new Error(`--factors takes numbers from 0.01 to 100, got ${value}\n${USAGE}`);
       o.factors = factors;
+      continue;
+    }
+    if (arg === '--workloads' || arg.startsWith('--workloads=')) {
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      const workloads = (value ?? '').split(',');
+      if (workloads.some((w) => !WORKLOADS.includes(w as Workload)))
+        throw new Error(`--workloads takes ingest and/or search, got ${value}\n${USAGE}`);
+      o.workloads = workloads as Workload[];
       continue;
     }
     if (OWN_FLAGS.some((flag) => arg === flag || arg.startsWith(`${flag}=`)))
@@ -88,7 +102,7 @@ interface Measured {
 }
 
 /** One bench.js run of one workload; its summary, or why there is none. */
-function runBench(workload: 'ingest' | 'search', args: string[], file: string): FactorSummary | string {
+function runBench(workload: Workload, args: string[], file: string): FactorSummary | string {
   const child = spawnSync(
     process.execPath,
     [`${REPO}/dist/test/bench/bench.js`, '--only', workload, ...args, '--out', file],
@@ -111,20 +125,24 @@ function measure(factor: number, o: Options, dir: string): Measured {
   const batches = Math.max(1, Math.round(BASE.batches * factor));
   const searchRuns = Math.max(1, Math.round(BASE.searchRuns * factor));
   log(`scale ${factor}x: ${fmt(batches * 1000)} points over ${fmt(runs)} runs, search over ${fmt(searchRuns)} runs`);
-  const ingest = runBench(
-    'ingest',
-    [...o.benchArgs, '--runs', String(runs), '--ingest-batches', String(batches)],
-    `${dir}/factor-${factor}-ingest.json`,
-  );
-  const search = runBench(
-    'search',
-    [...o.benchArgs, '--search-runs', String(searchRuns), '--search-seed', 'sql'],
-    `${dir}/factor-${factor}-search.json`,
-  );
+  const ingest = o.workloads.includes('ingest')
+    ? runBench(
+        'ingest',
+        [...o.benchArgs, '--runs', String(runs), '--ingest-batches', String(batches)],
+        `${dir}/factor-${factor}-ingest.json`,
+      )
+    : undefined;
+  const search = o.workloads.includes('search')
+    ? runBench(
+        'search',
+        [...o.benchArgs, '--search-runs', String(searchRuns), '--search-seed', 'sql', '--search-tag'],
+        `${dir}/factor-${factor}-search.json`,
+      )
+    : undefined;
   return {
     factor,
-    ingest: typeof ingest === 'string' ? undefined : ingest.ingest,
-    search: typeof search === 'string' ? undefined : search.search,
+    ingest: typeof ingest === 'string' ? undefined : ingest?.ingest,
+    search: typeof search === 'string' ? undefined : search?.search,
     problems: [ingest, search].filter((outcome): outcome is string => typeof outcome === 'string'),
   };
 }
