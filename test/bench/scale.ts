@@ -149,8 +149,10 @@ function measure(factor: number, o: Options, dir: string): Measured {
 
 const ms = (value: number | undefined) => (value === undefined ? '–' : value.toFixed(1));
 const count = (value: number | undefined) => (value === undefined ? '–' : fmt(Math.round(value)));
-const windowRange = (windows: { count: number; min: number; max: number } | undefined) =>
-  windows && windows.count > 0 ? `${count(windows.min)}–${count(windows.max)}` : 'under 5 s';
+const windowRange = (windows: { count: number; min: number; max: number } | undefined) => {
+  if (windows === undefined) return '–';
+  return windows.count > 0 ? `${count(windows.min)}–${count(windows.max)}` : 'under 5 s';
+};
 const mib = (bytes: number | undefined) => (bytes === undefined ? '–' : fmt(Math.round(bytes / 2 ** 20)));
 
 function printTable(results: Measured[]): void {
