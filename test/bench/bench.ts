@@ -66,7 +66,19 @@ import { GovernanceResult, governanceWorkload } from './governance-workload';
 import { RegistryResult, registryWorkload } from './registry-workload';
 import { GrpcIngestResult, grpcIngestWorkload } from './grpc-workload';
 import { WebhookResult, webhookWorkload } from './webhook-workload';
-import { formatComparison, killPeers, PEER_TARGETS, PeerTarget, PeersResult, runPeers } from './peers';
+import {
+  formatComparison,
+  formatTable,
+  formatTargets,
+  issueTargets,
+  killPeers,
+  medianRows,
+  PEER_TARGETS,
+  PeerTarget,
+  PeersResult,
+  runPeers,
+  TargetCheck,
+} from './peers';
 import { searchRunRequests, SearchRunValues, seedSearchRunsSql, teamOf } from './search-seed';
 
 // ------------------------------------------------------------------------------------------ options
@@ -110,6 +122,8 @@ interface Options {
   only?: Workload;
   /** --peers: the targets compared (peers.ts), in this order. */
   peers?: PeerTarget[];
+  /** --peers: how many times the whole comparison runs; the table then shows each figure's median. */
+  peersRounds: number;
   historyPoints: number;
   historyPageSize: number;
   historyReads: number;
@@ -199,6 +213,8 @@ const USAGE = `Usage: node dist/test/bench/bench.js [options]
   --history-points N             --peers: points of the one metric get-history reads back (default 1000000)
   --history-page N               --peers: max_results of each get-history page (default 25000)
   --history-reads N              --peers: timed reads, paged and in one request; medians reported (default 3)
+  --peers-rounds N               --peers: run the whole comparison N times, each round every target in turn, and
+                                 print each figure's median over the rounds with issue 15's targets (default 1)
   --auth off|basic|token         start Logbook with authentication on and sign every request in as a
                                  user who is no admin, by Basic credentials or an API token (default off;
                                  with --only ingest, search or governance)
@@ -243,6 +259,7 @@ function parseArgs(argv: string[]): Options {
     historyPoints: 1_000_000,
     historyPageSize: 25_000,
     historyReads: 3,
+    peersRounds: 1,
     historyOnly: false,
     auth: 'off',
     timeLimitSeconds: 900,
@@ -394,6 +411,9 @@ function parseArgs(argv: string[]): Options {
       case '--history-reads':
         o.historyReads = int(flag, value(), 1, 100);
         break;
+      case '--peers-rounds':
+        o.peersRounds = int(flag, value(), 1, 9);
+        break;
       case '--history-only':
         o.historyOnly = true;
         break;
@@ -450,7 +470,8 @@ function parseArgs(argv: string[]): Options {
       );
     if (!ingestBatchesGiven) o.ingestBatches = 400;
     if (o.searchSeed === 'sql') throw new UsageError('--search-seed sql writes into Logbook only: not with --peers');
-  } else if (o.historyOnly) throw new UsageError('--history-only goes with --peers');
+  } else if (o.historyOnly || o.peersRounds > 1)
+    throw new UsageError('--history-only and --peers-rounds go with --peers');
   if (o.searchSeed === 'sql' && o.url !== undefined)
     throw new UsageError('--search-seed sql writes into the database of a shape the bench starts: not with --url');
   if (o.keys * o.steps > 1000) throw new UsageError('--keys x --steps must be at most 1000 (MLflow batch limit)');
@@ -2686,10 +2707,62 @@ async function peersMain(o: Options, targets: PeerTarget[], startedAt: Date, sta
   if (!havePsql()) throw new BenchError("psql is needed to create the peers' databases");
   const environment = environmentStamp(o, { url: '', shape: 'peer', procs: [] }, 'not pinned (--no-pin)');
   if (o.pin) environment.generator = pinSelf(1);
-  const result = await runPeers(
+  const rounds: PeersResult<IngestResult, SearchResult>[] = [];
+  for (let round = 1; round <= o.peersRounds; round++) {
+    if (o.peersRounds > 1) log(`peers: round ${round} of ${o.peersRounds}`);
+    const roundStamp = o.peersRounds > 1 ? `${stamp}-round${round}` : stamp;
+    const result = await runPeersRound(o, targets, DATABASE_URL, environment.commit, roundStamp);
+    if (o.peersRounds > 1) console.log(`\nRound ${round} of ${o.peersRounds}:\n${formatComparison(result)}\n`);
+    rounds.push(result);
+  }
+  const table = medianRows(rounds.map((result) => result.table));
+  const targetChecks = issueTargets(table);
+  const file = o.out ?? `${REPO}/.logbook/bench/${stamp}-peers.json`;
+  const problems = rounds.flatMap((result, i) =>
+    result.problems.map((p) => (o.peersRounds > 1 ? `round ${i + 1}: ${p}` : p)),
+  );
+  const summary: PeersSummary = {
+    startedAt: startedAt.toISOString(),
+    environment,
+    rounds,
+    table,
+    targetChecks,
+    problems,
+    ok: problems.length === 0,
+    file,
+  };
+  mkdirSync(dirOf(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+  console.log(
+    `\nPeers benchmark  commit=${environment.commit}  ${environment.host.nproc} CPU (${environment.host.cpuModel}), ${environment.host.memoryGiB} GiB, ${environment.postgres}`,
+  );
+  console.log(
+    `  W1: ${o.clients} clients, ${o.ingestBatches} batches of ${o.keys * o.steps} metrics over ${o.runs} runs; W2: ${o.searchRuns} runs, ${o.searchReps} sequential searches of "${PEERS_QUERY.filter}" by ${SEARCH_ORDER.join(', ')}; generator ${environment.generator}\n`,
+  );
+  if (o.peersRounds === 1) console.log(formatComparison(rounds[0]));
+  else {
+    console.log(`Medians of ${o.peersRounds} rounds:`);
+    console.log(formatTable(table).join('\n'));
+    for (const p of problems) console.log(`  ! ${p}`);
+  }
+  console.log(`\nIssue 15's targets measured here (search at 100,000 runs is measured by --only search, not here):`);
+  console.log(formatTargets(targetChecks).join('\n'));
+  console.log(`\n  JSON summary: ${file}`);
+  return summary.ok ? 0 : 1;
+}
+
+/** One round of the comparison: every target in turn. */
+async function runPeersRound(
+  o: Options,
+  targets: PeerTarget[],
+  databaseUrl: string,
+  commit: string,
+  stamp: string,
+): Promise<PeersResult<IngestResult, SearchResult>> {
+  return runPeers(
     {
       targets,
-      databaseUrl: DATABASE_URL,
+      databaseUrl,
       clients: o.clients,
       historyPoints: o.historyPoints,
       historyPageSize: o.historyPageSize,
@@ -2712,7 +2785,7 @@ async function peersMain(o: Options, targets: PeerTarget[], startedAt: Date, sta
           procs: server.procs,
           databaseUrl: server.databaseUrl,
           pgPort: server.pgPort,
-          version: `commit ${environment.commit}`,
+          version: `commit ${commit}`,
           stop: async () => stop(),
           kill: stop,
         };
@@ -2741,33 +2814,20 @@ async function peersMain(o: Options, targets: PeerTarget[], startedAt: Date, sta
     },
     stamp,
   );
-  const file = o.out ?? `${REPO}/.logbook/bench/${stamp}-peers.json`;
-  const summary: PeersSummary = {
-    startedAt: startedAt.toISOString(),
-    environment,
-    ...result,
-    ok: result.problems.length === 0,
-    file,
-  };
-  mkdirSync(dirOf(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
-  console.log(
-    `\nPeers benchmark  commit=${environment.commit}  ${environment.host.nproc} CPU (${environment.host.cpuModel}), ${environment.host.memoryGiB} GiB, ${environment.postgres}`,
-  );
-  console.log(
-    `  W1: ${o.clients} clients, ${o.ingestBatches} batches of ${o.keys * o.steps} metrics over ${o.runs} runs; W2: ${o.searchRuns} runs, ${o.searchReps} sequential searches of "${PEERS_QUERY.filter}" by ${SEARCH_ORDER.join(', ')}; generator ${environment.generator}\n`,
-  );
-  console.log(formatComparison(result));
-  console.log(`\n  JSON summary: ${file}`);
-  return summary.ok ? 0 : 1;
 }
 
-type PeersSummary = {
+interface PeersSummary {
   startedAt: string;
   environment: ReturnType<typeof environmentStamp>;
+  /** Each round's whole result, in order. */
+  rounds: PeersResult<IngestResult, SearchResult>[];
+  /** The comparison: each figure's median over the rounds (the one round's figures when there is one). */
+  table: ReturnType<typeof medianRows>;
+  targetChecks: TargetCheck[];
+  problems: string[];
   ok: boolean;
   file: string;
-} & PeersResult<IngestResult, SearchResult>;
+}
 
 function cleanupAndExit(code: number): void {
   killPeers();

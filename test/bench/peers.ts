@@ -118,7 +118,22 @@ interface TargetResult<I, S> {
   error?: string;
 }
 
+/** Which figure a row holds, for the checks of issue 15's targets. */
+export type RowId =
+  | 'ingest'
+  | 'ingestP50'
+  | 'ingestP99'
+  | 'searchP50'
+  | 'searchP99'
+  | 'historyPaged'
+  | 'historyWhole'
+  | 'historyRssBefore'
+  | 'historyRssPaged'
+  | 'historyRssWhole'
+  | 'ingestRss';
+
 export interface ComparisonRow {
+  id: RowId;
   workload: string;
   unit: string;
   better: 'higher' | 'lower';
@@ -543,11 +558,24 @@ async function historyWorkload(
 const LOGBOOK_SHAPES: LogbookShape[] = ['distributed', 'embedded'];
 const PEERS: Peer[] = ['mlflow', 'fasttrackml'];
 
+function ratiosOf(values: ComparisonRow['values'], better: ComparisonRow['better']): Record<string, number> {
+  const ratios: Record<string, number> = {};
+  for (const shape of LOGBOOK_SHAPES)
+    for (const peer of PEERS) {
+      const ours = values[shape];
+      const theirs = values[peer];
+      if (ours === undefined || theirs === undefined || ours === 0 || theirs === 0) continue;
+      ratios[`${shape}/${peer}`] = Math.round((better === 'higher' ? ours / theirs : theirs / ours) * 100) / 100;
+    }
+  return ratios;
+}
+
 function comparisonTable<I extends IngestFigures, S extends SearchFigures>(
   targets: PeersResult<I, S>['targets'],
   s: PeersSettings,
 ): ComparisonRow[] {
   const row = (
+    id: RowId,
     workload: string,
     unit: string,
     better: ComparisonRow['better'],
@@ -559,48 +587,43 @@ function comparisonTable<I extends IngestFigures, S extends SearchFigures>(
       const value = result && figure(result);
       if (value !== undefined && Number.isFinite(value)) values[target] = value;
     }
-    const ratios: Record<string, number> = {};
-    for (const shape of LOGBOOK_SHAPES)
-      for (const peer of PEERS) {
-        const ours = values[shape];
-        const theirs = values[peer];
-        if (ours === undefined || theirs === undefined || ours === 0 || theirs === 0) continue;
-        ratios[`${shape}/${peer}`] = Math.round((better === 'higher' ? ours / theirs : theirs / ours) * 100) / 100;
-      }
-    return { workload, unit, better, values, ratios };
+    return { id, workload, unit, better, values, ratios: ratiosOf(values, better) };
   };
   return [
-    row('(1) log-batch ingestion', 'points/s', 'higher', (t) => t.ingest?.pointsPerSecond),
-    row('(1) log-batch latency p50', 'ms', 'lower', (t) => t.ingest?.latencyMs.p50),
-    row('(1) log-batch latency p99', 'ms', 'lower', (t) => t.ingest?.latencyMs.p99),
-    row('(2) search_runs p50', 'ms', 'lower', (t) => t.search?.sequential.p50),
-    row('(2) search_runs p99', 'ms', 'lower', (t) => t.search?.sequential.p99),
+    row('ingest', '(1) log-batch ingestion', 'points/s', 'higher', (t) => t.ingest?.pointsPerSecond),
+    row('ingestP50', '(1) log-batch latency p50', 'ms', 'lower', (t) => t.ingest?.latencyMs.p50),
+    row('ingestP99', '(1) log-batch latency p99', 'ms', 'lower', (t) => t.ingest?.latencyMs.p99),
+    row('searchP50', '(2) search_runs p50', 'ms', 'lower', (t) => t.search?.sequential.p50),
+    row('searchP99', '(2) search_runs p99', 'ms', 'lower', (t) => t.search?.sequential.p99),
     row(
+      'historyPaged',
       `(3) get-history ${fmt(s.historyPoints)} points, paged by ${fmt(s.historyPageSize)}`,
       's',
       'lower',
       (t) => t.history?.paged.medianSeconds,
     ),
     row(
+      'historyWhole',
       `(3) get-history ${fmt(s.historyPoints)} points, one request`,
       's',
       'lower',
       (t) => t.history?.whole.medianSeconds,
     ),
-    row('(3) RSS before the history reads, all processes', 'MB', 'lower', (t) =>
+    row('historyRssBefore', '(3) RSS before the history reads, all processes', 'MB', 'lower', (t) =>
       t.history ? total(t.history.memory.beforeMb) : undefined,
     ),
-    row('(3) peak RSS during the paged reads, all processes', 'MB', 'lower', (t) =>
+    row('historyRssPaged', '(3) peak RSS during the paged reads, all processes', 'MB', 'lower', (t) =>
       t.history ? total(t.history.memory.pagedPeakMb) : undefined,
     ),
-    row('(3) peak RSS during the one-request reads, all processes', 'MB', 'lower', (t) =>
+    row('historyRssWhole', '(3) peak RSS during the one-request reads, all processes', 'MB', 'lower', (t) =>
       t.history ? total(t.history.memory.wholePeakMb) : undefined,
     ),
-    row('(4) peak RSS under ingestion, all processes', 'MB', 'lower', (t) => t.peakRssTotalMb),
+    row('ingestRss', '(4) peak RSS under ingestion, all processes', 'MB', 'lower', (t) => t.peakRssTotalMb),
   ];
 }
 
-export function formatComparison<I extends IngestFigures, S extends SearchFigures>(result: PeersResult<I, S>): string {
+/** The side-by-side table of some rows, with their ratios. */
+export function formatTable(rows: readonly ComparisonRow[]): string[] {
   const digits = (unit: string) => (unit === 's' ? 2 : unit === 'ms' ? 1 : 0);
   const ratioColumns = LOGBOOK_SHAPES.flatMap((shape) => PEERS.map((peer) => [shape, peer] as const));
   const header = [
@@ -610,7 +633,7 @@ export function formatComparison<I extends IngestFigures, S extends SearchFigure
   ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
   // A run of the history workload alone has no ingest or search figures to show.
-  for (const r of result.table.filter((row) => Object.keys(row.values).length > 0)) {
+  for (const r of rows.filter((row) => Object.keys(row.values).length > 0)) {
     const cells = [
       `${r.workload} (${r.unit})`,
       ...PEER_TARGETS.map((t) => (r.values[t] === undefined ? 'n/a' : fmt(r.values[t] as number, digits(r.unit)))),
@@ -623,6 +646,11 @@ export function formatComparison<I extends IngestFigures, S extends SearchFigure
   }
   lines.push('');
   lines.push('Ratios: points/s Logbook/peer, times and RSS peer/Logbook; above 1 favours Logbook.');
+  return lines;
+}
+
+export function formatComparison<I extends IngestFigures, S extends SearchFigures>(result: PeersResult<I, S>): string {
+  const lines = formatTable(result.table);
   const ingested = PEER_TARGETS.filter((target) => result.targets[target]?.ingest?.memory);
   if (ingested.length > 0) lines.push('Peak RSS under ingestion, per process (MB):');
   for (const target of ingested) {
@@ -653,6 +681,74 @@ export function formatComparison<I extends IngestFigures, S extends SearchFigure
   }
   for (const note of [...result.peerDeviations, ...result.problems]) lines.push(`  ! ${note}`);
   return lines.join('\n');
+}
+
+/** Each row's figures as the median of the rounds' (a target missing from a round is left out of its median). */
+export function medianRows(rounds: readonly (readonly ComparisonRow[])[]): ComparisonRow[] {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  };
+  return (rounds[0] ?? []).map((first) => {
+    const values: ComparisonRow['values'] = {};
+    for (const target of PEER_TARGETS) {
+      const seen = rounds.flatMap((rows) => rows.find((row) => row.id === first.id)?.values[target] ?? []);
+      if (seen.length > 0) values[target] = median(seen);
+    }
+    return { ...first, values, ratios: ratiosOf(values, first.better) };
+  });
+}
+
+export interface TargetCheck {
+  target: string;
+  /** Undefined when a figure it needs was not measured. */
+  holds?: boolean;
+  measured: string;
+}
+
+/** Issue 15's targets that this comparison measures, checked on the given rows (the medians of the rounds). */
+export function issueTargets(rows: readonly ComparisonRow[]): TargetCheck[] {
+  const rowOf = (id: RowId) => rows.find((row) => row.id === id);
+  const ratio = (id: RowId, shape: LogbookShape, peer: Peer) => rowOf(id)?.ratios[`${shape}/${peer}`];
+  const value = (id: RowId, target: PeerTarget) => rowOf(id)?.values[target];
+  const atLeast = (target: string, figure: number | undefined, floor: number, shown: string): TargetCheck => ({
+    target,
+    holds: figure === undefined ? undefined : figure >= floor,
+    measured: figure === undefined ? 'not measured' : shown,
+  });
+  const below = (target: string, figure: number | undefined, ceiling: number, unit: string): TargetCheck => ({
+    target,
+    holds: figure === undefined ? undefined : figure < ceiling,
+    measured: figure === undefined ? 'not measured' : `${fmt(figure, 1)} ${unit}`,
+  });
+  const times = (figure: number | undefined) => `${fmt(figure ?? NaN, 2)}x`;
+  const ingestVsFml = ratio('ingest', 'distributed', 'fasttrackml');
+  const ingestVsMlflow = ratio('ingest', 'distributed', 'mlflow');
+  const distributed = value('ingest', 'distributed');
+  const embedded = value('ingest', 'embedded');
+  const embeddedShare = distributed && embedded !== undefined ? embedded / distributed : undefined;
+  const historyDistributed = ratio('historyPaged', 'distributed', 'mlflow');
+  const historyEmbedded = ratio('historyPaged', 'embedded', 'mlflow');
+  return [
+    atLeast('ingestion, distributed: at least 2x FastTrackML', ingestVsFml, 2, times(ingestVsFml)),
+    atLeast('ingestion, distributed: at least 10x MLflow', ingestVsMlflow, 10, times(ingestVsMlflow)),
+    below('ingestion, distributed: p99 under 150 ms', value('ingestP99', 'distributed'), 150, 'ms'),
+    atLeast(
+      'ingestion, embedded: within 20% of distributed',
+      embeddedShare,
+      0.8,
+      `${fmt((embeddedShare ?? NaN) * 100, 0)}% of distributed`,
+    ),
+    atLeast('history paged, distributed: at least 10x MLflow', historyDistributed, 10, times(historyDistributed)),
+    atLeast('history paged, embedded: at least 10x MLflow', historyEmbedded, 10, times(historyEmbedded)),
+    below('memory, embedded: peak RSS under ingestion under 400 MB', value('ingestRss', 'embedded'), 400, 'MB'),
+  ];
+}
+
+export function formatTargets(checks: readonly TargetCheck[]): string[] {
+  const verdict = (holds: boolean | undefined) => (holds === undefined ? 'n/a ' : holds ? 'MET ' : 'MISS');
+  return checks.map((check) => `  ${verdict(check.holds)} ${check.target}: ${check.measured}`);
 }
 
 /** What a target did that the workload did not ask for, or did not do. */
