@@ -206,17 +206,21 @@ const DURABILITY_SETTINGS: Record<EmbeddedDurability, string[]> = {
   fast: ['fsync=off'],
 };
 
-/** How often the embedded database looks for tables whose planner statistics are out of date. */
-export const EMBEDDED_ANALYZE_INTERVAL_MS = 30_000;
+/** How often the embedded database looks for tables to vacuum or whose planner statistics are out of date. */
+export const EMBEDDED_MAINTENANCE_INTERVAL_MS = 30_000;
 
 /**
- * The tables autovacuum would analyze: changed by more than 50 rows and 10% since their last ANALYZE (its
- * default threshold and scale factor), or not analyzed since the database opened, as PGlite keeps no
- * activity counts from one opening to the next.
+ * The tables autovacuum would vacuum or analyze, by its default thresholds. Vacuumed: over 50 rows + 20% dead,
+ * or 1,000 rows + 20% inserted since the last VACUUM, or over 128 pages + 20% not known all-visible (PGlite keeps
+ * no activity counts from one opening to the next; the visibility map stays). Analyzed: changed by more than 50
+ * rows + 10% since the last ANALYZE, or not analyzed since the database opened.
  */
-const STALE_STATISTICS = `SELECT format('%I.%I', s.schemaname, s.relname) AS name
-  FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-  WHERE s.last_analyze IS NULL OR s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)`;
+const STALE_TABLES = `SELECT format('%I.%I', s.schemaname, s.relname) AS name,
+    s.n_dead_tup > 50 + 0.2 * greatest(c.reltuples, 0)
+      OR s.n_ins_since_vacuum > 1000 + 0.2 * greatest(c.reltuples, 0)
+      OR c.relpages - c.relallvisible > 128 + 0.2 * c.relpages AS vacuum,
+    s.last_analyze IS NULL OR s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0) AS analyze
+  FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid`;
 
 /**
  * Default of LOGBOOK_EMBEDDED_SHARED_BUFFERS_MB. PGlite's own 128 MB is resident from the start (the buffers are
@@ -228,11 +232,13 @@ export const DEFAULT_EMBEDDED_SHARED_BUFFERS_MB = 16;
 export class PgliteDatabase extends DataSourceDatabase {
   readonly kind = 'pglite' as const;
   /**
-   * PGlite runs no autovacuum: without this its planner never learns a table's size or its values' frequencies
-   * and plans every query as if the tables were empty (a search over 100,000 runs then visits each of them).
+   * PGlite runs no autovacuum: without ANALYZE its planner never learns a table's size or its values' frequencies
+   * and plans every query as if the tables were empty (a search over 100,000 runs then visits each of them);
+   * without VACUUM no page is ever marked all-visible, so an index-only scan still reads every row's page, and
+   * dead rows (a run's latest metrics, replaced as it logs) are never reclaimed.
    */
-  private readonly analyzeTimer: NodeJS.Timeout;
-  private analyzing: Promise<void> | undefined;
+  private readonly maintenanceTimer: NodeJS.Timeout;
+  private maintaining: Promise<void> | undefined;
 
   private constructor(
     source: DataSource,
@@ -240,28 +246,35 @@ export class PgliteDatabase extends DataSourceDatabase {
     private readonly releaseLock: () => void,
   ) {
     super(source);
-    this.analyzeTimer = setInterval(() => void this.analyzeStaleTables(), EMBEDDED_ANALYZE_INTERVAL_MS).unref();
-    setImmediate(() => void this.analyzeStaleTables());
+    this.maintenanceTimer = setInterval(
+      () => void this.maintainStaleTables(),
+      EMBEDDED_MAINTENANCE_INTERVAL_MS,
+    ).unref();
+    setImmediate(() => void this.maintainStaleTables());
   }
 
   /**
-   * ANALYZE of each table whose statistics are stale, one statement at a time, since the database serves one
-   * statement at a time and a whole-database ANALYZE would hold every query up for its length.
+   * VACUUM and/or ANALYZE of each table that needs it, one table at a time, since the database serves one
+   * statement at a time and a whole-database pass would hold every query up for its length. A VACUUM skips the
+   * pages already all-visible, so it costs about what changed since the last one.
    */
-  analyzeStaleTables(): Promise<void> {
-    this.analyzing ??= (async () => {
+  maintainStaleTables(): Promise<void> {
+    this.maintaining ??= (async () => {
       try {
         // The session reports its changes to the activity counts when idle, at most once a second unless asked.
         await this.query('SELECT pg_stat_force_next_flush()');
-        const { rows } = await this.query<{ name: string }>(STALE_STATISTICS);
-        for (const { name } of rows) await this.query(`ANALYZE ${name}`);
+        const { rows } = await this.query<{ name: string; vacuum: boolean; analyze: boolean }>(STALE_TABLES);
+        for (const { name, vacuum, analyze } of rows) {
+          if (vacuum) await this.query(`VACUUM ${analyze ? '(ANALYZE) ' : ''}${name}`);
+          else if (analyze) await this.query(`ANALYZE ${name}`);
+        }
       } catch {
         // A table dropped meanwhile, or the database closing: the next round looks again.
       } finally {
-        this.analyzing = undefined;
+        this.maintaining = undefined;
       }
     })();
-    return this.analyzing;
+    return this.maintaining;
   }
 
   /**
@@ -314,8 +327,8 @@ export class PgliteDatabase extends DataSourceDatabase {
   }
 
   override async close(): Promise<void> {
-    clearInterval(this.analyzeTimer);
-    await this.analyzing;
+    clearInterval(this.maintenanceTimer);
+    await this.maintaining;
     await super.close();
     await this.db.close();
     this.releaseLock();

@@ -9,6 +9,7 @@ import {
   parseRunFilter,
   parseRunOrderBy,
 } from '@logbook/search';
+import { KEY_VALUE_INDEX_MAX_BYTES } from '../../migrations/001_initial';
 import { lifecycleCondition } from '../experiments/experiments.queries';
 import { ViewType } from '../experiments/experiments.dto';
 import { checkExperimentId } from '../shared/ids';
@@ -85,7 +86,19 @@ function keyedValueSql(table: string, alias: string, clause: Clause, params: Sql
   const row = `SELECT 1 FROM ${table} WHERE ${alias}.run_key = r.run_key AND ${alias}.key = ${params.add(clause.key)}`;
   if (clause.comparator === 'IS NULL') return `NOT EXISTS (${row})`;
   if (clause.comparator === 'IS NOT NULL') return `EXISTS (${row})`;
-  return `EXISTS (${row} AND ${comparison(`${alias}.value`, clause.comparator, clause.value, params)})`;
+  return `EXISTS (${row} AND ${comparison(`${alias}.value`, clause.comparator, clause.value, params)}${keyValueIndexBound(alias, clause)})`;
+}
+
+/**
+ * An equality whose key and value are short enough to be in the (key, value) index says so in the predicate
+ * that index is partial on, so the planner may answer the probe from the index alone; it changes no answer,
+ * as a row equal to them has their length.
+ */
+function keyValueIndexBound(alias: string, clause: Clause): string {
+  if (clause.comparator !== '=' || typeof clause.value !== 'string') return '';
+  const bytes = Buffer.byteLength(clause.key) + Buffer.byteLength(clause.value);
+  if (bytes > KEY_VALUE_INDEX_MAX_BYTES) return '';
+  return ` AND octet_length(${alias}.key) + octet_length(${alias}.value) <= ${KEY_VALUE_INDEX_MAX_BYTES}`;
 }
 
 function clauseSql(clause: Clause, params: SqlParams): string {
