@@ -3,7 +3,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rm
 import { dirname, join, resolve } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { promisify } from 'node:util';
-import { Client, types } from 'pg';
+import { Client, escapeLiteral, types } from 'pg';
 import { DataSource, EntityManager, QueryResult as TypeOrmQueryResult, QueryRunner } from 'typeorm';
 import { lockDataDir } from './data-dir-lock';
 import { pgliteDriver } from './pglite-driver';
@@ -41,6 +41,13 @@ export interface Queryable {
 /** A transaction: set-based SQL through `query`, and TypeORM's entities and repositories through `manager`, committing together. */
 export interface Transaction extends Queryable {
   readonly manager: EntityManager;
+  /**
+   * `query` through a statement its session prepares once, with the parameters written into its text: the
+   * plan is made for these values at the first run and reused by the next runs of the same statement and
+   * values, where `query` plans every time. For a read run again and again (a search) whose planning is a
+   * good part of its cost.
+   */
+  queryPrepared<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<Row>>;
 }
 
 /**
@@ -100,9 +107,14 @@ abstract class DataSourceDatabase implements Database {
     connection.on('error', onError);
     try {
       await runner.startTransaction();
+      const statements = preparedStatementsOf(connection);
       const result = await work({
         manager: runner.manager,
         query: <Row>(sql: string, params?: unknown[]) => queryThrough<Row>(runner, sql, params),
+        queryPrepared: <Row>(sql: string, params?: unknown[]) => {
+          const text = withParameters(sql, params ?? []);
+          return text === undefined ? queryThrough<Row>(runner, sql, params) : statements.run<Row>(runner, text);
+        },
       });
       await runner.commitTransaction();
       return result;
@@ -123,6 +135,76 @@ abstract class DataSourceDatabase implements Database {
 async function queryThrough<Row>(runner: QueryRunner, sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
   const result = (await runner.query(sql, params, true)) as TypeOrmQueryResult;
   return { rows: (result.records ?? []) as Row[], rowCount: result.affected ?? 0 };
+}
+
+/** How many prepared statements a session keeps; the least recently run is deallocated for a new one. */
+export const PREPARED_STATEMENTS_PER_SESSION = 64;
+
+/** Prepared statements' names, unique in the process, so two holders of one session never reuse a name. */
+let preparedStatementsMade = 0;
+
+/** A session's prepared statements, by their text, least recently run first. */
+class PreparedStatements {
+  private readonly names = new Map<string, string>();
+
+  async run<Row>(runner: QueryRunner, text: string): Promise<QueryResult<Row>> {
+    let name = this.names.get(text);
+    if (name === undefined) {
+      if (this.names.size >= PREPARED_STATEMENTS_PER_SESSION) {
+        const [[oldestText, oldest]] = this.names;
+        await queryThrough(runner, `DEALLOCATE ${oldest}`);
+        this.names.delete(oldestText);
+      }
+      name = `logbook_prepared_${++preparedStatementsMade}`;
+      // PREPARE and DEALLOCATE are not undone by a rollback, so the map follows the session, not the transaction.
+      await queryThrough(runner, `PREPARE ${name} AS ${text}`);
+    } else this.names.delete(text);
+    this.names.set(text, name);
+    return queryThrough<Row>(runner, `EXECUTE ${name}`);
+  }
+}
+
+const preparedBySession = new WeakMap<object, PreparedStatements>();
+
+/** The prepared statements of the session behind a pooled connection (one object per session, as pools keep). */
+function preparedStatementsOf(connection: object): PreparedStatements {
+  let statements = preparedBySession.get(connection);
+  if (!statements) preparedBySession.set(connection, (statements = new PreparedStatements()));
+  return statements;
+}
+
+/**
+ * `sql` with each `$n` replaced by its value as a quoted literal of the text pg would send for it: Postgres
+ * types an untyped literal from its context as it types an untyped parameter, so the statement means the same.
+ * Undefined for a value only a parameter can carry (a NUL, which ends a query's text, or a buffer or object).
+ */
+function withParameters(sql: string, params: unknown[]): string | undefined {
+  const literals = params.map(literal);
+  if (literals.some((text) => text === undefined)) return undefined;
+  return sql.replace(/\$(\d+)\b/g, (placeholder, index: string) => literals[Number(index) - 1] ?? placeholder);
+}
+
+function literal(value: unknown): string | undefined {
+  if (value === null || value === undefined) return 'NULL';
+  const text = parameterText(value);
+  return text === undefined || text.includes('\0') ? undefined : escapeLiteral(text);
+}
+
+function parameterText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (!Array.isArray(value)) return undefined;
+  const elements: string[] = [];
+  for (const element of value as unknown[]) {
+    if (element === null || element === undefined) elements.push('NULL');
+    else if (Array.isArray(element)) return undefined;
+    else {
+      const text = parameterText(element);
+      if (text === undefined) return undefined;
+      elements.push(`"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+    }
+  }
+  return `{${elements.join(',')}}`;
 }
 
 export class PostgresDatabase extends DataSourceDatabase {

@@ -208,7 +208,7 @@ export const KEY_VALUE_INDEX_MAX_BYTES = 2000;
  * metric's values gives each run's key, and whether a run has a param or tag of a given value is one entry
  * in the run's (key, value) range, not the primary key's entry plus its table row. The joint statistics take
  * in the length bound the search adds for those indexes, which the planner would otherwise guess keeps a third
- * of the rows.
+ * of the rows; they are empty until the tables' next ANALYZE, which an unchanged table would not get.
  */
 export class TrackingCoveringSearchIndexes1796810000000 extends SqlMigration {
   constructor() {
@@ -225,6 +225,8 @@ CREATE STATISTICS tracking.params_key_value (mcv) ON key, value, (octet_length(k
 DROP STATISTICS tracking.run_tags_key_value;
 CREATE STATISTICS tracking.run_tags_key_value (mcv) ON key, value, (octet_length(key) + octet_length(value))
   FROM tracking.run_tags;
+ANALYZE tracking.params;
+ANALYZE tracking.run_tags;
 `);
   }
 }
