@@ -522,6 +522,41 @@ describe('tracking API on real Postgres and Kafka', () => {
     assert.equal(refused.json.message, "Invalid experiment ID 'x'. Experiment ID must be a valid integer.");
   });
 
+  it("finds params and tags by equality at any length, within the key/value indexes' bound or beyond it", async () => {
+    const runId = await newRun();
+    const experiment = (await get('runs/get', { run_id: runId })).json.run.info.experiment_id as string;
+    const values = {
+      within: 'é'.repeat(999), // 1 + 1,998 bytes with its key: in the index
+      beyond: 'é'.repeat(1000), // 1 + 2,000 bytes: left out of it
+      note: 'n'.repeat(7000), // a tag as long as MLflow's notes and model histories
+    };
+    const logged = await post('runs/log-batch', {
+      run_id: runId,
+      params: [
+        { key: 'w', value: values.within },
+        { key: 'b', value: values.beyond },
+      ],
+      tags: [
+        { key: 'w', value: values.within },
+        { key: 'b', value: values.beyond },
+        { key: 'note', value: values.note },
+      ],
+    });
+    assert.equal(logged.status, 200);
+    const search = async (filter: string) =>
+      (await post('runs/search', { experiment_ids: [experiment], filter })).json.runs?.map((r: any) => r.info.run_id) ??
+      [];
+    for (const kind of ['params', 'tags']) {
+      assert.deepEqual(await search(`${kind}.w = '${values.within}'`), [runId]);
+      assert.deepEqual(await search(`${kind}.b = '${values.beyond}'`), [runId]);
+      assert.deepEqual(await search(`${kind}.w = '${values.beyond}'`), []);
+      assert.deepEqual(await search(`${kind}.b = '${values.within}'`), []);
+      assert.deepEqual(await search(`${kind}.b LIKE 'éé%'`), [runId]);
+    }
+    assert.deepEqual(await search(`tags.note = '${values.note}'`), [runId]);
+    assert.deepEqual(await search(`tags.note != '${values.note}'`), []);
+  });
+
   it('pages runs ordered by a metric: real values, then NaN, then runs without it, ties by start_time', async () => {
     const experiment = (await post('experiments/create', { name: `exp-${randomUUID()}` })).json.experiment_id as string;
     const values = [0.5, 'NaN', undefined, 0.5, 'Infinity', '-Infinity', undefined, 'NaN'];

@@ -241,16 +241,48 @@ describe('embedded database (PGlite)', () => {
     };
     const reltuples = async () =>
       (await db.query<{ reltuples: number }>(`SELECT reltuples FROM pg_class WHERE relname = 't'`)).rows[0].reltuples;
-    await db.analyzeStaleTables();
+    await db.maintainStaleTables();
     assert.equal(await reltuples(), 1000);
     assert.equal(await planned(), 100);
     await db.query(`INSERT INTO t SELECT g, 'rare' FROM generate_series(1001, 1040) g`);
-    await db.analyzeStaleTables();
+    await db.maintainStaleTables();
     assert.equal(await reltuples(), 1000, 'under 50 rows + 10% changed: left as it was');
     await db.query(`INSERT INTO t SELECT g, 'rare' FROM generate_series(1041, 1200) g`);
-    await db.analyzeStaleTables();
+    await db.maintainStaleTables();
     assert.equal(await reltuples(), 1200);
     assert.equal(await planned(), 300);
+    await db.close();
+  });
+
+  it('vacuums the tables autovacuum would, so index-only scans skip the table and dead rows are reclaimed', async () => {
+    const db = await PgliteDatabase.open(undefined);
+    await db.query('CREATE TABLE t (id int PRIMARY KEY, kind text)');
+    await db.query(`INSERT INTO t SELECT g, 'common' FROM generate_series(1, 5000) g`);
+    const visibility = async () =>
+      (
+        await db.query<{ relpages: number; relallvisible: number }>(
+          `SELECT relpages, relallvisible FROM pg_class WHERE relname = 't'`,
+        )
+      ).rows[0];
+    const dead = async () =>
+      (await db.query<{ n: number }>(`SELECT n_dead_tup::int AS n FROM pg_stat_user_tables WHERE relname = 't'`))
+        .rows[0].n;
+    await db.maintainStaleTables();
+    const vacuumed = await visibility();
+    assert.ok(vacuumed.relpages > 0);
+    assert.equal(vacuumed.relallvisible, vacuumed.relpages, 'every page marked all-visible');
+    await db.query('SET enable_seqscan = off');
+    const { rows } = await db.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN (ANALYZE, COSTS OFF) SELECT id FROM t WHERE id BETWEEN 100 AND 4000`,
+    );
+    const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
+    assert.match(plan, /Index Only Scan/);
+    assert.match(plan, /Heap Fetches: 0/);
+    await db.query(`UPDATE t SET kind = 'rare' WHERE id <= 2000`);
+    await db.query('SELECT pg_stat_force_next_flush()');
+    assert.equal(await dead(), 2000);
+    await db.maintainStaleTables();
+    assert.equal(await dead(), 0, 'over 50 rows + 20% dead: vacuumed');
     await db.close();
   });
 

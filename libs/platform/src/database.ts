@@ -3,7 +3,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rm
 import { dirname, join, resolve } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { promisify } from 'node:util';
-import { Client, types } from 'pg';
+import { Client, escapeLiteral, types } from 'pg';
 import { DataSource, EntityManager, QueryResult as TypeOrmQueryResult, QueryRunner } from 'typeorm';
 import { lockDataDir } from './data-dir-lock';
 import { pgliteDriver } from './pglite-driver';
@@ -41,6 +41,13 @@ export interface Queryable {
 /** A transaction: set-based SQL through `query`, and TypeORM's entities and repositories through `manager`, committing together. */
 export interface Transaction extends Queryable {
   readonly manager: EntityManager;
+  /**
+   * `query` through a statement its session prepares once, with the parameters written into its text: the
+   * plan is made for these values at the first run and reused by the next runs of the same statement and
+   * values, where `query` plans every time. For a read run again and again (a search) whose planning is a
+   * good part of its cost.
+   */
+  queryPrepared<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<Row>>;
 }
 
 /**
@@ -100,9 +107,14 @@ abstract class DataSourceDatabase implements Database {
     connection.on('error', onError);
     try {
       await runner.startTransaction();
+      const statements = preparedStatementsOf(connection);
       const result = await work({
         manager: runner.manager,
         query: <Row>(sql: string, params?: unknown[]) => queryThrough<Row>(runner, sql, params),
+        queryPrepared: <Row>(sql: string, params?: unknown[]) => {
+          const text = withParameters(sql, params ?? []);
+          return text === undefined ? queryThrough<Row>(runner, sql, params) : statements.run<Row>(runner, text);
+        },
       });
       await runner.commitTransaction();
       return result;
@@ -123,6 +135,76 @@ abstract class DataSourceDatabase implements Database {
 async function queryThrough<Row>(runner: QueryRunner, sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
   const result = (await runner.query(sql, params, true)) as TypeOrmQueryResult;
   return { rows: (result.records ?? []) as Row[], rowCount: result.affected ?? 0 };
+}
+
+/** How many prepared statements a session keeps; the least recently run is deallocated for a new one. */
+export const PREPARED_STATEMENTS_PER_SESSION = 64;
+
+/** Prepared statements' names, unique in the process, so two holders of one session never reuse a name. */
+let preparedStatementsMade = 0;
+
+/** A session's prepared statements, by their text, least recently run first. */
+class PreparedStatements {
+  private readonly names = new Map<string, string>();
+
+  async run<Row>(runner: QueryRunner, text: string): Promise<QueryResult<Row>> {
+    let name = this.names.get(text);
+    if (name === undefined) {
+      if (this.names.size >= PREPARED_STATEMENTS_PER_SESSION) {
+        const [[oldestText, oldest]] = this.names;
+        await queryThrough(runner, `DEALLOCATE ${oldest}`);
+        this.names.delete(oldestText);
+      }
+      name = `logbook_prepared_${++preparedStatementsMade}`;
+      // PREPARE and DEALLOCATE are not undone by a rollback, so the map follows the session, not the transaction.
+      await queryThrough(runner, `PREPARE ${name} AS ${text}`);
+    } else this.names.delete(text);
+    this.names.set(text, name);
+    return queryThrough<Row>(runner, `EXECUTE ${name}`);
+  }
+}
+
+const preparedBySession = new WeakMap<object, PreparedStatements>();
+
+/** The prepared statements of the session behind a pooled connection (one object per session, as pools keep). */
+function preparedStatementsOf(connection: object): PreparedStatements {
+  let statements = preparedBySession.get(connection);
+  if (!statements) preparedBySession.set(connection, (statements = new PreparedStatements()));
+  return statements;
+}
+
+/**
+ * `sql` with each `$n` replaced by its value as a quoted literal of the text pg would send for it: Postgres
+ * types an untyped literal from its context as it types an untyped parameter, so the statement means the same.
+ * Undefined for a value only a parameter can carry (a NUL, which ends a query's text, or a buffer or object).
+ */
+function withParameters(sql: string, params: unknown[]): string | undefined {
+  const literals = params.map(literal);
+  if (literals.some((text) => text === undefined)) return undefined;
+  return sql.replace(/\$(\d+)\b/g, (placeholder, index: string) => literals[Number(index) - 1] ?? placeholder);
+}
+
+function literal(value: unknown): string | undefined {
+  if (value === null || value === undefined) return 'NULL';
+  const text = parameterText(value);
+  return text === undefined || text.includes('\0') ? undefined : escapeLiteral(text);
+}
+
+function parameterText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (!Array.isArray(value)) return undefined;
+  const elements: string[] = [];
+  for (const element of value as unknown[]) {
+    if (element === null || element === undefined) elements.push('NULL');
+    else if (Array.isArray(element)) return undefined;
+    else {
+      const text = parameterText(element);
+      if (text === undefined) return undefined;
+      elements.push(`"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+    }
+  }
+  return `{${elements.join(',')}}`;
 }
 
 export class PostgresDatabase extends DataSourceDatabase {
@@ -206,17 +288,21 @@ const DURABILITY_SETTINGS: Record<EmbeddedDurability, string[]> = {
   fast: ['fsync=off'],
 };
 
-/** How often the embedded database looks for tables whose planner statistics are out of date. */
-export const EMBEDDED_ANALYZE_INTERVAL_MS = 30_000;
+/** How often the embedded database looks for tables to vacuum or whose planner statistics are out of date. */
+export const EMBEDDED_MAINTENANCE_INTERVAL_MS = 30_000;
 
 /**
- * The tables autovacuum would analyze: changed by more than 50 rows and 10% since their last ANALYZE (its
- * default threshold and scale factor), or not analyzed since the database opened, as PGlite keeps no
- * activity counts from one opening to the next.
+ * The tables autovacuum would vacuum or analyze, by its default thresholds. Vacuumed: over 50 rows + 20% dead,
+ * or 1,000 rows + 20% inserted since the last VACUUM, or over 128 pages + 20% not known all-visible (PGlite keeps
+ * no activity counts from one opening to the next; the visibility map stays). Analyzed: changed by more than 50
+ * rows + 10% since the last ANALYZE, or not analyzed since the database opened.
  */
-const STALE_STATISTICS = `SELECT format('%I.%I', s.schemaname, s.relname) AS name
-  FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-  WHERE s.last_analyze IS NULL OR s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)`;
+const STALE_TABLES = `SELECT format('%I.%I', s.schemaname, s.relname) AS name,
+    s.n_dead_tup > 50 + 0.2 * greatest(c.reltuples, 0)
+      OR s.n_ins_since_vacuum > 1000 + 0.2 * greatest(c.reltuples, 0)
+      OR c.relpages - c.relallvisible > 128 + 0.2 * c.relpages AS vacuum,
+    s.last_analyze IS NULL OR s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0) AS analyze
+  FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid`;
 
 /**
  * Default of LOGBOOK_EMBEDDED_SHARED_BUFFERS_MB. PGlite's own 128 MB is resident from the start (the buffers are
@@ -228,11 +314,13 @@ export const DEFAULT_EMBEDDED_SHARED_BUFFERS_MB = 16;
 export class PgliteDatabase extends DataSourceDatabase {
   readonly kind = 'pglite' as const;
   /**
-   * PGlite runs no autovacuum: without this its planner never learns a table's size or its values' frequencies
-   * and plans every query as if the tables were empty (a search over 100,000 runs then visits each of them).
+   * PGlite runs no autovacuum: without ANALYZE its planner never learns a table's size or its values' frequencies
+   * and plans every query as if the tables were empty (a search over 100,000 runs then visits each of them);
+   * without VACUUM no page is ever marked all-visible, so an index-only scan still reads every row's page, and
+   * dead rows (a run's latest metrics, replaced as it logs) are never reclaimed.
    */
-  private readonly analyzeTimer: NodeJS.Timeout;
-  private analyzing: Promise<void> | undefined;
+  private readonly maintenanceTimer: NodeJS.Timeout;
+  private maintaining: Promise<void> | undefined;
 
   private constructor(
     source: DataSource,
@@ -240,28 +328,35 @@ export class PgliteDatabase extends DataSourceDatabase {
     private readonly releaseLock: () => void,
   ) {
     super(source);
-    this.analyzeTimer = setInterval(() => void this.analyzeStaleTables(), EMBEDDED_ANALYZE_INTERVAL_MS).unref();
-    setImmediate(() => void this.analyzeStaleTables());
+    this.maintenanceTimer = setInterval(
+      () => void this.maintainStaleTables(),
+      EMBEDDED_MAINTENANCE_INTERVAL_MS,
+    ).unref();
+    setImmediate(() => void this.maintainStaleTables());
   }
 
   /**
-   * ANALYZE of each table whose statistics are stale, one statement at a time, since the database serves one
-   * statement at a time and a whole-database ANALYZE would hold every query up for its length.
+   * VACUUM and/or ANALYZE of each table that needs it, one table at a time, since the database serves one
+   * statement at a time and a whole-database pass would hold every query up for its length. A VACUUM skips the
+   * pages already all-visible, so it costs about what changed since the last one.
    */
-  analyzeStaleTables(): Promise<void> {
-    this.analyzing ??= (async () => {
+  maintainStaleTables(): Promise<void> {
+    this.maintaining ??= (async () => {
       try {
         // The session reports its changes to the activity counts when idle, at most once a second unless asked.
         await this.query('SELECT pg_stat_force_next_flush()');
-        const { rows } = await this.query<{ name: string }>(STALE_STATISTICS);
-        for (const { name } of rows) await this.query(`ANALYZE ${name}`);
+        const { rows } = await this.query<{ name: string; vacuum: boolean; analyze: boolean }>(STALE_TABLES);
+        for (const { name, vacuum, analyze } of rows) {
+          if (vacuum) await this.query(`VACUUM ${analyze ? '(ANALYZE) ' : ''}${name}`);
+          else if (analyze) await this.query(`ANALYZE ${name}`);
+        }
       } catch {
         // A table dropped meanwhile, or the database closing: the next round looks again.
       } finally {
-        this.analyzing = undefined;
+        this.maintaining = undefined;
       }
     })();
-    return this.analyzing;
+    return this.maintaining;
   }
 
   /**
@@ -314,8 +409,8 @@ export class PgliteDatabase extends DataSourceDatabase {
   }
 
   override async close(): Promise<void> {
-    clearInterval(this.analyzeTimer);
-    await this.analyzing;
+    clearInterval(this.maintenanceTimer);
+    await this.maintaining;
     await super.close();
     await this.db.close();
     this.releaseLock();

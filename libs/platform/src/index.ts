@@ -24,6 +24,7 @@ export {
   PgliteDatabase,
   PostgresDatabase,
   Queryable,
+  QueryResult,
   Transaction,
 } from './database';
 export { pythonFloat, pythonJson } from './http/python-json';

@@ -46,16 +46,20 @@ class SessionLock {
 }
 
 class PglitePool extends EventEmitter {
+  /** The one session, as one connection object: what a session keeps (prepared statements) is found by it. */
+  private readonly connection: PgliteConnection;
+
   constructor(
-    private readonly db: PGliteInstance,
+    db: PGliteInstance,
     private readonly session: SessionLock,
   ) {
     super();
+    this.connection = new PgliteConnection(db);
   }
 
   connect(callback: ConnectCallback): void {
     this.session.acquire().then(
-      (release) => callback(undefined, new PgliteConnection(this.db), release),
+      (release) => callback(undefined, this.connection, release),
       (error: Error) => callback(error),
     );
   }

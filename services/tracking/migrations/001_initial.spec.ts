@@ -24,6 +24,7 @@ describe('tracking migrations', () => {
       'TrackingMetricsByTimestamp1796630000000',
       'TrackingKeyValueStatistics1796640000000',
       'TrackingEventPayloadsAsJson1796720000000',
+      'TrackingCoveringSearchIndexes1796810000000',
     ]);
     assert.deepEqual(await migrate(db, TRACKING_SCHEMA, trackingMigrations), []);
     const { rows } = await db.query(`SELECT name FROM ${TRACKING_SCHEMA}.typeorm_migrations`);

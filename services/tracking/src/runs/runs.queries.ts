@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EVERYTHING_READABLE, ReadableSet, readableCondition } from '@logbook/access';
-import { Database, invalidParameter, notFound, parseInt8, Queryable } from '@logbook/platform';
+import { Database, invalidParameter, notFound, parseInt8, QueryResult } from '@logbook/platform';
 import {
   Clause,
   decodeOffsetToken,
@@ -9,6 +9,7 @@ import {
   parseRunFilter,
   parseRunOrderBy,
 } from '@logbook/search';
+import { KEY_VALUE_INDEX_MAX_BYTES } from '../../migrations/001_initial';
 import { lifecycleCondition } from '../experiments/experiments.queries';
 import { ViewType } from '../experiments/experiments.dto';
 import { checkExperimentId } from '../shared/ids';
@@ -85,7 +86,19 @@ function keyedValueSql(table: string, alias: string, clause: Clause, params: Sql
   const row = `SELECT 1 FROM ${table} WHERE ${alias}.run_key = r.run_key AND ${alias}.key = ${params.add(clause.key)}`;
   if (clause.comparator === 'IS NULL') return `NOT EXISTS (${row})`;
   if (clause.comparator === 'IS NOT NULL') return `EXISTS (${row})`;
-  return `EXISTS (${row} AND ${comparison(`${alias}.value`, clause.comparator, clause.value, params)})`;
+  return `EXISTS (${row} AND ${comparison(`${alias}.value`, clause.comparator, clause.value, params)}${keyValueIndexBound(alias, clause)})`;
+}
+
+/**
+ * An equality whose key and value are short enough to be in the (key, value) index says so in the predicate
+ * that index is partial on, so the planner may answer the probe from the index alone; it changes no answer,
+ * as a row equal to them has their length.
+ */
+function keyValueIndexBound(alias: string, clause: Clause): string {
+  if (clause.comparator !== '=' || typeof clause.value !== 'string') return '';
+  const bytes = Buffer.byteLength(clause.key) + Buffer.byteLength(clause.value);
+  if (bytes > KEY_VALUE_INDEX_MAX_BYTES) return '';
+  return ` AND octet_length(${alias}.key) + octet_length(${alias}.value) <= ${KEY_VALUE_INDEX_MAX_BYTES}`;
 }
 
 function clauseSql(clause: Clause, params: SqlParams): string {
@@ -225,7 +238,7 @@ export class RunsQueries {
           `FROM tracking.runs r JOIN tracking.experiments e ON e.experiment_id = r.experiment_id ${part.join(params)}
            WHERE ${[...conditions(params), ...part.where(params)].join(' AND ')}`;
         const params = new SqlParams();
-        const { rows } = await tx.query<{ run_key: number }>(
+        const { rows } = await tx.queryPrepared<{ run_key: number }>(
           `SELECT r.run_key ${matching(params)} ORDER BY ${part.orderBy(params).join(', ')}
            LIMIT ${params.add(maxResults + 1 - found.length)} OFFSET ${params.add(skip)}`,
           params.values,
@@ -236,7 +249,7 @@ export class RunsQueries {
         else {
           // The page starts beyond this set: skip what is left of the offset in the next one.
           const countParams = new SqlParams();
-          const counted = await tx.query<{ runs: number }>(
+          const counted = await tx.queryPrepared<{ runs: number }>(
             `SELECT count(*)::int AS runs ${matching(countParams)}`,
             countParams.values,
           );
@@ -246,7 +259,10 @@ export class RunsQueries {
       const page = found.slice(0, maxResults);
       return {
         keys: found,
-        rows: page.length > 0 ? await this.loadRows('r.run_key = ANY($1::int[])', [page], tx) : [],
+        rows:
+          page.length > 0
+            ? await this.loadRows('r.run_key = ANY($1::int[])', [page], (sql, values) => tx.queryPrepared(sql, values))
+            : [],
       };
     });
     const byKey = new Map(rows.map((row) => [row.run_key, row]));
@@ -272,8 +288,12 @@ export class RunsQueries {
    * as JSON arrays of its rows, in the order MLflow lists them. Postgres writes a double as JSON the way
    * protobuf JSON does (NaN and the infinities as strings); int64s come as text, read as the int8 parser reads them.
    */
-  private async loadRows(condition: string, values: unknown[], db: Queryable = this.db): Promise<LoadedRunRow[]> {
-    const { rows } = await db.query<LoadedRunRow>(
+  private async loadRows(
+    condition: string,
+    values: unknown[],
+    run: (sql: string, values: unknown[]) => Promise<QueryResult<LoadedRunRow>> = (sql) => this.db.query(sql, values),
+  ): Promise<LoadedRunRow[]> {
+    const { rows } = await run(
       `SELECT ${RUN_COLUMNS},
          (SELECT json_agg(json_build_array(k.key, lm.value, lm.ts::text, lm.step::text) ORDER BY k.key)
           FROM tracking.latest_metrics lm JOIN tracking.metric_keys k ON k.key_id = lm.key_id
