@@ -70,16 +70,21 @@ import {
   formatComparison,
   formatTable,
   formatTargets,
+  ISSUE_SEARCH_RUNS,
   issueTargets,
   killPeers,
   medianRows,
+  mlflowStoreUri,
+  Peer,
   PEER_TARGETS,
   PeerTarget,
+  PEERS_VENV,
   PeersResult,
+  RunningTarget,
   runPeers,
   TargetCheck,
 } from './peers';
-import { searchRunRequests, SearchRunValues, seedSearchRunsSql, teamOf } from './search-seed';
+import { searchRunRequests, SearchRunValues, seedSearchRunsInMlflow, seedSearchRunsSql, teamOf } from './search-seed';
 
 // ------------------------------------------------------------------------------------------ options
 
@@ -101,7 +106,10 @@ interface Options {
   searchTag: boolean;
   /** W2 searches the experiment of this name, seeding it only when it does not exist yet. */
   searchExperiment?: string;
-  /** How W2's runs are seeded: through the API, or set-based in SQL (search-seed.ts). */
+  /**
+   * How W2's runs are seeded: through the API, or set-based in SQL (search-seed.ts); with --peers, sql seeds
+   * Logbook and MLflow in their databases and FastTrackML, which has no store to write through, by its API.
+   */
   searchSeed: 'api' | 'sql';
   setupConcurrency: number;
   artifactMib: number;
@@ -183,7 +191,9 @@ const USAGE = `Usage: node dist/test/bench/bench.js [options]
                                  (with --no-fresh-db or --embedded-data, reuses the runs of an earlier run)
   --search-seed api|sql          seed the search runs through the API, or set-based in SQL: the same events,
                                  stream heads and read model rows, written in a few statements per 2,000
-                                 runs; then it waits until the other services have followed (default api)
+                                 runs; then it waits until the other services have followed (default api).
+                                 With --peers: MLflow's runs as its SqlAlchemyStore writes them, by
+                                 mlflow_search_seed.py; FastTrackML's through its API
   --setup-concurrency N          concurrent requests while creating the search runs (default 8)
   --artifact-mib N               size of the artifact workload's file in MiB (default 1024 = 1 GiB)
   --artifact-rounds N            rounds of direct + Logbook upload and download; medians reported (default 3)
@@ -209,7 +219,9 @@ const USAGE = `Usage: node dist/test/bench/bench.js [options]
                                  compare MLflow's tracking server, FastTrackML and Logbook's two shapes, one
                                  after another (default all four), on W1 ingest (with 400 batches unless
                                  --ingest-batches says), W2 search, a get-history read and peak RSS
-                                 (peers.ts; the peers run from .logbook/peers-venv, on databases of their own)
+                                 (peers.ts; the peers run from .logbook/peers-venv, on databases of their own);
+                                 with --only search, W2 alone (issue 15's search over 100,000 runs:
+                                 --peers --only search --search-runs 100000 --search-seed sql)
   --history-points N             --peers: points of the one metric get-history reads back (default 1000000)
   --history-page N               --peers: max_results of each get-history page (default 25000)
   --history-reads N              --peers: timed reads, paged and in one request; medians reported (default 3)
@@ -464,12 +476,13 @@ function parseArgs(argv: string[]): Options {
     }
   }
   if (o.peers) {
-    if (o.url !== undefined || o.only !== undefined || o.auth !== 'off' || o.port !== undefined)
-      throw new UsageError(
-        '--peers starts its targets itself, without authentication: no --url, --only, --auth or --port',
-      );
+    if (o.url !== undefined || o.auth !== 'off' || o.port !== undefined)
+      throw new UsageError('--peers starts its targets itself, without authentication: no --url, --auth or --port');
+    if (o.only !== undefined && o.only !== 'search')
+      throw new UsageError('--peers runs all its workloads, or with --only search the search alone');
+    if (o.only === 'search' && o.historyOnly)
+      throw new UsageError('--only search and --history-only exclude each other');
     if (!ingestBatchesGiven) o.ingestBatches = 400;
-    if (o.searchSeed === 'sql') throw new UsageError('--search-seed sql writes into Logbook only: not with --peers');
   } else if (o.historyOnly || o.peersRounds > 1)
     throw new UsageError('--history-only and --peers-rounds go with --peers');
   if (o.searchSeed === 'sql' && o.url !== undefined)
@@ -683,6 +696,8 @@ interface Server {
   url: string;
   /** peer: MLflow or FastTrackML, started by peers.ts. */
   shape: Options['shape'] | 'attached' | 'peer';
+  /** Which peer, for a peer. */
+  peer?: Peer;
   stateDir?: string;
   databaseUrl?: string;
   freshDatabase?: string;
@@ -1295,6 +1310,26 @@ async function seedSearchRunsBySql(
   log(`search: the seeded runs' events were published and followed in ${fmt((performance.now() - t0) / 1000, 1)} s`);
 }
 
+/** --peers --search-seed sql: MLflow's runs written into its database by its store's tables (search-seed.ts). */
+async function seedSearchRunsInMlflowStore(
+  server: Server,
+  experimentId: string,
+  runs: SearchRun[],
+  stamp: string,
+): Promise<void> {
+  if (!server.databaseUrl) throw new BenchError('search seed: MLflow has no database to write into');
+  const workDir = `${REPO}/.logbook/bench/${stamp}-mlflow`;
+  mkdirSync(workDir, { recursive: true });
+  const ids = await seedSearchRunsInMlflow(
+    `${PEERS_VENV}/bin/python`,
+    mlflowStoreUri(server.databaseUrl),
+    experimentId,
+    runs,
+    workDir,
+  );
+  for (const r of runs) r.runId = ids.get(r.index);
+}
+
 /**
  * What has not yet followed the seeded runs, or undefined when all has. Distributed: the outbox relay's backlog,
  * then the artifacts service's owners and the registry's lineage of the experiment's runs (each RunCreated,
@@ -1365,7 +1400,10 @@ async function searchWorkload(
   const setupLatencies: number[] = [];
   const t0 = performance.now();
   if (existing.status === 200) await readSeededRuns(client, experimentId, runs);
-  else if (o.searchSeed === 'sql') await seedSearchRunsBySql(client, o, server, experimentId, runs);
+  else if (o.searchSeed === 'sql' && server.peer === 'mlflow')
+    await seedSearchRunsInMlflowStore(server, experimentId, runs, stamp);
+  else if (o.searchSeed === 'sql' && server.shape !== 'peer')
+    await seedSearchRunsBySql(client, o, server, experimentId, runs);
   else await seedSearchRuns(client, o, experimentId, runs, setupErrors, setupLatencies);
   const setupWall = (performance.now() - t0) / 1000;
   const created = runs.filter((r) => r.runId);
@@ -2716,7 +2754,7 @@ async function peersMain(o: Options, targets: PeerTarget[], startedAt: Date, sta
     rounds.push(result);
   }
   const table = medianRows(rounds.map((result) => result.table));
-  const targetChecks = issueTargets(table);
+  const targetChecks = issueTargets(table, o);
   const file = o.out ?? `${REPO}/.logbook/bench/${stamp}-peers.json`;
   const problems = rounds.flatMap((result, i) =>
     result.problems.map((p) => (o.peersRounds > 1 ? `round ${i + 1}: ${p}` : p)),
@@ -2736,8 +2774,10 @@ async function peersMain(o: Options, targets: PeerTarget[], startedAt: Date, sta
   console.log(
     `\nPeers benchmark  commit=${environment.commit}  ${environment.host.nproc} CPU (${environment.host.cpuModel}), ${environment.host.memoryGiB} GiB, ${environment.postgres}`,
   );
+  const ingest = `W1: ${o.clients} clients, ${o.ingestBatches} batches of ${o.keys * o.steps} metrics over ${o.runs} runs; `;
+  const seed = o.searchSeed === 'sql' ? ' (Logbook and MLflow seeded in their databases, FastTrackML by its API)' : '';
   console.log(
-    `  W1: ${o.clients} clients, ${o.ingestBatches} batches of ${o.keys * o.steps} metrics over ${o.runs} runs; W2: ${o.searchRuns} runs, ${o.searchReps} sequential searches of "${PEERS_QUERY.filter}" by ${SEARCH_ORDER.join(', ')}; generator ${environment.generator}\n`,
+    `  ${o.only === 'search' ? '' : ingest}W2: ${o.searchRuns} runs${seed}, ${o.searchReps} sequential searches of "${PEERS_QUERY.filter}" by ${SEARCH_ORDER.join(', ')}; generator ${environment.generator}\n`,
   );
   if (o.peersRounds === 1) console.log(formatComparison(rounds[0]));
   else {
@@ -2745,7 +2785,11 @@ async function peersMain(o: Options, targets: PeerTarget[], startedAt: Date, sta
     console.log(formatTable(table).join('\n'));
     for (const p of problems) console.log(`  ! ${p}`);
   }
-  console.log(`\nIssue 15's targets measured here (search at 100,000 runs is measured by --only search, not here):`);
+  console.log(
+    o.searchRuns < ISSUE_SEARCH_RUNS
+      ? `\nIssue 15's targets measured here (its search targets are at ${fmt(ISSUE_SEARCH_RUNS)} runs: --search-runs ${ISSUE_SEARCH_RUNS}):`
+      : `\nIssue 15's targets measured here:`,
+  );
   console.log(formatTargets(targetChecks).join('\n'));
   console.log(`\n  JSON summary: ${file}`);
   return summary.ok ? 0 : 1;
@@ -2759,15 +2803,22 @@ async function runPeersRound(
   commit: string,
   stamp: string,
 ): Promise<PeersResult<IngestResult, SearchResult>> {
+  const logbookServers = new Map<RunningTarget, Server>();
   return runPeers(
     {
       targets,
       databaseUrl,
       clients: o.clients,
+      workloads: {
+        ingest: !o.historyOnly && o.only !== 'search',
+        search: !o.historyOnly,
+        history: o.only !== 'search',
+      },
+      searchRuns: o.searchRuns,
+      searchReaders: o.searchReaders,
       historyPoints: o.historyPoints,
       historyPageSize: o.historyPageSize,
       historyReads: o.historyReads,
-      historyOnly: o.historyOnly,
       requestTimeoutMs: o.requestTimeoutMs,
       timeLimitSeconds: o.timeLimitSeconds,
     },
@@ -2778,7 +2829,7 @@ async function runPeersRound(
           stopServer(server, o);
           activeServer = undefined;
         };
-        return {
+        const running: RunningTarget = {
           target: shape,
           shape,
           url: server.url,
@@ -2789,13 +2840,17 @@ async function runPeersRound(
           stop: async () => stop(),
           kill: stop,
         };
+        logbookServers.set(running, server);
+        return running;
       },
-      async measure(target, client) {
+      async measure(target, client, workloads) {
         const health = await client.send('GET', '/health');
         if (health.status !== 200) throw new BenchError(`${target.url}/health answered ${health.status}`);
-        const server: Server = {
+        // A Logbook shape's own record: the embedded one is stopped and started again around a seeding.
+        const server: Server = logbookServers.get(target) ?? {
           url: target.url,
           shape: target.shape,
+          peer: target.target === 'mlflow' || target.target === 'fasttrackml' ? target.target : undefined,
           procs: target.procs,
           databaseUrl: target.databaseUrl,
           pgPort: target.pgPort,
@@ -2804,8 +2859,10 @@ async function runPeersRound(
         // The peers' CPU and RSS next to Postgres only: Kafka is Logbook's alone.
         const sampler = createSampler(target.procs, target.shape === 'peer' ? { postmaster: infra.postmaster } : infra);
         try {
-          const ingest = await ingestWorkload(client, o, sampler, server, stamp);
-          const search = await searchWorkload(client, o, sampler, server, stamp, PEERS_QUERY);
+          const ingest = workloads.ingest ? await ingestWorkload(client, o, sampler, server, stamp) : undefined;
+          const search = workloads.search
+            ? await searchWorkload(client, o, sampler, server, stamp, PEERS_QUERY)
+            : undefined;
           return { ingest, search };
         } finally {
           sampler.stop();

@@ -33,7 +33,16 @@ describe('peers comparison over several rounds', () => {
 });
 
 describe("issue 15's targets", () => {
-  const check = (rows: ComparisonRow[], target: string) => issueTargets(rows).find((c) => c.target.startsWith(target));
+  const check = (rows: ComparisonRow[], target: string, searchRuns = 10_000) =>
+    issueTargets(rows, { searchRuns, searchReaders: 4 }).find((c) => c.target.startsWith(target));
+  const searchRow = (values: ComparisonRow['values']): ComparisonRow => ({
+    id: 'searchP50',
+    workload: '(2) search_runs over 100,000 runs p50',
+    unit: 'ms',
+    better: 'lower',
+    values,
+    ratios: {},
+  });
 
   it('holds the ingestion target against FastTrackML only at twice its figure', () => {
     const met = medianRows([[ingestRow({ fasttrackml: 40_000, distributed: 80_000 })]]);
@@ -55,5 +64,18 @@ describe("issue 15's targets", () => {
     const rows = medianRows([[ingestRow({ distributed: 100_000 })]]);
     assert.equal(check(rows, 'history paged, distributed')?.holds, undefined);
     assert.equal(check(rows, 'history paged, distributed')?.measured, 'not measured');
+  });
+
+  it('checks search against MLflow only at the 100,000 runs the issue sets it at', () => {
+    const rows = medianRows([[searchRow({ mlflow: 400, distributed: 19, embedded: 45 })]]);
+    assert.equal(check(rows, 'search over', 10_000), undefined);
+    assert.deepEqual(check(rows, 'search over 100,000 runs, distributed: at least 10x MLflow', 100_000), {
+      target: 'search over 100,000 runs, distributed: at least 10x MLflow',
+      holds: true,
+      measured: '21.05x',
+    });
+    assert.equal(check(rows, 'search over 100,000 runs, embedded: p50 under 20 ms', 100_000)?.holds, false);
+    assert.equal(check(rows, 'search over 100,000 runs, embedded: at least 10x MLflow', 100_000)?.holds, false);
+    assert.equal(check(rows, 'search over 100,000 runs, embedded: p50 under 50 ms', 100_000)?.holds, undefined);
   });
 });

@@ -34,7 +34,7 @@ import {
 export const PEER_TARGETS = ['mlflow', 'fasttrackml', 'distributed', 'embedded'] as const;
 export type PeerTarget = (typeof PEER_TARGETS)[number];
 type LogbookShape = 'distributed' | 'embedded';
-type Peer = Exclude<PeerTarget, LogbookShape>;
+export type Peer = Exclude<PeerTarget, LogbookShape>;
 
 const LABELS: Record<PeerTarget, string> = {
   mlflow: 'MLflow',
@@ -44,6 +44,12 @@ const LABELS: Record<PeerTarget, string> = {
 };
 
 const PORTS = { from: 7400, to: 7600 };
+
+/** The peers' virtualenv: MLflow's and FastTrackML's servers, and the Python that writes into MLflow's store. */
+export const PEERS_VENV = `${REPO}/.logbook/peers-venv`;
+
+/** MLflow's store URI for a Postgres database: SQLAlchemy 2.1 takes postgresql:// to mean psycopg 3; the venv has psycopg2. */
+export const mlflowStoreUri = (databaseUrl: string) => databaseUrl.replace(/^postgres(ql)?:/, 'postgresql+psycopg2:');
 
 export interface ServerProcess {
   pid: number;
@@ -78,6 +84,7 @@ export interface IngestFigures {
 /** What the table takes from bench.ts's search result. */
 export interface SearchFigures {
   sequential: { p50: number; p99: number };
+  concurrent: { p50: number; readers: number };
   errors: { total: number };
   setup: { errors: { total: number } };
   verification: { checked: number; failures: string[] };
@@ -88,19 +95,26 @@ export interface PeersSettings {
   /** The bench's Postgres: MLflow's and FastTrackML's databases are made on its server. */
   databaseUrl: string;
   clients: number;
+  /** Which of the workloads each target runs (--only search: search alone; --history-only: history alone). */
+  workloads: { ingest: boolean; search: boolean; history: boolean };
+  /** Runs in W2's experiment, for the table's labels and the search targets of issue 15. */
+  searchRuns: number;
+  searchReaders: number;
   historyPoints: number;
   historyPageSize: number;
   historyReads: number;
-  /** Only the history workload: no ingest or search (MLflow's 1,000,000 points without its ingest). */
-  historyOnly: boolean;
   requestTimeoutMs: number;
   timeLimitSeconds: number;
 }
 
 export interface PeersHooks<I extends IngestFigures, S extends SearchFigures> {
   startLogbook(shape: LogbookShape, port: number): Promise<RunningTarget>;
-  /** bench.ts's ingest and search workloads against the target, with its processes sampled. */
-  measure(target: RunningTarget, client: Client): Promise<{ ingest: I; search: S }>;
+  /** bench.ts's ingest and search workloads against the target (those of the settings' workloads), with its processes sampled. */
+  measure(
+    target: RunningTarget,
+    client: Client,
+    workloads: PeersSettings['workloads'],
+  ): Promise<{ ingest?: I; search?: S }>;
 }
 
 interface TargetResult<I, S> {
@@ -125,6 +139,7 @@ export type RowId =
   | 'ingestP99'
   | 'searchP50'
   | 'searchP99'
+  | 'searchP50Readers'
   | 'historyPaged'
   | 'historyWhole'
   | 'historyRssBefore'
@@ -161,7 +176,7 @@ interface Venv {
 
 /** .logbook/peers-venv with the pinned MLflow and FastTrackML; made or brought up to date by test/compat/setup.sh. */
 function peersVenv(): Venv {
-  const venv = `${REPO}/.logbook/peers-venv`;
+  const venv = PEERS_VENV;
   log(`peers: virtualenv ${venv} (test/compat/setup.sh with test/bench/peers-requirements.txt)`);
   const setup = run(
     'bash',
@@ -208,9 +223,8 @@ function peerCommand(peer: Peer, venv: Venv, databaseUrl: string, port: number, 
       command: `${venv.bin}/mlflow`,
       args: [
         'server',
-        // SQLAlchemy 2.1 takes postgresql:// to mean psycopg 3; the venv has psycopg2.
         '--backend-store-uri',
-        databaseUrl.replace(/^postgres(ql)?:/, 'postgresql+psycopg2:'),
+        mlflowStoreUri(databaseUrl),
         '--default-artifact-root',
         `${dir}/artifacts`,
         '--workers',
@@ -593,8 +607,27 @@ function comparisonTable<I extends IngestFigures, S extends SearchFigures>(
     row('ingest', '(1) log-batch ingestion', 'points/s', 'higher', (t) => t.ingest?.pointsPerSecond),
     row('ingestP50', '(1) log-batch latency p50', 'ms', 'lower', (t) => t.ingest?.latencyMs.p50),
     row('ingestP99', '(1) log-batch latency p99', 'ms', 'lower', (t) => t.ingest?.latencyMs.p99),
-    row('searchP50', '(2) search_runs p50', 'ms', 'lower', (t) => t.search?.sequential.p50),
-    row('searchP99', '(2) search_runs p99', 'ms', 'lower', (t) => t.search?.sequential.p99),
+    row(
+      'searchP50',
+      `(2) search_runs over ${fmt(s.searchRuns)} runs p50`,
+      'ms',
+      'lower',
+      (t) => t.search?.sequential.p50,
+    ),
+    row(
+      'searchP99',
+      `(2) search_runs over ${fmt(s.searchRuns)} runs p99`,
+      'ms',
+      'lower',
+      (t) => t.search?.sequential.p99,
+    ),
+    row(
+      'searchP50Readers',
+      `(2) search_runs over ${fmt(s.searchRuns)} runs p50, ${s.searchReaders} concurrent readers`,
+      'ms',
+      'lower',
+      (t) => t.search?.concurrent.p50,
+    ),
     row(
       'historyPaged',
       `(3) get-history ${fmt(s.historyPoints)} points, paged by ${fmt(s.historyPageSize)}`,
@@ -662,7 +695,9 @@ export function formatComparison<I extends IngestFigures, S extends SearchFigure
       .join(', ');
     lines.push(`  ${t.label} ${t.version}: ${each}; total ${fmt(t.peakRssTotalMb ?? NaN)}`);
   }
-  lines.push('RSS around the history reads, per process (MB): before / peak paged / peak in one request:');
+  const historyRead = PEER_TARGETS.some((target) => result.targets[target]?.history);
+  if (historyRead)
+    lines.push('RSS around the history reads, per process (MB): before / peak paged / peak in one request:');
   for (const target of PEER_TARGETS) {
     const t = result.targets[target];
     const memory = t?.history?.memory;
@@ -707,8 +742,17 @@ export interface TargetCheck {
   measured: string;
 }
 
-/** Issue 15's targets that this comparison measures, checked on the given rows (the medians of the rounds). */
-export function issueTargets(rows: readonly ComparisonRow[]): TargetCheck[] {
+/** The size of the search experiment issue 15's search targets are set at. */
+export const ISSUE_SEARCH_RUNS = 100_000;
+
+/**
+ * Issue 15's targets that this comparison measures, checked on the given rows (the medians of the rounds);
+ * the search targets when W2 searched at least the issue's 100,000 runs.
+ */
+export function issueTargets(
+  rows: readonly ComparisonRow[],
+  search: Pick<PeersSettings, 'searchRuns' | 'searchReaders'>,
+): TargetCheck[] {
   const rowOf = (id: RowId) => rows.find((row) => row.id === id);
   const ratio = (id: RowId, shape: LogbookShape, peer: Peer) => rowOf(id)?.ratios[`${shape}/${peer}`];
   const value = (id: RowId, target: PeerTarget) => rowOf(id)?.values[target];
@@ -730,6 +774,23 @@ export function issueTargets(rows: readonly ComparisonRow[]): TargetCheck[] {
   const embeddedShare = distributed && embedded !== undefined ? embedded / distributed : undefined;
   const historyDistributed = ratio('historyPaged', 'distributed', 'mlflow');
   const historyEmbedded = ratio('historyPaged', 'embedded', 'mlflow');
+  const searchChecks =
+    search.searchRuns < ISSUE_SEARCH_RUNS
+      ? []
+      : LOGBOOK_SHAPES.flatMap((shape) => {
+          const over = `search over ${fmt(search.searchRuns)} runs, ${shape}`;
+          const vsMlflow = ratio('searchP50', shape, 'mlflow');
+          return [
+            below(`${over}: p50 under 20 ms`, value('searchP50', shape), 20, 'ms'),
+            atLeast(`${over}: at least 10x MLflow`, vsMlflow, 10, times(vsMlflow)),
+            below(
+              `${over}: p50 under 50 ms with ${search.searchReaders} readers`,
+              value('searchP50Readers', shape),
+              50,
+              'ms',
+            ),
+          ];
+        });
   return [
     atLeast('ingestion, distributed: at least 2x FastTrackML', ingestVsFml, 2, times(ingestVsFml)),
     atLeast('ingestion, distributed: at least 10x MLflow', ingestVsMlflow, 10, times(ingestVsMlflow)),
@@ -743,6 +804,7 @@ export function issueTargets(rows: readonly ComparisonRow[]): TargetCheck[] {
     atLeast('history paged, distributed: at least 10x MLflow', historyDistributed, 10, times(historyDistributed)),
     atLeast('history paged, embedded: at least 10x MLflow', historyEmbedded, 10, times(historyEmbedded)),
     below('memory, embedded: peak RSS under ingestion under 400 MB', value('ingestRss', 'embedded'), 400, 'MB'),
+    ...searchChecks,
   ];
 }
 
@@ -796,14 +858,14 @@ export async function runPeers<I extends IngestFigures, S extends SearchFigures>
         processes: running.procs.map((p) => `${p.name} (${p.pid})`),
       });
       const client = new Client(running.url, s.requestTimeoutMs);
-      if (!s.historyOnly) {
-        const { ingest, search } = await hooks.measure(running, client);
+      if (s.workloads.ingest || s.workloads.search) {
+        const { ingest, search } = await hooks.measure(running, client, s.workloads);
         outcome.ingest = ingest;
         outcome.search = search;
-        const peaks = ingest.memory?.peakRssMb;
+        const peaks = ingest?.memory?.peakRssMb;
         if (peaks) outcome.peakRssTotalMb = Math.round(Object.values(peaks).reduce((a, b) => a + b, 0));
       }
-      outcome.history = await historyWorkload(client, running.procs, s, stamp);
+      if (s.workloads.history) outcome.history = await historyWorkload(client, running.procs, s, stamp);
     } catch (error) {
       outcome.error = error instanceof Error ? error.message : String(error);
       log(`peers: ${LABELS[target]} failed: ${outcome.error}`);

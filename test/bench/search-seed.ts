@@ -4,14 +4,18 @@
  * runs/create and log-batch requests (RunCreated, then RunDataLogged) with its head; the runs projection's
  * tables get those events' rows. The relay then publishes the events as it publishes any, so the other
  * services' read models (the artifacts owners, the registry's lineage) follow as they would.
+ * With --peers, MLflow's runs are written into its database the same way, by mlflow_search_seed.py.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream, rmSync } from 'node:fs';
 import { TRACKING_PRODUCER } from '@logbook/contracts';
 import { Actor, CommandMetadata, Database, Queryable } from '@logbook/platform';
 import { runDecider, RunCommand, runStream, runStreamId, RunState } from '../../services/tracking/src/runs/run.decider';
 import { RunEvent } from '../../services/tracking/src/runs/run.events';
 import { TRACKING_SCHEMA } from '../../services/tracking/migrations/001_initial';
-import { BenchError, fmt, log } from './bench-support';
+import { BenchError, fmt, log, REPO } from './bench-support';
 
 export const SEARCH_TEAMS = ['vision', 'nlp', 'speech', 'rl'];
 const SEARCH_OPTIMIZERS = ['adam', 'sgd', 'adamw'];
@@ -226,5 +230,49 @@ export async function seedSearchRunsSql(
     if ((from / RUNS_PER_TRANSACTION) % 10 === 9 || from + RUNS_PER_TRANSACTION >= runs.length)
       log(`search: ${fmt(ids.size)} runs seeded by SQL (${fmt(ids.size / ((performance.now() - t0) / 1000))} runs/s)`);
   }
+  return ids;
+}
+
+/**
+ * Seeds `runs` into an MLflow server's experiment through mlflow_search_seed.py: the rows its SqlAlchemyStore
+ * writes for the same runs/create and log-batch requests, a few thousand runs per transaction. The experiment
+ * exists (created through the API) and holds none of them yet. Answers each run's id by its index.
+ */
+export async function seedSearchRunsInMlflow(
+  python: string,
+  storeUri: string,
+  experimentId: string,
+  runs: SearchRunValues[],
+  workDir: string,
+): Promise<Map<number, string>> {
+  const file = `${workDir}/search-runs.jsonl`;
+  const ids = new Map<number, string>();
+  const out = createWriteStream(file);
+  for (const r of runs) {
+    // An id as MLflow's store makes one: a version-4 UUID's 32 hex digits.
+    const runId = randomUUID().replace(/-/g, '');
+    ids.set(r.index, runId);
+    if (!out.write(`${JSON.stringify({ run_id: runId, ...searchRunRequests(r) })}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  log(`search: writing ${fmt(runs.length)} runs into MLflow's database through its store's tables`);
+  const child = spawn(python, [`${REPO}/test/bench/mlflow_search_seed.py`, storeUri, experimentId, file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    for (const line of chunk.toString().split('\n')) if (line.startsWith('mlflow seed:')) log(`search: ${line}`);
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  rmSync(file, { force: true });
+  if (code !== 0) throw new BenchError(`mlflow_search_seed.py exited with ${code}:\n${stderr.slice(-3000)}`);
+  const done = JSON.parse(stdout.trim().split('\n').pop() as string) as { runs: number; seconds: number };
+  if (done.runs !== runs.length)
+    throw new BenchError(`mlflow_search_seed.py wrote ${done.runs} of the ${runs.length} runs`);
+  log(`search: ${fmt(done.runs)} runs written into MLflow's database in ${fmt(done.seconds, 1)} s`);
   return ids;
 }
