@@ -106,8 +106,11 @@ export interface ConsumerDefinition<Message = EventEnvelope> {
   /**
    * True when its handler reads and writes only through the transaction it is given, so that several
    * messages can share one (handleDeliveredBatch): each then sees its predecessors' effects uncommitted.
-   * A handler that reads through another connection, or acts outside the database, needs each message
-   * committed before the next and is given one transaction per message (the default).
+   * What it does outside the database must bear being done again: a batch rolled back because a later
+   * message's handler threw is applied again one message at a time, as after a crash before a commit.
+   * A handler that reads through another connection, or acts outside the database in a way that must
+   * not be repeated, needs each message committed before the next and is given one transaction per
+   * message (the default).
    */
   batchable?: boolean;
   /** Attempts of a throwing handler before the message is dead-lettered (default 5). */
