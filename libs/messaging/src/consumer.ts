@@ -119,6 +119,11 @@ export interface ConsumerDefinition<Message = EventEnvelope> {
    * message (the default).
    */
   batchable?: boolean;
+  /**
+   * A batchable consumer's handler for the new messages of a batch, in place of `handle` for each in turn:
+   * for one whose effects are written set-based. Its outcome must be `handle`'s for each message in order.
+   */
+  handleAll?(tx: Queryable, messages: Message[]): Promise<void>;
   /** Attempts of a throwing handler before the message is dead-lettered (default 5). */
   maxAttempts?: number;
   /** Delay before the second attempt, doubled for each further one (default 25 ms). */
@@ -281,14 +286,19 @@ export async function handleDeliveredBatch<Message = EventEnvelope>(
         [consumer.name, wanted.map((delivery) => delivery.id)],
       );
       const fresh = new Set(rows.map((row) => row.event_id.toLowerCase()));
-      const handled: ParsedDelivery<Message>[] = [];
+      // Absent: processed before, or delivered twice within this batch (its first copy is handled).
+      const handled = wanted.filter((delivery) => fresh.delete(delivery.id.toLowerCase()));
       try {
-        for (const delivery of wanted) {
-          // Absent: processed before, or delivered twice within this batch (its first copy is handled).
-          if (!fresh.delete(delivery.id.toLowerCase())) continue;
-          failed = delivery;
-          await consumer.handle(tx, delivery.parsed);
-          handled.push(delivery);
+        if (consumer.handleAll) {
+          await consumer.handleAll(
+            tx,
+            handled.map((delivery) => delivery.parsed),
+          );
+        } else {
+          for (const delivery of handled) {
+            failed = delivery;
+            await consumer.handle(tx, delivery.parsed);
+          }
         }
         failed = undefined;
         // As in deliverParsed: a handler that swallowed an SQL error must not commit as handled.
