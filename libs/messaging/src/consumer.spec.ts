@@ -421,6 +421,43 @@ describe('KafkaEventConsumer', () => {
     });
   }
 
+  it("hands a batch's new messages to handleAll at once, and each to handle on its own when handleAll throws", async () => {
+    const { schema, service } = await fixture();
+    const name = uniqueName('handle-all');
+    const events = [1, 2, 3].map((n) => envelope(service, 'Noted', { n }));
+    const calls: string[][] = [];
+    let failAll = false;
+    const definition: ConsumerDefinition = {
+      name,
+      schema,
+      batchable: true,
+      handle: (tx, event) => recordApplied(tx, schema, name, event),
+      handleAll: async (tx, batch) => {
+        calls.push(batch.map((event) => event.eventId));
+        for (const event of batch) await recordApplied(tx, schema, name, event);
+        if (failAll) throw new Error('set-based write failed');
+      },
+    };
+    const refuse = async () => assert.fail('nothing is dead-lettered');
+    const deliver = (messages: EventEnvelope[]) =>
+      handleDeliveredBatch(
+        db,
+        definition,
+        messages.map((message) => ({ message: JSON.parse(JSON.stringify(message)) as unknown, deadLetter: refuse })),
+        logger,
+      );
+
+    await deliver([events[0], events[1], events[0]]);
+    failAll = true;
+    await deliver([events[1], events[2], events[0], events[2]]);
+
+    assert.deepEqual(calls, [[events[0].eventId, events[1].eventId], [events[2].eventId]]);
+    assert.deepEqual(
+      (await appliedRows(db, schema, name)).map((row) => row.event_id),
+      events.map((event) => event.eventId),
+    );
+  });
+
   it('given a handler that fails inside a batch, then the others are applied once and it is tried maxAttempts times in all', async () => {
     const { schema, service } = await fixture();
     const name = uniqueName('batch-failure');

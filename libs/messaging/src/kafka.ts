@@ -1,5 +1,6 @@
 import { Admin, ConfigResourceTypes, Kafka, logLevel, LogEntry } from 'kafkajs';
 import { Logger } from '@logbook/platform';
+import { quietIdleKafkaConnections } from './kafka-request-queue';
 
 const LEVELS: Record<number, 'warn' | 'info' | 'debug'> = {
   // kafkajs logs each failed attempt of what it retries; what finally fails reaches Logbook's own
@@ -15,6 +16,7 @@ const REPEAT_WINDOW_MS = 5 * 60_000;
 
 /** A kafkajs client whose own logs (warnings and errors only, each distinct line once per window) go to pino. */
 export function createKafka(brokers: string[], clientId: string, logger: Logger): Kafka {
+  quietIdleKafkaConnections();
   return new Kafka({
     clientId,
     brokers,

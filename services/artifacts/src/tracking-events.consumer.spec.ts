@@ -10,13 +10,22 @@ import pino from 'pino';
 import { eventTopic } from '@logbook/contracts';
 import { EventEnvelope } from '@logbook/eventstore';
 import { EventStore } from '@logbook/eventstore';
-import { createKafka, DeadLetter, InProcessEventBus, KafkaEventConsumer } from '@logbook/messaging';
+import {
+  BatchDelivery,
+  createKafka,
+  DeadLetter,
+  handleDeliveredBatch,
+  InProcessEventBus,
+  KafkaEventConsumer,
+} from '@logbook/messaging';
 import { deadLetterTopic } from '@logbook/messaging';
-import { PostgresDatabase } from '@logbook/platform';
+import { Database, PostgresDatabase } from '@logbook/platform';
 import { migrate } from '@logbook/platform';
 import { createTestDatabase, testInfra } from '@logbook/testing';
 import { ARTIFACTS_SCHEMA, artifactsMigrations } from '../migrations/001_initial';
 import { artifactsProjection } from './artifacts.projection';
+import { Readable } from 'node:stream';
+import { artifactStreamId } from './artifact.decider';
 import { LocalArtifactStorage } from './storage/local-storage';
 import { trackingEventsConsumer } from './tracking-events.consumer';
 
@@ -176,6 +185,125 @@ describe('the artifacts consumer of tracking events: payloads are checked agains
     letters.forEach((letter, i) => assert.match(letter.error, invalid[i][1]));
     assert.ok(await owner(validRunId), 'the valid event after the invalid ones was not processed');
     assert.equal(await ownerCount(), ownersBefore + 1, 'an invalid payload added an owner');
+  });
+});
+
+describe('the artifacts consumer of tracking events, given a fetched batch', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: PostgresDatabase;
+  let storageDir: string;
+  let storage: LocalArtifactStorage;
+  let store: EventStore;
+  let transactions = 0;
+  /** The consumer's database, counting the transactions it is asked for. */
+  let counted: Database;
+
+  const stages = async (runIds: string[]) =>
+    (
+      await db.query<{ owner_id: string; lifecycle_stage: string; experiment_lifecycle_stage: string }>(
+        `SELECT owner_id, lifecycle_stage, experiment_lifecycle_stage FROM artifacts.owners WHERE owner_id = ANY($1)`,
+        [runIds],
+      )
+    ).rows.map((row) => [row.owner_id, row.lifecycle_stage, row.experiment_lifecycle_stage]);
+  const deliveries = (events: EventEnvelope[]): BatchDelivery[] =>
+    events.map((event) => ({
+      message: JSON.parse(JSON.stringify(event)) as unknown,
+      deadLetter: async (letter) => assert.fail(`dead-lettered: ${letter.error}`),
+    }));
+  const inExperiment = (runId: string, experimentId: string) => ({ ...runCreated(runId), experimentId });
+
+  before(async () => {
+    database = await createTestDatabase('artifacts_consumer_batch');
+    db = new PostgresDatabase(database.url);
+    await migrate(db, ARTIFACTS_SCHEMA, artifactsMigrations);
+    storageDir = mkdtempSync(join(tmpdir(), 'artifacts-consumer-batch-'));
+    storage = await LocalArtifactStorage.open(storageDir);
+    store = new EventStore(db, { schema: ARTIFACTS_SCHEMA, producer: 'artifacts', projections: [artifactsProjection] });
+    counted = Object.assign(Object.create(db) as PostgresDatabase, {
+      transaction: <T>(work: Parameters<Database['transaction']>[0]) => {
+        transactions++;
+        return db.transaction(work) as Promise<T>;
+      },
+    });
+  });
+
+  after(async () => {
+    await db.close();
+    await database.drop();
+    rmSync(storageDir, { recursive: true, force: true });
+  });
+
+  it('applies it in one transaction, each event in order', async () => {
+    const experimentId = String(Date.now());
+    const runIds = [hex(16), hex(16), hex(16)];
+    const events = [
+      ...runIds.map((runId) => trackingEvent('RunCreated', inExperiment(runId, experimentId))),
+      trackingEvent('RunDeleted', { runId: runIds[0], experimentId, time: 1 }),
+      trackingEvent('ExperimentDeleted', { experimentId, time: 2 }),
+      trackingEvent('RunRestored', { runId: runIds[0], experimentId, time: 3 }),
+    ];
+    const before = transactions;
+
+    await handleDeliveredBatch(counted, trackingEventsConsumer({ store, storage, logger }), deliveries(events), logger);
+
+    assert.equal(transactions - before, 1, 'transactions for six events');
+    assert.deepEqual((await stages(runIds)).sort(), runIds.map((runId) => [runId, 'active', 'deleted']).sort());
+  });
+
+  it('rolled back after a purge deleted from the store, then the purge is applied again: the artifacts gone, recorded deleted once', async () => {
+    const experimentId = String(Date.now());
+    const [purged, other] = [hex(16), hex(16)];
+    const root = `1/${purged}/artifacts`; // runCreated's artifact location
+    await storage.put(`${root}/model.pkl`, Readable.from([Buffer.from('weights')]), { maxBytes: 1024 });
+    const events = [
+      trackingEvent('RunCreated', inExperiment(purged, experimentId)),
+      trackingEvent('RunCreated', inExperiment(other, experimentId)),
+      trackingEvent('RunDeleted', { runId: purged, experimentId, time: 1 }),
+      trackingEvent('RunPurged', { runId: purged, experimentId, time: 2 }),
+      trackingEvent('RunDeleted', { runId: other, experimentId, time: 3 }),
+    ];
+    const consumer = trackingEventsConsumer({ store, storage, logger });
+    const handle = consumer.handle;
+    let deletesSeen = 0;
+    let failed = false;
+    let storedWhenFailing: string | undefined;
+    consumer.handle = async (tx, event) => {
+      if (event.type === 'RunPurged') deletesSeen++;
+      await handle(tx, event);
+      if (event.eventId === events[4].eventId && !failed) {
+        failed = true;
+        storedWhenFailing = await storage.exists(root);
+        throw new Error('the batch fails after the purge');
+      }
+    };
+    await db.query(
+      `INSERT INTO artifacts.objects (path, root, size, sha256, stored_at) VALUES ($1, $2, 7, 'feed', 1)`,
+      [`${root}/model.pkl`, root],
+    );
+
+    await handleDeliveredBatch(counted, consumer, deliveries(events), logger);
+
+    assert.ok(failed);
+    assert.equal(storedWhenFailing, undefined, 'deleted from the store before the batch rolled back');
+    assert.equal(deletesSeen, 2, 'the purge ran in the batch, then once more on its own');
+    assert.equal(await storage.exists(root), undefined);
+    assert.deepEqual(
+      (await stages([purged, other])).sort(),
+      [
+        [other, 'deleted', 'active'],
+        [purged, 'purged', 'active'],
+      ].sort(),
+    );
+    const { rows } = await db.query<{ type: string }>(
+      `SELECT type FROM artifacts.events WHERE stream_id = $1 ORDER BY global_position`,
+      [artifactStreamId(root)],
+    );
+    assert.deepEqual(
+      rows.map((row) => row.type),
+      ['ArtifactDeleted'],
+    );
+    const { rows: objects } = await db.query(`SELECT path FROM artifacts.objects WHERE root = $1`, [root]);
+    assert.deepEqual(objects, []);
   });
 });
 

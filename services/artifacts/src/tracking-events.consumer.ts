@@ -136,6 +136,10 @@ export function trackingEventsConsumer(deps: ConsumerDeps): ConsumerDefinition {
     name: TRACKING_EVENTS_CONSUMER,
     schema: ARTIFACTS_SCHEMA,
     handle: handler(deps),
+    // A purge's deletion from the store is its one effect outside the transaction, and an idempotent one:
+    // a batch rolled back after it deletes again when its events are retried, as a redelivery after a
+    // crash between the deletion and the commit does.
+    batchable: true,
     ...consumes(HANDLED),
     onHandled: deps.onHandled,
   };

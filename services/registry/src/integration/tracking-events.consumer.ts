@@ -149,6 +149,74 @@ async function apply(tx: Queryable, envelope: EventEnvelope): Promise<void> {
   }
 }
 
+type RunCreated = Extract<TrackingEvent, { type: 'RunCreated' }>;
+type Summary = Extract<TrackingEvent, { type: 'RunDataLoggedSummary' }>;
+
+/**
+ * A batch's events with apply's outcome, its runs and summaries each in one statement: the batch's RunCreated
+ * first, then its other events in order, then its summaries. Each of these touches its own run's rows only, a
+ * run's RunCreated comes before its other events, and a summary's rows (params, latest metrics) are written by
+ * summaries alone: kept first per param, merged by MLflow's ordering per metric, in any order the same.
+ */
+async function applyAll(tx: Queryable, envelopes: EventEnvelope[]): Promise<void> {
+  const events = envelopes as unknown as TrackingEvent[];
+  const created = events.filter((event): event is RunCreated => event.type === 'RunCreated').map((e) => e.data);
+  if (created.length > 0) {
+    await tx.query(
+      `INSERT INTO registry.lineage_runs (run_id, experiment_id, run_name, user_id, status, start_time)
+       SELECT run_id, experiment_id, run_name, user_id, 'RUNNING', start_time
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+         AS r(run_id, experiment_id, run_name, user_id, start_time)
+       ON CONFLICT (run_id) DO NOTHING`,
+      [
+        created.map((d) => d.runId),
+        created.map((d) => d.experimentId),
+        created.map((d) => d.runName),
+        created.map((d) => d.userId),
+        created.map((d) => d.startTime),
+      ],
+    );
+  }
+  const summaries: Summary['data'][] = [];
+  for (const [i, event] of events.entries()) {
+    if (event.type === 'RunDataLoggedSummary') summaries.push(event.data);
+    else if (event.type !== 'RunCreated') await apply(tx, envelopes[i]);
+  }
+  const params = summaries.flatMap(({ runId, params }) => params.map((p) => ({ runId, ...p })));
+  if (params.length > 0) {
+    await tx.query(
+      `INSERT INTO registry.lineage_run_params (run_id, key, value)
+       SELECT DISTINCT ON (p.run_id, p.key) p.run_id, p.key, p.value
+       FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS p(run_id, key, value, n)
+       WHERE EXISTS (SELECT 1 FROM registry.lineage_runs r WHERE r.run_id = p.run_id)
+       ORDER BY p.run_id, p.key, p.n
+       ON CONFLICT (run_id, key) DO NOTHING`,
+      [params.map((p) => p.runId), params.map((p) => p.key), params.map((p) => p.value)],
+    );
+  }
+  const metrics = summaries.flatMap(({ runId, latestMetrics }) => latestMetrics.map((m) => ({ runId, ...m })));
+  if (metrics.length > 0) {
+    await tx.query(
+      `INSERT INTO registry.lineage_run_metrics (run_id, key, value, timestamp, step)
+       SELECT DISTINCT ON (m.run_id, m.key) m.run_id, m.key, m.value, m.timestamp, m.step
+       FROM unnest($1::text[], $2::text[], $3::float8[], $4::bigint[], $5::bigint[]) WITH ORDINALITY
+         AS m(run_id, key, value, timestamp, step, n)
+       WHERE EXISTS (SELECT 1 FROM registry.lineage_runs r WHERE r.run_id = m.run_id)
+       ORDER BY m.run_id, m.key, m.step DESC, m.timestamp DESC, m.value DESC, m.n
+       ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step
+       WHERE (excluded.step, excluded.timestamp, excluded.value) >
+             (registry.lineage_run_metrics.step, registry.lineage_run_metrics.timestamp, registry.lineage_run_metrics.value)`,
+      [
+        metrics.map((m) => m.runId),
+        metrics.map((m) => m.key),
+        metrics.map((m) => String(m.value)),
+        metrics.map((m) => m.timestamp),
+        metrics.map((m) => m.step),
+      ],
+    );
+  }
+}
+
 export const TRACKING_EVENTS_CONSUMER = 'registry.tracking-events';
 
 /** The registry's own view of runs and logged models (a version's lineage), learned from tracking's events. */
@@ -157,6 +225,7 @@ export function trackingEventsConsumer(): ConsumerDefinition {
     name: TRACKING_EVENTS_CONSUMER,
     schema: REGISTRY_SCHEMA,
     handle: apply,
+    handleAll: applyAll,
     batchable: true,
     ...consumes(HANDLED),
   };
