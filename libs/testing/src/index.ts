@@ -17,6 +17,7 @@ export {
   readTopics,
   recordApplied,
   topicSize,
+  trackingRunEvent,
   uniqueName,
   waitFor,
   waitPublishable,

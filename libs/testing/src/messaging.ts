@@ -273,3 +273,29 @@ export function gatedDatabase(db: Database) {
   };
   return { gated, inside, release };
 }
+
+/** A tracking run event as it arrives on the wire, from a user; `data` is whatever the test puts there. */
+export function trackingRunEvent(
+  type: string,
+  data: unknown,
+  {
+    streamId = `run-${randomBytes(4).toString('hex')}`,
+    schemaVersion = 1,
+  }: { streamId?: string; schemaVersion?: number } = {},
+): EventEnvelope {
+  return {
+    eventId: randomUUID(),
+    type,
+    schemaVersion,
+    streamId,
+    streamType: 'run',
+    streamPosition: 1,
+    globalPosition: 1,
+    occurredAt: new Date().toISOString(),
+    producer: 'tracking',
+    actor: { id: 'ada', kind: 'user', name: 'ada', authMethod: 'basic' },
+    correlationId: randomUUID(),
+    causationId: null,
+    data,
+  };
+}

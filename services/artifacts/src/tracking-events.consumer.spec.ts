@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import {
 import { deadLetterTopic } from '@logbook/messaging';
 import { Database, PostgresDatabase } from '@logbook/platform';
 import { migrate } from '@logbook/platform';
-import { createTestDatabase, testInfra } from '@logbook/testing';
+import { createTestDatabase, testInfra, trackingRunEvent } from '@logbook/testing';
 import { ARTIFACTS_SCHEMA, artifactsMigrations } from '../migrations/001_initial';
 import { artifactsProjection } from './artifacts.projection';
 import { Readable } from 'node:stream';
@@ -32,24 +32,8 @@ import { trackingEventsConsumer } from './tracking-events.consumer';
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
-/** A tracking event as it arrives on the wire; `data` is whatever the test puts there. */
-function trackingEvent(type: string, data: unknown, schemaVersion = 1): EventEnvelope {
-  return {
-    eventId: randomUUID(),
-    type,
-    schemaVersion,
-    streamId: `run-${hex(4)}`,
-    streamType: 'run',
-    streamPosition: 1,
-    globalPosition: 1,
-    occurredAt: new Date().toISOString(),
-    producer: 'tracking',
-    actor: { id: 'ada', kind: 'user', name: 'ada', authMethod: 'basic' },
-    correlationId: randomUUID(),
-    causationId: null,
-    data,
-  };
-}
+const trackingEvent = (type: string, data: unknown, schemaVersion = 1) =>
+  trackingRunEvent(type, data, { schemaVersion });
 
 function runCreated(runId: string) {
   return {

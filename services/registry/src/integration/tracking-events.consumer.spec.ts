@@ -3,27 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { EventEnvelope } from '@logbook/eventstore';
 import { migrate, PostgresDatabase, Queryable } from '@logbook/platform';
-import { createTestDatabase } from '@logbook/testing';
+import { createTestDatabase, trackingRunEvent } from '@logbook/testing';
 import { REGISTRY_SCHEMA, registryMigrations } from '../../migrations/001_initial';
 import { trackingEventsConsumer } from './tracking-events.consumer';
 
-function trackingEvent(streamId: string, type: string, data: unknown): EventEnvelope {
-  return {
-    eventId: randomUUID(),
-    type,
-    schemaVersion: 1,
-    streamId,
-    streamType: 'run',
-    streamPosition: 1,
-    globalPosition: 1,
-    occurredAt: new Date().toISOString(),
-    producer: 'tracking',
-    actor: { id: 'ada', kind: 'user', name: 'ada', authMethod: 'basic' },
-    correlationId: randomUUID(),
-    causationId: null,
-    data,
-  };
-}
+const trackingEvent = (streamId: string, type: string, data: unknown) => trackingRunEvent(type, data, { streamId });
 
 /** Runs as the seed and log-batch traffic make them, interleaved, with repeats, ties and values MLflow orders oddly. */
 function batchOfEvents(): EventEnvelope[] {
