@@ -3,8 +3,9 @@
 #   PostgreSQL (Debian packages, throw-away cluster), Apache Kafka (KRaft, jars from Maven Central),
 #   S3Proxy (jars from Maven Central, in-memory backend).
 #
-# Usage: deploy/local/infra.sh up|stop|down|status|env
-#   up      start whatever is not running, wait until ready, write <infra dir>/env, print the exports
+# Usage: deploy/local/infra.sh up [--brokers N]|stop|down|status|env
+#   up      start whatever is not running, wait until ready, write <infra dir>/env, print the exports;
+#           --brokers 3 runs a KRaft cluster of 3 nodes (topics replicated 3 times, 2 in sync to accept a write)
 #   stop    stop everything and keep its data (a later `up` starts it again on the same data)
 #   down    stop everything and delete <infra dir> (the jar cache is kept)
 #   status  print each component's state; exit 0 if all are running, 3 otherwise
@@ -16,6 +17,8 @@
 #   LOGBOOK_CACHE_DIR (~/.cache/logbook)         downloaded jars (survives `down`)
 #   PG_PORT (55432)  PG_BIN (newest /usr/lib/postgresql/*/bin)  PG_DATABASE (logbook)
 #   KAFKA_VERSION (4.1.2; 3.9.2 is the fallback)  KAFKA_PORT (9092)  KAFKA_CONTROLLER_PORT (9093)
+#   KAFKA_PORTS, KAFKA_CONTROLLER_PORTS (several brokers: comma-separated ports; default every second port
+#     from KAFKA_PORT and KAFKA_CONTROLLER_PORT)  KAFKA_BROKER_COUNT (1; what --brokers sets)
 #   KAFKA_HEAP_OPTS (-Xms256m -Xmx768m)  KAFKA_CLUSTER_ID (MkU3OEVBNTcwNTJENDM2Qk)
 #   S3PROXY_VERSION (3.3.0)  S3_PORT (18080)  S3_BACKEND (filesystem-nio2 | transient-nio2: in the JVM heap, too small for large artifacts)
 #   S3_ACCESS_KEY (test)  S3_SECRET_KEY (testtest)  S3_REGION (us-east-1)  S3_BUCKET (logbook)
@@ -183,39 +186,74 @@ kafka_fetch() {
   log "Kafka jars fetched ($(elapsed "$t0") s)"
 }
 
-kafka_config() {
-  mkdir -p "$KAFKA_DIR/data" "$KAFKA_DIR/logs"
-  cat >"$KAFKA_DIR/server.properties" <<EOF
+# The brokers `up` started, kept so that stop, status and env find them all (1 unless `up --brokers N`).
+kafka_count() { if [[ -f $KAFKA_DIR/brokers ]]; then cat "$KAFKA_DIR/brokers"; else echo "${KAFKA_BROKER_COUNT:-1}"; fi; }
+
+# Node i (1-based) of the cluster: its folder and its ports (KAFKA_PORTS / KAFKA_CONTROLLER_PORTS, or every
+# second port from KAFKA_PORT / KAFKA_CONTROLLER_PORT). One node keeps the single-broker layout of old.
+kafka_node_dir() { if (($(kafka_count) == 1)); then echo "$KAFKA_DIR"; else echo "$KAFKA_DIR/node-$1"; fi; }
+kafka_port_of() { # <node> <list> <first port>
+  local -a ports
+  if [[ -n $2 ]]; then
+    IFS=, read -r -a ports <<<"$2"
+    [[ -n ${ports[$(($1 - 1))]:-} ]] || die "node $1 has no port in '$2'"
+    echo "${ports[$(($1 - 1))]}"
+  else
+    echo $(($3 + 2 * ($1 - 1)))
+  fi
+}
+kafka_client_port() { kafka_port_of "$1" "${KAFKA_PORTS:-}" "$KAFKA_PORT"; }
+kafka_controller_port() { kafka_port_of "$1" "${KAFKA_CONTROLLER_PORTS:-}" "$KAFKA_CONTROLLER_PORT"; }
+kafka_nodes() { seq 1 "$(kafka_count)"; }
+
+kafka_config() { # <node>
+  local node=$1 dir count voters="" i replicas min_isr
+  dir=$(kafka_node_dir "$node")
+  count=$(kafka_count)
+  for i in $(kafka_nodes); do voters+="${voters:+,}$i@127.0.0.1:$(kafka_controller_port "$i")"; done
+  # One broker: no replicas to wait for. Three or more: every write on two of them, so one may fail.
+  replicas=$((count < 3 ? count : 3))
+  min_isr=$((replicas >= 3 ? 2 : 1))
+  mkdir -p "$dir/data" "$dir/logs"
+  cat >"$dir/server.properties" <<EOF
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+node.id=$node
+controller.quorum.voters=$voters
+listeners=PLAINTEXT://127.0.0.1:$(kafka_client_port "$node"),CONTROLLER://127.0.0.1:$(kafka_controller_port "$node")
+advertised.listeners=PLAINTEXT://127.0.0.1:$(kafka_client_port "$node"),CONTROLLER://127.0.0.1:$(kafka_controller_port "$node")
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs=$KAFKA_DIR/data
+log.dirs=$dir/data
 num.partitions=1
-default.replication.factor=1
-min.insync.replicas=1
+default.replication.factor=$replicas
+min.insync.replicas=$min_isr
 auto.create.topics.enable=true
 delete.topic.enable=true
-offsets.topic.replication.factor=1
+offsets.topic.replication.factor=$replicas
 offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+transaction.state.log.replication.factor=$replicas
+transaction.state.log.min.isr=$min_isr
 transaction.state.log.num.partitions=1
 group.initial.rebalance.delay.ms=0
 num.network.threads=2
 num.io.threads=4
 num.recovery.threads.per.data.dir=1
 EOF
-  if [[ ${KAFKA_VERSION%%.*} -ge 4 ]]; then
-    cat >>"$KAFKA_DIR/server.properties" <<EOF
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+  if ((count > 1)); then
+    # A broker that stops answering is fenced (its partitions led elsewhere, it leaves every ISR) after
+    # this long instead of 9 s: on one machine a missed heartbeat means a dead process, not a slow network.
+    cat >>"$dir/server.properties" <<EOF
+broker.session.timeout.ms=3000
+broker.heartbeat.interval.ms=500
 EOF
-    cat >"$KAFKA_DIR/log4j2.properties" <<'EOF'
+  fi
+  if [[ ${KAFKA_VERSION%%.*} -ge 4 ]]; then
+    cat >>"$dir/server.properties" <<EOF
+share.coordinator.state.topic.replication.factor=$replicas
+share.coordinator.state.topic.min.isr=$min_isr
+EOF
+    cat >"$dir/log4j2.properties" <<'EOF'
 status=warn
 name=logbook-kafka
 appender.console.type=Console
@@ -230,7 +268,7 @@ logger.request.name=kafka.request.logger
 logger.request.level=WARN
 EOF
   else
-    cat >"$KAFKA_DIR/log4j.properties" <<'EOF'
+    cat >"$dir/log4j.properties" <<'EOF'
 log4j.rootLogger=INFO, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
 log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
@@ -241,72 +279,104 @@ EOF
   fi
 }
 
-kafka_java_opts() {
+kafka_java_opts() { # <node dir>
   local -a opts
   read -r -a opts <<<"$KAFKA_HEAP_OPTS"
   opts+=(-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
     -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true
-    "-Dkafka.logs.dir=$KAFKA_DIR/logs")
+    "-Dkafka.logs.dir=$1/logs")
   if [[ ${KAFKA_VERSION%%.*} -ge 4 ]]; then
-    opts+=("-Dlog4j2.configurationFile=$KAFKA_DIR/log4j2.properties")
+    opts+=("-Dlog4j2.configurationFile=$1/log4j2.properties")
   else
-    opts+=("-Dlog4j.configuration=file:$KAFKA_DIR/log4j.properties")
+    opts+=("-Dlog4j.configuration=file:$1/log4j.properties")
   fi
   printf '%s\n' "${opts[@]}"
 }
 
-kafka_running() { pid_alive "$(read_pid "$KAFKA_DIR/kafka.pid")" kafka.Kafka && port_open "$KAFKA_PORT"; }
+kafka_node_running() { # <node>
+  pid_alive "$(read_pid "$(kafka_node_dir "$1")/kafka.pid")" kafka.Kafka && port_open "$(kafka_client_port "$1")"
+}
 
-# kafka_start launches the broker in the background; kafka_wait waits for it (S3Proxy starts in between).
+# kafka_start launches the brokers that are not running in the background; kafka_wait waits for them
+# (S3Proxy starts in between).
 KAFKA_T0=
+KAFKA_STARTED=()
 kafka_start() {
-  if ! wants kafka; then
-    :
-  elif kafka_running; then log "kafka already running (pid $(read_pid "$KAFKA_DIR/kafka.pid"), port $KAFKA_PORT)"; return; fi
+  if [[ -n ${KAFKA_BROKER_COUNT:-} && -f $KAFKA_DIR/brokers && $KAFKA_BROKER_COUNT != "$(cat "$KAFKA_DIR/brokers")" ]]; then
+    die "kafka in $KAFKA_DIR has $(cat "$KAFKA_DIR/brokers") broker(s); \`down\` it before asking for $KAFKA_BROKER_COUNT"
+  fi
+  mkdir -p "$KAFKA_DIR"
+  kafka_count >"$KAFKA_DIR/brokers.new" && mv "$KAFKA_DIR/brokers.new" "$KAFKA_DIR/brokers"
+  local node
+  for node in $(kafka_nodes); do
+    if kafka_node_running "$node"; then
+      log "kafka broker $node already running (pid $(read_pid "$(kafka_node_dir "$node")/kafka.pid"), port $(kafka_client_port "$node"))"
+    else
+      kafka_start_node "$node"
+    fi
+  done
+}
+
+kafka_start_node() { # <node>
+  local node=$1 dir p
+  dir=$(kafka_node_dir "$node")
   kafka_fetch
-  local p
-  for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
-    port_open "$p" && die "port $p is in use by another process (set KAFKA_PORT / KAFKA_CONTROLLER_PORT)"
+  for p in "$(kafka_client_port "$node")" "$(kafka_controller_port "$node")"; do
+    port_open "$p" && die "port $p is in use by another process (set KAFKA_PORT and KAFKA_CONTROLLER_PORT, or KAFKA_PORTS and KAFKA_CONTROLLER_PORTS)"
   done
   local -a opts
-  KAFKA_T0=$(now)
-  kafka_config
-  mapfile -t opts < <(kafka_java_opts)
+  KAFKA_T0=${KAFKA_T0:-$(now)}
+  kafka_config "$node"
+  mapfile -t opts < <(kafka_java_opts "$dir")
   java "${opts[@]}" -cp "$KAFKA_LIB/*" kafka.tools.StorageTool format \
-    -t "$KAFKA_CLUSTER_ID" -c "$KAFKA_DIR/server.properties" --ignore-formatted >"$KAFKA_DIR/format.log" 2>&1 ||
-    fail_start kafka "$KAFKA_DIR/format.log"
-  : >"$KAFKA_DIR/kafka.log"
-  rm -f "$KAFKA_DIR/kafka.pid"
+    -t "$KAFKA_CLUSTER_ID" -c "$dir/server.properties" --ignore-formatted >"$dir/format.log" 2>&1 ||
+    fail_start "kafka broker $node" "$dir/format.log"
+  : >"$dir/kafka.log"
+  rm -f "$dir/kafka.pid"
   # setsid: the broker must outlive the shell (and process group) that ran `up`.
-  setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$KAFKA_DIR/kafka.pid" \
-    java "${opts[@]}" -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_DIR/server.properties" \
-    >>"$KAFKA_DIR/kafka.log" 2>&1 </dev/null 9>&- &
+  setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$dir/kafka.pid" \
+    java "${opts[@]}" -cp "$KAFKA_LIB/*" kafka.Kafka "$dir/server.properties" \
+    >>"$dir/kafka.log" 2>&1 </dev/null 9>&- &
+  KAFKA_STARTED+=("$node")
 }
 
 kafka_wait() {
   [[ -n $KAFKA_T0 ]] || return 0
-  local pid i
-  for ((i = 0; i < START_TIMEOUT * 4; i++)); do
-    pid=$(read_pid "$KAFKA_DIR/kafka.pid")
-    if grep -q 'Kafka Server started' "$KAFKA_DIR/kafka.log" && port_open "$KAFKA_PORT"; then
-      log "kafka $KAFKA_VERSION ready on 127.0.0.1:$KAFKA_PORT (pid $pid, $(elapsed "$KAFKA_T0") s)"
-      return
-    fi
-    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then fail_start kafka "$KAFKA_DIR/kafka.log"; fi
-    sleep 0.25
+  local node dir pid port i
+  for node in "${KAFKA_STARTED[@]}"; do
+    dir=$(kafka_node_dir "$node")
+    port=$(kafka_client_port "$node")
+    for ((i = 0; i < START_TIMEOUT * 4; i++)); do
+      pid=$(read_pid "$dir/kafka.pid")
+      if grep -q 'Kafka Server started' "$dir/kafka.log" && port_open "$port"; then
+        log "kafka $KAFKA_VERSION broker $node ready on 127.0.0.1:$port (pid $pid, $(elapsed "$KAFKA_T0") s)"
+        continue 2
+      fi
+      if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then fail_start "kafka broker $node" "$dir/kafka.log"; fi
+      sleep 0.25
+    done
+    log "kafka broker $node not ready after $START_TIMEOUT s"
+    fail_start "kafka broker $node" "$dir/kafka.log"
   done
-  log "kafka not ready after $START_TIMEOUT s"
-  fail_start kafka "$KAFKA_DIR/kafka.log"
 }
 
 kafka_down() {
-  local pid
-  pid=$(read_pid "$KAFKA_DIR/kafka.pid")
-  if pid_alive "$pid" kafka.Kafka; then
-    stop_pid "$pid" 30
-    log "kafka stopped"
-  fi
-  rm -f "$KAFKA_DIR/kafka.pid"
+  local node dir pid
+  for node in $(kafka_nodes); do
+    dir=$(kafka_node_dir "$node")
+    pid=$(read_pid "$dir/kafka.pid")
+    if pid_alive "$pid" kafka.Kafka; then
+      stop_pid "$pid" 30
+      log "kafka broker $node stopped"
+    fi
+    rm -f "$dir/kafka.pid"
+  done
+}
+
+kafka_brokers() {
+  local node list=""
+  for node in $(kafka_nodes); do list+="${list:+,}127.0.0.1:$(kafka_client_port "$node")"; done
+  echo "$list"
 }
 
 # ---------------------------------------------------------------- S3Proxy
@@ -421,7 +491,7 @@ s3_down() {
 env_exports() {
   cat <<EOF
 export DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/$PG_DATABASE
-export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+export KAFKA_BROKERS=$(kafka_brokers)
 export S3_ENDPOINT=http://127.0.0.1:$S3_PORT
 export S3_ACCESS_KEY=$S3_ACCESS_KEY
 export S3_SECRET_KEY=$S3_SECRET_KEY
@@ -486,13 +556,16 @@ cmd_status() {
   else
     echo "postgres  stopped"; all=3
   fi
-  pid=$(read_pid "$KAFKA_DIR/kafka.pid")
-  if ! wants kafka; then
-    :
-  elif kafka_running; then
-    echo "kafka     running  pid $pid  127.0.0.1:$KAFKA_PORT  rss $(rss_mib "$pid") MiB"
-  else
-    echo "kafka     stopped"; all=3
+  local node
+  if wants kafka; then
+    for node in $(kafka_nodes); do
+      pid=$(read_pid "$(kafka_node_dir "$node")/kafka.pid")
+      if kafka_node_running "$node"; then
+        echo "kafka     running  pid $pid  127.0.0.1:$(kafka_client_port "$node")  rss $(rss_mib "$pid") MiB"
+      else
+        echo "kafka     stopped  broker $node"; all=3
+      fi
+    done
   fi
   pid=$(read_pid "$S3_DIR/s3proxy.pid")
   if ! wants s3proxy; then
@@ -507,11 +580,24 @@ cmd_status() {
 
 rss_mib() { awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo '?'; }
 
-case ${1:-} in
+command=${1:-}
+shift || true
+while (($# > 0)); do
+  case $1 in
+    --brokers)
+      [[ ${2:-} =~ ^[1-9][0-9]?$ ]] || die "--brokers takes a number of brokers (1 to 99)"
+      KAFKA_BROKER_COUNT=$2
+      shift 2
+      ;;
+    *) die "unknown option $1 (usage: $0 up [--brokers N]|stop|down|status|env)" ;;
+  esac
+done
+
+case $command in
   up) cmd_up ;;
   stop) cmd_stop ;;
   down) cmd_down ;;
   status) cmd_status ;;
   env) env_exports ;;
-  *) echo "usage: $0 up|stop|down|status|env" >&2; exit 2 ;;
+  *) echo "usage: $0 up [--brokers N]|stop|down|status|env" >&2; exit 2 ;;
 esac

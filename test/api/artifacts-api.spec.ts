@@ -32,6 +32,7 @@ import { ReconciliationService } from '../../services/artifacts/src/reconciliati
 import { UploadsService } from '../../services/artifacts/src/uploads/uploads.service';
 import { buildOpenApiDocument } from '../../services/gateway/src/openapi.document';
 import { forwardedRouteMethods, registerRoutes, routingTable } from '../../services/gateway/src/routing';
+import { upstreamPools } from '../../services/gateway/src/upstream-pool';
 import { loadTrackingConfig } from '../../services/tracking/src/config';
 import { experimentStream, experimentStreamId } from '../../services/tracking/src/experiments/experiment.decider';
 import { RunsService } from '../../services/tracking/src/runs/runs.service';
@@ -56,7 +57,11 @@ async function serveWithGateway(tracking: TrackingRuntime, artifacts: ArtifactsR
     gateway,
     forwardedRouteMethods(buildOpenApiDocument([trackingOpenApi(), artifactsOpenApi()])),
   );
-  await registerRoutes(gateway, routingTable({ tracking: base, artifacts: base, registry: base }), routeLogger);
+  await registerRoutes(
+    gateway,
+    routingTable(upstreamPools({ tracking: base, artifacts: base, registry: base })),
+    routeLogger,
+  );
   const gatewayBase = await gateway.listen({ port: 0, host: '127.0.0.1' });
   /** Stops the gateway, the app, then the runtimes under it. */
   const close = async () => {
@@ -75,7 +80,7 @@ async function gatewayInFrontOf(service: Server, routeLogger: Logger) {
   const gateway = Fastify();
   await registerRoutes(
     gateway,
-    routingTable({ tracking: upstream, artifacts: upstream, registry: upstream }),
+    routingTable(upstreamPools({ tracking: upstream, artifacts: upstream, registry: upstream })),
     routeLogger,
   );
   const base = await gateway.listen({ port: 0, host: '127.0.0.1' });
@@ -656,7 +661,7 @@ describe('artifacts API on real Postgres and S3', () => {
     const upstream = `http://127.0.0.1:${(stale.address() as AddressInfo).port}`;
     await registerRoutes(
       staleGateway,
-      routingTable({ tracking: upstream, artifacts: upstream, registry: upstream }),
+      routingTable(upstreamPools({ tracking: upstream, artifacts: upstream, registry: upstream })),
       routeLogger,
     );
     const staleBase = await staleGateway.listen({ port: 0, host: '127.0.0.1' });

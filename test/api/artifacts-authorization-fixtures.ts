@@ -19,6 +19,7 @@ import { createTestDatabase, testInfra } from '@logbook/testing';
 import { loadArtifactsConfig } from '../../services/artifacts/src/config';
 import { startEmbeddedServices } from '../../services/gateway/src/embedded-services';
 import { registerRoutes, routingTable } from '../../services/gateway/src/routing';
+import { upstreamPools } from '../../services/gateway/src/upstream-pool';
 import { loadIdentityConfig } from '../../services/identity/src/config';
 import { IdentityModule } from '../../services/identity/src/identity.module';
 import { IdentityRuntime, startIdentityRuntime } from '../../services/identity/src/identity.runtime';
@@ -154,7 +155,7 @@ export async function startAuthorizedArtifacts(databaseName: string, ownerWaitMs
   });
   await registerRoutes(
     gateway,
-    routingTable({ tracking: services, artifacts: services, registry: services }, GATEWAY_KEY),
+    routingTable(upstreamPools({ tracking: services, artifacts: services, registry: services }), GATEWAY_KEY),
     silent,
   );
   const gatewayBase = await gateway.listen({ port: 0, host: '127.0.0.1' });

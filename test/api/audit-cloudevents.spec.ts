@@ -23,7 +23,7 @@ const REQUIRED = ['specversion', 'id', 'source', 'type'];
 describe('audit trail as CloudEvents on real Kafka', () => {
   const namespace = uniqueName('audit');
   const topic = `${namespace}.${AUDIT_TOPIC}`;
-  const kafka = createKafka(testInfra().kafkaBrokers, 'audit-cloudevents-spec', pino({ level: 'silent' }));
+  const kafka = createKafka(testInfra().kafka, 'audit-cloudevents-spec', pino({ level: 'silent' }));
   let database: { url: string; drop(): Promise<void> };
   let registry: RegistryRuntime;
   let identity: IdentityRuntime;

@@ -12,6 +12,7 @@ import pino from 'pino';
 import { createHttpApp, Database, PostgresDatabase } from '@logbook/platform';
 import { createTestDatabase } from '@logbook/testing';
 import { registerRoutes, routingTable } from '../../services/gateway/src/routing';
+import { upstreamPools } from '../../services/gateway/src/upstream-pool';
 import { loadTrackingConfig } from '../../services/tracking/src/config';
 import { HISTORY_CHUNK_POINTS } from '../../services/tracking/src/runs/metrics.queries';
 import { TrackingModule } from '../../services/tracking/src/tracking.module';
@@ -101,7 +102,11 @@ async function serve(runtime: TrackingRuntime): Promise<{ app: NestFastifyApplic
 
 async function gatewayInFrontOf(upstream: string): Promise<{ gateway: FastifyInstance; base: string }> {
   const gateway = Fastify();
-  await registerRoutes(gateway, routingTable({ tracking: upstream, artifacts: upstream, registry: upstream }), logger);
+  await registerRoutes(
+    gateway,
+    routingTable(upstreamPools({ tracking: upstream, artifacts: upstream, registry: upstream })),
+    logger,
+  );
   return { gateway, base: await gateway.listen({ port: 0, host: '127.0.0.1' }) };
 }
 

@@ -138,7 +138,7 @@ describe('registration through Kafka: create → verified copy → READY', () =>
   before(async () => {
     kafka = await PrivateKafka.create();
     await kafka.start();
-    client = createKafka(kafka.brokers, 'registration-spec', silent);
+    client = createKafka(kafka.cluster, 'registration-spec', silent);
     database = await createTestDatabase('registration');
     artifactsDir = mkdtempSync(join(tmpdir(), 'logbook-registration-'));
     env = { LOGBOOK_MODE: 'distributed', DATABASE_URL: database.url, KAFKA_BROKERS: kafka.brokers.join(',') };

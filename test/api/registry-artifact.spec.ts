@@ -12,6 +12,7 @@ import { createTestDatabase, testInfra, waitFor } from '@logbook/testing';
 import { loadArtifactsConfig } from '../../services/artifacts/src/config';
 import { startEmbeddedServices } from '../../services/gateway/src/embedded-services';
 import { registerRoutes, routingTable } from '../../services/gateway/src/routing';
+import { upstreamPools } from '../../services/gateway/src/upstream-pool';
 import { loadRegistryConfig } from '../../services/registry/src/config';
 import { loadTrackingConfig } from '../../services/tracking/src/config';
 import { MLMODEL } from './registry-fixtures';
@@ -98,7 +99,7 @@ describe('model-versions/get-artifact on real Postgres and S3', () => {
     gateway = Fastify();
     await registerRoutes(
       gateway,
-      routingTable({ tracking: services, artifacts: services, registry: services }),
+      routingTable(upstreamPools({ tracking: services, artifacts: services, registry: services })),
       silent,
     );
     base = await gateway.listen({ port: 0, host: '127.0.0.1' });

@@ -16,6 +16,7 @@ import { AuditContent, chainEntries, verifyExport } from '@logbook/audit';
 import { CommandMetadata, createHttpApp, systemActor } from '@logbook/platform';
 import { createTestDatabase, testInfra } from '@logbook/testing';
 import { registerRoutes, routingTable } from '../../services/gateway/src/routing';
+import { upstreamPools } from '../../services/gateway/src/upstream-pool';
 import { loadRegistryConfig } from '../../services/registry/src/config';
 import { ModelVersionsService } from '../../services/registry/src/model-versions/model-versions.service';
 import { RegistryModule } from '../../services/registry/src/registry.module';
@@ -446,7 +447,7 @@ describe('registry audit trail on real Postgres', () => {
     const base = `http://127.0.0.1:${(internal.getHttpServer().address() as { port: number }).port}`;
     await registerRoutes(
       gateway,
-      routingTable({ tracking: base, artifacts: base, registry: base }),
+      routingTable(upstreamPools({ tracking: base, artifacts: base, registry: base })),
       pino({ level: 'silent' }),
     );
     const gatewayBase = await gateway.listen({ port: 0, host: '127.0.0.1' });

@@ -16,6 +16,7 @@ import { contractValidators, REGISTRY_COMMENT_TOPIC } from '@logbook/contracts';
 import { createKafka } from '@logbook/messaging';
 import { createTestDatabase, readTopics, testInfra, topicSize, waitFor } from '@logbook/testing';
 import { registerRoutes, routingTable } from '../../services/gateway/src/routing';
+import { upstreamPools } from '../../services/gateway/src/upstream-pool';
 import { loadRegistryConfig, RegistryConfig } from '../../services/registry/src/config';
 import { RegistryModule } from '../../services/registry/src/registry.module';
 import {
@@ -391,7 +392,11 @@ for (const backend of BACKENDS) {
       const gateway = Fastify();
       // Nothing listens on port 9: a route that went to tracking or artifacts would answer 503.
       const nowhere = 'http://127.0.0.1:9';
-      await registerRoutes(gateway, routingTable({ tracking: nowhere, artifacts: nowhere, registry }), silent);
+      await registerRoutes(
+        gateway,
+        routingTable(upstreamPools({ tracking: nowhere, artifacts: nowhere, registry })),
+        silent,
+      );
       const base = await gateway.listen({ port: 0, host: '127.0.0.1' });
       try {
         for (const prefix of ['api', 'ajax-api']) {
@@ -420,7 +425,7 @@ for (const backend of BACKENDS) {
 
     if (backend.kafka)
       it('publishes each comment’s life on registry.comment.events.v1, keyed by its stream, as its contracts say', async () => {
-        const client = createKafka(testInfra().kafkaBrokers, 'registry-comments-spec', silent);
+        const client = createKafka(testInfra().kafka, 'registry-comments-spec', silent);
         const topics = [REGISTRY_COMMENT_TOPIC.name];
         const published = () => topicSize(client, topics).catch(() => 0);
         const before = await published();

@@ -12,6 +12,7 @@ import { CommandMetadata, createHttpApp, systemActor } from '@logbook/platform';
 import { runRebuildCommand } from '@logbook/runtime';
 import { createTestDatabase, testInfra } from '@logbook/testing';
 import { registerRoutes, routingTable } from '../../services/gateway/src/routing';
+import { upstreamPools } from '../../services/gateway/src/upstream-pool';
 import { loadRegistryConfig } from '../../services/registry/src/config';
 import { ModelVersionsService } from '../../services/registry/src/model-versions/model-versions.service';
 import { RegistryModule } from '../../services/registry/src/registry.module';
@@ -305,7 +306,7 @@ describe('registry history and time travel on real Postgres', () => {
     const gateway = Fastify();
     await registerRoutes(
       gateway,
-      routingTable({ tracking: base, artifacts: base, registry: base }),
+      routingTable(upstreamPools({ tracking: base, artifacts: base, registry: base })),
       pino({ level: 'silent' }),
     );
     const gatewayBase = await gateway.listen({ port: 0, host: '127.0.0.1' });

@@ -110,7 +110,7 @@ describe('transition requests driven by commands on Kafka and followed by their 
         evidence: { tags: { validation: 'passed' } },
       }),
     );
-    kafka = createKafka(testInfra().kafkaBrokers, uniqueName('workflow-engine'), pino({ level: 'silent' }));
+    kafka = createKafka(testInfra().kafka, uniqueName('workflow-engine'), pino({ level: 'silent' }));
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
   });

@@ -10,6 +10,7 @@ import pino from 'pino';
 import { systemActor } from '@logbook/platform';
 import { createTestDatabase, testInfra } from '@logbook/testing';
 import { registerRoutes, routingTable } from '../../services/gateway/src/routing';
+import { upstreamPools } from '../../services/gateway/src/upstream-pool';
 import { loadRegistryConfig } from '../../services/registry/src/config';
 import { startRegistryRuntime } from '../../services/registry/src/registry.runtime';
 import { SecretBox } from '../../services/registry/src/webhooks/delivery/secret-box';
@@ -395,7 +396,7 @@ describe('webhooks API (MLflow 3 and Databricks) on real Postgres', () => {
     const nowhere = 'http://127.0.0.1:9';
     await registerRoutes(
       gateway,
-      routingTable({ tracking: nowhere, artifacts: nowhere, registry }),
+      routingTable(upstreamPools({ tracking: nowhere, artifacts: nowhere, registry })),
       pino({ level: 'silent' }),
     );
     const base = await gateway.listen({ port: 0, host: '127.0.0.1' });

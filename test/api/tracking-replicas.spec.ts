@@ -94,7 +94,7 @@ describe('two tracking replicas on one database', () => {
   before(async () => {
     kafka = await PrivateKafka.create();
     await kafka.start();
-    client = createKafka(kafka.brokers, 'replicas-spec', silent);
+    client = createKafka(kafka.cluster, 'replicas-spec', silent);
     database = await createTestDatabase('replicas');
     const config = loadTrackingConfig({
       LOGBOOK_MODE: 'distributed',

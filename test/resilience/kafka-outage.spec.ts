@@ -90,7 +90,7 @@ describe('distributed services across Kafka outages', () => {
 
   before(async () => {
     kafka = await PrivateKafka.create();
-    client = createKafka(kafka.brokers, 'outage-spec', silent);
+    client = createKafka(kafka.cluster, 'outage-spec', silent);
     database = await createTestDatabase('outage');
     artifactsDir = mkdtempSync(join(tmpdir(), 'logbook-outage-artifacts-'));
     const env = { LOGBOOK_MODE: 'distributed', DATABASE_URL: database.url, KAFKA_BROKERS: kafka.brokers.join(',') };

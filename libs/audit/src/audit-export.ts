@@ -4,6 +4,7 @@ import {
   backoffDelay,
   Database,
   DependencyStatus,
+  KafkaCluster,
   Logger,
   Outage,
   RelayLag,
@@ -64,7 +65,7 @@ export interface AuditExportOptions {
   schema: string;
   /** The service the chain belongs to: the events' source, and their Kafka key. */
   service: string;
-  brokers: string[];
+  cluster: KafkaCluster;
   clientId: string;
   namespace?: string;
   logger: Logger;
@@ -106,7 +107,7 @@ export class AuditExportSubscription implements Subscription {
 
   constructor(private readonly options: AuditExportOptions) {
     const logger = options.logger.child({ subscription: `${options.schema}.${NAME}` });
-    this.kafka = createKafka(options.brokers, options.clientId, logger);
+    this.kafka = createKafka(options.cluster, options.clientId, logger);
     this.producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -195,7 +196,7 @@ export class AuditExportSubscription implements Subscription {
       const admin = this.kafka.admin();
       await admin.connect();
       try {
-        await ensureTopics(admin, [this.topic], 3);
+        await ensureTopics(admin, [this.topic], this.options.cluster.topics);
       } finally {
         await admin.disconnect();
       }
@@ -276,7 +277,7 @@ export function startAuditExport(
   const subscription = new AuditExportSubscription({
     db: runtime.db,
     ...chain,
-    brokers: config.kafkaBrokers,
+    cluster: config.kafka,
     clientId: `${config.kafkaClientId}-audit-export`,
     namespace: config.kafkaNamespace,
     logger,

@@ -53,7 +53,7 @@ describe('KafkaEventConsumer', () => {
 
   /** Runs the consumer until its group has committed the end of every partition. */
   async function consumeAll(definition: ConsumerDefinition, topics: string[]) {
-    const consumer = new KafkaEventConsumer(db, definition, { brokers: infra.kafkaBrokers, topics, logger });
+    const consumer = new KafkaEventConsumer(db, definition, { cluster: infra.kafka, topics, logger });
     await consumer.start();
     try {
       await waitFor(`${definition.name} to read everything`, () => groupCaughtUp(kafka, definition.name, topics));
@@ -69,7 +69,7 @@ describe('KafkaEventConsumer', () => {
     await appendTo(store, 'run', 'run-1', 3);
     await appendTo(store, 'run', 'run-2', 3);
     const publisher = new KafkaEventPublisher({
-      brokers: infra.kafkaBrokers,
+      cluster: infra.kafka,
       service,
       streamTypes: ['run'],
       logger,
@@ -123,7 +123,7 @@ describe('KafkaEventConsumer', () => {
     const { schema, service, topic } = await fixture();
     const admin = kafka.admin();
     await admin.connect();
-    await ensureTopics(admin, [topic], 3);
+    await ensureTopics(admin, [topic], { partitions: 3 });
     await admin.disconnect();
     const good = envelope(service, 'Noted', { n: 1 });
     const boom = envelope(service, 'Boom', {});
@@ -200,7 +200,7 @@ describe('KafkaEventConsumer', () => {
     const { schema, service, topic } = await fixture();
     const admin = kafka.admin();
     await admin.connect();
-    await ensureTopics(admin, [topic], 3);
+    await ensureTopics(admin, [topic], { partitions: 3 });
     const invalid = JSON.stringify({ hello: 'world' });
     const held = envelope(service, 'Noted', { n: 1 });
     const later = envelope(service, 'Noted', { n: 2 });
@@ -226,7 +226,7 @@ describe('KafkaEventConsumer', () => {
         await recordApplied(tx, schema, name, event);
       },
     };
-    const options = { brokers: infra.kafkaBrokers, topics: [topic], logger };
+    const options = { cluster: infra.kafka, topics: [topic], logger };
     const first = new KafkaEventConsumer(db, definition, options);
     await first.start();
     await waitFor('the second message in hand', async () => handled.includes(held.eventId));
@@ -337,7 +337,7 @@ describe('KafkaEventConsumer', () => {
     await appendTo(stores[1], 'run', 'run-b', 3);
     for (const [i, namespace] of namespaces.entries()) {
       const publisher = new KafkaEventPublisher({
-        brokers: infra.kafkaBrokers,
+        cluster: infra.kafka,
         service,
         streamTypes: ['run'],
         namespace,
@@ -358,7 +358,7 @@ describe('KafkaEventConsumer', () => {
       const consumer = new KafkaEventConsumer(
         db,
         { name, schema: schemas[i], handle: (tx, event) => recordApplied(tx, schemas[i], name, event) },
-        { brokers: infra.kafkaBrokers, topics: [first.topic], namespace, logger },
+        { cluster: infra.kafka, topics: [first.topic], namespace, logger },
       );
       await consumer.start();
       try {

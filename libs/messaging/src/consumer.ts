@@ -33,7 +33,10 @@ import {
   Logger,
   backoffDelay,
   DependencyStatus,
+  KafkaCluster,
   Outage,
+  consumerDeadLetters,
+  consumerLagMessages,
   storedActor,
 } from '@logbook/platform';
 import { contractValidators, EventContract } from '@logbook/contracts';
@@ -414,7 +417,7 @@ const envelopeReader = (validators?: Record<string, PayloadValidator>): MessageR
 });
 
 export interface KafkaEventConsumerOptions {
-  brokers: string[];
+  cluster: KafkaCluster;
   /** Topics to read (see eventTopic); they and their dead-letter topics are created when missing. */
   topics: string[];
   /** Consumer group; the consumer's name by default. */
@@ -424,8 +427,6 @@ export interface KafkaEventConsumerOptions {
   clientId?: string;
   /** Where a new group starts: the earliest retained message (default) or only new ones. */
   fromBeginning?: boolean;
-  /** Partitions of topics this consumer has to create (default 3). */
-  partitions?: number;
   /** Fetch long-poll; stop() waits for the fetch in flight (default 1000 ms). */
   maxWaitTimeInMs?: number;
   /** Wait before the second attempt to join the group, doubled for each further one up to 10 s (default 250 ms). */
@@ -462,6 +463,8 @@ export class KafkaEventConsumer<Message = EventEnvelope> {
   private stopped = true;
   private joining?: Promise<void>;
   private cancelWait?: () => void;
+  /** The partitions whose lag this member reports: a rebalance may have given them to another. */
+  private readonly lagReported = new Map<string, { consumer: string; topic: string; partition: number }>();
 
   constructor(
     private readonly db: Database,
@@ -469,7 +472,7 @@ export class KafkaEventConsumer<Message = EventEnvelope> {
     private readonly options: KafkaEventConsumerOptions,
   ) {
     this.logger = (options.logger ?? defaultLogger()).child({ consumer: definition.name });
-    this.kafka = createKafka(options.brokers, options.clientId ?? `logbook-${definition.name}`, this.logger);
+    this.kafka = createKafka(options.cluster, options.clientId ?? `logbook-${definition.name}`, this.logger);
     this.outage = new Outage(this.logger, 'kafka consumer');
   }
 
@@ -514,8 +517,8 @@ export class KafkaEventConsumer<Message = EventEnvelope> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      await ensureTopics(admin, topics, this.options.partitions ?? 3);
-      await ensureTopics(admin, topics.map(deadLetterTopic), 1);
+      await ensureTopics(admin, topics, this.options.cluster.topics);
+      await ensureTopics(admin, topics.map(deadLetterTopic), this.options.cluster.topics, 1);
     } finally {
       await admin.disconnect();
     }
@@ -532,8 +535,14 @@ export class KafkaEventConsumer<Message = EventEnvelope> {
       // that clears it) and reconnect forever; every restart goes through onCrash, which checks `stopped`.
       retry: { retries: 5, restartOnFailure: async () => false },
       maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 1000,
+      sessionTimeout: this.options.cluster.consumerSessionTimeoutMs,
+      heartbeatInterval: Math.max(100, Math.floor(this.options.cluster.consumerSessionTimeoutMs / 10)),
     }));
-    consumer.on(consumer.events.GROUP_JOIN, () => this.outage.recovered());
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.outage.recovered();
+      for (const labels of this.lagReported.values()) consumerLagMessages.remove(labels);
+      this.lagReported.clear();
+    });
     consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error));
     await producer.connect();
     await consumer.connect();
@@ -603,6 +612,9 @@ export class KafkaEventConsumer<Message = EventEnvelope> {
       resolveOffset(chunk[chunk.length - 1].offset);
       await heartbeat();
     }
+    const labels = { consumer: this.definition.name, topic, partition };
+    this.lagReported.set(`${topic}:${partition}`, labels);
+    consumerLagMessages.set(labels, Number(batch.offsetLag()));
   }
 
   private async sendDeadLetter(topic: string, partition: number, message: KafkaMessage, letter: DeadLetter) {
@@ -628,6 +640,7 @@ export class KafkaEventConsumer<Message = EventEnvelope> {
         },
       ],
     });
+    consumerDeadLetters.inc({ consumer: letter.consumer });
     this.logger.error(
       { reason: letter.reason, error: letter.error, topic, partition, offset: message.offset },
       'message dead-lettered',

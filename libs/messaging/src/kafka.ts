@@ -1,5 +1,5 @@
-import { Admin, ConfigResourceTypes, Kafka, logLevel, LogEntry } from 'kafkajs';
-import { Logger } from '@logbook/platform';
+import { Admin, ConfigResourceTypes, Kafka, logLevel, LogEntry, SASLOptions } from 'kafkajs';
+import { KafkaCluster, Logger, TopicSettings } from '@logbook/platform';
 import { quietIdleKafkaConnections } from './kafka-request-queue';
 
 const LEVELS: Record<number, 'warn' | 'info' | 'debug'> = {
@@ -14,12 +14,17 @@ const LEVELS: Record<number, 'warn' | 'info' | 'debug'> = {
 /** A line kafkajs repeats within this window (it does, once per retry, while a broker is down) goes to debug. */
 const REPEAT_WINDOW_MS = 5 * 60_000;
 
-/** A kafkajs client whose own logs (warnings and errors only, each distinct line once per window) go to pino. */
-export function createKafka(brokers: string[], clientId: string, logger: Logger): Kafka {
+/**
+ * A kafkajs client of `cluster` (over TLS and with SASL when it says so) whose own logs (warnings and
+ * errors only, each distinct line once per window) go to pino.
+ */
+export function createKafka(cluster: KafkaCluster, clientId: string, logger: Logger): Kafka {
   quietIdleKafkaConnections();
   return new Kafka({
     clientId,
-    brokers,
+    brokers: cluster.brokers,
+    ...(cluster.tls ? { ssl: Object.keys(cluster.tls).length > 0 ? cluster.tls : true } : {}),
+    ...(cluster.sasl ? { sasl: cluster.sasl as SASLOptions } : {}),
     logLevel: logLevel.WARN,
     logCreator: () => {
       const lastLogged = new Map<string, number>();
@@ -44,27 +49,61 @@ export function createKafka(brokers: string[], clientId: string, logger: Logger)
  */
 export const MAX_EVENT_BYTES = 32 * 1024 * 1024;
 
+/** Replicas per topic when none are configured: three, as far as the cluster has brokers for them. */
+const DEFAULT_REPLICATION_FACTOR = 3;
+
 /**
- * Creates the topics that do not exist yet and waits for their partition leaders: producing to a
- * topic right after auto-creation fails transiently on KRaft ("does not host this topic-partition").
+ * Writes must reach this many replicas (with acks=all): 2 of 3 lets one broker be down without
+ * losing an acknowledged write or stopping writes; a topic of fewer replicas can only ask for 1.
  */
-export async function ensureTopics(admin: Admin, topics: string[], numPartitions: number): Promise<void> {
+export function minInsyncReplicasFor(replicationFactor: number, configured?: number): number {
+  return Math.min(configured ?? (replicationFactor >= 3 ? 2 : 1), replicationFactor);
+}
+
+/**
+ * Creates the topics that do not exist yet, `settings.partitions` each (or `partitions` when given),
+ * replicated as configured or across up to three brokers, and waits for their partition leaders:
+ * producing to a topic right after auto-creation fails transiently on KRaft ("does not host this
+ * topic-partition"). Topics that exist keep their partitions and replicas; their message size limit
+ * and in-sync minimum are brought up to date.
+ */
+export async function ensureTopics(
+  admin: Admin,
+  topics: string[],
+  settings: TopicSettings,
+  partitions = settings.partitions,
+): Promise<void> {
   const wanted = [...new Set(topics)];
   const existing = new Set(await admin.listTopics());
-  const maxMessageBytes = [{ name: 'max.message.bytes', value: String(MAX_EVENT_BYTES) }];
   const missing = wanted.filter((topic) => !existing.has(topic));
   if (missing.length > 0) {
+    const replicationFactor =
+      settings.replicationFactor ??
+      Math.min(DEFAULT_REPLICATION_FACTOR, (await admin.describeCluster()).brokers.length);
+    const configEntries = topicConfig(minInsyncReplicasFor(replicationFactor, settings.minInsyncReplicas));
     await admin.createTopics({
-      topics: missing.map((topic) => ({ topic, numPartitions, configEntries: maxMessageBytes })),
+      topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor, configEntries })),
       waitForLeaders: true,
     });
   }
   const present = wanted.filter((topic) => existing.has(topic));
   if (present.length > 0) {
-    // Topics created before this limit existed (or by hand) are brought up to it.
+    // alterConfigs replaces every setting of the topic it names: each is given its whole config again.
+    const { topics: described } = await admin.fetchTopicMetadata({ topics: present });
     await admin.alterConfigs({
       validateOnly: false,
-      resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configEntries: maxMessageBytes })),
+      resources: described.map(({ name, partitions: layout }) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name,
+        configEntries: topicConfig(minInsyncReplicasFor(layout[0].replicas.length, settings.minInsyncReplicas)),
+      })),
     });
   }
+}
+
+function topicConfig(minInsyncReplicas: number) {
+  return [
+    { name: 'max.message.bytes', value: String(MAX_EVENT_BYTES) },
+    { name: 'min.insync.replicas', value: String(minInsyncReplicas) },
+  ];
 }

@@ -1,6 +1,6 @@
 import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
 import { EventEnvelope } from '@logbook/eventstore';
-import { Database, Logger } from '@logbook/platform';
+import { consumerDeadLetters, Database, KafkaCluster, Logger } from '@logbook/platform';
 import { ConsumerDefinition, DeadLetterSink, defaultLogger, handleDeliveredBatch, passesOver } from './consumer';
 import { createKafka, ensureTopics } from './kafka';
 import { eventTopic, inNamespace } from './topics';
@@ -14,7 +14,7 @@ export interface EventPublisher {
 }
 
 export interface KafkaEventPublisherOptions {
-  brokers: string[];
+  cluster: KafkaCluster;
   /** Names the topic family: `<service>.<streamType>.events.v1`. */
   service: string;
   /** Stream types whose topics are created up front; others are created on first publish. */
@@ -27,8 +27,6 @@ export interface KafkaEventPublisherOptions {
   /** Further topics (without the namespace) created up front: those topicOf names, for consumers to find. */
   topics?: readonly string[];
   clientId?: string;
-  /** Partitions of the topics it creates (default 3). */
-  partitions?: number;
   /** Prefix of its topics (see inNamespace). */
   namespace?: string;
   /** Upper bound of one produce request's payload; larger batches are sent in several requests, in order. */
@@ -49,7 +47,7 @@ export class KafkaEventPublisher implements EventPublisher {
 
   constructor(private readonly options: KafkaEventPublisherOptions) {
     const logger = (options.logger ?? defaultLogger()).child({ publisher: options.service });
-    this.kafka = createKafka(options.brokers, options.clientId ?? `logbook-${options.service}-relay`, logger);
+    this.kafka = createKafka(options.cluster, options.clientId ?? `logbook-${options.service}-relay`, logger);
     this.producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -129,7 +127,7 @@ export class KafkaEventPublisher implements EventPublisher {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      await ensureTopics(admin, missing, this.options.partitions ?? 3);
+      await ensureTopics(admin, missing, this.options.cluster.topics);
     } finally {
       await admin.disconnect();
     }
@@ -176,6 +174,7 @@ export class InProcessEventBus implements EventPublisher {
     this.deadLetters =
       options.deadLetters ??
       (async (letter) => {
+        consumerDeadLetters.inc({ consumer: letter.consumer });
         this.logger.error({ ...letter }, 'message dead-lettered');
       });
   }

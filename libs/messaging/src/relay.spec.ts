@@ -45,7 +45,7 @@ describe('OutboxRelay with Kafka', () => {
   async function fixture() {
     const { schema, service } = await bed.fresh();
     const publisher = new KafkaEventPublisher({
-      brokers: infra.kafkaBrokers,
+      cluster: infra.kafka,
       service,
       streamTypes: STREAM_TYPES,
       logger,
@@ -191,7 +191,7 @@ describe('OutboxRelay with Kafka', () => {
     const consumer = new KafkaEventConsumer(
       db,
       { name, schema, handle: (tx, e) => recordApplied(tx, schema, name, e) },
-      { brokers: infra.kafkaBrokers, topics, logger },
+      { cluster: infra.kafka, topics, logger },
     );
     await consumer.start();
     try {

@@ -1,6 +1,14 @@
 import { setImmediate as nextTurnOfEventLoop } from 'node:timers/promises';
 import { EventEnvelope, EventStore } from '@logbook/eventstore';
-import { Logger, RelayLag, reportRelayLag, backoffDelay, DependencyStatus, Outage } from '@logbook/platform';
+import {
+  Logger,
+  RelayLag,
+  reportRelayLag,
+  backoffDelay,
+  DependencyStatus,
+  Outage,
+  relayPublishFailures,
+} from '@logbook/platform';
 import { defaultLogger } from './consumer';
 import { LOG_START, LogPosition, readEvents } from './event-log';
 import { EventPublisher } from './publisher';
@@ -201,6 +209,7 @@ export class OutboxRelay {
         else await nextTurnOfEventLoop();
       } catch (error) {
         failures++;
+        relayPublishFailures.inc({ relay: this.label });
         const retryInMs = backoffDelay(failures + 1, this.pollIntervalMs, this.maxBackoffMs);
         this.outage.failed(error, retryInMs);
         await this.sleep(retryInMs, false);

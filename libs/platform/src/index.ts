@@ -12,7 +12,16 @@ export {
   SYSTEM_METADATA,
   systemActor,
 } from './command-metadata';
-export { ConfigError, IntegerSetting, ServiceConfig, ServiceEnvironment, loadConfig, serviceConfig } from './config';
+export {
+  ConfigError,
+  IntegerSetting,
+  KafkaCluster,
+  ServiceConfig,
+  ServiceEnvironment,
+  TopicSettings,
+  loadConfig,
+  serviceConfig,
+} from './config';
 export {
   DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   Database,
@@ -99,14 +108,21 @@ export {
   parseRequest,
 } from './http/validation';
 export { Logger, createLogger } from './logger';
-export { RelayLag, eventsAppended, metricsRegistry, reportRelayLag } from './metrics';
+export {
+  RelayLag,
+  consumerDeadLetters,
+  consumerLagMessages,
+  eventsAppended,
+  metricsRegistry,
+  relayPublishFailures,
+  reportRelayLag,
+} from './metrics';
 export { MigrationQueries, SqlMigration, migrate } from './migrations';
 export {
   DATABASE,
   ObservabilityModule,
   ReadinessCheck,
   databaseReadiness,
-  httpReadiness,
   statusReadiness,
 } from './observability.module';
 export { DependencyStatus, Outage, backoffDelay, waitForDatabase } from './retry';

@@ -20,6 +20,27 @@ export const eventsAppended = new Counter({
   registers: [metricsRegistry],
 });
 
+export const relayPublishFailures = new Counter({
+  name: 'logbook_relay_publish_failures_total',
+  help: 'Attempts of the relay to publish a batch that failed (each is retried with backoff)',
+  labelNames: ['relay'],
+  registers: [metricsRegistry],
+});
+
+export const consumerLagMessages = new Gauge({
+  name: 'logbook_consumer_lag_messages',
+  help: "Messages of a partition after the last one the consumer group's member here processed (as of its last fetch)",
+  labelNames: ['consumer', 'topic', 'partition'],
+  registers: [metricsRegistry],
+});
+
+export const consumerDeadLetters = new Counter({
+  name: 'logbook_consumer_dead_letters_total',
+  help: 'Messages a consumer could not apply and set aside (to <topic>.dlq on Kafka)',
+  labelNames: ['consumer'],
+  registers: [metricsRegistry],
+});
+
 /** How far a relay is behind its event log. */
 export interface RelayLag {
   /** Committed events after the relay's checkpoint. */

@@ -51,15 +51,6 @@ export const statusReadiness = (
   },
 });
 
-export const httpReadiness = (name: string, url: string): ReadinessCheck => ({
-  name,
-  probe: async () => {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-    return { url };
-  },
-});
-
 @Controller()
 class ObservabilityController {
   constructor(

@@ -139,7 +139,7 @@ export async function startServiceRuntime(options: ServiceRuntimeOptions): Promi
 
 function kafkaPublisher(service: ServiceDefinition, config: ServiceConfig, logger: Logger): KafkaEventPublisher {
   return new KafkaEventPublisher({
-    brokers: config.kafkaBrokers,
+    cluster: config.kafka,
     service: service.name,
     streamTypes: service.streamTypes,
     topicOf: service.topicOf,
@@ -160,7 +160,7 @@ function consumerSubscription(
   const { name } = definition.consumer;
   if (definition.kind === 'kafka') {
     const consumer = new KafkaEventConsumer(db, definition.consumer, {
-      brokers: config.kafkaBrokers,
+      cluster: config.kafka,
       topics: definition.topics,
       clientId: config.kafkaClientId,
       namespace: config.kafkaNamespace,

@@ -1,6 +1,6 @@
 /** Helpers for specs and test suites only: production code never imports this lib. */
 export { spec } from './given-when-then';
-export { createTestDatabase, dropSchema, testInfra, uniqueSchema } from './infra';
+export { createTestDatabase, dropSchema, kafkaCluster, testInfra, uniqueSchema } from './infra';
 export {
   RecordingPublisher,
   appendTo,
@@ -25,6 +25,7 @@ export {
 export { eventStoreMigrations, recordAsLegacyRunner } from './migrations';
 export { freePort, TcpProxy } from './net';
 export { PrivateKafka } from './private-kafka';
+export { PrivatePostgres } from './private-postgres';
 export { assertSyntaxError } from './search';
 export {
   databricksSignatureValid,

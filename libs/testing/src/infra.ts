@@ -1,10 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { PostgresDatabase } from '@logbook/platform';
+import { KafkaCluster, PostgresDatabase } from '@logbook/platform';
 
 export interface TestInfra {
   databaseUrl: string;
   kafkaBrokers: string[];
+  /** The brokers as the services reach them, with the topic layout they use by default. */
+  kafka: KafkaCluster;
 }
+
+/** A plaintext cluster of `brokers`, its topics laid out as the services' defaults lay them out. */
+export const kafkaCluster = (brokers: string[]): KafkaCluster => ({
+  brokers,
+  topics: { partitions: 3 },
+  consumerSessionTimeoutMs: 10_000,
+});
 
 /**
  * The real infrastructure the test run started (deploy/local/infra.sh, sourced by test/run.sh).
@@ -16,7 +25,7 @@ export function testInfra(): TestInfra {
   if (!databaseUrl || !brokers) {
     throw new Error('DATABASE_URL and KAFKA_BROKERS must be set: run `npm test`, which starts the infrastructure');
   }
-  return { databaseUrl, kafkaBrokers: brokers.split(',') };
+  return { databaseUrl, kafkaBrokers: brokers.split(','), kafka: kafkaCluster(brokers.split(',')) };
 }
 
 /** A fresh Postgres schema name per test, so tests never see each other's rows. */

@@ -241,7 +241,7 @@ export function messagingTestbed(schemaPrefix: string) {
   };
   before(() => {
     bed.db = new PostgresDatabase(infra.databaseUrl);
-    bed.kafka = createKafka(infra.kafkaBrokers, 'messaging-spec', logger);
+    bed.kafka = createKafka(infra.kafka, 'messaging-spec', logger);
   });
   after(async () => {
     for (const close of closers) await close();

@@ -1,60 +1,65 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KafkaCluster } from '@logbook/platform';
+import { kafkaCluster } from './infra';
 import { freePort } from './net';
-
-const run = promisify(execFile);
-const INFRA_SCRIPT = resolve(__dirname, '../../../../deploy/local/infra.sh');
+import { PrivateInfra } from './private-infra';
 
 /**
- * A Kafka broker of a suite's own (deploy/local/infra.sh with its own folder and ports), for tests
- * that stop, restart or start it late: the shared broker must stay up for every other suite.
- * Nothing runs until start(); its data lives until destroy().
+ * A Kafka broker, or a cluster of them, of a suite's own, for tests that stop, restart or start it
+ * late. Nothing runs until start(); its data lives until destroy().
  */
 export class PrivateKafka {
   private constructor(
-    private readonly dir: string,
-    private readonly port: number,
-    private readonly controllerPort: number,
+    private readonly infra: PrivateInfra,
+    private readonly ports: number[],
   ) {}
 
-  /** Picks a fresh folder and two free ports; starts nothing yet. */
-  static async create(): Promise<PrivateKafka> {
-    const dir = mkdtempSync(join(tmpdir(), 'logbook-kafka-'));
-    return new PrivateKafka(join(dir, 'infra'), await freePort(), await freePort());
+  /** Picks a fresh folder and two free ports per broker; starts nothing yet. */
+  static async create(brokers = 1): Promise<PrivateKafka> {
+    const ports = async () => {
+      const picked: number[] = [];
+      for (let i = 0; i < brokers; i++) picked.push(await freePort());
+      return picked;
+    };
+    const [clientPorts, controllerPorts] = [await ports(), await ports()];
+    const infra = new PrivateInfra('logbook-kafka-', {
+      INFRA_COMPONENTS: 'kafka',
+      KAFKA_BROKER_COUNT: String(brokers),
+      KAFKA_PORTS: clientPorts.join(','),
+      KAFKA_CONTROLLER_PORTS: controllerPorts.join(','),
+      // Three JVMs share the machine with the suite: a smaller heap each.
+      ...(brokers > 1 ? { KAFKA_HEAP_OPTS: '-Xms128m -Xmx384m' } : {}),
+    });
+    return new PrivateKafka(infra, clientPorts);
   }
 
   get brokers(): string[] {
-    return [`127.0.0.1:${this.port}`];
+    return this.ports.map((port) => `127.0.0.1:${port}`);
   }
 
-  /** Starts the broker (on its existing data, if any) and resolves once it serves. */
+  get cluster(): KafkaCluster {
+    return kafkaCluster(this.brokers);
+  }
+
+  /** Starts the brokers that are not running (on their existing data, if any) and resolves once they serve. */
   async start(): Promise<void> {
-    await this.infra('up');
+    await this.infra.command('up');
   }
 
-  /** Stops the broker (SIGTERM, as an operator's restart would) and keeps its data. */
+  /** Stops the brokers (SIGTERM, as an operator's restart would) and keeps their data. */
   async stop(): Promise<void> {
-    await this.infra('stop');
+    await this.infra.command('stop');
+  }
+
+  /** Kills broker `node` (1-based) with SIGKILL, as a crash would; start() brings it back on its data. */
+  killBroker(node: number): void {
+    const folder = join(this.infra.dir, 'kafka', ...(this.ports.length === 1 ? [] : [`node-${node}`]));
+    process.kill(Number(readFileSync(join(folder, 'kafka.pid'), 'utf8').trim()), 'SIGKILL');
   }
 
   /** Stops it and deletes its data. */
   async destroy(): Promise<void> {
-    await this.infra('down');
-    rmSync(resolve(this.dir, '..'), { recursive: true, force: true });
-  }
-
-  private async infra(command: 'up' | 'stop' | 'down'): Promise<void> {
-    await run('bash', [INFRA_SCRIPT, command], {
-      env: {
-        ...process.env,
-        INFRA_COMPONENTS: 'kafka',
-        LOGBOOK_INFRA_DIR: this.dir,
-        KAFKA_PORT: String(this.port),
-        KAFKA_CONTROLLER_PORT: String(this.controllerPort),
-      },
-    });
+    await this.infra.destroy();
   }
 }

@@ -1,5 +1,5 @@
 /** The artifacts service as other code may use it: its module, how to start its runtime, its OpenAPI fragment. */
 export { ArtifactsModule } from './artifacts.module';
 export { artifactsOpenApi } from './artifacts.openapi';
-export { startArtifactsRuntime } from './artifacts.runtime';
+export { artifactsService, startArtifactsRuntime } from './artifacts.runtime';
 export { ArtifactsConfig, loadArtifactsConfig } from './config';

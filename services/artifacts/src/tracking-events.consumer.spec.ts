@@ -105,13 +105,13 @@ describe('the artifacts consumer of tracking events: payloads are checked agains
 
   it('Kafka: an invalid payload goes to the dead-letter topic, changes nothing, and the next message is processed', async () => {
     const topic = eventTopic(`consumertest_${hex(4)}`, 'run');
-    const kafka = createKafka(infra.kafkaBrokers, 'artifacts-consumer-spec', logger);
+    const kafka = createKafka(infra.kafka, 'artifacts-consumer-spec', logger);
     const invalid = invalidRunCreatedEvents();
     const validRunId = hex(16);
     const ownersBefore = await ownerCount();
 
     const consumer = new KafkaEventConsumer(db, trackingEventsConsumer(deps), {
-      brokers: infra.kafkaBrokers,
+      cluster: infra.kafka,
       topics: [topic],
       groupId: `artifacts-consumer-spec-${hex(4)}`,
       maxWaitTimeInMs: 100,

@@ -1,25 +1,51 @@
-import { IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, ValidateBy, ValidateIf } from 'class-validator';
+import { IsIn, isURL, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, ValidateBy, ValidateIf } from 'class-validator';
 import { IntegerSetting, loadConfig } from '@logbook/platform';
 import { OidcSettings } from './authentication/oidc-verifier';
 import { QueryLimits } from './graphql/query-safety';
 import { isUiBuild, UiConfig } from './web-ui/ui-build';
+
+const distributed = (env: GatewayEnvironment) => env.LOGBOOK_MODE === 'distributed';
+
+/** One http(s) URL or several, comma-separated: the instances of one service. */
+const IsUrlList = (name: string) =>
+  ValidateBy({
+    name: 'isUrlList',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' &&
+        value
+          .split(',')
+          .every((url) =>
+            isURL(url.trim(), { require_tld: false, protocols: ['http', 'https'], require_protocol: true }),
+          ),
+      defaultMessage: () => `${name} must be an http(s) URL, or several separated by commas`,
+    },
+  });
 
 /** The gateway's own settings; in the distributed shape it needs to know where each service is. */
 export class GatewayEnvironment {
   @IsIn(['embedded', 'distributed'])
   LOGBOOK_MODE = 'embedded';
 
-  @ValidateIf((env: GatewayEnvironment) => env.LOGBOOK_MODE === 'distributed')
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'TRACKING_URL must be an http(s) URL' })
+  /** The tracking service's instances: one URL (a load balancer's), or several, comma-separated. */
+  @ValidateIf(distributed)
+  @IsUrlList('TRACKING_URL')
   TRACKING_URL?: string;
 
-  @ValidateIf((env: GatewayEnvironment) => env.LOGBOOK_MODE === 'distributed')
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'ARTIFACTS_URL must be an http(s) URL' })
+  @ValidateIf(distributed)
+  @IsUrlList('ARTIFACTS_URL')
   ARTIFACTS_URL?: string;
 
-  @ValidateIf((env: GatewayEnvironment) => env.LOGBOOK_MODE === 'distributed')
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'REGISTRY_URL must be an http(s) URL' })
+  @ValidateIf(distributed)
+  @IsUrlList('REGISTRY_URL')
   REGISTRY_URL?: string;
+
+  /** How often the gateway asks each service instance whether it is ready. */
+  @IntegerSetting(100, 60_000)
+  LOGBOOK_UPSTREAM_PROBE_INTERVAL_MS = 2000;
+
+  @IntegerSetting(100, 60_000)
+  LOGBOOK_UPSTREAM_PROBE_TIMEOUT_MS = 1000;
 
   /** MLflow's own names for its GraphQL limits, which its refusals name too. */
   @Matches(/^[0-9]+$/, { message: 'MLFLOW_SERVER_GRAPHQL_MAX_ROOT_FIELDS must be a whole number' })
@@ -97,9 +123,9 @@ function oidcOn(env: GatewayEnvironment): boolean {
 
 export interface GatewayConfig {
   mode: 'embedded' | 'distributed';
-  trackingUrl?: string;
-  artifactsUrl?: string;
-  registryUrl?: string;
+  /** Each service's instances (distributed shape). */
+  upstreams?: { tracking: string[]; artifacts: string[]; registry: string[] };
+  upstreamProbe: { probeIntervalMs: number; probeTimeoutMs: number };
   graphqlLimits: QueryLimits;
   ui: UiConfig;
   /** Set when LOGBOOK_AUTH names oidc. */
@@ -112,9 +138,19 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const raw = loadConfig('gateway', GatewayEnvironment, env);
   return {
     mode: raw.LOGBOOK_MODE as GatewayConfig['mode'],
-    trackingUrl: raw.TRACKING_URL?.replace(/\/+$/, ''),
-    artifactsUrl: raw.ARTIFACTS_URL?.replace(/\/+$/, ''),
-    registryUrl: raw.REGISTRY_URL?.replace(/\/+$/, ''),
+    ...(raw.LOGBOOK_MODE === 'distributed'
+      ? {
+          upstreams: {
+            tracking: urlList(raw.TRACKING_URL),
+            artifacts: urlList(raw.ARTIFACTS_URL),
+            registry: urlList(raw.REGISTRY_URL),
+          },
+        }
+      : {}),
+    upstreamProbe: {
+      probeIntervalMs: raw.LOGBOOK_UPSTREAM_PROBE_INTERVAL_MS,
+      probeTimeoutMs: raw.LOGBOOK_UPSTREAM_PROBE_TIMEOUT_MS,
+    },
     graphqlLimits: {
       maxRootFields: Number(raw.MLFLOW_SERVER_GRAPHQL_MAX_ROOT_FIELDS),
       maxAliases: Number(raw.MLFLOW_SERVER_GRAPHQL_MAX_ALIASES),
@@ -141,3 +177,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       : {}),
   };
 }
+
+const urlList = (value: string | undefined) =>
+  (value as string).split(',').map((url) => url.trim().replace(/\/+$/, ''));

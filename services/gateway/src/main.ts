@@ -12,7 +12,6 @@ import {
   ServerConfig,
   createLogger,
   Logger,
-  httpReadiness,
   ObservabilityModule,
 } from '@logbook/platform';
 import { artifactsOpenApi } from '../../artifacts/src/index';
@@ -27,6 +26,7 @@ import { registerGraphqlRoute } from './graphql/graphql.route';
 import { graphqlOpenApi } from './graphql/graphql.openapi';
 import { buildOpenApiDocument } from './openapi.document';
 import { forwardedRouteMethods, registerRoutes, routingTable } from './routing';
+import { upstreamPools } from './upstream-pool';
 import { locateUiBuild } from './web-ui/ui-build';
 import { registerWebUi } from './web-ui/ui.routes';
 
@@ -80,11 +80,13 @@ async function embedded(logger: Logger, server: ServerConfig, config: GatewayCon
 
 /** The distributed shape: the gateway forwards MLflow paths to the services that own them. */
 async function distributed(logger: Logger, server: ServerConfig, config: GatewayConfig) {
-  const upstreams = {
-    tracking: config.trackingUrl as string,
-    artifacts: config.artifactsUrl as string,
-    registry: config.registryUrl as string,
-  };
+  const upstreams = upstreamPools(
+    config.upstreams as NonNullable<GatewayConfig['upstreams']>,
+    config.upstreamProbe,
+    logger,
+  );
+  const pools = Object.values(upstreams);
+  for (const upstream of pools) upstream.start();
   const authentication = await startAuthentication(server, config.oidc, logger);
 
   @Module({
@@ -92,12 +94,7 @@ async function distributed(logger: Logger, server: ServerConfig, config: Gateway
       ...authentication.modules,
       AccessModule.with(),
       ApiInfoModule.with(apiDocument(authentication)),
-      ObservabilityModule.with([
-        httpReadiness('tracking', `${upstreams.tracking}/health`),
-        httpReadiness('artifacts', `${upstreams.artifacts}/health`),
-        httpReadiness('registry', `${upstreams.registry}/health`),
-        ...authentication.readinessChecks,
-      ]),
+      ObservabilityModule.with([...pools.map((upstream) => upstream.readiness()), ...authentication.readinessChecks]),
     ],
   })
   class GatewayModule {}
@@ -111,7 +108,13 @@ async function distributed(logger: Logger, server: ServerConfig, config: Gateway
   authentication.install(app);
   await registerRoutes(app.getHttpAdapter().getInstance(), routingTable(upstreams, server.auth.gatewayKey), logger);
   await registerGraphqlRoute(app.getHttpAdapter().getInstance(), config.graphqlLimits, logger);
-  return { app, close: () => authentication.close() };
+  return {
+    app,
+    close: async () => {
+      for (const upstream of pools) upstream.stop();
+      await authentication.close();
+    },
+  };
 }
 
 async function main(): Promise<void> {

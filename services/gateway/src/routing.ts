@@ -23,11 +23,13 @@ import {
   TRANSFER_OFFLOAD,
 } from '@logbook/transfers';
 import { carryOffloadedUpload, openOffloadedDownload, UploadOutcome } from './offloaded-transfers';
+import { ServiceName, UpstreamPool } from './upstream-pool';
 
 export interface Route {
   /** URL prefixes this service owns. */
   prefixes: string[];
-  upstream: string;
+  /** The instances of the owning service. */
+  upstream: UpstreamPool;
   /**
    * URL prefixes under which the service may hand artifact bytes over to the gateway (TRANSFER_OFFLOAD).
    * Only these: any other route would take a bodiless hand-over request for an empty upload.
@@ -46,10 +48,7 @@ const eventFeedRoutes = (service: string) =>
   ['/api/2.0/logbook/', '/ajax-api/2.0/logbook/'].map((prefix) => `${prefix}events/${service}`);
 
 /** Which service owns which MLflow paths; the longest matching prefix wins. */
-export function routingTable(
-  upstreams: { tracking: string; artifacts: string; registry: string },
-  principalKey?: string,
-): Route[] {
+export function routingTable(upstreams: Record<ServiceName, UpstreamPool>, principalKey?: string): Route[] {
   const routes: Route[] = [
     {
       prefixes: [
@@ -198,11 +197,12 @@ function forwardedHeaders(request: FastifyRequest, route: Route): Record<string,
   };
 }
 
-const unavailable = (route: Route) =>
-  new MlflowError('TEMPORARILY_UNAVAILABLE', `Service at ${route.upstream} is unavailable`);
+const unavailable = (upstream: string) =>
+  new MlflowError('TEMPORARILY_UNAVAILABLE', `Service at ${upstream} is unavailable`);
 
 function forward(route: Route, request: FastifyRequest, reply: FastifyReply, offloadable: boolean, logger: Logger) {
-  return reply.from(`${route.upstream}${request.url}`, {
+  const upstream = route.upstream.pick();
+  return reply.from(`${upstream}${request.url}`, {
     rewriteRequestHeaders: (_req, headers) => ({
       ...withoutInternalHeaders(headers),
       ...(offloadable && request.method === 'GET' ? { [TRANSFER_OFFLOAD.accept]: TRANSFER_OFFLOAD.version } : {}),
@@ -225,18 +225,22 @@ function forward(route: Route, request: FastifyRequest, reply: FastifyReply, off
         },
       );
     },
-    onError: (errorReply) => sendError(errorReply, unavailable(route)),
+    onError: (errorReply, { error }) => {
+      if (isConnectionFailure(error)) route.upstream.unreachable(upstream, error);
+      sendError(errorReply, unavailable(upstream));
+    },
   });
 }
 
 async function carryUpload(route: Route, request: FastifyRequest, reply: FastifyReply, size: number, logger: Logger) {
   const body = bodyStream(request);
   const contentType = request.headers['content-type'];
+  const upstream = route.upstream.pick();
   let outcome: UploadOutcome;
   try {
     outcome = await carryOffloadedUpload(
       {
-        url: `${route.upstream}${request.url}`,
+        url: `${upstream}${request.url}`,
         headers: () => ({
           ...forwardedHeaders(request, route),
           ...(contentType ? { 'content-type': contentType } : {}),
@@ -248,8 +252,9 @@ async function carryUpload(route: Route, request: FastifyRequest, reply: Fastify
     );
   } catch (error) {
     logger.warn({ err: error, requestId: request.id }, 'artifacts service unreachable for an upload');
+    if (isConnectionFailure(error)) route.upstream.unreachable(upstream, error);
     settleUnreadBody(request, reply);
-    return sendError(reply, unavailable(route));
+    return sendError(reply, unavailable(upstream));
   }
   switch (outcome.kind) {
     case 'declined':
@@ -272,7 +277,20 @@ async function carryUpload(route: Route, request: FastifyRequest, reply: Fastify
   }
 }
 
-/** Offload headers are the gateway's to send: whatever a client sent under those names is dropped. */
+/**
+ * The instance could not be reached at all (refused, reset, timed out connecting): not one that answered
+ * slowly or with an error, which says nothing of whether it can take the next request.
+ */
+function isConnectionFailure(error: unknown): boolean {
+  const codes = new Set<unknown>();
+  for (let cause = error; cause instanceof Error && codes.size < 5; cause = cause.cause) {
+    codes.add((cause as NodeJS.ErrnoException).code);
+  }
+  return ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'FST_REPLY_FROM_SOCKET_TIMEOUT'].some(
+    (code) => codes.has(code),
+  );
+}
+
 /** What a client sends that only the gateway may say (offload, principal and client address headers), and its credentials. */
 function withoutInternalHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   return Object.fromEntries(

@@ -5,4 +5,10 @@ export { IdentityModule } from './identity.module';
 export { isTokenSecret } from './tokens/token-secret';
 export { TokensService, VerifiedToken } from './tokens/tokens.service';
 export { identityOpenApi } from './identity.openapi';
-export { IdentityRuntime, requireSomeoneToSignIn, startIdentityRuntime, verifyIdentityAudit } from './identity.runtime';
+export {
+  identityService,
+  IdentityRuntime,
+  requireSomeoneToSignIn,
+  startIdentityRuntime,
+  verifyIdentityAudit,
+} from './identity.runtime';

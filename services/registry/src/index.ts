@@ -2,4 +2,4 @@
 export { loadRegistryConfig, RegistryConfig } from './config';
 export { RegistryModule } from './registry.module';
 export { registryOpenApi } from './registry.openapi';
-export { openRegistryLog, startRegistryRuntime, verifyRegistryAudit } from './registry.runtime';
+export { openRegistryLog, registryService, startRegistryRuntime, verifyRegistryAudit } from './registry.runtime';

@@ -184,7 +184,7 @@ export async function startRegistryRuntime(
     registrationWaitMs: feeds ? config.registrationWaitMs : 0,
     commandFeed:
       feeds?.kind === 'kafka'
-        ? { brokers: config.kafkaBrokers, namespace: config.kafkaNamespace, clientId: config.kafkaClientId }
+        ? { cluster: config.kafka, namespace: config.kafkaNamespace, clientId: config.kafkaClientId }
         : null,
   };
 }

@@ -2,4 +2,4 @@
 export { loadTrackingConfig, TrackingConfig } from './config';
 export { TrackingModule } from './tracking.module';
 export { trackingOpenApi } from './tracking.openapi';
-export { startTrackingRuntime } from './tracking.runtime';
+export { startTrackingRuntime, trackingService } from './tracking.runtime';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { contractValidators, REGISTRY_TRANSITION_REQUEST_COMMANDS_TOPIC } from '@logbook/contracts';
 import { EventStore } from '@logbook/eventstore';
 import { ConsumerDefinition, InvalidEnvelopeError, KafkaEventConsumer, MessageReader } from '@logbook/messaging';
-import { CommandMetadata, Database, Logger, MlflowError, Queryable, systemActor } from '@logbook/platform';
+import { CommandMetadata, Database, KafkaCluster, Logger, MlflowError, Queryable, systemActor } from '@logbook/platform';
 import { REGISTRY_SCHEMA } from '../../migrations/001_initial';
 import { RegistryAccess } from '../shared/access';
 import { COMMAND_FEED, DATABASE, EVENT_STORE, REGISTRY_LOGGER } from '../shared/tokens';
@@ -20,7 +20,7 @@ export const TRANSITION_REQUEST_COMMANDS_CONSUMER = 'registry.transition-request
 
 /** The Kafka connection the commands are consumed over. */
 export interface CommandFeed {
-  brokers: string[];
+  cluster: KafkaCluster;
   namespace?: string;
   clientId: string;
 }
@@ -86,7 +86,7 @@ export class TransitionRequestCommands implements OnApplicationBootstrap, OnModu
   onApplicationBootstrap(): void {
     if (!this.feed) return;
     this.consumer = new KafkaEventConsumer(this.db, this.definition(), {
-      brokers: this.feed.brokers,
+      cluster: this.feed.cluster,
       namespace: this.feed.namespace,
       clientId: this.feed.clientId,
       topics: [REGISTRY_TRANSITION_REQUEST_COMMANDS_TOPIC.name],

@@ -1,0 +1,37 @@
+import { freePort } from './net';
+import { PrivateInfra } from './private-infra';
+
+/** A PostgreSQL server of a suite's own, for tests that restart it. Nothing runs until start(). */
+export class PrivatePostgres {
+  private constructor(
+    private readonly infra: PrivateInfra,
+    readonly port: number,
+  ) {}
+
+  static async create(): Promise<PrivatePostgres> {
+    const port = await freePort();
+    return new PrivatePostgres(
+      new PrivateInfra('logbook-postgres-', { INFRA_COMPONENTS: 'postgres', PG_PORT: String(port) }),
+      port,
+    );
+  }
+
+  /** Its `logbook` database, as the services reach it. */
+  get url(): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/logbook`;
+  }
+
+  /** Starts it (on its existing data, if any) and resolves once it accepts connections. */
+  async start(): Promise<void> {
+    await this.infra.command('up');
+  }
+
+  /** Stops it at once (pg_ctl's immediate mode: what a crash leaves, recovered at the next start). */
+  async stop(): Promise<void> {
+    await this.infra.command('stop');
+  }
+
+  async destroy(): Promise<void> {
+    await this.infra.destroy();
+  }
+}
