@@ -145,7 +145,7 @@ then the component's own, then the values' `env` and the component's `env`. Take
 {{- with $values.kafka.minInsyncReplicas }}{{ $_ := set $env "LOGBOOK_KAFKA_MIN_INSYNC_REPLICAS" . }}{{ end }}
 {{- with $values.kafka.sasl.mechanism }}{{ $_ := set $env "KAFKA_SASL_MECHANISM" . }}{{ end }}
 {{- with $values.kafka.sasl.username }}{{ $_ := set $env "KAFKA_SASL_USERNAME" . }}{{ end }}
-{{- range $values.files }}
+{{- range include "logbook.files" . | fromYamlArray }}
 {{- if .env }}{{ $_ := set $env .env (printf "/etc/logbook/files/%s/%s" .name .key) }}{{ end }}
 {{- end }}
 {{- if eq .component "gateway" }}
@@ -214,12 +214,25 @@ env:
 {{- end }}
 {{- end }}
 
+{{/* The `files` entries a component (or "migrations") mounts; takes (dict "root" $ "component" name). */}}
+{{- define "logbook.files" -}}
+{{- $component := .component }}
+{{- $files := list }}
+{{- range .root.Values.files }}
+{{- if or (not .components) (has $component .components) }}
+{{- $files = append $files . }}
+{{- end }}
+{{- end }}
+{{- toYaml $files }}
+{{- end }}
+
+{{/* Takes (dict "root" $ "component" name), as the two below. */}}
 {{- define "logbook.volumeMounts" -}}
 - name: data
   mountPath: /data
 - name: tmp
   mountPath: /tmp
-{{- range .Values.files }}
+{{- range include "logbook.files" . | fromYamlArray }}
 - name: file-{{ .name }}
   mountPath: /etc/logbook/files/{{ .name }}
   readOnly: true
@@ -229,11 +242,11 @@ env:
 {{- define "logbook.volumes" -}}
 - name: data
   emptyDir:
-    sizeLimit: {{ .Values.dataVolume.sizeLimit }}
+    sizeLimit: {{ .root.Values.dataVolume.sizeLimit }}
 - name: tmp
   emptyDir:
-    sizeLimit: {{ .Values.dataVolume.sizeLimit }}
-{{- range .Values.files }}
+    sizeLimit: {{ .root.Values.dataVolume.sizeLimit }}
+{{- range include "logbook.files" . | fromYamlArray }}
 - name: file-{{ .name }}
   {{- if .secret }}
   secret:
