@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: starts the real infrastructure (Postgres, Kafka, S3Proxy), then runs
-#   1. the TypeScript suites (deciders, event store, messaging, HTTP API) against it, and
+#   1. the TypeScript suites (deciders, event store, messaging, HTTP API) against it, then the Helm chart's
+#      static checks (deploy/helm/validate.sh: helm lint, kubeconform), and
 #   2. the official MLflow Python client suite against BOTH runtime shapes, and
 #   3. schemathesis against each shape's OpenAPI document (test/schemathesis/run.sh), and
 #   4. the authentication suite (test/auth) and schemathesis over the users, roles and tokens routes
@@ -20,6 +21,8 @@ export DATABASE_URL KAFKA_BROKERS S3_ENDPOINT S3_ACCESS_KEY S3_SECRET_KEY S3_REG
 # written: --test-force-exit could end a child before the runner had read its whole report (tests went
 # missing from a CI run's output and total). A file that leaves its event loop busy fails on the timeout.
 npm run test:unit --silent
+echo "== the Helm chart: helm lint --strict and helm template | kubeconform -strict (Kubernetes 1.30 and 1.37)"
+bash deploy/helm/validate.sh
 
 bash test/compat/setup.sh >/dev/null
 # The gateway finds MLflow's web UI build in the compat venv's mlflow package (the full package).
