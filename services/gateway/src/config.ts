@@ -2,6 +2,7 @@ import { IsIn, isURL, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Validate
 import { IntegerSetting, loadConfig } from '@logbook/platform';
 import { OidcSettings } from './authentication/oidc-verifier';
 import { QueryLimits } from './graphql/query-safety';
+import { UpstreamPoolOptions } from './upstream-pool';
 import { isUiBuild, UiConfig } from './web-ui/ui-build';
 
 const distributed = (env: GatewayEnvironment) => env.LOGBOOK_MODE === 'distributed';
@@ -46,6 +47,10 @@ export class GatewayEnvironment {
 
   @IntegerSetting(100, 60_000)
   LOGBOOK_UPSTREAM_PROBE_TIMEOUT_MS = 1000;
+
+  /** `dns`: a service URL's host name stands for every address it resolves to (a headless Service's pods). */
+  @IsIn(['off', 'dns'])
+  LOGBOOK_UPSTREAM_DISCOVERY = 'off';
 
   /** MLflow's own names for its GraphQL limits, which its refusals name too. */
   @Matches(/^[0-9]+$/, { message: 'MLFLOW_SERVER_GRAPHQL_MAX_ROOT_FIELDS must be a whole number' })
@@ -125,7 +130,7 @@ export interface GatewayConfig {
   mode: 'embedded' | 'distributed';
   /** Each service's instances (distributed shape). */
   upstreams?: { tracking: string[]; artifacts: string[]; registry: string[] };
-  upstreamProbe: { probeIntervalMs: number; probeTimeoutMs: number };
+  upstreamProbe: UpstreamPoolOptions;
   graphqlLimits: QueryLimits;
   ui: UiConfig;
   /** Set when LOGBOOK_AUTH names oidc. */
@@ -150,6 +155,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     upstreamProbe: {
       probeIntervalMs: raw.LOGBOOK_UPSTREAM_PROBE_INTERVAL_MS,
       probeTimeoutMs: raw.LOGBOOK_UPSTREAM_PROBE_TIMEOUT_MS,
+      discovery: raw.LOGBOOK_UPSTREAM_DISCOVERY as UpstreamPoolOptions['discovery'],
     },
     graphqlLimits: {
       maxRootFields: Number(raw.MLFLOW_SERVER_GRAPHQL_MAX_ROOT_FIELDS),

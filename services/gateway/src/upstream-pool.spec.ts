@@ -114,4 +114,20 @@ describe("the gateway's pool of a service's instances", () => {
       pool.stop();
     }
   });
+
+  it('with dns discovery, makes each address of a host name an instance, and keeps them when a lookup fails', async () => {
+    const port = new URL(a.url).port;
+    const pool = new UpstreamPool('tracking', [`http://localhost:${port}`], { ...probing, discovery: 'dns' }, silent);
+    await pool.discover();
+    assert.ok(pool.members.includes(`http://127.0.0.1:${port}`), pool.members.join());
+    assert.ok(pool.members.every((member) => !member.includes('localhost')));
+    const unresolvable = new UpstreamPool(
+      'tracking',
+      ['http://logbook-no-such-host.invalid:5001'],
+      { ...probing, discovery: 'dns' },
+      silent,
+    );
+    await unresolvable.discover();
+    assert.deepEqual(unresolvable.members, ['http://logbook-no-such-host.invalid:5001']);
+  });
 });

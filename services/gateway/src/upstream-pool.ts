@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { Gauge } from 'prom-client';
 import { createLogger, Logger, metricsRegistry, ReadinessCheck } from '@logbook/platform';
 
@@ -15,6 +16,11 @@ export interface UpstreamPoolOptions {
   /** How often each instance's /health/ready is asked. */
   probeIntervalMs: number;
   probeTimeoutMs: number;
+  /**
+   * `dns`: each URL's host name stands for every address it resolves to (a Kubernetes headless Service
+   * lists the ready pods), looked up again before each round of probes; `off`: each URL is one instance.
+   */
+  discovery?: 'dns' | 'off';
 }
 
 interface Instance {
@@ -29,19 +35,24 @@ interface Instance {
  * a service whose Kafka is down still serves its requests, and a guess beats refusing outright.
  */
 export class UpstreamPool {
-  private readonly instances: Instance[];
+  private instances: Instance[];
   private next = 0;
   private timer?: NodeJS.Timeout;
 
   constructor(
     readonly service: string,
-    urls: string[],
+    private readonly urls: string[],
     private readonly options: UpstreamPoolOptions,
     private readonly logger: Logger,
   ) {
     if (urls.length === 0) throw new Error(`${service}: an upstream pool needs at least one instance`);
     this.instances = urls.map((url) => ({ url, state: 'ready' }));
     for (const instance of this.instances) this.record(instance);
+  }
+
+  /** The instances' URLs, as last discovered. */
+  get members(): string[] {
+    return this.instances.map((instance) => instance.url);
   }
 
   /** The URL the next request goes to. */
@@ -58,11 +69,14 @@ export class UpstreamPool {
     if (instance) this.moveTo(instance, 'unreachable', error);
   }
 
-  /** Starts asking every instance's /health/ready each probeIntervalMs. */
+  /** Starts asking every instance's /health/ready each probeIntervalMs (discovering them first, with `dns`). */
   start(): void {
     if (this.timer) return;
-    const probeAll = () => void Promise.all(this.instances.map((instance) => this.probe(instance)));
-    probeAll();
+    const probeAll = async () => {
+      if (this.options.discovery === 'dns') await this.discover();
+      await Promise.all(this.instances.map((instance) => this.probe(instance)));
+    };
+    void probeAll();
     this.timer = setInterval(probeAll, this.options.probeIntervalMs);
     this.timer.unref();
   }
@@ -84,6 +98,30 @@ export class UpstreamPool {
         return { instances: states };
       },
     };
+  }
+
+  /**
+   * Looks the URLs' host names up and makes each address an instance, keeping what is known of those
+   * already there. A failed lookup keeps the last list: a DNS hiccup must not empty the pool.
+   */
+  async discover(): Promise<void> {
+    let discovered: string[];
+    try {
+      discovered = (await Promise.all(this.urls.map(addressesOf))).flat();
+    } catch (error) {
+      this.logger.warn({ service: this.service, err: error }, 'upstream discovery failed; keeping the known instances');
+      return;
+    }
+    if (discovered.length === 0) return;
+    const known = new Map(this.instances.map((instance) => [instance.url, instance]));
+    this.instances = [...new Set(discovered)].map((url) => known.get(url) ?? { url, state: 'ready' });
+    const gone = [...known.keys()].filter((url) => !discovered.includes(url));
+    const added = this.instances.filter((instance) => !known.has(instance.url));
+    for (const url of gone) upstreamReady.remove({ service: this.service, instance: url });
+    for (const instance of added) this.record(instance);
+    if (gone.length > 0 || added.length > 0) {
+      this.logger.info({ service: this.service, instances: this.members }, 'upstream instances discovered');
+    }
   }
 
   private inState(state: InstanceState): Instance[] | undefined {
@@ -128,4 +166,16 @@ export function upstreamPools(
 ): Record<ServiceName, UpstreamPool> {
   const pool = (service: ServiceName) => new UpstreamPool(service, [instances[service]].flat(), options, logger);
   return { tracking: pool('tracking'), artifacts: pool('artifacts'), registry: pool('registry') };
+}
+
+/** The URL once per address its host name resolves to (an address stays as it is). */
+async function addressesOf(url: string): Promise<string[]> {
+  const parsed = new URL(url);
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  const addresses = await lookup(host, { all: true });
+  return addresses.map(({ address, family }) => {
+    const instance = new URL(url);
+    instance.hostname = family === 6 ? `[${address}]` : address;
+    return instance.toString().replace(/\/+$/, '');
+  });
 }

@@ -59,6 +59,12 @@ app.kubernetes.io/part-of: logbook
 {{- printf "http://%s:%v" (include "logbook.componentName" .) $values.port }}
 {{- end }}
 
+{{/* A service's headless Service: its name resolves to the address of every ready pod, which the gateway balances over. */}}
+{{- define "logbook.podsUrl" -}}
+{{- $values := index .root.Values .component }}
+{{- printf "http://%s-pods:%v" (include "logbook.componentName" .) $values.port }}
+{{- end }}
+
 {{- define "logbook.authOn" -}}
 {{- if ne .Values.auth.methods "off" }}true{{ end }}
 {{- end }}
@@ -151,9 +157,10 @@ then the component's own, then the values' `env` and the component's `env`. Take
 {{- if eq .component "gateway" }}
 {{- $_ := set $env "PORT" $values.gateway.port }}
 {{- $_ := set $env "GRPC_PORT" $values.gateway.grpcPort }}
-{{- $_ := set $env "TRACKING_URL" (include "logbook.serviceUrl" (dict "root" $root "component" "tracking")) }}
-{{- $_ := set $env "ARTIFACTS_URL" (include "logbook.serviceUrl" (dict "root" $root "component" "artifacts")) }}
-{{- $_ := set $env "REGISTRY_URL" (include "logbook.serviceUrl" (dict "root" $root "component" "registry")) }}
+{{- $_ := set $env "TRACKING_URL" (include "logbook.podsUrl" (dict "root" $root "component" "tracking")) }}
+{{- $_ := set $env "ARTIFACTS_URL" (include "logbook.podsUrl" (dict "root" $root "component" "artifacts")) }}
+{{- $_ := set $env "REGISTRY_URL" (include "logbook.podsUrl" (dict "root" $root "component" "registry")) }}
+{{- $_ := set $env "LOGBOOK_UPSTREAM_DISCOVERY" "dns" }}
 {{- $_ := set $env "LOGBOOK_ALLOWED_HOSTS" (include "logbook.gatewayAllowedHosts" $root) }}
 {{- else if ne .component "migrations" }}
 {{- $_ := set $env "PORT" (index $values .component).port }}
