@@ -151,6 +151,8 @@ export interface LoadOutcome {
   /** Requests that needed more than one attempt, and the most attempts one needed. */
   retried: number;
   maxAttempts: number;
+  /** The longest a batch took, its retries included. */
+  slowestMs: number;
   /** Statuses of the attempts that failed, and how many of each (0: no answer). */
   failures: Map<number, number>;
 }
@@ -202,6 +204,7 @@ export class LogBatchLoad {
     failedBatches: 0,
     retried: 0,
     maxAttempts: 0,
+    slowestMs: 0,
     failures: new Map(),
   };
 
@@ -233,6 +236,7 @@ export class LogBatchLoad {
         run_id: runId,
         metrics: steps.map((step) => ({ key: 'm', value: step / 7, timestamp: 1_700_000_000_000 + step, step })),
       });
+      const started = Date.now();
       const { response, attempts } = await withRetries(
         () =>
           fetch(`${this.baseUrl}/api/2.0/mlflow/runs/log-batch`, {
@@ -244,6 +248,7 @@ export class LogBatchLoad {
         (status) => this.outcome.failures.set(status, (this.outcome.failures.get(status) ?? 0) + 1),
       );
       await response?.arrayBuffer();
+      this.outcome.slowestMs = Math.max(this.outcome.slowestMs, Date.now() - started);
       if (attempts > 1) this.outcome.retried++;
       this.outcome.maxAttempts = Math.max(this.outcome.maxAttempts, attempts);
       if (response?.status === 200) acknowledged.push(...steps);

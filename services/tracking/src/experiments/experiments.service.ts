@@ -46,7 +46,12 @@ export class ExperimentsService implements OnApplicationBootstrap {
   /** Experiment "0" ("Default") exists before the first request, as MLflow clients fall back to it. */
   async onApplicationBootstrap(): Promise<void> {
     if (await this.queries.findRow(DEFAULT_EXPERIMENT_ID)) return;
-    await this.createWithId(DEFAULT_EXPERIMENT_ID, 'Default', undefined, [], false, SYSTEM_METADATA());
+    try {
+      await this.createWithId(DEFAULT_EXPERIMENT_ID, 'Default', undefined, [], false, SYSTEM_METADATA());
+    } catch (error) {
+      // Another replica starting on the same fresh database at the same time created it first.
+      if (!(await this.queries.findRow(DEFAULT_EXPERIMENT_ID))) throw error;
+    }
   }
 
   async rename(experimentId: string, newName: string, metadata: CommandMetadata): Promise<void> {
