@@ -16,6 +16,7 @@
 #   INFRA_COMPONENTS (postgres kafka s3proxy)   which of them up, stop and down act on
 #   LOGBOOK_CACHE_DIR (~/.cache/logbook)         downloaded jars (survives `down`)
 #   PG_PORT (55432)  PG_BIN (newest /usr/lib/postgresql/*/bin)  PG_DATABASE (logbook)
+#   PG_DURABLE (off: no fsync, no synchronous commit; on: PostgreSQL's defaults, so a crash loses no commit)
 #   KAFKA_VERSION (4.1.2; 3.9.2 is the fallback)  KAFKA_PORT (9092)  KAFKA_CONTROLLER_PORT (9093)
 #   KAFKA_PORTS, KAFKA_CONTROLLER_PORTS (several brokers: comma-separated ports; default every second port
 #     from KAFKA_PORT and KAFKA_CONTROLLER_PORT)  KAFKA_BROKER_COUNT (1; what --brokers sets)
@@ -142,8 +143,11 @@ pg_up() {
   # Unix socket paths are limited to 107 bytes; fall back to /tmp for deep folders.
   local sockdir=$PG_DIR
   ((${#sockdir} < 90)) || sockdir=/tmp
+  # Throw-away test data needs no flush to disk; PG_DURABLE=on keeps PostgreSQL's own (crash-safe) defaults.
+  local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [[ ${PG_DURABLE:-off} == on ]] && durability=""
   as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t "$START_TIMEOUT" -s \
-    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k '$sockdir' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k '$sockdir' $durability" \
     start >/dev/null 2>&1 9>&- || fail_start postgres "$PG_DIR/postgres.log"
   local psql=("$bin/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1)
   if [[ -z $("${psql[@]}" -tAc "select 1 from pg_database where datname = '$PG_DATABASE'") ]]; then

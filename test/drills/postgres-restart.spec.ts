@@ -36,7 +36,7 @@ describe('drill: PostgreSQL restarted under load', () => {
     await postgres?.destroy();
   });
 
-  it('answers 503 while it is down, applies no batch in part, and reconnects by itself', async () => {
+  it('answers 503 while it is down, applies no batch in part, and reconnects by itself', async (t) => {
     const { experiment_id: experimentId } = await postJson(platform.url, 'experiments/create', {
       name: uniqueName('drill-postgres'),
     });
@@ -58,6 +58,11 @@ describe('drill: PostgreSQL restarted under load', () => {
     const acknowledgedAtRecovery = load.acknowledgedPoints;
     await delay(3000);
     const outcome = await load.stop();
+    t.diagnostic(
+      `down 6 s: every process ready ${readyAfterMs} ms after the restart; failed attempts by status ` +
+        `${JSON.stringify(Object.fromEntries(outcome.failures))}, ${outcome.failedBatches} batches refused after ` +
+        `every retry, slowest batch ${outcome.slowestMs} ms; ${load.acknowledgedPoints} points acknowledged`,
+    );
 
     assert.ok(load.acknowledgedPoints > acknowledgedAtRecovery, 'writes are taken again once it is back');
     assert.ok(outcome.failures.get(503), 'writes during the outage were answered 503');

@@ -1,7 +1,10 @@
 import { freePort } from './net';
 import { PrivateInfra } from './private-infra';
 
-/** A PostgreSQL server of a suite's own, for tests that restart it. Nothing runs until start(). */
+/**
+ * A PostgreSQL server of a suite's own, for tests that crash or restart it, with PostgreSQL's own
+ * durability (the shared test server skips fsync). Nothing runs until start().
+ */
 export class PrivatePostgres {
   private constructor(
     private readonly infra: PrivateInfra,
@@ -11,7 +14,7 @@ export class PrivatePostgres {
   static async create(): Promise<PrivatePostgres> {
     const port = await freePort();
     return new PrivatePostgres(
-      new PrivateInfra('logbook-postgres-', { INFRA_COMPONENTS: 'postgres', PG_PORT: String(port) }),
+      new PrivateInfra('logbook-postgres-', { INFRA_COMPONENTS: 'postgres', PG_PORT: String(port), PG_DURABLE: 'on' }),
       port,
     );
   }

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/co
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
 import { ERROR_HTTP_STATUS, ErrorCode, MlflowError } from '../errors';
+import { isTransientDatabaseError } from '../retry';
 
 interface FastifyLikeError {
   code?: string;
@@ -39,6 +40,11 @@ export function toMlflowError(error: unknown): MlflowError {
   }
   if (error instanceof SyntaxError)
     return new MlflowError('INVALID_PARAMETER_VALUE', `Malformed JSON body: ${error.message}`);
+  // The database restarting or failing over: nothing was applied (its transaction is gone with the
+  // connection), and MLflow's clients retry a 503.
+  if (isTransientDatabaseError(error)) {
+    return new MlflowError('TEMPORARILY_UNAVAILABLE', 'The database is unavailable; try again');
+  }
   return new MlflowError('INTERNAL_ERROR', 'Internal server error');
 }
 
