@@ -3,7 +3,15 @@ import { z } from 'zod';
 import { contractValidators, REGISTRY_TRANSITION_REQUEST_COMMANDS_TOPIC } from '@logbook/contracts';
 import { EventStore } from '@logbook/eventstore';
 import { ConsumerDefinition, InvalidEnvelopeError, KafkaEventConsumer, MessageReader } from '@logbook/messaging';
-import { CommandMetadata, Database, KafkaCluster, Logger, MlflowError, Queryable, systemActor } from '@logbook/platform';
+import {
+  CommandMetadata,
+  Database,
+  KafkaCluster,
+  Logger,
+  MlflowError,
+  Queryable,
+  systemActor,
+} from '@logbook/platform';
 import { REGISTRY_SCHEMA } from '../../migrations/001_initial';
 import { RegistryAccess } from '../shared/access';
 import { COMMAND_FEED, DATABASE, EVENT_STORE, REGISTRY_LOGGER } from '../shared/tokens';
