@@ -46,17 +46,9 @@ describe('drill: a Kafka broker of three killed under load', () => {
     db = new PostgresDatabase(database.url, 2);
     platform = await DistributedPlatform.start({
       replicas: 1,
-      env: {
-        DATABASE_URL: database.url,
-        KAFKA_BROKERS: kafka.brokers.join(','),
-        LOGBOOK_KAFKA_NAMESPACE: namespace,
-        S3_ENDPOINT: process.env.S3_ENDPOINT,
-        S3_ACCESS_KEY: process.env.S3_ACCESS_KEY,
-        S3_SECRET_KEY: process.env.S3_SECRET_KEY,
-        S3_REGION: process.env.S3_REGION,
-        S3_BUCKET: process.env.S3_BUCKET,
-        S3_PREFIX: `${namespace}/`,
-      },
+      databaseUrl: database.url,
+      brokers: kafka.brokers,
+      namespace,
     });
   });
 

@@ -70,8 +70,10 @@ export class PlatformProcess {
 export interface PlatformOptions {
   /** Replicas of each service behind the gateway. */
   replicas: number;
-  /** The database, brokers, namespace and anything else every process gets. */
-  env: NodeJS.ProcessEnv;
+  databaseUrl: string;
+  brokers: string[];
+  /** Its topics' and consumer groups' prefix, and its artifacts' in the test run's S3 bucket. */
+  namespace: string;
 }
 
 /** The distributed shape as separate processes: `replicas` of each service, one gateway in front of them all. */
@@ -92,7 +94,15 @@ export class DistributedPlatform {
       LOGBOOK_AUTH: 'off',
       GRPC_PORT: '0',
       LOGBOOK_GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
-      ...options.env,
+      DATABASE_URL: options.databaseUrl,
+      KAFKA_BROKERS: options.brokers.join(','),
+      LOGBOOK_KAFKA_NAMESPACE: options.namespace,
+      S3_ENDPOINT: process.env.S3_ENDPOINT,
+      S3_ACCESS_KEY: process.env.S3_ACCESS_KEY,
+      S3_SECRET_KEY: process.env.S3_SECRET_KEY,
+      S3_REGION: process.env.S3_REGION,
+      S3_BUCKET: process.env.S3_BUCKET,
+      S3_PREFIX: `${options.namespace}/`,
     };
     const instances = {} as Record<Service, PlatformProcess[]>;
     for (const service of SERVICES) {

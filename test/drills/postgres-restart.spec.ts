@@ -17,17 +17,9 @@ describe('drill: PostgreSQL restarted under load', () => {
     const namespace = uniqueName('drill-postgres');
     platform = await DistributedPlatform.start({
       replicas: 1,
-      env: {
-        DATABASE_URL: postgres.url,
-        KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
-        LOGBOOK_KAFKA_NAMESPACE: namespace,
-        S3_ENDPOINT: process.env.S3_ENDPOINT,
-        S3_ACCESS_KEY: process.env.S3_ACCESS_KEY,
-        S3_SECRET_KEY: process.env.S3_SECRET_KEY,
-        S3_REGION: process.env.S3_REGION,
-        S3_BUCKET: process.env.S3_BUCKET,
-        S3_PREFIX: `${namespace}/`,
-      },
+      databaseUrl: postgres.url,
+      brokers: testInfra().kafkaBrokers,
+      namespace,
     });
   });
 

@@ -22,17 +22,9 @@ describe('drill: a replica of each service killed under load', () => {
     db = new PostgresDatabase(database.url, 2);
     platform = await DistributedPlatform.start({
       replicas: 2,
-      env: {
-        DATABASE_URL: database.url,
-        KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
-        LOGBOOK_KAFKA_NAMESPACE: uniqueName('drill-replicas'),
-        S3_ENDPOINT: process.env.S3_ENDPOINT,
-        S3_ACCESS_KEY: process.env.S3_ACCESS_KEY,
-        S3_SECRET_KEY: process.env.S3_SECRET_KEY,
-        S3_REGION: process.env.S3_REGION,
-        S3_BUCKET: process.env.S3_BUCKET,
-        S3_PREFIX: `${uniqueName('drill-replicas')}/`,
-      },
+      databaseUrl: database.url,
+      brokers: testInfra().kafkaBrokers,
+      namespace: uniqueName('drill-replicas'),
     });
   });
 
