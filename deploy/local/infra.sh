@@ -17,10 +17,13 @@
 #   LOGBOOK_CACHE_DIR (~/.cache/logbook)         downloaded jars (survives `down`)
 #   PG_PORT (55432)  PG_BIN (newest /usr/lib/postgresql/*/bin)  PG_DATABASE (logbook)
 #   PG_DURABLE (off: no fsync, no synchronous commit; on: PostgreSQL's defaults, so a crash loses no commit)
+#   PG_TLS (off; on: TLS with a certificate for 127.0.0.1 from a CA made in <infra dir>/postgres/tls, ca.pem)
 #   KAFKA_VERSION (4.1.2; 3.9.2 is the fallback)  KAFKA_PORT (9092)  KAFKA_CONTROLLER_PORT (9093)
 #   KAFKA_PORTS, KAFKA_CONTROLLER_PORTS (several brokers: comma-separated ports; default every second port
 #     from KAFKA_PORT and KAFKA_CONTROLLER_PORT)  KAFKA_BROKER_COUNT (1; what --brokers sets)
 #   KAFKA_HEAP_OPTS (-Xms256m -Xmx768m)  KAFKA_CLUSTER_ID (MkU3OEVBNTcwNTJENDM2Qk)
+#   KAFKA_SECURE_PORT (none): also a SASL_SSL listener there, TLS with a CA made in <infra dir>/kafka/tls
+#     (ca.pem) and SASL PLAIN and SCRAM-SHA-512 for KAFKA_SECURE_USER (logbook) / KAFKA_SECURE_PASSWORD (logbook-secret)
 #   S3PROXY_VERSION (3.3.0)  S3_PORT (18080)  S3_BACKEND (filesystem-nio2 | transient-nio2: in the JVM heap, too small for large artifacts)
 #   S3_ACCESS_KEY (test)  S3_SECRET_KEY (testtest)  S3_REGION (us-east-1)  S3_BUCKET (logbook)
 #   S3PROXY_HEAP_OPTS (-Xms64m -Xmx512m)  INFRA_START_TIMEOUT (120 seconds per component)
@@ -42,6 +45,8 @@ KAFKA_PORT=${KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
 KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}
 KAFKA_CLUSTER_ID=${KAFKA_CLUSTER_ID:-MkU3OEVBNTcwNTJENDM2Qk}
+KAFKA_SECURE_USER=${KAFKA_SECURE_USER:-logbook}
+KAFKA_SECURE_PASSWORD=${KAFKA_SECURE_PASSWORD:-logbook-secret}
 S3PROXY_VERSION=${S3PROXY_VERSION:-3.3.0}
 S3_PORT=${S3_PORT:-18080}
 S3_BACKEND=${S3_BACKEND:-filesystem-nio2}
@@ -146,8 +151,16 @@ pg_up() {
   # Throw-away test data needs no flush to disk; PG_DURABLE=on keeps PostgreSQL's own (crash-safe) defaults.
   local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   [[ ${PG_DURABLE:-off} == on ]] && durability=""
+  local tls=""
+  if [[ ${PG_TLS:-off} == on ]]; then
+    tls_material "$PG_DIR/tls"
+    # PostgreSQL refuses a key others can read.
+    chmod 600 "$PG_DIR/tls/server.key"
+    [[ $EUID -ne 0 ]] || chown -R postgres:postgres "$PG_DIR/tls"
+    tls="-c ssl=on -c ssl_cert_file=$PG_DIR/tls/server.pem -c ssl_key_file=$PG_DIR/tls/server.key"
+  fi
   as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t "$START_TIMEOUT" -s \
-    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k '$sockdir' $durability" \
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k '$sockdir' $durability $tls" \
     start >/dev/null 2>&1 9>&- || fail_start postgres "$PG_DIR/postgres.log"
   local psql=("$bin/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1)
   if [[ -z $("${psql[@]}" -tAc "select 1 from pg_database where datname = '$PG_DATABASE'") ]]; then
@@ -210,6 +223,30 @@ kafka_client_port() { kafka_port_of "$1" "${KAFKA_PORTS:-}" "$KAFKA_PORT"; }
 kafka_controller_port() { kafka_port_of "$1" "${KAFKA_CONTROLLER_PORTS:-}" "$KAFKA_CONTROLLER_PORT"; }
 kafka_nodes() { seq 1 "$(kafka_count)"; }
 
+# tls_material <dir>: a certificate authority and a server certificate for 127.0.0.1 and localhost, made once
+# per folder: <dir>/ca.pem is what clients trust, <dir>/server.key and <dir>/server.pem the server's.
+tls_material() {
+  local tls=$1
+  [[ -f $tls/server.pem ]] && return
+  command -v openssl >/dev/null || die "openssl is needed for the TLS listeners"
+  mkdir -p "$tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Logbook test CA" \
+    -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$tls/san.ext"
+  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 3650 \
+    -extfile "$tls/san.ext" -out "$tls/server.pem" 2>/dev/null
+}
+
+# Kafka's PEM keystore: the private key in PKCS#8, then the chain.
+kafka_tls_material() {
+  local tls=$KAFKA_DIR/tls
+  [[ -f $tls/broker-keystore.pem ]] && return
+  tls_material "$tls"
+  openssl pkcs8 -topk8 -nocrypt -in "$tls/server.key" >"$tls/broker-keystore.pem"
+  cat "$tls/server.pem" "$tls/ca.pem" >>"$tls/broker-keystore.pem"
+}
+
 kafka_config() { # <node>
   local node=$1 dir count voters="" i replicas min_isr
   dir=$(kafka_node_dir "$node")
@@ -219,15 +256,17 @@ kafka_config() { # <node>
   replicas=$((count < 3 ? count : 3))
   min_isr=$((replicas >= 3 ? 2 : 1))
   mkdir -p "$dir/data" "$dir/logs"
+  local listeners="PLAINTEXT://127.0.0.1:$(kafka_client_port "$node"),CONTROLLER://127.0.0.1:$(kafka_controller_port "$node")"
+  [[ -z ${KAFKA_SECURE_PORT:-} ]] || listeners+=",SASL_SSL://127.0.0.1:$KAFKA_SECURE_PORT"
   cat >"$dir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=$node
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:$(kafka_client_port "$node"),CONTROLLER://127.0.0.1:$(kafka_controller_port "$node")
-advertised.listeners=PLAINTEXT://127.0.0.1:$(kafka_client_port "$node"),CONTROLLER://127.0.0.1:$(kafka_controller_port "$node")
+listeners=$listeners
+advertised.listeners=$listeners
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL
 log.dirs=$dir/data
 num.partitions=1
 default.replication.factor=$replicas
@@ -244,6 +283,19 @@ num.network.threads=2
 num.io.threads=4
 num.recovery.threads.per.data.dir=1
 EOF
+  if [[ -n ${KAFKA_SECURE_PORT:-} ]]; then
+    kafka_tls_material
+    # TLS with the broker's certificate, and SASL: PLAIN (users in the JAAS line) and SCRAM-SHA-512 (the
+    # credentials StorageTool format stored in the cluster's metadata).
+    cat >>"$dir/server.properties" <<EOF
+ssl.keystore.type=PEM
+ssl.keystore.location=$KAFKA_DIR/tls/broker-keystore.pem
+ssl.client.auth=none
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SECURE_USER="$KAFKA_SECURE_PASSWORD";
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+EOF
+  fi
   if ((count > 1)); then
     # A broker that stops answering is fenced (its partitions led elsewhere, it leaves every ISR) after
     # this long instead of 9 s: on one machine a missed heartbeat means a dead process, not a slow network.
@@ -332,8 +384,11 @@ kafka_start_node() { # <node>
   KAFKA_T0=${KAFKA_T0:-$(now)}
   kafka_config "$node"
   mapfile -t opts < <(kafka_java_opts "$dir")
+  local -a scram=()
+  [[ -z ${KAFKA_SECURE_PORT:-} ]] ||
+    scram=(--add-scram "SCRAM-SHA-512=[name=$KAFKA_SECURE_USER,password=$KAFKA_SECURE_PASSWORD]")
   java "${opts[@]}" -cp "$KAFKA_LIB/*" kafka.tools.StorageTool format \
-    -t "$KAFKA_CLUSTER_ID" -c "$dir/server.properties" --ignore-formatted >"$dir/format.log" 2>&1 ||
+    -t "$KAFKA_CLUSTER_ID" -c "$dir/server.properties" --ignore-formatted "${scram[@]}" >"$dir/format.log" 2>&1 ||
     fail_start "kafka broker $node" "$dir/format.log"
   : >"$dir/kafka.log"
   rm -f "$dir/kafka.pid"

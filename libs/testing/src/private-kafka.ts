@@ -13,17 +13,23 @@ export class PrivateKafka {
   private constructor(
     private readonly infra: PrivateInfra,
     private readonly ports: number[],
+    private readonly securePort?: number,
   ) {}
 
-  /** Picks a fresh folder and two free ports per broker; starts nothing yet. */
-  static async create(brokers = 1): Promise<PrivateKafka> {
+  /**
+   * Picks a fresh folder and two free ports per broker; starts nothing yet. `secure`: one broker with a
+   * SASL_SSL listener too (see securely()).
+   */
+  static async create(brokers = 1, options: { secure?: boolean } = {}): Promise<PrivateKafka> {
     const ports = async () => {
       const picked: number[] = [];
       for (let i = 0; i < brokers; i++) picked.push(await freePort());
       return picked;
     };
     const [clientPorts, controllerPorts] = [await ports(), await ports()];
+    const securePort = options.secure ? await freePort() : undefined;
     const infra = new PrivateInfra('logbook-kafka-', {
+      ...(securePort ? { KAFKA_SECURE_PORT: String(securePort) } : {}),
       INFRA_COMPONENTS: 'kafka',
       KAFKA_BROKER_COUNT: String(brokers),
       KAFKA_PORTS: clientPorts.join(','),
@@ -31,7 +37,7 @@ export class PrivateKafka {
       // Three JVMs share the machine with the suite: a smaller heap each.
       ...(brokers > 1 ? { KAFKA_HEAP_OPTS: '-Xms128m -Xmx384m' } : {}),
     });
-    return new PrivateKafka(infra, clientPorts);
+    return new PrivateKafka(infra, clientPorts, securePort);
   }
 
   get brokers(): string[] {
@@ -40,6 +46,17 @@ export class PrivateKafka {
 
   get cluster(): KafkaCluster {
     return kafkaCluster(this.brokers);
+  }
+
+  /** The SASL_SSL listener's address, the CA file its certificate chains to, and the user infra.sh made. */
+  get secure(): { brokers: string[]; caFile: string; username: string; password: string } {
+    if (!this.securePort) throw new Error('this Kafka was created without a secure listener');
+    return {
+      brokers: [`127.0.0.1:${this.securePort}`],
+      caFile: join(this.infra.dir, 'kafka', 'tls', 'ca.pem'),
+      username: 'logbook',
+      password: 'logbook-secret',
+    };
   }
 
   /** Starts the brokers that are not running (on their existing data, if any) and resolves once they serve. */

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { freePort } from './net';
 import { PrivateInfra } from './private-infra';
 
@@ -11,12 +12,23 @@ export class PrivatePostgres {
     readonly port: number,
   ) {}
 
-  static async create(): Promise<PrivatePostgres> {
+  /** `tls`: it also takes TLS connections, with a certificate for 127.0.0.1 chaining to caFile. */
+  static async create(options: { tls?: boolean } = {}): Promise<PrivatePostgres> {
     const port = await freePort();
     return new PrivatePostgres(
-      new PrivateInfra('logbook-postgres-', { INFRA_COMPONENTS: 'postgres', PG_PORT: String(port), PG_DURABLE: 'on' }),
+      new PrivateInfra('logbook-postgres-', {
+        INFRA_COMPONENTS: 'postgres',
+        PG_PORT: String(port),
+        PG_DURABLE: 'on',
+        PG_TLS: options.tls ? 'on' : 'off',
+      }),
       port,
     );
+  }
+
+  /** The authority its TLS certificate chains to (created with `tls`). */
+  get caFile(): string {
+    return join(this.infra.dir, 'postgres', 'tls', 'ca.pem');
   }
 
   /** Its `logbook` database, as the services reach it. */
