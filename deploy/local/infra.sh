@@ -26,6 +26,7 @@
 #     (ca.pem) and SASL PLAIN and SCRAM-SHA-512 for KAFKA_SECURE_USER (logbook) / KAFKA_SECURE_PASSWORD (logbook-secret)
 #   S3PROXY_VERSION (3.3.0)  S3_PORT (18080)  S3_BACKEND (filesystem-nio2 | transient-nio2: in the JVM heap, too small for large artifacts)
 #   S3_ACCESS_KEY (test)  S3_SECRET_KEY (testtest)  S3_REGION (us-east-1)  S3_BUCKET (logbook)
+#   S3_SECURE_PORT (none): also an HTTPS endpoint there, its certificate from a CA made in <infra dir>/s3proxy/tls (ca.pem)
 #   S3PROXY_HEAP_OPTS (-Xms64m -Xmx512m)  INFRA_START_TIMEOUT (120 seconds per component)
 set -euo pipefail
 
@@ -469,6 +470,17 @@ jclouds.identity=local-identity
 jclouds.credential=local-credential
 jclouds.filesystem.basedir=$S3_DIR/blobs
 EOF
+  if [[ -n ${S3_SECURE_PORT:-} ]]; then
+    tls_material "$S3_DIR/tls"
+    [[ -f $S3_DIR/tls/keystore.p12 ]] ||
+      openssl pkcs12 -export -in "$S3_DIR/tls/server.pem" -inkey "$S3_DIR/tls/server.key" -certfile "$S3_DIR/tls/ca.pem" \
+        -name s3proxy -passout pass:logbook -out "$S3_DIR/tls/keystore.p12"
+    cat >>"$S3_DIR/s3proxy.conf" <<EOF
+s3proxy.secure-endpoint=https://127.0.0.1:$S3_SECURE_PORT
+s3proxy.keystore-path=$S3_DIR/tls/keystore.p12
+s3proxy.keystore-password=logbook
+EOF
+  fi
   cat >"$S3_DIR/logback.xml" <<'EOF'
 <configuration>
   <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">

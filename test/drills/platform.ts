@@ -74,6 +74,8 @@ export interface PlatformOptions {
   brokers: string[];
   /** Its topics' and consumer groups' prefix, and its artifacts' in the test run's S3 bucket. */
   namespace: string;
+  /** Settings beyond those, or in their place (another S3, Kafka's TLS and SASL...). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The distributed shape as separate processes: `replicas` of each service, one gateway in front of them all. */
@@ -103,6 +105,7 @@ export class DistributedPlatform {
       S3_REGION: process.env.S3_REGION,
       S3_BUCKET: process.env.S3_BUCKET,
       S3_PREFIX: `${options.namespace}/`,
+      ...options.env,
     };
     const instances = {} as Record<Service, PlatformProcess[]>;
     for (const service of SERVICES) {

@@ -26,6 +26,7 @@ export { eventStoreMigrations, recordAsLegacyRunner } from './migrations';
 export { freePort, TcpProxy } from './net';
 export { PrivateKafka } from './private-kafka';
 export { PrivatePostgres } from './private-postgres';
+export { PrivateS3 } from './private-s3';
 export { assertSyntaxError } from './search';
 export {
   databricksSignatureValid,
