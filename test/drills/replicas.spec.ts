@@ -5,6 +5,12 @@ import { PostgresDatabase } from '@logbook/platform';
 import { createTestDatabase, testInfra, uniqueName, waitFor } from '@logbook/testing';
 import { DistributedPlatform, LogBatchLoad, lost, PlatformProcess, postJson, Service, storedSteps } from './platform';
 
+/** What a registry replica logs when it takes each of its exclusive jobs over. */
+const REGISTRY_LOCKS = {
+  webhookDelivery: 'this replica holds the delivery lock',
+  auditExport: 'this replica holds the audit export lock',
+};
+
 /** How long the load runs between one kill and the next: long enough for the survivors to take over. */
 const BETWEEN_KILLS_MS = 5000;
 
@@ -89,11 +95,18 @@ describe('drill: a replica of each service killed under load', () => {
     takeoverMs.tracking = (tookOver(standby, lock, trackingKilledAt) as number) - trackingKilledAt;
 
     // Artifacts and registry: runs created right after the kill land on every partition, those the killed
-    // consumer held too, which the survivor serves once the group has given them to it.
+    // consumer held too, which the survivor serves once the group has given them to it. The registry replica
+    // killed is the one sending webhooks, so the other must take the sender over, and the audit export if
+    // the killed one ran it.
+    const registrySender = tookOver(platform.instances.registry[0], REGISTRY_LOCKS.webhookDelivery, 0) ? 0 : 1;
+    const registryVictims = { artifacts: 0, registry: registrySender };
+    const registrySurvivor = platform.instances.registry[1 - registrySender];
+    let registryKilledAt = 0;
     for (const service of ['artifacts', 'registry'] as const) {
       await delay(BETWEEN_KILLS_MS);
       const killedAt = Date.now();
-      await platform.instances[service][0].kill('SIGKILL');
+      if (service === 'registry') registryKilledAt = killedAt;
+      await platform.instances[service][registryVictims[service]].kill('SIGKILL');
       const created = await createRuns(experimentId, 6, `after-${service}`);
       lateRuns.push(...created);
       const [table, column] = followers[service];
@@ -104,11 +117,21 @@ describe('drill: a replica of each service killed under load', () => {
       );
       takeoverMs[service] = Date.now() - killedAt;
     }
+    const lockTakeovers: string[] = [];
+    for (const [name, message] of Object.entries(REGISTRY_LOCKS)) {
+      await waitFor(`the surviving registry to hold the ${name} lock`, async () =>
+        tookOver(registrySurvivor, message, 0),
+      );
+      const after = tookOver(registrySurvivor, message, registryKilledAt);
+      lockTakeovers.push(after ? `${name} ${after - registryKilledAt} ms` : `${name} already held by the survivor`);
+      if (after) assert.ok(after - registryKilledAt < 10_000, `${name} taken over in ${after - registryKilledAt} ms`);
+    }
     await delay(BETWEEN_KILLS_MS);
     const outcome = await load.stop();
     t.diagnostic(
       `takeover after SIGKILL: relay ${takeoverMs.tracking} ms, artifacts consumer ${takeoverMs.artifacts} ms, ` +
-        `registry consumer ${takeoverMs.registry} ms; ${load.acknowledgedPoints} points acknowledged, ` +
+        `registry consumer ${takeoverMs.registry} ms; registry locks: ${lockTakeovers.join(', ')}; ` +
+        `${load.acknowledgedPoints} points acknowledged, ` +
         `${outcome.retried} requests retried, slowest batch ${outcome.slowestMs} ms`,
     );
 

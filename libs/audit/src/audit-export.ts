@@ -92,6 +92,7 @@ export class AuditExportSubscription implements Subscription {
   private readonly kafka: Kafka;
   private readonly producer: Producer;
   private readonly lock: AdvisoryLock;
+  private readonly logger: Logger;
   private readonly outage: Outage;
   private readonly topic: string;
   private readonly label: string;
@@ -106,7 +107,7 @@ export class AuditExportSubscription implements Subscription {
   private stopReportingLag?: () => void;
 
   constructor(private readonly options: AuditExportOptions) {
-    const logger = options.logger.child({ subscription: `${options.schema}.${NAME}` });
+    const logger = (this.logger = options.logger.child({ subscription: `${options.schema}.${NAME}` }));
     this.kafka = createKafka(options.cluster, options.clientId, logger);
     this.producer = this.kafka.producer({
       idempotent: true,
@@ -221,6 +222,7 @@ export class AuditExportSubscription implements Subscription {
       const held = await this.lock.acquire(this.stopped);
       if (!held) return;
       this.leading = true;
+      this.logger.info('exporting the audit trail: this replica holds the audit export lock');
       let lost = false;
       void held.lost.then(() => (lost = true));
       await this.publishWhile(() => this.running && !lost, Promise.race([held.lost, this.stopped]));
