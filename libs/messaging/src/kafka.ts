@@ -11,13 +11,6 @@ const LEVELS: Record<number, 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/**
- * How kafkajs retries a request (a produce, a metadata fetch) before failing it: from 100 ms, doubling, at most
- * 1 s apart. Its default (300 ms doubling to 30 s) left a publish waiting up to 5 s more after a dead broker's
- * partitions had new leaders; the relay and consumers retry failed requests themselves anyway.
- */
-const REQUEST_RETRY = { initialRetryTime: 100, maxRetryTime: 1000, retries: 10 };
-
 /** A line kafkajs repeats within this window (it does, once per retry, while a broker is down) goes to debug. */
 const REPEAT_WINDOW_MS = 5 * 60_000;
 
@@ -30,7 +23,6 @@ export function createKafka(cluster: KafkaCluster, clientId: string, logger: Log
   return new Kafka({
     clientId,
     brokers: cluster.brokers,
-    retry: REQUEST_RETRY,
     ...(cluster.tls ? { ssl: Object.keys(cluster.tls).length > 0 ? cluster.tls : true } : {}),
     ...(cluster.sasl ? { sasl: cluster.sasl as SASLOptions } : {}),
     logLevel: logLevel.WARN,

@@ -35,6 +35,14 @@ export interface KafkaEventPublisherOptions {
 }
 
 /**
+ * How the producer retries a request before failing it to the relay (which retries it in turn): from 100 ms,
+ * doubling, at most 1 s apart, five times. kafkajs' default spacing (300 ms doubling) left a publish waiting up
+ * to 5 s more after a dead broker's partitions had new leaders. No retry count is given: kafkajs warns that
+ * one given to an idempotent producer may break exactly-once, which the relay (at least once) does not claim.
+ */
+const PUBLISH_RETRY = { initialRetryTime: 100, maxRetryTime: 1000 };
+
+/**
  * Idempotent producer with acks from all in-sync replicas. Key = stream id, so a stream's events
  * land on one partition; one request in flight keeps them in order across retries. Constructing it
  * does not touch the broker: the relay connects it, and retries while the broker is unreachable.
@@ -42,14 +50,19 @@ export interface KafkaEventPublisherOptions {
 export class KafkaEventPublisher implements EventPublisher {
   private readonly knownTopics = new Set<string>();
   private readonly kafka: Kafka;
-  private readonly producer: Producer;
+  private producer: Producer;
   private connecting?: Promise<void>;
 
   constructor(private readonly options: KafkaEventPublisherOptions) {
     const logger = (options.logger ?? defaultLogger()).child({ publisher: options.service });
     this.kafka = createKafka(options.cluster, options.clientId ?? `logbook-${options.service}-relay`, logger);
-    this.producer = this.kafka.producer({
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
+      retry: PUBLISH_RETRY,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
@@ -109,11 +122,25 @@ export class KafkaEventPublisher implements EventPublisher {
     await this.producer.disconnect();
   }
 
+  /**
+   * A send that failed leaves the idempotent producer's sequence numbers in doubt (the broker may have
+   * written the batch), and kafkajs keeps using them: every later send could be refused as out of order.
+   * So the producer is replaced; the next attempt starts a new producer id. The relay sends the batch
+   * again, which is at least once, as it always was.
+   */
   private async send(chunk: Map<string, Message[]>): Promise<void> {
-    await this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...chunk].map(([topic, messages]) => ({ topic, messages })),
-    });
+    try {
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...chunk].map(([topic, messages]) => ({ topic, messages })),
+      });
+    } catch (error) {
+      const failed = this.producer;
+      this.producer = this.newProducer();
+      this.connecting = undefined;
+      await failed.disconnect().catch(() => undefined);
+      throw error;
+    }
   }
 
   private topicOf(event: EventEnvelope): string {
