@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { trackingRunEvent } from '@logbook/testing';
 import { describe, it } from 'node:test';
 import { InvalidEnvelopeError, parseEnvelope } from './consumer';
 
 const delivered = (changes: Record<string, unknown>) => ({
-  eventId: randomUUID(),
-  type: 'RunDataLogged',
-  schemaVersion: 1,
-  streamId: 'run-1',
-  streamType: 'run',
-  streamPosition: 1,
-  globalPosition: 1,
-  occurredAt: new Date().toISOString(),
-  producer: 'tracking',
-  actor: { id: 'tester', kind: 'user', name: 'tester', authMethod: 'basic' },
-  correlationId: randomUUID(),
-  causationId: null,
-  data: { runId: 'r1', metrics: [{ key: 'loss', value: 1, timestamp: 1, step: 0 }] },
+  ...trackingRunEvent(
+    'RunDataLogged',
+    { runId: 'r1', metrics: [{ key: 'loss', value: 1, timestamp: 1, step: 0 }] },
+    { streamId: 'run-1' },
+  ),
   ...changes,
 });
 

@@ -77,9 +77,15 @@ export async function ensureTopics(
   const existing = new Set(await admin.listTopics());
   const missing = wanted.filter((topic) => !existing.has(topic));
   if (missing.length > 0) {
-    const replicationFactor =
-      settings.replicationFactor ??
-      Math.min(DEFAULT_REPLICATION_FACTOR, (await admin.describeCluster()).brokers.length);
+    const brokers = (await admin.describeCluster()).brokers.length;
+    const replicationFactor = settings.replicationFactor ?? Math.min(DEFAULT_REPLICATION_FACTOR, brokers);
+    if (replicationFactor > brokers) {
+      // Kafka's own refusal names no setting; this one is logged once per outage by the relay or consumer.
+      throw new Error(
+        `LOGBOOK_KAFKA_REPLICATION_FACTOR is ${replicationFactor} but the cluster has ${brokers} broker(s): ` +
+          `topics ${missing.join(', ')} cannot be created`,
+      );
+    }
     const configEntries = topicConfig(minInsyncReplicasFor(replicationFactor, settings.minInsyncReplicas));
     await admin.createTopics({
       topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor, configEntries })),

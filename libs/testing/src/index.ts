@@ -17,6 +17,7 @@ export {
   readTopics,
   recordApplied,
   topicSize,
+  eventOnTheWire,
   trackingRunEvent,
   uniqueName,
   waitFor,

@@ -274,12 +274,14 @@ export function gatedDatabase(db: Database) {
   return { gated, inside, release };
 }
 
-/** A tracking run event as it arrives on the wire, from a user; `data` is whatever the test puts there. */
-export function trackingRunEvent(
+/** An event as it arrives on the wire from another service, made by a user; `data` is whatever the test puts there. */
+export function eventOnTheWire(
+  producer: string,
+  streamType: string,
   type: string,
   data: unknown,
   {
-    streamId = `run-${randomBytes(4).toString('hex')}`,
+    streamId = `${streamType}-${randomBytes(4).toString('hex')}`,
     schemaVersion = 1,
   }: { streamId?: string; schemaVersion?: number } = {},
 ): EventEnvelope {
@@ -288,14 +290,21 @@ export function trackingRunEvent(
     type,
     schemaVersion,
     streamId,
-    streamType: 'run',
+    streamType,
     streamPosition: 1,
     globalPosition: 1,
     occurredAt: new Date().toISOString(),
-    producer: 'tracking',
+    producer,
     actor: { id: 'ada', kind: 'user', name: 'ada', authMethod: 'basic' },
     correlationId: randomUUID(),
     causationId: null,
     data,
   };
 }
+
+/** A tracking run event as it arrives on the wire. */
+export const trackingRunEvent = (
+  type: string,
+  data: unknown,
+  options: { streamId?: string; schemaVersion?: number } = {},
+): EventEnvelope => eventOnTheWire('tracking', 'run', type, data, options);

@@ -286,9 +286,7 @@ function isConnectionFailure(error: unknown): boolean {
   for (let cause = error; cause instanceof Error && codes.size < 5; cause = cause.cause) {
     codes.add((cause as NodeJS.ErrnoException).code);
   }
-  return ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'FST_REPLY_FROM_SOCKET_TIMEOUT'].some(
-    (code) => codes.has(code),
-  );
+  return ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].some((code) => codes.has(code));
 }
 
 /** What a client sends that only the gateway may say (offload, principal and client address headers), and its credentials. */

@@ -1,29 +1,15 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { EventEnvelope } from '@logbook/eventstore';
 import { migrate, PostgresDatabase } from '@logbook/platform';
-import { createTestDatabase } from '@logbook/testing';
+import { createTestDatabase, eventOnTheWire } from '@logbook/testing';
 import { ARTIFACTS_SCHEMA, artifactsMigrations } from '../../migrations/001_initial';
 import { registryEventsConsumer } from './registry-events.consumer';
 
-function registryEvent(type: string, data: Record<string, unknown>): EventEnvelope {
-  return {
-    eventId: randomUUID(),
-    type,
-    schemaVersion: 1,
+const registryEvent = (type: string, data: Record<string, unknown>): EventEnvelope =>
+  eventOnTheWire('registry', 'registered-model', type, data, {
     streamId: `registered-model-${String(data.registeredModelId)}`,
-    streamType: 'registered-model',
-    streamPosition: 1,
-    globalPosition: 1,
-    occurredAt: new Date().toISOString(),
-    producer: 'registry',
-    actor: { id: 'ada', kind: 'user', name: 'ada', authMethod: 'basic' },
-    correlationId: randomUUID(),
-    causationId: null,
-    data,
-  };
-}
+  });
 
 const versionCreated = (registeredModelId: string, name: string, version: number, time: number, prompt = false) =>
   registryEvent('ModelVersionCreated', {
