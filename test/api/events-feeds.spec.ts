@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -52,7 +52,9 @@ describe('the event feeds of the embedded services, side by side in one app', ()
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'logbook-feeds-'));
-    const env = { LOGBOOK_MODE: 'embedded', LOGBOOK_DATA_DIR: dataDir };
+    // mkdtemp makes the folder 0700: run by root, the embedded Postgres's user (nobody) could not reach it.
+    chmodSync(dataDir, 0o755);
+    const env = { LOGBOOK_MODE: 'embedded', LOGBOOK_DATA_DIR: dataDir, LOGBOOK_EMBEDDED_DATABASE: 'postgres' };
     services = await startEmbeddedServices(
       { tracking: loadTrackingConfig(env), artifacts: loadArtifactsConfig(env), registry: loadRegistryConfig(env) },
       silent,

@@ -140,6 +140,7 @@ const SHAPES: Shape[] = [
         loadTrackingConfig({
           LOGBOOK_MODE: 'embedded',
           LOGBOOK_DATA_DIR: dataDir,
+          LOGBOOK_EMBEDDED_DATABASE: 'pglite',
           LOGBOOK_EMBEDDED_DURABILITY: 'fast',
         }),
         logger,

@@ -479,7 +479,12 @@ describe('registry audit trail on PGlite (the embedded shape)', () => {
   it('chains, refuses changes and verifies as on Postgres', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'logbook-audit-pglite-'));
     const runtime = await startRegistryRuntime(
-      loadRegistryConfig({ LOGBOOK_MODE: 'embedded', LOGBOOK_DATA_DIR: dataDir, LOGBOOK_EMBEDDED_DURABILITY: 'fast' }),
+      loadRegistryConfig({
+        LOGBOOK_MODE: 'embedded',
+        LOGBOOK_DATA_DIR: dataDir,
+        LOGBOOK_EMBEDDED_DATABASE: 'pglite',
+        LOGBOOK_EMBEDDED_DURABILITY: 'fast',
+      }),
       pino({ level: 'silent' }),
     );
     const app = await serveRegistry(runtime);

@@ -60,7 +60,11 @@ const BACKENDS: Backend[] = [
     kafka: false,
     async open() {
       const dataDir = mkdtempSync(join(tmpdir(), 'logbook-comments-'));
-      const config = loadRegistryConfig({ LOGBOOK_MODE: 'embedded', LOGBOOK_DATA_DIR: dataDir });
+      const config = loadRegistryConfig({
+        LOGBOOK_MODE: 'embedded',
+        LOGBOOK_DATA_DIR: dataDir,
+        LOGBOOK_EMBEDDED_DATABASE: 'pglite',
+      });
       return { config, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
     },
   },

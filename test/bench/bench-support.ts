@@ -174,6 +174,37 @@ export function readStat(pid: number): { ppid: number; comm: string; ticks: numb
   }
 }
 
+/**
+ * A process whose CPU and memory a benchmark reports; `withChildren`: with its child processes' (the embedded
+ * shape's Postgres server and its backends), whose memory is counted by PSS, so the shared buffers every
+ * backend maps count once, not once per backend as a sum of RSS would.
+ */
+export interface MeasuredProcess {
+  pid: number;
+  name: string;
+  withChildren?: boolean;
+}
+
+export function processTree(pid: number): number[] {
+  return [pid, ...allPids().filter((child) => readStat(child)?.ppid === pid)];
+}
+
+/** The process's RSS, or its tree's PSS (`withChildren`), in kB. */
+export function memoryKb(p: MeasuredProcess): number | undefined {
+  if (!p.withChildren) return readRssKb(p.pid);
+  const pss = processTree(p.pid).map(readPssKb);
+  return pss[0] === undefined ? undefined : pss.reduce((sum: number, kb) => sum + (kb ?? 0), 0);
+}
+
+function readPssKb(pid: number): number | undefined {
+  try {
+    const match = /^Pss:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function readRssKb(pid: number): number | undefined {
   return readStatusKb(pid, 'VmRSS');
 }

@@ -22,8 +22,9 @@ import {
   log,
   pool,
   psql,
+  MeasuredProcess,
+  memoryKb,
   readPeakRssKb,
-  readRssKb,
   readStat,
   REPO,
   resetPeakRss,
@@ -51,10 +52,7 @@ export const PEERS_VENV = `${REPO}/.logbook/peers-venv`;
 /** MLflow's store URI for a Postgres database: SQLAlchemy 2.1 takes postgresql:// to mean psycopg 3; the venv has psycopg2. */
 export const mlflowStoreUri = (databaseUrl: string) => databaseUrl.replace(/^postgres(ql)?:/, 'postgresql+psycopg2:');
 
-export interface ServerProcess {
-  pid: number;
-  name: string;
-}
+export type ServerProcess = MeasuredProcess;
 
 /** A target serving the MLflow REST API, with the processes whose RSS and CPU are its own. */
 export interface RunningTarget {
@@ -62,7 +60,7 @@ export interface RunningTarget {
   shape: 'peer' | LogbookShape;
   url: string;
   procs: ServerProcess[];
-  /** The Postgres database it writes to (not for the embedded shape, which has PGlite in its process). */
+  /** The Postgres database it writes to (not for the embedded shape, whose database is its own). */
   databaseUrl?: string;
   pgPort?: number;
   version: string;
@@ -427,25 +425,31 @@ const megabytes = (kb: number | undefined) => Math.round((kb ?? NaN) / 102.4) / 
 /**
  * Each process's highest RSS while `read` runs: the kernel's high-water mark, started again from the
  * present RSS first, so nothing the process held before counts; where that is refused, RSS sampled
- * every 20 ms.
+ * every 20 ms. A process tree (the embedded Postgres) has no high-water mark of its PSS: sampled every
+ * 200 ms, since reading it walks each process's memory map.
  */
 async function peakRssDuring<T>(
   procs: ServerProcess[],
   read: () => Promise<T>,
 ): Promise<{ outcome: T; peakKb: Map<string, number> }> {
-  const exact = procs.map((p) => resetPeakRss(p.pid)).every(Boolean);
-  const sampled = new Map(procs.map((p) => [p.name, readRssKb(p.pid) ?? 0]));
-  const sample = () => {
-    for (const p of procs) sampled.set(p.name, Math.max(sampled.get(p.name) ?? 0, readRssKb(p.pid) ?? 0));
+  const single = procs.filter((p) => !p.withChildren);
+  const trees = procs.filter((p) => p.withChildren);
+  const exact = single.map((p) => resetPeakRss(p.pid)).every(Boolean);
+  const sampled = new Map(procs.map((p) => [p.name, memoryKb(p) ?? 0]));
+  const sample = (which: ServerProcess[]) => {
+    for (const p of which) sampled.set(p.name, Math.max(sampled.get(p.name) ?? 0, memoryKb(p) ?? 0));
   };
-  const sampler = exact ? undefined : setInterval(sample, 20);
+  const samplers = [
+    exact ? undefined : setInterval(() => sample(single), 20),
+    trees.length > 0 ? setInterval(() => sample(trees), 200) : undefined,
+  ];
   try {
     const outcome = await read();
-    sample();
-    const peakKb = exact ? new Map(procs.map((p) => [p.name, readPeakRssKb(p.pid) ?? 0])) : sampled;
-    return { outcome, peakKb };
+    sample(procs);
+    if (exact) for (const p of single) sampled.set(p.name, readPeakRssKb(p.pid) ?? 0);
+    return { outcome, peakKb: sampled };
   } finally {
-    clearInterval(sampler);
+    samplers.forEach((timer) => clearInterval(timer));
   }
 }
 
@@ -535,7 +539,7 @@ async function historyWorkload(
     return [seconds, outcome];
   };
   log(`history: ${s.historyReads} reads paged by ${fmt(s.historyPageSize)}, ${s.historyReads} in one request`);
-  const beforeMb = Object.fromEntries(procs.map((p) => [p.name, megabytes(readRssKb(p.pid))]));
+  const beforeMb = Object.fromEntries(procs.map((p) => [p.name, megabytes(memoryKb(p))]));
   const paged: number[] = [];
   const whole: number[] = [];
   let pagedLast = { requests: 0, pointsRead: 0 };

@@ -21,6 +21,7 @@ import {
   EMBEDDED_DURABILITIES,
   EmbeddedDurability,
 } from './database';
+import { EMBEDDED_DATABASES, EmbeddedDatabaseChoice } from './embedded-postgres';
 
 const toInteger = Transform(({ value }) =>
   typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value,
@@ -70,10 +71,13 @@ export class ServiceEnvironment {
   @IsNotEmpty()
   LOGBOOK_DATA_DIR = './.logbook';
 
+  @IsIn(EMBEDDED_DATABASES)
+  LOGBOOK_EMBEDDED_DATABASE = 'auto';
+
   @IsIn(EMBEDDED_DURABILITIES)
   LOGBOOK_EMBEDDED_DURABILITY = 'full';
 
-  /** PGlite's shared_buffers, in MiB: resident in the embedded process for as long as it runs. */
+  /** The embedded database's shared_buffers, in MiB (PGlite's are resident in the embedded process for as long as it runs). */
   @IntegerSetting(1, 1024)
   LOGBOOK_EMBEDDED_SHARED_BUFFERS_MB = DEFAULT_EMBEDDED_SHARED_BUFFERS_MB;
 
@@ -155,6 +159,7 @@ export interface ServiceConfig {
   databaseUrl?: string;
   kafka: KafkaCluster;
   dataDir: string;
+  embeddedDatabase: EmbeddedDatabaseChoice;
   embeddedDurability: EmbeddedDurability;
   embeddedSharedBuffersMb: number;
   dbPoolSize: number;
@@ -169,6 +174,7 @@ export function serviceConfig(raw: ServiceEnvironment, service: string): Service
     databaseUrl: raw.DATABASE_URL,
     kafka: kafkaCluster(raw),
     dataDir: raw.LOGBOOK_DATA_DIR,
+    embeddedDatabase: raw.LOGBOOK_EMBEDDED_DATABASE as EmbeddedDatabaseChoice,
     embeddedDurability: raw.LOGBOOK_EMBEDDED_DURABILITY as EmbeddedDurability,
     embeddedSharedBuffersMb: raw.LOGBOOK_EMBEDDED_SHARED_BUFFERS_MB,
     dbPoolSize: raw.LOGBOOK_DB_POOL_SIZE,

@@ -23,6 +23,7 @@ export {
   serviceConfig,
 } from './config';
 export {
+  DEFAULT_EMBEDDED_SHARED_BUFFERS_MB,
   DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   Database,
   DatabaseSession,
@@ -36,6 +37,13 @@ export {
   QueryResult,
   Transaction,
 } from './database';
+export {
+  EMBEDDED_DATABASES,
+  EMBEDDED_POSTGRES_LOG,
+  EmbeddedDatabaseChoice,
+  EmbeddedPostgresDatabase,
+  openEmbeddedDatabase,
+} from './embedded-postgres';
 export { pythonFloat, pythonJson } from './http/python-json';
 export { ErrorCode, MlflowError, alreadyExists, invalidParameter, notFound } from './errors';
 export {
