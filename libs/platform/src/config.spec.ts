@@ -27,6 +27,7 @@ describe('the environment every service shares', () => {
       databaseUrl: 'postgres://db/logbook',
       kafka: { brokers: ['a:9092', 'b:9092'], topics: { partitions: 3 }, consumerSessionTimeoutMs: 10_000 },
       dataDir: './.logbook',
+      embeddedDatabase: 'auto',
       embeddedDurability: 'full',
       embeddedSharedBuffersMb: 16,
       dbPoolSize: 4,
@@ -47,6 +48,13 @@ describe('the environment every service shares', () => {
         ]);
         return true;
       },
+    );
+  });
+
+  it('refuses an embedded database engine it does not know, naming the setting', () => {
+    assert.throws(
+      () => loadConfig('example', ExampleEnvironment, { EXAMPLE_SETTING: 'x', LOGBOOK_EMBEDDED_DATABASE: 'sqlite' }),
+      /LOGBOOK_EMBEDDED_DATABASE must be one of the following values: auto, postgres, pglite/,
     );
   });
 
