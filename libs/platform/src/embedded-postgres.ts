@@ -85,6 +85,8 @@ function restoreLibraryLinks(native: string): void {
     try {
       symlinkSync(relative(dirname(link), join(packageRoot, source)), link);
     } catch (error) {
+      // Another process starting at the same moment made it first.
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && existsSync(link)) continue;
       throw new EmbeddedPostgresUnavailable(
         `${PLATFORM_PACKAGE}'s library link ${link} is missing and could not be made (${(error as Error).message}); ` +
           `run its postinstall script (npm rebuild ${PLATFORM_PACKAGE})`,
