@@ -1,4 +1,4 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chownSync,
   closeSync,
@@ -266,8 +266,11 @@ export async function startEmbeddedPostgres(
     { stdio: ['ignore', logFd, logFd] },
   );
   closeSync(logFd);
-  const exited = new Promise<number | null>((done) => server.once('exit', (code) => done(code)));
-  server.once('error', () => undefined);
+  // 'error': setpriv could not be started at all, and no 'exit' follows.
+  const exited = new Promise<number | null>((done) => {
+    server.once('exit', (code) => done(code));
+    server.once('error', () => done(null));
+  });
   const stopOnExit = () => server.kill('SIGINT');
   process.once('exit', stopOnExit);
 
@@ -283,7 +286,7 @@ export async function startEmbeddedPostgres(
     rmSync(socketDir, { recursive: true, force: true });
   };
   try {
-    await waitUntilReady(connectionString, server, exited, logPath);
+    await waitUntilReady(connectionString, exited, logPath);
   } catch (error) {
     await stop();
     throw error;
@@ -293,7 +296,6 @@ export async function startEmbeddedPostgres(
 
 async function waitUntilReady(
   connectionString: string,
-  server: ChildProcess,
   exited: Promise<number | null>,
   logPath: string,
 ): Promise<void> {
@@ -309,7 +311,7 @@ async function waitUntilReady(
     } catch {
       await client.end().catch(() => undefined);
     }
-    if (gone || server.exitCode !== null) {
+    if (gone) {
       const log = existsSync(logPath) ? readFileSync(logPath, 'utf8').trim().split('\n').slice(-10).join('\n') : '';
       throw new Error(`The embedded Postgres exited while starting (${logPath}):\n${log}`);
     }
