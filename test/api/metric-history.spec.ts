@@ -314,5 +314,35 @@ for (const shape of SHAPES) {
         for (const close of closeFailing) await close();
       }
     });
+
+    it('stores a point logged again once: repeated in its batch, in a batch sent again, or among new points', async () => {
+      const { experiment_id } = await post('experiments/create', { name: `repeats-${Date.now()}` });
+      const run = (await post('runs/create', { experiment_id })).run.info.run_id as string;
+      const point = (step: number, value: number | 'NaN') => ({ key: 'acc', value, timestamp: 5_000 + step, step });
+      const first = [point(1, 0.1), point(2, 'NaN'), point(3, -0)];
+      const logBatch = (metrics: unknown[]) => post('runs/log-batch', { run_id: run, metrics });
+      await logBatch(first);
+      await logBatch(first); // a client's retry of a batch that was stored
+      await logBatch([point(4, 0.4), point(4, 0.4), point(5, 0.5)]); // a step repeated within its batch
+      await logBatch([point(3, -0), point(6, 0.6), point(3, 0.3)]); // a stored point among new ones
+      await logBatch([point(7, 0.7), { ...point(2, 'NaN'), timestamp: 9_999 }]); // a new point at a stored step
+      const answer = await fetch(
+        `${base}/api/2.0/mlflow/metrics/get-history?${new URLSearchParams({ run_id: run, metric_key: 'acc' })}`,
+      ).then((response) => response.json() as Promise<{ metrics: Array<{ step: number; value: unknown }> }>);
+      assert.deepStrictEqual(
+        answer.metrics.map(({ step, value }) => [step, value]),
+        [
+          [1, 0.1],
+          [2, 'NaN'],
+          [3, 0],
+          [3, 0.3],
+          [4, 0.4],
+          [5, 0.5],
+          [6, 0.6],
+          [7, 0.7],
+          [2, 'NaN'],
+        ],
+      );
+    });
   });
 }

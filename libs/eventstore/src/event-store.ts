@@ -410,7 +410,7 @@ export class EventStore {
        SELECT e.event_id, $1, $2, e.stream_position, e.type, e.schema_version, d.data, $3::jsonb, $4::timestamptz
        FROM unnest($5::uuid[], $6::int[], $7::text[], $8::int[])
          WITH ORDINALITY AS e(event_id, stream_position, type, schema_version, n)
-       JOIN json_array_elements($9::json) WITH ORDINALITY AS d(data, n) USING (n)
+       ${events.length === 1 ? 'CROSS JOIN (SELECT $9::json AS data) d' : 'JOIN json_array_elements($9::json) WITH ORDINALITY AS d(data, n) USING (n)'}
        ORDER BY n
        RETURNING global_position`,
       [
@@ -422,8 +422,9 @@ export class EventStore {
         events.map((_, i) => expectedVersion + i + 1),
         events.map((e) => e.type),
         events.map((e) => this.options.schemaVersions?.[e.type] ?? 1),
-        // One json parameter, split by Postgres: a json column takes each payload's text as it is, a jsonb one parses it once.
-        JSON.stringify(events.map((e) => e.data)),
+        // One json parameter, split by Postgres: a json column takes each payload's text as it is, a jsonb one parses it
+        // once. A single event (a log-batch's) is passed as its own payload, which Postgres then parses only to check it.
+        JSON.stringify(events.length === 1 ? events[0].data : events.map((e) => e.data)),
       ],
     );
     const parsedMetadata = JSON.parse(storedMetadata) as EventRow['metadata'];

@@ -14,6 +14,7 @@ import { CLIENT_ADDRESS_HEADER, requireGatewayPrincipal } from './principal';
 import { ServerConfig } from './server-config';
 import { httpRequestDuration } from '../metrics';
 import { MlflowValidationPipe } from './validation';
+import { replyJson } from './reply-json';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -118,12 +119,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   );
   fastify.addHook('preValidation', async (request) => assertStorableStrings(request.query));
 
-  // Protobuf JSON, which MLflow speaks, leaves out empty repeated fields.
-  fastify.setReplySerializer((payload) =>
-    JSON.stringify(payload, (key, value: unknown) =>
-      key !== '' && Array.isArray(value) && value.length === 0 ? undefined : value,
-    ),
-  );
+  fastify.setReplySerializer(replyJson);
 
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);

@@ -18,6 +18,42 @@ async function upsertTags(tx: Queryable, runId: string, tags: Tag[]): Promise<vo
 }
 
 /**
+ * How a batch's points are stored, exact duplicates dropped as MLflow drops them. ON CONFLICT DO NOTHING costs
+ * Postgres a third more per point than a plain insert (a probe before each row and a speculative insertion), so
+ * the plain insert takes a batch that can hold no duplicate: no key repeats a step within it, and the run has no
+ * stored point of any of its keys within the steps it covers. A batch's run is locked by its stream's head for
+ * the transaction, so no other writer adds its points meanwhile.
+ */
+function storePoints(metrics: MetricPoint[]): string {
+  if (!stepsDistinctPerKey(metrics)) {
+    return `stored AS (INSERT INTO tracking.metrics (run_key, key_id, step, ts, value) SELECT * FROM points ON CONFLICT DO NOTHING)`;
+  }
+  return `stored_before AS (
+       SELECT EXISTS (
+         SELECT 1 FROM (SELECT run_key, key_id, min(step) AS first, max(step) AS last FROM points GROUP BY run_key, key_id) b
+         JOIN tracking.metrics m ON m.run_key = b.run_key AND m.key_id = b.key_id AND m.step BETWEEN b.first AND b.last
+       ) AS found
+     ), fresh AS (
+       INSERT INTO tracking.metrics (run_key, key_id, step, ts, value)
+       SELECT * FROM points WHERE NOT (SELECT found FROM stored_before)
+     ), overlapping AS (
+       INSERT INTO tracking.metrics (run_key, key_id, step, ts, value)
+       SELECT * FROM points WHERE (SELECT found FROM stored_before) ON CONFLICT DO NOTHING
+     )`;
+}
+
+function stepsDistinctPerKey(metrics: MetricPoint[]): boolean {
+  const stepsByKey = new Map<string, Set<number>>();
+  for (const { key, step } of metrics) {
+    let steps = stepsByKey.get(key);
+    if (!steps) stepsByKey.set(key, (steps = new Set()));
+    if (steps.has(step)) return false;
+    steps.add(step);
+  }
+  return true;
+}
+
+/**
  * The volume path: one statement resolves metric key ids, one inserts the points (exact duplicates
  * are dropped, as in MLflow) and keeps the latest value per key by MLflow's rule: highest step, then
  * timestamp, then value.
@@ -39,9 +75,7 @@ async function insertMetrics(tx: Queryable, runId: string, metrics: MetricPoint[
        SELECT ${RUN_KEY} AS run_key, (p->>0)::int AS key_id, (p->>1)::bigint AS step, (p->>2)::bigint AS ts,
               (p->>3)::float8 AS value
        FROM json_array_elements($2::json) AS p
-     ), stored AS (
-       INSERT INTO tracking.metrics (run_key, key_id, step, ts, value) SELECT * FROM points ON CONFLICT DO NOTHING
-     )
+     ), ${storePoints(metrics)}
      INSERT INTO tracking.latest_metrics (run_key, key_id, step, ts, value)
      SELECT DISTINCT ON (key_id) run_key, key_id, step, ts, value FROM points ORDER BY key_id, step DESC, ts DESC, value DESC
      ON CONFLICT (run_key, key_id) DO UPDATE SET step = excluded.step, ts = excluded.ts, value = excluded.value
