@@ -756,6 +756,42 @@ describe('tracking API on real Postgres and Kafka', () => {
     assert.equal(refused.json.error_code, 'INVALID_PARAMETER_VALUE');
   });
 
+  it('takes batches of many runs at once that add the same new metric keys, each key stored once', async () => {
+    const keys = [`new-${randomUUID()}`, `new-${randomUUID()}`, 'loss'];
+    const runIds = await Promise.all(Array.from({ length: 8 }, () => newRun()));
+    const logged = await Promise.all(
+      runIds.map((runId, index) =>
+        post('runs/log-batch', {
+          run_id: runId,
+          metrics: keys.flatMap((key) => [0, 1].map((step) => ({ key, value: index + step, timestamp: 20, step }))),
+        }),
+      ),
+    );
+    for (const answer of logged) assert.equal(answer.status, 200, JSON.stringify(answer.json));
+    for (const [index, runId] of runIds.entries()) {
+      for (const key of keys) {
+        const history = (await get('metrics/get-history', { run_id: runId, metric_key: key })).json.metrics;
+        const logged = history.filter((m: { timestamp: number }) => m.timestamp === 20);
+        assert.deepEqual(
+          logged.map((m: { step: number; value: number }) => [m.step, m.value]),
+          [
+            [0, index],
+            [1, index + 1],
+          ],
+          `${key} of run ${index}`,
+        );
+      }
+    }
+    const { rows } = await runtime.db.query<{ key: string; rows: number }>(
+      `SELECT key, count(*)::int AS rows FROM tracking.metric_keys WHERE key = ANY($1) GROUP BY key ORDER BY key`,
+      [keys],
+    );
+    assert.deepEqual(
+      rows,
+      [...keys].sort().map((key) => ({ key, rows: 1 })),
+    );
+  });
+
   it("samples as MLflow 3.17 does: NTILE buckets' first points, the last point kept, MLflow's messages", async () => {
     const runId = await newRun();
     await post('runs/log-batch', {

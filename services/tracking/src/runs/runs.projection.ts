@@ -54,19 +54,41 @@ function stepsDistinctPerKey(metrics: MetricPoint[]): boolean {
 }
 
 /**
- * The volume path: one statement resolves metric key ids, one inserts the points (exact duplicates
+ * The ids of metric key names, adding the new ones. Every run logs the same few keys, so their rows are read, never
+ * written again: an upsert that touched them would lock them until its commit and make every other batch with a
+ * key in common wait for that commit. A key another transaction added after this statement's snapshot, and
+ * committed while the insert waited on it, is read back by a statement of its own.
+ */
+async function metricKeyIds(tx: Queryable, keys: string[]): Promise<Map<string, number>> {
+  const { rows } = await tx.query<{ key_id: number; key: string }>(
+    `WITH stored AS (SELECT key_id, key FROM tracking.metric_keys WHERE key = ANY($1::text[])),
+     added AS (
+       INSERT INTO tracking.metric_keys (key) SELECT key FROM unnest($1::text[]) AS wanted(key)
+       WHERE key NOT IN (SELECT key FROM stored) ON CONFLICT (key) DO NOTHING RETURNING key_id, key
+     )
+     SELECT key_id, key FROM stored UNION ALL SELECT key_id, key FROM added`,
+    [keys],
+  );
+  const keyIds = new Map(rows.map((r) => [r.key, r.key_id]));
+  const addedMeanwhile = keys.filter((key) => !keyIds.has(key));
+  if (addedMeanwhile.length > 0) {
+    const late = await tx.query<{ key_id: number; key: string }>(
+      `SELECT key_id, key FROM tracking.metric_keys WHERE key = ANY($1::text[])`,
+      [addedMeanwhile],
+    );
+    for (const row of late.rows) keyIds.set(row.key, row.key_id);
+  }
+  return keyIds;
+}
+
+/**
+ * The volume path: the metric key ids are resolved, then one statement inserts the points (exact duplicates
  * are dropped, as in MLflow) and keeps the latest value per key by MLflow's rule: highest step, then
  * timestamp, then value.
  */
 async function insertMetrics(tx: Queryable, runId: string, metrics: MetricPoint[]): Promise<void> {
   if (metrics.length === 0) return;
-  const keys = [...new Set(metrics.map((m) => m.key))];
-  const { rows } = await tx.query<{ key_id: number; key: string }>(
-    `INSERT INTO tracking.metric_keys (key) SELECT unnest($1::text[])
-     ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING key_id, key`,
-    [keys],
-  );
-  const keyIds = new Map(rows.map((r) => [r.key, r.key_id]));
+  const keyIds = await metricKeyIds(tx, [...new Set(metrics.map((m) => m.key))]);
   // The points as one JSON array of [key id, step, timestamp, value]: pg would quote and escape each of the
   // thousands of elements of four array parameters in JavaScript, where JSON.stringify writes them natively.
   // A value that is not finite stays the string Postgres reads as float8 ('NaN', 'Infinity', '-Infinity').
